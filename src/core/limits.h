@@ -1,0 +1,42 @@
+/*
+ * limits.h — every ceiling that input can push against, in one place.
+ *
+ * Anything whose size an outsider controls — a request body, a CSV field, the
+ * number of rows in an import, the length of a free-text description — has a
+ * limit here, and the code that grows it refuses to pass it with LT_ETOOBIG
+ * and a message that names the limit. Include as "core/limits.h".
+ */
+#ifndef LT_LIMITS_H
+#define LT_LIMITS_H
+
+/* HTTP (src/web/). */
+#define LT_HTTP_BODY_MAX (64 * 1024)   /* bytes in one request body */
+#define LT_HTTP_CONNECTIONS_MAX 512     /* open connections at once */
+#define LT_HTTP_TIMEOUT_S 30            /* idle seconds before a connection is closed */
+#define LT_HTTP_THREADS 4               /* libmicrohttpd worker threads */
+#define LT_HTTP_PER_IP_MAX 64           /* connections from one address */
+#define LT_HTTP_URL_MAX 2048            /* bytes of request target */
+#define LT_HTTP_FORM_FIELDS_MAX 64      /* fields in one form submission */
+
+/* CSV import (src/core/csv.c, import.c). */
+#define LT_CSV_FIELD_MAX (16 * 1024)    /* bytes in one field */
+#define LT_CSV_COLUMNS_MAX 64           /* columns in one row */
+#define LT_IMPORT_ROWS_MAX 1000000      /* data rows in one file */
+#define LT_IMPORT_FILE_MAX (256L * 1024 * 1024) /* bytes in one file */
+#define LT_DIAGS_MAX 1000               /* errors reported in full per import */
+
+/* Records (src/core/record.c). */
+#define LT_TEXT_MAX 8000                /* bytes of a report's free-text description */
+#define LT_NAME_MAX 200                 /* bytes of an agency or district name */
+#define LT_CODE_MAX 64                  /* bytes of an agency code or case reference */
+#define LT_CONTACT_MAX 500              /* bytes of a reporter's contact details */
+#define LT_YEAR_MIN 1900                /* earliest year of any date */
+#define LT_YEAR_MAX 2999                /* latest year of any date */
+
+/* Statistics (src/stats/). */
+#define LT_STATS_YEARS_MAX 200          /* years in one table */
+
+/* Messages. */
+#define LT_MESSAGE_MAX 512              /* bytes of one error message */
+
+#endif
