@@ -1,0 +1,79 @@
+/*
+ * cli.h — the `lantern` command: shared pieces of its subcommands.
+ *
+ * The command is a thin adapter over the core: it parses options
+ * (getopt_long), opens the store, calls the core, prints results to stdout
+ * and problems to stderr, and turns statuses into exit codes — 0 ok,
+ * 1 failure, 2 usage (status.h).
+ */
+#ifndef LT_CLI_H
+#define LT_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* One subcommand: its table row is the single source of its help text. */
+struct cli_command {
+	const char *name;     /* "import" */
+	const char *synopsis; /* "import arrests|reports FILE.csv" */
+	const char *summary;  /* one line, for `lantern --help` */
+	const char *help;     /* the options, for `lantern NAME --help` */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cli_command cli_commands[];
+extern const size_t cli_command_count;
+
+/* Options every subcommand takes. */
+struct cli_common {
+	const char *db;  /* --db, $LANTERN_DB, var/lantern.db */
+	const char *key; /* --key, $LANTERN_KEY, lantern.key beside the database */
+	char keybuf[4096];
+};
+
+/* Long options shared by every subcommand, to append to its own table. */
+#define CLI_OPT_DB 1000
+#define CLI_OPT_KEY 1001
+#define CLI_OPT_HELP 'h'
+#define CLI_COMMON_OPTIONS                                           \
+	{"db", required_argument, NULL, CLI_OPT_DB},                 \
+	{"key", required_argument, NULL, CLI_OPT_KEY},               \
+	{"help", no_argument, NULL, CLI_OPT_HELP}
+
+void cli_common_init(struct cli_common *c);
+/* Fill the defaults that depend on others (the key beside the database). */
+void cli_common_finish(struct cli_common *c);
+/* Handle a common option; returns 1 if `opt` was one. */
+int cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* Print `lantern NAME --help`. */
+void cli_help(const char *name, FILE *out);
+/* Print "lantern NAME: message" and a pointer to --help; returns CLI_EXIT_USAGE. */
+LT_PRINTF(2, 3) int cli_usage(const char *name, const char *fmt, ...);
+/* Print an lt_error as "lantern: message" and return the exit code. */
+int cli_fail(const char *prefix, lt_status st, const struct lt_error *err);
+
+/* Open the store at c->db; prints the error itself. */
+int cli_open_store(const struct cli_common *c, struct store **out);
+
+int cli_cmd_init(int argc, char **argv);
+int cli_cmd_import(int argc, char **argv);
+int cli_cmd_stats(int argc, char **argv);
+int cli_cmd_serve(int argc, char **argv);
+int cli_cmd_agency(int argc, char **argv);
+
+/* Seal every report's plain-text contact with the key file's public key
+ * (used by init --demo and import). */
+lt_status cli_seal_contacts(const char *keyfile, struct lt_report *r, size_t n,
+			    struct lt_error *err);
+/* Give each report a fresh random reference code. */
+void cli_assign_refs(struct lt_report *r, size_t n);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * cmd_serve.c — `lantern serve`: run the HTTP front end until SIGINT or
+ * SIGTERM, then stop it cleanly (requests in flight finish) and exit 0.
+ *
+ * The signals are blocked before the server's threads start, so they inherit
+ * the mask and only this thread, waiting in sigwait, ever receives them.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web/web.h"
+#include "core/banned.h"
+
+int cli_cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 'T'},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_common c;
+	struct web_options wo = {"127.0.0.1:8080", NULL, 0};
+	struct lt_error err;
+	struct store *s = NULL;
+	struct web_server *srv = NULL;
+	int opt, rc;
+
+	cli_common_init(&c);
+	lt_error_clear(&err);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (cli_common_option(&c, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'l':
+			wo.listen = optarg;
+			break;
+		case 'T': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 64)
+				return cli_usage("serve", "--threads: '%s' is not a number from 1 to 64",
+						 optarg);
+			wo.threads = (unsigned)v;
+			break;
+		}
+		case 'h':
+			cli_help("serve", stdout);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage("serve", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	cli_common_finish(&c);
+	wo.keyfile = c.key;
+
+	rc = cli_open_store(&c, &s);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	lt_status st = web_server_start(s, &wo, &srv, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern serve", st, &err);
+		store_close(s);
+		return rc;
+	}
+	/* The URL is the first line on stdout: tests and scripts read it. */
+	const char *host = wo.listen;
+	const char *colon = strrchr(host, ':');
+	int hostlen = colon ? (int)(colon - host) : (int)strlen(host);
+	printf("http://%.*s:%u/\n", hostlen, host, web_server_port(srv));
+	fflush(stdout);
+	fprintf(stderr, "lantern: serving %s on http://%.*s:%u/ (Ctrl-C to stop)\n", c.db, hostlen,
+		host, web_server_port(srv));
+
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	fprintf(stderr, "lantern: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	web_server_stop(srv);
+	store_close(s);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,170 @@
+/*
+ * main.c — `lantern`: the command table, help and the options every
+ * subcommand shares.
+ *
+ * The table below is the single source of truth for the subcommands: `lantern
+ * --help` lists it, each subcommand's `--help` prints its row, and
+ * tests/cli/test_cli.sh checks that the README documents every row.
+ */
+#include "cli/cli.h"
+
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "core/banned.h"
+
+#define COMMON_HELP                                                                 \
+	"  --db PATH       the database (default: $LANTERN_DB, else var/lantern.db)\n" \
+	"  --key PATH      the key file that seals reporters' contact details\n"       \
+	"                  (default: $LANTERN_KEY, else lantern.key beside the database)\n" \
+	"  -h, --help      show this help\n"
+
+const struct cli_command cli_commands[] = {
+	{"init", "init [--demo]", "create the database (and key file); --demo loads the demo data",
+	 "  --demo          load the demonstration data: the published Hertfordshire arrest\n"
+	 "                  figures for 2015-2019 and a few hundred synthetic reports\n" COMMON_HELP,
+	 cli_cmd_init},
+	{"import", "import arrests|reports FILE.csv",
+	 "import arrests or reports from a CSV file, all rows or none",
+	 "  The file is RFC 4180 CSV with a header row naming the columns (see README).\n"
+	 "  Every row is validated first; if any is bad, nothing is imported, each\n"
+	 "  problem is printed as FILE:LINE: column 'NAME': what is wrong, and the exit\n"
+	 "  status is 1.\n" COMMON_HELP,
+	 cli_cmd_import},
+	{"stats", "stats arrests [--by year|offence|year,offence] [--from YEAR] [--to YEAR] [--format table|csv|json]",
+	 "print arrest statistics",
+	 "  --by GROUPS     year (default), offence, or year,offence\n"
+	 "  --from YEAR     first year (default: the first year with arrests)\n"
+	 "  --to YEAR       last year (default: the last year with arrests)\n"
+	 "  --format FMT    table (default), csv or json\n" COMMON_HELP,
+	 cli_cmd_stats},
+	{"serve", "serve [--listen HOST:PORT]", "serve the public pages and the API over HTTP",
+	 "  --listen ADDR   address and port (default 127.0.0.1:8080; port 0 picks a free\n"
+	 "                  one). The first line printed is the URL served.\n"
+	 "  --threads N     worker threads (default 4)\n" COMMON_HELP,
+	 cli_cmd_serve},
+	{"agency", "agency list", "list the partner agencies", COMMON_HELP, cli_cmd_agency},
+};
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
+static void main_help(FILE *out)
+{
+	fprintf(out, "usage: lantern COMMAND [OPTIONS]\n\n"
+		     "lantern: reporting, cases and statistics for a partnership against modern "
+		     "slavery.\n\ncommands:\n");
+	for (size_t i = 0; i < cli_command_count; i++)
+		fprintf(out, "  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
+	fprintf(out, "\n'lantern COMMAND --help' describes a command.\n");
+}
+
+void cli_help(const char *name, FILE *out)
+{
+	for (size_t i = 0; i < cli_command_count; i++) {
+		if (strcmp(cli_commands[i].name, name) == 0) {
+			fprintf(out, "usage: lantern %s\n\n%s.\n\noptions:\n%s",
+				cli_commands[i].synopsis, cli_commands[i].summary, cli_commands[i].help);
+			return;
+		}
+	}
+	LT_BUG("no command %s", name);
+}
+
+int cli_usage(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "lantern %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'lantern %s --help'.\n", name);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *prefix, lt_status st, const struct lt_error *err)
+{
+	if (err && err->message[0]) {
+		if (err->field[0])
+			fprintf(stderr, "%s: %s: %s\n", prefix, err->field, err->message);
+		else
+			fprintf(stderr, "%s: %s\n", prefix, err->message);
+	} else {
+		fprintf(stderr, "%s: %s\n", prefix, lt_status_message(st));
+	}
+	return lt_status_exit(st);
+}
+
+void cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	const char *db = getenv("LANTERN_DB");
+	c->db = (db && *db) ? db : "var/lantern.db";
+	const char *key = getenv("LANTERN_KEY");
+	c->key = (key && *key) ? key : NULL;
+}
+
+void cli_common_finish(struct cli_common *c)
+{
+	if (c->key)
+		return;
+	char tmp[sizeof(c->keybuf)];
+	snprintf(tmp, sizeof(tmp), "%s", c->db);
+	snprintf(c->keybuf, sizeof(c->keybuf), "%s/lantern.key", dirname(tmp));
+	c->key = c->keybuf;
+}
+
+int cli_common_option(struct cli_common *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case CLI_OPT_DB:
+		c->db = arg;
+		return 1;
+	case CLI_OPT_KEY:
+		c->key = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_open_store(const struct cli_common *c, struct store **out)
+{
+	struct lt_error err;
+	lt_error_clear(&err);
+	lt_status st = store_open_sqlite(c->db, out, &err);
+	if (st != LT_OK) {
+		char prefix[4200];
+		snprintf(prefix, sizeof(prefix), "lantern: %s", c->db);
+		return cli_fail(prefix, st, &err);
+	}
+	return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (lt_crypto_init() != LT_OK) {
+		fprintf(stderr, "lantern: cannot initialise the cryptographic library\n");
+		return CLI_EXIT_FAIL;
+	}
+	if (argc < 2) {
+		main_help(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		main_help(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("lantern 0.1.0\n");
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < cli_command_count; i++)
+		if (strcmp(argv[1], cli_commands[i].name) == 0)
+			return cli_commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "lantern: '%s' is not a command.\n\n", argv[1]);
+	main_help(stderr);
+	return CLI_EXIT_USAGE;
+}
