@@ -1,0 +1,348 @@
+/*
+ * test_cli.c — the `lantern` command, run as a user runs it.
+ *
+ * Each test spawns the real binary ($LANTERN_BIN) on a scratch database and
+ * checks its exit code, stdout and stderr: init with the demo data, the
+ * arrest statistics in every format, CSV import good and bad (all or
+ * nothing), usage errors. The last tests check that the README documents
+ * every subcommand and every CSV column the field tables define.
+ */
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "core/buf.h"
+#include "core/record.h"
+
+extern char **environ;
+
+struct run {
+	int status; /* exit code, or 128+signal */
+	char *out;
+	char *err;
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct lt_buf b;
+	char chunk[4096];
+	size_t n;
+	lt_buf_init(&b, 64u << 20);
+	if (!f)
+		return calloc(1, 1);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(lt_buf_append(&b, chunk, n), LT_OK);
+	fclose(f);
+	char *s = lt_buf_detach(&b, NULL);
+	return s ? s : calloc(1, 1);
+}
+
+/* Run lantern with the NULL-terminated arguments after argv[0]. */
+static struct run run_lantern(const char *const *args)
+{
+	const char *bin = getenv("LANTERN_BIN");
+	char outp[1100], errp[1100];
+	char *argv[32];
+	size_t n = 0;
+	struct run r;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	assert_non_null(bin);
+	snprintf(outp, sizeof(outp), "%s", test_tmp_path("stdout"));
+	snprintf(errp, sizeof(errp), "%s", test_tmp_path("stderr"));
+	argv[n++] = (char *)bin;
+	while (*args && n < 31)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r.out = slurp(outp);
+	r.err = slurp(errp);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+#define RUN(...) run_lantern((const char *const[]){__VA_ARGS__, NULL})
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char demo_db[1100];
+
+/* A fresh demo database shared by the read-only tests. */
+static int setup_demo(void **state)
+{
+	(void)state;
+	snprintf(demo_db, sizeof(demo_db), "%s", test_tmp_path("demo.db"));
+	struct run r = RUN("init", "--demo", "--db", demo_db);
+	if (r.status != 0)
+		fprintf(stderr, "init --demo failed: %s%s", r.out, r.err);
+	int rc = r.status;
+	run_free(&r);
+	return rc;
+}
+
+static void test_help_and_usage(void **state)
+{
+	(void)state;
+	struct run r = RUN("--help");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "init");
+	assert_contains(r.out, "import");
+	assert_contains(r.out, "stats");
+	assert_contains(r.out, "serve");
+	run_free(&r);
+
+	r = RUN("frobnicate");
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "'frobnicate' is not a command");
+	run_free(&r);
+
+	const char *cmds[] = {"init", "import", "stats", "serve", "agency"};
+	for (size_t i = 0; i < 5; i++) {
+		r = RUN(cmds[i], "--help");
+		assert_int_equal(r.status, 0);
+		assert_contains(r.out, "usage: lantern ");
+		assert_contains(r.out, "--db PATH");
+		run_free(&r);
+	}
+
+	r = RUN("stats", "arrests", "--by", "month", "--db", demo_db);
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "unknown value 'month'");
+	run_free(&r);
+
+	r = RUN("stats", "arrests", "--from", "2019", "--to", "2015", "--db", demo_db);
+	assert_int_equal(r.status, 2);
+	run_free(&r);
+
+	r = RUN("stats", "arrests", "--from", "twenty", "--db", demo_db);
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "is not a year");
+	run_free(&r);
+
+	r = RUN("import", "widgets", "x.csv", "--db", demo_db);
+	assert_int_equal(r.status, 2);
+	run_free(&r);
+}
+
+static void test_demo_yearly_csv(void **state)
+{
+	(void)state;
+	struct run r = RUN("stats", "arrests", "--by", "year", "--format", "csv", "--db", demo_db);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "year,arrests\n2015,6\n2016,0\n2017,1\n2018,1\n2019,11\n");
+	run_free(&r);
+
+	/* LANTERN_DB is the default database. */
+	setenv("LANTERN_DB", demo_db, 1);
+	r = RUN("stats", "arrests", "--format", "csv");
+	unsetenv("LANTERN_DB");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "year,arrests\n2015,6\n2016,0\n2017,1\n2018,1\n2019,11\n");
+	run_free(&r);
+}
+
+static void test_demo_by_offence(void **state)
+{
+	(void)state;
+	struct run r = RUN("stats", "arrests", "--by", "year,offence", "--from", "2019", "--format",
+			   "csv", "--db", demo_db);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "year,offence,arrests\n"
+				   "2019,kidnapping_false_imprisonment,6\n"
+				   "2019,slavery_servitude,3\n"
+				   "2019,forced_labour,1\n"
+				   "2019,human_trafficking,1\n"
+				   "2019,other_modern_slavery,0\n"
+				   "2019,not_recorded,0\n");
+	run_free(&r);
+
+	r = RUN("stats", "arrests", "--by", "offence", "--format", "json", "--db", demo_db);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\"by\":[\"offence\"]");
+	assert_contains(r.out, "{\"offence\":\"not_recorded\",\"arrests\":8}");
+	assert_contains(r.out, "\"total\":19");
+	run_free(&r);
+}
+
+static void test_demo_table_change(void **state)
+{
+	(void)state;
+	struct run r = RUN("stats", "arrests", "--db", demo_db);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "2016        0");
+	assert_contains(r.out, "Change 2015 to 2019: 6 to 11 (+5, +83%)");
+	run_free(&r);
+
+	/* A range beyond the data shows its empty years as 0. */
+	r = RUN("stats", "arrests", "--from", "2013", "--to", "2020", "--format", "csv", "--db", demo_db);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "year,arrests\n2013,0\n2014,0\n2015,6\n2016,0\n2017,1\n2018,1\n2019,11\n2020,0\n");
+	run_free(&r);
+}
+
+static void test_init_demo_twice_refused(void **state)
+{
+	(void)state;
+	struct run r = RUN("init", "--demo", "--db", demo_db);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "already holds data");
+	run_free(&r);
+}
+
+static void test_import_arrests_all_or_nothing(void **state)
+{
+	(void)state;
+	char db[1100], bad[1100], good[1100];
+	snprintf(db, sizeof(db), "%s", test_tmp_path("import.db"));
+	snprintf(bad, sizeof(bad), "%s", test_tmp_path("bad.csv"));
+	snprintf(good, sizeof(good), "%s", test_tmp_path("good.csv"));
+	struct run r = RUN("init", "--demo", "--db", db);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+
+	write_file(bad, "date,offence,agency\n"
+			"2020-03-01,forced_labour,herts_police\n"
+			"2020-03-02,foo,herts_police\n"
+			"2020-13-01,human_trafficking,herts_police\n"
+			"2020-04-01,human_trafficking,no_such_agency\n");
+	r = RUN("import", "arrests", bad, "--db", db);
+	assert_int_equal(r.status, 1);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "%s:3: column 'offence': unknown value 'foo' (expected one of: "
+		 "kidnapping_false_imprisonment, slavery_servitude, forced_labour, "
+		 "human_trafficking, other_modern_slavery, not_recorded)\n",
+		 bad);
+	assert_contains(r.err, want);
+	snprintf(want, sizeof(want), "%s:4: column 'date':", bad);
+	assert_contains(r.err, want);
+	snprintf(want, sizeof(want), "%s:5: column 'agency': unknown agency 'no_such_agency'", bad);
+	assert_contains(r.err, want);
+	assert_contains(r.err, "3 errors; nothing was imported");
+	run_free(&r);
+
+	/* Nothing from the bad file, not even its good first row. */
+	r = RUN("stats", "arrests", "--from", "2020", "--to", "2020", "--format", "csv", "--db", db);
+	assert_string_equal(r.out, "year,arrests\n2020,0\n");
+	run_free(&r);
+
+	write_file(good, "offence,date,agency,case\r\n"
+			 "forced_labour,2020-03-01,herts_police,\r\n"
+			 "\"human_trafficking\",2020-05,nca,\r\n");
+	r = RUN("import", "arrests", good, "--db", db);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "imported 2 arrests");
+	run_free(&r);
+	r = RUN("stats", "arrests", "--from", "2020", "--by", "year,offence", "--format", "csv", "--db", db);
+	assert_contains(r.out, "2020,forced_labour,1\n2020,human_trafficking,1\n");
+	run_free(&r);
+
+	/* A missing file is a failure, not a crash. */
+	r = RUN("import", "arrests", "/nonexistent/x.csv", "--db", db);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "cannot open /nonexistent/x.csv");
+	run_free(&r);
+}
+
+static void test_import_reports(void **state)
+{
+	(void)state;
+	char db[1100], f[1100];
+	snprintf(db, sizeof(db), "%s", test_tmp_path("reports.db"));
+	snprintf(f, sizeof(f), "%s", test_tmp_path("reports.csv"));
+	struct run r = RUN("init", "--demo", "--db", db);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+
+	write_file(f, "received,source,agency,forms,place,district,country,occurred,anonymous,description\n"
+		      "2020-01-10,public,,labour_exploitation;forced_criminality,local,watford,,2019,true,\"Men at a car wash, \"\"never paid\"\"\"\n"
+		      "2020-01-11,partner,herts_cc,sexual_exploitation,abroad,,AL,,false,\"two\nlines\"\n");
+	r = RUN("import", "reports", f, "--db", db);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "imported 2 reports");
+	run_free(&r);
+
+	write_file(f, "received,source,forms,place,district\n"
+		      "2020-01-10,public,labour_exploitation,local,\n"
+		      "2020-01-10,public,slavery,abroad,\n");
+	r = RUN("import", "reports", f, "--db", db);
+	assert_int_equal(r.status, 1);
+	char want[1200];
+	snprintf(want, sizeof(want), "%s:2: column 'district': is required when place is local", f);
+	assert_contains(r.err, want);
+	snprintf(want, sizeof(want), "%s:3: column 'forms': unknown value 'slavery'", f);
+	assert_contains(r.err, want);
+	run_free(&r);
+
+	write_file(f, "received,source,forms,plaice\n2020-01-10,public,unknown,local\n");
+	r = RUN("import", "reports", f, "--db", db);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "column 'plaice': unknown column");
+	assert_contains(r.err, "column 'place': is a required column and is missing");
+	run_free(&r);
+}
+
+/* The README documents every subcommand and every CSV column. */
+static void test_readme_documents_everything(void **state)
+{
+	(void)state;
+	char path[1100];
+	const char *src = getenv("LANTERN_SOURCE");
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/README.md", src);
+	char *readme = slurp(path);
+	assert_true(strlen(readme) > 0);
+	const char *cmds[] = {"lantern init", "lantern import", "lantern stats arrests",
+			      "lantern serve", "lantern agency list"};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		assert_contains(readme, cmds[i]);
+	char col[128];
+	for (size_t i = 0; i < lt_report_field_count; i++) {
+		snprintf(col, sizeof(col), "| `%s` |", lt_report_fields[i].name);
+		assert_contains(readme, col);
+	}
+	for (size_t i = 0; i < lt_arrest_field_count; i++) {
+		snprintf(col, sizeof(col), "| `%s` |", lt_arrest_fields[i].name);
+		assert_contains(readme, col);
+	}
+	free(readme);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_demo_yearly_csv),
+		cmocka_unit_test(test_demo_by_offence),
+		cmocka_unit_test(test_demo_table_change),
+		cmocka_unit_test(test_init_demo_twice_refused),
+		cmocka_unit_test(test_import_arrests_all_or_nothing),
+		cmocka_unit_test(test_import_reports),
+		cmocka_unit_test(test_readme_documents_everything),
+	};
+	return cmocka_run_group_tests(tests, setup_demo, NULL);
+}
