@@ -16,7 +16,7 @@ BENCHBUILD ?= build-bench
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps test-deps run test bench clean format
+.PHONY: all deps test-deps run test bench fuzz clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -52,8 +52,19 @@ bench: deps $(BENCHBUILD)/build.ninja
 	ninja -C $(BENCHBUILD)
 	bench/run $(BENCHBUILD)
 
+# libFuzzer targets (needs clang): each runs for FUZZ_SECONDS over its corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CORE = $(filter-out src/core/demo.c,$(wildcard src/core/*.c))
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p build-fuzz
+	clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	    -Isrc fuzz/fuzz_import.c $(FUZZ_CORE) -o build-fuzz/fuzz_import
+	cp -r fuzz/corpus/import build-fuzz/corpus-import 2>/dev/null || true
+	build-fuzz/fuzz_import -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-import
+
 clean:
-	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD)
+	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
