@@ -1,0 +1,362 @@
+// public_form.test.mjs — the public page as a person meets it, in headless
+// Chromium.
+//
+// What this checks, against the real `lantern` binary on a fresh demo
+// database:
+//   - GET / shows the numbers to call (999, 101, 08000 121 700) and a visible
+//     "Leave this site quickly" link, the first thing the keyboard reaches;
+//   - axe-core finds no accessibility violations on /, on the form sent back
+//     with errors, and on the confirmation page;
+//   - a report with nothing ticked comes back with each error beside its
+//     field and what was typed kept;
+//   - a report filled in by label (forms of exploitation, where it happened,
+//     a description, anonymous) is accepted, and the confirmation page shows
+//     a reference code LT-XXXXXXXX;
+//   - the same works with JavaScript switched off (the page needs none);
+//   - no console errors (a Content-Security-Policy violation is one) and no
+//     request leaves the server's origin;
+//   - the server stops on SIGTERM and exits 0 (under ASan: leak-free).
+//
+// Environment:
+//   LANTERN_BIN             the lantern binary (required; meson sets it)
+//   LANTERN_CHROMIUM        the browser, default /usr/bin/chromium
+//   LANTERN_SCREENSHOT_DIR  where to write screenshots (meson: the build dir);
+//                           none are taken when unset
+//   CI=true or LANTERN_BROWSER_REQUIRED=1
+//                           a missing prerequisite (npm packages, Chromium)
+//                           fails the test instead of skipping it
+//
+// Run directly (`node public_form.test.mjs`), not under `node --test`, so a
+// missing prerequisite can exit 77, which meson reports as SKIP. Everything
+// is bounded: a watchdog kills the server and the browser and fails the run
+// after DEADLINE_MS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const DEADLINE_MS = 120_000;
+const REF_RE = /^LT-[0-9A-HJKMNP-TV-Z]{8}$/;
+const CHROMIUM = process.env.LANTERN_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.LANTERN_SCREENSHOT_DIR || '';
+const REQUIRED = process.env.CI === 'true' || process.env.LANTERN_BROWSER_REQUIRED === '1';
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// ---- prerequisites: skip (77) on a developer's machine, fail in CI --------
+
+function missing(why) {
+  if (REQUIRED) {
+    console.error(`browser test: ${why} (CI=true: failing instead of skipping; ` +
+                  'run scripts/install-deps --test)');
+    process.exit(1);
+  }
+  console.log(`browser test: SKIP: ${why} (run scripts/install-deps --test)`);
+  process.exit(77);
+}
+
+const LANTERN = process.env.LANTERN_BIN;
+if (!LANTERN || !existsSync(LANTERN)) {
+  console.error(`browser test: LANTERN_BIN is not set to the lantern binary (got '${LANTERN ?? ''}')`);
+  process.exit(1);
+}
+if (!existsSync(CHROMIUM)) missing(`${CHROMIUM} not found (Debian package chromium)`);
+
+const require = createRequire(import.meta.url);
+let chromium, axeSource;
+try {
+  ({ chromium } = require('playwright-core'));
+  axeSource = require('axe-core').source;
+} catch (e) {
+  missing(`npm packages not installed in tests/browser (${e.code ?? e.message})`);
+}
+
+// ---- state shared by the tests, and the watchdog that bounds them ---------
+
+const state = {
+  dir: '',          // temp dir holding the database
+  server: null,     // the lantern serve child process
+  serverExit: null, // Promise of {code, signal}
+  serverErr: '',    // the server's stderr (capped), shown on failure
+  base: '',         // "http://127.0.0.1:PORT/"
+  browser: null,
+  consoleErrors: [], // "page: message" for every console error or page error
+  offsite: [],       // requests that tried to leave the server's origin
+};
+
+const watchdog = setTimeout(() => {
+  console.error(`browser test: still running after ${DEADLINE_MS / 1000} s; giving up`);
+  if (state.server && state.server.exitCode === null) state.server.kill('SIGKILL');
+  const proc = state.browser?._process ?? null; // best effort; playwright also kills on exit
+  if (proc) proc.kill('SIGKILL');
+  if (state.dir) rmSync(state.dir, { recursive: true, force: true });
+  process.exit(1);
+}, DEADLINE_MS);
+watchdog.unref();
+
+// ---- helpers --------------------------------------------------------------
+
+function run(args) {
+  const r = spawnSync(LANTERN, args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `lantern ${args.join(' ')} exited ${r.status} (${r.signal ?? ''}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+// Start `lantern serve` on an ephemeral port; resolve with the URL it prints
+// as the first line of its stdout.
+function startServer(db) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(LANTERN, ['serve', '--db', db, '--listen', '127.0.0.1:0'],
+                        { stdio: ['ignore', 'pipe', 'pipe'] });
+    state.server = child;
+    state.serverExit = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s) => {
+      if (state.serverErr.length < 200_000) state.serverErr += s;
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no URL from lantern serve after 30 s:\n${state.serverErr}`)), 30_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s) => {
+      out += s;
+      const nl = out.indexOf('\n');
+      if (nl >= 0 && !state.base) {
+        clearTimeout(timer);
+        const url = out.slice(0, nl).trim();
+        if (!/^http:\/\/127\.0\.0\.1:[1-9][0-9]*\/$/.test(url))
+          reject(new Error(`first line of lantern serve is not its URL: '${url}'`));
+        else resolve(url);
+      }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`lantern serve exited early (${code ?? signal}):\n${state.serverErr}`));
+    });
+  });
+}
+
+// A fresh context (no cookies, no cache) that may talk to the server only,
+// and a page whose console errors are collected under `label`. Chromium logs
+// every 4xx page load as a console error; with `expect4xx` that message is
+// not counted (the test checks the status itself).
+async function newPage(label, options = {}, expect4xx = false) {
+  const context = await state.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  await context.route(() => true, (route) => {
+    const url = route.request().url();
+    if (url.startsWith(state.base)) return route.continue();
+    state.offsite.push(`${label}: ${url}`);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expect4xx && /^Failed to load resource: the server responded with a status of 4\d\d /.test(m.text())) return;
+    state.consoleErrors.push(`${label}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => state.consoleErrors.push(`${label}: uncaught ${e.message}`));
+  return { context, page };
+}
+
+// Run axe-core on the page as it is and fail with every violation spelled
+// out: rule, impact, help, and each offending element with axe's summary of
+// how to fix it. axe is evaluated through the DevTools protocol, which the
+// page's CSP does not govern; the page itself still runs under its CSP.
+async function checkAxe(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations', 'incomplete'] }));
+  const lines = [];
+  for (const v of r.violations) {
+    lines.push(`  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes) {
+      lines.push(`      at ${n.target.join(' ')}`);
+      lines.push(`         ${n.html.slice(0, 300)}`);
+      for (const s of (n.failureSummary ?? '').split('\n')) lines.push(`         ${s}`);
+    }
+  }
+  if (r.incomplete.length)
+    console.log(`axe on ${what}: needs review (not failures): ` +
+                r.incomplete.map((v) => `${v.id} (${v.nodes.length})`).join(', '));
+  assert.equal(r.violations.length, 0,
+               `axe-core found ${r.violations.length} violation(s) on ${what}:\n${lines.join('\n')}`);
+}
+
+async function screenshot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${file}`);
+}
+
+// Click the form's submit button and wait for the page that answers it.
+async function submit(page) {
+  const answer = page.waitForResponse((r) => r.request().method() === 'POST' &&
+                                             new URL(r.url()).pathname === '/report');
+  await page.getByRole('button', { name: /send|submit/i }).click();
+  const resp = await answer;
+  await page.waitForLoadState('load');
+  return resp;
+}
+
+// The form as a person fills it in, by the labels they read.
+const form = {
+  forms: (page, label) => page.getByRole('checkbox', { name: label, exact: true }),
+  place: (page, label) => page.getByRole('radio', { name: label, exact: true }),
+  district: (page) => page.getByLabel(/^district/i),
+  country: (page) => page.getByLabel(/^country/i),
+  description: (page) => page.getByLabel(/what (did you|have you) (see|seen|hear|heard)|describe|description/i),
+  anonymous: (page) => page.getByLabel(/anonymous/i),
+};
+
+// ---- the tests ------------------------------------------------------------
+
+before(async () => {
+  state.dir = mkdtempSync(path.join(tmpdir(), 'lantern-browser-'));
+  const db = path.join(state.dir, 'x.db');
+  run(['init', '--demo', '--db', db]);
+  state.base = await startServer(db);
+  state.browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30_000 });
+});
+
+after(async () => {
+  if (state.browser) await state.browser.close().catch(() => {});
+  if (state.server && state.server.exitCode === null && state.server.signalCode === null) {
+    state.server.kill('SIGKILL');
+    await state.serverExit;
+  }
+  if (state.dir) rmSync(state.dir, { recursive: true, force: true });
+  clearTimeout(watchdog);
+});
+
+test('the public page shows the numbers, the leave link and passes axe', async () => {
+  const { context, page } = await newPage('/');
+  const resp = await page.goto(state.base);
+  assert.equal(resp.status(), 200);
+  const csp = resp.headers()['content-security-policy'] ?? '';
+  assert.ok(csp, 'GET / has no Content-Security-Policy header');
+  const directive = (name) => csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `));
+  const scriptSrc = directive('script-src') ?? directive('default-src') ?? '';
+  assert.ok(scriptSrc && !/'unsafe-inline'|'unsafe-eval'/.test(scriptSrc),
+            `the CSP does not forbid inline script: ${csp}`);
+
+  const body = await page.locator('body').innerText();
+  for (const number of ['999', '101', '08000 121 700'])
+    assert.ok(body.includes(number), `the public page does not show ${number}`);
+
+  const leave = page.getByRole('link', { name: 'Leave this site quickly' });
+  await leave.waitFor({ state: 'visible' });
+  const box = await leave.boundingBox();
+  assert.ok(box && box.y < 900 && box.width > 0 && box.height > 0,
+            `"Leave this site quickly" is not in the first screen: ${JSON.stringify(box)}`);
+  const href = await leave.getAttribute('href');
+  assert.ok(href && !href.startsWith('/') && !href.startsWith(state.base),
+            `"Leave this site quickly" does not leave the site: ${href}`);
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  assert.equal(first, 'Leave this site quickly', 'the first Tab does not reach the leave link');
+
+  await checkAxe(page, 'GET /');
+  await screenshot(page, 'browser-index.png');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'browser-index-narrow.png');
+  await context.close();
+});
+
+test('a report with nothing ticked comes back with errors beside the fields, text kept', async () => {
+  const { context, page } = await newPage('POST /report (invalid)', {}, true);
+  await page.goto(state.base);
+  const text = 'Men sleeping in a van behind the car wash on Queens Road; one said his passport was taken.';
+  await form.description(page).fill(text);
+  // Nothing ticked under the forms of exploitation, no place chosen.
+  const resp = await submit(page);
+  assert.ok(resp.status() >= 400 && resp.status() < 500,
+            `an invalid report was answered with ${resp.status()}, not a 4xx`);
+
+  // What was typed is still there.
+  assert.equal(await form.description(page).inputValue(), text, 'the description was not kept');
+
+  // The forms group says what is wrong inside the group, and the checkboxes
+  // point at that message (aria-describedby on the fieldset or the inputs).
+  const group = page.getByRole('group').filter({ has: form.forms(page, 'Labour exploitation') });
+  await group.waitFor();
+  const groupText = await group.innerText();
+  assert.match(groupText, /(choose|select|tick|pick|at least one|required)/i,
+               `no error inside the forms-of-exploitation group:\n${groupText}`);
+  const described = await group.evaluate((fs) => {
+    const ids = [fs, ...fs.querySelectorAll('input')]
+      .flatMap((el) => (el.getAttribute('aria-describedby') ?? '').split(/\s+/))
+      .filter(Boolean);
+    return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' | ');
+  });
+  assert.match(described, /(choose|select|tick|pick|at least one|required)/i,
+               `the forms-of-exploitation error is not tied to the fields by aria-describedby (got '${described}')`);
+
+  await checkAxe(page, 'the form sent back with errors');
+  await screenshot(page, 'browser-errors.png');
+  await context.close();
+});
+
+let reference = '';
+
+test('a report filled in by label gives a reference code; the confirmation page passes axe', async () => {
+  const { context, page } = await newPage('POST /report');
+  await page.goto(state.base);
+  await form.forms(page, 'Labour exploitation').check();
+  await form.forms(page, 'Domestic servitude').check();
+  await form.place(page, 'In the partnership area').check();
+  await form.district(page).selectOption({ label: 'Watford' });
+  await form.description(page).fill('A woman who cleans at the house next door is never let out alone and looks frightened.');
+  const anon = form.anonymous(page);
+  if (!(await anon.isChecked())) await anon.check();
+
+  const resp = await submit(page);
+  assert.ok(resp.status() < 400, `the report was answered with ${resp.status()}`);
+  const code = page.getByText(/^\s*LT-[0-9A-Z]{8}\s*$/);
+  await code.first().waitFor();
+  assert.equal(await code.count(), 1, 'the reference code is not shown once, on its own');
+  reference = (await code.innerText()).trim();
+  assert.match(reference, REF_RE);
+  console.log(`reference code: ${reference}`);
+
+  await checkAxe(page, 'the confirmation page');
+  await screenshot(page, 'browser-confirmation.png');
+  await context.close();
+});
+
+test('the form works with JavaScript switched off (abroad, with a country)', async () => {
+  const { context, page } = await newPage('POST /report (no JavaScript)', { javaScriptEnabled: false });
+  await page.goto(state.base);
+  await form.forms(page, 'Sexual exploitation').check();
+  await form.place(page, 'Abroad').check();
+  await form.country(page).selectOption({ label: 'Romania' });
+  await form.description(page).fill('My cousin was promised work in a hotel and was made to work in a flat instead.');
+  const resp = await submit(page);
+  assert.ok(resp.status() < 400, `the report was answered with ${resp.status()}`);
+  const code = (await page.getByText(/^\s*LT-[0-9A-Z]{8}\s*$/).innerText()).trim();
+  assert.match(code, REF_RE);
+  assert.notEqual(code, reference, 'two reports were given the same reference code');
+  await context.close();
+});
+
+test('no console errors and nothing fetched from another origin', () => {
+  assert.deepEqual(state.consoleErrors, [], `console errors:\n${state.consoleErrors.join('\n')}`);
+  assert.deepEqual(state.offsite, [], `requests to other origins:\n${state.offsite.join('\n')}`);
+});
+
+test('the server stops on SIGTERM and exits 0', async () => {
+  await state.browser.close();
+  state.browser = null;
+  state.server.kill('SIGTERM');
+  const timeout = new Promise((res) => setTimeout(() => res(null), 30_000).unref());
+  const exit = await Promise.race([state.serverExit, timeout]);
+  assert.ok(exit, `lantern serve did not stop within 30 s of SIGTERM:\n${state.serverErr.slice(-4000)}`);
+  assert.deepEqual(exit, { code: 0, signal: null },
+                   `lantern serve exited with ${JSON.stringify(exit)}:\n${state.serverErr.slice(-8000)}`);
+});
