@@ -1,0 +1,1272 @@
+/*
+ * store_sqlite.c — the SQLite backend of the store, and the one file of
+ * lantern that includes <sqlite3.h>.
+ *
+ * Connections. A store holds one writer connection and STORE_SQLITE_READERS
+ * reader connections to the same file, each guarded by its own pthread
+ * mutex, so a connection is only ever used by one thread at a time (the
+ * connections are opened SQLITE_OPEN_NOMUTEX for that reason). Every write
+ * goes through the writer: writes from several threads queue on its mutex
+ * and commit one after another. Reads take whichever reader is free (or wait
+ * for one), and in WAL mode they run beside a write without blocking it or
+ * being blocked by it. Readers are set `query_only`, so a mistake in this
+ * file cannot write through them. A read issued after a write has returned
+ * sees that write: SQLite starts a fresh snapshot for each statement outside
+ * a transaction. Other processes (the command line importing while the
+ * server runs) are serialised by SQLite's own locks; a connection waits up to
+ * STORE_SQLITE_BUSY_MS for them before giving up with LT_EBUSY.
+ *
+ * Settings, made on every connection as it opens and read back to check
+ * that they took: journal_mode=WAL, synchronous=FULL (a write that returned
+ * LT_OK survives a power cut), foreign_keys=ON, busy_timeout.
+ *
+ * Schema. PRAGMA user_version counts the migrations applied
+ * (store_sqlite_schema.c). Opening applies the missing ones in order, each
+ * in its own BEGIN IMMEDIATE transaction that re-reads the version first, so
+ * two processes opening an old database at once cannot both migrate it. A
+ * version above what this lantern knows is refused with LT_ESCHEMA before
+ * anything is written. Then the vocabulary tables are brought in line with
+ * taxonomy.h in one transaction.
+ *
+ * Writes. Each write call is one BEGIN IMMEDIATE ... COMMIT transaction that
+ * includes its one audit row; any failure rolls the whole call back and the
+ * ids written into the caller's records are reset to 0. Codes are written as
+ * taxonomy text. The plain-text contact of a report is never written, only
+ * its sealed form.
+ *
+ * Errors. SQLite failures become LT_EBUSY (locked or busy), LT_ENOMEM, or
+ * LT_ESTORE, with SQLite's message in the lt_error. SQLite's messages name
+ * tables, columns and constraints, never the values, so no personal data
+ * leaks into them. This file never prints and never exits.
+ */
+#include "store/store.h"
+#include "store/store_sqlite_int.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "core/bug.h"
+#include "core/banned.h"
+
+/* A connection and the mutex that gives one thread at a time the use of it. */
+struct conn {
+	pthread_mutex_t lock;
+	sqlite3 *db; /* NULL when not open */
+};
+
+struct sqlite_store {
+	struct store base; /* first, so a struct store * converts back */
+	struct conn writer;
+	struct conn readers[STORE_SQLITE_READERS];
+	atomic_uint next_reader; /* where the search for a free reader starts */
+};
+
+static const struct store_ops sqlite_ops;
+
+static struct sqlite_store *sqlite_store_of(struct store *s)
+{
+	LT_ASSERT(s && s->ops == &sqlite_ops);
+	return (struct sqlite_store *)s;
+}
+
+/* ---- locking ----------------------------------------------------------- */
+
+static sqlite3 *conn_lock(struct conn *c)
+{
+	int rc = pthread_mutex_lock(&c->lock);
+	if (rc != 0)
+		LT_BUG("pthread_mutex_lock failed: %d", rc);
+	return c->db;
+}
+
+static void conn_unlock(struct conn *c)
+{
+	int rc = pthread_mutex_unlock(&c->lock);
+	if (rc != 0)
+		LT_BUG("pthread_mutex_unlock failed: %d", rc);
+}
+
+/* Take a free reader, or wait for one if all are in use. Release it with
+ * conn_unlock. The rotating start spreads the waiting over all readers. */
+static struct conn *reader_lock(struct sqlite_store *ss)
+{
+	unsigned start = atomic_fetch_add(&ss->next_reader, 1u);
+	for (unsigned i = 0; i < STORE_SQLITE_READERS; i++) {
+		struct conn *c = &ss->readers[(start + i) % STORE_SQLITE_READERS];
+		if (pthread_mutex_trylock(&c->lock) == 0)
+			return c;
+	}
+	struct conn *c = &ss->readers[start % STORE_SQLITE_READERS];
+	conn_lock(c);
+	return c;
+}
+
+/* ---- errors and small helpers ------------------------------------------- */
+
+/*
+ * Turn the SQLite result `rc` of the last call on `db` into a status and an
+ * lt_error saying what was being done. Must be called before anything else
+ * runs on `db`, which would replace its message.
+ */
+static lt_status db_fail(sqlite3 *db, int rc, const char *what, struct lt_error *err)
+{
+	lt_status st;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		st = LT_EBUSY;
+		break;
+	case SQLITE_NOMEM:
+		st = LT_ENOMEM;
+		break;
+	default:
+		st = LT_ESTORE;
+		break;
+	}
+	return lt_error_set(err, st, NULL, "%s: %s", what,
+			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static lt_status db_exec(sqlite3 *db, const char *sql, const char *what, struct lt_error *err)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? LT_OK : db_fail(db, rc, what, err);
+}
+
+static lt_status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+			    struct lt_error *err)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+	return rc == SQLITE_OK ? LT_OK : db_fail(db, rc, "preparing a statement", err);
+}
+
+/* Bind `len` bytes of text, or NULL when there are none. */
+static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t len)
+{
+	if (!s || len == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, (int)len, SQLITE_TRANSIENT);
+}
+
+static int bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	return bind_text(st, i, s, s ? strlen(s) : 0);
+}
+
+/* A fixed-size code field of a record: at most `cap - 1` bytes are read even
+ * if a caller forgot the terminator. */
+static int bind_code(sqlite3_stmt *st, int i, const char *s, size_t cap)
+{
+	return bind_text(st, i, s, strnlen(s, cap));
+}
+
+/* A partial date as 'YYYY[-MM[-DD]]', or NULL when its year is 0. */
+static int bind_date(sqlite3_stmt *st, int i, const struct lt_date *d)
+{
+	char text[LT_DATE_TEXT];
+	lt_date_format(d, text);
+	return bind_str(st, i, text);
+}
+
+/* Copy a text column into a fixed array, cutting it to fit. */
+static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (len >= cap)
+		len = cap - 1;
+	if (len)
+		memcpy(out, t, len);
+	out[len] = '\0';
+}
+
+/*
+ * Read a text column that must fit `cap` bytes with its NUL; LT_ESTORE
+ * naming `what` when it does not (the database was written by something
+ * else). NULL reads as "".
+ */
+static lt_status column_fixed(sqlite3_stmt *st, int col, char *out, size_t cap, const char *what,
+			      struct lt_error *err)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (!t && sqlite3_column_type(st, col) != SQLITE_NULL)
+		return lt_error_set(err, LT_ENOMEM, NULL, "reading %s: out of memory", what);
+	if (len >= cap)
+		return lt_error_set(err, LT_ESTORE, NULL, "%s in the database is longer than %zu bytes",
+				    what, cap - 1);
+	if (len)
+		memcpy(out, t, len);
+	out[len] = '\0';
+	return LT_OK;
+}
+
+/*
+ * Map a coded text column back to its index in `v`; *out is -1 when the
+ * column is NULL. A code this lantern does not know is LT_ESTORE.
+ */
+static lt_status column_code(sqlite3_stmt *st, int col, const struct lt_vocab *v, const char *what,
+			     int *out, struct lt_error *err)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		*out = -1;
+		return LT_OK;
+	}
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (!t)
+		return lt_error_set(err, LT_ENOMEM, NULL, "reading %s: out of memory", what);
+	int i = lt_vocab_find(v, (const char *)t, (size_t)sqlite3_column_bytes(st, col));
+	if (i < 0)
+		return lt_error_set(err, LT_ESTORE, NULL,
+				    "%s in the database holds a %s code this lantern does not know",
+				    what, v->name);
+	*out = i;
+	return LT_OK;
+}
+
+/* Read a partial-date column; NULL reads as the empty date. */
+static lt_status column_date(sqlite3_stmt *st, int col, const char *what, struct lt_date *out,
+			     struct lt_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return LT_OK;
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (!t)
+		return lt_error_set(err, LT_ENOMEM, NULL, "reading %s: out of memory", what);
+	if (lt_date_parse((const char *)t, (size_t)sqlite3_column_bytes(st, col), out, what, NULL) !=
+	    LT_OK)
+		return lt_error_set(err, LT_ESTORE, NULL, "%s in the database is not a date", what);
+	return LT_OK;
+}
+
+/*
+ * Make room for `need` elements of `size` bytes in the heap array *p of
+ * capacity *cap, doubling. LT_ENOMEM on failure, the array unchanged.
+ */
+static lt_status grow(void **p, size_t *cap, size_t need, size_t size, struct lt_error *err)
+{
+	if (need <= *cap)
+		return LT_OK;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	void *np = realloc(*p, ncap * size);
+	if (!np)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	*p = np;
+	*cap = ncap;
+	return LT_OK;
+}
+
+/*
+ * Run `sql` and copy the first column of its first row as text into `out`
+ * ("" for no row or NULL). Rows after the first are stepped through, so a
+ * statement such as "PRAGMA journal_mode = WAL" runs to completion.
+ */
+static lt_status query_text(sqlite3 *db, const char *sql, char *out, size_t cap,
+			    struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	lt_status s = db_prepare(db, sql, &st, err);
+	int rc;
+	bool first = true;
+	if (cap)
+		out[0] = '\0';
+	if (s != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (first && cap)
+			column_copy(st, 0, out, cap);
+		first = false;
+	}
+	if (rc != SQLITE_DONE)
+		s = db_fail(db, rc, "running a statement", err);
+out:
+	sqlite3_finalize(st);
+	return s;
+}
+
+static lt_status query_int(sqlite3 *db, const char *sql, long *out, struct lt_error *err)
+{
+	char text[32];
+	lt_status s = query_text(db, sql, text, sizeof(text), err);
+	if (s != LT_OK)
+		return s;
+	char *end;
+	*out = strtol(text, &end, 10);
+	if (end == text || *end)
+		return lt_error_set(err, LT_ESTORE, NULL, "'%s' gave '%s', not a number", sql, text);
+	return LT_OK;
+}
+
+/* ---- transactions and the audit row --------------------------------------- */
+
+static lt_status tx_begin(sqlite3 *db, struct lt_error *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+/* Roll back the open transaction, if any. Safe to call when none is open. */
+static void tx_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static lt_status tx_commit(sqlite3 *db, struct lt_error *err)
+{
+	return db_exec(db, "COMMIT", "committing", err);
+}
+
+/* Check an actor string: set, short enough to read back whole, no newlines. */
+static void actor_check(const char *actor)
+{
+	LT_ASSERT(actor && actor[0]);
+	LT_ASSERT(strlen(actor) < sizeof(((struct store_audit_entry *)0)->actor));
+}
+
+/* Append one audit row inside the caller's transaction. */
+static lt_status audit_add(sqlite3 *db, const char *actor, const char *action,
+			   const char *object, struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	lt_status s = db_prepare(db, "INSERT INTO audit(actor, action, object) VALUES (?1, ?2, ?3)",
+				 &st, err);
+	int rc;
+	if (s != LT_OK)
+		goto out;
+	if ((rc = bind_str(st, 1, actor)) != SQLITE_OK || (rc = bind_str(st, 2, action)) != SQLITE_OK ||
+	    (rc = bind_str(st, 3, object)) != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_DONE)
+		s = db_fail(db, rc, "writing the audit entry", err);
+out:
+	sqlite3_finalize(st);
+	return s;
+}
+
+/*
+ * Look up the id of the row whose text key is `key` with the prepared
+ * one-parameter query `q` (e.g. "SELECT id FROM agencies WHERE code = ?1").
+ * When there is none: LT_EINVAL naming `field`, saying "unknown <noun>
+ * '<key>'" and, for batches, which record of the batch.
+ */
+static lt_status lookup_id(sqlite3 *db, sqlite3_stmt *q, const char *key, size_t cap,
+			   const char *field, const char *noun, size_t index, size_t n,
+			   int64_t *id, struct lt_error *err)
+{
+	size_t len = strnlen(key, cap);
+	lt_status s = LT_OK;
+	int rc;
+	char where[64] = "";
+	char qk[80];
+	if (n > 1)
+		snprintf(where, sizeof(where), " (record %zu of %zu)", index + 1, n);
+	if (len == 0)
+		return lt_error_set(err, LT_EINVAL, field, "the %s is required%s", noun, where);
+	if ((rc = bind_text(q, 1, key, len)) != SQLITE_OK) {
+		s = db_fail(db, rc, "looking up a reference", err);
+		goto out;
+	}
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+	} else if (rc == SQLITE_DONE) {
+		lt_error_quote(qk, sizeof(qk), key, len, 40);
+		s = lt_error_set(err, LT_EINVAL, field, "unknown %s '%s'%s", noun, qk, where);
+	} else {
+		s = db_fail(db, rc, "looking up a reference", err);
+	}
+out:
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return s;
+}
+
+/* Insert one (owner, form) row per bit of `forms` with the prepared
+ * two-parameter statement `ins`. */
+static lt_status forms_insert(sqlite3 *db, sqlite3_stmt *ins, int64_t owner, uint32_t forms,
+			      struct lt_error *err)
+{
+	LT_ASSERT((forms >> LT_FORM_COUNT) == 0);
+	for (int f = 0; f < LT_FORM_COUNT; f++) {
+		if (!(forms & (1u << f)))
+			continue;
+		int rc;
+		if ((rc = sqlite3_bind_int64(ins, 1, owner)) != SQLITE_OK ||
+		    (rc = bind_str(ins, 2, lt_vocab_term(&lt_vocab_form, (size_t)f)->code)) != SQLITE_OK ||
+		    (rc = sqlite3_step(ins)) != SQLITE_DONE)
+			return db_fail(db, rc, "writing the forms of exploitation", err);
+		sqlite3_reset(ins);
+	}
+	return LT_OK;
+}
+
+/* ---- opening: settings, migrations, vocabularies ------------------------ */
+
+/* Read a setting with `get` and compare it with `want` (case-insensitively). */
+static lt_status setting_check(sqlite3 *db, const char *get, const char *want,
+			       struct lt_error *err)
+{
+	char got[32];
+	lt_status s = query_text(db, get, got, sizeof(got), err);
+	if (s == LT_OK && strcasecmp(got, want) != 0)
+		s = lt_error_set(err, LT_ESTORE, NULL, "%s is '%s', not '%s' as it must be", get, got,
+				 want);
+	return s;
+}
+
+/* Make the setting `set`, then check that it took. */
+static lt_status setting(sqlite3 *db, const char *set, const char *get, const char *want,
+			 struct lt_error *err)
+{
+	char ignored[32];
+	lt_status s = query_text(db, set, ignored, sizeof(ignored), err);
+	return s == LT_OK ? setting_check(db, get, want, err) : s;
+}
+
+/*
+ * Open one connection to `path` and make the settings every connection of
+ * lantern has. The writer may create the file; readers open it as it is and
+ * are made query_only. On failure *out is NULL.
+ */
+static lt_status conn_open(const char *path, bool writer, sqlite3 **out, struct lt_error *err)
+{
+	sqlite3 *db = NULL;
+	char busy[16];
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+	lt_status s = LT_OK;
+	*out = NULL;
+	if (rc != SQLITE_OK) {
+		s = lt_error_set(err, rc == SQLITE_NOMEM ? LT_ENOMEM : LT_ESTORE, NULL,
+				 "cannot open the database %s: %s", path,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	rc = sqlite3_busy_timeout(db, STORE_SQLITE_BUSY_MS);
+	if (rc != SQLITE_OK) {
+		s = db_fail(db, rc, "setting the busy timeout", err);
+		goto out;
+	}
+	snprintf(busy, sizeof(busy), "%d", STORE_SQLITE_BUSY_MS);
+	if ((s = setting(db, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal", err)) ||
+	    (s = setting(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2", err)) ||
+	    (s = setting(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1", err)) ||
+	    (s = setting_check(db, "PRAGMA busy_timeout", busy, err)))
+		goto out;
+	if (!writer && (s = setting(db, "PRAGMA query_only = ON", "PRAGMA query_only", "1", err)))
+		goto out;
+	*out = db;
+	db = NULL;
+out:
+	sqlite3_close(db);
+	return s;
+}
+
+int store_schema_version(void)
+{
+	return (int)store_sqlite_migration_count;
+}
+
+/*
+ * Bring the schema up to store_schema_version(), one migration per
+ * transaction. The version is re-read inside each transaction, after the
+ * write lock is held, so a concurrent opener's work is never repeated.
+ */
+static lt_status migrate(sqlite3 *db, struct lt_error *err)
+{
+	const int want = store_schema_version();
+	lt_status s;
+	long have;
+	char sql[64];
+
+	/* Refuse a newer database before taking any lock. */
+	if ((s = query_int(db, "PRAGMA user_version", &have, err)) != LT_OK)
+		return s;
+	if (have > want)
+		goto too_new;
+	while (have < want) {
+		if ((s = tx_begin(db, err)) != LT_OK)
+			return s;
+		if ((s = query_int(db, "PRAGMA user_version", &have, err)) != LT_OK)
+			goto fail;
+		if (have > want) {
+			tx_rollback(db);
+			goto too_new;
+		}
+		if (have == want) {
+			tx_rollback(db);
+			break;
+		}
+		const struct store_migration *m = &store_sqlite_migrations[have];
+		LT_ASSERT(m->version == have + 1);
+		if ((s = db_exec(db, m->sql, "applying a schema migration", err)) != LT_OK)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
+		if ((s = db_exec(db, sql, "recording the schema version", err)) != LT_OK ||
+		    (s = tx_commit(db, err)) != LT_OK)
+			goto fail;
+		have = m->version;
+	}
+	return LT_OK;
+fail:
+	tx_rollback(db);
+	return s;
+too_new:
+	return lt_error_set(err, LT_ESCHEMA, NULL,
+			    "the database has schema version %ld, and this lantern knows only up to "
+			    "version %d",
+			    have, want);
+}
+
+/* Make each vocab_* table hold exactly the codes and labels of taxonomy.h
+ * (codes are only ever appended, so this only inserts and relabels). */
+static lt_status vocab_sync(sqlite3 *db, struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	lt_status s = tx_begin(db, err);
+	char sql[256];
+	int rc;
+	if (s != LT_OK)
+		return s;
+	for (size_t t = 0; t < store_sqlite_vocab_table_count; t++) {
+		const struct store_vocab_table *vt = &store_sqlite_vocab_tables[t];
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO %s(code, label) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE "
+			 "SET label = excluded.label WHERE label IS NOT excluded.label",
+			 vt->table);
+		if ((s = db_prepare(db, sql, &st, err)) != LT_OK)
+			goto out;
+		for (size_t i = 0; i < vt->vocab->count; i++) {
+			const struct lt_term *term = lt_vocab_term(vt->vocab, i);
+			if ((rc = bind_str(st, 1, term->code)) != SQLITE_OK ||
+			    (rc = bind_str(st, 2, term->label)) != SQLITE_OK ||
+			    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+				s = db_fail(db, rc, "updating the vocabularies", err);
+				goto out;
+			}
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	s = tx_commit(db, err);
+out:
+	sqlite3_finalize(st);
+	if (s != LT_OK)
+		tx_rollback(db);
+	return s;
+}
+
+static void sqlite_close(struct store *s)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	/* Readers first: the last connection to close checkpoints the WAL. */
+	for (size_t i = 0; i < STORE_SQLITE_READERS; i++) {
+		if (sqlite3_close(ss->readers[i].db) != SQLITE_OK)
+			LT_BUG("a statement on a reader connection was not finalized");
+		pthread_mutex_destroy(&ss->readers[i].lock);
+	}
+	if (sqlite3_close(ss->writer.db) != SQLITE_OK)
+		LT_BUG("a statement on the writer connection was not finalized");
+	pthread_mutex_destroy(&ss->writer.lock);
+	free(ss);
+}
+
+lt_status store_open_sqlite(const char *path, struct store **out, struct lt_error *err)
+{
+	struct sqlite_store *ss;
+	lt_status s;
+	*out = NULL;
+	if (!sqlite3_threadsafe())
+		return lt_error_set(err, LT_ESTORE, NULL,
+				    "the SQLite library was built without thread support");
+	ss = calloc(1, sizeof(*ss));
+	if (!ss)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	ss->base.ops = &sqlite_ops;
+	atomic_init(&ss->next_reader, 0u);
+	LT_ASSERT(pthread_mutex_init(&ss->writer.lock, NULL) == 0);
+	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
+		LT_ASSERT(pthread_mutex_init(&ss->readers[i].lock, NULL) == 0);
+
+	if ((s = conn_open(path, true, &ss->writer.db, err)) != LT_OK ||
+	    (s = migrate(ss->writer.db, err)) != LT_OK ||
+	    (s = vocab_sync(ss->writer.db, err)) != LT_OK)
+		goto out;
+	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
+		if ((s = conn_open(path, false, &ss->readers[i].db, err)) != LT_OK)
+			goto out;
+	*out = &ss->base;
+out:
+	if (s != LT_OK)
+		sqlite_close(&ss->base);
+	return s;
+}
+
+/* ---- agencies and cases ------------------------------------------------- */
+
+static lt_status sqlite_agency_add(struct store *s, struct lt_agency *a, const char *actor,
+				   struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *st = NULL;
+	char object[LT_CODE_MAX + 8];
+	size_t code_len = strnlen(a->code, sizeof(a->code));
+	size_t name_len = strnlen(a->name, sizeof(a->name));
+	lt_status r;
+	int rc;
+	int64_t id = 0;
+	sqlite3 *db;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)a->kind < LT_AGENCY_KIND_COUNT);
+	if ((r = lt_agency_code_check(a->code, code_len, "code", err)) != LT_OK)
+		return r;
+	if (name_len == 0 || name_len == sizeof(a->name))
+		return lt_error_set(err, LT_EINVAL, "name", "an agency needs a name of 1 to %zu bytes",
+				    sizeof(a->name) - 1);
+
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "INSERT INTO agencies(code, name, kind) VALUES (?1, ?2, ?3)", &st,
+			    err)) != LT_OK)
+		goto out;
+	if ((rc = bind_text(st, 1, a->code, code_len)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, a->name, name_len)) != SQLITE_OK ||
+	    (rc = bind_str(st, 3, lt_vocab_term(&lt_vocab_agency_kind, a->kind)->code)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		r = lt_error_set(err, LT_EEXIST, "code", "an agency with code '%.*s' already exists",
+				 (int)code_len, a->code);
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	id = sqlite3_last_insert_rowid(db);
+	snprintf(object, sizeof(object), "agency:%.*s", (int)code_len, a->code);
+	if ((r = audit_add(db, actor, "agency.create", object, err)) != LT_OK ||
+	    (r = tx_commit(db, err)) != LT_OK)
+		goto out;
+	a->id = id;
+	goto out;
+db_error:
+	r = db_fail(db, rc, "adding an agency", err);
+out:
+	sqlite3_finalize(st);
+	if (r != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_agency_list(struct store *s, struct lt_agency **out, size_t *n,
+				    struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	struct lt_agency *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db, "SELECT id, code, name, kind FROM agencies ORDER BY code", &st,
+			    err)) != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int kind;
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK)
+			goto out;
+		struct lt_agency *a = &v[count];
+		memset(a, 0, sizeof(*a));
+		a->id = sqlite3_column_int64(st, 0);
+		if ((r = column_fixed(st, 1, a->code, sizeof(a->code), "agencies.code", err)) ||
+		    (r = column_fixed(st, 2, a->name, sizeof(a->name), "agencies.name", err)) ||
+		    (r = column_code(st, 3, &lt_vocab_agency_kind, "agencies.kind", &kind, err)))
+			goto out;
+		if (kind < 0) {
+			r = lt_error_set(err, LT_ESTORE, NULL, "agencies.kind is NULL in the database");
+			goto out;
+		}
+		a->kind = (enum lt_agency_kind)kind;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "listing the agencies", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
+static lt_status sqlite_case_add(struct store *s, struct lt_case *c, const char *actor,
+				 struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *ins = NULL, *forms = NULL, *agency = NULL;
+	char object[LT_CODE_MAX + 8];
+	size_t ref_len = strnlen(c->ref, sizeof(c->ref));
+	int64_t agency_id = 0, id = 0;
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	if (ref_len == 0 || ref_len == sizeof(c->ref))
+		return lt_error_set(err, LT_EINVAL, "ref", "a case needs a reference of 1 to %zu bytes",
+				    sizeof(c->ref) - 1);
+
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = db_prepare(db,
+			    "INSERT INTO cases(ref, agency_id, opened) VALUES (?1, ?2, ?3)", &ins,
+			    err)) != LT_OK ||
+	    (r = db_prepare(db, "INSERT INTO case_forms(case_id, form) VALUES (?1, ?2)", &forms,
+			    err)) != LT_OK)
+		goto out;
+	if ((r = lookup_id(db, agency, c->agency, sizeof(c->agency), "agency", "agency", 0, 1,
+			   &agency_id, err)) != LT_OK)
+		goto out;
+	if ((rc = bind_text(ins, 1, c->ref, ref_len)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
+	    (rc = bind_date(ins, 3, &c->opened)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(ins);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		r = lt_error_set(err, LT_EEXIST, "ref", "a case with reference '%.*s' already exists",
+				 (int)ref_len, c->ref);
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	id = sqlite3_last_insert_rowid(db);
+	snprintf(object, sizeof(object), "case:%.*s", (int)ref_len, c->ref);
+	if ((r = forms_insert(db, forms, id, c->forms, err)) != LT_OK ||
+	    (r = audit_add(db, actor, "case.create", object, err)) != LT_OK ||
+	    (r = tx_commit(db, err)) != LT_OK)
+		goto out;
+	c->id = id;
+	goto out;
+db_error:
+	r = db_fail(db, rc, "adding a case", err);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(forms);
+	sqlite3_finalize(agency);
+	if (r != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_case_refs(struct store *s, char ***out, size_t *n, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	char **v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db, "SELECT ref FROM cases ORDER BY ref", &st, err)) != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK)
+			goto out;
+		if (!t || !(v[count] = malloc(len + 1))) {
+			r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+			goto out;
+		}
+		memcpy(v[count], t, len);
+		v[count][len] = '\0';
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "listing the cases", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+	count = 0;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	store_strings_free(v, count);
+	return r;
+}
+
+/* ---- reports ------------------------------------------------------------ */
+
+/* The caller's side of the contract of reports_insert, checked before any
+ * lock is taken: violations are bugs, except a missing received date. */
+static lt_status report_precheck(const struct lt_report *r, size_t i, size_t n,
+				 struct lt_error *err)
+{
+	LT_ASSERT(r->ref[0] != '\0');
+	LT_ASSERT(!(r->contact && !r->contact_sealed)); /* the contact must be sealed first */
+	LT_ASSERT(!r->contact_sealed || r->contact_sealed_len > 0);
+	LT_ASSERT((unsigned)r->source < LT_SOURCE_COUNT);
+	LT_ASSERT((unsigned)r->place < LT_PLACE_COUNT);
+	LT_ASSERT(r->district >= -1 && r->district < (int)lt_vocab_district.count);
+	LT_ASSERT(r->country >= -1 && r->country < (int)lt_vocab_country.count);
+	LT_ASSERT((r->forms >> LT_FORM_COUNT) == 0);
+	LT_ASSERT(r->contact_sealed_len <= (size_t)INT32_MAX);
+	if (r->received.year == 0) {
+		char where[64] = "";
+		if (n > 1)
+			snprintf(where, sizeof(where), " (record %zu of %zu)", i + 1, n);
+		return lt_error_set(err, LT_EINVAL, "received",
+				    "a report needs the date it was received%s", where);
+	}
+	return LT_OK;
+}
+
+static int bind_report(sqlite3_stmt *st, const struct lt_report *r, int64_t agency_id)
+{
+	int rc;
+	if ((rc = bind_code(st, 1, r->ref, sizeof(r->ref))) != SQLITE_OK ||
+	    (rc = bind_str(st, 2, lt_vocab_term(&lt_vocab_source, r->source)->code)) != SQLITE_OK ||
+	    (rc = agency_id ? sqlite3_bind_int64(st, 3, agency_id) : sqlite3_bind_null(st, 3)) !=
+		    SQLITE_OK ||
+	    (rc = bind_str(st, 4, lt_vocab_term(&lt_vocab_place, r->place)->code)) != SQLITE_OK ||
+	    (rc = bind_str(st, 5,
+			   r->district >= 0
+				   ? lt_vocab_term(&lt_vocab_district, (size_t)r->district)->code
+				   : NULL)) != SQLITE_OK ||
+	    (rc = bind_str(st, 6,
+			   r->country >= 0
+				   ? lt_vocab_term(&lt_vocab_country, (size_t)r->country)->code
+				   : NULL)) != SQLITE_OK ||
+	    (rc = bind_date(st, 7, &r->occurred)) != SQLITE_OK ||
+	    (rc = bind_date(st, 8, &r->received)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 9, r->anonymous ? 1 : 0)) != SQLITE_OK ||
+	    (rc = bind_str(st, 10, r->description)) != SQLITE_OK)
+		return rc;
+	if (r->contact_sealed)
+		return sqlite3_bind_blob(st, 11, r->contact_sealed, (int)r->contact_sealed_len,
+					 SQLITE_TRANSIENT);
+	return sqlite3_bind_null(st, 11);
+}
+
+static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, size_t n,
+				       const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *ins = NULL, *forms = NULL, *agency = NULL;
+	char object[64];
+	lt_status st = LT_OK;
+	size_t i = 0;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	if (n == 0)
+		return LT_OK;
+	LT_ASSERT(r);
+	for (i = 0; i < n; i++)
+		if ((st = report_precheck(&r[i], i, n, err)) != LT_OK)
+			return st;
+
+	db = conn_lock(&ss->writer);
+	if ((st = tx_begin(db, err)) != LT_OK ||
+	    (st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (st = db_prepare(db,
+			     "INSERT INTO reports(ref, source, agency_id, place, district, country, "
+			     "occurred, received, anonymous, description, contact_sealed) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			     &ins, err)) != LT_OK ||
+	    (st = db_prepare(db, "INSERT INTO report_forms(report_id, form) VALUES (?1, ?2)",
+			     &forms, err)) != LT_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct lt_report *p = &r[i];
+		int64_t agency_id = 0;
+		if (p->agency[0] &&
+		    (st = lookup_id(db, agency, p->agency, sizeof(p->agency), "agency", "agency", i,
+				    n, &agency_id, err)) != LT_OK)
+			goto out;
+		if ((rc = bind_report(ins, p, agency_id)) != SQLITE_OK)
+			goto db_error;
+		rc = sqlite3_step(ins);
+		if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+			st = lt_error_set(err, LT_EEXIST, "ref",
+					  "the reference code '%.*s' is already in use",
+					  (int)strnlen(p->ref, sizeof(p->ref)), p->ref);
+			goto out;
+		}
+		if (rc != SQLITE_DONE)
+			goto db_error;
+		p->id = sqlite3_last_insert_rowid(db);
+		sqlite3_reset(ins);
+		if ((st = forms_insert(db, forms, p->id, p->forms, err)) != LT_OK)
+			goto out;
+	}
+	if (n == 1)
+		snprintf(object, sizeof(object), "report:%.*s", (int)strnlen(r->ref, sizeof(r->ref)),
+			 r->ref);
+	else
+		snprintf(object, sizeof(object), "reports:%zu", n);
+	if ((st = audit_add(db, actor, "report.create", object, err)) == LT_OK)
+		st = tx_commit(db, err);
+	goto out;
+db_error:
+	st = db_fail(db, rc, "writing a report", err);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(forms);
+	sqlite3_finalize(agency);
+	if (st != LT_OK) {
+		tx_rollback(db);
+		for (i = 0; i < n; i++)
+			r[i].id = 0;
+	}
+	conn_unlock(&ss->writer);
+	return st;
+}
+
+/* Fill `out` from the row of the report query. */
+static lt_status report_from_row(sqlite3_stmt *st, struct lt_report *out, struct lt_error *err)
+{
+	lt_status r;
+	int source, place;
+	out->id = sqlite3_column_int64(st, 0);
+	if ((r = column_fixed(st, 1, out->ref, sizeof(out->ref), "reports.ref", err)) ||
+	    (r = column_code(st, 2, &lt_vocab_source, "reports.source", &source, err)) ||
+	    (r = column_fixed(st, 3, out->agency, sizeof(out->agency), "agencies.code", err)) ||
+	    (r = column_code(st, 4, &lt_vocab_place, "reports.place", &place, err)) ||
+	    (r = column_code(st, 5, &lt_vocab_district, "reports.district", &out->district, err)) ||
+	    (r = column_code(st, 6, &lt_vocab_country, "reports.country", &out->country, err)) ||
+	    (r = column_date(st, 7, "reports.occurred", &out->occurred, err)) ||
+	    (r = column_date(st, 8, "reports.received", &out->received, err)))
+		return r;
+	if (source < 0 || place < 0)
+		return lt_error_set(err, LT_ESTORE, NULL, "a report in the database has no source or place");
+	out->source = (enum lt_source)source;
+	out->place = (enum lt_place)place;
+	out->anonymous = sqlite3_column_int(st, 9) != 0;
+
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		const unsigned char *t = sqlite3_column_text(st, 10);
+		size_t len = (size_t)sqlite3_column_bytes(st, 10);
+		if (!t || !(out->description = malloc(len + 1)))
+			return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+		memcpy(out->description, t, len);
+		out->description[len] = '\0';
+	}
+	if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+		const void *b = sqlite3_column_blob(st, 11);
+		size_t len = (size_t)sqlite3_column_bytes(st, 11);
+		if (len > 0) {
+			if (!b || !(out->contact_sealed = malloc(len)))
+				return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+			memcpy(out->contact_sealed, b, len);
+			out->contact_sealed_len = len;
+		}
+	}
+	return LT_OK;
+}
+
+static lt_status sqlite_report_get(struct store *s, const char *ref, struct lt_report *out,
+				   struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c;
+	sqlite3_stmt *st = NULL, *forms = NULL;
+	lt_status r;
+	int rc;
+	char q[40];
+
+	lt_report_init(out);
+	c = reader_lock(ss);
+	if ((r = db_prepare(c->db,
+			    "SELECT r.id, r.ref, r.source, a.code, r.place, r.district, r.country, "
+			    "r.occurred, r.received, r.anonymous, r.description, r.contact_sealed "
+			    "FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id "
+			    "WHERE r.ref = ?1",
+			    &st, err)) != LT_OK ||
+	    (r = db_prepare(c->db, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
+			    err)) != LT_OK)
+		goto out;
+	if ((rc = bind_str(st, 1, ref)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		lt_error_quote(q, sizeof(q), ref, strlen(ref), 20);
+		r = lt_error_set(err, LT_ENOTFOUND, "ref", "there is no report with reference code '%s'",
+				 q);
+		goto out;
+	}
+	if (rc != SQLITE_ROW)
+		goto db_error;
+	if ((r = report_from_row(st, out, err)) != LT_OK)
+		goto out;
+
+	/* The forms were committed with the report, so they are all visible. */
+	if ((rc = sqlite3_bind_int64(forms, 1, out->id)) != SQLITE_OK)
+		goto db_error;
+	while ((rc = sqlite3_step(forms)) == SQLITE_ROW) {
+		int f;
+		if ((r = column_code(forms, 0, &lt_vocab_form, "report_forms.form", &f, err)) != LT_OK)
+			goto out;
+		if (f >= 0)
+			out->forms |= 1u << f;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	r = LT_OK;
+	goto out;
+db_error:
+	r = db_fail(c->db, rc, "reading a report", err);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(forms);
+	conn_unlock(c);
+	if (r != LT_OK) {
+		lt_report_release(out);
+		lt_report_init(out);
+	}
+	return r;
+}
+
+static lt_status sqlite_report_count(struct store *s, long *out, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	lt_status r = query_int(c->db, "SELECT count(*) FROM reports", out, err);
+	conn_unlock(c);
+	return r;
+}
+
+/* ---- arrests ------------------------------------------------------------ */
+
+static lt_status sqlite_arrests_insert(struct store *s, struct lt_arrest *a, size_t n,
+				       const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *ins = NULL, *agency = NULL, *kase = NULL;
+	char object[64];
+	lt_status st = LT_OK;
+	size_t i;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	if (n == 0)
+		return LT_OK;
+	LT_ASSERT(a);
+	for (i = 0; i < n; i++)
+		LT_ASSERT((unsigned)a[i].offence < LT_OFFENCE_COUNT);
+
+	db = conn_lock(&ss->writer);
+	if ((st = tx_begin(db, err)) != LT_OK ||
+	    (st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (st = db_prepare(db, "SELECT id FROM cases WHERE ref = ?1", &kase, err)) != LT_OK ||
+	    (st = db_prepare(db,
+			     "INSERT INTO arrests(date, offence, agency_id, case_id) "
+			     "VALUES (?1, ?2, ?3, ?4)",
+			     &ins, err)) != LT_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct lt_arrest *p = &a[i];
+		int64_t agency_id = 0, case_id = 0;
+		if ((st = lookup_id(db, agency, p->agency, sizeof(p->agency), "agency", "agency", i,
+				    n, &agency_id, err)) != LT_OK)
+			goto out;
+		if (p->case_ref[0] &&
+		    (st = lookup_id(db, kase, p->case_ref, sizeof(p->case_ref), "case", "case", i, n,
+				    &case_id, err)) != LT_OK)
+			goto out;
+		if ((rc = bind_date(ins, 1, &p->date)) != SQLITE_OK ||
+		    (rc = bind_str(ins, 2, lt_vocab_term(&lt_vocab_offence, p->offence)->code)) !=
+			    SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(ins, 3, agency_id)) != SQLITE_OK ||
+		    (rc = case_id ? sqlite3_bind_int64(ins, 4, case_id) : sqlite3_bind_null(ins, 4)) !=
+			    SQLITE_OK ||
+		    (rc = sqlite3_step(ins)) != SQLITE_DONE)
+			goto db_error;
+		p->id = sqlite3_last_insert_rowid(db);
+		sqlite3_reset(ins);
+	}
+	snprintf(object, sizeof(object), "arrests:%zu", n);
+	if ((st = audit_add(db, actor, "arrest.create", object, err)) == LT_OK)
+		st = tx_commit(db, err);
+	goto out;
+db_error:
+	st = db_fail(db, rc, "writing an arrest", err);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(agency);
+	sqlite3_finalize(kase);
+	if (st != LT_OK) {
+		tx_rollback(db);
+		for (i = 0; i < n; i++)
+			a[i].id = 0;
+	}
+	conn_unlock(&ss->writer);
+	return st;
+}
+
+static int arrest_count_cmp(const void *x, const void *y)
+{
+	const struct store_arrest_count *a = x, *b = y;
+	if (a->year != b->year)
+		return a->year < b->year ? -1 : 1;
+	return (a->offence > b->offence) - (a->offence < b->offence);
+}
+
+static lt_status sqlite_arrest_counts(struct store *s, struct store_arrest_count **out,
+				      size_t *n, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	struct store_arrest_count *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db,
+			    "SELECT year, offence, count(*) FROM arrests WHERE year IS NOT NULL "
+			    "GROUP BY year, offence",
+			    &st, err)) != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int offence;
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK ||
+		    (r = column_code(st, 1, &lt_vocab_offence, "arrests.offence", &offence, err)) !=
+			    LT_OK)
+			goto out;
+		if (offence < 0) {
+			r = lt_error_set(err, LT_ESTORE, NULL, "arrests.offence is NULL in the database");
+			goto out;
+		}
+		v[count].year = sqlite3_column_int(st, 0);
+		v[count].offence = (enum lt_offence)offence;
+		v[count].arrests = (long)sqlite3_column_int64(st, 2);
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "counting the arrests", err);
+		goto out;
+	}
+	/* By year, then in the offence vocabulary's order, not the codes'. */
+	if (count > 1)
+		qsort(v, count, sizeof(*v), arrest_count_cmp);
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
+/* ---- audit -------------------------------------------------------------- */
+
+static lt_status sqlite_audit_tail(struct store *s, size_t limit, struct store_audit_entry **out,
+				   size_t *n, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c;
+	sqlite3_stmt *st = NULL;
+	struct store_audit_entry *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (limit == 0)
+		return LT_OK;
+	c = reader_lock(ss);
+	if ((r = db_prepare(c->db,
+			    "SELECT id, at, actor, action, object FROM audit ORDER BY id DESC "
+			    "LIMIT ?1",
+			    &st, err)) != LT_OK)
+		goto out;
+	/* The array grows with the rows found, not with `limit`. */
+	if ((rc = sqlite3_bind_int64(st, 1, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit)) !=
+	    SQLITE_OK)
+		goto db_error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK)
+			goto out;
+		struct store_audit_entry *e = &v[count++];
+		e->id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, e->at, sizeof(e->at));
+		column_copy(st, 2, e->actor, sizeof(e->actor));
+		column_copy(st, 3, e->action, sizeof(e->action));
+		column_copy(st, 4, e->object, sizeof(e->object));
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	*out = v;
+	*n = count;
+	v = NULL;
+	goto out;
+db_error:
+	r = db_fail(c->db, rc, "reading the audit table", err);
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
+/* ---- diagnostics -------------------------------------------------------- */
+
+lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
+				   size_t cap, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	LT_ASSERT(conn >= -1 && conn < STORE_SQLITE_READERS);
+	struct conn *c = conn < 0 ? &ss->writer : &ss->readers[conn];
+	sqlite3 *db = conn_lock(c);
+	lt_status r = query_text(db, sql, out, cap, err);
+	conn_unlock(c);
+	return r;
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sqlite_close,
+	.agency_add = sqlite_agency_add,
+	.agency_list = sqlite_agency_list,
+	.case_add = sqlite_case_add,
+	.case_refs = sqlite_case_refs,
+	.reports_insert = sqlite_reports_insert,
+	.report_get = sqlite_report_get,
+	.report_count = sqlite_report_count,
+	.arrests_insert = sqlite_arrests_insert,
+	.arrest_counts = sqlite_arrest_counts,
+	.audit_tail = sqlite_audit_tail,
+};

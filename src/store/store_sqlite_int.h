@@ -1,0 +1,69 @@
+/*
+ * store_sqlite_int.h — shared only by the SQLite backend's own files and its
+ * tests (as SQLite's btreeInt.h is shared only by the b-tree).
+ *
+ * The schema lives in store_sqlite_schema.c as an ordered list of
+ * migrations; store_sqlite.c applies them. Nothing here mentions <sqlite3.h>:
+ * the SQL is plain text, and store_sqlite.c remains the one file of lantern
+ * that talks to the library.
+ */
+#ifndef LT_STORE_SQLITE_INT_H
+#define LT_STORE_SQLITE_INT_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/taxonomy.h"
+
+struct store;
+
+/*
+ * One step of the schema. Migration k (1-based) takes a database whose
+ * PRAGMA user_version is k-1 to version k; `version` must equal its 1-based
+ * position in the list, and a migration, once released, is never edited —
+ * change the schema by appending a new one. `sql` is one or more statements,
+ * run inside the transaction that also sets user_version.
+ */
+struct store_migration {
+	int version;
+	const char *summary; /* one line, for people reading the code */
+	const char *sql;
+};
+
+extern const struct store_migration store_sqlite_migrations[];
+extern const size_t store_sqlite_migration_count;
+
+/*
+ * Each vocabulary of taxonomy.h is mirrored in a table `vocab_<name>` with
+ * columns (code TEXT PRIMARY KEY, label TEXT), which the record tables
+ * reference by foreign key. The tables are created by a migration and their
+ * rows are brought in line with the compiled-in taxonomy on every open, so
+ * appending a code to taxonomy.h needs no migration, and the database is
+ * readable on its own: `SELECT label FROM vocab_form WHERE code = ...`.
+ */
+struct store_vocab_table {
+	const char *table; /* a fixed identifier, never input */
+	const struct lt_vocab *vocab;
+};
+
+extern const struct store_vocab_table store_sqlite_vocab_tables[];
+extern const size_t store_sqlite_vocab_table_count;
+
+/* Reader connections a SQLite store keeps beside its one writer. */
+#define STORE_SQLITE_READERS 4
+
+/* How long a connection waits for another process's lock, in milliseconds. */
+#define STORE_SQLITE_BUSY_MS 5000
+
+/*
+ * For tests and diagnostics only; never pass it input. Runs one SQL
+ * statement on connection `conn` of the SQLite store `s` (-1: the writer;
+ * 0..STORE_SQLITE_READERS-1: a reader) and copies the first column of the
+ * first row, as text, into `out` (capacity `cap`; "" when there is no row or
+ * the value is NULL). Errors come back as for any store call, with the SQLite
+ * message.
+ */
+lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
+				   size_t cap, struct lt_error *err);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * store_sqlite_schema.c — the SQLite schema of lantern, as migrations.
+ *
+ * The database's PRAGMA user_version is the number of migrations applied.
+ * On open, store_sqlite.c applies each missing migration in order, each in
+ * its own transaction together with the new user_version, and refuses a
+ * database whose version is higher than the number of migrations here.
+ * Released migrations are never edited: the schema changes only by
+ * appending.
+ *
+ * Conventions of the schema:
+ *   - Coded values are stored as their taxonomy code in text ('labour_
+ *     exploitation', 'GB', 'st_albans'), never as enum numbers, and each
+ *     coded column is a foreign key into its `vocab_*` table, so the
+ *     database reads on its own and stays valid when enums are reordered.
+ *   - Dates are partial ISO 8601 text: 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD',
+ *     NULL when unknown; a CHECK keeps the shape, record.c keeps the meaning.
+ *   - Exploitation forms of a report or a case are rows of report_forms /
+ *     case_forms, so "reports by form" is a plain GROUP BY.
+ *   - Personal data: only reports.description (free text) and
+ *     reports.contact_sealed (sealed to the partnership's public key; the
+ *     plain contact is never written) hold any.
+ *   - Timestamps written by the store (created_at, audit.at) are UTC text
+ *     'YYYY-MM-DDTHH:MM:SS.sssZ' from SQLite's clock at the time of writing.
+ *   - audit is append-only: triggers abort any UPDATE or DELETE on it.
+ */
+#include "store/store_sqlite_int.h"
+
+#include "core/banned.h"
+
+/* A CHECK that `col` is NULL or has the shape of a partial date. */
+#define DATE_SHAPE(col)                                                         \
+	"CHECK (" col " IS NULL"                                                \
+	" OR " col " GLOB '[0-9][0-9][0-9][0-9]'"                               \
+	" OR " col " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'"                    \
+	" OR " col " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')"
+
+#define NOW "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+
+#define VOCAB_TABLE(name)                                                       \
+	"CREATE TABLE vocab_" name " (\n"                                       \
+	"  code  TEXT PRIMARY KEY,\n"                                           \
+	"  label TEXT NOT NULL\n"                                               \
+	") WITHOUT ROWID;\n"
+
+static const char schema_v1[] =
+	VOCAB_TABLE("form")
+	VOCAB_TABLE("offence")
+	VOCAB_TABLE("place")
+	VOCAB_TABLE("agency_kind")
+	VOCAB_TABLE("source")
+	VOCAB_TABLE("district")
+	VOCAB_TABLE("country")
+	"\n"
+	"CREATE TABLE agencies (\n"
+	"  id   INTEGER PRIMARY KEY,\n"
+	"  code TEXT NOT NULL UNIQUE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL REFERENCES vocab_agency_kind(code)\n"
+	");\n"
+	"\n"
+	"CREATE TABLE cases (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  ref        TEXT NOT NULL UNIQUE,\n"
+	"  agency_id  INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  opened     TEXT " DATE_SHAPE("opened") ",\n"
+	"  created_at TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n"
+	"CREATE TABLE case_forms (\n"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),\n"
+	"  form    TEXT NOT NULL REFERENCES vocab_form(code),\n"
+	"  PRIMARY KEY (case_id, form)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	/* ref is unique regardless of case, as reference codes are read out
+	 * over the phone and typed back in either case. */
+	"CREATE TABLE reports (\n"
+	"  id             INTEGER PRIMARY KEY,\n"
+	"  ref            TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+	"  source         TEXT NOT NULL REFERENCES vocab_source(code),\n"
+	"  agency_id      INTEGER REFERENCES agencies(id),\n"
+	"  place          TEXT NOT NULL REFERENCES vocab_place(code),\n"
+	"  district       TEXT REFERENCES vocab_district(code),\n"
+	"  country        TEXT REFERENCES vocab_country(code),\n"
+	"  occurred       TEXT " DATE_SHAPE("occurred") ",\n"
+	"  received       TEXT NOT NULL " DATE_SHAPE("received") ",\n"
+	"  anonymous      INTEGER NOT NULL CHECK (anonymous IN (0, 1)),\n"
+	"  description    TEXT,\n"
+	"  contact_sealed BLOB,\n"
+	"  created_at     TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n"
+	"CREATE INDEX reports_agency ON reports(agency_id);\n"
+	"CREATE TABLE report_forms (\n"
+	"  report_id INTEGER NOT NULL REFERENCES reports(id),\n"
+	"  form      TEXT NOT NULL REFERENCES vocab_form(code),\n"
+	"  PRIMARY KEY (report_id, form)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX report_forms_form ON report_forms(form);\n"
+	"\n"
+	/* year follows date, so the statistics can group on it and can never
+	 * disagree with it; NULL when the date is unknown. */
+	"CREATE TABLE arrests (\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  date       TEXT " DATE_SHAPE("date") ",\n"
+	"  year       INTEGER GENERATED ALWAYS AS (CAST(substr(date, 1, 4) AS INTEGER)) STORED,\n"
+	"  offence    TEXT NOT NULL REFERENCES vocab_offence(code),\n"
+	"  agency_id  INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  case_id    INTEGER REFERENCES cases(id),\n"
+	"  created_at TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n"
+	"CREATE INDEX arrests_year_offence ON arrests(year, offence);\n"
+	"CREATE INDEX arrests_agency ON arrests(agency_id);\n"
+	"CREATE INDEX arrests_case ON arrests(case_id);\n"
+	"\n"
+	"CREATE TABLE audit (\n"
+	"  id     INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  at     TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  actor  TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  object TEXT NOT NULL\n"
+	");\n"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;\n"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;\n";
+
+const struct store_migration store_sqlite_migrations[] = {
+	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
+};
+const size_t store_sqlite_migration_count =
+	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
+
+const struct store_vocab_table store_sqlite_vocab_tables[] = {
+	{"vocab_form", &lt_vocab_form},
+	{"vocab_offence", &lt_vocab_offence},
+	{"vocab_place", &lt_vocab_place},
+	{"vocab_agency_kind", &lt_vocab_agency_kind},
+	{"vocab_source", &lt_vocab_source},
+	{"vocab_district", &lt_vocab_district},
+	{"vocab_country", &lt_vocab_country},
+};
+const size_t store_sqlite_vocab_table_count =
+	sizeof(store_sqlite_vocab_tables) / sizeof(store_sqlite_vocab_tables[0]);
