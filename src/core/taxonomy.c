@@ -82,8 +82,10 @@ void lt_vocab_expected(const struct lt_vocab *v, char *out, size_t cap)
 	for (size_t i = 0; i < v->count; i++) {
 		const char *sep = i ? ", " : "";
 		size_t need = strlen(sep) + strlen(v->terms[i].code);
-		if (len + need + 6 >= cap) {
-			snprintf(out + len, cap - len, ", ...");
+		/* Room for ", ..." after this code unless it is the last. */
+		size_t reserve = i + 1 < v->count ? 5 : 0;
+		if (len + need + reserve >= cap) {
+			snprintf(out + len, cap - len, "%s...", len ? ", " : "");
 			return;
 		}
 		len += (size_t)snprintf(out + len, cap - len, "%s%s", sep, v->terms[i].code);
