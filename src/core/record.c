@@ -481,6 +481,17 @@ static void add(struct lt_diags *d, long line, lt_status st, const char *field, 
 	lt_diags_add(d, &e);
 }
 
+/* True when `a` is certainly later than `b`: later at the precision both
+ * dates have ("2019-05-17" is not after "2019-05", which may mean the 31st). */
+static bool date_surely_after(const struct lt_date *a, const struct lt_date *b)
+{
+	if (a->year != b->year)
+		return a->year > b->year;
+	if (!a->month || !b->month || a->month != b->month)
+		return a->month && b->month && a->month > b->month;
+	return a->day && b->day && a->day > b->day;
+}
+
 lt_status lt_report_check(const struct lt_report *r, const struct lt_known *known, long line,
 			  struct lt_diags *d)
 {
@@ -499,8 +510,7 @@ lt_status lt_report_check(const struct lt_report *r, const struct lt_known *know
 		add(d, line, LT_EINVAL, "country", "is required when place is abroad");
 	if (r->place != LT_PLACE_ABROAD && r->country >= 0)
 		add(d, line, LT_EINVAL, "country", "must be empty unless place is abroad");
-	if (r->occurred.year && r->received.year && lt_date_cmp(&r->received, &r->occurred) < 0 &&
-	    !(r->occurred.year == r->received.year && (r->occurred.month == 0 || r->received.month == 0)))
+	if (r->occurred.year && r->received.year && date_surely_after(&r->occurred, &r->received))
 		add(d, line, LT_EINVAL, "occurred", "is after the date the concern was reported");
 	if (r->source == LT_SOURCE_PARTNER && !r->agency[0])
 		add(d, line, LT_EINVAL, "agency", "is required when source is partner");
