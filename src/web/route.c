@@ -1,0 +1,416 @@
+/*
+ * route.c — the route table, dispatch, and the answers every route shares.
+ *
+ * `web_routes` is the single source of truth for what lantern serves over
+ * HTTP: each row gives the method, the path, the kind of answer (page, API,
+ * static asset), the handler and a sentence for the documentation. Dispatch
+ * (web_handle) reads only this table:
+ *
+ *   1. The request target is split at the first '?' into path and query;
+ *      a target longer than LT_HTTP_URL_MAX is refused (413), and the path's
+ *      %XX escapes are decoded strictly (a bad escape is 400).
+ *   2. The rows whose path matches are collected. A body over
+ *      LT_HTTP_BODY_MAX is then refused (413) whatever the path and method.
+ *      No row: 404. Rows, but none with the request's method (HEAD counts as
+ *      GET): 405, with an Allow header listing the methods of those rows.
+ *   3. Otherwise the row's handler answers.
+ *
+ * A path pattern is either exact ("/healthz") or a prefix ending in '/'
+ * followed by one "{name}" segment ("/api/v1/reports/{ref}"), which matches
+ * exactly one non-empty segment; the handler gets it as `param`.
+ *
+ * Errors take the form of the route's kind: an HTML page for pages and
+ * static assets, an RFC 9457 problem document (application/problem+json)
+ * for the API, and — when no route matched — the kind its path suggests
+ * (API under /api/). A problem document has "type" (a URN naming the status,
+ * urn:lantern:problem:<name>, from the status table), "title" (the status
+ * table's sentence), "status", "detail", "request_id" and, when fields were
+ * at fault, "errors": [{"field": ..., "detail": ...}], one per field.
+ *
+ * Every response starts from web_response_init, which sets the security
+ * headers (CSP, nosniff, no-referrer, no-store), so no handler can forget
+ * them; the stylesheet alone relaxes Cache-Control.
+ */
+#include "web/web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/banned.h"
+
+/* The Content-Security-Policy of every response: nothing may load but the
+ * app's own stylesheet and images; no script at all; forms post back here;
+ * no framing. */
+#define WEB_CSP                                                                              \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "         \
+	"base-uri 'none'; frame-ancestors 'none'"
+
+const struct web_route web_routes[] = {
+	{"GET", "/", WEB_KIND_PAGE, web_page_index,
+	 "The public page: what modern slavery is, how to report it, and the report form."},
+	{"POST", "/report", WEB_KIND_PAGE, web_page_report,
+	 "Submit the public report form (application/x-www-form-urlencoded); answers with a "
+	 "page showing the report's reference code, or the form again with its errors."},
+	{"GET", "/static/lantern.css", WEB_KIND_STATIC, web_static_css,
+	 "The stylesheet of the pages."},
+	{"GET", "/api/v1/stats/arrests", WEB_KIND_API, web_api_stats_arrests,
+	 "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR."},
+	{"POST", "/api/v1/reports", WEB_KIND_API, web_api_reports_create,
+	 "Create a report from a JSON object of report fields (loopback peers only until "
+	 "authentication arrives); answers 201 with its id and reference code."},
+	{"GET", "/api/v1/reports/{ref}", WEB_KIND_API, web_api_report_get,
+	 "Read back a report's coded fields by reference code (loopback peers only); "
+	 "the free text and contact details are never returned."},
+	{"GET", "/healthz", WEB_KIND_API, web_api_healthz,
+	 "Health check: 200 {\"status\":\"ok\"} when the store answers."},
+};
+const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
+
+/* ---- responses ----------------------------------------------------------- */
+
+void web_response_init(struct web_response *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->status = 500;
+	rs->outcome = LT_EINTERNAL;
+	rs->route = "-";
+	web_response_header(rs, "Content-Security-Policy", WEB_CSP);
+	web_response_header(rs, "X-Content-Type-Options", "nosniff");
+	web_response_header(rs, "Referrer-Policy", "no-referrer");
+	web_response_header(rs, "Cache-Control", "no-store");
+}
+
+void web_response_release(struct web_response *rs)
+{
+	free(rs->body);
+	rs->body = NULL;
+	rs->body_len = 0;
+}
+
+void web_response_header(struct web_response *rs, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+	LT_ASSERT(n < WEB_HEADER_VALUE_MAX);
+	LT_ASSERT(!strpbrk(value, "\r\n"));
+	struct web_header *h = NULL;
+	for (size_t i = 0; i < rs->nheaders; i++)
+		if (strcmp(rs->headers[i].name, name) == 0)
+			h = &rs->headers[i];
+	if (!h) {
+		LT_ASSERT(rs->nheaders < WEB_HEADERS_MAX);
+		h = &rs->headers[rs->nheaders++];
+		h->name = name;
+	}
+	memcpy(h->value, value, n + 1);
+}
+
+const char *web_response_header_get(const struct web_response *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nheaders; i++)
+		if (strcmp(rs->headers[i].name, name) == 0)
+			return rs->headers[i].value;
+	return NULL;
+}
+
+void web_response_body(struct web_response *rs, int status, const char *content_type,
+		       struct lt_buf *b)
+{
+	free(rs->body);
+	rs->status = status;
+	rs->body = lt_buf_detach(b, &rs->body_len);
+	web_response_header(rs, "Content-Type", content_type);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* The last resort when even an error body cannot be built. */
+static void error_plain(struct web_response *rs, lt_status st)
+{
+	struct lt_buf b;
+	lt_buf_init(&b, 256);
+	free(rs->body);
+	rs->body = NULL;
+	rs->body_len = 0;
+	if (lt_buf_printf(&b, "%s\n", lt_status_message(st)) == LT_OK)
+		web_response_body(rs, lt_status_http(st), "text/plain; charset=utf-8", &b);
+	else
+		rs->status = lt_status_http(st);
+	rs->outcome = st;
+	lt_buf_release(&b);
+}
+
+/* True when an earlier error in `errors` (before index i) names the same field. */
+static bool field_seen(const struct lt_diags *errors, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(errors->items[k].field, errors->items[i].field) == 0)
+			return true;
+	return false;
+}
+
+static lt_status problem_body(const struct web_request *rq, lt_status st, const char *detail,
+			      const struct lt_diags *errors, struct lt_buf *b)
+{
+	lt_status rc = LT_ENOMEM;
+	char type[96];
+	char *text = NULL;
+	json_t *doc = NULL, *list = NULL;
+
+	snprintf(type, sizeof(type), "urn:lantern:problem:%s", lt_status_name(st));
+	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", lt_status_message(st),
+			"status", lt_status_http(st), "detail", detail ? detail : lt_status_message(st));
+	if (!doc)
+		goto out;
+	if (rq && rq->id && json_object_set_new(doc, "request_id", json_string(rq->id)) != 0)
+		goto out;
+	if (errors && errors->count) {
+		list = json_array();
+		if (!list)
+			goto out;
+		for (size_t i = 0; i < errors->count; i++) {
+			const struct lt_error *e = &errors->items[i];
+			if (field_seen(errors, i))
+				continue;
+			json_t *item = json_pack("{s:s, s:s}", "field", e->field, "detail", e->message);
+			if (!item || json_array_append_new(list, item) != 0)
+				goto out;
+		}
+		if (json_object_set(doc, "errors", list) != 0)
+			goto out;
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+	if (!text)
+		goto out;
+	rc = lt_buf_puts(b, text);
+	if (rc == LT_OK)
+		rc = lt_buf_puts(b, "\n");
+out:
+	free(text);
+	json_decref(list);
+	json_decref(doc);
+	return rc;
+}
+
+static lt_status page_body(lt_status st, const char *detail, const struct lt_diags *errors,
+			   struct lt_buf *b)
+{
+	lt_status rc = web_html_open(b, lt_status_message(st));
+	if (rc == LT_OK)
+		rc = lt_buf_printf(b, "<h1>%d: ", lt_status_http(st));
+	if (rc == LT_OK)
+		rc = web_html_puts(b, lt_status_message(st));
+	if (rc == LT_OK)
+		rc = lt_buf_puts(b, "</h1>\n<p>");
+	if (rc == LT_OK)
+		rc = web_html_puts(b, detail ? detail : lt_status_message(st));
+	if (rc == LT_OK)
+		rc = lt_buf_puts(b, "</p>\n");
+	if (rc == LT_OK && errors && errors->count) {
+		rc = lt_buf_puts(b, "<ul class=\"errors\">\n");
+		for (size_t i = 0; rc == LT_OK && i < errors->count; i++) {
+			char sentence[LT_MESSAGE_MAX + LT_CODE_MAX + 8];
+			if (field_seen(errors, i))
+				continue;
+			web_error_sentence(&errors->items[i], sentence, sizeof(sentence));
+			rc = lt_buf_puts(b, "<li>");
+			if (rc == LT_OK)
+				rc = web_html_puts(b, sentence);
+			if (rc == LT_OK)
+				rc = lt_buf_puts(b, "</li>\n");
+		}
+		if (rc == LT_OK)
+			rc = lt_buf_puts(b, "</ul>\n");
+	}
+	if (rc == LT_OK)
+		rc = lt_buf_puts(b, "<p><a href=\"/\">Go to the start page</a></p>\n");
+	if (rc == LT_OK)
+		rc = web_html_close(b);
+	return rc;
+}
+
+void web_error_response(const struct web_request *rq, struct web_response *rs,
+			enum web_kind kind, lt_status st, const char *detail,
+			const struct lt_diags *errors)
+{
+	struct lt_buf b;
+	lt_status rc;
+
+	LT_ASSERT(st != LT_OK);
+	lt_buf_init(&b, WEB_PAGE_MAX);
+	if (kind == WEB_KIND_API)
+		rc = problem_body(rq, st, detail, errors, &b);
+	else
+		rc = page_body(st, detail, errors, &b);
+	if (rc != LT_OK) {
+		error_plain(rs, st);
+		goto out;
+	}
+	web_response_body(rs, lt_status_http(st),
+			  kind == WEB_KIND_API ? "application/problem+json"
+					       : "text/html; charset=utf-8",
+			  &b);
+	rs->outcome = st;
+out:
+	lt_buf_release(&b);
+}
+
+void web_error(struct web_call *c, enum web_kind kind, lt_status st, const char *detail,
+	       const struct lt_diags *errors)
+{
+	web_error_response(c->rq, c->rs, kind, st, detail, errors);
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+enum web_kind web_kind_for_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 ? WEB_KIND_API : WEB_KIND_PAGE;
+}
+
+/* Does `path` match the route's pattern? On a pattern match *param points
+ * at the segment (inside `path`). */
+static bool route_match(const struct web_route *r, const char *path, const char **param)
+{
+	const char *brace = strchr(r->path, '{');
+	*param = "";
+	if (!brace)
+		return strcmp(r->path, path) == 0;
+	size_t plen = (size_t)(brace - r->path);
+	if (strncmp(r->path, path, plen) != 0)
+		return false;
+	const char *seg = path + plen;
+	if (!*seg || strchr(seg, '/'))
+		return false;
+	*param = seg;
+	return true;
+}
+
+static bool method_match(const char *route_method, const char *method)
+{
+	if (strcmp(route_method, method) == 0)
+		return true;
+	return strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0;
+}
+
+/* Append `m` to the Allow list unless it is there. */
+static void allow_add(char *allow, size_t cap, const char *m)
+{
+	size_t n = strlen(allow), mlen = strlen(m);
+	for (const char *p = allow; (p = strstr(p, m)) != NULL; p += mlen)
+		if ((p == allow || p[-1] == ' ') && (p[mlen] == ',' || p[mlen] == '\0'))
+			return;
+	LT_ASSERT(n + mlen + 3 < cap);
+	if (n) {
+		memcpy(allow + n, ", ", 2);
+		n += 2;
+	}
+	memcpy(allow + n, m, mlen + 1);
+}
+
+void web_handle(struct web_app *app, const struct web_request *rq, struct web_response *rs)
+{
+	char path[LT_HTTP_URL_MAX + 1];
+	char allow[64] = "";
+	char detail[LT_MESSAGE_MAX];
+	const struct web_route *found = NULL;
+	const char *param = "";
+	bool path_known = false;
+	const char *target = rq->target ? rq->target : "/";
+	size_t tlen = strlen(target);
+	const char *q = memchr(target, '?', tlen);
+	size_t plen = q ? (size_t)(q - target) : tlen;
+	enum web_kind kind = web_kind_for_path(target);
+
+	if (tlen > LT_HTTP_URL_MAX) {
+		snprintf(detail, sizeof(detail), "The request target is longer than %d bytes.",
+			 LT_HTTP_URL_MAX);
+		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
+		return;
+	}
+	if (web_path_decode(target, plen, path, sizeof(path)) != LT_OK) {
+		web_error_response(rq, rs, kind, LT_EPARSE,
+				   "The path has a malformed %-escape or an escaped NUL byte.", NULL);
+		return;
+	}
+	kind = web_kind_for_path(path);
+
+	for (size_t i = 0; i < web_route_count; i++) {
+		const struct web_route *r = &web_routes[i];
+		const char *p;
+		if (!route_match(r, path, &p))
+			continue;
+		if (!path_known)
+			rs->route = r->path; /* for the log line, even when the method is wrong */
+		path_known = true;
+		kind = r->kind;
+		allow_add(allow, sizeof(allow), r->method);
+		if (strcmp(r->method, "GET") == 0)
+			allow_add(allow, sizeof(allow), "HEAD");
+		if (!found && method_match(r->method, rq->method)) {
+			found = r;
+			param = p;
+		}
+	}
+	if (rq->body_too_big) {
+		snprintf(detail, sizeof(detail), "The request body is larger than %d bytes.",
+			 LT_HTTP_BODY_MAX);
+		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
+		return;
+	}
+	if (!path_known) {
+		web_error_response(rq, rs, kind, LT_ENOTFOUND, "There is nothing at this address.",
+				   NULL);
+		return;
+	}
+	if (!found) {
+		snprintf(detail, sizeof(detail), "This address answers only to: %s.", allow);
+		web_error_response(rq, rs, kind, LT_EMETHOD, detail, NULL);
+		web_response_header(rs, "Allow", allow);
+		return;
+	}
+
+	struct web_call c = {
+	    .app = app,
+	    .rq = rq,
+	    .path = path,
+	    .query = q ? q + 1 : "",
+	    .param = param,
+	    .rs = rs,
+	};
+	rs->route = found->path;
+	found->handler(&c);
+	LT_ASSERT(rs->status >= 100 && rs->status <= 599);
+}
+
+/* ---- the application ----------------------------------------------------- */
+
+lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
+		       struct lt_error *err)
+{
+	struct lt_crypto_keypair kp;
+	lt_status rc;
+
+	memset(app, 0, sizeof(*app));
+	app->st = st;
+	rc = lt_crypto_init();
+	if (rc != LT_OK)
+		return lt_error_set(err, rc, NULL, "the cryptographic library could not start");
+	if (!keyfile)
+		return LT_OK;
+	rc = lt_crypto_keyfile_read(keyfile, 0, &kp, err);
+	if (rc != LT_OK)
+		return rc;
+	memcpy(app->pk, kp.pk, sizeof(app->pk));
+	app->sealing = true;
+	lt_crypto_keypair_wipe(&kp);
+	return LT_OK;
+}
+
+void web_app_release(struct web_app *app)
+{
+	lt_crypto_wipe(app->pk, sizeof(app->pk));
+	app->sealing = false;
+}
