@@ -7,11 +7,13 @@
 //     "Leave this site quickly" link, the first thing the keyboard reaches;
 //   - axe-core finds no accessibility violations on /, on the form sent back
 //     with errors, and on the confirmation page;
-//   - a report with nothing ticked comes back with each error beside its
-//     field and what was typed kept;
+//   - a report with nothing ticked, and one "Abroad" without a country, come
+//     back as a 4xx with each error beside its field (inside the field's
+//     block, in its aria-describedby, linked from the error summary) and what
+//     was typed kept;
 //   - a report filled in by label (forms of exploitation, where it happened,
-//     a description, anonymous) is accepted, and the confirmation page shows
-//     a reference code LT-XXXXXXXX;
+//     a description, anonymous) is accepted, the confirmation page shows a
+//     reference code LT-XXXXXXXX, and the API reads back what was chosen;
 //   - the same works with JavaScript switched off (the page needs none);
 //   - no console errors (a Content-Security-Policy violation is one) and no
 //     request leaves the server's origin;
@@ -92,8 +94,7 @@ const state = {
 const watchdog = setTimeout(() => {
   console.error(`browser test: still running after ${DEADLINE_MS / 1000} s; giving up`);
   if (state.server && state.server.exitCode === null) state.server.kill('SIGKILL');
-  const proc = state.browser?._process ?? null; // best effort; playwright also kills on exit
-  if (proc) proc.kill('SIGKILL');
+  // playwright-core kills the browsers it launched when this process exits.
   if (state.dir) rmSync(state.dir, { recursive: true, force: true });
   process.exit(1);
 }, DEADLINE_MS);
@@ -187,6 +188,14 @@ async function checkAxe(page, what) {
                `axe-core found ${r.violations.length} violation(s) on ${what}:\n${lines.join('\n')}`);
 }
 
+// What the store holds for a reference code, read back through the API
+// (coded fields only; loopback callers only, as this test is).
+async function storedReport(ref) {
+  const r = await fetch(`${state.base}api/v1/reports/${ref}`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(r.status, 200, `GET /api/v1/reports/${ref} answered ${r.status}`);
+  return r.json();
+}
+
 async function screenshot(page, name) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
@@ -208,12 +217,41 @@ async function submit(page) {
 // The form as a person fills it in, by the labels they read.
 const form = {
   forms: (page, label) => page.getByRole('checkbox', { name: label, exact: true }),
+  formsGroup: (page) => page.getByRole('group', { name: /what kind of exploitation/i }),
   place: (page, label) => page.getByRole('radio', { name: label, exact: true }),
-  district: (page) => page.getByLabel(/^district/i),
-  country: (page) => page.getByLabel(/^country/i),
-  description: (page) => page.getByLabel(/what (did you|have you) (see|seen|hear|heard)|describe|description/i),
-  anonymous: (page) => page.getByLabel(/anonymous/i),
+  placeGroup: (page) => page.getByRole('group', { name: /where did it happen/i }),
+  district: (page) => page.getByRole('combobox', { name: /^district/i }),
+  country: (page) => page.getByRole('combobox', { name: /^country/i }),
+  occurred: (page) => page.getByRole('textbox', { name: /when did it happen/i }),
+  description: (page) => page.getByRole('textbox', { name: /what did you see or hear/i }),
+  anonymous: (page) => page.getByRole('radio', { name: /stay anonymous/i }),
 };
+
+// The text of the elements that `el` (a field or a group) names in
+// aria-describedby: what a screen reader reads after its label.
+function description(el) {
+  return el.evaluate((e) => (e.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent ?? '').join(' | '));
+}
+
+// Check that the page reports an error for the field or group `el`: a
+// message inside the field's own block (the error is beside the field, not
+// only in a summary at the top), read out with the field (aria-describedby),
+// and a link to the field in the error summary. `re` matches the message.
+async function checkFieldError(page, el, re, what) {
+  await el.waitFor();
+  const block = el.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " field ")][1]');
+  const blockText = await block.innerText();
+  assert.match(blockText, re, `no error beside ${what}; its block reads:\n${blockText}`);
+  const described = await description(el);
+  assert.match(described, re, `the error beside ${what} is not in its aria-describedby (got '${described}')`);
+  const summary = page.getByRole('alert');
+  const link = summary.getByRole('link', { name: re });
+  assert.equal(await link.count(), 1, `the error summary has no link for ${what}:\n${await summary.innerText()}`);
+  const target = (await link.getAttribute('href')) ?? '';
+  assert.ok(target.startsWith('#') && (await block.locator(target).count()) === 1,
+            `the error summary link for ${what} (${target}) does not lead to it`);
+}
 
 // ---- the tests ------------------------------------------------------------
 
@@ -270,36 +308,45 @@ test('the public page shows the numbers, the leave link and passes axe', async (
 });
 
 test('a report with nothing ticked comes back with errors beside the fields, text kept', async () => {
-  const { context, page } = await newPage('POST /report (invalid)', {}, true);
+  const { context, page } = await newPage('POST /report (nothing ticked)', {}, true);
   await page.goto(state.base);
   const text = 'Men sleeping in a van behind the car wash on Queens Road; one said his passport was taken.';
   await form.description(page).fill(text);
-  // Nothing ticked under the forms of exploitation, no place chosen.
+  await form.occurred(page).fill('2019-05');
+  // Nothing ticked: no form of exploitation, no place.
+  const resp = await submit(page);
+  assert.ok(resp.status() >= 400 && resp.status() < 500,
+            `an invalid report was answered with ${resp.status()}, not a 4xx`);
+  assert.match(await page.title(), /^Error: /, 'the title of the page with errors does not start with "Error: "');
+
+  await checkFieldError(page, form.formsGroup(page), /exploitation/i, 'the forms of exploitation');
+  await checkFieldError(page, form.placeGroup(page), /place|where/i, 'where it happened');
+  assert.equal(await form.description(page).inputValue(), text, 'the description was not kept');
+  assert.equal(await form.occurred(page).inputValue(), '2019-05', 'the date was not kept');
+  assert.ok(await form.anonymous(page).isChecked(), 'the anonymous choice was not kept');
+
+  await checkAxe(page, 'the form sent back with errors');
+  await screenshot(page, 'browser-errors.png');
+  await context.close();
+});
+
+test('abroad without a country comes back with the error beside the country, choices kept', async () => {
+  const { context, page } = await newPage('POST /report (no country)', {}, true);
+  await page.goto(state.base);
+  await form.forms(page, 'Forced criminality').check();
+  await form.place(page, 'Abroad').check();
+  await form.description(page).fill('Boys from my village were taken to work on farms & told they owed <money>.');
   const resp = await submit(page);
   assert.ok(resp.status() >= 400 && resp.status() < 500,
             `an invalid report was answered with ${resp.status()}, not a 4xx`);
 
-  // What was typed is still there.
-  assert.equal(await form.description(page).inputValue(), text, 'the description was not kept');
-
-  // The forms group says what is wrong inside the group, and the checkboxes
-  // point at that message (aria-describedby on the fieldset or the inputs).
-  const group = page.getByRole('group').filter({ has: form.forms(page, 'Labour exploitation') });
-  await group.waitFor();
-  const groupText = await group.innerText();
-  assert.match(groupText, /(choose|select|tick|pick|at least one|required)/i,
-               `no error inside the forms-of-exploitation group:\n${groupText}`);
-  const described = await group.evaluate((fs) => {
-    const ids = [fs, ...fs.querySelectorAll('input')]
-      .flatMap((el) => (el.getAttribute('aria-describedby') ?? '').split(/\s+/))
-      .filter(Boolean);
-    return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' | ');
-  });
-  assert.match(described, /(choose|select|tick|pick|at least one|required)/i,
-               `the forms-of-exploitation error is not tied to the fields by aria-describedby (got '${described}')`);
-
-  await checkAxe(page, 'the form sent back with errors');
-  await screenshot(page, 'browser-errors.png');
+  await checkFieldError(page, form.country(page), /country/i, 'the country list');
+  assert.ok(await form.forms(page, 'Forced criminality').isChecked(), 'the ticked form was not kept');
+  assert.ok(await form.place(page, 'Abroad').isChecked(), 'the place was not kept');
+  assert.equal(await form.description(page).inputValue(),
+               'Boys from my village were taken to work on farms & told they owed <money>.',
+               'the description was not kept exactly (escaping?)');
+  await checkAxe(page, 'the form sent back with a country error');
   await context.close();
 });
 
@@ -313,8 +360,8 @@ test('a report filled in by label gives a reference code; the confirmation page 
   await form.place(page, 'In the partnership area').check();
   await form.district(page).selectOption({ label: 'Watford' });
   await form.description(page).fill('A woman who cleans at the house next door is never let out alone and looks frightened.');
-  const anon = form.anonymous(page);
-  if (!(await anon.isChecked())) await anon.check();
+  assert.ok(await form.anonymous(page).isChecked(), 'the form does not start anonymous');
+  await form.anonymous(page).check();
 
   const resp = await submit(page);
   assert.ok(resp.status() < 400, `the report was answered with ${resp.status()}`);
@@ -324,6 +371,15 @@ test('a report filled in by label gives a reference code; the confirmation page 
   reference = (await code.innerText()).trim();
   assert.match(reference, REF_RE);
   console.log(`reference code: ${reference}`);
+  assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /thank you|received/i);
+
+  const stored = await storedReport(reference);
+  assert.deepEqual([...stored.forms].sort(), ['domestic_servitude', 'labour_exploitation']);
+  assert.equal(stored.source, 'public');
+  assert.equal(stored.place, 'local');
+  assert.equal(stored.district, 'watford');
+  assert.equal(stored.anonymous, true);
+  assert.equal(stored.has_contact, false);
 
   await checkAxe(page, 'the confirmation page');
   await screenshot(page, 'browser-confirmation.png');
@@ -342,6 +398,11 @@ test('the form works with JavaScript switched off (abroad, with a country)', asy
   const code = (await page.getByText(/^\s*LT-[0-9A-Z]{8}\s*$/).innerText()).trim();
   assert.match(code, REF_RE);
   assert.notEqual(code, reference, 'two reports were given the same reference code');
+  const stored = await storedReport(code);
+  assert.deepEqual(stored.forms, ['sexual_exploitation']);
+  assert.equal(stored.place, 'abroad');
+  assert.equal(stored.country, 'RO');
+  assert.equal(stored.district, null);
   await context.close();
 });
 
