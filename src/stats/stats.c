@@ -85,6 +85,11 @@ lt_status stats_arrests(const struct store_arrest_count *counts, size_t n, unsig
 		lo = from;
 	if (to)
 		hi = to;
+	/* A bound given alone beyond the other end of the data: one year. */
+	if (from && !to && hi < lo)
+		hi = lo;
+	if (to && !from && lo > hi)
+		lo = hi;
 	if (lo && !hi)
 		hi = lo;
 	if (hi && !lo)
