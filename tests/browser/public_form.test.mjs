@@ -102,8 +102,15 @@ watchdog.unref();
 
 // ---- helpers --------------------------------------------------------------
 
+// The environment of lantern: the caller's, without the variables that
+// would point it at another database or key (the key is made by init beside
+// the temp database).
+const lanternEnv = { ...process.env };
+delete lanternEnv.LANTERN_DB;
+delete lanternEnv.LANTERN_KEY;
+
 function run(args) {
-  const r = spawnSync(LANTERN, args, { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(LANTERN, args, { encoding: 'utf8', timeout: 60_000, env: lanternEnv });
   assert.equal(r.status, 0, `lantern ${args.join(' ')} exited ${r.status} (${r.signal ?? ''}):\n${r.stderr}`);
   return r.stdout;
 }
@@ -113,7 +120,7 @@ function run(args) {
 function startServer(db) {
   return new Promise((resolve, reject) => {
     const child = spawn(LANTERN, ['serve', '--db', db, '--listen', '127.0.0.1:0'],
-                        { stdio: ['ignore', 'pipe', 'pipe'] });
+                        { stdio: ['ignore', 'pipe', 'pipe'], env: lanternEnv });
     state.server = child;
     state.serverExit = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
     child.stderr.setEncoding('utf8');
@@ -225,6 +232,8 @@ const form = {
   occurred: (page) => page.getByRole('textbox', { name: /when did it happen/i }),
   description: (page) => page.getByRole('textbox', { name: /what did you see or hear/i }),
   anonymous: (page) => page.getByRole('radio', { name: /stay anonymous/i }),
+  named: (page) => page.getByRole('radio', { name: /you can contact me/i }),
+  contact: (page) => page.getByRole('textbox', { name: /how can we reach you/i }),
 };
 
 // The text of the elements that `el` (a field or a group) names in
@@ -386,13 +395,15 @@ test('a report filled in by label gives a reference code; the confirmation page 
   await context.close();
 });
 
-test('the form works with JavaScript switched off (abroad, with a country)', async () => {
+test('the form works with JavaScript switched off (abroad, with a country, not anonymous)', async () => {
   const { context, page } = await newPage('POST /report (no JavaScript)', { javaScriptEnabled: false });
   await page.goto(state.base);
   await form.forms(page, 'Sexual exploitation').check();
   await form.place(page, 'Abroad').check();
   await form.country(page).selectOption({ label: 'Romania' });
   await form.description(page).fill('My cousin was promised work in a hotel and was made to work in a flat instead.');
+  await form.named(page).check();
+  await form.contact(page).fill('07700 900123, after 6pm');
   const resp = await submit(page);
   assert.ok(resp.status() < 400, `the report was answered with ${resp.status()}`);
   const code = (await page.getByText(/^\s*LT-[0-9A-Z]{8}\s*$/).innerText()).trim();
@@ -403,6 +414,8 @@ test('the form works with JavaScript switched off (abroad, with a country)', asy
   assert.equal(stored.place, 'abroad');
   assert.equal(stored.country, 'RO');
   assert.equal(stored.district, null);
+  assert.equal(stored.anonymous, false);
+  assert.equal(stored.has_contact, true);
   await context.close();
 });
 
