@@ -40,6 +40,8 @@
  *
  * Logs: one line per request on stderr, written when the request ends:
  *   lantern: http: id=r0000002a method=POST route=/report status=400 ms=3
+ * ("lantern: http: warning: ..." when the answer was not fully sent, or for
+ * libmicrohttpd's own messages).
  * The route is the pattern from the route table, never the path as sent
  * (which could carry a reference code); bodies, query strings and peer
  * addresses are never logged.
@@ -186,14 +188,49 @@ static void body_free(void *p)
 	free(p);
 }
 
+/* ---- logging ------------------------------------------------------------- */
+
+enum web_log_level { WEB_LOG_INFO, WEB_LOG_WARN };
+
+/*
+ * Write one log line on stderr: "lantern: http: " (plus "warning: " for
+ * WEB_LOG_WARN), the formatted text cut at its first newline, and a newline,
+ * in one write so lines from different workers never interleave. Callers
+ * pass identifiers (request id, method, route pattern, status), never
+ * request contents.
+ */
+LT_PRINTF(2, 0) static void web_vlog(enum web_log_level level, const char *fmt, va_list ap)
+{
+	char line[768];
+	int n = snprintf(line, sizeof(line), "lantern: http: %s",
+			 level == WEB_LOG_WARN ? "warning: " : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	line[strcspn(line, "\r\n")] = '\0';
+	size_t len = strlen(line);
+	if (len + 1 >= sizeof(line))
+		len = sizeof(line) - 2;
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	fputs(line, stderr);
+}
+
+LT_PRINTF(2, 3) static void web_log(enum web_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	web_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- callbacks ----------------------------------------------------------- */
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char line[512];
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\r\n")] = '\0';
-	fprintf(stderr, "lantern: http: libmicrohttpd: %s\n", line);
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	web_log(WEB_LOG_WARN, "libmicrohttpd: %s", msg);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
@@ -226,12 +263,12 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	if (!s)
 		return;
 	if (s->answered)
-		fprintf(stderr, "lantern: http: id=%s method=%s route=%s status=%d ms=%ld%s\n", s->id,
+		web_log(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? WEB_LOG_INFO : WEB_LOG_WARN,
+			"id=%s method=%s route=%s status=%d ms=%ld%s", s->id,
 			s->method[0] ? s->method : "-", s->route, s->status, elapsed_ms(&s->t0),
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (not fully sent)");
 	else
-		fprintf(stderr, "lantern: http: id=%s method=%s route=- status=0 ms=%ld (ended "
-				"before an answer)\n",
+		web_log(WEB_LOG_WARN, "id=%s method=%s route=- status=0 ms=%ld (ended before an answer)",
 			s->id, s->method[0] ? s->method : "-", elapsed_ms(&s->t0));
 	state_free(s);
 	*con_cls = NULL;
