@@ -10,7 +10,8 @@
  * in the problem document, the form sent back with its errors and the typed
  * values, a public report answered with its reference code, a partner report
  * answered 201 with a Location that reads back, the demo arrest figures, a
- * keep-alive connection carrying two requests. Every response is checked for
+ * keep-alive connection carrying several requests, and eight clients sending
+ * reports at once. Every response is checked for
  * the security headers. Failing requests must write nothing: the number of
  * reports is read from the database itself (SQLite in WAL mode allows a
  * reader beside the server) before and after.
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -307,6 +309,21 @@ static void test_not_found(void **state)
 	request("GET", "/api/v1/nothing", NULL, NULL, 404, &r);
 	want_problem(&r, 404, "not_found", NULL);
 	http_response_free(&r);
+
+	/* A malformed escape in the path, and a target over LT_HTTP_URL_MAX. */
+	request("GET", "/api/v1/%zz", NULL, NULL, 400, &r);
+	want_problem(&r, 400, "malformed", NULL);
+	http_response_free(&r);
+	char *target = malloc(LT_HTTP_URL_MAX + 64);
+	assert_non_null(target);
+	snprintf(target, LT_HTTP_URL_MAX + 64, "/api/v1/stats/arrests?by=year&pad=");
+	size_t n = strlen(target);
+	memset(target + n, 'x', LT_HTTP_URL_MAX + 63 - n);
+	target[LT_HTTP_URL_MAX + 63] = '\0';
+	request("GET", target, NULL, NULL, 413, &r);
+	want_problem(&r, 413, "too_large", NULL);
+	http_response_free(&r);
+	free(target);
 }
 
 static void test_method_not_allowed(void **state)
@@ -585,6 +602,68 @@ static void test_keep_alive(void **state)
 	http_close(&c);
 }
 
+/* Several clients at once, each on its own keep-alive connection, sending
+ * public reports: every one is stored once, with its own reference code. */
+#define CONCURRENT_CLIENTS 8
+#define REPORTS_PER_CLIENT 10
+
+struct client_result {
+	int ok;                                  /* reports answered 200 with a code */
+	char refs[REPORTS_PER_CLIENT][LT_REF_SIZE];
+};
+
+static void *client_main(void *arg)
+{
+	struct client_result *res = arg;
+	struct http_conn c;
+	const char *body = "forms=forced_criminality&place=elsewhere_in_country&occurred=2023";
+	if (http_open(&c, g.port) != 0)
+		return NULL;
+	for (int i = 0; i < REPORTS_PER_CLIENT; i++) {
+		struct http_response r;
+		if (http_send_request(&c, "POST", "/report",
+				      "Content-Type: application/x-www-form-urlencoded\r\n", body,
+				      strlen(body)) != 0 ||
+		    http_read_response(&c, false, &r) != 0)
+			break;
+		const char *p = r.status == 200 ? strstr(r.body, "<strong id=\"reference\">") : NULL;
+		if (p) {
+			memcpy(res->refs[res->ok], p + strlen("<strong id=\"reference\">"), 11);
+			res->refs[res->ok][11] = '\0';
+			res->ok++;
+		}
+		http_response_free(&r);
+	}
+	http_close(&c);
+	return NULL;
+}
+
+static void test_concurrent_reports(void **state)
+{
+	pthread_t t[CONCURRENT_CLIENTS];
+	static struct client_result res[CONCURRENT_CLIENTS];
+	long before = report_count();
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < CONCURRENT_CLIENTS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, client_main, &res[i]), 0);
+	for (int i = 0; i < CONCURRENT_CLIENTS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	g.requests += CONCURRENT_CLIENTS * REPORTS_PER_CLIENT;
+	for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+		if (res[i].ok != REPORTS_PER_CLIENT)
+			fail_msg("client %d: %d of %d reports accepted", i, res[i].ok,
+				 REPORTS_PER_CLIENT);
+		for (int k = 0; k < REPORTS_PER_CLIENT; k++) {
+			assert_true(lt_ref_valid(res[i].refs[k]));
+			for (int j = 0; j <= i; j++)
+				for (int m = 0; m < (j == i ? k : REPORTS_PER_CLIENT); m++)
+					assert_string_not_equal(res[i].refs[k], res[j].refs[m]);
+		}
+	}
+	assert_int_equal(report_count(), before + CONCURRENT_CLIENTS * REPORTS_PER_CLIENT);
+}
+
 static void test_sigterm_exits_0_and_logs(void **state)
 {
 	assert_true(g.server > 0);
@@ -641,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_public_report_gets_reference),
 		cmocka_unit_test(test_arrest_statistics),
 		cmocka_unit_test(test_keep_alive),
+		cmocka_unit_test(test_concurrent_reports),
 		cmocka_unit_test(test_sigterm_exits_0_and_logs),
 	};
 	signal(SIGPIPE, SIG_IGN);
