@@ -76,8 +76,8 @@ static bool peer_allowed(struct web_call *c)
 	if (c->rq->peer_loopback)
 		return true;
 	web_error(c, WEB_KIND_API, LT_EFORBIDDEN,
-		  "Reports are accepted only from this machine until authentication arrives.",
-		  NULL);
+	          "Reports are accepted only from this machine until authentication arrives.",
+	          NULL);
 	return false;
 }
 
@@ -146,11 +146,12 @@ void web_api_stats_arrests(struct web_call *c)
 	for (size_t i = 0; i < q.count; i++) {
 		const struct web_pair *p = &q.pairs[i];
 		bool known = strcmp(p->name, "by") == 0 || strcmp(p->name, "from") == 0 ||
-			     strcmp(p->name, "to") == 0;
+		             strcmp(p->name, "to") == 0;
 		char name[LT_CODE_MAX];
 		lt_error_quote(name, sizeof(name), p->name, p->name_len, sizeof(name) - 8);
 		if (!known)
-			diag(&d, LT_EINVAL, name, "is not a parameter of this route (by, from, to)");
+			diag(&d, LT_EINVAL, name,
+			     "is not a parameter of this route (by, from, to)");
 		else if (web_form_get(&q, p->name, NULL) > 1)
 			diag(&d, LT_EINVAL, name, "was given more than once");
 	}
@@ -160,16 +161,16 @@ void web_api_stats_arrests(struct web_call *c)
 		if (stats_by_parse(p->value, &by, &err) != LT_OK)
 			diag(&d, LT_EINVAL, "by",
 			     err.message[0] ? err.message
-					    : "must be year, offence or year,offence");
+			                    : "must be year, offence or year,offence");
 	}
 	if (web_form_get(&q, "from", &p) && !parse_year(p, &from)) {
 		snprintf(msg, sizeof(msg), "is not a year (expected YYYY from %d to %d)",
-			 LT_YEAR_MIN, LT_YEAR_MAX);
+		         LT_YEAR_MIN, LT_YEAR_MAX);
 		diag(&d, LT_EINVAL, "from", msg);
 	}
 	if (web_form_get(&q, "to", &p) && !parse_year(p, &to)) {
 		snprintf(msg, sizeof(msg), "is not a year (expected YYYY from %d to %d)",
-			 LT_YEAR_MIN, LT_YEAR_MAX);
+		         LT_YEAR_MIN, LT_YEAR_MAX);
 		diag(&d, LT_EINVAL, "to", msg);
 	}
 	if (d.count) {
@@ -245,7 +246,8 @@ static void member_set(struct web_report_input *in, const char *key, json_t *v)
 	bool known = lt_field_find(lt_report_fields, lt_report_field_count, key, klen) != NULL;
 
 	if (!known || json_is_null(v)) {
-		web_report_input_set(in, key, klen, "", 0); /* names an unknown member; else no-op */
+		web_report_input_set(in, key, klen, "",
+		                     0); /* names an unknown member; else no-op */
 		return;
 	}
 	switch (json_typeof(v)) {
@@ -271,18 +273,18 @@ static void member_set(struct web_report_input *in, const char *key, json_t *v)
 			json_t *e = json_array_get(v, i);
 			if (!json_is_string(e)) {
 				web_report_input_fail(in, LT_EINVAL, key,
-						      "must be an array of form codes (strings)");
+				                      "must be an array of form codes (strings)");
 				break;
 			}
 			web_report_input_set(in, key, klen, json_string_value(e),
-					     json_string_length(e));
+			                     json_string_length(e));
 		}
 		break;
 	default:
 		web_report_input_fail(in, LT_EINVAL, key,
-				      strcmp(key, "forms") == 0
-					  ? "must be an array of form codes (strings)"
-					  : "must be a string");
+		                      strcmp(key, "forms") == 0
+		                          ? "must be an array of form codes (strings)"
+		                          : "must be a string");
 		break;
 	}
 }
@@ -311,20 +313,20 @@ void web_api_reports_create(struct web_call *c)
 		goto out;
 	if (!web_content_type_is(rq->content_type, "application/json")) {
 		web_error(c, WEB_KIND_API, LT_EINVAL,
-			  "The body must be a JSON object sent as Content-Type: application/json.",
-			  NULL);
+		          "The body must be a JSON object sent as Content-Type: application/json.",
+		          NULL);
 		goto out;
 	}
 	if (!json_depth_ok(rq->body ? rq->body : "", rq->body_len, WEB_JSON_DEPTH_MAX)) {
 		snprintf(msg, sizeof(msg), "The JSON is nested more than %d levels deep.",
-			 WEB_JSON_DEPTH_MAX);
+		         WEB_JSON_DEPTH_MAX);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
 		goto out;
 	}
 	doc = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		snprintf(msg, sizeof(msg), "The body is not valid JSON: %s (line %d, column %d).",
-			 jerr.text, jerr.line, jerr.column);
+		         jerr.text, jerr.line, jerr.column);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
 		goto out;
 	}
@@ -381,7 +383,8 @@ static json_t *report_json(const struct lt_report *r)
 		return NULL;
 	for (size_t i = 0; i < lt_vocab_form.count; i++)
 		if (r->forms & (1u << i))
-			json_array_append_new(forms, json_string(lt_vocab_term(&lt_vocab_form, i)->code));
+			json_array_append_new(forms,
+			                      json_string(lt_vocab_term(&lt_vocab_form, i)->code));
 	lt_date_format(&r->occurred, occurred);
 	lt_date_format(&r->received, received);
 	return json_pack(
@@ -409,7 +412,7 @@ void web_api_report_get(struct web_call *c)
 		goto out;
 	if (!lt_ref_valid(c->param)) {
 		web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no report with that reference.",
-			  NULL);
+		          NULL);
 		goto out;
 	}
 	st = store_report_get(c->app->st, c->param, &r, &err);

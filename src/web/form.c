@@ -85,7 +85,7 @@ lt_status web_form_parse(const char *s, size_t len, struct web_form *out, struct
 	}
 	if (npairs > LT_HTTP_FORM_FIELDS_MAX) {
 		st = lt_error_set(err, LT_ETOOBIG, NULL, "more than %d fields were sent",
-				  LT_HTTP_FORM_FIELDS_MAX);
+		                  LT_HTTP_FORM_FIELDS_MAX);
 		goto out;
 	}
 	if (npairs == 0)
@@ -118,7 +118,8 @@ lt_status web_form_parse(const char *s, size_t len, struct web_form *out, struct
 			*w++ = '\0';
 			pr->value = w;
 			if (eq) {
-				if (decode(eq + 1, plen - nlen - 1, true, w, &pr->value_len) != LT_OK)
+				if (decode(eq + 1, plen - nlen - 1, true, w, &pr->value_len) !=
+				    LT_OK)
 					goto bad;
 			} else {
 				pr->value_len = 0;
@@ -133,8 +134,8 @@ lt_status web_form_parse(const char *s, size_t len, struct web_form *out, struct
 
 bad:
 	st = lt_error_set(err, LT_EPARSE, NULL,
-			  "a '%%' escape is malformed or encodes a NUL byte (field %zu)",
-			  out->count + 1);
+	                  "a '%%' escape is malformed or encodes a NUL byte (field %zu)",
+	                  out->count + 1);
 out:
 	if (st != LT_OK)
 		web_form_release(out);

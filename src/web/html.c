@@ -27,12 +27,23 @@ lt_status web_html_escape(struct lt_buf *b, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		const char *rep;
 		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		lt_status st = lt_buf_append(b, s + run, i - run);
 		if (st == LT_OK)
@@ -52,13 +63,13 @@ lt_status web_html_puts(struct lt_buf *b, const char *s)
 lt_status web_html_open(struct lt_buf *b, const char *title)
 {
 	lt_status st = lt_buf_puts(b, "<!DOCTYPE html>\n"
-				      "<html lang=\"en-GB\">\n"
-				      "<head>\n"
-				      "<meta charset=\"utf-8\">\n"
-				      "<meta name=\"viewport\" content=\"width=device-width, "
-				      "initial-scale=1\">\n"
-				      "<meta name=\"referrer\" content=\"no-referrer\">\n"
-				      "<title>");
+	                              "<html lang=\"en-GB\">\n"
+	                              "<head>\n"
+	                              "<meta charset=\"utf-8\">\n"
+	                              "<meta name=\"viewport\" content=\"width=device-width, "
+	                              "initial-scale=1\">\n"
+	                              "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	                              "<title>");
 	if (st == LT_OK)
 		st = web_html_puts(b, title);
 	if (st == LT_OK)
@@ -82,12 +93,13 @@ lt_status web_html_open(struct lt_buf *b, const char *title)
 lt_status web_html_close(struct lt_buf *b)
 {
 	return lt_buf_puts(
-	    b, "</main>\n"
-	       "<footer class=\"site\">\n"
-	       "<p>In an emergency call <strong>999</strong>. To report to the police when it is "
-	       "not an emergency call <strong>101</strong>. The Modern Slavery &amp; Exploitation "
-	       "Helpline is open 24 hours a day, 7 days a week: <strong>08000 121 700</strong>.</p>\n"
-	       "</footer>\n"
-	       "</body>\n"
-	       "</html>\n");
+	    b,
+	    "</main>\n"
+	    "<footer class=\"site\">\n"
+	    "<p>In an emergency call <strong>999</strong>. To report to the police when it is "
+	    "not an emergency call <strong>101</strong>. The Modern Slavery &amp; Exploitation "
+	    "Helpline is open 24 hours a day, 7 days a week: <strong>08000 121 700</strong>.</p>\n"
+	    "</footer>\n"
+	    "</body>\n"
+	    "</html>\n");
 }

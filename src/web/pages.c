@@ -41,17 +41,17 @@ static const struct {
 	const char *name;     /* "Place" */
 	const char *question; /* "Where did it happen?" */
 } field_words[] = {
-	{"forms", "Kind of exploitation", "What kind of exploitation do you think it is?"},
-	{"place", "Place", "Where did it happen?"},
-	{"district", "District", "District (if in Hertfordshire)"},
-	{"country", "Country", "Country (if abroad)"},
-	{"occurred", "Date it happened", "When did it happen, if you know?"},
-	{"description", "Description", "What did you see or hear?"},
-	{"anonymous", "Contact choice", "Can we contact you?"},
-	{"contact", "Contact details", "How can we reach you?"},
-	{"received", "Date received", "Date received"},
-	{"source", "Source", "Source"},
-	{"agency", "Agency", "Agency"},
+    {"forms", "Kind of exploitation", "What kind of exploitation do you think it is?"},
+    {"place", "Place", "Where did it happen?"},
+    {"district", "District", "District (if in Hertfordshire)"},
+    {"country", "Country", "Country (if abroad)"},
+    {"occurred", "Date it happened", "When did it happen, if you know?"},
+    {"description", "Description", "What did you see or hear?"},
+    {"anonymous", "Contact choice", "Can we contact you?"},
+    {"contact", "Contact details", "How can we reach you?"},
+    {"received", "Date received", "Date received"},
+    {"source", "Source", "Source"},
+    {"agency", "Agency", "Agency"},
 };
 
 static const char *field_name(const char *field)
@@ -72,8 +72,8 @@ static const char *field_question(const char *field)
 
 void web_error_sentence(const struct lt_error *e, char *out, size_t cap)
 {
-	static const char *const verbs[] = {"is ", "must ", "was ", "contains ", "cannot ",
-					    "could "};
+	static const char *const verbs[] = {"is ",       "must ",   "was ",
+	                                    "contains ", "cannot ", "could "};
 	const char *name = field_name(e->field);
 	bool continues = false;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -129,14 +129,14 @@ static bool view_has(const struct form_view *v, const char *field, const char *c
 
 /* The aria-describedby attribute for a control with an optional hint. */
 static lt_status described_by(struct lt_buf *b, const struct form_view *v, const char *field,
-			      bool hint)
+                              bool hint)
 {
 	bool err = view_error(v, field) != NULL;
 	if (!hint && !err)
 		return LT_OK;
 	return lt_buf_printf(b, " aria-describedby=\"%s%s%s%s%s\"", hint ? field : "",
-			     hint ? "-hint" : "", hint && err ? " " : "", err ? field : "",
-			     err ? "-error" : "");
+	                     hint ? "-hint" : "", hint && err ? " " : "", err ? field : "",
+	                     err ? "-error" : "");
 }
 
 /* The error beside a control, if any. */
@@ -147,9 +147,10 @@ static lt_status error_beside(struct lt_buf *b, const struct form_view *v, const
 	if (!e)
 		return LT_OK;
 	web_error_sentence(e, sentence, sizeof(sentence));
-	lt_status st = lt_buf_printf(b, "<p class=\"error-message\" id=\"%s-error\">"
-					"<span class=\"visually-hidden\">Error: </span>",
-				     field);
+	lt_status st = lt_buf_printf(b,
+	                             "<p class=\"error-message\" id=\"%s-error\">"
+	                             "<span class=\"visually-hidden\">Error: </span>",
+	                             field);
 	if (st == LT_OK)
 		st = web_html_puts(b, sentence);
 	if (st == LT_OK)
@@ -158,10 +159,10 @@ static lt_status error_beside(struct lt_buf *b, const struct form_view *v, const
 }
 
 static lt_status group_open(struct lt_buf *b, const struct form_view *v, const char *field,
-			    const char *hint)
+                            const char *hint)
 {
 	lt_status st = lt_buf_printf(b, "<div class=\"field%s\">\n<fieldset id=\"%s\"",
-				     view_error(v, field) ? " field-error" : "", field);
+	                             view_error(v, field) ? " field-error" : "", field);
 	if (st == LT_OK)
 		st = described_by(b, v, field, hint != NULL);
 	if (st == LT_OK)
@@ -189,13 +190,13 @@ static lt_status group_close(struct lt_buf *b)
 
 /* One checkbox or radio button with its label. */
 static lt_status choice(struct lt_buf *b, const char *type, const char *field, const char *code,
-			const char *label, bool checked)
+                        const char *label, bool checked)
 {
-	lt_status st = lt_buf_printf(b,
-				     "<div class=\"choice\">\n<input type=\"%s\" id=\"%s-%s\" "
-				     "name=\"%s\" value=\"%s\"%s>\n<label for=\"%s-%s\">",
-				     type, field, code, field, code, checked ? " checked" : "", field,
-				     code);
+	lt_status st =
+	    lt_buf_printf(b,
+	                  "<div class=\"choice\">\n<input type=\"%s\" id=\"%s-%s\" "
+	                  "name=\"%s\" value=\"%s\"%s>\n<label for=\"%s-%s\">",
+	                  type, field, code, field, code, checked ? " checked" : "", field, code);
 	if (st == LT_OK)
 		st = web_html_puts(b, label);
 	if (st == LT_OK)
@@ -205,11 +206,12 @@ static lt_status choice(struct lt_buf *b, const char *type, const char *field, c
 
 static lt_status form_forms(struct lt_buf *b, const struct form_view *v)
 {
-	lt_status st = group_open(b, v, "forms", "Choose all that apply, or \u201cNot known\u201d.");
+	lt_status st =
+	    group_open(b, v, "forms", "Choose all that apply, or \u201cNot known\u201d.");
 	for (size_t i = 0; st == LT_OK && i < lt_vocab_form.count; i++) {
 		const struct lt_term *t = lt_vocab_term(&lt_vocab_form, i);
 		st = choice(b, "checkbox", "forms", t->code, t->label,
-			    view_has(v, "forms", t->code, false));
+		            view_has(v, "forms", t->code, false));
 	}
 	return st == LT_OK ? group_close(b) : st;
 }
@@ -220,18 +222,18 @@ static lt_status form_place(struct lt_buf *b, const struct form_view *v)
 	for (size_t i = 0; st == LT_OK && i < lt_vocab_place.count; i++) {
 		const struct lt_term *t = lt_vocab_term(&lt_vocab_place, i);
 		st = choice(b, "radio", "place", t->code, t->label,
-			    view_has(v, "place", t->code, false));
+		            view_has(v, "place", t->code, false));
 	}
 	return st == LT_OK ? group_close(b) : st;
 }
 
 /* A <select> over a vocabulary, with an empty first option. */
 static lt_status form_select(struct lt_buf *b, const struct form_view *v, const char *field,
-			     const struct lt_vocab *voc, const char *hint, const char *none,
-			     bool fold)
+                             const struct lt_vocab *voc, const char *hint, const char *none,
+                             bool fold)
 {
 	lt_status st = lt_buf_printf(b, "<div class=\"field%s\">\n<label for=\"%s\">",
-				     view_error(v, field) ? " field-error" : "", field);
+	                             view_error(v, field) ? " field-error" : "", field);
 	if (st == LT_OK)
 		st = web_html_puts(b, field_question(field));
 	if (st == LT_OK)
@@ -259,7 +261,7 @@ static lt_status form_select(struct lt_buf *b, const struct form_view *v, const 
 			st = web_html_puts(b, t->code);
 		if (st == LT_OK)
 			st = lt_buf_printf(b, "\"%s>",
-					   view_has(v, field, t->code, fold) ? " selected" : "");
+			                   view_has(v, field, t->code, fold) ? " selected" : "");
 		if (st == LT_OK)
 			st = web_html_puts(b, t->label);
 		if (st == LT_OK)
@@ -272,10 +274,10 @@ static lt_status form_select(struct lt_buf *b, const struct form_view *v, const 
 
 /* A single-line text input or a textarea, with a hint and the kept value. */
 static lt_status form_text(struct lt_buf *b, const struct form_view *v, const char *field,
-			   const char *hint, bool multiline, int maxlength, const char *extra)
+                           const char *hint, bool multiline, int maxlength, const char *extra)
 {
 	lt_status st = lt_buf_printf(b, "<div class=\"field%s\">\n<label for=\"%s\">",
-				     view_error(v, field) ? " field-error" : "", field);
+	                             view_error(v, field) ? " field-error" : "", field);
 	if (st == LT_OK)
 		st = web_html_puts(b, field_question(field));
 	if (st == LT_OK)
@@ -287,9 +289,10 @@ static lt_status form_text(struct lt_buf *b, const struct form_view *v, const ch
 	if (st == LT_OK)
 		st = error_beside(b, v, field);
 	if (st == LT_OK)
-		st = lt_buf_printf(b, multiline ? "<textarea id=\"%s\" name=\"%s\" rows=\"8\""
-						: "<input type=\"text\" id=\"%s\" name=\"%s\"",
-				   field, field);
+		st = lt_buf_printf(b,
+		                   multiline ? "<textarea id=\"%s\" name=\"%s\" rows=\"8\""
+		                             : "<input type=\"text\" id=\"%s\" name=\"%s\"",
+		                   field, field);
 	if (st == LT_OK)
 		st = lt_buf_printf(b, " maxlength=\"%d\"%s", maxlength, extra);
 	if (st == LT_OK)
@@ -309,28 +312,28 @@ static lt_status form_contact(struct lt_buf *b, const struct form_view *v)
 {
 	if (!v->sealing)
 		return lt_buf_puts(b, "<p>Reports sent with this form are anonymous: we do not ask "
-				      "for your name or how to reach you.</p>\n");
+		                      "for your name or how to reach you.</p>\n");
 	/* Anonymous unless "false" (or another no-word) was sent. */
 	const char *sent = view_value(v, "anonymous");
 	bool named = sent[0] && (strcasecmp(sent, "false") == 0 || strcasecmp(sent, "no") == 0 ||
-				 strcmp(sent, "0") == 0 || strcasecmp(sent, "off") == 0 ||
-				 strcasecmp(sent, "n") == 0);
+	                         strcmp(sent, "0") == 0 || strcasecmp(sent, "off") == 0 ||
+	                         strcasecmp(sent, "n") == 0);
 	lt_status st = group_open(b, v, "anonymous",
-				  "You do not have to tell us who you are. If you leave contact "
-				  "details they are locked so that only the partnership's "
-				  "safeguarding team can read them.");
+	                          "You do not have to tell us who you are. If you leave contact "
+	                          "details they are locked so that only the partnership's "
+	                          "safeguarding team can read them.");
 	if (st == LT_OK)
-		st = choice(b, "radio", "anonymous", "true", "No, I want to stay anonymous",
-			    !named);
+		st =
+		    choice(b, "radio", "anonymous", "true", "No, I want to stay anonymous", !named);
 	if (st == LT_OK)
 		st = choice(b, "radio", "anonymous", "false", "Yes, you can contact me", named);
 	if (st == LT_OK)
 		st = group_close(b);
 	if (st == LT_OK)
 		st = form_text(b, v, "contact",
-			       "Only if you said yes: a phone number or email address, and when "
-			       "it is safe to contact you.",
-			       false, LT_CONTACT_MAX, " autocomplete=\"off\"");
+		               "Only if you said yes: a phone number or email address, and when "
+		               "it is safe to contact you.",
+		               false, LT_CONTACT_MAX, " autocomplete=\"off\"");
 	return st;
 }
 
@@ -338,9 +341,9 @@ static lt_status error_summary(struct lt_buf *b, const struct form_view *v)
 {
 	const struct lt_diags *d = &v->input->errors;
 	lt_status st = lt_buf_puts(b, "<div class=\"error-summary\" role=\"alert\" "
-				      "aria-labelledby=\"error-summary-title\">\n"
-				      "<h2 id=\"error-summary-title\">There is a problem</h2>\n"
-				      "<ul>\n");
+	                              "aria-labelledby=\"error-summary-title\">\n"
+	                              "<h2 id=\"error-summary-title\">There is a problem</h2>\n"
+	                              "<ul>\n");
 	for (size_t i = 0; st == LT_OK && i < d->count; i++) {
 		const struct lt_error *e = &d->items[i];
 		char sentence[LT_MESSAGE_MAX + LT_CODE_MAX + 8];
@@ -356,8 +359,9 @@ static lt_status error_summary(struct lt_buf *b, const struct form_view *v)
 		else if (strcmp(e->field, "anonymous") == 0 && v->sealing)
 			snprintf(anchor, sizeof(anchor), "anonymous-true");
 		else if (strcmp(e->field, "district") == 0 || strcmp(e->field, "country") == 0 ||
-			 strcmp(e->field, "occurred") == 0 || strcmp(e->field, "description") == 0 ||
-			 (strcmp(e->field, "contact") == 0 && v->sealing))
+		         strcmp(e->field, "occurred") == 0 ||
+		         strcmp(e->field, "description") == 0 ||
+		         (strcmp(e->field, "contact") == 0 && v->sealing))
 			snprintf(anchor, sizeof(anchor), "%s", e->field);
 		st = lt_buf_puts(b, "<li>");
 		if (st == LT_OK && anchor[0])
@@ -377,40 +381,42 @@ static lt_status error_summary(struct lt_buf *b, const struct form_view *v)
 static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 {
 	char hint[128];
-	lt_status st = lt_buf_puts(b, "<section aria-labelledby=\"report\">\n"
-				      "<h2 id=\"report\">Report a concern</h2>\n"
-				      "<p>Tell us what you have seen or heard. You do not need to be "
-				      "sure. If someone is in danger now, call 999 instead.</p>\n"
-				      "<form method=\"post\" action=\"/report\" "
-				      "accept-charset=\"utf-8\">\n");
+	lt_status st =
+	    lt_buf_puts(b, "<section aria-labelledby=\"report\">\n"
+	                   "<h2 id=\"report\">Report a concern</h2>\n"
+	                   "<p>Tell us what you have seen or heard. You do not need to be "
+	                   "sure. If someone is in danger now, call 999 instead.</p>\n"
+	                   "<form method=\"post\" action=\"/report\" "
+	                   "accept-charset=\"utf-8\">\n");
 	if (st == LT_OK)
 		st = form_forms(b, v);
 	if (st == LT_OK)
 		st = form_place(b, v);
 	if (st == LT_OK)
 		st = form_select(b, v, "district", &lt_vocab_district,
-				 "Choose a district if it happened in Hertfordshire.",
-				 "Not in Hertfordshire, or not known", false);
+		                 "Choose a district if it happened in Hertfordshire.",
+		                 "Not in Hertfordshire, or not known", false);
 	if (st == LT_OK)
 		st = form_select(b, v, "country", &lt_vocab_country,
-				 "Choose a country if it happened abroad.",
-				 "Not abroad, or not known", true);
-	snprintf(hint, sizeof(hint), "A year such as 2019, a month such as 2019-05, or a day "
-				     "such as 2019-05-17. Leave it empty if you do not know.");
+		                 "Choose a country if it happened abroad.",
+		                 "Not abroad, or not known", true);
+	snprintf(hint, sizeof(hint),
+	         "A year such as 2019, a month such as 2019-05, or a day "
+	         "such as 2019-05-17. Leave it empty if you do not know.");
 	if (st == LT_OK)
 		st = form_text(b, v, "occurred", hint, false, 10,
-			       " inputmode=\"numeric\" autocomplete=\"off\"");
+		               " inputmode=\"numeric\" autocomplete=\"off\"");
 	if (st == LT_OK)
 		st = form_text(b, v, "description",
-			       "What happened, where, and anything about the people involved "
-			       "that could help.",
-			       true, LT_TEXT_MAX, "");
+		               "What happened, where, and anything about the people involved "
+		               "that could help.",
+		               true, LT_TEXT_MAX, "");
 	if (st == LT_OK)
 		st = form_contact(b, v);
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<button type=\"submit\">Send report</button>\n"
-				    "</form>\n"
-				    "</section>\n");
+		                    "</form>\n"
+		                    "</section>\n");
 	return st;
 }
 
@@ -418,8 +424,8 @@ static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 
 static lt_status render_index(struct lt_buf *b, const struct form_view *v)
 {
-	lt_status st = web_html_open(b, v->input ? "Error: Report modern slavery"
-						 : "Report modern slavery");
+	lt_status st =
+	    web_html_open(b, v->input ? "Error: Report modern slavery" : "Report modern slavery");
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<h1>Modern slavery: spot it, report it</h1>\n");
 	if (st == LT_OK && v->input)
@@ -492,9 +498,9 @@ static lt_status render_confirmation(struct lt_buf *b, const char *ref)
 	lt_status st = web_html_open(b, "Report received");
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<h1>Thank you: your report has been received</h1>\n"
-				    "<div class=\"confirmation\">\n"
-				    "<p>Your reference code is</p>\n"
-				    "<p class=\"reference\"><strong id=\"reference\">");
+		                    "<div class=\"confirmation\">\n"
+		                    "<p>Your reference code is</p>\n"
+		                    "<p class=\"reference\"><strong id=\"reference\">");
 	if (st == LT_OK)
 		st = web_html_puts(b, ref);
 	if (st == LT_OK)
@@ -525,7 +531,7 @@ void web_page_report(struct web_call *c)
 
 	if (!web_content_type_is(rq->content_type, "application/x-www-form-urlencoded")) {
 		web_error(c, WEB_KIND_PAGE, LT_EINVAL,
-			  "The form must be sent as application/x-www-form-urlencoded.", NULL);
+		          "The form must be sent as application/x-www-form-urlencoded.", NULL);
 		goto out;
 	}
 	st = web_form_parse(rq->body ? rq->body : "", rq->body_len, &form, &err);
@@ -544,7 +550,7 @@ void web_page_report(struct web_call *c)
 		struct form_view v = {.sent = &form, .input = &in, .sealing = c->app->sealing};
 		if (render_index(&b, &v) != LT_OK) {
 			web_error(c, WEB_KIND_PAGE, LT_EINTERNAL, "The page could not be built.",
-				  NULL);
+			          NULL);
 			goto out;
 		}
 		web_response_body(c->rs, 400, "text/html; charset=utf-8", &b);
@@ -553,22 +559,22 @@ void web_page_report(struct web_call *c)
 	}
 	if (st != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, st,
-			  "Your report could not be saved. Please try again later, or call "
-			  "08000 121 700.",
-			  NULL);
+		          "Your report could not be saved. Please try again later, or call "
+		          "08000 121 700.",
+		          NULL);
 		goto out;
 	}
 	st = web_report_store(c->app, &in.rep, "public", &err);
 	if (st != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, st,
-			  "Your report could not be saved. Please try again later, or call "
-			  "08000 121 700.",
-			  NULL);
+		          "Your report could not be saved. Please try again later, or call "
+		          "08000 121 700.",
+		          NULL);
 		goto out;
 	}
 	if (render_confirmation(&b, in.rep.ref) != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, LT_EINTERNAL,
-			  "Your report was saved, but this page could not be built.", NULL);
+		          "Your report was saved, but this page could not be built.", NULL);
 		goto out;
 	}
 	web_response_body(c->rs, 200, "text/html; charset=utf-8", &b);

@@ -41,7 +41,7 @@
 
 /* Fields the public may give. */
 static const char *const public_fields[] = {
-	"forms", "place", "district", "country", "occurred", "description", "anonymous", "contact",
+    "forms", "place", "district", "country", "occurred", "description", "anonymous", "contact",
 };
 
 void web_report_input_init(struct web_report_input *in, enum web_intake intake)
@@ -60,7 +60,7 @@ void web_report_input_release(struct web_report_input *in)
 }
 
 void web_report_input_fail(struct web_report_input *in, lt_status st, const char *field,
-			   const char *message)
+                           const char *message)
 {
 	struct lt_error e;
 	lt_error_clear(&e);
@@ -68,8 +68,7 @@ void web_report_input_fail(struct web_report_input *in, lt_status st, const char
 	lt_diags_add(&in->errors, &e);
 }
 
-const struct lt_error *web_report_input_error(const struct web_report_input *in,
-					      const char *field)
+const struct lt_error *web_report_input_error(const struct web_report_input *in, const char *field)
 {
 	for (size_t i = 0; i < in->errors.count; i++)
 		if (strcmp(in->errors.items[i].field, field) == 0)
@@ -88,10 +87,10 @@ static bool intake_accepts(enum web_intake intake, const char *name)
 }
 
 void web_report_input_set(struct web_report_input *in, const char *name, size_t name_len,
-			  const char *v, size_t len)
+                          const char *v, size_t len)
 {
-	const struct lt_field *f = lt_field_find(lt_report_fields, lt_report_field_count, name,
-						 name_len);
+	const struct lt_field *f =
+	    lt_field_find(lt_report_fields, lt_report_field_count, name, name_len);
 	struct lt_error e;
 
 	lt_error_clear(&e);
@@ -101,8 +100,9 @@ void web_report_input_set(struct web_report_input *in, const char *name, size_t 
 		 * it can be named in the answer. */
 		lt_error_quote(q, sizeof(q), name, name_len, sizeof(q) - 8);
 		web_report_input_fail(in, LT_EINVAL, q,
-				      in->intake == WEB_INTAKE_PUBLIC ? "is not a field of this form"
-								      : "is not a field of a report");
+		                      in->intake == WEB_INTAKE_PUBLIC
+		                          ? "is not a field of this form"
+		                          : "is not a field of a report");
 		return;
 	}
 	size_t idx = (size_t)(f - lt_report_fields);
@@ -142,10 +142,10 @@ static lt_status seal_contact(struct web_report_input *in, struct web_app *app)
 	lt_status st = LT_OK;
 	if (n) {
 		st = lt_crypto_seal(app->pk, r->contact, n, &r->contact_sealed,
-				    &r->contact_sealed_len);
+		                    &r->contact_sealed_len);
 		if (st != LT_OK)
 			web_report_input_fail(in, st, "contact",
-					      "could not be protected; please try again later");
+			                      "could not be protected; please try again later");
 	}
 	lt_crypto_wipe(r->contact, n);
 	free(r->contact);
@@ -154,15 +154,15 @@ static lt_status seal_contact(struct web_report_input *in, struct web_app *app)
 }
 
 lt_status web_report_input_finish(struct web_report_input *in, struct web_app *app,
-				  const struct lt_date *today, const struct lt_known *known)
+                                  const struct lt_date *today, const struct lt_known *known)
 {
 	struct lt_report *r = &in->rep;
 
 	if (in->intake == WEB_INTAKE_PUBLIC) {
-		const struct lt_field *src = lt_field_find(lt_report_fields, lt_report_field_count,
-							   "source", 6);
-		const struct lt_field *rcv = lt_field_find(lt_report_fields, lt_report_field_count,
-							   "received", 8);
+		const struct lt_field *src =
+		    lt_field_find(lt_report_fields, lt_report_field_count, "source", 6);
+		const struct lt_field *rcv =
+		    lt_field_find(lt_report_fields, lt_report_field_count, "received", 8);
 		LT_ASSERT(src && rcv);
 		r->source = LT_SOURCE_PUBLIC;
 		r->agency[0] = '\0';
@@ -177,8 +177,8 @@ lt_status web_report_input_finish(struct web_report_input *in, struct web_app *a
 	}
 	if (r->contact && r->contact[0] && !app->sealing)
 		web_report_input_fail(in, LT_EINVAL, "contact",
-				      "cannot be accepted: this server has no key to protect "
-				      "contact details, so reports to it are anonymous");
+		                      "cannot be accepted: this server has no key to protect "
+		                      "contact details, so reports to it are anonymous");
 	if (in->errors.count || in->errors.dropped)
 		return LT_EINVAL;
 	if (lt_report_check(r, known, 0, &in->errors) != LT_OK)
@@ -189,7 +189,7 @@ lt_status web_report_input_finish(struct web_report_input *in, struct web_app *a
 }
 
 lt_status web_report_store(struct web_app *app, struct lt_report *rep, const char *actor,
-			   struct lt_error *err)
+                           struct lt_error *err)
 {
 	struct lt_error local;
 	lt_status st = LT_EINTERNAL;

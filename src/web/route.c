@@ -44,28 +44,27 @@
 /* The Content-Security-Policy of every response: nothing may load but the
  * app's own stylesheet and images; no script at all; forms post back here;
  * no framing. */
-#define WEB_CSP                                                                              \
-	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "         \
+#define WEB_CSP                                                                                    \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
 	"base-uri 'none'; frame-ancestors 'none'"
 
 const struct web_route web_routes[] = {
-	{"GET", "/", WEB_KIND_PAGE, web_page_index,
-	 "The public page: what modern slavery is, how to report it, and the report form."},
-	{"POST", "/report", WEB_KIND_PAGE, web_page_report,
-	 "Submit the public report form (application/x-www-form-urlencoded); answers with a "
-	 "page showing the report's reference code, or the form again with its errors."},
-	{"GET", "/static/lantern.css", WEB_KIND_STATIC, web_static_css,
-	 "The stylesheet of the pages."},
-	{"GET", "/api/v1/stats/arrests", WEB_KIND_API, web_api_stats_arrests,
-	 "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR."},
-	{"POST", "/api/v1/reports", WEB_KIND_API, web_api_reports_create,
-	 "Create a report from a JSON object of report fields (loopback peers only until "
-	 "authentication arrives); answers 201 with its id and reference code."},
-	{"GET", "/api/v1/reports/{ref}", WEB_KIND_API, web_api_report_get,
-	 "Read back a report's coded fields by reference code (loopback peers only); "
-	 "the free text and contact details are never returned."},
-	{"GET", "/healthz", WEB_KIND_API, web_api_healthz,
-	 "Health check: 200 {\"status\":\"ok\"} when the store answers."},
+    {"GET", "/", WEB_KIND_PAGE, web_page_index,
+     "The public page: what modern slavery is, how to report it, and the report form."},
+    {"POST", "/report", WEB_KIND_PAGE, web_page_report,
+     "Submit the public report form (application/x-www-form-urlencoded); answers with a "
+     "page showing the report's reference code, or the form again with its errors."},
+    {"GET", "/static/lantern.css", WEB_KIND_STATIC, web_static_css, "The stylesheet of the pages."},
+    {"GET", "/api/v1/stats/arrests", WEB_KIND_API, web_api_stats_arrests,
+     "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR."},
+    {"POST", "/api/v1/reports", WEB_KIND_API, web_api_reports_create,
+     "Create a report from a JSON object of report fields (loopback peers only until "
+     "authentication arrives); answers 201 with its id and reference code."},
+    {"GET", "/api/v1/reports/{ref}", WEB_KIND_API, web_api_report_get,
+     "Read back a report's coded fields by reference code (loopback peers only); "
+     "the free text and contact details are never returned."},
+    {"GET", "/healthz", WEB_KIND_API, web_api_healthz,
+     "Health check: 200 {\"status\":\"ok\"} when the store answers."},
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
@@ -116,7 +115,7 @@ const char *web_response_header_get(const struct web_response *rs, const char *n
 }
 
 void web_response_body(struct web_response *rs, int status, const char *content_type,
-		       struct lt_buf *b)
+                       struct lt_buf *b)
 {
 	free(rs->body);
 	rs->status = status;
@@ -152,7 +151,7 @@ static bool field_seen(const struct lt_diags *errors, size_t i)
 }
 
 static lt_status problem_body(const struct web_request *rq, lt_status st, const char *detail,
-			      const struct lt_diags *errors, struct lt_buf *b)
+                              const struct lt_diags *errors, struct lt_buf *b)
 {
 	lt_status rc = LT_ENOMEM;
 	char type[96];
@@ -161,7 +160,8 @@ static lt_status problem_body(const struct web_request *rq, lt_status st, const 
 
 	snprintf(type, sizeof(type), "urn:lantern:problem:%s", lt_status_name(st));
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", lt_status_message(st),
-			"status", lt_status_http(st), "detail", detail ? detail : lt_status_message(st));
+	                "status", lt_status_http(st), "detail",
+	                detail ? detail : lt_status_message(st));
 	if (!doc)
 		goto out;
 	if (rq && rq->id && json_object_set_new(doc, "request_id", json_string(rq->id)) != 0)
@@ -174,7 +174,8 @@ static lt_status problem_body(const struct web_request *rq, lt_status st, const 
 			const struct lt_error *e = &errors->items[i];
 			if (field_seen(errors, i))
 				continue;
-			json_t *item = json_pack("{s:s, s:s}", "field", e->field, "detail", e->message);
+			json_t *item =
+			    json_pack("{s:s, s:s}", "field", e->field, "detail", e->message);
 			if (!item || json_array_append_new(list, item) != 0)
 				goto out;
 		}
@@ -195,7 +196,7 @@ out:
 }
 
 static lt_status page_body(lt_status st, const char *detail, const struct lt_diags *errors,
-			   struct lt_buf *b)
+                           struct lt_buf *b)
 {
 	lt_status rc = web_html_open(b, lt_status_message(st));
 	if (rc == LT_OK)
@@ -231,9 +232,8 @@ static lt_status page_body(lt_status st, const char *detail, const struct lt_dia
 	return rc;
 }
 
-void web_error_response(const struct web_request *rq, struct web_response *rs,
-			enum web_kind kind, lt_status st, const char *detail,
-			const struct lt_diags *errors)
+void web_error_response(const struct web_request *rq, struct web_response *rs, enum web_kind kind,
+                        lt_status st, const char *detail, const struct lt_diags *errors)
 {
 	struct lt_buf b;
 	lt_status rc;
@@ -248,17 +248,16 @@ void web_error_response(const struct web_request *rq, struct web_response *rs,
 		error_plain(rs, st);
 		goto out;
 	}
-	web_response_body(rs, lt_status_http(st),
-			  kind == WEB_KIND_API ? "application/problem+json"
-					       : "text/html; charset=utf-8",
-			  &b);
+	web_response_body(
+	    rs, lt_status_http(st),
+	    kind == WEB_KIND_API ? "application/problem+json" : "text/html; charset=utf-8", &b);
 	rs->outcome = st;
 out:
 	lt_buf_release(&b);
 }
 
 void web_error(struct web_call *c, enum web_kind kind, lt_status st, const char *detail,
-	       const struct lt_diags *errors)
+               const struct lt_diags *errors)
 {
 	web_error_response(c->rq, c->rs, kind, st, detail, errors);
 }
@@ -326,13 +325,14 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 
 	if (tlen > LT_HTTP_URL_MAX) {
 		snprintf(detail, sizeof(detail), "The request target is longer than %d bytes.",
-			 LT_HTTP_URL_MAX);
+		         LT_HTTP_URL_MAX);
 		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
 		return;
 	}
 	if (web_path_decode(target, plen, path, sizeof(path)) != LT_OK) {
 		web_error_response(rq, rs, kind, LT_EPARSE,
-				   "The path has a malformed %-escape or an escaped NUL byte.", NULL);
+		                   "The path has a malformed %-escape or an escaped NUL byte.",
+		                   NULL);
 		return;
 	}
 	kind = web_kind_for_path(path);
@@ -356,13 +356,13 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 	}
 	if (rq->body_too_big) {
 		snprintf(detail, sizeof(detail), "The request body is larger than %d bytes.",
-			 LT_HTTP_BODY_MAX);
+		         LT_HTTP_BODY_MAX);
 		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
 		return;
 	}
 	if (!path_known) {
 		web_error_response(rq, rs, kind, LT_ENOTFOUND, "There is nothing at this address.",
-				   NULL);
+		                   NULL);
 		return;
 	}
 	if (!found) {
@@ -388,7 +388,7 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 /* ---- the application ----------------------------------------------------- */
 
 lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
-		       struct lt_error *err)
+                       struct lt_error *err)
 {
 	struct lt_crypto_keypair kp;
 	lt_status rc;

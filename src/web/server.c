@@ -70,30 +70,30 @@
 #include "core/banned.h"
 
 #define WEB_CONNECTION_MEMORY (64 * 1024) /* bytes per connection for request line + headers */
-#define WEB_STOP_WAIT_MS 5000             /* how long stop waits for requests in flight */
+#define WEB_STOP_WAIT_MS      5000        /* how long stop waits for requests in flight */
 
 struct web_server {
 	struct MHD_Daemon *daemon; /* NULL once stopped */
 	struct web_app app;
-	unsigned port;             /* the port bound */
-	atomic_ulong next_id;      /* request ids, counted from 1 */
-	atomic_long in_flight;     /* requests between on_uri and on_completed */
+	unsigned port;         /* the port bound */
+	atomic_ulong next_id;  /* request ids, counted from 1 */
+	atomic_long in_flight; /* requests between on_uri and on_completed */
 };
 
 /* Everything lantern keeps about one request. Freed by on_completed. */
 struct request_state {
-	char *target;             /* heap copy of the raw target, at most LT_HTTP_URL_MAX + 1 bytes */
-	bool started;             /* on_access has been called once */
-	bool answered;            /* a response was queued */
-	bool too_big;             /* the body passed LT_HTTP_BODY_MAX */
-	lt_status failed;         /* LT_OK, or why the body could not be kept */
-	size_t drained;           /* bytes thrown away after too_big */
-	struct lt_buf body;       /* the body, capped at LT_HTTP_BODY_MAX */
-	char id[24];              /* "r" and 8+ hex digits */
+	char *target;       /* heap copy of the raw target, at most LT_HTTP_URL_MAX + 1 bytes */
+	bool started;       /* on_access has been called once */
+	bool answered;      /* a response was queued */
+	bool too_big;       /* the body passed LT_HTTP_BODY_MAX */
+	lt_status failed;   /* LT_OK, or why the body could not be kept */
+	size_t drained;     /* bytes thrown away after too_big */
+	struct lt_buf body; /* the body, capped at LT_HTTP_BODY_MAX */
+	char id[24];        /* "r" and 8+ hex digits */
 	char method[WEB_METHOD_MAX]; /* for the log line: A-Z only */
-	const char *route;        /* route pattern for the log line (static) */
-	int status;               /* HTTP status sent, 0 until answered */
-	struct timespec t0;       /* when the request line arrived (monotonic) */
+	const char *route;           /* route pattern for the log line (static) */
+	int status;                  /* HTTP status sent, 0 until answered */
+	struct timespec t0;          /* when the request line arrived (monotonic) */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -158,9 +158,10 @@ static void peer_describe(struct MHD_Connection *con, char *out, size_t cap, boo
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
 		const unsigned char *b = in6->sin6_addr.s6_addr;
-		static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
+		                                           0, 0, 0, 0, 0xff, 0xff};
 		*loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-			    (memcmp(b, v4mapped, 12) == 0 && b[12] == 127);
+		            (memcmp(b, v4mapped, 12) == 0 && b[12] == 127);
 		inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)cap);
 	}
 }
@@ -203,7 +204,7 @@ LT_PRINTF(2, 0) static void web_vlog(enum web_log_level level, const char *fmt, 
 {
 	char line[768];
 	int n = snprintf(line, sizeof(line), "lantern: http: %s",
-			 level == WEB_LOG_WARN ? "warning: " : "");
+	                 level == WEB_LOG_WARN ? "warning: " : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
@@ -256,7 +257,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct web_server *srv = cls;
 	struct request_state *s = *con_cls;
@@ -264,12 +265,13 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		return;
 	if (s->answered)
 		web_log(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? WEB_LOG_INFO : WEB_LOG_WARN,
-			"id=%s method=%s route=%s status=%d ms=%ld%s", s->id,
-			s->method[0] ? s->method : "-", s->route, s->status, elapsed_ms(&s->t0),
-			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (not fully sent)");
+		        "id=%s method=%s route=%s status=%d ms=%ld%s", s->id,
+		        s->method[0] ? s->method : "-", s->route, s->status, elapsed_ms(&s->t0),
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (not fully sent)");
 	else
-		web_log(WEB_LOG_WARN, "id=%s method=%s route=- status=0 ms=%ld (ended before an answer)",
-			s->id, s->method[0] ? s->method : "-", elapsed_ms(&s->t0));
+		web_log(WEB_LOG_WARN,
+		        "id=%s method=%s route=- status=0 ms=%ld (ended before an answer)", s->id,
+		        s->method[0] ? s->method : "-", elapsed_ms(&s->t0));
 	state_free(s);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);
@@ -277,7 +279,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 
 /* Build the request, let web_handle answer it, and queue the answer. */
 static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *con,
-			       struct request_state *s, const char *method)
+                               struct request_state *s, const char *method)
 {
 	struct web_request rq;
 	struct web_response rs;
@@ -289,8 +291,8 @@ static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *co
 	peer_describe(con, peer, sizeof(peer), &rq.peer_loopback);
 	rq.method = method;
 	rq.target = s->target;
-	rq.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.content_type =
+	    MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	rq.body = s->body.data;
 	rq.body_len = s->body.len;
 	rq.body_too_big = s->too_big;
@@ -301,13 +303,13 @@ static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *co
 	web_response_init(&rs);
 	if (s->failed != LT_OK)
 		web_error_response(&rq, &rs, web_kind_for_path(s->target), s->failed,
-				   "The request could not be read.", NULL);
+		                   "The request could not be read.", NULL);
 	else
 		web_handle(&srv->app, &rq, &rs);
 
 	if (rs.body) {
 		resp = MHD_create_response_from_buffer_with_free_callback(rs.body_len, rs.body,
-									  body_free);
+		                                                          body_free);
 		if (resp)
 			rs.body = NULL; /* libmicrohttpd owns it now */
 	} else {
@@ -316,7 +318,8 @@ static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *co
 	if (!resp)
 		goto out;
 	for (size_t i = 0; i < rs.nheaders; i++)
-		if (MHD_add_response_header(resp, rs.headers[i].name, rs.headers[i].value) != MHD_YES)
+		if (MHD_add_response_header(resp, rs.headers[i].name, rs.headers[i].value) !=
+		    MHD_YES)
 			goto out;
 	ret = MHD_queue_response(con, (unsigned)rs.status, resp);
 	if (ret == MHD_YES) {
@@ -334,9 +337,8 @@ out:
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url,
-				 const char *method, const char *version,
-				 const char *upload_data, size_t *upload_data_size,
-				 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
 	struct web_server *srv = cls;
 	struct request_state *s = *con_cls;
@@ -348,7 +350,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		s->started = true;
 		method_copy(s->method, method);
 		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && content_length_too_big(cl)) {
 			s->too_big = true;
 			return respond(srv, con, s, method); /* early: the connection closes */
@@ -386,7 +388,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 
 /* Parse "A.B.C.D:PORT" or "[IPv6]:PORT". */
 static lt_status listen_parse(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-			      struct lt_error *err)
+                              struct lt_error *err)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *hstart, *hend;
@@ -437,13 +439,13 @@ static lt_status listen_parse(const char *listen, struct sockaddr_storage *ss, s
 	return LT_OK;
 bad:
 	return lt_error_set(err, LT_EUSAGE, "listen",
-			    "'%s' is not an address to listen on (expected HOST:PORT with an "
-			    "IPv4 address, or [IPv6]:PORT, and a port from 0 to 65535)",
-			    listen ? listen : "");
+	                    "'%s' is not an address to listen on (expected HOST:PORT with an "
+	                    "IPv4 address, or [IPv6]:PORT, and a port from 0 to 65535)",
+	                    listen ? listen : "");
 }
 
 lt_status web_server_start(struct store *st, const struct web_options *o, struct web_server **out,
-			   struct lt_error *err)
+                           struct lt_error *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -471,25 +473,23 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 		flags |= MHD_USE_IPv6;
 	errno = 0;
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_access, srv,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, /* first, so it sees every message */
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LT_HTTP_CONNECTIONS_MAX,
+	    flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    srv, /* first, so it sees every message */
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)LT_HTTP_CONNECTIONS_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)LT_HTTP_PER_IP_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LT_HTTP_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONNECTION_MEMORY,
-	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_END);
+	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		int e = errno;
 		rc = lt_error_set(err, LT_EIO, "listen", "could not listen on %s%s%s", o->listen,
-				  e ? ": " : "", e ? strerror(e) : "");
+		                  e ? ": " : "", e ? strerror(e) : "");
 		goto out;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *di =
+	    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : 0;
 	*out = srv;
 	srv = NULL;

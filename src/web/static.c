@@ -62,7 +62,8 @@ void web_static_css(struct web_call *c)
 	struct lt_buf b;
 	lt_buf_init(&b, sizeof(lantern_css));
 	if (lt_buf_append(&b, lantern_css, sizeof(lantern_css) - 1) != LT_OK) {
-		web_error(c, WEB_KIND_STATIC, LT_ENOMEM, "The stylesheet could not be served.", NULL);
+		web_error(c, WEB_KIND_STATIC, LT_ENOMEM, "The stylesheet could not be served.",
+		          NULL);
 		lt_buf_release(&b);
 		return;
 	}

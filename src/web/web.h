@@ -12,10 +12,11 @@
 #include "store/store.h"
 
 struct web_options {
-	const char *listen;  /* "HOST:PORT"; IPv4 dotted quad or "[::1]"; port 0 picks a free port */
-	const char *keyfile; /* key file whose public key seals reporters' contact details
-	                        (crypto.h); NULL: the form does not offer to leave contact details */
-	unsigned threads;    /* worker threads; 0 means LT_HTTP_THREADS */
+	const char *listen; /* "HOST:PORT"; IPv4 dotted quad or "[::1]"; port 0 picks a free port */
+	const char
+	    *keyfile;     /* key file whose public key seals reporters' contact details
+	                     (crypto.h); NULL: the form does not offer to leave contact details */
+	unsigned threads; /* worker threads; 0 means LT_HTTP_THREADS */
 };
 
 struct web_server;
@@ -23,7 +24,7 @@ struct web_server;
 /* Start serving `st` (which must outlive the server). Returns once the socket
  * is listening. */
 lt_status web_server_start(struct store *st, const struct web_options *o, struct web_server **out,
-			   struct lt_error *err);
+                           struct lt_error *err);
 /* The port actually bound (useful with port 0). */
 unsigned web_server_port(const struct web_server *srv);
 /* Stop accepting, finish the requests in flight, free everything. */

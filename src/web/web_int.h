@@ -44,19 +44,20 @@
  * Ceilings private to the web module. (They belong with the others in
  * core/limits.h; they are here until that file's owner moves them.)
  */
-#define WEB_JSON_DEPTH_MAX 8              /* nesting of arrays and objects in a JSON body */
-#define WEB_DRAIN_MAX (4 * LT_HTTP_BODY_MAX) /* bytes of an oversized chunked body read and
-                                             thrown away before the connection is closed */
-#define WEB_PAGE_MAX (1024 * 1024)        /* bytes of one generated page or JSON body */
-#define WEB_HEADERS_MAX 12                /* headers on one response */
-#define WEB_HEADER_VALUE_MAX 256          /* bytes of one header value, with its NUL */
-#define WEB_METHOD_MAX 16                 /* bytes of a method name kept for logs */
+#define WEB_JSON_DEPTH_MAX 8 /* nesting of arrays and objects in a JSON body */
+#define WEB_DRAIN_MAX                                                                              \
+	(4 * LT_HTTP_BODY_MAX)             /* bytes of an oversized chunked body read and          \
+	                                   thrown away before the connection is closed */
+#define WEB_PAGE_MAX         (1024 * 1024) /* bytes of one generated page or JSON body */
+#define WEB_HEADERS_MAX      12            /* headers on one response */
+#define WEB_HEADER_VALUE_MAX 256           /* bytes of one header value, with its NUL */
+#define WEB_METHOD_MAX       16            /* bytes of a method name kept for logs */
 
 /* What the application serves from: the store and the sealing key. */
 struct web_app {
-	struct store *st;                          /* not owned; outlives the app */
-	bool sealing;                              /* a public key was loaded: contact details
-	                                              can be accepted, sealed */
+	struct store *st;                            /* not owned; outlives the app */
+	bool sealing;                                /* a public key was loaded: contact details
+	                                                can be accepted, sealed */
 	unsigned char pk[LT_CRYPTO_PUBLICKEY_BYTES]; /* the partnership's public key */
 };
 
@@ -66,7 +67,7 @@ struct web_app {
  * details are accepted. Initialises libsodium.
  */
 lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
-		       struct lt_error *err);
+                       struct lt_error *err);
 /* Wipe the key. The store is not closed. */
 void web_app_release(struct web_app *app);
 
@@ -93,13 +94,13 @@ struct web_header {
 /* One response. Initialise with web_response_init; release with
  * web_response_release. */
 struct web_response {
-	int status;                 /* HTTP status code */
-	lt_status outcome;          /* the status it came from, LT_OK on success */
-	const char *route;          /* the matched route's path pattern for logs, "-" when none */
+	int status;        /* HTTP status code */
+	lt_status outcome; /* the status it came from, LT_OK on success */
+	const char *route; /* the matched route's path pattern for logs, "-" when none */
 	struct web_header headers[WEB_HEADERS_MAX];
 	size_t nheaders;
-	char *body;                 /* heap (malloc), owned; NULL when empty */
-	size_t body_len;            /* bytes at body */
+	char *body;      /* heap (malloc), owned; NULL when empty */
+	size_t body_len; /* bytes at body */
 };
 
 void web_response_init(struct web_response *rs);
@@ -111,7 +112,7 @@ void web_response_header(struct web_response *rs, const char *name, const char *
 const char *web_response_header_get(const struct web_response *rs, const char *name);
 /* Take the contents of `b` as the body (b is left empty). */
 void web_response_body(struct web_response *rs, int status, const char *content_type,
-		       struct lt_buf *b);
+                       struct lt_buf *b);
 
 /*
  * Answer one request. Never fails: every problem becomes an error response.
@@ -132,15 +133,15 @@ enum web_kind {
 struct web_call {
 	struct web_app *app;
 	const struct web_request *rq;
-	const char *path;       /* decoded path, NUL-terminated */
-	const char *query;      /* raw query string after '?', "" when none */
-	const char *param;      /* the {param} segment of a pattern route, "" when none */
+	const char *path;  /* decoded path, NUL-terminated */
+	const char *query; /* raw query string after '?', "" when none */
+	const char *param; /* the {param} segment of a pattern route, "" when none */
 	struct web_response *rs;
 };
 
 struct web_route {
-	const char *method;      /* "GET" or "POST"; a GET route also answers HEAD */
-	const char *path;        /* exact path, or a prefix followed by one "{name}" segment */
+	const char *method; /* "GET" or "POST"; a GET route also answers HEAD */
+	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
 	enum web_kind kind;
 	void (*handler)(struct web_call *c);
 	const char *description; /* a sentence for the documentation */
@@ -170,11 +171,10 @@ void web_api_healthz(struct web_call *c);
  * becomes the "errors" array of a problem document or a list on a page.
  */
 void web_error(struct web_call *c, enum web_kind kind, lt_status st, const char *detail,
-	       const struct lt_diags *errors);
+               const struct lt_diags *errors);
 /* The same without a call (for 404/405 before any route is chosen). */
-void web_error_response(const struct web_request *rq, struct web_response *rs,
-			enum web_kind kind, lt_status st, const char *detail,
-			const struct lt_diags *errors);
+void web_error_response(const struct web_request *rq, struct web_response *rs, enum web_kind kind,
+                        lt_status st, const char *detail, const struct lt_diags *errors);
 /* The sentence of an error beside its field: "District is required ...". */
 void web_error_sentence(const struct lt_error *e, char *out, size_t cap);
 
@@ -247,10 +247,10 @@ enum web_intake {
  */
 struct web_report_input {
 	enum web_intake intake;
-	struct lt_report rep;     /* the record being filled */
-	struct lt_diags errors;   /* problems found, at most one per field is shown */
-	bool given[32];           /* per lt_report_fields index: a non-empty value was set */
-	uint32_t forms;           /* forms gathered from repeated values */
+	struct lt_report rep;   /* the record being filled */
+	struct lt_diags errors; /* problems found, at most one per field is shown */
+	bool given[32];         /* per lt_report_fields index: a non-empty value was set */
+	uint32_t forms;         /* forms gathered from repeated values */
 };
 
 void web_report_input_init(struct web_report_input *in, enum web_intake intake);
@@ -262,10 +262,10 @@ void web_report_input_release(struct web_report_input *in);
  * given".
  */
 void web_report_input_set(struct web_report_input *in, const char *name, size_t name_len,
-			  const char *v, size_t len);
+                          const char *v, size_t len);
 /* Record a problem with a field. */
 void web_report_input_fail(struct web_report_input *in, lt_status st, const char *field,
-			   const char *message);
+                           const char *message);
 /*
  * Finish: apply the intake's fixed values (public: source public, received
  * `today`), check that the required fields were given, run lt_report_check
@@ -274,15 +274,14 @@ void web_report_input_fail(struct web_report_input *in, lt_status st, const char
  * LT_EINVAL with in->errors filled.
  */
 lt_status web_report_input_finish(struct web_report_input *in, struct web_app *app,
-				  const struct lt_date *today, const struct lt_known *known);
+                                  const struct lt_date *today, const struct lt_known *known);
 /* The first recorded error for `field`, NULL when none. */
-const struct lt_error *web_report_input_error(const struct web_report_input *in,
-					      const char *field);
+const struct lt_error *web_report_input_error(const struct web_report_input *in, const char *field);
 /*
  * Give the report a fresh reference code and store it, retrying with new
  * codes while the code clashes. `actor` goes to the audit table.
  */
 lt_status web_report_store(struct web_app *app, struct lt_report *rep, const char *actor,
-			   struct lt_error *err);
+                           struct lt_error *err);
 
 #endif

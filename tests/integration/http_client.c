@@ -70,17 +70,17 @@ int http_send(struct http_conn *c, const void *p, size_t n)
 }
 
 int http_send_request(struct http_conn *c, const char *method, const char *target,
-		      const char *headers, const char *body, size_t body_len)
+                      const char *headers, const char *body, size_t body_len)
 {
 	char head[8192];
 	int n;
 	if (body)
 		n = snprintf(head, sizeof(head),
-			     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
-			     method, target, headers ? headers : "", body_len);
+		             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
+		             method, target, headers ? headers : "", body_len);
 	else
 		n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
-			     method, target, headers ? headers : "");
+		             method, target, headers ? headers : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (http_send(c, head, (size_t)n) != 0)
@@ -237,7 +237,7 @@ void http_response_free(struct http_response *r)
 }
 
 int http_exchange(unsigned port, const char *method, const char *target, const char *headers,
-		  const char *body, size_t body_len, struct http_response *r)
+                  const char *body, size_t body_len, struct http_response *r)
 {
 	struct http_conn c;
 	int rc = -1;

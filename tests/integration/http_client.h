@@ -18,22 +18,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_TIMEOUT_S 20          /* seconds any single read or write may take */
+#define HTTP_TIMEOUT_S    20        /* seconds any single read or write may take */
 #define HTTP_RESPONSE_MAX (4 << 20) /* bytes of one response, head and body */
 
 struct http_conn {
-	int fd;       /* -1 when closed */
-	char *buf;    /* bytes read but not yet consumed (heap) */
-	size_t len;   /* bytes at buf */
+	int fd;     /* -1 when closed */
+	char *buf;  /* bytes read but not yet consumed (heap) */
+	size_t len; /* bytes at buf */
 	size_t cap;
 };
 
 struct http_response {
-	int status;      /* e.g. 200 */
-	char *head;      /* the status line and headers, NUL-terminated (heap) */
-	char *body;      /* the body, NUL-terminated (heap); "" when empty */
+	int status; /* e.g. 200 */
+	char *head; /* the status line and headers, NUL-terminated (heap) */
+	char *body; /* the body, NUL-terminated (heap); "" when empty */
 	size_t body_len;
-	bool closed;     /* the server closed the connection after it */
+	bool closed; /* the server closed the connection after it */
 };
 
 /* Connect to 127.0.0.1:port. Returns 0, or -1 with errno set. */
@@ -50,7 +50,7 @@ int http_send(struct http_conn *c, const void *p, size_t n);
  * is not NULL, a blank line and the body.
  */
 int http_send_request(struct http_conn *c, const char *method, const char *target,
-		      const char *headers, const char *body, size_t body_len);
+                      const char *headers, const char *body, size_t body_len);
 
 /* Read one response. `head_only`: the request was HEAD (no body follows).
  * Returns 0, or -1 when no complete response arrived. */
@@ -63,6 +63,6 @@ const char *http_header(const struct http_response *r, const char *name, char *o
 
 /* One request on a fresh connection, which is then closed. Returns 0 or -1. */
 int http_exchange(unsigned port, const char *method, const char *target, const char *headers,
-		  const char *body, size_t body_len, struct http_response *r);
+                  const char *body, size_t body_len, struct http_response *r);
 
 #endif

@@ -59,7 +59,7 @@ static struct {
 	unsigned port;
 	struct store *st; /* a reader beside the server, for counting reports */
 	char ref[LT_REF_SIZE];
-	int requests;     /* requests sent, for the log check */
+	int requests; /* requests sent, for the log check */
 } g = {.server = -1};
 
 /* ---- processes ------------------------------------------------------------- */
@@ -215,7 +215,7 @@ static void check_headers(const struct http_response *r)
 	if (!http_header(r, "Content-Security-Policy", v, sizeof(v)))
 		fail_msg("no Content-Security-Policy:\n%s", r->head);
 	assert_string_equal(v, "default-src 'none'; style-src 'self'; img-src 'self'; "
-			       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	                       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 	assert_non_null(http_header(r, "X-Content-Type-Options", v, sizeof(v)));
 	assert_string_equal(v, "nosniff");
 	assert_non_null(http_header(r, "Referrer-Policy", v, sizeof(v)));
@@ -224,15 +224,15 @@ static void check_headers(const struct http_response *r)
 }
 
 /* One request on a fresh connection; checks the status and the headers. */
-static void request(const char *method, const char *target, const char *headers,
-		    const char *body, int want_status, struct http_response *r)
+static void request(const char *method, const char *target, const char *headers, const char *body,
+                    int want_status, struct http_response *r)
 {
 	g.requests++;
 	if (http_exchange(g.port, method, target, headers, body, body ? strlen(body) : 0, r) != 0)
 		fail_msg("%s %s: no complete response", method, target);
 	if (r->status != want_status)
-		fail_msg("%s %s: status %d, want %d\n%s\n%s", method, target, r->status, want_status,
-			 r->head, r->body);
+		fail_msg("%s %s: status %d, want %d\n%s\n%s", method, target, r->status,
+		         want_status, r->head, r->body);
 	check_headers(r);
 }
 
@@ -246,7 +246,7 @@ static void want_header(const struct http_response *r, const char *name, const c
 
 /* Check a problem document: status, type and (optionally) a named field. */
 static void want_problem(const struct http_response *r, int status, const char *name,
-			 const char *field)
+                         const char *field)
 {
 	char s[96];
 	want_header(r, "Content-Type", "application/problem+json");
@@ -344,7 +344,7 @@ static void test_method_not_allowed(void **state)
 	http_response_free(&r);
 
 	request("POST", "/api/v1/stats/arrests", "Content-Type: application/json\r\n", "{}", 405,
-		&r);
+	        &r);
 	want_header(&r, "Allow", "GET, HEAD");
 	http_response_free(&r);
 }
@@ -367,9 +367,9 @@ static void test_body_too_large(void **state)
 	assert_int_equal(http_open(&c, g.port), 0);
 	g.requests++;
 	snprintf(head, sizeof(head),
-		 "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-		 n);
+	         "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	         n);
 	assert_int_equal(http_send(&c, head, strlen(head)), 0);
 	(void)http_send(&c, body, n); /* the server may stop reading: ignore errors */
 	assert_int_equal(http_read_response(&c, false, &r), 0);
@@ -383,9 +383,9 @@ static void test_body_too_large(void **state)
 	assert_int_equal(http_open(&c, g.port), 0);
 	g.requests++;
 	snprintf(head, sizeof(head),
-		 "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
-		 "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n",
-		 n);
+	         "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+	         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n",
+	         n);
 	assert_int_equal(http_send(&c, head, strlen(head)), 0);
 	assert_int_equal(http_read_response(&c, false, &r), 0);
 	assert_int_equal(r.status, 413); /* not 100 Continue */
@@ -398,8 +398,8 @@ static void test_body_too_large(void **state)
 	assert_int_equal(http_open(&c, g.port), 0);
 	g.requests++;
 	snprintf(head, sizeof(head),
-		 "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+	         "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
 	assert_int_equal(http_send(&c, head, strlen(head)), 0);
 	for (size_t off = 0; off < n; off += 16384) {
 		size_t k = n - off < 16384 ? n - off : 16384;
@@ -431,21 +431,22 @@ static void test_api_errors_write_nothing(void **state)
 	want_problem(&r, 400, "malformed", NULL);
 	http_response_free(&r);
 
-	request("POST", "/api/v1/reports", json, "{\"place\":\"local\",\"place\":\"abroad\"}", 400, &r);
+	request("POST", "/api/v1/reports", json, "{\"place\":\"local\",\"place\":\"abroad\"}", 400,
+	        &r);
 	want_problem(&r, 400, "malformed", NULL);
 	http_response_free(&r);
 
 	request("POST", "/api/v1/reports", json,
-		"{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"forced_labour\"],"
-		"\"place\":\"local\",\"district\":\"watford\",\"received\":\"2024-05-01\"}",
-		400, &r);
+	        "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"forced_labour\"],"
+	        "\"place\":\"local\",\"district\":\"watford\",\"received\":\"2024-05-01\"}",
+	        400, &r);
 	want_problem(&r, 400, "invalid", "forms");
 	http_response_free(&r);
 
 	request("POST", "/api/v1/reports", json,
-		"{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
-		"\"place\":\"local\",\"received\":\"2024-05-01\"}",
-		400, &r);
+	        "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
+	        "\"place\":\"local\",\"received\":\"2024-05-01\"}",
+	        400, &r);
 	want_problem(&r, 400, "invalid", "district");
 	http_response_free(&r);
 
@@ -466,10 +467,11 @@ static void test_api_report_created(void **state)
 	char location[128], ref[LT_REF_SIZE];
 	long before = report_count();
 
-	request("POST", "/api/v1/reports", "Content-Type: application/json\r\n",
-		"{\"source\":\"partner\",\"agency\":\"herts_cc\",\"forms\":[\"labour_exploitation\"],"
-		"\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\"}",
-		201, &r);
+	request(
+	    "POST", "/api/v1/reports", "Content-Type: application/json\r\n",
+	    "{\"source\":\"partner\",\"agency\":\"herts_cc\",\"forms\":[\"labour_exploitation\"],"
+	    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\"}",
+	    201, &r);
 	want_header(&r, "Content-Type", "application/json");
 	assert_non_null(http_header(&r, "Location", location, sizeof(location)));
 	const char *p = strstr(r.body, "\"ref\":\"");
@@ -493,8 +495,8 @@ static void test_form_errors_come_back(void **state)
 	struct http_response r;
 	long before = report_count();
 	request("POST", "/report", "Content-Type: application/x-www-form-urlencoded\r\n",
-		"place=local&district=nowhere&description=%3Cb%3EQueens+Road%3C%2Fb%3E+%26+co", 400,
-		&r);
+	        "place=local&district=nowhere&description=%3Cb%3EQueens+Road%3C%2Fb%3E+%26+co", 400,
+	        &r);
 	want_header(&r, "Content-Type", "text/html; charset=utf-8");
 	want_header(&r, "Cache-Control", "no-store");
 	assert_contains(r.body, "class=\"error-summary\"");
@@ -512,10 +514,10 @@ static void test_public_report_gets_reference(void **state)
 	struct http_response r;
 	long before = report_count();
 	request("POST", "/report", "Content-Type: application/x-www-form-urlencoded\r\n",
-		"forms=labour_exploitation&forms=domestic_servitude&place=local&district=watford&"
-		"occurred=2024&description=Queens+Road+car+wash%2C+passport+taken&"
-		"anonymous=false&contact=07700+900+461",
-		200, &r);
+	        "forms=labour_exploitation&forms=domestic_servitude&place=local&district=watford&"
+	        "occurred=2024&description=Queens+Road+car+wash%2C+passport+taken&"
+	        "anonymous=false&contact=07700+900+461",
+	        200, &r);
 	want_header(&r, "Cache-Control", "no-store");
 	const char *p = strstr(r.body, "<strong id=\"reference\">");
 	if (!p)
@@ -544,9 +546,10 @@ static void test_arrest_statistics(void **state)
 	struct http_response r;
 	request("GET", "/api/v1/stats/arrests?by=year", NULL, NULL, 200, &r);
 	want_header(&r, "Content-Type", "application/json");
-	assert_contains(r.body, "\"rows\":[{\"year\":2015,\"arrests\":6},{\"year\":2016,\"arrests\":0},"
-				"{\"year\":2017,\"arrests\":1},{\"year\":2018,\"arrests\":1},"
-				"{\"year\":2019,\"arrests\":11}]");
+	assert_contains(r.body,
+	                "\"rows\":[{\"year\":2015,\"arrests\":6},{\"year\":2016,\"arrests\":0},"
+	                "{\"year\":2017,\"arrests\":1},{\"year\":2018,\"arrests\":1},"
+	                "{\"year\":2019,\"arrests\":11}]");
 	assert_contains(r.body, "\"by\":[\"year\"]");
 	assert_contains(r.body, "\"from\":2015");
 	assert_contains(r.body, "\"to\":2019");
@@ -555,7 +558,7 @@ static void test_arrest_statistics(void **state)
 
 	request("GET", "/api/v1/stats/arrests?by=year,offence&from=&to=", NULL, NULL, 200, &r);
 	assert_contains(r.body, "{\"year\":2019,\"offence\":\"kidnapping_false_imprisonment\","
-				"\"arrests\":6}");
+	                        "\"arrests\":6}");
 	assert_contains(r.body, "{\"year\":2019,\"offence\":\"slavery_servitude\",\"arrests\":3}");
 	assert_contains(r.body, "{\"year\":2019,\"offence\":\"forced_labour\",\"arrests\":1}");
 	assert_contains(r.body, "{\"year\":2019,\"offence\":\"human_trafficking\",\"arrests\":1}");
@@ -588,8 +591,9 @@ static void test_keep_alive(void **state)
 	g.requests++;
 	const char *body = "{\"source\":\"public\"}";
 	assert_int_equal(http_send_request(&c, "POST", "/api/v1/reports",
-					   "Content-Type: application/json\r\n", body, strlen(body)),
-			 0);
+	                                   "Content-Type: application/json\r\n", body,
+	                                   strlen(body)),
+	                 0);
 	assert_int_equal(http_read_response(&c, false, &r), 0);
 	assert_int_equal(r.status, 400);
 	assert_false(r.closed);
@@ -608,7 +612,7 @@ static void test_keep_alive(void **state)
 #define REPORTS_PER_CLIENT 10
 
 struct client_result {
-	int ok;                                  /* reports answered 200 with a code */
+	int ok; /* reports answered 200 with a code */
 	char refs[REPORTS_PER_CLIENT][LT_REF_SIZE];
 };
 
@@ -622,11 +626,12 @@ static void *client_main(void *arg)
 	for (int i = 0; i < REPORTS_PER_CLIENT; i++) {
 		struct http_response r;
 		if (http_send_request(&c, "POST", "/report",
-				      "Content-Type: application/x-www-form-urlencoded\r\n", body,
-				      strlen(body)) != 0 ||
+		                      "Content-Type: application/x-www-form-urlencoded\r\n", body,
+		                      strlen(body)) != 0 ||
 		    http_read_response(&c, false, &r) != 0)
 			break;
-		const char *p = r.status == 200 ? strstr(r.body, "<strong id=\"reference\">") : NULL;
+		const char *p =
+		    r.status == 200 ? strstr(r.body, "<strong id=\"reference\">") : NULL;
 		if (p) {
 			memcpy(res->refs[res->ok], p + strlen("<strong id=\"reference\">"), 11);
 			res->refs[res->ok][11] = '\0';
@@ -653,7 +658,7 @@ static void test_concurrent_reports(void **state)
 	for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
 		if (res[i].ok != REPORTS_PER_CLIENT)
 			fail_msg("client %d: %d of %d reports accepted", i, res[i].ok,
-				 REPORTS_PER_CLIENT);
+			         REPORTS_PER_CLIENT);
 		for (int k = 0; k < REPORTS_PER_CLIENT; k++) {
 			assert_true(lt_ref_valid(res[i].refs[k]));
 			for (int j = 0; j <= i; j++)
@@ -709,19 +714,19 @@ static void test_sigterm_exits_0_and_logs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthz),
-		cmocka_unit_test(test_public_page_and_stylesheet),
-		cmocka_unit_test(test_not_found),
-		cmocka_unit_test(test_method_not_allowed),
-		cmocka_unit_test(test_body_too_large),
-		cmocka_unit_test(test_api_errors_write_nothing),
-		cmocka_unit_test(test_api_report_created),
-		cmocka_unit_test(test_form_errors_come_back),
-		cmocka_unit_test(test_public_report_gets_reference),
-		cmocka_unit_test(test_arrest_statistics),
-		cmocka_unit_test(test_keep_alive),
-		cmocka_unit_test(test_concurrent_reports),
-		cmocka_unit_test(test_sigterm_exits_0_and_logs),
+	    cmocka_unit_test(test_healthz),
+	    cmocka_unit_test(test_public_page_and_stylesheet),
+	    cmocka_unit_test(test_not_found),
+	    cmocka_unit_test(test_method_not_allowed),
+	    cmocka_unit_test(test_body_too_large),
+	    cmocka_unit_test(test_api_errors_write_nothing),
+	    cmocka_unit_test(test_api_report_created),
+	    cmocka_unit_test(test_form_errors_come_back),
+	    cmocka_unit_test(test_public_report_gets_reference),
+	    cmocka_unit_test(test_arrest_statistics),
+	    cmocka_unit_test(test_keep_alive),
+	    cmocka_unit_test(test_concurrent_reports),
+	    cmocka_unit_test(test_sigterm_exits_0_and_logs),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("integration", tests, group_setup, group_teardown);

@@ -95,7 +95,7 @@ static void check_security_headers(const struct web_response *rs)
 	const char *csp = web_response_header_get(rs, "Content-Security-Policy");
 	assert_non_null(csp);
 	assert_string_equal(csp, "default-src 'none'; style-src 'self'; img-src 'self'; "
-				 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	                         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 	assert_string_equal(web_response_header_get(rs, "X-Content-Type-Options"), "nosniff");
 	assert_string_equal(web_response_header_get(rs, "Referrer-Policy"), "no-referrer");
 	assert_non_null(web_response_header_get(rs, "Cache-Control"));
@@ -144,7 +144,8 @@ static json_t *problem(const struct web_response *rs, int status, const char *na
 	json_error_t jerr;
 	char type[96];
 	assert_int_equal(rs->status, status);
-	assert_string_equal(web_response_header_get(rs, "Content-Type"), "application/problem+json");
+	assert_string_equal(web_response_header_get(rs, "Content-Type"),
+	                    "application/problem+json");
 	json_t *doc = json_loads(body_of(rs), 0, &jerr);
 	if (!doc)
 		fail_msg("problem body is not JSON (%s): %s", jerr.text, body_of(rs));
@@ -184,22 +185,22 @@ static void test_form_parse_table(void **state)
 		const char *name0, *value0; /* first pair, when count > 0 */
 		const char *name1, *value1; /* second pair, when count > 1 */
 	} cases[] = {
-		{"", LT_OK, 0, NULL, NULL, NULL, NULL},
-		{"a=1&b=2", LT_OK, 2, "a", "1", "b", "2"},
-		{"&&a=1&&&b=2&", LT_OK, 2, "a", "1", "b", "2"},
-		{"a+b=c+d", LT_OK, 1, "a b", "c d", NULL, NULL},
-		{"x=%41%62%2B", LT_OK, 1, "x", "Ab+", NULL, NULL},
-		{"x=%e2%82%AC", LT_OK, 1, "x", "\xe2\x82\xac", NULL, NULL},
-		{"flag", LT_OK, 1, "flag", "", NULL, NULL},
-		{"=v", LT_OK, 1, "", "v", NULL, NULL},
-		{"a=b=c", LT_OK, 1, "a", "b=c", NULL, NULL},
-		{"a=%26&b=%3D", LT_OK, 2, "a", "&", "b", "="},
-		{"a=%", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
-		{"a=%4", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
-		{"a=%zz", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
-		{"a=%00", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
-		{"%0=1", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
-		{"ok=1&bad=%g0", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"", LT_OK, 0, NULL, NULL, NULL, NULL},
+	    {"a=1&b=2", LT_OK, 2, "a", "1", "b", "2"},
+	    {"&&a=1&&&b=2&", LT_OK, 2, "a", "1", "b", "2"},
+	    {"a+b=c+d", LT_OK, 1, "a b", "c d", NULL, NULL},
+	    {"x=%41%62%2B", LT_OK, 1, "x", "Ab+", NULL, NULL},
+	    {"x=%e2%82%AC", LT_OK, 1, "x", "\xe2\x82\xac", NULL, NULL},
+	    {"flag", LT_OK, 1, "flag", "", NULL, NULL},
+	    {"=v", LT_OK, 1, "", "v", NULL, NULL},
+	    {"a=b=c", LT_OK, 1, "a", "b=c", NULL, NULL},
+	    {"a=%26&b=%3D", LT_OK, 2, "a", "&", "b", "="},
+	    {"a=%", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"a=%4", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"a=%zz", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"a=%00", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"%0=1", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
+	    {"ok=1&bad=%g0", LT_EPARSE, 0, NULL, NULL, NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct web_form f;
@@ -207,8 +208,8 @@ static void test_form_parse_table(void **state)
 		lt_error_clear(&err);
 		lt_status st = web_form_parse(cases[i].in, strlen(cases[i].in), &f, &err);
 		if (st != cases[i].want)
-			fail_msg("case %zu \"%s\": got %s, want %s", i, cases[i].in, lt_status_name(st),
-				 lt_status_name(cases[i].want));
+			fail_msg("case %zu \"%s\": got %s, want %s", i, cases[i].in,
+			         lt_status_name(st), lt_status_name(cases[i].want));
 		if (st != LT_OK) {
 			assert_true(err.message[0] != '\0');
 			assert_int_equal(f.count, 0);
@@ -216,8 +217,8 @@ static void test_form_parse_table(void **state)
 			continue;
 		}
 		if (f.count != cases[i].count)
-			fail_msg("case %zu \"%s\": got %zu pairs, want %zu", i, cases[i].in, f.count,
-				 cases[i].count);
+			fail_msg("case %zu \"%s\": got %zu pairs, want %zu", i, cases[i].in,
+			         f.count, cases[i].count);
 		if (f.count > 0) {
 			assert_string_equal(f.pairs[0].name, cases[i].name0);
 			assert_string_equal(f.pairs[0].value, cases[i].value0);
@@ -277,7 +278,7 @@ static void test_html_escape(void **state)
 	const char *in = "<a href=\"x\">'Tom & Jerry'</a> plain";
 	assert_int_equal(web_html_escape(&b, in, strlen(in)), LT_OK);
 	assert_string_equal(lt_buf_str(&b), "&lt;a href=&quot;x&quot;&gt;&#39;Tom &amp; "
-					    "Jerry&#39;&lt;/a&gt; plain");
+	                                    "Jerry&#39;&lt;/a&gt; plain");
 	lt_buf_reset(&b);
 	assert_int_equal(web_html_puts(&b, ""), LT_OK);
 	assert_string_equal(lt_buf_str(&b), "");
@@ -298,7 +299,7 @@ static void test_route_table_is_sound(void **state)
 		assert_true(strlen(r->description) > 10);
 		for (size_t j = 0; j < i; j++)
 			assert_false(strcmp(web_routes[j].method, r->method) == 0 &&
-				     strcmp(web_routes[j].path, r->path) == 0);
+			             strcmp(web_routes[j].path, r->path) == 0);
 	}
 }
 
@@ -332,8 +333,8 @@ static void test_routes_documented(void **state)
 		char want[256];
 		snprintf(want, sizeof(want), "`%s %s`", web_routes[i].method, web_routes[i].path);
 		if (!strstr(text, want) && m < sizeof(missing))
-			m += (size_t)snprintf(missing + m, sizeof(missing) - m, "\n  | %s | %s |", want,
-					      web_routes[i].description);
+			m += (size_t)snprintf(missing + m, sizeof(missing) - m, "\n  | %s | %s |",
+			                      want, web_routes[i].description);
 	}
 	free(text);
 	if (m)
@@ -345,7 +346,8 @@ static void test_not_found(void **state)
 	struct web_response rs;
 	serve(&(struct req){"GET", "/nope", NULL, NULL, false, false}, &rs);
 	assert_int_equal(rs.status, 404);
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	assert_contains(body_of(&rs), "Leave this site quickly");
 	web_response_release(&rs);
 
@@ -374,7 +376,8 @@ static void test_method_not_allowed(void **state)
 	serve(&(struct req){"GET", "/report", NULL, NULL, false, false}, &rs);
 	assert_int_equal(rs.status, 405);
 	assert_string_equal(web_response_header_get(&rs, "Allow"), "POST");
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	web_response_release(&rs);
 
 	serve(&(struct req){"PUT", "/api/v1/reports", "application/json", "{}", false, false}, &rs);
@@ -397,10 +400,12 @@ static void test_too_big_and_bad_target(void **state)
 	json_decref(problem(&rs, 413, "too_large"));
 	web_response_release(&rs);
 
-	serve(&(struct req){"POST", "/report", "application/x-www-form-urlencoded", NULL, false, true},
+	serve(&(struct req){"POST", "/report", "application/x-www-form-urlencoded", NULL, false,
+	                    true},
 	      &rs);
 	assert_int_equal(rs.status, 413);
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	web_response_release(&rs);
 
 	char *longt = malloc(LT_HTTP_URL_MAX + 16);
@@ -436,12 +441,13 @@ static void test_index_page(void **state)
 	serve(&(struct req){"GET", "/", NULL, NULL, false, false}, &rs);
 	const char *b = body_of(&rs);
 	assert_int_equal(rs.status, 200);
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	assert_true(strncmp(b, "<!DOCTYPE html>", 15) == 0);
 	assert_contains(b, "<html lang=\"en-GB\">");
 	assert_contains(b, "href=\"/static/lantern.css\"");
 	assert_contains(b, "href=\"https://www.bbc.co.uk/weather\" rel=\"noreferrer\">"
-			   "Leave this site quickly</a>");
+	                   "Leave this site quickly</a>");
 	/* The leave link comes before <main>. */
 	assert_true(strstr(b, "Leave this site quickly") < strstr(b, "<main"));
 	assert_contains(b, "<strong>999</strong>");
@@ -464,7 +470,7 @@ static void test_index_page(void **state)
 	for (size_t i = 0; i < lt_vocab_place.count; i++) {
 		char want[128];
 		snprintf(want, sizeof(want), "name=\"place\" value=\"%s\"",
-			 lt_vocab_term(&lt_vocab_place, i)->code);
+		         lt_vocab_term(&lt_vocab_place, i)->code);
 		assert_contains(b, want);
 	}
 	assert_contains(b, "<option value=\"watford\">Watford</option>");
@@ -493,7 +499,8 @@ static void test_stylesheet(void **state)
 	struct web_response rs;
 	serve(&(struct req){"GET", "/static/lantern.css", NULL, NULL, false, false}, &rs);
 	assert_int_equal(rs.status, 200);
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/css; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/css; charset=utf-8");
 	assert_string_equal(web_response_header_get(&rs, "Cache-Control"), "public, max-age=3600");
 	assert_contains(body_of(&rs), ".error-message");
 	web_response_release(&rs);
@@ -506,10 +513,10 @@ static void test_report_form_accepted(void **state)
 	struct web_response rs;
 	long before = report_count();
 	serve(&(struct req){"POST", "/report", FORM,
-			    "forms=labour_exploitation&forms=domestic_servitude&place=local&"
-			    "district=watford&country=&occurred=2024-05&description=She+is+never+"
-			    "let+out+alone.&anonymous=true&contact=",
-			    false, false},
+	                    "forms=labour_exploitation&forms=domestic_servitude&place=local&"
+	                    "district=watford&country=&occurred=2024-05&description=She+is+never+"
+	                    "let+out+alone.&anonymous=true&contact=",
+	                    false, false},
 	      &rs);
 	const char *b = body_of(&rs);
 	if (rs.status != 200)
@@ -533,8 +540,8 @@ static void test_report_form_accepted(void **state)
 	assert_int_equal(r.received.year, 2024);
 	assert_int_equal(r.received.month, 6);
 	assert_int_equal(r.received.day, 1);
-	assert_int_equal(r.forms, (1u << LT_FORM_LABOUR_EXPLOITATION) |
-				      (1u << LT_FORM_DOMESTIC_SERVITUDE));
+	assert_int_equal(r.forms,
+	                 (1u << LT_FORM_LABOUR_EXPLOITATION) | (1u << LT_FORM_DOMESTIC_SERVITUDE));
 	assert_int_equal(r.place, LT_PLACE_LOCAL);
 	assert_true(r.anonymous);
 	assert_null(r.contact_sealed);
@@ -545,9 +552,9 @@ static void test_report_form_contact_sealed(void **state)
 {
 	struct web_response rs;
 	serve(&(struct req){"POST", "/report", FORM,
-			    "forms=unknown&place=abroad&country=ro&anonymous=false&"
-			    "contact=07700+900123+after+6pm",
-			    false, false},
+	                    "forms=unknown&place=abroad&country=ro&anonymous=false&"
+	                    "contact=07700+900123+after+6pm",
+	                    false, false},
 	      &rs);
 	const char *b = body_of(&rs);
 	if (rs.status != 200)
@@ -571,7 +578,7 @@ static void test_report_form_contact_sealed(void **state)
 	assert_non_null(r.contact_sealed);
 	assert_int_equal(lt_crypto_keyfile_read(test_tmp_path("web.key"), 1, &kp, &err), LT_OK);
 	assert_int_equal(lt_crypto_open(&kp, r.contact_sealed, r.contact_sealed_len, &plain, &plen),
-			 LT_OK);
+	                 LT_OK);
 	assert_string_equal(plain, "07700 900123 after 6pm");
 	lt_crypto_free_secret(plain, plen);
 	lt_crypto_keypair_wipe(&kp);
@@ -583,19 +590,20 @@ static void test_report_form_errors(void **state)
 	struct web_response rs;
 	long before = report_count();
 	serve(&(struct req){"POST", "/report", FORM,
-			    "place=local&district=nowhere&occurred=2019-13&description=%3Cscript%3E"
-			    "alert(1)%3C%2Fscript%3E+%22quoted%22+%26+%27single%27",
-			    false, false},
+	                    "place=local&district=nowhere&occurred=2019-13&description=%3Cscript%3E"
+	                    "alert(1)%3C%2Fscript%3E+%22quoted%22+%26+%27single%27",
+	                    false, false},
 	      &rs);
 	const char *b = body_of(&rs);
 	assert_int_equal(rs.status, 400);
-	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	assert_string_equal(web_response_header_get(&rs, "Cache-Control"), "no-store");
 	/* A summary at the top linking to each bad field. */
 	assert_contains(b, "class=\"error-summary\"");
 	assert_true(strstr(b, "error-summary") < strstr(b, "<form"));
 	assert_contains(b, "<a href=\"#forms-sexual_exploitation\">Kind of exploitation is "
-			   "required</a>");
+	                   "required</a>");
 	assert_contains(b, "<a href=\"#district\">");
 	assert_contains(b, "<a href=\"#occurred\">");
 	/* Each error beside its field, tied by aria-describedby. */
@@ -607,27 +615,29 @@ static void test_report_form_errors(void **state)
 	assert_contains(b, "has no month 13");
 	/* What was typed is kept, escaped. */
 	assert_contains(b, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; "
-			   "&#39;single&#39;</textarea>");
+	                   "&#39;single&#39;</textarea>");
 	assert_not_contains(b, "<script>");
 	assert_contains(b, "id=\"place-local\" name=\"place\" value=\"local\" checked");
 	assert_not_contains(b, "id=\"reference\"");
 	web_response_release(&rs);
 
 	/* Cross-field rules come back too, once every field parses. */
-	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=local", false, false}, &rs);
+	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=local", false, false},
+	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "District is required when place is local");
-	assert_contains(body_of(&rs), "id=\"forms-unknown\" name=\"forms\" value=\"unknown\" checked");
+	assert_contains(body_of(&rs),
+	                "id=\"forms-unknown\" name=\"forms\" value=\"unknown\" checked");
 	web_response_release(&rs);
 
 	/* Not anonymous but no way to reach them. */
 	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=unknown&anonymous=false",
-			    false, false},
+	                    false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "id=\"contact-error\"");
 	assert_contains(body_of(&rs), "id=\"anonymous-false\" name=\"anonymous\" value=\"false\" "
-				      "checked");
+	                              "checked");
 	web_response_release(&rs);
 
 	assert_int_equal(report_count(), before);
@@ -640,7 +650,7 @@ static void test_report_form_refusals(void **state)
 
 	/* A name that is no field at all is quoted as sent. */
 	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=unknown&%3Cb%3E=1", false,
-			    false},
+	                    false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "&#39;&lt;b&gt;&#39; is not a field of this form");
@@ -648,9 +658,9 @@ static void test_report_form_refusals(void **state)
 
 	/* Fields the public may not set. */
 	serve(&(struct req){"POST", "/report", FORM,
-			    "forms=unknown&place=unknown&source=partner&agency=herts_police&"
-			    "received=2001",
-			    false, false},
+	                    "forms=unknown&place=unknown&source=partner&agency=herts_police&"
+	                    "received=2001",
+	                    false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "Source is not a field of this form");
@@ -659,7 +669,7 @@ static void test_report_form_refusals(void **state)
 
 	/* A field given twice. */
 	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=unknown&place=abroad",
-			    false, false},
+	                    false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "Place was given more than once");
@@ -667,7 +677,7 @@ static void test_report_form_refusals(void **state)
 
 	/* Invalid UTF-8 in free text. */
 	serve(&(struct req){"POST", "/report", FORM,
-			    "forms=unknown&place=unknown&description=%FF%FE", false, false},
+	                    "forms=unknown&place=unknown&description=%FF%FE", false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "id=\"description-error\"");
@@ -719,24 +729,26 @@ static void test_stats_arrests(void **state)
 	assert_int_equal(rs.status, 200);
 	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/json");
 	assert_contains(body_of(&rs),
-			"\"rows\":[{\"year\":2015,\"arrests\":6},{\"year\":2016,\"arrests\":0},"
-			"{\"year\":2017,\"arrests\":1},{\"year\":2018,\"arrests\":1},"
-			"{\"year\":2019,\"arrests\":11}]");
+	                "\"rows\":[{\"year\":2015,\"arrests\":6},{\"year\":2016,\"arrests\":0},"
+	                "{\"year\":2017,\"arrests\":1},{\"year\":2018,\"arrests\":1},"
+	                "{\"year\":2019,\"arrests\":11}]");
 	assert_contains(body_of(&rs), "\"total\":19");
 	web_response_release(&rs);
 
 	/* by defaults to year; empty from/to are open. */
-	serve(&(struct req){"GET", "/api/v1/stats/arrests?from=&to=", NULL, NULL, false, false}, &rs);
+	serve(&(struct req){"GET", "/api/v1/stats/arrests?from=&to=", NULL, NULL, false, false},
+	      &rs);
 	assert_int_equal(rs.status, 200);
 	assert_contains(body_of(&rs), "\"by\":[\"year\"]");
 	web_response_release(&rs);
 
 	serve(&(struct req){"GET", "/api/v1/stats/arrests?by=year%2Coffence&from=2019&to=2019",
-			    NULL, NULL, false, false},
+	                    NULL, NULL, false, false},
 	      &rs);
 	assert_int_equal(rs.status, 200);
 	const char *b = body_of(&rs);
-	assert_contains(b, "{\"year\":2019,\"offence\":\"kidnapping_false_imprisonment\",\"arrests\":6}");
+	assert_contains(
+	    b, "{\"year\":2019,\"offence\":\"kidnapping_false_imprisonment\",\"arrests\":6}");
 	assert_contains(b, "{\"year\":2019,\"offence\":\"slavery_servitude\",\"arrests\":3}");
 	assert_contains(b, "{\"year\":2019,\"offence\":\"forced_labour\",\"arrests\":1}");
 	assert_contains(b, "{\"year\":2019,\"offence\":\"human_trafficking\",\"arrests\":1}");
@@ -747,21 +759,22 @@ static void test_stats_arrests(void **state)
 		const char *target;
 		const char *field;
 	} bad[] = {
-		{"/api/v1/stats/arrests?by=colour", "by"},
-		{"/api/v1/stats/arrests?from=20x9", "from"},
-		{"/api/v1/stats/arrests?to=1066", "to"},
-		{"/api/v1/stats/arrests?by=year&by=offence", "by"},
-		{"/api/v1/stats/arrests?colour=red", "colour"},
-		{"/api/v1/stats/arrests?from=2019&to=2015", NULL},
+	    {"/api/v1/stats/arrests?by=colour", "by"},
+	    {"/api/v1/stats/arrests?from=20x9", "from"},
+	    {"/api/v1/stats/arrests?to=1066", "to"},
+	    {"/api/v1/stats/arrests?by=year&by=offence", "by"},
+	    {"/api/v1/stats/arrests?colour=red", "colour"},
+	    {"/api/v1/stats/arrests?from=2019&to=2015", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		serve(&(struct req){"GET", bad[i].target, NULL, NULL, false, false}, &rs);
 		if (rs.status != 400)
-			fail_msg("%s: got %d, want 400: %s", bad[i].target, rs.status, body_of(&rs));
+			fail_msg("%s: got %d, want 400: %s", bad[i].target, rs.status,
+			         body_of(&rs));
 		json_t *doc = problem(&rs, 400, "invalid");
 		if (bad[i].field && !names_field(doc, bad[i].field))
 			fail_msg("%s: errors do not name '%s': %s", bad[i].target, bad[i].field,
-				 body_of(&rs));
+			         body_of(&rs));
 		json_decref(doc);
 		web_response_release(&rs);
 	}
@@ -777,12 +790,12 @@ static void test_api_report_created(void **state)
 	struct web_response rs;
 	long before = report_count();
 	serve(&(struct req){"POST", "/api/v1/reports", JSON,
-			    "{\"source\":\"partner\",\"agency\":\"herts_police\","
-			    "\"forms\":[\"labour_exploitation\",\"forced_criminality\"],"
-			    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\","
-			    "\"occurred\":2023,\"anonymous\":true,\"district\":null,"
-			    "\"description\":\"Seen at the car wash.\"}",
-			    false, false},
+	                    "{\"source\":\"partner\",\"agency\":\"herts_police\","
+	                    "\"forms\":[\"labour_exploitation\",\"forced_criminality\"],"
+	                    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\","
+	                    "\"occurred\":2023,\"anonymous\":true,\"district\":null,"
+	                    "\"description\":\"Seen at the car wash.\"}",
+	                    false, false},
 	      &rs);
 	if (rs.status != 201)
 		fail_msg("status %d: %s", rs.status, body_of(&rs));
@@ -840,76 +853,76 @@ static void test_api_report_refusals(void **state)
 		const char *problem;
 		const char *field; /* named in errors, or NULL */
 	} cases[] = {
-		{"remote peer", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
-		 "\"received\":\"2024-01-01\"}",
-		 true, 403, "forbidden", NULL},
-		{"wrong content type", "text/plain", "{}", false, 400, "invalid", NULL},
-		{"no content type", NULL, "{}", false, 400, "invalid", NULL},
-		{"malformed JSON", "application/json", "{\"source\":", false, 400, "malformed", NULL},
-		{"empty body", "application/json", "", false, 400, "malformed", NULL},
-		{"trailing garbage", "application/json", "{} x", false, 400, "malformed", NULL},
-		{"duplicate member", "application/json", "{\"place\":\"local\",\"place\":\"abroad\"}",
-		 false, 400, "malformed", NULL},
-		{"NUL escape", "application/json", "{\"description\":\"a\\u0000b\"}", false, 400,
-		 "malformed", NULL},
-		{"too deep", "application/json", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]", false, 400,
-		 "malformed", NULL},
-		{"not an object", "application/json", "[1,2]", false, 400, "invalid", NULL},
-		{"invalid place", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"moon\","
-		 "\"received\":\"2024-01-01\"}",
-		 false, 400, "invalid", "place"},
-		{"unknown member", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
-		 "\"received\":\"2024-01-01\",\"colour\":\"red\"}",
-		 false, 400, "invalid", "colour"},
-		{"forms not strings", "application/json",
-		 "{\"source\":\"public\",\"forms\":[1],\"place\":\"unknown\",\"received\":\"2024\"}",
-		 false, 400, "invalid", "forms"},
-		{"forms unknown code", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"sorcery\"],\"place\":\"unknown\","
-		 "\"received\":\"2024\"}",
-		 false, 400, "invalid", "forms"},
-		{"object where a string goes", "application/json",
-		 "{\"source\":{},\"forms\":[\"unknown\"],\"place\":\"unknown\",\"received\":\"2024\"}",
-		 false, 400, "invalid", "source"},
-		{"array where a string goes", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":[\"unknown\"],"
-		 "\"received\":\"2024\"}",
-		 false, 400, "invalid", "place"},
-		{"missing required", "application/json", "{\"source\":\"public\"}", false, 400,
-		 "invalid", "received"},
-		{"partner without agency", "application/json",
-		 "{\"source\":\"partner\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
-		 "\"received\":\"2024\"}",
-		 false, 400, "invalid", "agency"},
-		{"unknown agency", "application/json",
-		 "{\"source\":\"partner\",\"agency\":\"nobody\",\"forms\":[\"unknown\"],"
-		 "\"place\":\"unknown\",\"received\":\"2024\"}",
-		 false, 400, "invalid", "agency"},
-		{"bad date", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
-		 "\"received\":\"2024-02-30\"}",
-		 false, 400, "invalid", "received"},
-		{"real number", "application/json",
-		 "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
-		 "\"received\":2024.5}",
-		 false, 400, "invalid", "received"},
+	    {"remote peer", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"received\":\"2024-01-01\"}",
+	     true, 403, "forbidden", NULL},
+	    {"wrong content type", "text/plain", "{}", false, 400, "invalid", NULL},
+	    {"no content type", NULL, "{}", false, 400, "invalid", NULL},
+	    {"malformed JSON", "application/json", "{\"source\":", false, 400, "malformed", NULL},
+	    {"empty body", "application/json", "", false, 400, "malformed", NULL},
+	    {"trailing garbage", "application/json", "{} x", false, 400, "malformed", NULL},
+	    {"duplicate member", "application/json", "{\"place\":\"local\",\"place\":\"abroad\"}",
+	     false, 400, "malformed", NULL},
+	    {"NUL escape", "application/json", "{\"description\":\"a\\u0000b\"}", false, 400,
+	     "malformed", NULL},
+	    {"too deep", "application/json", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]", false, 400,
+	     "malformed", NULL},
+	    {"not an object", "application/json", "[1,2]", false, 400, "invalid", NULL},
+	    {"invalid place", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"moon\","
+	     "\"received\":\"2024-01-01\"}",
+	     false, 400, "invalid", "place"},
+	    {"unknown member", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"received\":\"2024-01-01\",\"colour\":\"red\"}",
+	     false, 400, "invalid", "colour"},
+	    {"forms not strings", "application/json",
+	     "{\"source\":\"public\",\"forms\":[1],\"place\":\"unknown\",\"received\":\"2024\"}",
+	     false, 400, "invalid", "forms"},
+	    {"forms unknown code", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"sorcery\"],\"place\":\"unknown\","
+	     "\"received\":\"2024\"}",
+	     false, 400, "invalid", "forms"},
+	    {"object where a string goes", "application/json",
+	     "{\"source\":{},\"forms\":[\"unknown\"],\"place\":\"unknown\",\"received\":\"2024\"}",
+	     false, 400, "invalid", "source"},
+	    {"array where a string goes", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":[\"unknown\"],"
+	     "\"received\":\"2024\"}",
+	     false, 400, "invalid", "place"},
+	    {"missing required", "application/json", "{\"source\":\"public\"}", false, 400,
+	     "invalid", "received"},
+	    {"partner without agency", "application/json",
+	     "{\"source\":\"partner\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"received\":\"2024\"}",
+	     false, 400, "invalid", "agency"},
+	    {"unknown agency", "application/json",
+	     "{\"source\":\"partner\",\"agency\":\"nobody\",\"forms\":[\"unknown\"],"
+	     "\"place\":\"unknown\",\"received\":\"2024\"}",
+	     false, 400, "invalid", "agency"},
+	    {"bad date", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"received\":\"2024-02-30\"}",
+	     false, 400, "invalid", "received"},
+	    {"real number", "application/json",
+	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"received\":2024.5}",
+	     false, 400, "invalid", "received"},
 	};
 	long before = report_count();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct web_response rs;
 		serve(&(struct req){"POST", "/api/v1/reports", cases[i].ctype, cases[i].body,
-				    cases[i].remote, false},
+		                    cases[i].remote, false},
 		      &rs);
 		if (rs.status != cases[i].status)
-			fail_msg("%s: got %d, want %d: %s", cases[i].what, rs.status, cases[i].status,
-				 body_of(&rs));
+			fail_msg("%s: got %d, want %d: %s", cases[i].what, rs.status,
+			         cases[i].status, body_of(&rs));
 		json_t *doc = problem(&rs, cases[i].status, cases[i].problem);
 		if (cases[i].field && !names_field(doc, cases[i].field))
 			fail_msg("%s: errors do not name '%s': %s", cases[i].what, cases[i].field,
-				 body_of(&rs));
+			         body_of(&rs));
 		json_decref(doc);
 		web_response_release(&rs);
 	}
@@ -964,14 +977,14 @@ static size_t mangle(const char *seed, char *out, size_t cap)
 static void test_mangled_bodies_never_crash(void **state)
 {
 	static const char *const form_seeds[] = {
-		"forms=labour_exploitation&place=local&district=watford&description=hi",
-		"forms=unknown&place=abroad&country=RO&anonymous=false&contact=x%40y.z",
+	    "forms=labour_exploitation&place=local&district=watford&description=hi",
+	    "forms=unknown&place=abroad&country=RO&anonymous=false&contact=x%40y.z",
 	};
 	static const char *const json_seeds[] = {
-		"{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
-		"\"place\":\"unknown\",\"received\":\"2024-01-01\"}",
-		"{\"source\":\"public\",\"forms\":[\"forced_marriage\"],\"place\":\"abroad\","
-		"\"country\":\"VN\",\"received\":\"2024\",\"anonymous\":true}",
+	    "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
+	    "\"place\":\"unknown\",\"received\":\"2024-01-01\"}",
+	    "{\"source\":\"public\",\"forms\":[\"forced_marriage\"],\"place\":\"abroad\","
+	    "\"country\":\"VN\",\"received\":\"2024\",\"anonymous\":true}",
 	};
 	char buf[512];
 	for (int round = 0; round < 400; round++) {
@@ -1007,26 +1020,26 @@ static void test_mangled_bodies_never_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_form_parse_table),
-		cmocka_unit_test(test_form_parse_raw_nul_and_cap),
-		cmocka_unit_test(test_path_decode_and_content_type),
-		cmocka_unit_test(test_html_escape),
-		cmocka_unit_test(test_route_table_is_sound),
-		cmocka_unit_test(test_routes_documented),
-		cmocka_unit_test(test_not_found),
-		cmocka_unit_test(test_method_not_allowed),
-		cmocka_unit_test(test_too_big_and_bad_target),
-		cmocka_unit_test(test_index_page),
-		cmocka_unit_test(test_stylesheet),
-		cmocka_unit_test(test_report_form_accepted),
-		cmocka_unit_test(test_report_form_contact_sealed),
-		cmocka_unit_test(test_report_form_errors),
-		cmocka_unit_test(test_report_form_refusals),
-		cmocka_unit_test(test_healthz),
-		cmocka_unit_test(test_stats_arrests),
-		cmocka_unit_test(test_api_report_created),
-		cmocka_unit_test(test_api_report_refusals),
-		cmocka_unit_test(test_mangled_bodies_never_crash),
+	    cmocka_unit_test(test_form_parse_table),
+	    cmocka_unit_test(test_form_parse_raw_nul_and_cap),
+	    cmocka_unit_test(test_path_decode_and_content_type),
+	    cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_route_table_is_sound),
+	    cmocka_unit_test(test_routes_documented),
+	    cmocka_unit_test(test_not_found),
+	    cmocka_unit_test(test_method_not_allowed),
+	    cmocka_unit_test(test_too_big_and_bad_target),
+	    cmocka_unit_test(test_index_page),
+	    cmocka_unit_test(test_stylesheet),
+	    cmocka_unit_test(test_report_form_accepted),
+	    cmocka_unit_test(test_report_form_contact_sealed),
+	    cmocka_unit_test(test_report_form_errors),
+	    cmocka_unit_test(test_report_form_refusals),
+	    cmocka_unit_test(test_healthz),
+	    cmocka_unit_test(test_stats_arrests),
+	    cmocka_unit_test(test_api_report_created),
+	    cmocka_unit_test(test_api_report_refusals),
+	    cmocka_unit_test(test_mangled_bodies_never_crash),
 	};
 	return cmocka_run_group_tests_name("web", tests, group_setup, group_teardown);
 }
