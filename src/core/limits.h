@@ -17,6 +17,12 @@
 #define LT_HTTP_PER_IP_MAX 64           /* connections from one address */
 #define LT_HTTP_URL_MAX 2048            /* bytes of request target */
 #define LT_HTTP_FORM_FIELDS_MAX 64      /* fields in one form submission */
+#define LT_HTTP_JSON_DEPTH_MAX 8        /* nesting of arrays and objects in a JSON body */
+#define LT_HTTP_DRAIN_MAX (4 * LT_HTTP_BODY_MAX) /* bytes of an oversized chunked body read
+                                           and thrown away before the connection is closed */
+#define LT_HTTP_PAGE_MAX (1024 * 1024)  /* bytes of one generated page or JSON answer */
+#define LT_HTTP_CONNECTION_MEMORY (64 * 1024) /* bytes per connection for the request
+                                           line and headers (libmicrohttpd's pool) */
 
 /* CSV import (src/core/csv.c, import.c). */
 #define LT_CSV_FIELD_MAX (16 * 1024)    /* bytes in one field */
