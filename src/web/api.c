@@ -27,7 +27,7 @@
  * Untrusted JSON is parsed by jansson with JSON_REJECT_DUPLICATES (a member
  * given twice is an error, not a silent "last one wins") and without
  * JSON_ALLOW_NUL (no string may contain U+0000). Before jansson sees it, the
- * body's nesting depth is measured and refused past WEB_JSON_DEPTH_MAX; its
+ * body's nesting depth is measured and refused past LT_HTTP_JSON_DEPTH_MAX; its
  * size is already capped by LT_HTTP_BODY_MAX. Every error is an RFC 9457
  * problem document (route.c) naming the bad members in "errors".
  */
@@ -49,7 +49,7 @@ static void api_json(struct web_call *c, int status, json_t *doc)
 	struct lt_buf b;
 	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 
-	lt_buf_init(&b, WEB_PAGE_MAX);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	json_decref(doc);
 	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
@@ -135,7 +135,7 @@ void web_api_stats_arrests(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	lt_buf_init(&b, WEB_PAGE_MAX);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 
 	st = web_form_parse(c->query, strlen(c->query), &q, &err);
 	if (st != LT_OK) {
@@ -317,9 +317,9 @@ void web_api_reports_create(struct web_call *c)
 		          NULL);
 		goto out;
 	}
-	if (!json_depth_ok(rq->body ? rq->body : "", rq->body_len, WEB_JSON_DEPTH_MAX)) {
+	if (!json_depth_ok(rq->body ? rq->body : "", rq->body_len, LT_HTTP_JSON_DEPTH_MAX)) {
 		snprintf(msg, sizeof(msg), "The JSON is nested more than %d levels deep.",
-		         WEB_JSON_DEPTH_MAX);
+		         LT_HTTP_JSON_DEPTH_MAX);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
 		goto out;
 	}

@@ -480,7 +480,7 @@ void web_page_index(struct web_call *c)
 	struct lt_buf b;
 	struct form_view v = {.sent = NULL, .input = NULL, .sealing = c->app->sealing};
 
-	lt_buf_init(&b, WEB_PAGE_MAX);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	if (render_index(&b, &v) != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, LT_EINTERNAL, "The page could not be built.", NULL);
 		goto out;
@@ -526,7 +526,7 @@ void web_page_report(struct web_call *c)
 	lt_status st;
 
 	lt_error_clear(&err);
-	lt_buf_init(&b, WEB_PAGE_MAX);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	web_report_input_init(&in, WEB_INTAKE_PUBLIC);
 
 	if (!web_content_type_is(rq->content_type, "application/x-www-form-urlencoded")) {

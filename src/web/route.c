@@ -239,7 +239,7 @@ void web_error_response(const struct web_request *rq, struct web_response *rs, e
 	lt_status rc;
 
 	LT_ASSERT(st != LT_OK);
-	lt_buf_init(&b, WEB_PAGE_MAX);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	if (kind == WEB_KIND_API)
 		rc = problem_body(rq, st, detail, errors, &b);
 	else

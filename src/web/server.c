@@ -11,7 +11,7 @@
  * Ceilings, all set explicitly: open connections (LT_HTTP_CONNECTIONS_MAX),
  * connections per peer address (LT_HTTP_PER_IP_MAX), idle seconds before a
  * connection is closed (LT_HTTP_TIMEOUT_S), memory per connection for the
- * request line and headers (WEB_CONNECTION_MEMORY), the request target
+ * request line and headers (LT_HTTP_CONNECTION_MEMORY), the request target
  * (LT_HTTP_URL_MAX, checked by web_handle) and the body (LT_HTTP_BODY_MAX).
  *
  * The life of a request, in libmicrohttpd's callbacks:
@@ -31,7 +31,7 @@
  *   on_access #n  body bytes arrive and are appended to a capped buffer.
  *                 A body without Content-Length (chunked) that passes the cap
  *                 is read and thrown away (0.9.75 cannot queue a response in
- *                 the middle of a body) up to WEB_DRAIN_MAX bytes, after which
+ *                 the middle of a body) up to LT_HTTP_DRAIN_MAX bytes, after which
  *                 the connection is dropped; otherwise it is answered 413.
  *   on_access last  the whole request is in: build a web_request, call
  *                 web_handle, and queue its response. This is "the second
@@ -69,8 +69,7 @@
 #include "web/web_int.h"
 #include "core/banned.h"
 
-#define WEB_CONNECTION_MEMORY (64 * 1024) /* bytes per connection for request line + headers */
-#define WEB_STOP_WAIT_MS      5000        /* how long stop waits for requests in flight */
+#define WEB_STOP_WAIT_MS 5000 /* how long stop waits for requests in flight */
 
 struct web_server {
 	struct MHD_Daemon *daemon; /* NULL once stopped */
@@ -363,7 +362,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*upload_data_size = 0;
 		if (s->too_big || s->failed != LT_OK) {
 			s->drained += n;
-			return s->drained > WEB_DRAIN_MAX ? MHD_NO : MHD_YES;
+			return s->drained > LT_HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
 		}
 		lt_status st = lt_buf_append(&s->body, upload_data, n);
 		if (st != LT_OK) {
@@ -479,7 +478,7 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 	    threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)LT_HTTP_CONNECTIONS_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)LT_HTTP_PER_IP_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LT_HTTP_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONNECTION_MEMORY,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
