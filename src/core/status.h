@@ -21,6 +21,9 @@
 	X(LT_EINVAL, "invalid", "the input is not valid", 400, 1)                           \
 	X(LT_EPARSE, "malformed", "the input could not be parsed", 400, 1)                  \
 	X(LT_ETOOBIG, "too_large", "the input is larger than allowed", 413, 1)              \
+	X(LT_ETOOLONG, "uri_too_long", "the address is too long", 414, 1)                   \
+	X(LT_EMEDIATYPE, "unsupported_media_type", "that kind of content is not accepted here", \
+	  415, 1)                                                                          \
 	X(LT_ENOTFOUND, "not_found", "no such thing", 404, 1)                               \
 	X(LT_EMETHOD, "method_not_allowed", "that method is not allowed here", 405, 1)      \
 	X(LT_EFORBIDDEN, "forbidden", "not allowed from here", 403, 1)                      \
