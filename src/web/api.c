@@ -13,7 +13,10 @@
  *        `anonymous`, which may be a boolean. Integers are accepted where a
  *        year is. null means "not given". `source` is "partner" (with the
  *        `agency` code of a known agency) or "public". Answers 201 with
- *        {"id": ..., "ref": "LT-..."} and a Location header.
+ *        {"id": ..., "ref": "LT-..."} and a Location header; 415 (with
+ *        Accept-Post) when the Content-Type is not application/json.
+ *        Messages name the rule that failed in technical terms ("is
+ *        required when place is local"): the reader is a programmer.
  *   GET  /api/v1/reports/{ref}
  *        The coded fields of one report. The description and the contact
  *        details are never returned; `has_contact` says whether sealed
@@ -312,9 +315,10 @@ void web_api_reports_create(struct web_call *c)
 	if (!peer_allowed(c))
 		goto out;
 	if (!web_content_type_is(rq->content_type, "application/json")) {
-		web_error(c, WEB_KIND_API, LT_EINVAL,
+		web_error(c, WEB_KIND_API, LT_EMEDIATYPE,
 		          "The body must be a JSON object sent as Content-Type: application/json.",
 		          NULL);
+		web_response_header(c->rs, "Accept-Post", "application/json");
 		goto out;
 	}
 	if (!json_depth_ok(rq->body ? rq->body : "", rq->body_len, LT_HTTP_JSON_DEPTH_MAX)) {

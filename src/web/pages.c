@@ -530,8 +530,9 @@ void web_page_report(struct web_call *c)
 	web_report_input_init(&in, WEB_INTAKE_PUBLIC);
 
 	if (!web_content_type_is(rq->content_type, "application/x-www-form-urlencoded")) {
-		web_error(c, WEB_KIND_PAGE, LT_EINVAL,
+		web_error(c, WEB_KIND_PAGE, LT_EMEDIATYPE,
 		          "The form must be sent as application/x-www-form-urlencoded.", NULL);
+		web_response_header(c->rs, "Accept-Post", "application/x-www-form-urlencoded");
 		goto out;
 	}
 	st = web_form_parse(rq->body ? rq->body : "", rq->body_len, &form, &err);

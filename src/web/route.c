@@ -7,7 +7,7 @@
  * (web_handle) reads only this table:
  *
  *   1. The request target is split at the first '?' into path and query;
- *      a target longer than LT_HTTP_URL_MAX is refused (413), and the path's
+ *      a target longer than LT_HTTP_URL_MAX is refused (414), and the path's
  *      %XX escapes are decoded strictly (a bad escape is 400).
  *   2. The rows whose path matches are collected. A body over
  *      LT_HTTP_BODY_MAX is then refused (413) whatever the path and method.
@@ -326,7 +326,7 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 	if (tlen > LT_HTTP_URL_MAX) {
 		snprintf(detail, sizeof(detail), "The request target is longer than %d bytes.",
 		         LT_HTTP_URL_MAX);
-		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
+		web_error_response(rq, rs, kind, LT_ETOOLONG, detail, NULL);
 		return;
 	}
 	if (web_path_decode(target, plen, path, sizeof(path)) != LT_OK) {

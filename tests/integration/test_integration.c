@@ -6,7 +6,8 @@
  * --listen 127.0.0.1:0` as a child process, whose first line on stdout is
  * the URL with the port it bound. Every route is then driven over real
  * HTTP/1.1 (http_client.c) — successes and each error case: 404, 405 with
- * Allow, 413 (declared and chunked), malformed JSON, an invalid field named
+ * Allow, 413 (declared and chunked), 414 for an over-long target, 415 for a
+ * body of the wrong Content-Type, malformed JSON, an invalid field named
  * in the problem document, the form sent back with its errors and the typed
  * values, a public report answered with its reference code, a partner report
  * answered 201 with a Location that reads back, the demo arrest figures, a
@@ -320,8 +321,8 @@ static void test_not_found(void **state)
 	size_t n = strlen(target);
 	memset(target + n, 'x', LT_HTTP_URL_MAX + 63 - n);
 	target[LT_HTTP_URL_MAX + 63] = '\0';
-	request("GET", target, NULL, NULL, 413, &r);
-	want_problem(&r, 413, "too_large", NULL);
+	request("GET", target, NULL, NULL, 414, &r);
+	want_problem(&r, 414, "uri_too_long", NULL);
 	http_response_free(&r);
 	free(target);
 }
@@ -450,8 +451,15 @@ static void test_api_errors_write_nothing(void **state)
 	want_problem(&r, 400, "invalid", "district");
 	http_response_free(&r);
 
-	request("POST", "/api/v1/reports", "Content-Type: text/plain\r\n", "{}", 400, &r);
-	want_problem(&r, 400, "invalid", NULL);
+	request("POST", "/api/v1/reports", "Content-Type: text/plain\r\n", "{}", 415, &r);
+	want_problem(&r, 415, "unsupported_media_type", NULL);
+	want_header(&r, "Accept-Post", "application/json");
+	http_response_free(&r);
+
+	request("POST", "/report", "Content-Type: multipart/form-data; boundary=x\r\n", "--x--\r\n",
+	        415, &r);
+	want_header(&r, "Content-Type", "text/html; charset=utf-8");
+	want_header(&r, "Accept-Post", "application/x-www-form-urlencoded");
 	http_response_free(&r);
 
 	request("GET", "/api/v1/stats/arrests?by=colour", NULL, NULL, 400, &r);

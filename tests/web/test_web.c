@@ -414,7 +414,14 @@ static void test_too_big_and_bad_target(void **state)
 	memcpy(longt, "/api/v1/x?", 10);
 	longt[LT_HTTP_URL_MAX + 15] = '\0';
 	serve(&(struct req){"GET", longt, NULL, NULL, false, false}, &rs);
-	json_decref(problem(&rs, 413, "too_large"));
+	json_decref(problem(&rs, 414, "uri_too_long"));
+	web_response_release(&rs);
+	longt[0] = '/';
+	longt[1] = 'x';
+	serve(&(struct req){"GET", longt, NULL, NULL, false, false}, &rs);
+	assert_int_equal(rs.status, 414);
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
 	web_response_release(&rs);
 	free(longt);
 
@@ -683,13 +690,22 @@ static void test_report_form_refusals(void **state)
 	assert_contains(body_of(&rs), "id=\"description-error\"");
 	web_response_release(&rs);
 
-	/* Not a form body. */
+	/* Not a form body: 415, with the type that is accepted. */
 	serve(&(struct req){"POST", "/report", "application/json", "{}", false, false}, &rs);
-	assert_int_equal(rs.status, 400);
+	assert_int_equal(rs.status, 415);
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+	                    "text/html; charset=utf-8");
+	assert_string_equal(web_response_header_get(&rs, "Accept-Post"),
+	                    "application/x-www-form-urlencoded");
 	assert_contains(body_of(&rs), "application/x-www-form-urlencoded");
 	web_response_release(&rs);
 	serve(&(struct req){"POST", "/report", NULL, "forms=unknown", false, false}, &rs);
-	assert_int_equal(rs.status, 400);
+	assert_int_equal(rs.status, 415);
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/report", "multipart/form-data; boundary=x", "--x--", false,
+	                    false},
+	      &rs);
+	assert_int_equal(rs.status, 415);
 	web_response_release(&rs);
 
 	/* A malformed escape: an error page, not the form. */
@@ -857,8 +873,10 @@ static void test_api_report_refusals(void **state)
 	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
 	     "\"received\":\"2024-01-01\"}",
 	     true, 403, "forbidden", NULL},
-	    {"wrong content type", "text/plain", "{}", false, 400, "invalid", NULL},
-	    {"no content type", NULL, "{}", false, 400, "invalid", NULL},
+	    {"wrong content type", "text/plain", "{}", false, 415, "unsupported_media_type", NULL},
+	    {"no content type", NULL, "{}", false, 415, "unsupported_media_type", NULL},
+	    {"form content type", "application/x-www-form-urlencoded", "{}", false, 415,
+	     "unsupported_media_type", NULL},
 	    {"malformed JSON", "application/json", "{\"source\":", false, 400, "malformed", NULL},
 	    {"empty body", "application/json", "", false, 400, "malformed", NULL},
 	    {"trailing garbage", "application/json", "{} x", false, 400, "malformed", NULL},
