@@ -12,8 +12,10 @@
  * needs no JavaScript and no inline style, as the Content-Security-Policy
  * forbids both: a "Leave this site quickly" link first in the document (for
  * a person who may be watched, it goes to the BBC's weather page and sends
- * no Referer), a header, <main> for the content and a footer with the
- * numbers to call. All styling comes from /static/lantern.css.
+ * no Referer), then on the page with the form a "Report a concern" link that
+ * skips to it (#report: on a phone the form is several screens down), a
+ * header, <main> for the content and a footer with the numbers to call. All
+ * styling comes from /static/lantern.css.
  */
 #include "web/web_int.h"
 
@@ -60,7 +62,7 @@ lt_status web_html_puts(struct lt_buf *b, const char *s)
 	return web_html_escape(b, s, strlen(s));
 }
 
-lt_status web_html_open(struct lt_buf *b, const char *title)
+lt_status web_html_open(struct lt_buf *b, const char *title, bool report_link)
 {
 	lt_status st = lt_buf_puts(b, "<!DOCTYPE html>\n"
 	                              "<html lang=\"en-GB\">\n"
@@ -82,11 +84,15 @@ lt_status web_html_open(struct lt_buf *b, const char *title)
 		       "<nav class=\"leave\" aria-label=\"Leave this site\">\n"
 		       "<a id=\"leave\" href=\"https://www.bbc.co.uk/weather\" rel=\"noreferrer\">"
 		       "Leave this site quickly</a>\n"
-		       "</nav>\n"
-		       "<p class=\"brand\"><a href=\"/\">lantern</a> — "
-		       "Hertfordshire partnership against modern slavery</p>\n"
-		       "</header>\n"
-		       "<main id=\"main\">\n");
+		       "</nav>\n");
+	if (st == LT_OK && report_link)
+		st = lt_buf_puts(
+		    b, "<p class=\"skip\"><a href=\"#report\">Report a concern</a></p>\n");
+	if (st == LT_OK)
+		st = lt_buf_puts(b, "<p class=\"brand\"><a href=\"/\">lantern</a> — "
+		                    "Hertfordshire partnership against modern slavery</p>\n"
+		                    "</header>\n"
+		                    "<main id=\"main\">\n");
 	return st;
 }
 

@@ -13,14 +13,28 @@
  * and their options come from the taxonomy's vocabularies, so the form, the
  * CSV import and the API cannot disagree about a code.
  *
+ * The page is written for a frightened member of the public, often on a
+ * phone: a "Report a concern" link near the top skips to the form (#report);
+ * the page's words are the public's, not the staff's (public_labels: "In
+ * Hertfordshire", not "In the partnership area"); the country list is in
+ * the order of the names (web_country_order_alloc, sorted once at start),
+ * not of the ISO codes; the date is a plain text box, since a numeric keypad
+ * has no '-'.
+ *
  * POST /report validates through report.c (the same field parsers and
- * cross-field rules as import and the API) and either stores the report and
- * answers 200 with a page showing its reference code (id="reference"), or
- * answers 400 with the form again: an error summary at the top linking to
- * each bad control, each error beside its control, and everything typed
- * kept (HTML-escaped). The confirmation is served directly rather than by
- * redirect, so the code is never in a URL, a log or the browser's history;
- * both answers carry Cache-Control: no-store.
+ * cross-field rules as import and the API, with the public intake's
+ * forgiveness of a district or country that does not go with the place and
+ * of contact details typed while staying anonymous) and either stores the
+ * report and answers 200 with a page showing its reference code
+ * (id="reference"), or answers 400 with the form again: an error summary at
+ * the top linking to each bad control in the order of the page, each error
+ * beside its control, and everything typed kept (HTML-escaped). The errors
+ * are plain sentences from public_messages, which say what to do ("Choose
+ * the district where it happened"); the technical ones are the API's. A body
+ * that is not application/x-www-form-urlencoded is answered 415. The
+ * confirmation is served directly rather than by redirect, so the code is
+ * never in a URL, a log or the browser's history; both answers carry
+ * Cache-Control: no-store.
  *
  * Contact details are offered only when the server has a sealing key
  * (web_options.keyfile); without one every public report is anonymous.
@@ -28,6 +42,7 @@
 #include "web/web_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +50,7 @@
 #include "core/banned.h"
 
 /* How each report field is named to the public: the short name used in
- * error sentences and the question the form asks. */
+ * technical error sentences and the question the form asks. */
 static const struct {
 	const char *field;
 	const char *name;     /* "Place" */
@@ -53,6 +68,81 @@ static const struct {
     {"source", "Source", "Source"},
     {"agency", "Agency", "Agency"},
 };
+
+/*
+ * Labels the public sees instead of the taxonomy's, where the staff's word
+ * would puzzle a member of the public: "the partnership area" means nothing
+ * to someone who has never heard of the partnership. Anything not listed
+ * keeps its taxonomy label.
+ */
+static const struct {
+	const struct lt_vocab *vocab;
+	const char *code;
+	const char *label;
+} public_labels[] = {
+    {&lt_vocab_place, "local", "In Hertfordshire"},
+};
+
+static const char *public_label(const struct lt_vocab *v, const struct lt_term *t)
+{
+	for (size_t i = 0; i < sizeof(public_labels) / sizeof(public_labels[0]); i++)
+		if (public_labels[i].vocab == v && strcmp(public_labels[i].code, t->code) == 0)
+			return public_labels[i].label;
+	return t->label;
+}
+
+/*
+ * What the public form says when an answer cannot be used, by field and by
+ * the kind of rule broken (web_rule). The first row that matches wins: a
+ * row for the field and its rule, then a row for the field and any rule,
+ * then a row for any field. Each sentence says what to do next, in the words
+ * of the form, without codes or formats; like GOV.UK's error messages they
+ * have no full stop. The API keeps the technical messages instead.
+ */
+static const struct {
+	const char *field;  /* NULL: any field */
+	enum web_rule rule; /* WEB_RULE_ANY: any rule */
+	const char *message;
+} public_messages[] = {
+    {"forms", WEB_RULE_ANY,
+     "Choose what kind of exploitation you think it is, or \u201cNot known\u201d"},
+    {"place", WEB_RULE_ANY, "Choose where it happened, or \u201cNot known\u201d"},
+    {"district", WEB_RULE_ANY, "Choose the district where it happened"},
+    {"country", WEB_RULE_ANY, "Choose the country where it happened"},
+    {"occurred", WEB_RULE_CHECK, "The date cannot be in the future"},
+    {"occurred", WEB_RULE_ANY, "Enter a year (2019), a month (2019-05) or a day (2019-05-17)"},
+    {"description", WEB_RULE_TOO_LONG, "Your description is too long: please shorten it"},
+    {"description", WEB_RULE_INVALID,
+     "Your description has characters we cannot read: please type it again"},
+    {"anonymous", WEB_RULE_ANY, "Choose whether we can contact you"},
+    {"contact", WEB_RULE_TOO_LONG, "Your contact details are too long: please shorten them"},
+    {"contact", WEB_RULE_INVALID,
+     "Your contact details have characters we cannot read: please type them again"},
+    {"contact", WEB_RULE_NO_KEY,
+     "We cannot take contact details at the moment: choose to stay anonymous, or call "
+     "08000 121 700"},
+    {"contact", WEB_RULE_CHECK, "Tell us how we can contact you, or choose to stay anonymous"},
+    {NULL, WEB_RULE_UNKNOWN,
+     "The form sent something we did not expect: please fill in the form on this page again"},
+    {NULL, WEB_RULE_TWICE, "The form sent an answer twice: please give one answer"},
+    {NULL, WEB_RULE_ANY, "Check your answer to this question"},
+};
+
+const char *web_public_message(const char *field, enum web_rule rule)
+{
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < sizeof(public_messages) / sizeof(public_messages[0]); i++) {
+			const char *f = public_messages[i].field;
+			enum web_rule r = public_messages[i].rule;
+			bool match = pass == 0   ? f && strcmp(f, field) == 0 && r == rule
+			             : pass == 1 ? f && strcmp(f, field) == 0 && r == WEB_RULE_ANY
+			                         : !f && (r == rule || r == WEB_RULE_ANY);
+			if (match)
+				return public_messages[i].message;
+		}
+	}
+	return public_messages[sizeof(public_messages) / sizeof(public_messages[0]) - 1].message;
+}
 
 static const char *field_name(const char *field)
 {
@@ -89,6 +179,69 @@ void web_error_sentence(const struct lt_error *e, char *out, size_t cap)
 		snprintf(out, cap, "%s: %s", name, e->message);
 }
 
+/* ---- the country list ------------------------------------------------------ */
+
+/*
+ * lt_vocab_country is in ISO code order (AD Andorra, AE United Arab
+ * Emirates, AF Afghanistan, ...), which nobody scanning a list for a name
+ * expects. The public form lists the countries by name instead. The order is
+ * computed once, when the app starts (web_app_init), not per request.
+ *
+ * Names compare letter by letter with case folded and the Latin-1 accented
+ * letters (U+00C0..U+00FF, UTF-8 C3 80..C3 BF) read as their base letter, the
+ * way a person reads them; no locale is involved, so the order is the same on
+ * every machine. Other bytes compare as they are.
+ */
+
+/* Base letters of U+00C0..U+00FF; 0 where there is none (x and / signs). */
+static const char latin1_base[64] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+                                    "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+
+/* The next byte of `*s` as it sorts, advancing *s. 0 at the end. */
+static unsigned char fold_next(const unsigned char **s)
+{
+	unsigned char c = **s;
+	if (!c)
+		return 0;
+	(*s)++;
+	if (c == 0xc3 && **s >= 0x80 && **s <= 0xbf && latin1_base[**s - 0x80]) {
+		c = (unsigned char)latin1_base[**s - 0x80];
+		(*s)++;
+		return c;
+	}
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static int name_cmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (;;) {
+		unsigned char x = fold_next(&p), y = fold_next(&q);
+		if (x != y || !x)
+			return (int)x - (int)y;
+	}
+}
+
+static int country_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = name_cmp(lt_vocab_term(&lt_vocab_country, i)->label,
+	                 lt_vocab_term(&lt_vocab_country, j)->label);
+	return c ? c : (i > j) - (i < j);
+}
+
+size_t *web_country_order_alloc(void)
+{
+	size_t n = lt_vocab_country.count;
+	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort(order, n, sizeof(*order), country_cmp);
+	return order;
+}
+
 /* ---- the form ------------------------------------------------------------ */
 
 /* What the form shows: the values sent (kept as typed) and the problems. */
@@ -96,6 +249,7 @@ struct form_view {
 	const struct web_form *sent;          /* NULL for an empty form */
 	const struct web_report_input *input; /* NULL when there are no errors */
 	bool sealing;                         /* offer contact details */
+	const size_t *country_order;          /* the country list's order (web_app) */
 };
 
 static const struct lt_error *view_error(const struct form_view *v, const char *field)
@@ -143,16 +297,14 @@ static lt_status described_by(struct lt_buf *b, const struct form_view *v, const
 static lt_status error_beside(struct lt_buf *b, const struct form_view *v, const char *field)
 {
 	const struct lt_error *e = view_error(v, field);
-	char sentence[LT_MESSAGE_MAX + LT_CODE_MAX + 8];
 	if (!e)
 		return LT_OK;
-	web_error_sentence(e, sentence, sizeof(sentence));
 	lt_status st = lt_buf_printf(b,
 	                             "<p class=\"error-message\" id=\"%s-error\">"
 	                             "<span class=\"visually-hidden\">Error: </span>",
 	                             field);
 	if (st == LT_OK)
-		st = web_html_puts(b, sentence);
+		st = web_html_puts(b, e->message);
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "</p>\n");
 	return st;
@@ -210,7 +362,7 @@ static lt_status form_forms(struct lt_buf *b, const struct form_view *v)
 	    group_open(b, v, "forms", "Choose all that apply, or \u201cNot known\u201d.");
 	for (size_t i = 0; st == LT_OK && i < lt_vocab_form.count; i++) {
 		const struct lt_term *t = lt_vocab_term(&lt_vocab_form, i);
-		st = choice(b, "checkbox", "forms", t->code, t->label,
+		st = choice(b, "checkbox", "forms", t->code, public_label(&lt_vocab_form, t),
 		            view_has(v, "forms", t->code, false));
 	}
 	return st == LT_OK ? group_close(b) : st;
@@ -221,16 +373,18 @@ static lt_status form_place(struct lt_buf *b, const struct form_view *v)
 	lt_status st = group_open(b, v, "place", NULL);
 	for (size_t i = 0; st == LT_OK && i < lt_vocab_place.count; i++) {
 		const struct lt_term *t = lt_vocab_term(&lt_vocab_place, i);
-		st = choice(b, "radio", "place", t->code, t->label,
+		st = choice(b, "radio", "place", t->code, public_label(&lt_vocab_place, t),
 		            view_has(v, "place", t->code, false));
 	}
 	return st == LT_OK ? group_close(b) : st;
 }
 
-/* A <select> over a vocabulary, with an empty first option. */
+/* A <select> over a vocabulary, with an empty first option `none`. The
+ * options come in the order of `order` (voc->count indexes into voc), or in
+ * the vocabulary's own order when it is NULL. */
 static lt_status form_select(struct lt_buf *b, const struct form_view *v, const char *field,
-                             const struct lt_vocab *voc, const char *hint, const char *none,
-                             bool fold)
+                             const struct lt_vocab *voc, const size_t *order, const char *hint,
+                             const char *none, bool fold)
 {
 	lt_status st = lt_buf_printf(b, "<div class=\"field%s\">\n<label for=\"%s\">",
 	                             view_error(v, field) ? " field-error" : "", field);
@@ -255,7 +409,7 @@ static lt_status form_select(struct lt_buf *b, const struct form_view *v, const 
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "</option>\n");
 	for (size_t i = 0; st == LT_OK && i < voc->count; i++) {
-		const struct lt_term *t = lt_vocab_term(voc, i);
+		const struct lt_term *t = lt_vocab_term(voc, order ? order[i] : i);
 		st = lt_buf_puts(b, "<option value=\"");
 		if (st == LT_OK)
 			st = web_html_puts(b, t->code);
@@ -263,7 +417,7 @@ static lt_status form_select(struct lt_buf *b, const struct form_view *v, const 
 			st = lt_buf_printf(b, "\"%s>",
 			                   view_has(v, field, t->code, fold) ? " selected" : "");
 		if (st == LT_OK)
-			st = web_html_puts(b, t->label);
+			st = web_html_puts(b, public_label(voc, t));
 		if (st == LT_OK)
 			st = lt_buf_puts(b, "</option>\n");
 	}
@@ -337,41 +491,81 @@ static lt_status form_contact(struct lt_buf *b, const struct form_view *v)
 	return st;
 }
 
+/* One line of the error summary: the message, linked to the field's first
+ * control when the page has one. */
+static lt_status summary_line(struct lt_buf *b, const struct form_view *v, const struct lt_error *e)
+{
+	char anchor[LT_CODE_MAX + 40] = "";
+	if (strcmp(e->field, "forms") == 0)
+		snprintf(anchor, sizeof(anchor), "forms-%s", lt_vocab_form.terms[0].code);
+	else if (strcmp(e->field, "place") == 0)
+		snprintf(anchor, sizeof(anchor), "place-%s", lt_vocab_place.terms[0].code);
+	else if (strcmp(e->field, "anonymous") == 0 && v->sealing)
+		snprintf(anchor, sizeof(anchor), "anonymous-true");
+	else if (strcmp(e->field, "district") == 0 || strcmp(e->field, "country") == 0 ||
+	         strcmp(e->field, "occurred") == 0 || strcmp(e->field, "description") == 0 ||
+	         (strcmp(e->field, "contact") == 0 && v->sealing))
+		snprintf(anchor, sizeof(anchor), "%s", e->field);
+	lt_status st = lt_buf_puts(b, "<li>");
+	if (st == LT_OK && anchor[0])
+		st = lt_buf_printf(b, "<a href=\"#%s\">", anchor);
+	if (st == LT_OK)
+		st = web_html_puts(b, e->message);
+	if (st == LT_OK && anchor[0])
+		st = lt_buf_puts(b, "</a>");
+	if (st == LT_OK)
+		st = lt_buf_puts(b, "</li>\n");
+	return st;
+}
+
+/* The position of `field` on the page (its row in field_words); fields the
+ * form does not have come after all of them. */
+static size_t field_rank(const char *field)
+{
+	size_t i = 0;
+	for (; i < sizeof(field_words) / sizeof(field_words[0]); i++)
+		if (strcmp(field_words[i].field, field) == 0)
+			break;
+	return i;
+}
+
+/*
+ * The summary at the top of a form sent back: the first problem of each
+ * field, in the order of the fields on the page, then the names the form
+ * does not have; a message is said once even when several fields have it.
+ */
 static lt_status error_summary(struct lt_buf *b, const struct form_view *v)
 {
 	const struct lt_diags *d = &v->input->errors;
+	const size_t ranks = sizeof(field_words) / sizeof(field_words[0]) + 1;
+	unsigned char rank[LT_DIAGS_MAX]; /* field_rank of each error, or ranks when not
+	                                     the first of its field (not shown) */
+	bool said[LT_DIAGS_MAX];          /* the error's line was written */
 	lt_status st = lt_buf_puts(b, "<div class=\"error-summary\" role=\"alert\" "
 	                              "aria-labelledby=\"error-summary-title\">\n"
 	                              "<h2 id=\"error-summary-title\">There is a problem</h2>\n"
 	                              "<ul>\n");
-	for (size_t i = 0; st == LT_OK && i < d->count; i++) {
+	LT_ASSERT(d->count <= LT_DIAGS_MAX && ranks < 255);
+	for (size_t i = 0; i < d->count; i++) {
 		const struct lt_error *e = &d->items[i];
-		char sentence[LT_MESSAGE_MAX + LT_CODE_MAX + 8];
-		if (web_report_input_error(v->input, e->field) != e)
-			continue; /* one line per field */
-		web_error_sentence(e, sentence, sizeof(sentence));
-		/* Link to the first control of fields that have one on the page. */
-		char anchor[LT_CODE_MAX + 40] = "";
-		if (strcmp(e->field, "forms") == 0)
-			snprintf(anchor, sizeof(anchor), "forms-%s", lt_vocab_form.terms[0].code);
-		else if (strcmp(e->field, "place") == 0)
-			snprintf(anchor, sizeof(anchor), "place-%s", lt_vocab_place.terms[0].code);
-		else if (strcmp(e->field, "anonymous") == 0 && v->sealing)
-			snprintf(anchor, sizeof(anchor), "anonymous-true");
-		else if (strcmp(e->field, "district") == 0 || strcmp(e->field, "country") == 0 ||
-		         strcmp(e->field, "occurred") == 0 ||
-		         strcmp(e->field, "description") == 0 ||
-		         (strcmp(e->field, "contact") == 0 && v->sealing))
-			snprintf(anchor, sizeof(anchor), "%s", e->field);
-		st = lt_buf_puts(b, "<li>");
-		if (st == LT_OK && anchor[0])
-			st = lt_buf_printf(b, "<a href=\"#%s\">", anchor);
-		if (st == LT_OK)
-			st = web_html_puts(b, sentence);
-		if (st == LT_OK && anchor[0])
-			st = lt_buf_puts(b, "</a>");
-		if (st == LT_OK)
-			st = lt_buf_puts(b, "</li>\n");
+		rank[i] = (unsigned char)(web_report_input_error(v->input, e->field) == e
+		                              ? field_rank(e->field)
+		                              : ranks);
+		said[i] = false;
+	}
+	for (size_t r = 0; st == LT_OK && r < ranks; r++) {
+		for (size_t i = 0; st == LT_OK && i < d->count; i++) {
+			bool repeat = false;
+			if (rank[i] != r)
+				continue;
+			for (size_t k = 0; k < d->count && !repeat; k++)
+				repeat = said[k] &&
+				         strcmp(d->items[k].message, d->items[i].message) == 0;
+			if (repeat)
+				continue;
+			st = summary_line(b, v, &d->items[i]);
+			said[i] = true;
+		}
 	}
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "</ul>\n</div>\n");
@@ -393,19 +587,20 @@ static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 	if (st == LT_OK)
 		st = form_place(b, v);
 	if (st == LT_OK)
-		st = form_select(b, v, "district", &lt_vocab_district,
+		st = form_select(b, v, "district", &lt_vocab_district, NULL,
 		                 "Choose a district if it happened in Hertfordshire.",
-		                 "Not in Hertfordshire, or not known", false);
+		                 "Choose a district", false);
 	if (st == LT_OK)
-		st = form_select(b, v, "country", &lt_vocab_country,
-		                 "Choose a country if it happened abroad.",
-		                 "Not abroad, or not known", true);
+		st = form_select(b, v, "country", &lt_vocab_country, v->country_order,
+		                 "Choose a country if it happened abroad.", "Choose a country",
+		                 true);
 	snprintf(hint, sizeof(hint),
 	         "A year such as 2019, a month such as 2019-05, or a day "
 	         "such as 2019-05-17. Leave it empty if you do not know.");
 	if (st == LT_OK)
-		st = form_text(b, v, "occurred", hint, false, 10,
-		               " inputmode=\"numeric\" autocomplete=\"off\"");
+		/* Plain text, no inputmode="numeric": iOS's numeric keypad has no
+		 * '-', and "2019-05" could not be typed. */
+		st = form_text(b, v, "occurred", hint, false, 10, " autocomplete=\"off\"");
 	if (st == LT_OK)
 		st = form_text(b, v, "description",
 		               "What happened, where, and anything about the people involved "
@@ -424,8 +619,8 @@ static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 
 static lt_status render_index(struct lt_buf *b, const struct form_view *v)
 {
-	lt_status st =
-	    web_html_open(b, v->input ? "Error: Report modern slavery" : "Report modern slavery");
+	lt_status st = web_html_open(
+	    b, v->input ? "Error: Report modern slavery" : "Report modern slavery", true);
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<h1>Modern slavery: spot it, report it</h1>\n");
 	if (st == LT_OK && v->input)
@@ -478,7 +673,10 @@ static lt_status render_index(struct lt_buf *b, const struct form_view *v)
 void web_page_index(struct web_call *c)
 {
 	struct lt_buf b;
-	struct form_view v = {.sent = NULL, .input = NULL, .sealing = c->app->sealing};
+	struct form_view v = {.sent = NULL,
+	                      .input = NULL,
+	                      .sealing = c->app->sealing,
+	                      .country_order = c->app->country_order};
 
 	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	if (render_index(&b, &v) != LT_OK) {
@@ -493,9 +691,12 @@ out:
 
 /* ---- POST /report -------------------------------------------------------- */
 
-static lt_status render_confirmation(struct lt_buf *b, const char *ref)
+/* The confirmation page. `contact_ignored`: contact details were typed but
+ * "stay anonymous" was chosen, so they were not kept; say so, in case the
+ * person meant to leave them. */
+static lt_status render_confirmation(struct lt_buf *b, const char *ref, bool contact_ignored)
 {
-	lt_status st = web_html_open(b, "Report received");
+	lt_status st = web_html_open(b, "Report received", false);
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<h1>Thank you: your report has been received</h1>\n"
 		                    "<div class=\"confirmation\">\n"
@@ -508,8 +709,16 @@ static lt_status render_confirmation(struct lt_buf *b, const char *ref)
 		    b, "</strong></p>\n</div>\n"
 		       "<p>Write it down somewhere safe. If you call the police or the helpline "
 		       "about the same thing, give them this code so they can link what you say to "
-		       "this report.</p>\n"
-		       "<p>If someone is in immediate danger, call <strong>999</strong>.</p>\n"
+		       "this report.</p>\n");
+	if (st == LT_OK && contact_ignored)
+		st =
+		    lt_buf_puts(b, "<p>You chose to stay anonymous, so we did not keep the contact "
+		                   "details you typed. If you want us to be able to contact you, "
+		                   "call the helpline on <strong>08000 121 700</strong> and give "
+		                   "them your reference code.</p>\n");
+	if (st == LT_OK)
+		st = lt_buf_puts(
+		    b, "<p>If someone is in immediate danger, call <strong>999</strong>.</p>\n"
 		       "<p><a href=\"/\">Back to the start page</a></p>\n");
 	if (st == LT_OK)
 		st = web_html_close(b);
@@ -548,7 +757,10 @@ void web_page_report(struct web_call *c)
 	}
 	st = web_report_input_finish(&in, c->app, &rq->today, NULL);
 	if (st == LT_EINVAL) {
-		struct form_view v = {.sent = &form, .input = &in, .sealing = c->app->sealing};
+		struct form_view v = {.sent = &form,
+		                      .input = &in,
+		                      .sealing = c->app->sealing,
+		                      .country_order = c->app->country_order};
 		if (render_index(&b, &v) != LT_OK) {
 			web_error(c, WEB_KIND_PAGE, LT_EINTERNAL, "The page could not be built.",
 			          NULL);
@@ -573,7 +785,7 @@ void web_page_report(struct web_call *c)
 		          NULL);
 		goto out;
 	}
-	if (render_confirmation(&b, in.rep.ref) != LT_OK) {
+	if (render_confirmation(&b, in.rep.ref, in.contact_ignored) != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, LT_EINTERNAL,
 		          "Your report was saved, but this page could not be built.", NULL);
 		goto out;

@@ -17,15 +17,35 @@
  * gather. Any other field given twice is an error, and so is a name the
  * intake does not accept: a silently ignored misspelling would lose data.
  *
- * web_report_input_finish then checks the required fields, and — only when
- * every field parsed, so that one mistake does not cascade into confusing
- * follow-on errors — the cross-field rules of lt_report_check. Finally the
- * reporter's contact details, if any, are sealed to the partnership's public
- * key (crypto.h) and the plain text is wiped: the server can write contact
- * details but never read them back, and they are never stored in the clear.
+ * web_report_input_finish then checks the required fields and the
+ * cross-field rules of lt_report_check, in the same round, so a person sees
+ * every problem at once instead of a second batch after fixing the first.
+ * A cross-field finding is kept only when the fields its rule reads all
+ * parsed (the `check_reads` table below): "a district is required when
+ * place is local" says nothing useful when the place itself was refused, and
+ * a field shows at most its first problem. Finally the reporter's contact
+ * details, if any, are sealed to the partnership's public key (crypto.h) and
+ * the plain text is wiped: the server can write contact details but never
+ * read them back, and they are never stored in the clear.
+ *
+ * The public form is forgiving where a program is not. A form without
+ * JavaScript shows the district list, the country list and the contact box
+ * whatever is chosen, so a person who picks "In Hertfordshire" and Watford
+ * and then changes their mind to "Abroad" and Romania still sends
+ * district=watford. For the public intake only, once the place has parsed,
+ * a district unless the place is local and a country unless it is abroad are
+ * ignored (not stored, and their parse errors dropped); contact details typed
+ * while "stay anonymous" is chosen are wiped and forgotten, and
+ * `contact_ignored` tells the confirmation page to say so. The API and CSV
+ * import keep the strict rule: a program that sends both has a bug.
  *
  * Every problem is recorded with its field in `errors`, so the form can show
  * each beside its control and the API can name each in its problem document.
+ * For the API the message is the precise technical one of the parser or the
+ * rule ("'20x' is not a date (expected YYYY-MM-DD, ...)"); for the public
+ * form it is the plain sentence web_public_message (pages.c) gives for the
+ * field and the kind of rule broken ("Enter a year (2019), a month (2019-05)
+ * or a day (2019-05-17)").
  */
 #include "web/web_int.h"
 
@@ -59,13 +79,47 @@ void web_report_input_release(struct web_report_input *in)
 	lt_diags_release(&in->errors);
 }
 
-void web_report_input_fail(struct web_report_input *in, lt_status st, const char *field,
-                           const char *message)
+/* Record `e` as a problem of the kind `rule`. The public form gets the plain
+ * sentence for the field and rule instead of the technical message. */
+static void input_problem(struct web_report_input *in, struct lt_error *e, enum web_rule rule)
+{
+	if (in->intake == WEB_INTAKE_PUBLIC)
+		snprintf(e->message, sizeof(e->message), "%s", web_public_message(e->field, rule));
+	lt_diags_add(&in->errors, e);
+}
+
+static void input_fail_rule(struct web_report_input *in, lt_status st, const char *field,
+                            enum web_rule rule, const char *message)
 {
 	struct lt_error e;
 	lt_error_clear(&e);
 	lt_error_set(&e, st, field, "%s", message);
-	lt_diags_add(&in->errors, &e);
+	input_problem(in, &e, rule);
+}
+
+void web_report_input_fail(struct web_report_input *in, lt_status st, const char *field,
+                           const char *message)
+{
+	input_fail_rule(in, st, field, WEB_RULE_INVALID, message);
+}
+
+/* Forget every problem recorded for `field`. */
+static void input_forget(struct web_report_input *in, const char *field)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < in->errors.count; i++)
+		if (strcmp(in->errors.items[i].field, field) != 0)
+			in->errors.items[w++] = in->errors.items[i];
+	in->errors.count = w;
+}
+
+/* True when `field` was given (a non-empty value arrived). */
+static bool input_given(const struct web_report_input *in, const char *field)
+{
+	const struct lt_field *f =
+	    lt_field_find(lt_report_fields, lt_report_field_count, field, strlen(field));
+	LT_ASSERT(f);
+	return in->given[f - lt_report_fields];
 }
 
 const struct lt_error *web_report_input_error(const struct web_report_input *in, const char *field)
@@ -99,10 +153,9 @@ void web_report_input_set(struct web_report_input *in, const char *name, size_t 
 		/* Quote the unknown name (cut short, control characters replaced) so
 		 * it can be named in the answer. */
 		lt_error_quote(q, sizeof(q), name, name_len, sizeof(q) - 8);
-		web_report_input_fail(in, LT_EINVAL, q,
-		                      in->intake == WEB_INTAKE_PUBLIC
-		                          ? "is not a field of this form"
-		                          : "is not a field of a report");
+		input_fail_rule(in, LT_EINVAL, q, WEB_RULE_UNKNOWN,
+		                in->intake == WEB_INTAKE_PUBLIC ? "is not a field of this form"
+		                                                : "is not a field of a report");
 		return;
 	}
 	size_t idx = (size_t)(f - lt_report_fields);
@@ -111,25 +164,24 @@ void web_report_input_set(struct web_report_input *in, const char *name, size_t 
 
 	if (strcmp(f->name, "forms") == 0) {
 		in->rep.forms = 0;
-		if (f->parse(&in->rep, v, len, &e) != LT_OK) {
-			lt_diags_add(&in->errors, &e);
-			in->given[idx] = true;
-		} else {
+		in->given[idx] = true;
+		if (f->parse(&in->rep, v, len, &e) != LT_OK)
+			input_problem(in, &e, WEB_RULE_INVALID);
+		else
 			in->forms |= in->rep.forms;
-			in->given[idx] = true;
-		}
 		in->rep.forms = in->forms;
 		return;
 	}
 	if (in->given[idx]) {
-		web_report_input_fail(in, LT_EINVAL, f->name, "was given more than once");
+		input_fail_rule(in, LT_EINVAL, f->name, WEB_RULE_TWICE, "was given more than once");
 		return;
 	}
 	in->given[idx] = true;
 	if (f->parse(&in->rep, v, len, &e) != LT_OK) {
 		if (!e.field[0])
 			snprintf(e.field, sizeof(e.field), "%s", f->name);
-		lt_diags_add(&in->errors, &e);
+		input_problem(in, &e,
+		              e.status == LT_ETOOBIG ? WEB_RULE_TOO_LONG : WEB_RULE_INVALID);
 	}
 }
 
@@ -153,10 +205,72 @@ static lt_status seal_contact(struct web_report_input *in, struct web_app *app)
 	return st;
 }
 
+/*
+ * The fields each cross-field rule of lt_report_check reads besides the one
+ * it names (record.c): a finding about `field` is kept only when none of
+ * these has a problem. A field not listed reads nothing else.
+ */
+static const struct {
+	const char *field;
+	const char *reads;
+} check_reads[] = {
+    {"district", "place"},    /* required when place is local, else empty */
+    {"country", "place"},     /* required when place is abroad, else empty */
+    {"occurred", "received"}, /* not after the date it was reported */
+    {"agency", "source"},     /* required for partner reports, empty for public */
+    {"contact", "anonymous"}, /* required unless anonymous, empty when anonymous */
+};
+
+/* May a cross-field finding about `field` be shown? Only when the field
+ * itself and every field its rule reads parsed cleanly. */
+static bool check_applies(const struct web_report_input *in, const char *field)
+{
+	if (web_report_input_error(in, field))
+		return false;
+	for (size_t i = 0; i < sizeof(check_reads) / sizeof(check_reads[0]); i++)
+		if (strcmp(check_reads[i].field, field) == 0 &&
+		    web_report_input_error(in, check_reads[i].reads))
+			return false;
+	return true;
+}
+
+/*
+ * The public form's forgiveness (see the top of this file): drop a district
+ * or country that does not go with the place chosen, and wipe contact
+ * details typed while "stay anonymous" is chosen. Decided only on values
+ * that parsed: a refused place or anonymous choice ignores nothing.
+ */
+static void public_ignore_unused(struct web_report_input *in)
+{
+	struct lt_report *r = &in->rep;
+
+	if (input_given(in, "place") && !web_report_input_error(in, "place")) {
+		if (r->place != LT_PLACE_LOCAL) {
+			r->district = -1;
+			input_forget(in, "district");
+		}
+		if (r->place != LT_PLACE_ABROAD) {
+			r->country = -1;
+			input_forget(in, "country");
+		}
+	}
+	if (r->anonymous && !web_report_input_error(in, "anonymous") &&
+	    input_given(in, "contact")) {
+		if (r->contact) {
+			lt_crypto_wipe(r->contact, strlen(r->contact));
+			free(r->contact);
+			r->contact = NULL;
+		}
+		input_forget(in, "contact");
+		in->contact_ignored = true;
+	}
+}
+
 lt_status web_report_input_finish(struct web_report_input *in, struct web_app *app,
                                   const struct lt_date *today, const struct lt_known *known)
 {
 	struct lt_report *r = &in->rep;
+	struct lt_diags found;
 
 	if (in->intake == WEB_INTAKE_PUBLIC) {
 		const struct lt_field *src =
@@ -169,19 +283,27 @@ lt_status web_report_input_finish(struct web_report_input *in, struct web_app *a
 		r->received = *today;
 		in->given[src - lt_report_fields] = true;
 		in->given[rcv - lt_report_fields] = true;
+		public_ignore_unused(in);
 	}
 	for (size_t i = 0; i < lt_report_field_count; i++) {
 		const struct lt_field *f = &lt_report_fields[i];
 		if (f->required && !in->given[i])
-			web_report_input_fail(in, LT_EINVAL, f->name, "is required");
+			input_fail_rule(in, LT_EINVAL, f->name, WEB_RULE_REQUIRED, "is required");
 	}
 	if (r->contact && r->contact[0] && !app->sealing)
-		web_report_input_fail(in, LT_EINVAL, "contact",
-		                      "cannot be accepted: this server has no key to protect "
-		                      "contact details, so reports to it are anonymous");
+		input_fail_rule(in, LT_EINVAL, "contact", WEB_RULE_NO_KEY,
+		                "cannot be accepted: this server has no key to protect "
+		                "contact details, so reports to it are anonymous");
+
+	/* The cross-field rules, in the same round as everything else. */
+	lt_diags_init(&found);
+	lt_report_check(r, known, 0, &found);
+	for (size_t i = 0; i < found.count; i++)
+		if (check_applies(in, found.items[i].field))
+			input_problem(in, &found.items[i], WEB_RULE_CHECK);
+	lt_diags_release(&found);
+
 	if (in->errors.count || in->errors.dropped)
-		return LT_EINVAL;
-	if (lt_report_check(r, known, 0, &in->errors) != LT_OK)
 		return LT_EINVAL;
 	if (seal_contact(in, app) != LT_OK)
 		return LT_ECRYPTO;

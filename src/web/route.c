@@ -198,7 +198,7 @@ out:
 static lt_status page_body(lt_status st, const char *detail, const struct lt_diags *errors,
                            struct lt_buf *b)
 {
-	lt_status rc = web_html_open(b, lt_status_message(st));
+	lt_status rc = web_html_open(b, lt_status_message(st), false);
 	if (rc == LT_OK)
 		rc = lt_buf_printf(b, "<h1>%d: ", lt_status_http(st));
 	if (rc == LT_OK)
@@ -398,11 +398,16 @@ lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfil
 	rc = lt_crypto_init();
 	if (rc != LT_OK)
 		return lt_error_set(err, rc, NULL, "the cryptographic library could not start");
+	app->country_order = web_country_order_alloc();
+	if (!app->country_order)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
 	if (!keyfile)
 		return LT_OK;
 	rc = lt_crypto_keyfile_read(keyfile, 0, &kp, err);
-	if (rc != LT_OK)
+	if (rc != LT_OK) {
+		web_app_release(app);
 		return rc;
+	}
 	memcpy(app->pk, kp.pk, sizeof(app->pk));
 	app->sealing = true;
 	lt_crypto_keypair_wipe(&kp);
@@ -413,4 +418,6 @@ void web_app_release(struct web_app *app)
 {
 	lt_crypto_wipe(app->pk, sizeof(app->pk));
 	app->sealing = false;
+	free(app->country_order);
+	app->country_order = NULL;
 }

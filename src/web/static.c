@@ -27,6 +27,8 @@ static const char lantern_css[] =
     "nav.leave a{color:#fff;font-weight:700;font-size:1.125rem}\n"
     "header.site{border-bottom:4px solid #1d4f91;margin-bottom:1.5rem}\n"
     "header.site .brand{font-weight:700;padding:.75rem 1rem}\n"
+    "header.site .skip{margin:0 auto;padding:.75rem 1rem 0}\n"
+    "header.site .skip a{font-weight:700;font-size:1.125rem}\n"
     "header.site .brand a{color:#0b0c0c}\n"
     "footer.site{border-top:1px solid #b1b4b6;margin-top:3rem;padding:1rem 0;"
     "background:#f3f2f1}\n"

@@ -55,17 +55,30 @@ struct web_app {
 	bool sealing;                                /* a public key was loaded: contact details
 	                                                can be accepted, sealed */
 	unsigned char pk[LT_CRYPTO_PUBLICKEY_BYTES]; /* the partnership's public key */
+	size_t *country_order; /* heap, owned: the lt_vocab_country.count indexes of
+	                          lt_vocab_country in the order of their names, for the
+	                          public form's list (computed once by web_app_init) */
 };
 
 /*
  * Set up `app` to serve `st`. `keyfile` (may be NULL) names a key file whose
  * public line seals reporters' contact details; without it no contact
- * details are accepted. Initialises libsodium.
+ * details are accepted. Initialises libsodium and sorts the country list.
+ * On failure nothing needs releasing.
  */
 lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
                        struct lt_error *err);
-/* Wipe the key. The store is not closed. */
+/* Wipe the key and free the country order. The store is not closed. */
 void web_app_release(struct web_app *app);
+
+/*
+ * The indexes 0..lt_vocab_country.count-1 of lt_vocab_country, in a heap
+ * array the caller frees, ordered by the countries' names as a person looks
+ * them up: case and the accents of Latin letters ignored, so "Åland Islands"
+ * comes after "Afghanistan" and "Côte d'Ivoire" between "Costa Rica" and
+ * "Croatia". NULL when out of memory. (pages.c)
+ */
+size_t *web_country_order_alloc(void);
 
 /* One request, as the server (or a test) hands it to web_handle. Nothing is
  * owned: every pointer stays valid for the duration of web_handle. */
@@ -171,7 +184,9 @@ void web_error(struct web_call *c, enum web_kind kind, lt_status st, const char 
 /* The same without a call (for 404/405 before any route is chosen). */
 void web_error_response(const struct web_request *rq, struct web_response *rs, enum web_kind kind,
                         lt_status st, const char *detail, const struct lt_diags *errors);
-/* The sentence of an error beside its field: "District is required ...". */
+/* The technical sentence of an error, its field named in words: "District
+ * is required when place is local". For error pages; the public form shows
+ * the plain sentences of web_public_message instead. */
 void web_error_sentence(const struct lt_error *e, char *out, size_t cap);
 
 /* ---- forms and query strings (form.c) ------------------------------------ */
@@ -222,13 +237,36 @@ bool web_content_type_is(const char *content_type, const char *type);
 lt_status web_html_escape(struct lt_buf *b, const char *s, size_t len);
 /* Append a NUL-terminated string escaped. */
 lt_status web_html_puts(struct lt_buf *b, const char *s);
-/* Open a page: doctype, head with `title`, the leave-quickly link, the site
- * header, and <main>. */
-lt_status web_html_open(struct lt_buf *b, const char *title);
+/* Open a page: doctype, head with `title`, the leave-quickly link, with
+ * `report_link` a "Report a concern" link to the form (#report, which the
+ * page must have), the site header, and <main>. */
+lt_status web_html_open(struct lt_buf *b, const char *title, bool report_link);
 /* Close <main>, add the footer, close the document. */
 lt_status web_html_close(struct lt_buf *b);
 
 /* ---- reports (report.c) -------------------------------------------------- */
+
+/* The kind of rule a problem with a report field broke. With the field it
+ * picks the plain sentence the public form shows. */
+enum web_rule {
+	WEB_RULE_ANY,      /* in web_public_message's table only: any rule */
+	WEB_RULE_REQUIRED, /* a required field was not given */
+	WEB_RULE_INVALID,  /* the field's parser refused the value */
+	WEB_RULE_TOO_LONG, /* the value is longer than its limit (the parser said LT_ETOOBIG) */
+	WEB_RULE_TWICE,    /* the field was given more than once */
+	WEB_RULE_UNKNOWN,  /* a name the intake does not accept */
+	WEB_RULE_CHECK,    /* a cross-field rule of lt_report_check */
+	WEB_RULE_NO_KEY,   /* contact details, but no key to seal them with */
+};
+
+/*
+ * The sentence the public form shows for a problem with report field
+ * `field` (any name; unknown names get a general sentence) under `rule`:
+ * plain words that say what to do ("Choose the district where it
+ * happened"), with no field codes or formats. Static; never NULL. The table
+ * is in pages.c, beside the other words of the public page.
+ */
+const char *web_public_message(const char *field, enum web_rule rule);
 
 /* Who is submitting, which decides which fields may be given. */
 enum web_intake {
@@ -247,6 +285,8 @@ struct web_report_input {
 	struct lt_diags errors; /* problems found, at most one per field is shown */
 	bool given[32];         /* per lt_report_fields index: a non-empty value was set */
 	uint32_t forms;         /* forms gathered from repeated values */
+	bool contact_ignored;   /* public only: contact details came with "stay anonymous"
+	                           chosen, and were wiped rather than kept */
 };
 
 void web_report_input_init(struct web_report_input *in, enum web_intake intake);
@@ -259,15 +299,18 @@ void web_report_input_release(struct web_report_input *in);
  */
 void web_report_input_set(struct web_report_input *in, const char *name, size_t name_len,
                           const char *v, size_t len);
-/* Record a problem with a field. */
+/* Record a value of `field` that cannot be used; `message` is the technical
+ * sentence (the public form shows its plain one instead). */
 void web_report_input_fail(struct web_report_input *in, lt_status st, const char *field,
                            const char *message);
 /*
  * Finish: apply the intake's fixed values (public: source public, received
- * `today`), check that the required fields were given, run lt_report_check
- * with `known` (may be NULL), and seal the contact details with the app's key
- * (wiping the plain text). Returns LT_OK when the report may be stored; else
- * LT_EINVAL with in->errors filled.
+ * `today`, and the unused district, country or contact details dropped),
+ * check that the required fields were given, run lt_report_check with
+ * `known` (may be NULL) and keep each of its findings whose fields parsed,
+ * and seal the contact details with the app's key (wiping the plain text).
+ * Returns LT_OK when the report may be stored; else LT_EINVAL with
+ * in->errors filled, or LT_ECRYPTO when sealing failed.
  */
 lt_status web_report_input_finish(struct web_report_input *in, struct web_app *app,
                                   const struct lt_date *today, const struct lt_known *known);

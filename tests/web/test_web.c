@@ -482,6 +482,19 @@ static void test_index_page(void **state)
 	}
 	assert_contains(b, "<option value=\"watford\">Watford</option>");
 	assert_contains(b, "<option value=\"RO\">Romania</option>");
+	/* The public's words: "In Hertfordshire" on the radio and the district. */
+	assert_contains(b, "<label for=\"place-local\">In Hertfordshire</label>");
+	assert_contains(b, "<label for=\"district\">District (if in Hertfordshire)</label>");
+	assert_not_contains(b, "partnership area");
+	/* The date box takes '-' on every phone keyboard. */
+	assert_not_contains(b, "inputmode");
+	/* A "Report a concern" link after the leave link, before <main>, to the
+	 * form's heading. */
+	const char *skip = strstr(b, "<a href=\"#report\">Report a concern</a>");
+	assert_non_null(skip);
+	assert_true(strstr(b, "Leave this site quickly") < skip);
+	assert_true(skip < strstr(b, "<main"));
+	assert_contains(b, "<h2 id=\"report\">Report a concern</h2>");
 	assert_contains(b, "<legend>");
 	assert_contains(b, "<label for=\"description\">");
 	assert_contains(b, "<label for=\"district\">");
@@ -592,6 +605,14 @@ static void test_report_form_contact_sealed(void **state)
 	lt_report_release(&r);
 }
 
+/* The error summary and what follows it, for checks of its order. */
+static const char *summary_of(const char *page)
+{
+	const char *p = strstr(page, "class=\"error-summary\"");
+	assert_non_null(p);
+	return p;
+}
+
 static void test_report_form_errors(void **state)
 {
 	struct web_response rs;
@@ -606,20 +627,32 @@ static void test_report_form_errors(void **state)
 	assert_string_equal(web_response_header_get(&rs, "Content-Type"),
 	                    "text/html; charset=utf-8");
 	assert_string_equal(web_response_header_get(&rs, "Cache-Control"), "no-store");
-	/* A summary at the top linking to each bad field. */
+	/* A summary at the top linking to each bad field, in the order of the page. */
 	assert_contains(b, "class=\"error-summary\"");
 	assert_true(strstr(b, "error-summary") < strstr(b, "<form"));
-	assert_contains(b, "<a href=\"#forms-sexual_exploitation\">Kind of exploitation is "
-	                   "required</a>");
-	assert_contains(b, "<a href=\"#district\">");
-	assert_contains(b, "<a href=\"#occurred\">");
+	const char *sum = summary_of(b);
+	const char *l_forms = strstr(sum, "<a href=\"#forms-sexual_exploitation\">Choose what kind "
+	                                  "of exploitation you think it is, or \u201cNot "
+	                                  "known\u201d</a>");
+	const char *l_district =
+	    strstr(sum, "<a href=\"#district\">Choose the district where it happened</a>");
+	const char *l_occurred = strstr(sum, "<a href=\"#occurred\">Enter a year (2019), a month "
+	                                     "(2019-05) or a day (2019-05-17)</a>");
+	assert_non_null(l_forms);
+	assert_non_null(l_district);
+	assert_non_null(l_occurred);
+	assert_true(l_forms < l_district && l_district < l_occurred);
 	/* Each error beside its field, tied by aria-describedby. */
 	assert_contains(b, "<fieldset id=\"forms\" aria-describedby=\"forms-hint forms-error\">");
 	assert_contains(b, "id=\"forms-error\"");
 	assert_contains(b, "aria-describedby=\"district-hint district-error\"");
 	assert_contains(b, "id=\"district-error\"");
 	assert_contains(b, "aria-describedby=\"occurred-hint occurred-error\" value=\"2019-13\"");
-	assert_contains(b, "has no month 13");
+	/* Plain words only: no codes, formats or rule names. */
+	assert_not_contains(b, "has no month");
+	assert_not_contains(b, "YYYY");
+	assert_not_contains(b, "is required");
+	assert_not_contains(b, "unknown value");
 	/* What was typed is kept, escaped. */
 	assert_contains(b, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; "
 	                   "&#39;single&#39;</textarea>");
@@ -628,13 +661,44 @@ static void test_report_form_errors(void **state)
 	assert_not_contains(b, "id=\"reference\"");
 	web_response_release(&rs);
 
-	/* Cross-field rules come back too, once every field parses. */
-	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=local", false, false},
+	/* Cross-field rules come back in the same round as a missing field: a
+	 * local place without a district, nothing ticked, and a bad date all
+	 * show at once. */
+	serve(&(struct req){"POST", "/report", FORM, "place=local&occurred=20x", false, false},
+	      &rs);
+	b = body_of(&rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(b, "id=\"forms-error\"");
+	assert_contains(b, "<p class=\"error-message\" id=\"district-error\"><span "
+	                   "class=\"visually-hidden\">Error: </span>Choose the district where it "
+	                   "happened</p>");
+	assert_contains(b, "id=\"occurred-error\"");
+	web_response_release(&rs);
+
+	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=abroad", false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
-	assert_contains(body_of(&rs), "District is required when place is local");
+	assert_contains(body_of(&rs), "Choose the country where it happened");
 	assert_contains(body_of(&rs),
 	                "id=\"forms-unknown\" name=\"forms\" value=\"unknown\" checked");
+	web_response_release(&rs);
+
+	/* A rule whose input was refused says nothing: a bad place does not
+	 * also ask for a district. */
+	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=moon&district=watford",
+	                    false, false},
+	      &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "Choose where it happened, or \u201cNot known\u201d");
+	assert_not_contains(body_of(&rs), "id=\"district-error\"");
+	web_response_release(&rs);
+
+	/* A date in the future (today is 2024-06-01); this month is not. */
+	serve(&(struct req){"POST", "/report", FORM, "forms=unknown&place=unknown&occurred=2024-07",
+	                    false, false},
+	      &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "The date cannot be in the future");
 	web_response_release(&rs);
 
 	/* Not anonymous but no way to reach them. */
@@ -643,11 +707,220 @@ static void test_report_form_errors(void **state)
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "id=\"contact-error\"");
+	assert_contains(body_of(&rs),
+	                "Tell us how we can contact you, or choose to stay anonymous");
 	assert_contains(body_of(&rs), "id=\"anonymous-false\" name=\"anonymous\" value=\"false\" "
 	                              "checked");
 	web_response_release(&rs);
 
 	assert_int_equal(report_count(), before);
+}
+
+/* Post the public form; it must be accepted. Returns the stored report
+ * (release it) and whether the confirmation said the contact was dropped. */
+static void post_accepted(const char *body, struct lt_report *r, bool *contact_dropped)
+{
+	struct web_response rs;
+	struct lt_error err;
+	char code[LT_REF_SIZE];
+	serve(&(struct req){"POST", "/report", FORM, body, false, false}, &rs);
+	const char *b = body_of(&rs);
+	if (rs.status != 200)
+		fail_msg("%s: status %d:\n%s", body, rs.status, b);
+	const char *ref = strstr(b, "<strong id=\"reference\">");
+	assert_non_null(ref);
+	memcpy(code, ref + strlen("<strong id=\"reference\">"), 11);
+	code[11] = '\0';
+	*contact_dropped = strstr(b, "did not keep the contact details") != NULL;
+	/* Only the page with the form has the link to it. */
+	assert_not_contains(b, "href=\"#report\"");
+	web_response_release(&rs);
+	lt_report_init(r);
+	assert_int_equal(store_report_get(g_store, code, r, &err), LT_OK);
+}
+
+/* The public form forgives what a page without JavaScript cannot prevent:
+ * a district or country left over from another place, and contact details
+ * typed before choosing to stay anonymous. */
+static void test_report_form_ignores_unused(void **state)
+{
+	struct lt_report r;
+	bool dropped;
+
+	/* Watford chosen, then Abroad and Romania: stored abroad, no district. */
+	post_accepted("forms=unknown&place=abroad&district=watford&country=RO", &r, &dropped);
+	assert_int_equal(r.place, LT_PLACE_ABROAD);
+	assert_int_equal(r.district, -1);
+	assert_string_equal(lt_vocab_term(&lt_vocab_country, (size_t)r.country)->code, "RO");
+	assert_false(dropped);
+	lt_report_release(&r);
+
+	/* And back: local with a country left over. */
+	post_accepted("forms=unknown&place=local&district=watford&country=RO", &r, &dropped);
+	assert_int_equal(r.place, LT_PLACE_LOCAL);
+	assert_int_equal(r.country, -1);
+	assert_string_equal(lt_vocab_term(&lt_vocab_district, (size_t)r.district)->code, "watford");
+	lt_report_release(&r);
+
+	/* Not known: both ignored, even values that would not parse. */
+	post_accepted("forms=unknown&place=unknown&district=nowhere&country=XX", &r, &dropped);
+	assert_int_equal(r.place, LT_PLACE_UNKNOWN);
+	assert_int_equal(r.district, -1);
+	assert_int_equal(r.country, -1);
+	lt_report_release(&r);
+
+	/* Contact details typed, then "stay anonymous": wiped, not stored, and
+	 * the confirmation says so. */
+	post_accepted("forms=unknown&place=unknown&anonymous=true&contact=07700+900123", &r,
+	              &dropped);
+	assert_true(r.anonymous);
+	assert_null(r.contact_sealed);
+	assert_null(r.contact);
+	assert_true(dropped);
+	lt_report_release(&r);
+
+	/* Anonymous by default (no choice sent), even over-long details. */
+	char body[LT_CONTACT_MAX + 64];
+	size_t n = (size_t)snprintf(body, sizeof(body), "forms=unknown&place=unknown&contact=");
+	memset(body + n, 'x', LT_CONTACT_MAX + 1);
+	body[n + LT_CONTACT_MAX + 1] = '\0';
+	post_accepted(body, &r, &dropped);
+	assert_true(r.anonymous);
+	assert_null(r.contact_sealed);
+	assert_true(dropped);
+	lt_report_release(&r);
+}
+
+/* The API keeps the strict rules and the technical messages. */
+static void test_api_strict_and_technical(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *field;
+		const char *detail; /* the start of the errors[] detail for field */
+	} cases[] = {
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"abroad\",\"country\":"
+	     "\"RO\","
+	     "\"district\":\"watford\",\"received\":\"2024-01-01\"}",
+	     "district", "must be empty unless place is local"},
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"local\","
+	     "\"district\":\"watford\",\"country\":\"RO\",\"received\":\"2024-01-01\"}",
+	     "country", "must be empty unless place is abroad"},
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"anonymous\":true,\"contact\":\"07700 900123\",\"received\":\"2024-01-01\"}",
+	     "contact", "must be empty when the report is anonymous"},
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"local\","
+	     "\"occurred\":\"20x\",\"received\":\"2024-01-01\"}",
+	     "occurred", "'20x' is not a date (expected YYYY-MM-DD"},
+	    /* Same round: the district rule beside the bad date. */
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"local\","
+	     "\"occurred\":\"20x\",\"received\":\"2024-01-01\"}",
+	     "district", "is required when place is local"},
+	    {"{\"source\":\"public\",\"place\":\"local\",\"received\":\"2024-01-01\"}", "district",
+	     "is required when place is local"},
+	    {"{\"source\":\"public\",\"place\":\"local\",\"received\":\"2024-01-01\"}", "forms",
+	     "is required"},
+	    {"{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	     "\"occurred\":\"2024-02\",\"received\":\"2024-01-01\"}",
+	     "occurred", "is after the date the concern was reported"},
+	};
+	long before = report_count();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct web_response rs;
+		serve(&(struct req){"POST", "/api/v1/reports", "application/json", cases[i].body,
+		                    false, false},
+		      &rs);
+		json_t *doc = problem(&rs, 400, "invalid");
+		json_t *errs = json_object_get(doc, "errors");
+		const char *detail = NULL;
+		size_t k;
+		json_t *e;
+		json_array_foreach(errs, k, e)
+		{
+			if (strcmp(json_string_value(json_object_get(e, "field")),
+			           cases[i].field) == 0)
+				detail = json_string_value(json_object_get(e, "detail"));
+		}
+		if (!detail || strncmp(detail, cases[i].detail, strlen(cases[i].detail)) != 0)
+			fail_msg("case %zu: %s: got '%s', want '%s...': %s", i, cases[i].field,
+			         detail ? detail : "(none)", cases[i].detail, body_of(&rs));
+		json_decref(doc);
+		web_response_release(&rs);
+	}
+	assert_int_equal(report_count(), before);
+}
+
+/* The plain sentences, by field and rule. */
+static void test_public_messages(void **state)
+{
+	static const struct {
+		const char *field;
+		enum web_rule rule;
+		const char *want;
+	} cases[] = {
+	    {"district", WEB_RULE_CHECK, "Choose the district where it happened"},
+	    {"district", WEB_RULE_INVALID, "Choose the district where it happened"},
+	    {"country", WEB_RULE_REQUIRED, "Choose the country where it happened"},
+	    {"forms", WEB_RULE_REQUIRED,
+	     "Choose what kind of exploitation you think it is, or \u201cNot known\u201d"},
+	    {"occurred", WEB_RULE_INVALID,
+	     "Enter a year (2019), a month (2019-05) or a day (2019-05-17)"},
+	    {"occurred", WEB_RULE_CHECK, "The date cannot be in the future"},
+	    {"contact", WEB_RULE_CHECK,
+	     "Tell us how we can contact you, or choose to stay anonymous"},
+	    {"colour", WEB_RULE_UNKNOWN,
+	     "The form sent something we did not expect: please fill in the form on this page "
+	     "again"},
+	    {"colour", WEB_RULE_CHECK, "Check your answer to this question"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = web_public_message(cases[i].field, cases[i].rule);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s/%d: got '%s', want '%s'", cases[i].field, (int)cases[i].rule,
+			         got, cases[i].want);
+	}
+}
+
+/* The country list: a "Choose a country" option first, then every country
+ * once, by name, with its ISO code as the value. */
+static void test_country_order(void **state)
+{
+	struct web_response rs;
+	serve(&(struct req){"GET", "/", NULL, NULL, false, false}, &rs);
+	const char *b = body_of(&rs);
+	const char *sel = strstr(b, "<select id=\"country\"");
+	assert_non_null(sel);
+	const char *end = strstr(sel, "</select>");
+	assert_non_null(end);
+	const char *first = strstr(sel, "<option");
+	assert_true(strncmp(first, "<option value=\"\">Choose a country</option>", 41) == 0);
+	size_t options = 0;
+	for (const char *p = sel; (p = strstr(p, "<option")) && p < end; p++)
+		options++;
+	assert_int_equal(options, lt_vocab_country.count + 1);
+	static const char *const in_order[] = {
+	    "<option value=\"AF\">Afghanistan</option>",
+	    "<option value=\"AX\">\xc3\x85land Islands</option>",
+	    "<option value=\"AL\">Albania</option>",
+	    "<option value=\"AD\">Andorra</option>",
+	    "<option value=\"CR\">Costa Rica</option>",
+	    "<option value=\"CI\">C\xc3\xb4te d&#39;Ivoire</option>",
+	    "<option value=\"HR\">Croatia</option>",
+	    "<option value=\"RO\">Romania</option>",
+	    "<option value=\"AE\">United Arab Emirates</option>",
+	    "<option value=\"GB\">United Kingdom",
+	    "<option value=\"ZW\">Zimbabwe</option>",
+	};
+	const char *at = sel;
+	for (size_t i = 0; i < sizeof(in_order) / sizeof(in_order[0]); i++) {
+		const char *p = strstr(sel, in_order[i]);
+		if (!p || p > end)
+			fail_msg("no %s in the country list", in_order[i]);
+		if (p < at)
+			fail_msg("%s comes before %s", in_order[i], in_order[i - 1]);
+		at = p;
+	}
+	web_response_release(&rs);
 }
 
 static void test_report_form_refusals(void **state)
@@ -660,7 +933,8 @@ static void test_report_form_refusals(void **state)
 	                    false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
-	assert_contains(body_of(&rs), "&#39;&lt;b&gt;&#39; is not a field of this form");
+	assert_contains(body_of(&rs), "The form sent something we did not expect");
+	assert_not_contains(body_of(&rs), "<b>");
 	web_response_release(&rs);
 
 	/* Fields the public may not set. */
@@ -670,8 +944,10 @@ static void test_report_form_refusals(void **state)
 	                    false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
-	assert_contains(body_of(&rs), "Source is not a field of this form");
-	assert_contains(body_of(&rs), "Date received is not a field of this form");
+	/* One line in the summary, however many unexpected names. */
+	const char *first = strstr(body_of(&rs), "The form sent something we did not expect");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "The form sent something we did not expect"));
 	web_response_release(&rs);
 
 	/* A field given twice. */
@@ -679,7 +955,15 @@ static void test_report_form_refusals(void **state)
 	                    false, false},
 	      &rs);
 	assert_int_equal(rs.status, 400);
-	assert_contains(body_of(&rs), "Place was given more than once");
+	assert_contains(body_of(&rs), "id=\"place-error\"");
+	assert_contains(body_of(&rs), "Choose where it happened");
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/report", FORM,
+	                    "forms=unknown&place=unknown&description=a&description=b", false,
+	                    false},
+	      &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "The form sent an answer twice: please give one answer");
 	web_response_release(&rs);
 
 	/* Invalid UTF-8 in free text. */
@@ -688,6 +972,7 @@ static void test_report_form_refusals(void **state)
 	      &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "id=\"description-error\"");
+	assert_contains(body_of(&rs), "characters we cannot read");
 	web_response_release(&rs);
 
 	/* Not a form body: 415, with the type that is accepted. */
@@ -1053,6 +1338,10 @@ int main(void)
 	    cmocka_unit_test(test_report_form_contact_sealed),
 	    cmocka_unit_test(test_report_form_errors),
 	    cmocka_unit_test(test_report_form_refusals),
+	    cmocka_unit_test(test_report_form_ignores_unused),
+	    cmocka_unit_test(test_api_strict_and_technical),
+	    cmocka_unit_test(test_public_messages),
+	    cmocka_unit_test(test_country_order),
 	    cmocka_unit_test(test_healthz),
 	    cmocka_unit_test(test_stats_arrests),
 	    cmocka_unit_test(test_api_report_created),
