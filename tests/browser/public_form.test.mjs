@@ -4,17 +4,20 @@
 // What this checks, against the real `lantern` binary on a fresh demo
 // database:
 //   - GET / shows the numbers to call (999, 101, 08000 121 700) and a visible
-//     "Leave this site quickly" link, the first thing the keyboard reaches;
+//     "Leave this site quickly" link, the first thing the keyboard reaches,
+//     then a "Report a concern" link that takes a phone user to the form;
 //   - axe-core finds no accessibility violations on /, on the form sent back
 //     with errors, and on the confirmation page;
 //   - a report with nothing ticked, and one "Abroad" without a country, come
 //     back as a 4xx with each error beside its field (inside the field's
-//     block, in its aria-describedby, linked from the error summary) and what
-//     was typed kept;
+//     block, in its aria-describedby, linked from the error summary) in plain
+//     words, and what was typed kept;
 //   - a report filled in by label (forms of exploitation, where it happened,
 //     a description, anonymous) is accepted, the confirmation page shows a
 //     reference code LT-XXXXXXXX, and the API reads back what was chosen;
-//   - the same works with JavaScript switched off (the page needs none);
+//   - the same works with JavaScript switched off (the page needs none),
+//     including a person who first chose "In Hertfordshire" and a district
+//     and then changed to "Abroad" and a country: the district is ignored;
 //   - no console errors (a Content-Security-Policy violation is one) and no
 //     request leaves the server's origin;
 //   - the server stops on SIGTERM and exits 0 (under ASan: leak-free).
@@ -308,11 +311,36 @@ test('the public page shows the numbers, the leave link and passes axe', async (
   await page.keyboard.press('Tab');
   const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
   assert.equal(first, 'Leave this site quickly', 'the first Tab does not reach the leave link');
+  await page.keyboard.press('Tab');
+  const second = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  assert.equal(second, 'Report a concern', 'the second Tab does not reach the link to the form');
+
+  // The countries are listed by name, with the ISO code as the value.
+  const countries = await form.country(page).locator('option').evaluateAll(
+    (os) => os.map((o) => ({ value: o.value, label: o.textContent })));
+  assert.deepEqual(countries[0], { value: '', label: 'Choose a country' });
+  const names = countries.slice(1).map((c) => c.label);
+  const key = (n) => n.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  for (let i = 1; i < names.length; i++)
+    assert.ok(key(names[i - 1]) <= key(names[i]), `the country list is not by name: ${names[i - 1]} before ${names[i]}`);
+  assert.ok(countries.some((c) => c.value === 'RO' && c.label === 'Romania'));
 
   await checkAxe(page, 'GET /');
+  await page.evaluate(() => document.activeElement?.blur());
   await screenshot(page, 'browser-index.png');
+
+  // On a phone the form is screens away: "Report a concern" takes you there.
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'browser-index-narrow.png');
+  const skip = page.getByRole('link', { name: 'Report a concern' });
+  const skipBox = await skip.boundingBox();
+  assert.ok(skipBox && skipBox.y < 844, `"Report a concern" is not in a phone's first screen: ${JSON.stringify(skipBox)}`);
+  await skip.click();
+  assert.equal(new URL(page.url()).hash, '#report');
+  const heading = await page.getByRole('heading', { name: 'Report a concern' }).boundingBox();
+  assert.ok(heading && heading.y > -1 && heading.y < 844 / 2,
+            `after "Report a concern" the form's heading is not at the top: ${JSON.stringify(heading)}`);
   await context.close();
 });
 
@@ -328,14 +356,16 @@ test('a report with nothing ticked comes back with errors beside the fields, tex
             `an invalid report was answered with ${resp.status()}, not a 4xx`);
   assert.match(await page.title(), /^Error: /, 'the title of the page with errors does not start with "Error: "');
 
-  await checkFieldError(page, form.formsGroup(page), /exploitation/i, 'the forms of exploitation');
-  await checkFieldError(page, form.placeGroup(page), /place|where/i, 'where it happened');
+  await checkFieldError(page, form.formsGroup(page), /Choose what kind of exploitation/, 'the forms of exploitation');
+  await checkFieldError(page, form.placeGroup(page), /Choose where it happened/, 'where it happened');
   assert.equal(await form.description(page).inputValue(), text, 'the description was not kept');
   assert.equal(await form.occurred(page).inputValue(), '2019-05', 'the date was not kept');
   assert.ok(await form.anonymous(page).isChecked(), 'the anonymous choice was not kept');
 
   await checkAxe(page, 'the form sent back with errors');
   await screenshot(page, 'browser-errors.png');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'browser-errors-narrow.png');
   await context.close();
 });
 
@@ -349,7 +379,7 @@ test('abroad without a country comes back with the error beside the country, cho
   assert.ok(resp.status() >= 400 && resp.status() < 500,
             `an invalid report was answered with ${resp.status()}, not a 4xx`);
 
-  await checkFieldError(page, form.country(page), /country/i, 'the country list');
+  await checkFieldError(page, form.country(page), /Choose the country where it happened/, 'the country list');
   assert.ok(await form.forms(page, 'Forced criminality').isChecked(), 'the ticked form was not kept');
   assert.ok(await form.place(page, 'Abroad').isChecked(), 'the place was not kept');
   assert.equal(await form.description(page).inputValue(),
@@ -366,7 +396,7 @@ test('a report filled in by label gives a reference code; the confirmation page 
   await page.goto(state.base);
   await form.forms(page, 'Labour exploitation').check();
   await form.forms(page, 'Domestic servitude').check();
-  await form.place(page, 'In the partnership area').check();
+  await form.place(page, 'In Hertfordshire').check();
   await form.district(page).selectOption({ label: 'Watford' });
   await form.description(page).fill('A woman who cleans at the house next door is never let out alone and looks frightened.');
   assert.ok(await form.anonymous(page).isChecked(), 'the form does not start anonymous');
@@ -395,10 +425,14 @@ test('a report filled in by label gives a reference code; the confirmation page 
   await context.close();
 });
 
-test('the form works with JavaScript switched off (abroad, with a country, not anonymous)', async () => {
+test('the form works with JavaScript switched off (changed to abroad, with a country, not anonymous)', async () => {
   const { context, page } = await newPage('POST /report (no JavaScript)', { javaScriptEnabled: false });
   await page.goto(state.base);
   await form.forms(page, 'Sexual exploitation').check();
+  // First Hertfordshire and a district, then a change of mind: the district
+  // stays chosen in its list, as it does without JavaScript.
+  await form.place(page, 'In Hertfordshire').check();
+  await form.district(page).selectOption({ label: 'Watford' });
   await form.place(page, 'Abroad').check();
   await form.country(page).selectOption({ label: 'Romania' });
   await form.description(page).fill('My cousin was promised work in a hotel and was made to work in a flat instead.');
