@@ -42,6 +42,15 @@
 /* Statistics (src/stats/). */
 #define LT_STATS_YEARS_MAX 200          /* years in one table */
 
+/* Multiple systems estimation (src/mse/). */
+#define LT_MSE_LISTS_MAX 16             /* lists (capture-history columns) in one table */
+#define LT_MSE_NAME_MAX 32              /* bytes of one list name */
+#define LT_MSE_ROWS_MAX 1000000         /* data rows in one capture-history CSV */
+#define LT_MSE_COUNT_MAX 1000000000.0   /* cases in one row, and in one history after summing */
+#define LT_MSE_TERMS_MAX 256            /* interaction terms in one model */
+#define LT_MSE_PARAMS_MAX (1 + LT_MSE_LISTS_MAX + LT_MSE_TERMS_MAX) /* parameters of one fit */
+#define LT_MSE_ITER_MAX 10000           /* ceiling on any iteration cap an MSE caller passes */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

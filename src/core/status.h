@@ -34,6 +34,10 @@
 	X(LT_EBUSY, "busy", "the database is busy; try again", 503, 1)                      \
 	X(LT_ESCHEMA, "schema_too_new", "the database was written by a newer lantern", 500, 1) \
 	X(LT_ECRYPTO, "crypto_error", "a cryptographic operation failed", 500, 1)           \
+	X(LT_ENOCONVERGE, "did_not_converge", "the fit did not converge", 422, 1)           \
+	X(LT_ENOMLE, "no_mle", "the maximum likelihood estimate does not exist for this model and data", \
+	  422, 1)                                                                          \
+	X(LT_ENOTIDENT, "not_identifiable", "the model is not identifiable from this data", 422, 1) \
 	X(LT_EUSAGE, "usage", "the command was not used correctly", 400, 2)                 \
 	X(LT_EINTERNAL, "internal", "an internal error occurred", 500, 1)
 
