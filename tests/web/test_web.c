@@ -10,11 +10,15 @@
  * 2024-06-01 so dates in the answers are predictable.
  *
  * Covered: the form decoder's edge cases (table-driven), HTML escaping, the
- * Content-Type matcher, every route's success and error answers, the shape
- * of problem documents, the security headers on every response, that a
- * refused request writes nothing, that the route table is documented in the
- * README, and a seeded barrage of mangled bodies that must never crash or
- * write.
+ * Content-Type matcher, every route's success and error answers (414 and 415
+ * included), the shape of problem documents, the security headers on every
+ * response, that a refused request writes nothing, that the route table is
+ * documented in the README, the public form's plain error sentences and its
+ * forgiveness of a left-over district, country or contact details against
+ * the API's strict rules and technical messages, every error shown in one
+ * round, the country list in name order, and a seeded barrage of mangled
+ * bodies that must never crash or write. (fuzz/fuzz_web.c does the barrage
+ * at scale.)
  */
 #include <stdbool.h>
 #include <stdint.h>
