@@ -1,0 +1,204 @@
+/*
+ * fuzz_web.c — fuzz target for the web module: web_handle, the in-process
+ * seam between libmicrohttpd and every route (web_int.h).
+ *
+ * One input is one request. Its bytes are read as
+ *
+ *   byte 0      the method: an entry of `methods`, chosen modulo its size
+ *   byte 1      bits 0-2: the Content-Type, an entry of `content_types`
+ *               (NULL meaning no header); bit 3: the peer is not loopback;
+ *               bit 4: the body was over LT_HTTP_BODY_MAX (body dropped)
+ *   then        the request target, up to the first '\n' (a NUL inside cuts
+ *               it, as no target on the wire holds one)
+ *   the rest    the body, in a buffer of exactly its length, so reading
+ *               past it is caught by ASan
+ *
+ * so mutations of the target and the body reach the form decoder, the
+ * path decoder, the JSON parser, the report intakes and the pages, while
+ * the first two bytes pick among the routes' other inputs. The seeds in
+ * fuzz/corpus/web/ are written in this format.
+ *
+ * The app serves a SQLite store in a fresh temporary directory
+ * ($TMPDIR, else /tmp) holding the demo agencies and arrests (so partner
+ * reports and the statistics have something to find), with a sealing key so
+ * the contact-details path runs too; it is created on the first input and
+ * removed at exit. Reports that
+ * pass validation are really stored. Every response must carry the
+ * Content-Security-Policy of route.c and a Content-Type, have a status from
+ * 200 to 599, and a body that is text without NUL bytes; anything else
+ * aborts, as does any crash, leak or undefined behaviour the sanitizers
+ * see.
+ *
+ * Built as a libFuzzer target with clang (`make fuzz`), and with replay.c as
+ * a plain program that `make test` runs over the committed corpus.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/demo.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "web/web_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CSP                                                                                   \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
+	"base-uri 'none'; frame-ancestors 'none'"
+
+static const char *const methods[] = {
+    "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "get", "", "POST\x01",
+};
+
+static const char *const content_types[] = {
+    NULL,
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=UTF-8",
+    "text/plain",
+    "multipart/form-data; boundary=x",
+    " Application/JSON ;charset=utf-8",
+    "application/jsonx",
+};
+
+/* The app and where its files live; set up once. */
+static struct {
+	bool ready;
+	char dir[512];
+	char db[600];
+	char key[600];
+	struct store *st;
+	struct web_app app;
+} g;
+
+static void cleanup(void)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char path[700];
+	if (!g.ready)
+		return;
+	web_app_release(&g.app);
+	store_close(g.st);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", g.db, suffixes[i]);
+		unlink(path);
+	}
+	unlink(g.key);
+	rmdir(g.dir);
+	g.ready = false;
+}
+
+static void die(const char *what, const struct lt_error *err)
+{
+	fprintf(stderr, "fuzz_web: %s: %s\n", what,
+	        err && err->message[0] ? err->message : "failed");
+	abort();
+}
+
+static void setup(void)
+{
+	struct lt_error err;
+	struct lt_demo demo;
+	const char *tmp = getenv("TMPDIR");
+
+	lt_error_clear(&err);
+	snprintf(g.dir, sizeof(g.dir), "%s/lantern-fuzz-web-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(g.dir))
+		die("mkdtemp", NULL);
+	snprintf(g.db, sizeof(g.db), "%s/web.db", g.dir);
+	snprintf(g.key, sizeof(g.key), "%s/web.key", g.dir);
+	if (lt_crypto_init() != LT_OK)
+		die("lt_crypto_init", NULL);
+	if (store_open_sqlite(g.db, &g.st, &err) != LT_OK)
+		die("store_open_sqlite", &err);
+	if (lt_demo_build(LT_DEMO_SEED, &demo, &err) != LT_OK)
+		die("lt_demo_build", &err);
+	for (size_t i = 0; i < demo.n_agencies; i++)
+		if (store_agency_add(g.st, &demo.agencies[i], "fuzz", &err) != LT_OK)
+			die("store_agency_add", &err);
+	if (store_arrests_insert(g.st, demo.arrests, demo.n_arrests, "fuzz", &err) != LT_OK)
+		die("store_arrests_insert", &err);
+	lt_demo_release(&demo);
+	if (lt_crypto_keyfile_create(g.key, &err) != LT_OK)
+		die("lt_crypto_keyfile_create", &err);
+	if (web_app_init(&g.app, g.st, g.key, &err) != LT_OK)
+		die("web_app_init", &err);
+	g.ready = true;
+	atexit(cleanup);
+}
+
+/* Abort with the request and the reason when a response breaks a rule. */
+static void broken(const struct web_request *rq, const struct web_response *rs, const char *why)
+{
+	fprintf(stderr, "fuzz_web: %s %.200s -> %d: %s\n", rq->method, rq->target, rs->status, why);
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct web_request rq;
+	struct web_response rs;
+	char *target = NULL, *body = NULL;
+
+	if (!g.ready)
+		setup();
+	if (size < 2)
+		return 0;
+
+	uint8_t m = data[0], flags = data[1];
+	const uint8_t *p = data + 2, *end = data + size;
+	const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t tlen = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	const uint8_t *b = nl ? nl + 1 : end;
+	size_t blen = (size_t)(end - b);
+
+	target = malloc(tlen + 1);
+	if (!target)
+		return 0;
+	memcpy(target, p, tlen);
+	target[tlen] = '\0';
+	if (blen) {
+		body = malloc(blen);
+		if (!body) {
+			free(target);
+			return 0;
+		}
+		memcpy(body, b, blen);
+	}
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = methods[m % (sizeof(methods) / sizeof(methods[0]))];
+	rq.target = target;
+	rq.content_type = content_types[flags & 7];
+	rq.peer_loopback = !(flags & 8);
+	rq.peer = rq.peer_loopback ? "127.0.0.1" : "192.0.2.7";
+	rq.body_too_big = (flags & 16) != 0;
+	rq.body = rq.body_too_big ? NULL : body;
+	rq.body_len = rq.body_too_big ? 0 : blen;
+	rq.today = (struct lt_date){2024, 6, 1};
+	rq.id = "rfuzz";
+
+	web_response_init(&rs);
+	web_handle(&g.app, &rq, &rs);
+
+	const char *csp = web_response_header_get(&rs, "Content-Security-Policy");
+	if (!csp || strcmp(csp, FUZZ_CSP) != 0)
+		broken(&rq, &rs, "no Content-Security-Policy, or another one");
+	if (rs.status < 200 || rs.status > 599)
+		broken(&rq, &rs, "status outside 200..599");
+	if (!web_response_header_get(&rs, "Content-Type"))
+		broken(&rq, &rs, "no Content-Type");
+	if (rs.body && strlen(rs.body) != rs.body_len)
+		broken(&rq, &rs, "body length disagrees with its text (a NUL inside?)");
+	if (rs.status >= 500)
+		broken(&rq, &rs, "a server error from a request alone");
+
+	web_response_release(&rs);
+	free(body);
+	free(target);
+	return 0;
+}
