@@ -178,9 +178,10 @@ lt_status mse_model_format(const struct mse_table *t, const struct mse_model *m,
 			   size_t cap);
 /*
  * The MultipleSystemsEstimation notation of a hierarchical model: its
- * generators (maximal terms) as 1-based list digits, "[12,13,24,5]"; terms of
- * >= 2 lists in lexicographic order of their digit strings, then the lists in
- * no term. Only for nlists <= 9. Parse closes the model hierarchically.
+ * generators (maximal terms) as 1-based list digits, "[123,25,34,6]"; as in
+ * its model catalogue, terms of >= 2 lists by decreasing degree, then in
+ * lexicographic order of their digit strings, then the lists in no term.
+ * Only for nlists <= 9. Parse closes the model hierarchically.
  */
 lt_status mse_model_format_hier(const struct mse_model *m, char *buf, size_t cap);
 lt_status mse_model_parse_hier(unsigned nlists, const char *s, struct mse_model *out,
