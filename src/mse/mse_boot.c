@@ -570,3 +570,62 @@ void mse_boot_method_fixed(struct mse_boot_method *out, const struct mse_model *
 		.arg = m,
 	};
 }
+
+/* ---------------------------------------------------------------------------
+ * Any selection method.
+ */
+
+struct select_state {
+	struct mse_select_workspace *w;
+	struct mse_bic_table *b; /* bic and average only */
+};
+
+static void select_state_free(void *state)
+{
+	struct select_state *s = state;
+	if (!s)
+		return;
+	mse_select_workspace_free(s->w);
+	mse_bic_table_free(s->b);
+	free(s);
+}
+
+static lt_status select_state_alloc(const void *arg, const struct mse_table *like, void **state)
+{
+	const struct mse_boot_select *a = arg;
+	struct select_state *s = calloc(1, sizeof(*s));
+	*state = s;
+	if (!s)
+		return LT_ENOMEM;
+	s->w = mse_select_workspace_alloc(like->nlists, 1);
+	if (!s->w)
+		return LT_ENOMEM;
+	if (a->method == MSE_SELECT_BIC || a->method == MSE_SELECT_AVERAGE)
+		return mse_bic_table_alloc(like->nlists, a->params.max_order, &s->b, NULL);
+	return LT_OK;
+}
+
+static lt_status select_estimate(void *state, const void *arg, const struct mse_table *t,
+				 double *total, struct lt_error *err)
+{
+	const struct mse_boot_select *a = arg;
+	struct select_state *s = state;
+	struct mse_select_params p = a->params;
+	p.nthreads = 1;
+	struct mse_selection sel;
+	lt_status st = mse_select_run(s->w, t, a->method, a->fixed, &p, s->b, &sel, err);
+	if (st == LT_OK)
+		*total = sel.total;
+	return st;
+}
+
+void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg)
+{
+	*out = (struct mse_boot_method){
+		.name = mse_select_method_name(arg->method),
+		.state_alloc = select_state_alloc,
+		.state_free = select_state_free,
+		.estimate = select_estimate,
+		.arg = arg,
+	};
+}

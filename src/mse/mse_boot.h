@@ -68,6 +68,7 @@
 
 #include "core/error.h"
 #include "mse/mse.h"
+#include "mse/mse_select.h"
 
 /* ---------------------------------------------------------------------------
  * R-compatible random numbers.
@@ -164,6 +165,23 @@ struct mse_boot_method {
  * settings: the method's fit parameters are MSE_FIT_PARAMS_DEFAULT.
  */
 void mse_boot_method_fixed(struct mse_boot_method *out, const struct mse_model *m);
+
+/*
+ * Any method of mse_select.h, re-run on every resample: stepwise, aic, bic
+ * and average select their model afresh each time (SparseMSE's bootstrap
+ * with pthresh; the others by analogy); fixed and main fit `fixed` / main
+ * effects after the existence check. The estimate of a replicate is the
+ * selection's total (for average the model-averaged estimate). Each thread
+ * runs its selections single-threaded (params.nthreads is ignored): the
+ * replicates are the parallel work. `arg` and what it points to must outlive
+ * the method.
+ */
+struct mse_boot_select {
+	enum mse_select_method method;
+	const struct mse_model *fixed;  /* the model of MSE_SELECT_FIXED; else ignored */
+	struct mse_select_params params;
+};
+void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg);
 
 /* ---------------------------------------------------------------------------
  * The driver.
