@@ -60,6 +60,11 @@ LT_PRINTF(2, 3) int cli_usage(const char *name, const char *fmt, ...);
 /* Print an lt_error as "lantern: message" and return the exit code. */
 int cli_fail(const char *prefix, lt_status st, const struct lt_error *err);
 
+/* Read a whole file of at most `max` bytes into *out (NUL-terminated; the
+ * caller frees it). */
+lt_status cli_read_file(const char *path, size_t max, char **out, size_t *len,
+			struct lt_error *err);
+
 /* Open the store at c->db; prints the error itself. */
 int cli_open_store(const struct cli_common *c, struct store **out);
 
@@ -68,6 +73,7 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_agency(int argc, char **argv);
+int cli_cmd_estimate(int argc, char **argv);
 
 /* Seal every report's plain-text contact with the key file's public key
  * (used by init --demo and import). */

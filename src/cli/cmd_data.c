@@ -156,43 +156,6 @@ out:
 	return rc;
 }
 
-/* Read a whole file, refusing one over LT_IMPORT_FILE_MAX. */
-static lt_status read_file(const char *path, char **out, size_t *len, struct lt_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return lt_error_set(err, errno == ENOENT ? LT_ENOTFOUND : LT_EIO, NULL,
-				    "cannot open %s: %s", path, strerror(errno));
-	struct lt_buf b;
-	lt_buf_init(&b, LT_IMPORT_FILE_MAX);
-	char chunk[65536];
-	size_t n;
-	lt_status st = LT_OK;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		st = lt_buf_append(&b, chunk, n);
-		if (st != LT_OK) {
-			lt_error_set(err, st, NULL, "%s is larger than %ld bytes; split it", path,
-				     (long)LT_IMPORT_FILE_MAX);
-			break;
-		}
-	}
-	if (st == LT_OK && ferror(f))
-		st = lt_error_set(err, LT_EIO, NULL, "cannot read %s: %s", path, strerror(errno));
-	fclose(f);
-	if (st != LT_OK) {
-		lt_buf_release(&b);
-		return st;
-	}
-	*out = lt_buf_detach(&b, len);
-	if (!*out) {
-		*out = calloc(1, 1);
-		*len = 0;
-		if (!*out)
-			return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-	}
-	return LT_OK;
-}
-
 static void print_diags(const char *file, const struct lt_diags *d)
 {
 	for (size_t i = 0; i < d->count; i++) {
@@ -243,7 +206,7 @@ int cli_cmd_import(int argc, char **argv)
 		return cli_usage("import", "unknown kind '%s' (expected arrests or reports)", what);
 	cli_common_finish(&c);
 
-	st = read_file(file, &data, &len, &err);
+	st = cli_read_file(file, LT_IMPORT_FILE_MAX, &data, &len, &err);
 	if (st != LT_OK)
 		return cli_fail("lantern import", st, &err);
 	rc = cli_open_store(&c, &s);

@@ -8,11 +8,13 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "crypto/crypto.h"
 #include "core/banned.h"
 
@@ -47,6 +49,27 @@ const struct cli_command cli_commands[] = {
 	 "  --threads N     worker threads (default 4)\n" COMMON_HELP,
 	 cli_cmd_serve},
 	{"agency", "agency list", "list the partner agencies", COMMON_HELP, cli_cmd_agency},
+	{"estimate", "estimate FILE.csv [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
+	 "estimate how many cases go unreported, by multiple systems estimation",
+	 "  FILE.csv has one 0/1 column per list and a final count column, one row per\n"
+	 "  capture history (see docs/estimation.md).\n"
+	 "  --method M      stepwise (default: SparseMSE), aic (Home Office 2014), bic\n"
+	 "                  (exhaustive, MultipleSystemsEstimation), average (BIC-weighted\n"
+	 "                  over the best models), fixed (with --model), main\n"
+	 "  --model TERMS   the model of --method fixed, e.g. \"LA:NG,NG:GP\"\n"
+	 "  --ci C          wald (default), profile or bca (bootstrap, re-selecting the\n"
+	 "                  model in every replicate)\n"
+	 "  --level P       coverage of the interval (default 0.95)\n"
+	 "  --nboot N       bootstrap replicates (default 1000)\n"
+	 "  --seed N        bootstrap seed (default 1234, as SparseMSE)\n"
+	 "  --threads N     threads (default 2)\n"
+	 "  --threshold P   stepwise and aic: p-value threshold (0.02 and 0.05 by default)\n"
+	 "  --max-order K   bic and average: highest interaction order (default 1/2/3/3/2\n"
+	 "                  for 2/3/4/5/6 lists)\n"
+	 "  --top K         average: the best K models (default: all valid)\n"
+	 "  --format FMT    table (default) or json\n"
+	 "  -h, --help      show this help\n",
+	 cli_cmd_estimate},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -140,6 +163,41 @@ int cli_open_store(const struct cli_common *c, struct store **out)
 		return cli_fail(prefix, st, &err);
 	}
 	return CLI_EXIT_OK;
+}
+
+lt_status cli_read_file(const char *path, size_t max, char **out, size_t *len, struct lt_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return lt_error_set(err, errno == ENOENT ? LT_ENOTFOUND : LT_EIO, NULL,
+				    "cannot open %s: %s", path, strerror(errno));
+	struct lt_buf b;
+	lt_buf_init(&b, max);
+	char chunk[65536];
+	size_t n;
+	lt_status st = LT_OK;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		st = lt_buf_append(&b, chunk, n);
+		if (st != LT_OK) {
+			lt_error_set(err, st, NULL, "%s is larger than %zu bytes; split it", path, max);
+			break;
+		}
+	}
+	if (st == LT_OK && ferror(f))
+		st = lt_error_set(err, LT_EIO, NULL, "cannot read %s: %s", path, strerror(errno));
+	fclose(f);
+	if (st != LT_OK) {
+		lt_buf_release(&b);
+		return st;
+	}
+	*out = lt_buf_detach(&b, len);
+	if (!*out) {
+		*out = calloc(1, 1);
+		*len = 0;
+		if (!*out)
+			return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	}
+	return LT_OK;
 }
 
 int main(int argc, char **argv)

@@ -63,6 +63,10 @@ const struct web_route web_routes[] = {
     {"GET", "/api/v1/reports/{ref}", WEB_KIND_API, web_api_report_get,
      "Read back a report's coded fields by reference code (loopback peers only); "
      "the free text and contact details are never returned."},
+    {"POST", "/api/v1/estimate", WEB_KIND_API, web_api_estimate,
+     "Estimate the unreported by multiple systems estimation from capture histories sent "
+     "as text/csv or JSON (loopback peers only); answers with the JSON of "
+     "`lantern estimate --format json`."},
     {"GET", "/healthz", WEB_KIND_API, web_api_healthz,
      "Health check: 200 {\"status\":\"ok\"} when the store answers."},
 };

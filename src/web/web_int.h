@@ -170,6 +170,7 @@ void web_api_stats_arrests(struct web_call *c);
 void web_api_reports_create(struct web_call *c);
 void web_api_report_get(struct web_call *c);
 void web_api_healthz(struct web_call *c);
+void web_api_estimate(struct web_call *c);
 
 /* ---- errors ------------------------------------------------------------ */
 

@@ -120,12 +120,13 @@ static void test_help_and_usage(void **state)
 	assert_contains(r.err, "'frobnicate' is not a command");
 	run_free(&r);
 
-	const char *cmds[] = {"init", "import", "stats", "serve", "agency"};
-	for (size_t i = 0; i < 5; i++) {
+	const char *cmds[] = {"init", "import", "stats", "serve", "agency", "estimate"};
+	for (size_t i = 0; i < 6; i++) {
 		r = RUN(cmds[i], "--help");
 		assert_int_equal(r.status, 0);
 		assert_contains(r.out, "usage: lantern ");
-		assert_contains(r.out, "--db PATH");
+		if (strcmp(cmds[i], "estimate") != 0) /* reads a file, not the database */
+			assert_contains(r.out, "--db PATH");
 		run_free(&r);
 	}
 
@@ -306,6 +307,60 @@ static void test_import_reports(void **state)
 	run_free(&r);
 }
 
+/* `lantern estimate` on the UK 2013 lists: the Home Office's 11,313 by
+ * stepwise selection, the same fields in JSON, and bad input named by line
+ * and column. */
+static void test_estimate(void **state)
+{
+	(void)state;
+	char uk[1100], bad[1100];
+	const char *shared = getenv("LANTERN_SHARED");
+	assert_non_null(shared);
+	snprintf(uk, sizeof(uk), "%s/data/mse/UKdat_5.csv", shared);
+
+	struct run r = RUN("estimate", uk);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "Observed cases             2744 on 5 lists (LA, NG, PFNCA, GO, GP)");
+	assert_contains(r.out, "Estimated population       11313\n");
+	assert_contains(r.out, "Unreported (hidden)        8569 (75.7% of the estimate)");
+	assert_contains(r.out, "sparse overlaps");
+	run_free(&r);
+
+	r = RUN("estimate", uk, "--format", "json", "--ci", "profile");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\"observed\":2744,\"method\":\"stepwise\",\"model\":\"LA:NG,NG:GP,PFNCA:GP,LA:PFNCA,GO:GP,NG:GO\"");
+	assert_contains(r.out, "\"interval\":{\"method\":\"profile\",\"level\":0.95");
+	run_free(&r);
+
+	r = RUN("estimate", uk, "--model", "LA:NG,NG:GP", "--format", "json");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\"method\":\"fixed\",\"model\":\"LA:NG,NG:GP\"");
+	run_free(&r);
+
+	snprintf(bad, sizeof(bad), "%s", test_tmp_path("bad_histories.csv"));
+	write_file(bad, "A,B,count\n1,0,5\n1,2,3\n");
+	r = RUN("estimate", bad);
+	assert_int_equal(r.status, 1);
+	char want[1200];
+	snprintf(want, sizeof(want), "%s:3: column 'B':", bad);
+	assert_contains(r.err, want);
+	run_free(&r);
+
+	r = RUN("estimate", uk, "--method", "guess");
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "--method: the method must be stepwise, aic, bic, average, fixed or main");
+	run_free(&r);
+
+	r = RUN("estimate", uk, "--method", "fixed");
+	assert_int_equal(r.status, 2);
+	run_free(&r);
+
+	r = RUN("estimate", uk, "--model", "LA:XX");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "XX");
+	run_free(&r);
+}
+
 /* The README documents every subcommand and every CSV column. */
 static void test_readme_documents_everything(void **state)
 {
@@ -317,7 +372,7 @@ static void test_readme_documents_everything(void **state)
 	char *readme = slurp(path);
 	assert_true(strlen(readme) > 0);
 	const char *cmds[] = {"lantern init", "lantern import", "lantern stats arrests",
-			      "lantern serve", "lantern agency list"};
+			      "lantern serve", "lantern agency list", "lantern estimate"};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_contains(readme, cmds[i]);
 	char col[128];
@@ -342,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_init_demo_twice_refused),
 		cmocka_unit_test(test_import_arrests_all_or_nothing),
 		cmocka_unit_test(test_import_reports),
+		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_readme_documents_everything),
 	};
 	return cmocka_run_group_tests(tests, setup_demo, NULL);

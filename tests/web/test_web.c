@@ -1281,6 +1281,84 @@ static size_t mangle(const char *seed, char *out, size_t cap)
 	return n;
 }
 
+/* POST /api/v1/estimate: CSV and JSON give the same estimate; errors name
+ * the field; the route is for loopback peers and takes CSV or JSON only. */
+static void test_api_estimate(void **state)
+{
+	struct web_response rs;
+	const char *shared = getenv("LANTERN_SHARED");
+	char path[1024];
+	static char csv[8192];
+
+	/* UKdat_5 by SparseMSE's stepwise selection: the Home Office's 11,313. */
+	assert_non_null(shared);
+	snprintf(path, sizeof(path), "%s/data/mse/UKdat_5.csv", shared);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(csv, 1, sizeof(csv) - 1, f);
+	fclose(f);
+	csv[n] = '\0';
+	serve(&(struct req){"POST", "/api/v1/estimate?method=stepwise", "text/csv", csv, false, false}, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/json");
+	assert_contains(body_of(&rs), "\"observed\":2744,\"method\":\"stepwise\"");
+	assert_contains(body_of(&rs), "\"estimate\":11312.99028943");
+	assert_contains(body_of(&rs), "\"interval\":{\"method\":\"wald\"");
+	web_response_release(&rs);
+
+	/* The same two-list table as CSV and as JSON: identical answers. */
+	serve(&(struct req){"POST", "/api/v1/estimate?ci=profile", "text/csv",
+			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false}, &rs);
+	assert_int_equal(rs.status, 200);
+	char *from_csv = strdup(body_of(&rs));
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/estimate", "application/json",
+			    "{\"lists\":[\"A\",\"B\"],\"rows\":[[1,0,30],[0,1,20],[1,1,10]],\"ci\":\"profile\"}",
+			    false, false}, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_string_equal(body_of(&rs), from_csv);
+	assert_contains(from_csv, "\"estimate\":120,");
+	assert_contains(from_csv, "Only two lists");
+	free(from_csv);
+	web_response_release(&rs);
+
+	/* Every bad option and row is named. */
+	serve(&(struct req){"POST", "/api/v1/estimate", "application/json",
+			    "{\"lists\":[\"A\",\"B\"],\"rows\":[[1,0,30],[1,1]],\"ci\":\"nope\",\"colour\":1}",
+			    false, false}, &rs);
+	assert_int_equal(rs.status, 400);
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/problem+json");
+	assert_contains(body_of(&rs), "{\"field\":\"rows[1]\",\"detail\":\"must be an array of 3 numbers");
+	assert_contains(body_of(&rs), "{\"field\":\"ci\",\"detail\":\"unknown value 'nope'");
+	assert_contains(body_of(&rs), "{\"field\":\"colour\"");
+	web_response_release(&rs);
+
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n0,0,4\n", false, false}, &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "line 3");
+	web_response_release(&rs);
+
+	serve(&(struct req){"POST", "/api/v1/estimate", "application/json", "{\"lists\":", false, false}, &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "urn:lantern:problem:malformed");
+	web_response_release(&rs);
+
+	/* A model that cannot be estimated is 422 with the reason. */
+	serve(&(struct req){"POST", "/api/v1/estimate?model=A:B", "text/csv",
+			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false}, &rs);
+	assert_int_equal(rs.status, 422);
+	web_response_release(&rs);
+
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/plain", "A,B,count\n", false, false}, &rs);
+	assert_int_equal(rs.status, 415);
+	assert_string_equal(web_response_header_get(&rs, "Accept-Post"), "text/csv, application/json");
+	web_response_release(&rs);
+
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n", true, false}, &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+}
+
 static void test_mangled_bodies_never_crash(void **state)
 {
 	static const char *const form_seeds[] = {
@@ -1350,6 +1428,7 @@ int main(void)
 	    cmocka_unit_test(test_stats_arrests),
 	    cmocka_unit_test(test_api_report_created),
 	    cmocka_unit_test(test_api_report_refusals),
+	    cmocka_unit_test(test_api_estimate),
 	    cmocka_unit_test(test_mangled_bodies_never_crash),
 	};
 	return cmocka_run_group_tests_name("web", tests, group_setup, group_teardown);
