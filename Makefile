@@ -16,7 +16,7 @@ BENCHBUILD ?= build-bench
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps test-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web clean format
+.PHONY: all deps test-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -65,7 +65,7 @@ FUZZ_CORE = $(filter-out src/core/demo.c,$(wildcard src/core/*.c))
 FUZZ_WEB_SRC = $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/stats/*.c src/web/*.c)
 FUZZ_WEB_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lsodium -lpthread -lm
 
-fuzz: fuzz-import fuzz-web
+fuzz: fuzz-import fuzz-web fuzz-mse-table
 
 fuzz-clang:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
@@ -82,6 +82,15 @@ fuzz-web: fuzz-clang
 	@mkdir -p build-fuzz/corpus-web
 	build-fuzz/fuzz_web -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-web fuzz/corpus/web
+
+# The capture-history parser needs only the core and the table and model
+# files of src/mse (no GSL or GLPK).
+fuzz-mse-table: fuzz-clang
+	clang $(FUZZ_CFLAGS) fuzz/fuzz_mse_table.c $(FUZZ_CORE) src/mse/mse_table.c \
+	    src/mse/mse_model.c -o build-fuzz/fuzz_mse_table -lm
+	@mkdir -p build-fuzz/corpus-mse_table
+	build-fuzz/fuzz_mse_table -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-mse_table fuzz/corpus/mse_table
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) build-fuzz

@@ -38,6 +38,17 @@
 
 #include "core/banned.h"
 
+/* a[m] <- sum of a[h] over h ⊇ m. */
+static void superset(double *a, unsigned nlists, size_t ncells)
+{
+	for (unsigned i = 0; i < nlists; i++) {
+		size_t bit = (size_t)1 << i;
+		for (size_t h = 0; h < ncells; h++)
+			if (!(h & bit))
+				a[h] += a[h | bit];
+	}
+}
+
 /* The Gram matrix of the kept cells' design into w->cov; the rank of it,
  * with the dependent columns marked in `skipped`. */
 static unsigned design_rank(struct mse_workspace *w, unsigned char *skipped)
@@ -87,6 +98,65 @@ static lt_status solve_lp(struct mse_workspace *w, bool exact, double *s, struct
 	return mse_lp_max_min(w->lp, w->p, w->term, w->nkept, w->cells, rhs, exact, s, err);
 }
 
+/*
+ * A certificate of existence without the LP. Run the fit; at convergence the
+ * fitted values mu > 0 match the margins up to a residual r = t - A mu. The
+ * least-norm correction delta = X (X'X)^-1 r solves A (mu + delta) = t, and
+ * |delta|_inf <= |delta|_2 = sqrt(r' (X'X)^-1 r). So when the smallest
+ * fitted value exceeds that bound (with a margin for rounding), mu + delta
+ * is a positive solution and the MLE exists: the LP's answer, proved. When
+ * the MLE does not exist some fitted values head for 0 and the test fails;
+ * the caller then solves the LP. Needs full rank (the factor of X'X in
+ * w->cov, from design_rank).
+ */
+static bool certify(struct mse_workspace *w)
+{
+	const unsigned p = w->p;
+	double t[LT_MSE_PARAMS_MAX], r[LT_MSE_PARAMS_MAX];
+	double *a = w->a;
+
+	memcpy(a, w->table->counts, w->ncells * sizeof(double));
+	a[0] = 0;
+	superset(a, w->nlists, w->ncells);
+	for (unsigned j = 0; j < p; j++)
+		t[j] = a[w->term[j]];
+	mse_fitter_start(w);
+	unsigned extra = 0;
+	for (unsigned it = 0; it < 40; it++) {
+		if (mse_fitter_iterate(w) != LT_OK)
+			return false;
+		if (!mse_fitter_converged(w, 1e-8))
+			continue;
+		double minmu = INFINITY;
+		memset(a, 0, w->ncells * sizeof(double));
+		for (size_t k = 0; k < w->nkept; k++) {
+			size_t h = w->cells[k];
+			a[h] = w->mu[h];
+			if (w->mu[h] < minmu)
+				minmu = w->mu[h];
+		}
+		superset(a, w->nlists, w->ncells);
+		for (unsigned j = 0; j < p; j++)
+			r[j] = t[j] - a[w->term[j]];
+		/* q = r' G^-1 r with G = L L': solve L z = r, q = z'z. */
+		const double *l = w->cov;
+		double q = 0;
+		for (unsigned i = 0; i < p; i++) {
+			double z = r[i];
+			for (unsigned k = 0; k < i; k++)
+				z -= l[(size_t)i * p + k] * r[k];
+			z /= l[(size_t)i * p + i];
+			r[i] = z;
+			q += z * z;
+		}
+		if (minmu > 10 * sqrt(q) + 1e-12 * w->table->n)
+			return true;
+		if (++extra > 4)
+			return false;
+	}
+	return false;
+}
+
 lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
 			  const struct mse_model *m, struct mse_check *out, struct lt_error *err)
 {
@@ -104,7 +174,7 @@ lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
 	bool all_observed = true;
 	for (size_t k = 0; k < w->nkept && all_observed; k++)
 		all_observed = t->counts[w->cells[k]] > 0;
-	if (all_observed) {
+	if (all_observed || (out->rank_deficiency == 0 && certify(w))) {
 		out->lp_optimum = INFINITY;
 		return LT_OK;
 	}
@@ -171,8 +241,8 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 
 	if (c->code & MSE_CHECK_NO_MLE) {
 		append(msg, sizeof(msg),
-		       "the MLE does not exist: under %s the observed margins can only be "
-		       "fitted with a count of 0 in ",
+		       "the MLE does not exist: under %s the observed margins force a fitted "
+		       "count of 0 on ",
 		       words);
 		double s;
 		unsigned nforced = 0;
@@ -189,8 +259,8 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 				if (nforced < 8) {
 					char hist[LT_MSE_LISTS_MAX + 1];
 					mse_history_format(t->nlists, h, hist, sizeof(hist));
-					append(msg, sizeof(msg), "%s%s", nforced ? ", " : "history ",
-					       hist);
+					append(msg, sizeof(msg), "%s%s",
+					       nforced ? ", " : "histories ", hist);
 				} else if (nforced == 8) {
 					append(msg, sizeof(msg), ", ...");
 				}
@@ -200,15 +270,15 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 		if (nforced == 0)
 			append(msg, sizeof(msg), "some unobserved histories");
 		append(msg, sizeof(msg),
-		       ", so some parameter would be -inf without a pair of lists that "
-		       "share no case to remove; choose a model with fewer terms");
+		       ", so some parameters would have to be infinite; choose a model with "
+		       "fewer interaction terms");
 	}
 	if (c->code & MSE_CHECK_NOT_IDENT) {
 		unsigned rank = design_rank(w, skipped);
 		if (c->code & MSE_CHECK_NO_MLE)
 			append(msg, sizeof(msg), "; it is also not identifiable: ");
 		else
-			append(msg, sizeof(msg), "not identifiable: under %s ", words);
+			append(msg, sizeof(msg), "not identifiable: under %s, ", words);
 		if (w->nneginf > 0) {
 			append(msg, sizeof(msg), "once the histories containing ");
 			for (unsigned k = 0; k < w->nneginf; k++) {
@@ -216,11 +286,14 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 				append(msg, sizeof(msg), "%s%s",
 				       k == 0 ? "" : k + 1 == w->nneginf ? " or " : ", ", name);
 			}
-			append(msg, sizeof(msg), " (lists that share no case) are removed, ");
+			append(msg, sizeof(msg),
+			       " (whose lists share no case) are removed, the %zu histories left "
+			       "determine",
+			       w->nkept);
+		} else {
+			append(msg, sizeof(msg), "the %zu histories determine", w->nkept);
 		}
-		append(msg, sizeof(msg),
-		       "the %zu histories left determine only %u of the %u parameters (",
-		       w->nkept, rank, w->p);
+		append(msg, sizeof(msg), " only %u of the %u parameters (", rank, w->p);
 		unsigned shown = 0;
 		for (unsigned j = 0; j < w->p; j++) {
 			if (!skipped[j])

@@ -202,7 +202,7 @@ static double deviance(const struct mse_workspace *w)
 	return 2 * d;
 }
 
-static void start(struct mse_workspace *w)
+void mse_fitter_start(struct mse_workspace *w)
 {
 	memset(w->mu, 0, w->ncells * sizeof(double));
 	memset(w->eta, 0, w->ncells * sizeof(double));
@@ -229,7 +229,7 @@ lt_status mse_fitter_init(struct mse_workspace *w, const struct mse_table *t,
 	lt_status st = mse_design_setup(w, t, m, err);
 	if (st != LT_OK)
 		return st;
-	start(w);
+	mse_fitter_start(w);
 	return LT_OK;
 }
 
@@ -241,7 +241,7 @@ lt_status mse_fitter_init_dark(struct mse_workspace *w, const struct mse_table *
 		return st;
 	w->with_dark = true;
 	w->dark_count = n0;
-	start(w);
+	mse_fitter_start(w);
 	return LT_OK;
 }
 

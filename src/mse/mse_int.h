@@ -98,6 +98,8 @@ struct mse_workspace {
  */
 lt_status mse_design_setup(struct mse_workspace *w, const struct mse_table *t,
 			   const struct mse_model *m, struct lt_error *err);
+/* Start the iteration on the design already set up: mu = y + 0.1. */
+void mse_fitter_start(struct mse_workspace *w);
 /* mse_fitter_init with the dark cell fitted as well, with count n0 (the
  * multinomial profile of mse_interval.c). */
 lt_status mse_fitter_init_dark(struct mse_workspace *w, const struct mse_table *t,
