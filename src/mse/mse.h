@@ -31,7 +31,8 @@
  * is fitted as 0. The fit drops the parameter and every cell h ⊇ T and fits
  * the rest. Terms above a -inf term (T' ⊇ T) are -inf as well and dropped
  * the same way (the MultipleSystemsEstimation package's rule; SparseMSE has
- * only pairs).
+ * only pairs). The same holds for the main effect of a list no case is on,
+ * which a parsed table never has but a bootstrap resample may.
  *
  * Counting parameters. AIC and BIC count every parameter of the model,
  * -inf ones included, as MultipleSystemsEstimation's fit_hier_model does:
@@ -224,7 +225,8 @@ struct mse_fit {
 	double se[LT_MSE_PARAMS_MAX];           /* standard errors: sqrt of the diagonal of
 	                                           (X'WX)^-1 at the last iteration (R's
 	                                           cov.unscaled; Poisson: dispersion 1) */
-	/* Terms with N* = 0, whose MLE is -inf, in model order. */
+	/* Parameters with N* = 0, whose MLE is -inf: main effects of empty lists
+	 * (list order), then interaction terms (model order). */
 	unsigned nneginf;
 	uint32_t neginf_terms[LT_MSE_TERMS_MAX];
 	unsigned nparams_model;  /* every parameter of the model, -inf ones included:
@@ -310,14 +312,20 @@ enum {
 struct mse_check {
 	unsigned code;            /* MSE_CHECK_* bits: 0, 1, 2 or 3 */
 	double lp_optimum;        /* s at the optimum, on the scale of counts; +inf
-	                             when no LP was needed (every kept cell > 0) */
+	                             when existence was proved without the LP (every
+	                             kept cell observed, or the fit's certificate) */
 	unsigned rank_deficiency; /* parameters minus the rank of the design */
 };
 
 /*
  * Check model `m` on table `t`. Fills *out; returns LT_OK whatever the code,
  * LT_EINTERNAL if the LP solver fails (err says how), LT_EINVAL if the
- * workspace does not fit.
+ * workspace does not fit. The check fits the model in `w` first (a fit that
+ * converges with all fitted values clear of 0 proves existence; see
+ * mse_exist.c) and solves the LP only when that proof fails, so it uses the
+ * workspace: the fitted values, covariance and cells of an earlier
+ * mse_model_fit with `w` are gone afterwards. Keep a second workspace for
+ * checks when the current fit's values are still needed.
  */
 lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
 			  const struct mse_model *m, struct mse_check *out, struct lt_error *err);
