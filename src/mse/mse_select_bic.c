@@ -396,6 +396,24 @@ lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table 
 			return st;
 		b->nlp++;
 		b->code[k] = (unsigned char)c.code;
+		if (c.code == MSE_CHECK_OK && b->fit_status[k] == FIT_FAILED) {
+			/* The fast fitter's Cholesky gave up on a model the check
+			 * passes (extreme weights): the reference fit decides. */
+			const struct mse_fit_params fp = p->fit;
+			struct mse_fit cf;
+			lt_status fst = mse_model_fit(w->core[0], t, &m, &fp, &cf, NULL);
+			if (fst == LT_OK || fst == LT_ENOCONVERGE) {
+				struct msel_fit f = {
+					.converged = cf.converged, .nparams = cf.nparams,
+					.nneginf = cf.nneginf, .nparams_model = cf.nparams_model,
+					.n = cf.n, .log_dark = cf.log_dark,
+					.log_dark_var = cf.log_dark_var, .dark = cf.dark,
+					.total = cf.total, .deviance = cf.deviance,
+					.loglik = cf.loglik, .aic = cf.aic, .bic = cf.bic};
+				fill_row(&b->rows[k], set, k, &f);
+				b->fit_status[k] = fst == LT_OK ? FIT_OK : FIT_NOCONV;
+			}
+		}
 		if (c.code != MSE_CHECK_OK) {
 			b->fail_terms[b->nfail] = set;
 			b->fail_zero[b->nfail] = z;
