@@ -68,12 +68,12 @@
  */
 
 struct mse_table {
-	unsigned nlists;                                  /* 2..LT_MSE_LISTS_MAX */
+	unsigned nlists;                                   /* 2..LT_MSE_LISTS_MAX */
 	char names[LT_MSE_LISTS_MAX][LT_MSE_NAME_MAX + 1]; /* list names, CSV column order */
-	size_t ncells;                                    /* 1 << nlists, the dark cell included */
-	double *counts;                                   /* [ncells], owned; whole numbers >= 0;
-	                                                     counts[0] == 0 */
-	double n;                                         /* observed cases: the sum of counts */
+	size_t ncells;                                     /* 1 << nlists, the dark cell included */
+	double *counts;                                    /* [ncells], owned; whole numbers >= 0;
+	                                                      counts[0] == 0 */
+	double n;                                          /* observed cases: the sum of counts */
 };
 
 /*
@@ -83,7 +83,7 @@ struct mse_table {
  * Errors: LT_EINVAL (bad count of lists or a bad name), LT_ENOMEM.
  */
 lt_status mse_table_alloc(unsigned nlists, const char *const *names, struct mse_table **out,
-			  struct lt_error *err);
+                          struct lt_error *err);
 void mse_table_free(struct mse_table *t);
 
 /*
@@ -102,7 +102,7 @@ void mse_table_free(struct mse_table *t);
  * Errors: LT_EPARSE (CSV syntax), LT_EINVAL, LT_ETOOBIG, LT_ENOMEM.
  */
 lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **out,
-			      struct lt_error *err);
+                              struct lt_error *err);
 
 /*
  * A new table with the lists and names of `like` and the given counts
@@ -112,7 +112,7 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
  * mse_table_free.
  */
 lt_status mse_table_from_counts(const struct mse_table *like, const double *counts,
-				struct mse_table **out, struct lt_error *err);
+                                struct mse_table **out, struct lt_error *err);
 
 /*
  * Replace the counts of `t` in place (no allocation), e.g. for the next
@@ -172,11 +172,11 @@ unsigned mse_model_order(const struct mse_model *m);
  * the offending term in err->field and a message naming the unknown list.
  */
 lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_model *out,
-			  struct lt_error *err);
+                          struct lt_error *err);
 /* Write the model as "LA:NG,NG:GP" (terms in model order; "" for main
  * effects). LT_ETOOBIG if it does not fit in `cap` bytes. */
 lt_status mse_model_format(const struct mse_table *t, const struct mse_model *m, char *buf,
-			   size_t cap);
+                           size_t cap);
 /*
  * The MultipleSystemsEstimation notation of a hierarchical model: its
  * generators (maximal terms) as 1-based list digits, "[123,25,34,6]"; as in
@@ -186,7 +186,7 @@ lt_status mse_model_format(const struct mse_table *t, const struct mse_model *m,
  */
 lt_status mse_model_format_hier(const struct mse_model *m, char *buf, size_t cap);
 lt_status mse_model_parse_hier(unsigned nlists, const char *s, struct mse_model *out,
-			       struct lt_error *err);
+                               struct lt_error *err);
 /* Write one term as "LA:NG" into buf. */
 void mse_term_format(const struct mse_table *t, uint32_t term, char *buf, size_t cap);
 
@@ -212,7 +212,9 @@ struct mse_fit_params {
 	double epsilon;    /* relative deviance change that ends the iteration (R: 1e-8) */
 	unsigned max_iter; /* iterations before LT_ENOCONVERGE (R: 25); <= LT_MSE_ITER_MAX */
 };
+/* clang-format off */
 #define MSE_FIT_PARAMS_DEFAULT {1e-8, 25}
+/* clang-format on */
 
 struct mse_fit {
 	unsigned nlists;
@@ -229,20 +231,20 @@ struct mse_fit {
 	 * (list order), then interaction terms (model order). */
 	unsigned nneginf;
 	uint32_t neginf_terms[LT_MSE_TERMS_MAX];
-	unsigned nparams_model;  /* every parameter of the model, -inf ones included:
-	                            nparams + nneginf = 1 + nlists + nterms */
-	size_t ncells;           /* observable cells fitted (2^t - 1 less those removed) */
-	double deviance;         /* Poisson deviance over the cells fitted */
-	double df_residual;      /* ncells - nparams */
-	double loglik;           /* Poisson log-likelihood over the cells fitted */
-	double aic;              /* 2 nparams_model - 2 loglik (= SparseMSE's adjusted AIC) */
-	double bic;              /* nparams_model log(n) - 2 loglik (MultipleSystemsEstimation) */
-	double n;                /* observed cases */
-	double log_dark;         /* the intercept alpha0 = coef[0] */
-	double log_dark_var;     /* its variance, se[0]^2 */
-	double dark;             /* exp(alpha0): the estimated unobserved cases */
-	double total;            /* n + dark: the estimated population */
-	unsigned iterations;     /* IRLS iterations done */
+	unsigned nparams_model; /* every parameter of the model, -inf ones included:
+	                           nparams + nneginf = 1 + nlists + nterms */
+	size_t ncells;          /* observable cells fitted (2^t - 1 less those removed) */
+	double deviance;        /* Poisson deviance over the cells fitted */
+	double df_residual;     /* ncells - nparams */
+	double loglik;          /* Poisson log-likelihood over the cells fitted */
+	double aic;             /* 2 nparams_model - 2 loglik (= SparseMSE's adjusted AIC) */
+	double bic;             /* nparams_model log(n) - 2 loglik (MultipleSystemsEstimation) */
+	double n;               /* observed cases */
+	double log_dark;        /* the intercept alpha0 = coef[0] */
+	double log_dark_var;    /* its variance, se[0]^2 */
+	double dark;            /* exp(alpha0): the estimated unobserved cases */
+	double total;           /* n + dark: the estimated population */
+	unsigned iterations;    /* IRLS iterations done */
 	bool converged;
 };
 
@@ -260,8 +262,8 @@ struct mse_fit {
  * or the parameters are out of range (err says which).
  */
 lt_status mse_model_fit(struct mse_workspace *w, const struct mse_table *t,
-			const struct mse_model *m, const struct mse_fit_params *params,
-			struct mse_fit *out, struct lt_error *err);
+                        const struct mse_model *m, const struct mse_fit_params *params,
+                        struct mse_fit *out, struct lt_error *err);
 
 /*
  * The same fit as init / iterate / test, for callers that cap, report or
@@ -271,7 +273,7 @@ lt_status mse_model_fit(struct mse_workspace *w, const struct mse_table *t,
  * mse_model_fit is exactly this loop.
  */
 lt_status mse_fitter_init(struct mse_workspace *w, const struct mse_table *t,
-			  const struct mse_model *m, struct lt_error *err);
+                          const struct mse_model *m, struct lt_error *err);
 lt_status mse_fitter_iterate(struct mse_workspace *w);
 bool mse_fitter_converged(const struct mse_workspace *w, double epsilon);
 void mse_fitter_result(struct mse_workspace *w, struct mse_fit *out);
@@ -306,7 +308,7 @@ enum {
 	MSE_CHECK_OK = 0,
 	MSE_CHECK_NO_MLE = 1,   /* the LP optimum is 0 */
 	MSE_CHECK_NOT_IDENT = 2 /* the design is rank deficient */
-	/* 3 = both, as SparseMSE's codes */
+	                        /* 3 = both, as SparseMSE's codes */
 };
 
 struct mse_check {
@@ -328,7 +330,7 @@ struct mse_check {
  * checks when the current fit's values are still needed.
  */
 lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
-			  const struct mse_model *m, struct mse_check *out, struct lt_error *err);
+                          const struct mse_model *m, struct mse_check *out, struct lt_error *err);
 
 /*
  * Turn a check into a status and a sentence for people: LT_OK for code 0;
@@ -338,23 +340,25 @@ lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
  * both). May solve further LPs; not for inner loops.
  */
 lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
-			    const struct mse_model *m, const struct mse_check *c,
-			    struct lt_error *err);
+                            const struct mse_model *m, const struct mse_check *c,
+                            struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * Intervals for the population N = n + dark figure.
  */
 
 struct mse_interval {
-	double level;  /* coverage, e.g. 0.95 */
-	double point;  /* the point estimate the interval goes with */
-	double lower;  /* bounds on N */
+	double level; /* coverage, e.g. 0.95 */
+	double point; /* the point estimate the interval goes with */
+	double lower; /* bounds on N */
 	double upper;
 	unsigned flags; /* MSE_INTERVAL_* */
 };
-#define MSE_INTERVAL_LOWER_AT_N 1u /* the lower bound hit the observed n */
-#define MSE_INTERVAL_UPPER_OPEN 2u /* no upper bound below the search limit: upper is
-				      that limit and the interval is open above */
+/* Flags of an interval: the lower bound hit the observed n; no upper bound
+ * lies below the search limit, so upper is that limit and the interval is
+ * open above. */
+#define MSE_INTERVAL_LOWER_AT_N 1u
+#define MSE_INTERVAL_UPPER_OPEN 2u
 
 /*
  * Wald interval on the log dark figure (SparseMSE's estimatepopulation.0):
@@ -364,13 +368,15 @@ double mse_wald_quantile(const struct mse_fit *f, double p);
 void mse_wald_interval(const struct mse_fit *f, double level, struct mse_interval *out);
 
 struct mse_profile_params {
-	double tol;              /* absolute tolerance on N of the maximum and the bounds */
-	unsigned max_eval;       /* profile evaluations per search; <= LT_MSE_ITER_MAX */
-	double upper_factor;     /* search for the upper bound up to this times the
-	                            Poisson estimate (Rcapture's fmaxSupCL = 3) */
+	double tol;          /* absolute tolerance on N of the maximum and the bounds */
+	unsigned max_eval;   /* profile evaluations per search; <= LT_MSE_ITER_MAX */
+	double upper_factor; /* search for the upper bound up to this times the
+	                        Poisson estimate (Rcapture's fmaxSupCL = 3) */
 	struct mse_fit_params fit;
 };
+/* clang-format off */
 #define MSE_PROFILE_PARAMS_DEFAULT {1e-6, 200, 3.0, {1e-10, 50}}
+/* clang-format on */
 
 /*
  * Profile-likelihood interval of the multinomial model, as Rcapture's
@@ -388,8 +394,8 @@ struct mse_profile_params {
  * params.
  */
 lt_status mse_profile_interval(struct mse_workspace *w, const struct mse_table *t,
-			       const struct mse_model *m, const struct mse_fit *f, double level,
-			       const struct mse_profile_params *params, struct mse_interval *out,
-			       struct lt_error *err);
+                               const struct mse_model *m, const struct mse_fit *f, double level,
+                               const struct mse_profile_params *params, struct mse_interval *out,
+                               struct lt_error *err);
 
 #endif

@@ -158,7 +158,7 @@ static bool certify(struct mse_workspace *w)
 }
 
 lt_status mse_model_check(struct mse_workspace *w, const struct mse_table *t,
-			  const struct mse_model *m, struct mse_check *out, struct lt_error *err)
+                          const struct mse_model *m, struct mse_check *out, struct lt_error *err)
 {
 	unsigned char skipped[LT_MSE_PARAMS_MAX];
 	memset(out, 0, sizeof(*out));
@@ -210,8 +210,7 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void model_words(const struct mse_table *t, const struct mse_model *m, char *buf,
-			size_t cap)
+static void model_words(const struct mse_table *t, const struct mse_model *m, char *buf, size_t cap)
 {
 	if (m->nterms == 0) {
 		snprintf(buf, cap, "the main-effects model");
@@ -224,8 +223,8 @@ static void model_words(const struct mse_table *t, const struct mse_model *m, ch
 }
 
 lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
-			    const struct mse_model *m, const struct mse_check *c,
-			    struct lt_error *err)
+                            const struct mse_model *m, const struct mse_check *c,
+                            struct lt_error *err)
 {
 	char msg[LT_MESSAGE_MAX] = "";
 	char words[300], name[LT_MSE_LISTS_MAX * (LT_MSE_NAME_MAX + 1) + 1];
@@ -284,7 +283,10 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 			for (unsigned k = 0; k < w->nneginf; k++) {
 				mse_term_format(t, w->neginf[k], name, sizeof(name));
 				append(msg, sizeof(msg), "%s%s",
-				       k == 0 ? "" : k + 1 == w->nneginf ? " or " : ", ", name);
+				       k == 0                ? ""
+				       : k + 1 == w->nneginf ? " or "
+				                             : ", ",
+				       name);
 			}
 			append(msg, sizeof(msg),
 			       " (whose lists share no case) are removed, the %zu histories left "
@@ -308,6 +310,6 @@ lt_status mse_check_explain(struct mse_workspace *w, const struct mse_table *t,
 		append(msg, sizeof(msg), " %s not separable from the others)",
 		       shown == 1 ? "is" : "are");
 	}
-	return lt_error_set(err, (c->code & MSE_CHECK_NO_MLE) ? LT_ENOMLE : LT_ENOTIDENT, "",
-			    "%s", msg);
+	return lt_error_set(err, (c->code & MSE_CHECK_NO_MLE) ? LT_ENOMLE : LT_ENOTIDENT, "", "%s",
+	                    msg);
 }

@@ -61,8 +61,7 @@ struct mse_workspace *mse_workspace_alloc(unsigned nlists, size_t max_params)
 	w->b = calloc(w->ncells, sizeof(double));
 	w->xtwx = calloc(max_params * max_params, sizeof(double));
 	w->cov = calloc(max_params * max_params, sizeof(double));
-	if (!w->kept || !w->cells || !w->mu || !w->eta || !w->a || !w->b || !w->xtwx ||
-	    !w->cov) {
+	if (!w->kept || !w->cells || !w->mu || !w->eta || !w->a || !w->b || !w->xtwx || !w->cov) {
 		mse_workspace_free(w);
 		return NULL;
 	}
@@ -108,13 +107,13 @@ static void subset_sum(double *a, unsigned nlists, size_t ncells)
 }
 
 lt_status mse_design_setup(struct mse_workspace *w, const struct mse_table *t,
-			   const struct mse_model *m, struct lt_error *err)
+                           const struct mse_model *m, struct lt_error *err)
 {
 	if (t->nlists != w->nlists || m->nlists != w->nlists)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the workspace is for %u lists but the table has %u and the "
-				    "model %u",
-				    w->nlists, t->nlists, m->nlists);
+		                    "the workspace is for %u lists but the table has %u and the "
+		                    "model %u",
+		                    w->nlists, t->nlists, m->nlists);
 	if (!(t->n > 0))
 		return lt_error_set(err, LT_EINVAL, "", "the table has no cases");
 	const size_t nc = w->ncells;
@@ -153,9 +152,9 @@ lt_status mse_design_setup(struct mse_workspace *w, const struct mse_table *t,
 			w->neginf[w->nneginf++] = m->terms[k];
 	if (w->p > w->max_params)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the model has %u parameters to estimate but the workspace "
-				    "holds %zu",
-				    w->p, w->max_params);
+		                    "the model has %u parameters to estimate but the workspace "
+		                    "holds %zu",
+		                    w->p, w->max_params);
 
 	/* Cells above a -inf parameter are removed. */
 	memset(w->kept, 0, nc);
@@ -224,7 +223,7 @@ void mse_fitter_start(struct mse_workspace *w)
 }
 
 lt_status mse_fitter_init(struct mse_workspace *w, const struct mse_table *t,
-			  const struct mse_model *m, struct lt_error *err)
+                          const struct mse_model *m, struct lt_error *err)
 {
 	lt_status st = mse_design_setup(w, t, m, err);
 	if (st != LT_OK)
@@ -234,7 +233,7 @@ lt_status mse_fitter_init(struct mse_workspace *w, const struct mse_table *t,
 }
 
 lt_status mse_fitter_init_dark(struct mse_workspace *w, const struct mse_table *t,
-			       const struct mse_model *m, double n0, struct lt_error *err)
+                               const struct mse_model *m, double n0, struct lt_error *err)
 {
 	lt_status st = mse_design_setup(w, t, m, err);
 	if (st != LT_OK)
@@ -455,13 +454,14 @@ void mse_fitter_result(struct mse_workspace *w, struct mse_fit *out)
 }
 
 lt_status mse_model_fit(struct mse_workspace *w, const struct mse_table *t,
-			const struct mse_model *m, const struct mse_fit_params *params,
-			struct mse_fit *out, struct lt_error *err)
+                        const struct mse_model *m, const struct mse_fit_params *params,
+                        struct mse_fit *out, struct lt_error *err)
 {
 	if (!(params->epsilon > 0) || params->max_iter < 1 || params->max_iter > LT_MSE_ITER_MAX)
-		return lt_error_set(err, LT_EINVAL, "",
-				    "fit parameters out of range: epsilon %g, max_iter %u (1 to %d)",
-				    params->epsilon, params->max_iter, LT_MSE_ITER_MAX);
+		return lt_error_set(
+		    err, LT_EINVAL, "",
+		    "fit parameters out of range: epsilon %g, max_iter %u (1 to %d)",
+		    params->epsilon, params->max_iter, LT_MSE_ITER_MAX);
 	lt_status st = mse_fitter_init(w, t, m, err);
 	if (st != LT_OK)
 		return st;
@@ -470,14 +470,14 @@ lt_status mse_model_fit(struct mse_workspace *w, const struct mse_table *t,
 	if (st == LT_ENOCONVERGE) {
 		out->converged = false;
 		return lt_error_set(err, st, "",
-				    "the fit did not converge in %u iterations (deviance %g, last "
-				    "change %g)",
-				    w->iter, w->dev, fabs(w->dev - w->dev_old));
+		                    "the fit did not converge in %u iterations (deviance %g, last "
+		                    "change %g)",
+		                    w->iter, w->dev, fabs(w->dev - w->dev_old));
 	}
 	if (st == LT_ENOTIDENT)
 		return lt_error_set(err, st, "",
-				    "the model is not identifiable: its weighted normal equations "
-				    "are singular");
+		                    "the model is not identifiable: its weighted normal equations "
+		                    "are singular");
 	return st;
 }
 

@@ -35,7 +35,7 @@ struct mse_lp {
 	unsigned gen; /* the environment generation prob belongs to */
 	int *ia, *ja;
 	double *ar;
-	size_t cap; /* of ia, ja, ar (1-based: cap - 1 entries) */
+	size_t cap;   /* of ia, ja, ar (1-based: cap - 1 entries) */
 	size_t ncols; /* columns of the last problem: cells + 1 */
 };
 
@@ -112,8 +112,8 @@ static int solve(glp_prob *P, bool exact)
 }
 
 lt_status mse_lp_max_min(struct mse_lp *lp, size_t nterms, const uint32_t *terms, size_t ncells,
-			 const uint32_t *cells, const double *rhs, bool exact, double *s_out,
-			 struct lt_error *err)
+                         const uint32_t *cells, const double *rhs, bool exact, double *s_out,
+                         struct lt_error *err)
 {
 	jmp_buf jb;
 	volatile lt_status st = LT_OK;
@@ -180,8 +180,8 @@ lt_status mse_lp_max_min(struct mse_lp *lp, size_t nterms, const uint32_t *terms
 	lp->ncols = ncells + 1;
 	if (solve(P, exact) != 0)
 		st = lt_error_set(err, LT_EINTERNAL, "",
-				  "GLPK could not solve the existence LP (status %d)",
-				  glp_get_status(P));
+		                  "GLPK could not solve the existence LP (status %d)",
+		                  glp_get_status(P));
 	else
 		*s_out = glp_get_obj_val(P) * scale;
 	glp_error_hook(NULL, NULL);
@@ -209,8 +209,8 @@ lt_status mse_lp_max_cell(struct mse_lp *lp, size_t k, double *out, struct lt_er
 		glp_set_obj_coef(P, (int)c + 1, (c == k || c + 1 == lp->ncols) ? 1 : 0);
 	if (solve(P, false) != 0)
 		st = lt_error_set(err, LT_EINTERNAL, "",
-				  "GLPK could not solve the existence LP (status %d)",
-				  glp_get_status(P));
+		                  "GLPK could not solve the existence LP (status %d)",
+		                  glp_get_status(P));
 	else
 		*out = glp_get_obj_val(P);
 	glp_error_hook(NULL, NULL);

@@ -40,8 +40,8 @@ void mse_lp_free(struct mse_lp *lp);
  * LT_EINTERNAL with err set if GLPK fails; LT_ENOMEM.
  */
 lt_status mse_lp_max_min(struct mse_lp *lp, size_t nterms, const uint32_t *terms, size_t ncells,
-			 const uint32_t *cells, const double *rhs, bool exact, double *s_out,
-			 struct lt_error *err);
+                         const uint32_t *cells, const double *rhs, bool exact, double *s_out,
+                         struct lt_error *err);
 /* With the same A and rhs loaded by the last mse_lp_max_min, the largest
  * value cell k can take (maximise x_k s.t. A x = rhs, x >= 0). */
 lt_status mse_lp_max_cell(struct mse_lp *lp, size_t k, double *out, struct lt_error *err);
@@ -60,21 +60,21 @@ struct mse_workspace {
 	size_t max_params;
 
 	/* The design of the current fit (mse_design_setup). */
-	unsigned p;                              /* parameters estimated */
-	uint32_t term[LT_MSE_PARAMS_MAX];        /* their masks in R's order (0 = intercept) */
-	unsigned nneginf;                        /* parameters at -inf */
-	uint32_t neginf[LT_MSE_PARAMS_MAX];      /* their masks, in model order */
-	unsigned nparams_model;                  /* 1 + nlists + nterms */
-	unsigned char *kept;                     /* [ncells] 1 if cell h is fitted */
-	uint32_t *cells;                         /* [ncells] the fitted cells, increasing */
+	unsigned p;                         /* parameters estimated */
+	uint32_t term[LT_MSE_PARAMS_MAX];   /* their masks in R's order (0 = intercept) */
+	unsigned nneginf;                   /* parameters at -inf */
+	uint32_t neginf[LT_MSE_PARAMS_MAX]; /* their masks, in model order */
+	unsigned nparams_model;             /* 1 + nlists + nterms */
+	unsigned char *kept;                /* [ncells] 1 if cell h is fitted */
+	uint32_t *cells;                    /* [ncells] the fitted cells, increasing */
 	size_t nkept;
-	bool with_dark;                          /* cell 0 is fitted too (profile) */
-	double dark_count;                       /* its count then */
+	bool with_dark;    /* cell 0 is fitted too (profile) */
+	double dark_count; /* its count then */
 	const struct mse_table *table;
 
 	/* IRLS state. */
-	double *mu;   /* [ncells] fitted values; 0 off the fitted cells */
-	double *eta;  /* [ncells] linear predictor */
+	double *mu;    /* [ncells] fitted values; 0 off the fitted cells */
+	double *eta;   /* [ncells] linear predictor */
 	double *a, *b; /* [ncells] scratch for the superset/subset transforms */
 	double beta[LT_MSE_PARAMS_MAX];
 	double *xtwx; /* [max_params^2] normal equations, then their Cholesky factor */
@@ -97,13 +97,13 @@ struct mse_workspace {
  * w->max_params.
  */
 lt_status mse_design_setup(struct mse_workspace *w, const struct mse_table *t,
-			   const struct mse_model *m, struct lt_error *err);
+                           const struct mse_model *m, struct lt_error *err);
 /* Start the iteration on the design already set up: mu = y + 0.1. */
 void mse_fitter_start(struct mse_workspace *w);
 /* mse_fitter_init with the dark cell fitted as well, with count n0 (the
  * multinomial profile of mse_interval.c). */
 lt_status mse_fitter_init_dark(struct mse_workspace *w, const struct mse_table *t,
-			       const struct mse_model *m, double n0, struct lt_error *err);
+                               const struct mse_model *m, double n0, struct lt_error *err);
 /* Run the fitter from init to convergence: LT_OK, LT_ENOCONVERGE, LT_ENOTIDENT. */
 lt_status mse_fitter_run(struct mse_workspace *w, const struct mse_fit_params *params);
 

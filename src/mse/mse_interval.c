@@ -96,7 +96,7 @@ static double profile_loglik(struct profile *pr, double N)
  * abscissa. Returns the maximiser; *fmax its value.
  */
 static double maximise(struct profile *pr, double a, double b, double tol, unsigned max_eval,
-		       double *fmax, bool *ok)
+                       double *fmax, bool *ok)
 {
 	const double c = 0.5 * (3.0 - sqrt(5.0));
 	const double eps = sqrt(2.220446e-16);
@@ -147,19 +147,25 @@ static double maximise(struct profile *pr, double a, double b, double tol, unsig
 				b = x;
 			else
 				a = x;
-			v = w, fv = fw;
-			w = x, fw = fx;
-			x = u, fx = fu;
+			v = w;
+			fv = fw;
+			w = x;
+			fw = fx;
+			x = u;
+			fx = fu;
 		} else {
 			if (u < x)
 				a = u;
 			else
 				b = u;
 			if (fu <= fw || w == x) {
-				v = w, fv = fw;
-				w = u, fw = fu;
+				v = w;
+				fv = fw;
+				w = u;
+				fw = fu;
 			} else if (fu <= fv || v == x || v == w) {
-				v = u, fv = fu;
+				v = u;
+				fv = fu;
 			}
 		}
 	}
@@ -172,15 +178,19 @@ static double maximise(struct profile *pr, double a, double b, double tol, unsig
  * the values fa, fb at the ends have opposite signs.
  */
 static double root(struct profile *pr, double target, double a, double b, double fa, double fb,
-		   double tol, unsigned max_eval, bool *ok)
+                   double tol, unsigned max_eval, bool *ok)
 {
 	const double eps = 2.220446e-16;
 	double c = a, fc = fa, d = b - a, e = d;
 	*ok = false;
 	for (unsigned it = 0; it < max_eval; it++) {
 		if (fabs(fc) < fabs(fb)) {
-			a = b, b = c, c = a;
-			fa = fb, fb = fc, fc = fa;
+			a = b;
+			b = c;
+			c = a;
+			fa = fb;
+			fb = fc;
+			fc = fa;
 		}
 		double tol1 = 2 * eps * fabs(b) + 0.5 * tol;
 		double xm = 0.5 * (c - b);
@@ -213,13 +223,15 @@ static double root(struct profile *pr, double target, double a, double b, double
 			d = xm;
 			e = d;
 		}
-		a = b, fa = fb;
+		a = b;
+		fa = fb;
 		b += fabs(d) > tol1 ? d : (xm > 0 ? tol1 : -tol1);
 		fb = profile_loglik(pr, b) - target;
 		if (isnan(fb))
 			return b;
 		if ((fb > 0) == (fc > 0)) {
-			c = a, fc = fa;
+			c = a;
+			fc = fa;
 			d = e = b - a;
 		}
 	}
@@ -227,23 +239,23 @@ static double root(struct profile *pr, double target, double a, double b, double
 }
 
 lt_status mse_profile_interval(struct mse_workspace *w, const struct mse_table *t,
-			       const struct mse_model *m, const struct mse_fit *f, double level,
-			       const struct mse_profile_params *params, struct mse_interval *out,
-			       struct lt_error *err)
+                               const struct mse_model *m, const struct mse_fit *f, double level,
+                               const struct mse_profile_params *params, struct mse_interval *out,
+                               struct lt_error *err)
 {
 	if (!(level > 0 && level < 1) || !(params->tol > 0) || params->max_eval < 3 ||
 	    params->max_eval > LT_MSE_ITER_MAX || !(params->upper_factor > 1.5) ||
 	    !(params->fit.epsilon > 0) || params->fit.max_iter < 1 ||
 	    params->fit.max_iter > LT_MSE_ITER_MAX)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "profile interval parameters out of range (level %g)", level);
+		                    "profile interval parameters out of range (level %g)", level);
 	if (!f->converged)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the profile interval needs a converged fit of the model");
+		                    "the profile interval needs a converged fit of the model");
 	if (!(f->total > t->n) || !isfinite(f->total))
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the Poisson estimate %g is not a finite number above n = %g",
-				    f->total, t->n);
+		                    "the Poisson estimate %g is not a finite number above n = %g",
+		                    f->total, t->n);
 	struct profile pr = {w, t, m, &params->fit, err, LT_OK, 0};
 	const double n = t->n, Np = f->total;
 	bool ok;
@@ -264,8 +276,8 @@ lt_status mse_profile_interval(struct mse_workspace *w, const struct mse_table *
 		out->lower = n;
 		out->flags |= MSE_INTERVAL_LOWER_AT_N;
 	} else {
-		out->lower = root(&pr, cut, n, Nmax, fl, lmax - cut, params->tol,
-				  params->max_eval, &ok);
+		out->lower =
+		    root(&pr, cut, n, Nmax, fl, lmax - cut, params->tol, params->max_eval, &ok);
 		if (pr.st != LT_OK || !ok)
 			goto fail;
 	}
@@ -277,8 +289,8 @@ lt_status mse_profile_interval(struct mse_workspace *w, const struct mse_table *
 		out->upper = hi;
 		out->flags |= MSE_INTERVAL_UPPER_OPEN;
 	} else {
-		out->upper = root(&pr, cut, Nmax, hi, lmax - cut, fh, params->tol,
-				  params->max_eval, &ok);
+		out->upper =
+		    root(&pr, cut, Nmax, hi, lmax - cut, fh, params->tol, params->max_eval, &ok);
 		if (pr.st != LT_OK || !ok)
 			goto fail;
 	}
@@ -287,6 +299,6 @@ fail:
 	if (pr.st != LT_OK && pr.st != LT_ENOCONVERGE)
 		return pr.st; /* err set by the fit */
 	return lt_error_set(err, LT_ENOCONVERGE, "",
-			    "the profile-likelihood search did not converge (%u evaluations)",
-			    pr.evals);
+	                    "the profile-likelihood search did not converge (%u evaluations)",
+	                    pr.evals);
 }

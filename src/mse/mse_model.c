@@ -68,7 +68,7 @@ void mse_model_remove(struct mse_model *m, uint32_t term)
 	for (unsigned k = 0; k < m->nterms; k++)
 		if (m->terms[k] == term) {
 			memmove(&m->terms[k], &m->terms[k + 1],
-				(m->nterms - k - 1) * sizeof(m->terms[0]));
+			        (m->nterms - k - 1) * sizeof(m->terms[0]));
 			m->nterms--;
 			return;
 		}
@@ -139,7 +139,7 @@ void mse_term_format(const struct mse_table *t, uint32_t term, char *buf, size_t
 }
 
 lt_status mse_model_format(const struct mse_table *t, const struct mse_model *m, char *buf,
-			   size_t cap)
+                           size_t cap)
 {
 	size_t used = 0;
 	char term[LT_MSE_LISTS_MAX * (LT_MSE_NAME_MAX + 1) + 1];
@@ -165,7 +165,7 @@ static int find_list(const struct mse_table *t, const char *s, size_t len)
 }
 
 lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_model *out,
-			  struct lt_error *err)
+                          struct lt_error *err)
 {
 	char q[64];
 	mse_model_init(out, t->nlists);
@@ -178,16 +178,18 @@ lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_m
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		const char *term = p;
-		while (len && term[0] == ' ')
-			term++, len--;
+		while (len && term[0] == ' ') {
+			term++;
+			len--;
+		}
 		while (len && term[len - 1] == ' ')
 			len--;
 		lt_error_quote(q, sizeof(q), term, len, 40);
 		if (len == 0)
 			return lt_error_set(err, LT_EINVAL, "",
-					    "the model \"%s\" has an empty term; write terms like "
-					    "\"A:B,B:C\"",
-					    s);
+			                    "the model \"%s\" has an empty term; write terms like "
+			                    "\"A:B,B:C\"",
+			                    s);
 		uint32_t mask = 0;
 		const char *a = term, *end = term + len;
 		while (a <= end) {
@@ -197,15 +199,16 @@ lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_m
 			if (li < 0) {
 				char nq[64];
 				lt_error_quote(nq, sizeof(nq), a, nl, 40);
-				return lt_error_set(err, LT_EINVAL, q,
-						    "the model term \"%s\" names \"%s\", which is not "
-						    "a list of the table",
-						    q, nq);
+				return lt_error_set(
+				    err, LT_EINVAL, q,
+				    "the model term \"%s\" names \"%s\", which is not "
+				    "a list of the table",
+				    q, nq);
 			}
 			if ((mask >> li) & 1u)
 				return lt_error_set(err, LT_EINVAL, q,
-						    "the model term \"%s\" names list %s twice", q,
-						    t->names[li]);
+				                    "the model term \"%s\" names list %s twice", q,
+				                    t->names[li]);
 			mask |= 1u << li;
 			if (!c)
 				break;
@@ -215,8 +218,8 @@ lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_m
 			lt_status st = mse_model_add(out, mask);
 			if (st != LT_OK)
 				return lt_error_set(err, st, q,
-						    "the model has more than %d interaction terms",
-						    LT_MSE_TERMS_MAX);
+				                    "the model has more than %d interaction terms",
+				                    LT_MSE_TERMS_MAX);
 		}
 		if (!e)
 			break;
@@ -224,9 +227,9 @@ lt_status mse_model_parse(const struct mse_table *t, const char *s, struct mse_m
 	}
 	if (mse_model_close(out) != LT_OK)
 		return lt_error_set(err, LT_ETOOBIG, "",
-				    "the model with the terms its terms imply has more than %d "
-				    "interaction terms",
-				    LT_MSE_TERMS_MAX);
+		                    "the model with the terms its terms imply has more than %d "
+		                    "interaction terms",
+		                    LT_MSE_TERMS_MAX);
 	return LT_OK;
 }
 
@@ -302,11 +305,11 @@ lt_status mse_model_format_hier(const struct mse_model *m, char *buf, size_t cap
 }
 
 lt_status mse_model_parse_hier(unsigned nlists, const char *s, struct mse_model *out,
-			       struct lt_error *err)
+                               struct lt_error *err)
 {
 	if (nlists < 1 || nlists > 9)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the bracket notation is for 1 to 9 lists, not %u", nlists);
+		                    "the bracket notation is for 1 to 9 lists, not %u", nlists);
 	mse_model_init(out, nlists);
 	const char *p = s;
 	if (*p != '[')
@@ -340,6 +343,6 @@ lt_status mse_model_parse_hier(unsigned nlists, const char *s, struct mse_model 
 	return LT_OK;
 bad:
 	return lt_error_set(err, LT_EINVAL, "",
-			    "the model \"%.60s\" is not in the form \"[12,23,4]\" for %u lists", s,
-			    nlists);
+	                    "the model \"%.60s\" is not in the form \"[12,23,4]\" for %u lists", s,
+	                    nlists);
 }

@@ -43,16 +43,17 @@ static bool name_ok(const char *s, size_t len)
 }
 
 lt_status mse_table_alloc(unsigned nlists, const char *const *names, struct mse_table **out,
-			  struct lt_error *err)
+                          struct lt_error *err)
 {
 	*out = NULL;
 	if (nlists < 2)
 		return lt_error_set(err, LT_EINVAL, "", "a table needs at least 2 lists, not %u",
-				    nlists);
+		                    nlists);
 	if (nlists > LT_MSE_LISTS_MAX)
-		return lt_error_set(err, LT_ETOOBIG, "",
-				    "a table has at most %d lists (the limit LT_MSE_LISTS_MAX), not %u",
-				    LT_MSE_LISTS_MAX, nlists);
+		return lt_error_set(
+		    err, LT_ETOOBIG, "",
+		    "a table has at most %d lists (the limit LT_MSE_LISTS_MAX), not %u",
+		    LT_MSE_LISTS_MAX, nlists);
 	struct mse_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return lt_error_set(err, LT_ENOMEM, "", "out of memory");
@@ -70,16 +71,18 @@ lt_status mse_table_alloc(unsigned nlists, const char *const *names, struct mse_
 				char q[LT_MSE_NAME_MAX + 8];
 				lt_error_quote(q, sizeof(q), names[i], len, LT_MSE_NAME_MAX);
 				mse_table_free(t);
-				return lt_error_set(err, LT_EINVAL, q,
-						    "list name \"%s\" must be 1 to %d letters, digits, "
-						    "'_', '.' or '-'",
-						    q, LT_MSE_NAME_MAX);
+				return lt_error_set(
+				    err, LT_EINVAL, q,
+				    "list name \"%s\" must be 1 to %d letters, digits, "
+				    "'_', '.' or '-'",
+				    q, LT_MSE_NAME_MAX);
 			}
 			for (unsigned j = 0; j < i; j++)
 				if (strcmp(t->names[j], names[i]) == 0) {
 					mse_table_free(t);
 					return lt_error_set(err, LT_EINVAL, names[i],
-							    "list name \"%s\" is used twice", names[i]);
+					                    "list name \"%s\" is used twice",
+					                    names[i]);
 				}
 			memcpy(t->names[i], names[i], len + 1);
 		} else if (i < 26) {
@@ -106,7 +109,7 @@ static bool whole(double c)
 }
 
 lt_status mse_table_from_counts(const struct mse_table *like, const double *counts,
-				struct mse_table **out, struct lt_error *err)
+                                struct mse_table **out, struct lt_error *err)
 {
 	const char *names[LT_MSE_LISTS_MAX];
 	*out = NULL;
@@ -114,10 +117,11 @@ lt_status mse_table_from_counts(const struct mse_table *like, const double *coun
 		if (!whole(counts[h])) {
 			char hist[LT_MSE_LISTS_MAX + 1];
 			mse_history_format(like->nlists, (uint32_t)h, hist, sizeof(hist));
-			return lt_error_set(err, LT_EINVAL, hist,
-					    "the count of history %s is %g; a count must be a whole "
-					    "number from 0 to %.0f",
-					    hist, counts[h], LT_MSE_COUNT_MAX);
+			return lt_error_set(
+			    err, LT_EINVAL, hist,
+			    "the count of history %s is %g; a count must be a whole "
+			    "number from 0 to %.0f",
+			    hist, counts[h], LT_MSE_COUNT_MAX);
 		}
 	for (unsigned i = 0; i < like->nlists; i++)
 		names[i] = like->names[i];
@@ -181,13 +185,15 @@ static void trim(const char **p, size_t *len)
 {
 	while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
 		(*len)--;
-	while (*len && (**p == ' ' || **p == '\t'))
-		(*p)++, (*len)--;
+	while (*len && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
 }
 
 LT_PRINTF(5, 6)
 static lt_status fail(struct lt_error *err, lt_status st, long line, const char *field,
-		      const char *fmt, ...)
+                      const char *fmt, ...)
 {
 	if (!err)
 		return st;
@@ -247,7 +253,7 @@ static int parse_count(const char *s, size_t len, double *out)
 }
 
 lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **out,
-			      struct lt_error *err)
+                              struct lt_error *err)
 {
 	struct lt_csv csv;
 	struct lt_error cerr;
@@ -267,7 +273,7 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 	st = lt_csv_next(&csv, &ncol, &line, &cerr);
 	if (st == LT_ENOTFOUND) {
 		st = fail(err, LT_EINVAL, 1, "",
-			  "the file is empty: expected a header of list names and \"count\"");
+		          "the file is empty: expected a header of list names and \"count\"");
 		goto out;
 	}
 	if (st != LT_OK) {
@@ -281,23 +287,25 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 		trim(&last, &ll);
 		if (ll != 5 || memcmp(last, "count", 5) != 0) {
 			lt_error_quote(q, sizeof(q), last, ll, 40);
-			st = fail(err, LT_EINVAL, line, q,
-				  "line %ld: the last column is \"%s\"; it must be \"count\", after "
-				  "one 0/1 column per list",
-				  line, q);
+			st =
+			    fail(err, LT_EINVAL, line, q,
+			         "line %ld: the last column is \"%s\"; it must be \"count\", after "
+			         "one 0/1 column per list",
+			         line, q);
 			goto out;
 		}
 	}
 	if (ncol - 1 < 2) {
-		st = fail(err, LT_EINVAL, line, "",
-			  "line %ld: the header names %zu list%s; estimation needs at least 2 lists",
-			  line, ncol - 1, ncol - 1 == 1 ? "" : "s");
+		st =
+		    fail(err, LT_EINVAL, line, "",
+		         "line %ld: the header names %zu list%s; estimation needs at least 2 lists",
+		         line, ncol - 1, ncol - 1 == 1 ? "" : "s");
 		goto out;
 	}
 	if (ncol - 1 > LT_MSE_LISTS_MAX) {
 		st = fail(err, LT_ETOOBIG, line, "",
-			  "line %ld: the header names %zu lists; at most %d are allowed", line,
-			  ncol - 1, LT_MSE_LISTS_MAX);
+		          "line %ld: the header names %zu lists; at most %d are allowed", line,
+		          ncol - 1, LT_MSE_LISTS_MAX);
 		goto out;
 	}
 	unsigned nlists = (unsigned)(ncol - 1);
@@ -308,16 +316,17 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 		lt_error_quote(q, sizeof(q), nm, nl, 40);
 		if (nl == 0) {
 			st = fail(err, LT_EINVAL, line, "",
-				  "line %ld: column %u of the header is empty; every list needs a "
-				  "name",
-				  line, i + 1);
+			          "line %ld: column %u of the header is empty; every list needs a "
+			          "name",
+			          line, i + 1);
 			goto out;
 		}
 		if (!name_ok(nm, nl)) {
-			st = fail(err, LT_EINVAL, line, q,
-				  "line %ld: list name \"%s\" must be 1 to %d letters, digits, '_', "
-				  "'.' or '-'",
-				  line, q, LT_MSE_NAME_MAX);
+			st =
+			    fail(err, LT_EINVAL, line, q,
+			         "line %ld: list name \"%s\" must be 1 to %d letters, digits, '_', "
+			         "'.' or '-'",
+			         line, q, LT_MSE_NAME_MAX);
 			goto out;
 		}
 		memcpy(names[i], nm, nl);
@@ -326,13 +335,13 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 		for (unsigned j = 0; j < i; j++)
 			if (strcmp(names[j], names[i]) == 0) {
 				st = fail(err, LT_EINVAL, line, names[i],
-					  "line %ld: list name \"%s\" appears twice in the header",
-					  line, names[i]);
+				          "line %ld: list name \"%s\" appears twice in the header",
+				          line, names[i]);
 				goto out;
 			}
 		if (strcmp(names[i], "count") == 0) {
 			st = fail(err, LT_EINVAL, line, names[i],
-				  "line %ld: \"count\" must be the last column only", line);
+			          "line %ld: \"count\" must be the last column only", line);
 			goto out;
 		}
 	}
@@ -354,15 +363,15 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 		}
 		if (nrows == LT_MSE_ROWS_MAX) {
 			st = fail(err, LT_ETOOBIG, line, "",
-				  "line %ld: the file has more than %d rows of histories", line,
-				  LT_MSE_ROWS_MAX);
+			          "line %ld: the file has more than %d rows of histories", line,
+			          LT_MSE_ROWS_MAX);
 			goto out;
 		}
 		nrows++;
 		if (nf != ncol) {
 			st = fail(err, LT_EINVAL, line, "",
-				  "line %ld: the row has %zu fields, but the header has %zu", line, nf,
-				  ncol);
+			          "line %ld: the row has %zu fields, but the header has %zu", line,
+			          nf, ncol);
 			goto out;
 		}
 		uint32_t h = 0;
@@ -376,8 +385,8 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 			}
 			lt_error_quote(q, sizeof(q), v, vl, 20);
 			st = fail(err, LT_EINVAL, line, names[i],
-				  "line %ld, column %s: the cell is \"%s\"; a cell must be 0 or 1", line,
-				  names[i], q);
+			          "line %ld, column %s: the cell is \"%s\"; a cell must be 0 or 1",
+			          line, names[i], q);
 			goto out;
 		}
 		const char *v = csv.fields[nlists].p;
@@ -391,47 +400,48 @@ lt_status mse_table_parse_csv(const char *data, size_t len, struct mse_table **o
 			    "is larger than the limit of 1000000000 cases in one row"};
 			lt_error_quote(q, sizeof(q), v, vl, 20);
 			st = fail(err, rc == -4 ? LT_ETOOBIG : LT_EINVAL, line, "count",
-				  "line %ld, column count: the count \"%s\" %s; a count is a whole "
-				  "number of cases, 0 or more",
-				  line, q, why[-rc]);
+			          "line %ld, column count: the count \"%s\" %s; a count is a whole "
+			          "number of cases, 0 or more",
+			          line, q, why[-rc]);
 			goto out;
 		}
 		if (h == 0) {
-			st = fail(err, LT_EINVAL, line, names[0],
-				  "line %ld: the history is 0 in every list column; the cases on no "
-				  "list are what is estimated and cannot be given",
-				  line);
+			st =
+			    fail(err, LT_EINVAL, line, names[0],
+			         "line %ld: the history is 0 in every list column; the cases on no "
+			         "list are what is estimated and cannot be given",
+			         line);
 			goto out;
 		}
 		t->counts[h] += c;
 		if (t->counts[h] > LT_MSE_COUNT_MAX) {
 			st = fail(err, LT_ETOOBIG, line, "count",
-				  "line %ld, column count: the rows of this history add up to more "
-				  "than 1000000000 cases",
-				  line);
+			          "line %ld, column count: the rows of this history add up to more "
+			          "than 1000000000 cases",
+			          line);
 			goto out;
 		}
 		t->n += c;
 	}
 	if (t->n == 0) {
 		st = fail(err, LT_EINVAL, line, "count", "%s",
-			  nrows ? "every count is 0: there are no cases to estimate from"
-				: "the file has a header but no rows of histories");
+		          nrows ? "every count is 0: there are no cases to estimate from"
+		                : "the file has a header but no rows of histories");
 		goto out;
 	}
 	for (unsigned i = 0; i < nlists; i++) {
 		double m = mse_table_margin(t, 1u << i);
 		if (m == 0) {
 			st = fail(err, LT_EINVAL, 0, names[i],
-				  "column %s: no case is on list %s; leave the list out", names[i],
-				  names[i]);
+			          "column %s: no case is on list %s; leave the list out", names[i],
+			          names[i]);
 			goto out;
 		}
 		if (m == t->n) {
 			st = fail(err, LT_EINVAL, 0, names[i],
-				  "column %s: every case is on list %s, so the data say nothing "
-				  "about the cases no list holds",
-				  names[i], names[i]);
+			          "column %s: every case is on list %s, so the data say nothing "
+			          "about the cases no list holds",
+			          names[i], names[i]);
 			goto out;
 		}
 	}

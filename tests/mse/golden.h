@@ -150,8 +150,8 @@ static void golden_note(const char *kind, double rel, const char *where)
  * in magnitude). Counts and prints a failure; records the relative error
  * under `kind`.
  */
-static void golden_check(const char *kind, const char *where, double got, double want,
-			 double tol, double floor_)
+static void golden_check(const char *kind, const char *where, double got, double want, double tol,
+                         double floor_)
 {
 	double scale = fabs(want) > floor_ ? fabs(want) : floor_;
 	double rel = fabs(got - want) / scale;
@@ -159,8 +159,8 @@ static void golden_check(const char *kind, const char *where, double got, double
 		rel = 0;
 	golden_note(kind, isnan(rel) ? INFINITY : rel, where);
 	if (!(rel <= tol)) {
-		print_error("%s: %s: got %.15g, want %.15g (relative error %.3g > %g)\n", where, kind,
-			    got, want, rel, tol);
+		print_error("%s: %s: got %.15g, want %.15g (relative error %.3g > %g)\n", where,
+		            kind, got, want, rel, tol);
 		golden_failures++;
 	}
 }
@@ -177,7 +177,7 @@ static void golden_print_worst(const char *title)
 	print_message("%s: worst relative errors\n", title);
 	for (size_t i = 0; i < golden_nworst; i++)
 		print_message("  %-28s %.3g  (%s)\n", golden_worst[i].kind, golden_worst[i].rel,
-			      golden_worst[i].where);
+		              golden_worst[i].where);
 }
 
 #endif

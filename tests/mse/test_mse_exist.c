@@ -25,7 +25,7 @@
 #define TOL 1e-6
 
 static unsigned check_code(struct mse_workspace *w, const struct mse_table *t,
-			   const struct mse_model *m)
+                           const struct mse_model *m)
 {
 	struct mse_check c;
 	struct lt_error err;
@@ -57,21 +57,21 @@ static void test_checkident(void **state)
 			assert_int_equal(mse_model_parse(t, key, &m, &err), LT_OK);
 			snprintf(where, sizeof(where), "%s N*(%s)", set, key);
 			golden_check("N*", where, mse_table_margin(t, m.terms[0]),
-				     json_number_value(val), 0, 1);
+			             json_number_value(val), 0, 1);
 		}
 
 		mse_model_init(&m, t->nlists);
 		snprintf(where, sizeof(where), "%s checkident main", set);
 		golden_check("checkident", where, check_code(w, t, &m),
-			     golden_num(j, "checkident_main"), 0, 1);
+		             golden_num(j, "checkident_main"), 0, 1);
 		mse_model_all_pairs(&m, t->nlists);
 		snprintf(where, sizeof(where), "%s checkident all pairs", set);
 		golden_check("checkident", where, check_code(w, t, &m),
-			     golden_num(j, "checkident_allpairs"), 0, 1);
+		             golden_num(j, "checkident_allpairs"), 0, 1);
 		const json_t *ap = json_object_get(j, "modelfit_allpairs");
 		if (json_object_get(ap, "error_code"))
 			golden_check("checkident", where, check_code(w, t, &m),
-				     golden_num(ap, "error_code"), 0, 1);
+			             golden_num(ap, "error_code"), 0, 1);
 		json_decref(j);
 		mse_workspace_free(w);
 		mse_table_free(t);
@@ -93,8 +93,8 @@ static void test_stepwise_trace(void **state)
 		struct mse_workspace *w = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
 		struct mse_workspace *wc = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
 		json_t *j = golden_json("sparsemse", set);
-		const json_t *cycles = json_object_get(json_object_get(j, "stepwise_trace_p0.02"),
-						       "cycles");
+		const json_t *cycles =
+		    json_object_get(json_object_get(j, "stepwise_trace_p0.02"), "cycles");
 		struct mse_model cur;
 		mse_model_init(&cur, t->nlists);
 		for (size_t c = 0; c < json_array_size(cycles); c++) {
@@ -115,16 +115,16 @@ static void test_stepwise_trace(void **state)
 				double nstar = mse_table_margin(t, T);
 				double mustar = mse_fitted_margin(w, T);
 				double p = fmin(mse_ppois(nstar, mustar),
-						mse_ppois_upper(nstar - 1, mustar));
-				golden_check("N*", where, nstar, golden_num(cd, "observed_overlap"), 0,
-					     1);
-				golden_check("mu*", where, mustar, golden_num(cd, "expected_overlap"),
-					     TOL, 1e-8);
+				                mse_ppois_upper(nstar - 1, mustar));
+				golden_check("N*", where, nstar, golden_num(cd, "observed_overlap"),
+				             0, 1);
+				golden_check("mu*", where, mustar,
+				             golden_num(cd, "expected_overlap"), TOL, 1e-8);
 				golden_check("p-value", where, p, golden_num(cd, "p_value"), TOL,
-					     1e-300);
+				             1e-300);
 				assert_int_equal(mse_model_add(&next, T), LT_OK);
 				golden_check("checkident", where, check_code(wc, t, &next),
-					     golden_num(cd, "checkident"), 0, 1);
+				             golden_num(cd, "checkident"), 0, 1);
 				ncand++;
 			}
 			const json_t *added = json_object_get(cy, "added");
@@ -162,7 +162,7 @@ static void test_count_valid_models(void **state)
 		ok += c == 0;
 	}
 	assert_int_equal(ok, (unsigned)golden_num(json_object_get(j, "bic_default"),
-						  "n_models_fitted_and_valid"));
+	                                          "n_models_fitted_and_valid"));
 	/* {}, {A:C}, {B:C}, {A:C,B:C} exist; {A:B}, {A:B,A:C}, {A:B,B:C} have
 	 * no MLE; all three pairs are not identifiable. */
 	assert_int_equal(codes[1], 3);
@@ -207,9 +207,9 @@ static void test_explain(void **state)
 		lt_status st = mse_check_explain(w, t, &m, &c, &err);
 		if (c.code != cases[i].code || st != cases[i].st ||
 		    strcmp(err.message, cases[i].msg) != 0) {
-			print_error("%s: code %u %s \"%s\"\n    want %u %s \"%s\"\n", cases[i].model,
-				    c.code, lt_status_name(st), err.message, cases[i].code,
-				    lt_status_name(cases[i].st), cases[i].msg);
+			print_error("%s: code %u %s \"%s\"\n    want %u %s \"%s\"\n",
+			            cases[i].model, c.code, lt_status_name(st), err.message,
+			            cases[i].code, lt_status_name(cases[i].st), cases[i].msg);
 			failures++;
 		}
 		if (c.code & MSE_CHECK_NO_MLE)

@@ -33,7 +33,7 @@
 
 #include "mse/mse.h"
 
-#define TOL 1e-6
+#define TOL         1e-6
 #define TOL_PROFILE 1e-4
 
 static struct mse_workspace *ws_for(const struct mse_table *t)
@@ -52,7 +52,7 @@ static void param_name(const struct mse_table *t, uint32_t term, char *buf, size
 }
 
 static bool fit_ok(const char *where, struct mse_workspace *w, const struct mse_table *t,
-		   const struct mse_model *m, struct mse_fit *f)
+                   const struct mse_model *m, struct mse_fit *f)
 {
 	const struct mse_fit_params fp = MSE_FIT_PARAMS_DEFAULT;
 	struct lt_error err;
@@ -69,7 +69,7 @@ static bool fit_ok(const char *where, struct mse_workspace *w, const struct mse_
 /* ---- SparseMSE. ---- */
 
 static void check_sparsemse_fit(const char *set, const char *label, const struct mse_table *t,
-				struct mse_workspace *w, const json_t *g)
+                                struct mse_workspace *w, const json_t *g)
 {
 	char where[160], name[256];
 	struct mse_model m;
@@ -86,7 +86,7 @@ static void check_sparsemse_fit(const char *set, const char *label, const struct
 	const json_t *coefs = json_object_get(g, "coefficients");
 	if (json_array_size(coefs) != f.nparams) {
 		print_error("%s: %u parameters, want %zu\n", where, f.nparams,
-			    json_array_size(coefs));
+		            json_array_size(coefs));
 		golden_failures++;
 	}
 	for (size_t i = 0; i < json_array_size(coefs); i++) {
@@ -114,14 +114,14 @@ static void check_sparsemse_fit(const char *set, const char *label, const struct
 	}
 	golden_check("intercept", where, f.log_dark, golden_num(g, "intercept"), TOL, 1e-8);
 	golden_check("intercept variance", where, f.log_dark_var, golden_num(g, "intercept_var"),
-		     TOL, 1e-12);
+	             TOL, 1e-12);
 	golden_check("dark figure", where, f.dark, golden_num(g, "dark_figure"), TOL, 1e-8);
 	golden_check("total", where, f.total, golden_num(g, "total_estimate"), TOL, 1e-8);
 	golden_check("deviance", where, f.deviance, golden_num(g, "deviance"), TOL, 1e-6);
 	golden_check("df", where, f.df_residual, golden_num(g, "df_residual"), 0, 1);
 	golden_check("aic", where, f.aic, golden_num(g, "aic_adjusted"), TOL, 1e-8);
 	golden_check("loglik", where, f.loglik - f.nneginf, golden_num(g, "loglik_poisson"), TOL,
-		     1e-8);
+	             1e-8);
 	golden_check("cells", where, (double)f.ncells, golden_num(g, "n_cells_used"), 0, 1);
 
 	/* Every fitted cell. */
@@ -147,7 +147,8 @@ static void check_sparsemse_fit(const char *set, const char *label, const struct
 	/* The -inf pairs. */
 	const json_t *ninf = json_object_get(g, "interactions_minus_inf");
 	if (golden_nstrings(ninf) != f.nneginf) {
-		print_error("%s: %u -inf terms, want %zu\n", where, f.nneginf, golden_nstrings(ninf));
+		print_error("%s: %u -inf terms, want %zu\n", where, f.nneginf,
+		            golden_nstrings(ninf));
 		golden_failures++;
 	}
 	for (unsigned k = 0; k < f.nneginf && k < golden_nstrings(ninf); k++) {
@@ -167,19 +168,23 @@ static void check_sparsemse_fit(const char *set, const char *label, const struct
 		static const struct {
 			const char *key;
 			double p;
-		} q[] = {{"2.5%", 0.025}, {"10%", 0.10}, {"point est.", 0.5}, {"90%", 0.90},
-			 {"97.5%", 0.975}};
+		} q[] = {{"2.5%", 0.025},
+		         {"10%", 0.10},
+		         {"point est.", 0.5},
+		         {"90%", 0.90},
+		         {"97.5%", 0.975}};
 		for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 			char w2[200];
 			snprintf(w2, sizeof(w2), "%s estimate %s", where, q[i].key);
 			golden_check("Wald quantile", w2, mse_wald_quantile(&f, q[i].p),
-				     golden_num(est, q[i].key), TOL, 1);
+			             golden_num(est, q[i].key), TOL, 1);
 		}
 		struct mse_interval iv;
 		mse_wald_interval(&f, 0.95, &iv);
 		golden_check("Wald quantile", where, iv.lower, golden_num(est, "2.5%"), TOL, 1);
 		golden_check("Wald quantile", where, iv.upper, golden_num(est, "97.5%"), TOL, 1);
-		golden_check("Wald quantile", where, iv.point, golden_num(est, "point est."), TOL, 1);
+		golden_check("Wald quantile", where, iv.point, golden_num(est, "point est."), TOL,
+		             1);
 	}
 
 	/* The probability of each empty overlap under the model without it
@@ -200,8 +205,8 @@ static void check_sparsemse_fit(const char *set, const char *label, const struct
 			if (!fit_ok(w2, w, t, &m1, &f1))
 				continue;
 			golden_check("P(overlap empty)", w2,
-				     exp(-mse_fitted_margin(w, pair.terms[0])),
-				     json_number_value(val), TOL, 1e-300);
+			             exp(-mse_fitted_margin(w, pair.terms[0])),
+			             json_number_value(val), TOL, 1e-300);
 		}
 	}
 }
@@ -215,9 +220,10 @@ static void test_sparsemse(void **state)
 		struct mse_table *t = golden_table(set);
 		struct mse_workspace *w = ws_for(t);
 		json_t *j = golden_json("sparsemse", set);
-		check_sparsemse_fit(set, "modelfit_main", t, w, json_object_get(j, "modelfit_main"));
+		check_sparsemse_fit(set, "modelfit_main", t, w,
+		                    json_object_get(j, "modelfit_main"));
 		check_sparsemse_fit(set, "modelfit_allpairs", t, w,
-				    json_object_get(j, "modelfit_allpairs"));
+		                    json_object_get(j, "modelfit_allpairs"));
 		const char *key;
 		json_t *val;
 		json_object_foreach(json_object_get(j, "estimatepopulation0"), key, val)
@@ -239,8 +245,8 @@ static void test_sparsemse(void **state)
 /* ---- MultipleSystemsEstimation. ---- */
 
 static void check_mse_hier(const char *where, const struct mse_table *t, struct mse_workspace *w,
-			   const char *hier, const json_t *g, const char *est_key,
-			   const char *bic_key)
+                           const char *hier, const json_t *g, const char *est_key,
+                           const char *bic_key)
 {
 	struct mse_model m;
 	struct mse_fit f;
@@ -297,7 +303,7 @@ static void check_mse_hier(const char *where, const struct mse_table *t, struct 
 				found |= (double)f.neginf_terms[k] + 1 == json_number_value(v);
 			if (!found) {
 				print_error("%s: R's -inf parameter %g is not ours\n", where,
-					    json_number_value(v));
+				            json_number_value(v));
 				golden_failures++;
 			}
 		}
@@ -315,18 +321,21 @@ static void test_multiplesystemsestimation(void **state)
 		struct mse_table *t = golden_table(set);
 		struct mse_workspace *w = ws_for(t);
 		json_t *j = golden_json("multiplesystemsestimation", set);
-		static const char *const fixed[] = {"fixed_main", "fixed_allpairs", "stepwise_p0.02"};
+		static const char *const fixed[] = {"fixed_main", "fixed_allpairs",
+		                                    "stepwise_p0.02"};
 		for (size_t k = 0; k < 3; k++) {
 			const json_t *g = json_object_get(j, fixed[k]);
 			if (!g || json_object_get(g, "error"))
 				continue;
 			snprintf(where, sizeof(where), "%s MSE %s", set, fixed[k]);
-			check_mse_hier(where, t, w, json_string_value(json_object_get(g, "hiermod")), g,
-				       "popest", json_object_get(g, "bic") ? "bic" : NULL);
+			check_mse_hier(where, t, w,
+			               json_string_value(json_object_get(g, "hiermod")), g,
+			               "popest", json_object_get(g, "bic") ? "bic" : NULL);
 		}
 		static const char *const bic[] = {"bic_default", "bic_maxorder2"};
 		for (size_t k = 0; k < 2; k++) {
-			const json_t *top = json_object_get(json_object_get(j, bic[k]), "top_models");
+			const json_t *top =
+			    json_object_get(json_object_get(j, bic[k]), "top_models");
 			for (size_t i = 0; i < json_array_size(top); i++) {
 				const json_t *g = json_array_get(top, i);
 				const char *hier = json_string_value(json_object_get(g, "model"));
@@ -348,7 +357,7 @@ static void test_multiplesystemsestimation(void **state)
 
 /* The Poisson fit and both profile intervals of one closedpCI result. */
 static void check_closedpci(const char *where, const struct mse_table *t, struct mse_workspace *w,
-			    const struct mse_model *m, const json_t *a05, const json_t *a20)
+                            const struct mse_model *m, const json_t *a05, const json_t *a20)
 {
 	struct mse_fit f;
 	struct lt_error err;
@@ -358,7 +367,8 @@ static void check_closedpci(const char *where, const struct mse_table *t, struct
 		return;
 	const json_t *res = json_array_get(json_object_get(a05, "results"), 0);
 	golden_check("Rcapture Poisson N", where, f.total, golden_num(res, "abundance"), TOL, 1);
-	golden_check("Rcapture deviance", where, f.deviance, golden_num(res, "deviance"), TOL, 1e-6);
+	golden_check("Rcapture deviance", where, f.deviance, golden_num(res, "deviance"), TOL,
+	             1e-6);
 	golden_check("Rcapture AIC", where, f.aic, golden_num(res, "AIC"), TOL, 1);
 	golden_check("Rcapture BIC", where, f.bic, golden_num(res, "BIC"), TOL, 1);
 	const struct {
@@ -377,9 +387,11 @@ static void check_closedpci(const char *where, const struct mse_table *t, struct
 			continue;
 		}
 		golden_check("profile maximum", w2, iv.point, golden_num(ci, "abundance"),
-			     TOL_PROFILE, 1);
-		golden_check("profile lower", w2, iv.lower, golden_num(ci, "infCL"), TOL_PROFILE, 1);
-		golden_check("profile upper", w2, iv.upper, golden_num(ci, "supCL"), TOL_PROFILE, 1);
+		             TOL_PROFILE, 1);
+		golden_check("profile lower", w2, iv.lower, golden_num(ci, "infCL"), TOL_PROFILE,
+		             1);
+		golden_check("profile upper", w2, iv.upper, golden_num(ci, "supCL"), TOL_PROFILE,
+		             1);
 		if (iv.flags != 0) {
 			print_error("%s: flags %u, but R found both bounds\n", w2, iv.flags);
 			golden_failures++;
@@ -430,20 +442,20 @@ static void test_rcapture(void **state)
 			snprintf(where, sizeof(where), "%s Rcapture closedp.t Mt", set);
 			if (fit_ok(where, w, t, &m, &f)) {
 				golden_check("Rcapture Poisson N", where, f.total,
-					     golden_num(r, "abundance"), TOL, 1);
+				             golden_num(r, "abundance"), TOL, 1);
 				golden_check("Rcapture deviance", where, f.deviance,
-					     golden_num(r, "deviance"), TOL, 1e-6);
-				golden_check("Rcapture AIC", where, f.aic, golden_num(r, "AIC"), TOL,
-					     1);
-				golden_check("Rcapture BIC", where, f.bic, golden_num(r, "BIC"), TOL,
-					     1);
+				             golden_num(r, "deviance"), TOL, 1e-6);
+				golden_check("Rcapture AIC", where, f.aic, golden_num(r, "AIC"),
+				             TOL, 1);
+				golden_check("Rcapture BIC", where, f.bic, golden_num(r, "BIC"),
+				             TOL, 1);
 			}
 		}
 
 		const json_t *cm = json_object_get(j, "closedpCI_main");
 		snprintf(where, sizeof(where), "%s Rcapture closedpCI main", set);
 		check_closedpci(where, t, w, &m, json_object_get(cm, "alpha05"),
-				json_object_get(cm, "alpha20"));
+		                json_object_get(cm, "alpha20"));
 
 		const json_t *cs = json_object_get(j, "closedpCI_sparsemse_stepwise_model");
 		if (json_object_get(cs, "formula")) {
@@ -451,7 +463,7 @@ static void test_rcapture(void **state)
 			model_from_formula(t, form, &m);
 			snprintf(where, sizeof(where), "%s Rcapture closedpCI %s", set, form);
 			check_closedpci(where, t, w, &m, json_object_get(cs, "alpha05"),
-					json_object_get(cs, "alpha20"));
+			                json_object_get(cs, "alpha20"));
 		}
 
 		/* The Home Office procedure's intervals: the same profile, at 95% and
@@ -469,7 +481,7 @@ static void test_rcapture(void **state)
 			if (!fit_ok(where, w, t, &m, &f))
 				continue;
 			golden_check("Poisson estimate", where, f.total,
-				     golden_num(ho, "poisson_point_estimate"), TOL, 1);
+			             golden_num(ho, "poisson_point_estimate"), TOL, 1);
 			lt_error_clear(&err);
 			if (mse_profile_interval(w, t, &m, &f, 0.95, &pp, &i95, &err) != LT_OK ||
 			    mse_profile_interval(w, t, &m, &f, 0.80, &pp, &i80, &err) != LT_OK) {
@@ -479,15 +491,15 @@ static void test_rcapture(void **state)
 			}
 			const json_t *e = json_object_get(ho, "estimate_and_CIs");
 			golden_check("profile lower", where, i95.lower, golden_num(e, "2.5%"),
-				     TOL_PROFILE, 1);
+			             TOL_PROFILE, 1);
 			golden_check("profile lower", where, i80.lower, golden_num(e, "10%"),
-				     TOL_PROFILE, 1);
+			             TOL_PROFILE, 1);
 			golden_check("profile maximum", where, i95.point,
-				     golden_num(e, "point estimate"), TOL_PROFILE, 1);
+			             golden_num(e, "point estimate"), TOL_PROFILE, 1);
 			golden_check("profile upper", where, i80.upper, golden_num(e, "90%"),
-				     TOL_PROFILE, 1);
+			             TOL_PROFILE, 1);
 			golden_check("profile upper", where, i95.upper, golden_num(e, "97.5%"),
-				     TOL_PROFILE, 1);
+			             TOL_PROFILE, 1);
 		}
 		json_decref(j);
 		mse_workspace_free(w);

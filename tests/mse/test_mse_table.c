@@ -79,14 +79,15 @@ static void test_parse_errors(void **state)
 		lt_error_clear(&err);
 		lt_status st = mse_table_parse_csv(bad[i].csv, strlen(bad[i].csv), &t, &err);
 		bool ok = st == bad[i].st && err.status == bad[i].st && t == NULL &&
-			  err.line == bad[i].line && strcmp(err.field, bad[i].field) == 0 &&
-			  (!bad[i].msg || strcmp(err.message, bad[i].msg) == 0);
+		          err.line == bad[i].line && strcmp(err.field, bad[i].field) == 0 &&
+		          (!bad[i].msg || strcmp(err.message, bad[i].msg) == 0);
 		if (!ok) {
-			print_error("%s:\n   got %s line %ld field \"%s\" \"%s\"\n  want %s line %ld "
-				    "field \"%s\" \"%s\"\n",
-				    bad[i].name, lt_status_name(st), err.line, err.field, err.message,
-				    lt_status_name(bad[i].st), bad[i].line, bad[i].field,
-				    bad[i].msg ? bad[i].msg : "(any)");
+			print_error(
+			    "%s:\n   got %s line %ld field \"%s\" \"%s\"\n  want %s line %ld "
+			    "field \"%s\" \"%s\"\n",
+			    bad[i].name, lt_status_name(st), err.line, err.field, err.message,
+			    lt_status_name(bad[i].st), bad[i].line, bad[i].field,
+			    bad[i].msg ? bad[i].msg : "(any)");
 			failures++;
 		}
 		if (st == LT_OK)
@@ -103,14 +104,14 @@ static void test_parse_ok(void **state)
 	/* Duplicates are summed, a zero-count row is allowed, "3.0" is 3, spaces
 	 * around fields, CRLF, a byte-order mark and no final line break. */
 	static const char csv[] = "\xEF\xBB\xBF"
-				  "LA , NG,PF_1,count\r\n"
-				  "1,0,0,3\r\n"
-				  " 1 ,0,0, 2.0\r\n"
-				  "0,1,0,4\r\n"
-				  "1,1,0,1\r\n"
-				  "0,0,1,0\r\n"
-				  "1,0,1,7\r\n"
-				  "0,1,1,2";
+	                          "LA , NG,PF_1,count\r\n"
+	                          "1,0,0,3\r\n"
+	                          " 1 ,0,0, 2.0\r\n"
+	                          "0,1,0,4\r\n"
+	                          "1,1,0,1\r\n"
+	                          "0,0,1,0\r\n"
+	                          "1,0,1,7\r\n"
+	                          "0,1,1,2";
 	lt_error_clear(&err);
 	assert_int_equal(mse_table_parse_csv(csv, sizeof(csv) - 1, &t, &err), LT_OK);
 	assert_int_equal(t->nlists, 3);
@@ -157,7 +158,7 @@ static void test_parse_ok(void **state)
 	assert_int_equal(mse_table_from_counts(t, c, &r2, &err), LT_EINVAL);
 	assert_null(r2);
 	assert_string_equal(err.message, "the count of history 110 is 1.5; a count must be a "
-					 "whole number from 0 to 1000000000");
+	                                 "whole number from 0 to 1000000000");
 	c[3] = 1;
 	mse_table_set_counts(r, c);
 	assert_true(r->n == 7);
@@ -237,11 +238,13 @@ static void test_model_text(void **state)
 	static const struct {
 		const char *s, *field, *msg;
 	} errs[] = {
-	    {"LA:XX", "LA:XX", "the model term \"LA:XX\" names \"XX\", which is not a list of the "
-			       "table"},
+	    {"LA:XX", "LA:XX",
+	     "the model term \"LA:XX\" names \"XX\", which is not a list of the "
+	     "table"},
 	    {"LA:LA", "LA:LA", "the model term \"LA:LA\" names list LA twice"},
-	    {"LA:NG,,GO:GP", "", "the model \"LA:NG,,GO:GP\" has an empty term; write terms "
-				 "like \"A:B,B:C\""},
+	    {"LA:NG,,GO:GP", "",
+	     "the model \"LA:NG,,GO:GP\" has an empty term; write terms "
+	     "like \"A:B,B:C\""},
 	    {"LA:", "LA:", "the model term \"LA:\" names \"\", which is not a list of the table"},
 	};
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
@@ -297,9 +300,9 @@ static void test_model_hier(void **state)
 	struct mse_model m;
 	struct lt_error err;
 	char buf[128];
-	static const char *const round[] = {"[1,2,3,4,5]", "[123,25,34]", "[135,12,24,34]",
-					    "[12,13,23,25,34]", "[235,12,15,24,45]",
-					    "[12,13,24,25,35,45]", "[123,34,5]"};
+	static const char *const round[] = {
+	    "[1,2,3,4,5]",       "[123,25,34]",         "[135,12,24,34]", "[12,13,23,25,34]",
+	    "[235,12,15,24,45]", "[12,13,24,25,35,45]", "[123,34,5]"};
 	for (size_t i = 0; i < sizeof(round) / sizeof(round[0]); i++) {
 		assert_int_equal(mse_model_parse_hier(5, round[i], &m, &err), LT_OK);
 		assert_int_equal(mse_model_format_hier(&m, buf, sizeof(buf)), LT_OK);
@@ -308,8 +311,8 @@ static void test_model_hier(void **state)
 	assert_int_equal(mse_model_parse_hier(5, "[123,25,34]", &m, &err), LT_OK);
 	assert_int_equal(m.nterms, 6); /* 123, 25, 34, then 12, 13, 23 */
 	assert_int_equal(m.terms[3], 0x3);
-	static const char *const malformed[] = {"", "[]", "[12,16]", "12,3]", "[12,3", "[12,,3]",
-					  "[11,2]", "[12,3]x"};
+	static const char *const malformed[] = {"",      "[]",      "[12,16]", "12,3]",
+	                                        "[12,3", "[12,,3]", "[11,2]",  "[12,3]x"};
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		lt_error_clear(&err);
 		assert_int_equal(mse_model_parse_hier(5, malformed[i], &m, &err), LT_EINVAL);
