@@ -557,6 +557,65 @@ static void test_existence_verdicts(void **state)
 	}
 }
 
+/* The same on random sparse tables: four lists, every model up to order 3;
+ * about half the histories unobserved, so many models lack an MLE. A fixed
+ * linear congruential generator keeps the tables the same on every run. */
+static void test_existence_random(void **state)
+{
+	(void)state;
+	uint64_t rng = 20260901;
+	size_t checked = 0, failing = 0, bad = 0, lps = 0;
+	for (int rep = 0; rep < 40; rep++) {
+		unsigned nlists = rep < 30 ? 4 : 5;
+		struct mse_table *t;
+		struct lt_error err;
+		lt_error_clear(&err);
+		ok_or_fail("table", mse_table_alloc(nlists, NULL, &t, &err), &err);
+		double counts[32] = {0};
+		for (size_t h = 1; h < t->ncells; h++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			unsigned r = (unsigned)(rng >> 33);
+			bool single = (h & (h - 1)) == 0;
+			counts[h] = (single || r % 2) ? 1 + (r >> 1) % 15 : 0;
+		}
+		mse_table_set_counts(t, counts);
+		struct mse_select_workspace *w = sws(t, 1);
+		struct mse_workspace *cw = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
+		assert_non_null(cw);
+		struct mse_bic_table *b;
+		ok_or_fail("alloc", mse_bic_table_alloc(nlists, nlists == 4 ? 3 : 2, &b, &err), &err);
+		struct mse_select_params p = MSE_SELECT_PARAMS_DEFAULT;
+		struct mse_selection sel;
+		lt_status st = mse_select_bic(w, t, &p, b, &sel, &err);
+		assert_true(st == LT_OK || st == LT_ENOMLE);
+		lps += b->nlp;
+		for (size_t k = 0; k < b->nmodels; k++) {
+			struct mse_model m;
+			struct mse_check c;
+			mse_bic_model(nlists, b->models[k], &m);
+			ok_or_fail("check", mse_model_check(cw, t, &m, &c, &err), &err);
+			checked++;
+			failing += c.code != 0;
+			if ((c.code == 0) != (b->code[k] == 0)) {
+				char ms[256];
+				mse_model_format_hier(&m, ms, sizeof(ms));
+				print_error("table %d %s: search says %u, mse_model_check %u\n", rep, ms,
+					    b->code[k], c.code);
+				bad++;
+			}
+		}
+		mse_bic_table_free(b);
+		mse_workspace_free(cw);
+		mse_select_workspace_free(w);
+		mse_table_free(t);
+	}
+	print_message("random tables: %zu models checked, %zu without MLE or not identifiable, "
+		      "%zu LPs in the searches\n",
+		      checked, failing, lps);
+	assert_true(failing > 0);
+	assert_int_equal(bad, 0);
+}
+
 /* ---- The enumeration of hierarchical models. ---- */
 
 static void test_enumeration(void **state)
@@ -860,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_aic),
 		cmocka_unit_test(test_fast_matches_core),
 		cmocka_unit_test(test_existence_verdicts),
+		cmocka_unit_test(test_existence_random),
 		cmocka_unit_test(test_enumeration),
 		cmocka_unit_test(test_average),
 		cmocka_unit_test(test_six_lists),
