@@ -240,15 +240,17 @@ lt_status mse_select_fixed(struct mse_select_workspace *w, const struct mse_tabl
 			return st;
 		return mse_check_explain(w->core[0], t, m, &mc, err);
 	}
-	if (c.fit_status != LT_OK) {
-		memcpy(w->terms, m->terms, m->nterms * sizeof(uint32_t));
-		struct msel_fit fit;
-		st = fit_chosen(w, m->nterms, p, &fit, err);
-		if (st != LT_OK)
-			return st;
-		c.fit = fit;
-	}
-	msel_selection_from_fit(out, m->nterms ? MSE_SELECT_FIXED : MSE_SELECT_MAIN, m, &c.fit);
+	/* The numbers of a model the analyst names come from the reference fit. */
+	struct mse_fit f;
+	st = mse_model_fit(w->core[0], t, m, &p->fit, &f, err);
+	if (st != LT_OK)
+		return st;
+	struct msel_fit sf = {.converged = f.converged, .iterations = f.iterations,
+			      .nparams = f.nparams, .nneginf = f.nneginf,
+			      .nparams_model = f.nparams_model, .n = f.n, .log_dark = f.log_dark,
+			      .log_dark_var = f.log_dark_var, .dark = f.dark, .total = f.total,
+			      .deviance = f.deviance, .loglik = f.loglik, .aic = f.aic, .bic = f.bic};
+	msel_selection_from_fit(out, m->nterms ? MSE_SELECT_FIXED : MSE_SELECT_MAIN, m, &sf);
 	return LT_OK;
 }
 

@@ -140,9 +140,10 @@ struct mse_selection {
  */
 
 /*
- * Check model `m` (mse_model_check) and fit it. LT_ENOMLE or LT_ENOTIDENT
+ * Check model `m` (certified by the fast fitter, else mse_model_check) and
+ * fit it with the reference fit, mse_model_fit. LT_ENOMLE or LT_ENOTIDENT
  * with the reason in err (mse_check_explain) when the check fails;
- * LT_ENOCONVERGE when the fit does not converge. Fills *out (method
+ * LT_ENOCONVERGE (or LT_ENOTIDENT) when the fit fails. Fills *out (method
  * MSE_SELECT_FIXED; MSE_SELECT_MAIN when m has no terms).
  */
 lt_status mse_select_fixed(struct mse_select_workspace *w, const struct mse_table *t,
