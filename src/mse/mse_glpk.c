@@ -15,13 +15,19 @@
  * §6.1) aborts the process on an internal error unless an error hook jumps
  * out; the hook here longjmps back to the call, frees GLPK's environment of
  * this thread (as the manual requires after an error) and reports
- * LT_EINTERNAL. Terminal output is switched off. Problem objects are reused
- * across calls; after an environment reset they are recreated (a per-thread
- * generation number tells which are stale). GLPK keeps one environment per
- * thread, so workspaces in different threads do not share state.
+ * LT_EINTERNAL. Terminal output is switched off.
+ *
+ * Threads. GLPK keeps one environment per thread, created on first use; a
+ * problem object belongs to the environment of the thread that created it.
+ * A thread-specific key with a destructor frees a thread's environment when
+ * the thread exits, so worker threads that solved LPs leave nothing behind.
+ * A problem object remembers its thread and the generation of that thread's
+ * environment; one made elsewhere or before a reset is abandoned (its memory
+ * went, or goes, with its environment) and a new one is made.
  */
 #include "mse/mse_int.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +38,8 @@
 
 struct mse_lp {
 	glp_prob *prob;
-	unsigned gen; /* the environment generation prob belongs to */
+	const void *owner; /* the thread whose environment holds prob */
+	unsigned gen;      /* the generation of that environment */
 	int *ia, *ja;
 	double *ar;
 	size_t cap;   /* of ia, ja, ar (1-based: cap - 1 entries) */
@@ -40,6 +47,36 @@ struct mse_lp {
 };
 
 static _Thread_local unsigned env_gen = 1;
+static _Thread_local char thread_token; /* its address identifies the thread */
+
+static pthread_key_t env_key;
+static pthread_once_t env_key_once = PTHREAD_ONCE_INIT;
+static bool env_key_ok;
+
+static void env_destroy(void *p)
+{
+	(void)p;
+	glp_free_env();
+}
+
+static void env_key_create(void)
+{
+	env_key_ok = pthread_key_create(&env_key, env_destroy) == 0;
+}
+
+/* Arrange for this thread's GLPK environment to be freed when it exits. */
+static void env_track(void)
+{
+	pthread_once(&env_key_once, env_key_create);
+	if (env_key_ok && !pthread_getspecific(env_key))
+		pthread_setspecific(env_key, &thread_token);
+}
+
+/* Is lp's problem object usable from this thread? */
+static bool prob_here(const struct mse_lp *lp)
+{
+	return lp->prob && lp->owner == &thread_token && lp->gen == env_gen;
+}
 
 static void hook(void *info)
 {
@@ -55,7 +92,7 @@ void mse_lp_free(struct mse_lp *lp)
 {
 	if (!lp)
 		return;
-	if (lp->prob && lp->gen == env_gen) {
+	if (prob_here(lp)) {
 		jmp_buf jb;
 		if (setjmp(jb) == 0) {
 			glp_error_hook(hook, &jb);
@@ -153,8 +190,10 @@ lt_status mse_lp_max_min(struct mse_lp *lp, size_t nterms, const uint32_t *terms
 	}
 	glp_error_hook(hook, &jb);
 	glp_term_out(GLP_OFF);
-	if (!lp->prob || lp->gen != env_gen) {
+	env_track();
+	if (!prob_here(lp)) {
 		lp->prob = glp_create_prob();
+		lp->owner = &thread_token;
 		lp->gen = env_gen;
 	} else {
 		glp_erase_prob(lp->prob);
@@ -192,7 +231,7 @@ lt_status mse_lp_max_cell(struct mse_lp *lp, size_t k, double *out, struct lt_er
 {
 	jmp_buf jb;
 	volatile lt_status st = LT_OK;
-	if (!lp->prob || lp->gen != env_gen || k + 1 >= lp->ncols)
+	if (!prob_here(lp) || k + 1 >= lp->ncols)
 		return lt_error_set(err, LT_EINTERNAL, "", "no existence LP is loaded");
 	if (setjmp(jb) != 0) {
 		glp_error_hook(NULL, NULL);

@@ -19,6 +19,8 @@
  */
 #include "golden.h"
 
+#include <pthread.h>
+
 #include "mse/mse.h"
 #include "mse/mse_int.h"
 
@@ -282,6 +284,52 @@ static void test_check_uses_workspace(void **state)
 	mse_table_free(t);
 }
 
+/* LPs solved in worker threads, which free their GLPK environments when
+ * they exit; a workspace made in one thread can solve LPs in another and
+ * then in a third, which must not touch the dead thread's problem object. */
+struct thread_job {
+	struct mse_table *t;
+	struct mse_workspace *w; /* NULL: the thread makes its own */
+	unsigned code;
+};
+
+static void *thread_check(void *arg)
+{
+	struct thread_job *j = arg;
+	struct mse_workspace *w = j->w ? j->w : mse_workspace_alloc(3, 7);
+	struct mse_model m;
+	struct mse_check c;
+	if (!w || mse_model_parse(j->t, "A:B", &m, NULL) != LT_OK ||
+	    mse_model_check(w, j->t, &m, &c, NULL) != LT_OK)
+		return NULL;
+	j->code = c.code;
+	if (!j->w)
+		mse_workspace_free(w);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	struct mse_table *t = golden_table("Artificial_3");
+	struct mse_workspace *shared = mse_workspace_alloc(3, 7);
+	struct thread_job jobs[3] = {{t, NULL, 9}, {t, NULL, 9}, {t, shared, 9}};
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, thread_check, &jobs[i]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(jobs[i].code, MSE_CHECK_NO_MLE);
+	/* The shared workspace's problem belonged to an exited thread: it is
+	 * remade here. */
+	jobs[2].code = 9;
+	thread_check(&jobs[2]);
+	assert_int_equal(jobs[2].code, MSE_CHECK_NO_MLE);
+	mse_workspace_free(shared);
+	mse_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(test_explain),
 	    cmocka_unit_test(test_both),
 	    cmocka_unit_test(test_check_uses_workspace),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
