@@ -37,7 +37,7 @@
 
 #define R_STEPWISE_SECONDS 0.19 /* SparseMSE stepwisefit on UKdat, R 4.2.2, 2 cores */
 #define BIC_TARGET_SECONDS 5.0  /* issue 3, section 8 */
-#define RUNS_MAX 101
+#define RUNS_MAX           101
 
 static double now(void)
 {
@@ -84,7 +84,7 @@ static void check(lt_status st, const struct lt_error *err, const char *what)
 {
 	if (st != LT_OK) {
 		fprintf(stderr, "bench_mse_select: %s: %s: %s\n", what, lt_status_name(st),
-			err->message);
+		        err->message);
 		exit(1);
 	}
 }
@@ -143,8 +143,7 @@ int main(int argc, char **argv)
 	double ms = median(times, runs);
 	printf("stepwise one selection: %10.6f s | SparseMSE %.2f s | ratio %.5f (%.0fx faster); "
 	       "N = %.1f\n",
-	       ms, R_STEPWISE_SECONDS, ms / R_STEPWISE_SECONDS, R_STEPWISE_SECONDS / ms,
-	       sel.total);
+	       ms, R_STEPWISE_SECONDS, ms / R_STEPWISE_SECONDS, R_STEPWISE_SECONDS / ms, sel.total);
 	batch = 20;
 	for (int r = 0; r < runs; r++) {
 		double t0 = now();

@@ -44,9 +44,8 @@
 #include "core/banned.h"
 
 static const char *const method_names[] = {
-	[MSE_SELECT_MAIN] = "main", [MSE_SELECT_FIXED] = "fixed",
-	[MSE_SELECT_STEPWISE] = "stepwise", [MSE_SELECT_AIC] = "aic",
-	[MSE_SELECT_BIC] = "bic", [MSE_SELECT_AVERAGE] = "average",
+    [MSE_SELECT_MAIN] = "main", [MSE_SELECT_FIXED] = "fixed", [MSE_SELECT_STEPWISE] = "stepwise",
+    [MSE_SELECT_AIC] = "aic",   [MSE_SELECT_BIC] = "bic",     [MSE_SELECT_AVERAGE] = "average",
 };
 
 const char *mse_select_method_name(enum mse_select_method m)
@@ -56,8 +55,7 @@ const char *mse_select_method_name(enum mse_select_method m)
 	return "?";
 }
 
-lt_status mse_select_method_parse(const char *s, enum mse_select_method *out,
-				  struct lt_error *err)
+lt_status mse_select_method_parse(const char *s, enum mse_select_method *out, struct lt_error *err)
 {
 	for (unsigned i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
 		if (s && strcmp(s, method_names[i]) == 0) {
@@ -66,29 +64,29 @@ lt_status mse_select_method_parse(const char *s, enum mse_select_method *out,
 		}
 	}
 	return lt_error_set(err, LT_EINVAL, "method",
-			    "the method must be stepwise, aic, bic, average, fixed or main");
+	                    "the method must be stepwise, aic, bic, average, fixed or main");
 }
 
 lt_status mse_select_params_check(const struct mse_select_params *p, struct lt_error *err)
 {
 	if (!(p->stepwise_p >= 0 && p->stepwise_p <= 1))
 		return lt_error_set(err, LT_EINVAL, "stepwise_p",
-				    "the stepwise threshold must be between 0 and 1");
+		                    "the stepwise threshold must be between 0 and 1");
 	if (!(p->aic_p >= 0 && p->aic_p <= 1))
 		return lt_error_set(err, LT_EINVAL, "aic_p",
-				    "the AIC threshold must be between 0 and 1");
+		                    "the AIC threshold must be between 0 and 1");
 	if (!(p->level > 0 && p->level < 1))
 		return lt_error_set(err, LT_EINVAL, "level",
-				    "the interval level must be between 0 and 1");
+		                    "the interval level must be between 0 and 1");
 	if (p->nthreads < 1 || p->nthreads > MSE_SELECT_THREADS_MAX)
 		return lt_error_set(err, LT_EINVAL, "nthreads", "threads must be 1 to %d",
-				    MSE_SELECT_THREADS_MAX);
+		                    MSE_SELECT_THREADS_MAX);
 	if (!(p->fit.epsilon > 0 && p->fit.epsilon < 1))
 		return lt_error_set(err, LT_EINVAL, "epsilon",
-				    "the convergence tolerance must be between 0 and 1");
+		                    "the convergence tolerance must be between 0 and 1");
 	if (p->fit.max_iter < 1 || p->fit.max_iter > LT_MSE_ITER_MAX)
 		return lt_error_set(err, LT_EINVAL, "max_iter", "iterations must be 1 to %d",
-				    LT_MSE_ITER_MAX);
+		                    LT_MSE_ITER_MAX);
 	return LT_OK;
 }
 
@@ -104,8 +102,8 @@ struct mse_select_workspace *mse_select_workspace_alloc(unsigned nlists, unsigne
 	w->nthreads = nthreads;
 	/* Up to six lists any hierarchical model fits (at most 2^t
 	 * parameters); beyond, whatever the core allows. */
-	w->max_params = nlists <= MSE_SELECT_BIC_LISTS_MAX ? (size_t)1 << nlists
-							   : (size_t)LT_MSE_PARAMS_MAX;
+	w->max_params =
+	    nlists <= MSE_SELECT_BIC_LISTS_MAX ? (size_t)1 << nlists : (size_t)LT_MSE_PARAMS_MAX;
 	w->npairs = (size_t)nlists * (nlists - 1) / 2;
 	for (unsigned i = 0; i < nthreads; i++) {
 		w->fast[i] = msel_fast_alloc(nlists, w->max_params);
@@ -171,7 +169,7 @@ void mse_stepwise_trace_free(struct mse_stepwise_trace *tr)
 }
 
 void msel_selection_from_fit(struct mse_selection *out, enum mse_select_method method,
-			     const struct mse_model *m, const struct msel_fit *f)
+                             const struct mse_model *m, const struct msel_fit *f)
 {
 	out->method = method;
 	if (m != &out->model)
@@ -190,14 +188,15 @@ void msel_selection_from_fit(struct mse_selection *out, enum mse_select_method m
 }
 
 static lt_status start(struct mse_select_workspace *w, const struct mse_table *t,
-		       const struct mse_select_params *p, struct lt_error *err)
+                       const struct mse_select_params *p, struct lt_error *err)
 {
 	lt_status st = mse_select_params_check(p, err);
 	if (st != LT_OK)
 		return st;
 	if (t->nlists != w->nlists)
-		return lt_error_set(err, LT_EINVAL, "", "the workspace is for %u lists, the table has %u",
-				    w->nlists, t->nlists);
+		return lt_error_set(err, LT_EINVAL, "",
+		                    "the workspace is for %u lists, the table has %u", w->nlists,
+		                    t->nlists);
 	msel_fast_set_table(w->fast[0], t);
 	return LT_OK;
 }
@@ -205,13 +204,13 @@ static lt_status start(struct mse_select_workspace *w, const struct mse_table *t
 /* Fit the model in w->terms[0..nterms-1] (known to pass the check) with the
  * fast fitter, turning failures into errors. */
 static lt_status fit_chosen(struct mse_select_workspace *w, unsigned nterms,
-			    const struct mse_select_params *p, struct msel_fit *fit,
-			    struct lt_error *err)
+                            const struct mse_select_params *p, struct msel_fit *fit,
+                            struct lt_error *err)
 {
 	lt_status st = msel_fast_fit(w->fast[0], w->terms, nterms, &p->fit, fit);
 	if (st == LT_ENOCONVERGE)
-		return lt_error_set(err, st, "",
-				    "the fit did not converge in %u iterations", p->fit.max_iter);
+		return lt_error_set(err, st, "", "the fit did not converge in %u iterations",
+		                    p->fit.max_iter);
 	if (st == LT_ENOTIDENT)
 		return lt_error_set(err, st, "", "the weighted normal equations are singular");
 	if (st != LT_OK)
@@ -220,15 +219,16 @@ static lt_status fit_chosen(struct mse_select_workspace *w, unsigned nterms,
 }
 
 lt_status mse_select_fixed(struct mse_select_workspace *w, const struct mse_table *t,
-			   const struct mse_model *m, const struct mse_select_params *p,
-			   struct mse_selection *out, struct lt_error *err)
+                           const struct mse_model *m, const struct mse_select_params *p,
+                           struct mse_selection *out, struct lt_error *err)
 {
 	lt_status st = start(w, t, p, err);
 	if (st != LT_OK)
 		return st;
 	if (m->nlists != t->nlists)
-		return lt_error_set(err, LT_EINVAL, "model", "the model is for %u lists, the table has %u",
-				    m->nlists, t->nlists);
+		return lt_error_set(err, LT_EINVAL, "model",
+		                    "the model is for %u lists, the table has %u", m->nlists,
+		                    t->nlists);
 	struct msel_check c;
 	st = msel_check_fit(w->fast[0], w->core[0], t, m->terms, m->nterms, &p->fit, &c, err);
 	if (st != LT_OK)
@@ -245,34 +245,44 @@ lt_status mse_select_fixed(struct mse_select_workspace *w, const struct mse_tabl
 	st = mse_model_fit(w->core[0], t, m, &p->fit, &f, err);
 	if (st != LT_OK)
 		return st;
-	struct msel_fit sf = {.converged = f.converged, .iterations = f.iterations,
-			      .nparams = f.nparams, .nneginf = f.nneginf,
-			      .nparams_model = f.nparams_model, .n = f.n, .log_dark = f.log_dark,
-			      .log_dark_var = f.log_dark_var, .dark = f.dark, .total = f.total,
-			      .deviance = f.deviance, .loglik = f.loglik, .aic = f.aic, .bic = f.bic};
+	struct msel_fit sf = {.converged = f.converged,
+	                      .iterations = f.iterations,
+	                      .nparams = f.nparams,
+	                      .nneginf = f.nneginf,
+	                      .nparams_model = f.nparams_model,
+	                      .n = f.n,
+	                      .log_dark = f.log_dark,
+	                      .log_dark_var = f.log_dark_var,
+	                      .dark = f.dark,
+	                      .total = f.total,
+	                      .deviance = f.deviance,
+	                      .loglik = f.loglik,
+	                      .aic = f.aic,
+	                      .bic = f.bic};
 	msel_selection_from_fit(out, m->nterms ? MSE_SELECT_FIXED : MSE_SELECT_MAIN, m, &sf);
 	return LT_OK;
 }
 
 /* Check the current model plus `pair` (w->terms holds the current terms). */
 static lt_status check_candidate(struct mse_select_workspace *w, const struct mse_table *t,
-				 unsigned nterms, uint32_t pair, const struct mse_select_params *p,
-				 struct msel_check *c, struct lt_error *err)
+                                 unsigned nterms, uint32_t pair, const struct mse_select_params *p,
+                                 struct msel_check *c, struct lt_error *err)
 {
 	w->terms[nterms] = pair;
 	return msel_check_fit(w->fast[0], w->core[0], t, w->terms, nterms + 1, &p->fit, c, err);
 }
 
 lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_table *t,
-			      const struct mse_select_params *p, struct mse_selection *out,
-			      struct mse_stepwise_trace *trace, struct lt_error *err)
+                              const struct mse_select_params *p, struct mse_selection *out,
+                              struct mse_stepwise_trace *trace, struct lt_error *err)
 {
 	lt_status st = start(w, t, p, err);
 	if (st != LT_OK)
 		return st;
 	if (trace) {
 		if (trace->npairs != w->npairs)
-			return lt_error_set(err, LT_EINVAL, "trace", "the trace is for another number of lists");
+			return lt_error_set(err, LT_EINVAL, "trace",
+			                    "the trace is for another number of lists");
 		trace->ncycles = 0;
 	}
 	struct mse_model *model = &out->model;
@@ -284,7 +294,7 @@ lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_t
 		mse_model_all_pairs(model, t->nlists);
 		struct msel_check c;
 		st = msel_check_fit(w->fast[0], w->core[0], t, model->terms, model->nterms, &p->fit,
-				    &c, err);
+		                    &c, err);
 		if (st != LT_OK)
 			return st;
 		if (c.code == MSE_CHECK_OK) {
@@ -309,7 +319,8 @@ lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_t
 	for (size_t cycle = 0; cycle < w->npairs; cycle++) {
 		unsigned nterms = model->nterms;
 		memcpy(w->terms, model->terms, nterms * sizeof(uint32_t));
-		struct mse_stepwise_candidate *cand = trace ? trace->store + cycle * w->npairs : w->cand;
+		struct mse_stepwise_candidate *cand =
+		    trace ? trace->store + cycle * w->npairs : w->cand;
 		size_t ncand = 0;
 		for (size_t k = 0; k < w->npairs; k++) {
 			uint32_t pair = w->pairs[k];
@@ -396,8 +407,8 @@ lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_t
 }
 
 lt_status mse_select_aic(struct mse_select_workspace *w, const struct mse_table *t,
-			 const struct mse_select_params *p, struct mse_selection *out,
-			 struct mse_aic_trace *trace, struct lt_error *err)
+                         const struct mse_select_params *p, struct mse_selection *out,
+                         struct mse_aic_trace *trace, struct lt_error *err)
 {
 	lt_status st = start(w, t, p, err);
 	if (st != LT_OK)
@@ -469,9 +480,9 @@ lt_status mse_select_aic(struct mse_select_workspace *w, const struct mse_table 
 }
 
 lt_status mse_select_run(struct mse_select_workspace *w, const struct mse_table *t,
-			 enum mse_select_method method, const struct mse_model *fixed,
-			 const struct mse_select_params *p, struct mse_bic_table *b,
-			 struct mse_selection *out, struct lt_error *err)
+                         enum mse_select_method method, const struct mse_model *fixed,
+                         const struct mse_select_params *p, struct mse_bic_table *b,
+                         struct mse_selection *out, struct lt_error *err)
 {
 	struct mse_model main_model;
 	lt_status st;
@@ -481,7 +492,8 @@ lt_status mse_select_run(struct mse_select_workspace *w, const struct mse_table 
 		return mse_select_fixed(w, t, &main_model, p, out, err);
 	case MSE_SELECT_FIXED:
 		if (!fixed)
-			return lt_error_set(err, LT_EINVAL, "model", "the fixed method needs a model");
+			return lt_error_set(err, LT_EINVAL, "model",
+			                    "the fixed method needs a model");
 		return mse_select_fixed(w, t, fixed, p, out, err);
 	case MSE_SELECT_STEPWISE:
 		return mse_select_stepwise(w, t, p, out, NULL, err);
@@ -490,7 +502,8 @@ lt_status mse_select_run(struct mse_select_workspace *w, const struct mse_table 
 	case MSE_SELECT_BIC:
 	case MSE_SELECT_AVERAGE:
 		if (!b)
-			return lt_error_set(err, LT_EINVAL, "", "bic and average need a model table");
+			return lt_error_set(err, LT_EINVAL, "",
+			                    "bic and average need a model table");
 		st = mse_select_bic(w, t, p, b, out, err);
 		if (st != LT_OK || method == MSE_SELECT_BIC)
 			return st;

@@ -63,11 +63,11 @@
 #include "core/error.h"
 #include "mse/mse.h"
 
-#define MSE_SELECT_THREADS_MAX 64        /* threads of one BIC search */
-#define MSE_SELECT_BIC_LISTS_MAX 6       /* lists of an exhaustive search (as the R package) */
-#define MSE_SELECT_BIC_MODELS_MAX 100000 /* hierarchical models of one search: 32,768 pairwise
-					    six-list models fit; six lists up to order 3
-					    (3,702,013) do not */
+#define MSE_SELECT_THREADS_MAX   64 /* threads of one BIC search */
+#define MSE_SELECT_BIC_LISTS_MAX 6  /* lists of an exhaustive search (as the R package) */
+/* Hierarchical models of one search: the 32,768 pairwise six-list models
+ * fit; six lists up to order 3 (3,702,013 models) do not. */
+#define MSE_SELECT_BIC_MODELS_MAX 100000
 
 enum mse_select_method {
 	MSE_SELECT_MAIN,
@@ -81,20 +81,22 @@ enum mse_select_method {
 /* "main", "fixed", "stepwise", "aic", "bic", "average". */
 const char *mse_select_method_name(enum mse_select_method m);
 /* The inverse; LT_EINVAL (err names the choices) for anything else. */
-lt_status mse_select_method_parse(const char *s, enum mse_select_method *out,
-				  struct lt_error *err);
+lt_status mse_select_method_parse(const char *s, enum mse_select_method *out, struct lt_error *err);
 
 struct mse_select_params {
-	double stepwise_p;   /* stepwise: SparseMSE's pthresh, in [0, 1] (0.02) */
-	double aic_p;        /* aic: largest Wald p-value of an added pair, in [0, 1] (0.05) */
-	unsigned max_order;  /* bic, average: highest interaction order, 1..nlists-1;
-				0 for MultipleSystemsEstimation's default (mse_bic_default_order) */
-	size_t average_top;  /* average: the best models averaged; 0 for every valid model */
-	double level;        /* average: coverage of the interval, in (0, 1) (0.95) */
-	unsigned nthreads;   /* bic, average: threads, 1..MSE_SELECT_THREADS_MAX (1) */
+	double stepwise_p;  /* stepwise: SparseMSE's pthresh, in [0, 1] (0.02) */
+	double aic_p;       /* aic: largest Wald p-value of an added pair, in [0, 1] (0.05) */
+	unsigned max_order; /* bic, average: highest interaction order, 1..nlists-1;
+	                       0 for MultipleSystemsEstimation's default (mse_bic_default_order) */
+	size_t average_top; /* average: the best models averaged; 0 for every valid model */
+	double level;       /* average: coverage of the interval, in (0, 1) (0.95) */
+	unsigned nthreads;  /* bic, average: threads, 1..MSE_SELECT_THREADS_MAX (1) */
 	struct mse_fit_params fit; /* every fit (R's glm: 1e-8, 25) */
 };
-#define MSE_SELECT_PARAMS_DEFAULT {0.02, 0.05, 0, 0, 0.95, 1, MSE_FIT_PARAMS_DEFAULT}
+#define MSE_SELECT_PARAMS_DEFAULT                                                                  \
+	{                                                                                          \
+		0.02, 0.05, 0, 0, 0.95, 1, MSE_FIT_PARAMS_DEFAULT                                  \
+	}
 
 /* Check params (err names the field). */
 lt_status mse_select_params_check(const struct mse_select_params *p, struct lt_error *err);
@@ -120,13 +122,13 @@ void mse_select_workspace_free(struct mse_select_workspace *w);
 struct mse_selection {
 	enum mse_select_method method;
 	struct mse_model model;  /* the model chosen, terms in the order added (stepwise,
-				    aic); for bic and average the best model by BIC */
+	                            aic); for bic and average the best model by BIC */
 	double n;                /* observed cases */
 	double total;            /* the estimate of the population N */
 	double log_dark;         /* log of the estimated dark figure, log(total - n) */
 	double log_dark_var;     /* its variance: the model's Wald variance (R's
-				    cov.unscaled[1,1]); for average Buckland's
-				    unconditional variance */
+	                            cov.unscaled[1,1]); for average Buckland's
+	                            unconditional variance */
 	double loglik, aic, bic; /* of the model chosen (average: of the best model) */
 	unsigned nparams_model;  /* parameters the AIC and BIC count, -inf ones included */
 	unsigned nneginf;        /* of which -inf (terms with no case in common) */
@@ -147,8 +149,8 @@ struct mse_selection {
  * MSE_SELECT_FIXED; MSE_SELECT_MAIN when m has no terms).
  */
 lt_status mse_select_fixed(struct mse_select_workspace *w, const struct mse_table *t,
-			   const struct mse_model *m, const struct mse_select_params *p,
-			   struct mse_selection *out, struct lt_error *err);
+                           const struct mse_model *m, const struct mse_select_params *p,
+                           struct mse_selection *out, struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * stepwise.
@@ -165,10 +167,10 @@ struct mse_stepwise_candidate {
 };
 
 struct mse_stepwise_cycle {
-	size_t ncand;                         /* pairs not yet in the model */
-	struct mse_stepwise_candidate *cand;  /* [ncand], in pair order; into the trace */
-	uint32_t added;                       /* the pair added; 0 when the search stopped */
-	double min_p;                         /* the smallest p_used */
+	size_t ncand;                        /* pairs not yet in the model */
+	struct mse_stepwise_candidate *cand; /* [ncand], in pair order; into the trace */
+	uint32_t added;                      /* the pair added; 0 when the search stopped */
+	double min_p;                        /* the smallest p_used */
 };
 
 /* Every cycle of a stepwise search, with the check of every candidate (as
@@ -193,8 +195,8 @@ void mse_stepwise_trace_free(struct mse_stepwise_trace *tr);
  * fitted (err says which); LT_EINTERNAL if the LP solver fails.
  */
 lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_table *t,
-			      const struct mse_select_params *p, struct mse_selection *out,
-			      struct mse_stepwise_trace *trace, struct lt_error *err);
+                              const struct mse_select_params *p, struct mse_selection *out,
+                              struct mse_stepwise_trace *trace, struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * aic.
@@ -202,10 +204,10 @@ lt_status mse_select_stepwise(struct mse_select_workspace *w, const struct mse_t
 
 /* One cycle of the AIC search: the pair of lowest AIC, whether it was added. */
 struct mse_aic_step {
-	uint32_t term;   /* the pair of lowest AIC; 0 when none lowered the AIC */
-	double aic;      /* the AIC of the model with it */
+	uint32_t term; /* the pair of lowest AIC; 0 when none lowered the AIC */
+	double aic;    /* the AIC of the model with it */
 	double aic_before;
-	double wald_p;   /* its Wald p-value in that model (1 for a -inf pair) */
+	double wald_p; /* its Wald p-value in that model (1 for a -inf pair) */
 	bool added;
 };
 
@@ -223,8 +225,8 @@ struct mse_aic_trace {
  * mse_select_stepwise.
  */
 lt_status mse_select_aic(struct mse_select_workspace *w, const struct mse_table *t,
-			 const struct mse_select_params *p, struct mse_selection *out,
-			 struct mse_aic_trace *trace, struct lt_error *err);
+                         const struct mse_select_params *p, struct mse_selection *out,
+                         struct mse_aic_trace *trace, struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * bic and average.
@@ -233,33 +235,33 @@ lt_status mse_select_aic(struct mse_select_workspace *w, const struct mse_table 
 /* A model of the ranked table. */
 struct mse_bic_row {
 	uint64_t terms;         /* bit U set when the interaction term of mask U is in the
-				   model (lists <= 6, so masks < 64) */
+	                           model (lists <= 6, so masks < 64) */
 	size_t index;           /* the model's place in the enumeration (ties go to the lower) */
 	unsigned order;         /* highest degree of a term (1: main effects) */
 	unsigned nparams_model; /* parameters counted by the BIC, -inf ones included */
 	unsigned nneginf;
-	double total;           /* n + exp(alpha0) */
+	double total; /* n + exp(alpha0) */
 	double log_dark, log_dark_var;
 	double loglik, aic, bic;
-	double weight;          /* BIC weight (mse_select_average), else 0 */
+	double weight; /* BIC weight (mse_select_average), else 0 */
 };
 
 struct mse_bic_table {
 	unsigned nlists, max_order;
-	size_t nmodels;           /* hierarchical models enumerated */
-	uint64_t *models;         /* [nmodels] in enumeration order: by the terms
-				     (degree, then lexicographic), excluded before included */
-	unsigned char *code;      /* [nmodels] checkident code of each (after a search) */
-	size_t nvalid;            /* models that passed the check and were fitted */
-	struct mse_bic_row *rows; /* [nmodels]; the first nvalid, by BIC ascending */
+	size_t nmodels;             /* hierarchical models enumerated */
+	uint64_t *models;           /* [nmodels] in enumeration order: by the terms
+	                               (degree, then lexicographic), excluded before included */
+	unsigned char *code;        /* [nmodels] checkident code of each (after a search) */
+	size_t nvalid;              /* models that passed the check and were fitted */
+	struct mse_bic_row *rows;   /* [nmodels]; the first nvalid, by BIC ascending */
 	size_t nno_mle, nnot_ident; /* models dropped, by reason */
-	size_t nno_converge;      /* models kept whose fit used every iteration (R keeps
-				     them too, with a warning) */
-	size_t nlp;               /* linear programmes solved */
-	size_t ninferred;         /* models found to have no MLE without an LP, because
-				     a sub-model with the same -inf terms has none */
+	size_t nno_converge;        /* models kept whose fit used every iteration (R keeps
+	                               them too, with a warning) */
+	size_t nlp;                 /* linear programmes solved */
+	size_t ninferred;           /* models found to have no MLE without an LP, because
+	                               a sub-model with the same -inf terms has none */
 	/* Scratch of the search. */
-	unsigned char *fit_status; /* [nmodels] */
+	unsigned char *fit_status;        /* [nmodels] */
 	uint64_t *fail_terms, *fail_zero; /* [nmodels] models the LP failed, their -inf terms */
 	unsigned char *fail_code;         /* [nmodels] and their codes */
 	size_t nfail;
@@ -278,7 +280,7 @@ unsigned mse_bic_default_order(unsigned nlists);
  * table can be reused for any table of that many lists.
  */
 lt_status mse_bic_table_alloc(unsigned nlists, unsigned max_order, struct mse_bic_table **out,
-			      struct lt_error *err);
+                              struct lt_error *err);
 void mse_bic_table_free(struct mse_bic_table *b);
 
 /* The model of a row (or of any terms bitset of b->nlists lists), terms by
@@ -292,8 +294,8 @@ void mse_bic_model(unsigned nlists, uint64_t terms, struct mse_model *out);
  * LT_EINTERNAL if the LP solver fails; LT_ENOMEM if a thread cannot start.
  */
 lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table *t,
-			 const struct mse_select_params *p, struct mse_bic_table *b,
-			 struct mse_selection *out, struct lt_error *err);
+                         const struct mse_select_params *p, struct mse_bic_table *b,
+                         struct mse_selection *out, struct lt_error *err);
 
 /*
  * Model averaging over the ranked table `b` of table `t` (after
@@ -308,8 +310,8 @@ lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table 
  * LT_EINVAL when b has no valid model.
  */
 lt_status mse_select_average(struct mse_bic_table *b, const struct mse_table *t,
-			     const struct mse_select_params *p, struct mse_selection *out,
-			     struct lt_error *err);
+                             const struct mse_select_params *p, struct mse_selection *out,
+                             struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * Any method.
@@ -322,8 +324,8 @@ lt_status mse_select_average(struct mse_bic_table *b, const struct mse_table *t,
  * functions above.
  */
 lt_status mse_select_run(struct mse_select_workspace *w, const struct mse_table *t,
-			 enum mse_select_method method, const struct mse_model *fixed,
-			 const struct mse_select_params *p, struct mse_bic_table *b,
-			 struct mse_selection *out, struct lt_error *err);
+                         enum mse_select_method method, const struct mse_model *fixed,
+                         const struct mse_select_params *p, struct mse_bic_table *b,
+                         struct mse_selection *out, struct lt_error *err);
 
 #endif

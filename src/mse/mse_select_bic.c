@@ -169,30 +169,32 @@ static bool enumerate(struct enumerator *e, unsigned k, uint64_t set)
 }
 
 lt_status mse_bic_table_alloc(unsigned nlists, unsigned max_order, struct mse_bic_table **out,
-			      struct lt_error *err)
+                              struct lt_error *err)
 {
 	*out = NULL;
 	if (nlists < 2)
 		return lt_error_set(err, LT_EINVAL, "", "a search needs at least 2 lists");
 	if (nlists > MSE_SELECT_BIC_LISTS_MAX)
-		return lt_error_set(err, LT_ETOOBIG, "",
-				    "the exhaustive BIC search is limited to %d lists; this table has %u "
-				    "(use stepwise or aic)",
-				    MSE_SELECT_BIC_LISTS_MAX, nlists);
+		return lt_error_set(
+		    err, LT_ETOOBIG, "",
+		    "the exhaustive BIC search is limited to %d lists; this table has %u "
+		    "(use stepwise or aic)",
+		    MSE_SELECT_BIC_LISTS_MAX, nlists);
 	if (max_order == 0)
 		max_order = mse_bic_default_order(nlists);
 	if (max_order >= nlists)
 		return lt_error_set(err, LT_EINVAL, "max_order",
-				    "the highest order must be 1 to %u for %u lists", nlists - 1,
-				    nlists);
+		                    "the highest order must be 1 to %u for %u lists", nlists - 1,
+		                    nlists);
 	uint32_t cand[64];
 	unsigned ncand = candidate_terms(nlists, max_order, cand);
 	struct enumerator e = {cand, ncand, NULL, 0, MSE_SELECT_BIC_MODELS_MAX};
 	if (!enumerate(&e, 0, 0))
-		return lt_error_set(err, LT_ETOOBIG, "max_order",
-				    "%u lists up to order %u have more than %d hierarchical models; "
-				    "lower the order",
-				    nlists, max_order, MSE_SELECT_BIC_MODELS_MAX);
+		return lt_error_set(
+		    err, LT_ETOOBIG, "max_order",
+		    "%u lists up to order %u have more than %d hierarchical models; "
+		    "lower the order",
+		    nlists, max_order, MSE_SELECT_BIC_MODELS_MAX);
 	struct mse_bic_table *b = calloc(1, sizeof(*b));
 	if (!b)
 		return lt_error_set(err, LT_ENOMEM, "", "out of memory");
@@ -331,19 +333,19 @@ static int row_cmp(const void *pa, const void *pb)
 }
 
 lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table *t,
-			 const struct mse_select_params *p, struct mse_bic_table *b,
-			 struct mse_selection *out, struct lt_error *err)
+                         const struct mse_select_params *p, struct mse_bic_table *b,
+                         struct mse_selection *out, struct lt_error *err)
 {
 	lt_status st = mse_select_params_check(p, err);
 	if (st != LT_OK)
 		return st;
 	if (t->nlists != w->nlists || b->nlists != t->nlists)
 		return lt_error_set(err, LT_EINVAL, "",
-				    "the workspace, the model table and the data differ in lists");
+		                    "the workspace, the model table and the data differ in lists");
 	if (p->nthreads > w->nthreads)
 		return lt_error_set(err, LT_EINVAL, "nthreads",
-				    "the workspace has fitters for %u threads, not %u", w->nthreads,
-				    p->nthreads);
+		                    "the workspace has fitters for %u threads, not %u", w->nthreads,
+		                    p->nthreads);
 	b->nvalid = b->nno_mle = b->nnot_ident = b->nno_converge = b->nlp = b->ninferred = 0;
 	b->nfail = 0;
 
@@ -357,7 +359,7 @@ lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table 
 		/* A thread that cannot start leaves its share to the others. */
 		if (i > 0)
 			workers[i].started =
-				pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
+			    pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
 	}
 	worker_main(&workers[0]);
 	for (unsigned i = 1; i < p->nthreads; i++)
@@ -403,13 +405,19 @@ lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table 
 			struct mse_fit cf;
 			lt_status fst = mse_model_fit(w->core[0], t, &m, &fp, &cf, NULL);
 			if (fst == LT_OK || fst == LT_ENOCONVERGE) {
-				struct msel_fit f = {
-					.converged = cf.converged, .nparams = cf.nparams,
-					.nneginf = cf.nneginf, .nparams_model = cf.nparams_model,
-					.n = cf.n, .log_dark = cf.log_dark,
-					.log_dark_var = cf.log_dark_var, .dark = cf.dark,
-					.total = cf.total, .deviance = cf.deviance,
-					.loglik = cf.loglik, .aic = cf.aic, .bic = cf.bic};
+				struct msel_fit f = {.converged = cf.converged,
+				                     .nparams = cf.nparams,
+				                     .nneginf = cf.nneginf,
+				                     .nparams_model = cf.nparams_model,
+				                     .n = cf.n,
+				                     .log_dark = cf.log_dark,
+				                     .log_dark_var = cf.log_dark_var,
+				                     .dark = cf.dark,
+				                     .total = cf.total,
+				                     .deviance = cf.deviance,
+				                     .loglik = cf.loglik,
+				                     .aic = cf.aic,
+				                     .bic = cf.bic};
 				fill_row(&b->rows[k], set, k, &f);
 				b->fit_status[k] = fst == LT_OK ? FIT_OK : FIT_NOCONV;
 			}
@@ -446,8 +454,8 @@ lt_status mse_select_bic(struct mse_select_workspace *w, const struct mse_table 
 	qsort(b->rows, nv, sizeof(*b->rows), row_cmp);
 	if (nv == 0)
 		return lt_error_set(err, LT_ENOMLE, "",
-				    "no hierarchical model up to order %u has an MLE on this data",
-				    b->max_order);
+		                    "no hierarchical model up to order %u has an MLE on this data",
+		                    b->max_order);
 	const struct mse_bic_row *r = &b->rows[0];
 	mse_bic_model(t->nlists, r->terms, &out->model);
 	out->method = MSE_SELECT_BIC;
@@ -474,8 +482,8 @@ static double mixture_cdf(const struct mse_bic_row *rows, size_t n, double x)
 		if (r->weight == 0)
 			continue;
 		double sd = sqrt(r->log_dark_var);
-		s += r->weight * (sd > 0 ? mse_pnorm((x - r->log_dark) / sd)
-					 : (x >= r->log_dark ? 1.0 : 0.0));
+		s += r->weight *
+		     (sd > 0 ? mse_pnorm((x - r->log_dark) / sd) : (x >= r->log_dark ? 1.0 : 0.0));
 	}
 	return s;
 }
@@ -503,8 +511,8 @@ static double mixture_quantile(const struct mse_bic_row *rows, size_t n, double 
 }
 
 lt_status mse_select_average(struct mse_bic_table *b, const struct mse_table *t,
-			     const struct mse_select_params *p, struct mse_selection *out,
-			     struct lt_error *err)
+                             const struct mse_select_params *p, struct mse_selection *out,
+                             struct lt_error *err)
 {
 	lt_status st = mse_select_params_check(p, err);
 	if (st != LT_OK)

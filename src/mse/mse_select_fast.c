@@ -204,7 +204,7 @@ static double deviance(const struct msel_fast *f, const double *mu)
 /* eta and mu from coefficients `coef` (par order) into the given arrays;
  * `beta` is an ncells scratch. */
 static void linear_predictor(const struct msel_fast *f, const double *coef, double *beta,
-			     double *eta, double *mu)
+                             double *eta, double *mu)
 {
 	memset(beta, 0, f->ncells * sizeof(double));
 	for (unsigned i = 0; i < f->p; i++)
@@ -272,7 +272,7 @@ static lt_status setup_model(struct msel_fast *f, const uint32_t *terms, unsigne
 }
 
 lt_status msel_fast_fit(struct msel_fast *f, const uint32_t *terms, unsigned nterms,
-			const struct mse_fit_params *params, struct msel_fit *out)
+                        const struct mse_fit_params *params, struct msel_fit *out)
 {
 	memset(out, 0, sizeof(*out));
 	f->fitted = false;
@@ -431,13 +431,15 @@ bool msel_certify(struct msel_fast *f)
 }
 
 lt_status msel_check_fit(struct msel_fast *f, struct mse_workspace *w, const struct mse_table *t,
-			 const uint32_t *terms, unsigned nterms, const struct mse_fit_params *params,
-			 struct msel_check *out, struct lt_error *err)
+                         const uint32_t *terms, unsigned nterms,
+                         const struct mse_fit_params *params, struct msel_check *out,
+                         struct lt_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->fit_status = msel_fast_fit(f, terms, nterms, params, &out->fit);
 	if (out->fit_status == LT_ETOOBIG)
-		return lt_error_set(err, LT_ETOOBIG, "", "the model has more parameters than allowed");
+		return lt_error_set(err, LT_ETOOBIG, "",
+		                    "the model has more parameters than allowed");
 	if (out->fit_status == LT_OK && msel_certify(f)) {
 		out->code = MSE_CHECK_OK;
 		out->certified = true;

@@ -70,26 +70,26 @@ struct msel_fast {
 	size_t max_params; /* capacity of the parameter arrays */
 
 	/* The table (msel_fast_set_table). */
-	const double *y;   /* [ncells] borrowed counts, y[0] == 0 */
-	double *nstar;     /* [ncells] N*_U = sum of y over h ⊇ U, U != 0; nstar[0] = n */
+	const double *y; /* [ncells] borrowed counts, y[0] == 0 */
+	double *nstar;   /* [ncells] N*_U = sum of y over h ⊇ U, U != 0; nstar[0] = n */
 	double n;
 
 	/* The model of the last fit (msel_fast_fit). */
-	unsigned p;                  /* free parameters */
-	uint32_t *par;               /* [max_params] their masks; par[0] = 0, the intercept */
+	unsigned p;    /* free parameters */
+	uint32_t *par; /* [max_params] their masks; par[0] = 0, the intercept */
 	unsigned nneginf;
-	unsigned char *kept;         /* [ncells] 1 when cell h is fitted (h != 0) */
+	unsigned char *kept; /* [ncells] 1 when cell h is fitted (h != 0) */
 	size_t nkept;
 
 	/* The iteration. */
-	double *beta;  /* [ncells] coefficients by mask, 0 off the model */
-	double *eta;   /* [ncells] */
-	double *mu;    /* [ncells] fitted values; 0 on removed cells and at [0] */
-	double *aux;   /* [ncells] superset sums of mu */
-	double *aux2;  /* [ncells] superset sums of mu eta + y - mu */
-	double *h;     /* [max_params^2] X'WX, then its Cholesky factor (lower) */
-	double *b;     /* [max_params] right-hand side, then the solution */
-	double *coef;  /* [max_params] coefficients in par order */
+	double *beta; /* [ncells] coefficients by mask, 0 off the model */
+	double *eta;  /* [ncells] */
+	double *mu;   /* [ncells] fitted values; 0 on removed cells and at [0] */
+	double *aux;  /* [ncells] superset sums of mu */
+	double *aux2; /* [ncells] superset sums of mu eta + y - mu */
+	double *h;    /* [max_params^2] X'WX, then its Cholesky factor (lower) */
+	double *b;    /* [max_params] right-hand side, then the solution */
+	double *coef; /* [max_params] coefficients in par order */
 	double *coef_old;
 	double *scratch; /* [ncells] for msel_certify */
 	bool singular;   /* the last factorisation found X'WX singular */
@@ -118,7 +118,7 @@ void msel_fast_set_table(struct msel_fast *f, const struct mse_table *t);
  * the model has more parameters than the workspace holds.
  */
 lt_status msel_fast_fit(struct msel_fast *f, const uint32_t *terms, unsigned nterms,
-			const struct mse_fit_params *params, struct msel_fit *out);
+                        const struct mse_fit_params *params, struct msel_fit *out);
 
 /* mu*_U: the fitted cases on every list of U under the last fit (the sum of
  * fitted values over kept cells h ⊇ U). Only after a fit returned LT_OK or
@@ -139,8 +139,8 @@ bool msel_certify(struct msel_fast *f);
 
 /* The existence verdict of a fast check. */
 struct msel_check {
-	unsigned code;      /* SparseMSE's checkident code: 0 ok, 1 no MLE, 2 not identifiable, 3 */
-	bool certified;     /* decided by the fit, no LP solved */
+	unsigned code;  /* SparseMSE's checkident code: 0 ok, 1 no MLE, 2 not identifiable, 3 */
+	bool certified; /* decided by the fit, no LP solved */
 	lt_status fit_status; /* of the fit; the fit is usable when code == 0 and this is LT_OK */
 	struct msel_fit fit;
 };
@@ -153,8 +153,9 @@ struct msel_check {
  * does not fit the workspaces.
  */
 lt_status msel_check_fit(struct msel_fast *f, struct mse_workspace *w, const struct mse_table *t,
-			 const uint32_t *terms, unsigned nterms, const struct mse_fit_params *params,
-			 struct msel_check *out, struct lt_error *err);
+                         const uint32_t *terms, unsigned nterms,
+                         const struct mse_fit_params *params, struct msel_check *out,
+                         struct lt_error *err);
 
 /* The smaller one-sided Poisson tail of an observed count `obs` against the
  * mean `mu`: min(P(X <= obs), P(X >= obs)), R's
@@ -178,6 +179,6 @@ struct mse_select_workspace {
 
 /* Fill a selection from a fast fit of model m. */
 void msel_selection_from_fit(struct mse_selection *out, enum mse_select_method method,
-			     const struct mse_model *m, const struct msel_fit *f);
+                             const struct mse_model *m, const struct msel_fit *f);
 
 #endif

@@ -63,8 +63,8 @@ static void ok_or_fail(const char *where, lt_status st, const struct lt_error *e
 }
 
 /* The finite terms of m in order, and the -inf ones, as "A:B" lists joined by ','. */
-static void split_terms(const struct mse_table *t, const struct mse_model *m, char *fin,
-			char *inf, size_t cap)
+static void split_terms(const struct mse_table *t, const struct mse_model *m, char *fin, char *inf,
+                        size_t cap)
 {
 	fin[0] = inf[0] = '\0';
 	for (unsigned k = 0; k < m->nterms; k++) {
@@ -150,17 +150,19 @@ static void test_stepwise_thresholds(void **state)
 			ok_or_fail(where, mse_select_stepwise(w, t, &p, &sel, NULL, &err), &err);
 			split_terms(t, &sel.model, fin, inf, sizeof(fin));
 			sort_joined(inf, sizeof(inf));
-			join_json(json_object_get(g, "interactions_finite"), wfin, sizeof(wfin), false);
-			join_json(json_object_get(g, "interactions_minus_inf"), winf, sizeof(winf), true);
+			join_json(json_object_get(g, "interactions_finite"), wfin, sizeof(wfin),
+			          false);
+			join_json(json_object_get(g, "interactions_minus_inf"), winf, sizeof(winf),
+			          true);
 			expect_str(where, "finite terms in the order added", fin, wfin);
 			expect_str(where, "-inf terms", inf, winf);
 			const json_t *est = json_object_get(g, "estimate");
-			golden_check("stepwise estimate", where, sel.total, golden_num(est, "point est."),
-				     TOL, 1e-8);
+			golden_check("stepwise estimate", where, sel.total,
+			             golden_num(est, "point est."), TOL, 1e-8);
 			golden_check("stepwise intercept variance", where, sel.log_dark_var,
-				     golden_num(g, "intercept_var"), TOL, 1e-12);
-			golden_check("stepwise AIC", where, sel.aic, golden_num(g, "aic_adjusted"), TOL,
-				     1e-8);
+			             golden_num(g, "intercept_var"), TOL, 1e-12);
+			golden_check("stepwise AIC", where, sel.aic, golden_num(g, "aic_adjusted"),
+			             TOL, 1e-8);
 		}
 		assert_int_equal(nthr, 9);
 		mse_select_workspace_free(w);
@@ -194,7 +196,7 @@ static void test_stepwise_trace(void **state)
 		ok_or_fail(set, mse_select_stepwise(w, t, &p, &sel, tr, &err), &err);
 		if (tr->ncycles != json_array_size(cycles)) {
 			print_error("%s: %zu cycles, want %zu\n", set, tr->ncycles,
-				    json_array_size(cycles));
+			            json_array_size(cycles));
 			golden_failures++;
 		}
 		for (size_t c = 0; c < tr->ncycles && c < json_array_size(cycles); c++) {
@@ -211,25 +213,25 @@ static void test_stepwise_trace(void **state)
 				mse_term_format(t, ck->term, name, sizeof(name));
 				snprintf(w2, sizeof(w2), "%s %s", where, name);
 				expect_str(w2, "pair", name,
-					   json_string_value(json_object_get(rk, "pair")));
+				           json_string_value(json_object_get(rk, "pair")));
 				golden_check("trace N*", w2, ck->observed,
-					     golden_num(rk, "observed_overlap"), 0, 1);
+				             golden_num(rk, "observed_overlap"), 0, 1);
 				golden_check("trace mu*", w2, ck->expected,
-					     golden_num(rk, "expected_overlap"), TOL, 1e-8);
-				golden_check("trace p-value", w2, ck->p_value, golden_num(rk, "p_value"),
-					     TOL, 1e-300);
+				             golden_num(rk, "expected_overlap"), TOL, 1e-8);
+				golden_check("trace p-value", w2, ck->p_value,
+				             golden_num(rk, "p_value"), TOL, 1e-300);
 				golden_check("trace checkident", w2, ck->check,
-					     golden_num(rk, "checkident"), 0, 1);
-				golden_check("trace p used", w2, ck->p_used, golden_num(rk, "p_used"),
-					     TOL, 1e-300);
+				             golden_num(rk, "checkident"), 0, 1);
+				golden_check("trace p used", w2, ck->p_used,
+				             golden_num(rk, "p_used"), TOL, 1e-300);
 			}
 			const json_t *added = json_object_get(rc, "added");
 			if (cy->added)
 				mse_term_format(t, cy->added, name, sizeof(name));
 			expect_str(where, "pair added", cy->added ? name : "(none)",
-				   json_is_string(added) ? json_string_value(added) : "(none)");
+			           json_is_string(added) ? json_string_value(added) : "(none)");
 			golden_check("trace min p", where, cy->min_p, golden_num(rc, "min_p"), TOL,
-				     1e-300);
+			             1e-300);
 		}
 		char fin[4096], inf[4096], wfin[4096];
 		split_terms(t, &sel.model, fin, inf, sizeof(fin));
@@ -237,7 +239,7 @@ static void test_stepwise_trace(void **state)
 		join_json(json_object_get(fj, "interactions_finite"), wfin, sizeof(wfin), false);
 		expect_str(set, "final model", fin, wfin);
 		golden_check("trace final estimate", set, sel.total,
-			     golden_num(fj, "total_estimate"), TOL, 1e-8);
+		             golden_num(fj, "total_estimate"), TOL, 1e-8);
 		/* Without a trace the search checks fewer candidates; same answer. */
 		ok_or_fail(set, mse_select_stepwise(w, t, &p, &plain, NULL, &err), &err);
 		assert_int_equal(model_set(&plain.model), model_set(&sel.model));
@@ -296,7 +298,7 @@ static void test_mse_stepwise(void **state)
 		lt_error_clear(&err);
 		ok_or_fail(set, mse_select_stepwise(w, t, &p, &sel, NULL, &err), &err);
 		golden_check("MSE stepwise estimate", set, sel.total, golden_num(g, "popest"), TOL,
-			     1e-8);
+		             1e-8);
 		struct mse_model want;
 		parse_hier(t, json_string_value(json_object_get(g, "hiermod")), &want);
 		/* The hierarchical string lists every term; -inf ones apart too. */
@@ -363,10 +365,11 @@ static void test_bic(void **state)
 			ok_or_fail(where, mse_select_bic(w, t, &p, b2, &sel2, &err), &err);
 			compare_rows(b1, b2); /* the same for any number of threads */
 			golden_check("BIC valid models", where, (double)b1->nvalid,
-				     golden_num(g, "n_models_fitted_and_valid"), 0, 1);
+			             golden_num(g, "n_models_fitted_and_valid"), 0, 1);
 			golden_check("BIC best estimate", where, sel.total, golden_num(g, "popest"),
-				     TOL, 1e-8);
-			golden_check("BIC best BIC", where, sel.bic, golden_num(g, "BIC"), TOL, 1e-8);
+			             TOL, 1e-8);
+			golden_check("BIC best BIC", where, sel.bic, golden_num(g, "BIC"), TOL,
+			             1e-8);
 			struct mse_model want;
 			parse_hier(t, json_string_value(json_object_get(g, "model")), &want);
 			if (model_set(&want) != model_set(&sel.model)) {
@@ -387,7 +390,8 @@ static void test_bic(void **state)
 				const struct mse_bic_row *row = &b1->rows[i];
 				struct mse_model rm;
 				mse_bic_model(t->nlists, row->terms, &rm);
-				assert_int_equal(mse_model_format_hier(&rm, got, sizeof(got)), LT_OK);
+				assert_int_equal(mse_model_format_hier(&rm, got, sizeof(got)),
+				                 LT_OK);
 				expect_str(w2, "model", got, ms);
 				parse_hier(t, ms, &want);
 				if (model_set(&want) != row->terms) {
@@ -395,14 +399,14 @@ static void test_bic(void **state)
 					golden_failures++;
 				}
 				golden_check("BIC table abundance", w2, row->total,
-					     golden_num(r, "abundance"), TOL, 1e-8);
-				golden_check("BIC table BIC", w2, row->bic, golden_num(r, "BIC"), TOL,
-					     1e-8);
+				             golden_num(r, "abundance"), TOL, 1e-8);
+				golden_check("BIC table BIC", w2, row->bic, golden_num(r, "BIC"),
+				             TOL, 1e-8);
 				golden_check("BIC table order", w2, row->order,
-					     golden_num(r, "modelsorder"), 0, 1);
+				             golden_num(r, "modelsorder"), 0, 1);
 			}
 			print_message("%s: %zu models, %zu valid, %zu LPs, %zu inferred\n", where,
-				      b1->nmodels, b1->nvalid, b1->nlp, b1->ninferred);
+			              b1->nmodels, b1->nvalid, b1->nlp, b1->ninferred);
 			mse_bic_table_free(b1);
 			mse_bic_table_free(b2);
 		}
@@ -440,18 +444,18 @@ static void test_aic(void **state)
 			ok_or_fail(where, mse_select_aic(w, t, &p, &sel, &tr, &err), &err);
 			split_terms(t, &sel.model, fin, inf, sizeof(fin));
 			assert_string_equal(inf, "");
-			join_json(json_object_get(g, "interactions_in_order_added"), want, sizeof(want),
-				  false);
+			join_json(json_object_get(g, "interactions_in_order_added"), want,
+			          sizeof(want), false);
 			expect_str(where, "pairs in the order added", fin, want);
 			golden_check("AIC estimate", where, sel.total,
-				     golden_num(g, "poisson_point_estimate"), TOL, 1e-8);
+			             golden_num(g, "poisson_point_estimate"), TOL, 1e-8);
 			/* The trace: one step per pair added, and one that stopped. */
 			size_t added = 0;
 			for (size_t i = 0; i < tr.nsteps; i++)
 				added += tr.steps[i].added;
 			assert_int_equal(added, sel.model.nterms);
 			assert_true(tr.nsteps == sel.model.nterms + 1 ||
-				    tr.nsteps == (size_t)t->nlists * (t->nlists - 1) / 2);
+			            tr.nsteps == (size_t)t->nlists * (t->nlists - 1) / 2);
 		}
 		mse_select_workspace_free(w);
 		json_decref(j);
@@ -492,11 +496,12 @@ static void test_fast_matches_core(void **state)
 			snprintf(where, sizeof(where), "%s %s", set, ms);
 			ok_or_fail(where, mse_model_fit(cw, t, &m, &fp, &f, &err), &err);
 			golden_check("fast fit total", where, r->total, f.total, 1e-9, 1e-8);
-			golden_check("fast fit log-likelihood", where, r->loglik, f.loglik, 1e-9, 1e-8);
+			golden_check("fast fit log-likelihood", where, r->loglik, f.loglik, 1e-9,
+			             1e-8);
 			golden_check("fast fit AIC", where, r->aic, f.aic, 1e-9, 1e-8);
 			golden_check("fast fit BIC", where, r->bic, f.bic, 1e-9, 1e-8);
 			golden_check("fast fit intercept variance", where, r->log_dark_var,
-				     f.log_dark_var, 1e-9, 1e-12);
+			             f.log_dark_var, 1e-9, 1e-12);
 			assert_int_equal(r->nparams_model, f.nparams_model);
 			assert_int_equal(r->nneginf, f.nneginf);
 		}
@@ -540,14 +545,14 @@ static void test_existence_verdicts(void **state)
 			if ((c.code == 0) != (b->code[k] == 0)) {
 				char ms[256];
 				mse_model_format_hier(&m, ms, sizeof(ms));
-				print_error("%s %s: search says %u, mse_model_check %u\n", sets[s], ms,
-					    b->code[k], c.code);
+				print_error("%s %s: search says %u, mse_model_check %u\n", sets[s],
+				            ms, b->code[k], c.code);
 				bad++;
 			}
 		}
 		print_message("%s: %zu models, %zu without MLE or not identifiable; %zu LPs in the "
-			      "search, %zu inferred\n",
-			      sets[s], b->nmodels, fails, b->nlp, b->ninferred);
+		              "search, %zu inferred\n",
+		              sets[s], b->nmodels, fails, b->nlp, b->ninferred);
 		assert_int_equal(bad, 0);
 		assert_int_equal(b->nvalid + fails, b->nmodels);
 		mse_bic_table_free(b);
@@ -583,7 +588,8 @@ static void test_existence_random(void **state)
 		struct mse_workspace *cw = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
 		assert_non_null(cw);
 		struct mse_bic_table *b;
-		ok_or_fail("alloc", mse_bic_table_alloc(nlists, nlists == 4 ? 3 : 2, &b, &err), &err);
+		ok_or_fail("alloc", mse_bic_table_alloc(nlists, nlists == 4 ? 3 : 2, &b, &err),
+		           &err);
 		struct mse_select_params p = MSE_SELECT_PARAMS_DEFAULT;
 		struct mse_selection sel;
 		lt_status st = mse_select_bic(w, t, &p, b, &sel, &err);
@@ -599,8 +605,8 @@ static void test_existence_random(void **state)
 			if ((c.code == 0) != (b->code[k] == 0)) {
 				char ms[256];
 				mse_model_format_hier(&m, ms, sizeof(ms));
-				print_error("table %d %s: search says %u, mse_model_check %u\n", rep, ms,
-					    b->code[k], c.code);
+				print_error("table %d %s: search says %u, mse_model_check %u\n",
+				            rep, ms, b->code[k], c.code);
 				bad++;
 			}
 		}
@@ -610,8 +616,8 @@ static void test_existence_random(void **state)
 		mse_table_free(t);
 	}
 	print_message("random tables: %zu models checked, %zu without MLE or not identifiable, "
-		      "%zu LPs in the searches\n",
-		      checked, failing, lps);
+	              "%zu LPs in the searches\n",
+	              checked, failing, lps);
 	assert_true(failing > 0);
 	assert_int_equal(bad, 0);
 }
@@ -626,17 +632,17 @@ static void test_enumeration(void **state)
 	const struct {
 		unsigned lists, order;
 		size_t n;
-	} cases[] = {{2, 1, 1},    {3, 1, 1},    {3, 2, 8},      {4, 2, 64}, {4, 3, 113},
-		     {5, 2, 1024}, {5, 3, 6212}, {5, 4, 6893}, {6, 2, 32768}};
+	} cases[] = {{2, 1, 1},    {3, 1, 1},    {3, 2, 8},    {4, 2, 64},   {4, 3, 113},
+	             {5, 2, 1024}, {5, 3, 6212}, {5, 4, 6893}, {6, 2, 32768}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mse_bic_table *b;
 		struct lt_error err;
 		lt_error_clear(&err);
 		ok_or_fail("alloc", mse_bic_table_alloc(cases[i].lists, cases[i].order, &b, &err),
-			   &err);
+		           &err);
 		if (b->nmodels != cases[i].n)
 			fail_msg("%u lists, order %u: %zu models, want %zu", cases[i].lists,
-				 cases[i].order, b->nmodels, cases[i].n);
+			         cases[i].order, b->nmodels, cases[i].n);
 		assert_true(b->models[0] == 0); /* main effects first */
 		for (size_t k = 0; k < b->nmodels; k++) {
 			struct mse_model m;
@@ -718,15 +724,15 @@ static void test_average(void **state)
 	assert_true(avg.lower > t->n);
 	/* The weight of the best two is as BIC says. */
 	assert_close(b->rows[1].weight / b->rows[0].weight,
-		     exp(-(b->rows[1].bic - b->rows[0].bic) / 2), 1e-12);
+	             exp(-(b->rows[1].bic - b->rows[0].bic) / 2), 1e-12);
 	/* A narrower level nests inside. */
 	p.level = 0.8;
 	ok_or_fail("average 80", mse_select_average(b, t, &p, &avg80, &err), &err);
 	assert_true(avg.lower < avg80.lower && avg80.upper < avg.upper);
 	print_message("UKdat_5 average over %zu models: %.1f (95%%: %.1f to %.1f; 80%%: %.1f to "
-		      "%.1f); best model %.1f\n",
-		      avg.nmodels, avg.total, avg.lower, avg.upper, avg80.lower, avg80.upper,
-		      best.total);
+	              "%.1f); best model %.1f\n",
+	              avg.nmodels, avg.total, avg.lower, avg.upper, avg80.lower, avg80.upper,
+	              best.total);
 
 	/* Through mse_select_run. */
 	struct mse_selection run;
@@ -775,14 +781,14 @@ static void test_six_lists(void **state)
 		golden_check("six lists total", ms, b->rows[i].total, f.total, 1e-9, 1e-8);
 		golden_check("six lists BIC", ms, b->rows[i].bic, f.bic, 1e-9, 1e-8);
 		print_message("UKdat BIC %zu: %s %.3f (BIC %.4f)\n", i + 1, ms, b->rows[i].total,
-			      b->rows[i].bic);
+		              b->rows[i].bic);
 	}
 	/* The best BIC model is the one SparseMSE's stepwise picks at 0.002. */
 	json_t *j = golden_json("sparsemse", "UKdat");
-	const json_t *g = json_object_get(json_object_get(j, "estimatepopulation0"),
-					  "stepwise_p0.002");
+	const json_t *g =
+	    json_object_get(json_object_get(j, "estimatepopulation0"), "stepwise_p0.002");
 	golden_check("six lists best", "UKdat", sel.total,
-		     golden_num(json_object_get(g, "estimate"), "point est."), TOL, 1e-8);
+	             golden_num(json_object_get(g, "estimate"), "point est."), TOL, 1e-8);
 	json_decref(j);
 	mse_bic_table_free(b);
 	mse_workspace_free(cw);
@@ -828,8 +834,8 @@ static void test_fixed_and_errors(void **state)
 		struct mse_table *t5 = golden_table("UKdat_5");
 		struct mse_select_workspace *w5 = sws(t5, 1);
 		json_t *j = golden_json("sparsemse", "UKdat_5");
-		const json_t *g = json_object_get(json_object_get(j, "estimatepopulation0"),
-						  "stepwise_p0.02");
+		const json_t *g =
+		    json_object_get(json_object_get(j, "estimatepopulation0"), "stepwise_p0.02");
 		struct mse_model m5;
 		mse_model_init(&m5, t5->nlists);
 		golden_add_terms(t5, json_object_get(g, "interactions_finite"), &m5);
@@ -858,9 +864,9 @@ static void test_fixed_and_errors(void **state)
 	assert_int_equal(mse_select_params_check(&p, &err), LT_EINVAL);
 	p = (struct mse_select_params)MSE_SELECT_PARAMS_DEFAULT;
 	assert_int_equal(mse_select_run(w, t, MSE_SELECT_BIC, NULL, &p, NULL, &sel, &err),
-			 LT_EINVAL);
+	                 LT_EINVAL);
 	assert_int_equal(mse_select_run(w, t, MSE_SELECT_FIXED, NULL, &p, NULL, &sel, &err),
-			 LT_EINVAL);
+	                 LT_EINVAL);
 	/* A workspace for other lists. */
 	struct mse_select_workspace *w4 = mse_select_workspace_alloc(4, 1);
 	assert_non_null(w4);
@@ -875,7 +881,7 @@ static void test_fixed_and_errors(void **state)
 	for (int i = MSE_SELECT_MAIN; i <= MSE_SELECT_AVERAGE; i++) {
 		enum mse_select_method back;
 		assert_int_equal(mse_select_method_parse(mse_select_method_name(i), &back, &err),
-				 LT_OK);
+		                 LT_OK);
 		assert_int_equal(back, i);
 	}
 	enum mse_select_method back;
@@ -911,20 +917,20 @@ static void test_many_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stepwise_thresholds),
-		cmocka_unit_test(test_stepwise_trace),
-		cmocka_unit_test(test_ukdat5_11313),
-		cmocka_unit_test(test_mse_stepwise),
-		cmocka_unit_test(test_bic),
-		cmocka_unit_test(test_aic),
-		cmocka_unit_test(test_fast_matches_core),
-		cmocka_unit_test(test_existence_verdicts),
-		cmocka_unit_test(test_existence_random),
-		cmocka_unit_test(test_enumeration),
-		cmocka_unit_test(test_average),
-		cmocka_unit_test(test_six_lists),
-		cmocka_unit_test(test_fixed_and_errors),
-		cmocka_unit_test(test_many_lists),
+	    cmocka_unit_test(test_stepwise_thresholds),
+	    cmocka_unit_test(test_stepwise_trace),
+	    cmocka_unit_test(test_ukdat5_11313),
+	    cmocka_unit_test(test_mse_stepwise),
+	    cmocka_unit_test(test_bic),
+	    cmocka_unit_test(test_aic),
+	    cmocka_unit_test(test_fast_matches_core),
+	    cmocka_unit_test(test_existence_verdicts),
+	    cmocka_unit_test(test_existence_random),
+	    cmocka_unit_test(test_enumeration),
+	    cmocka_unit_test(test_average),
+	    cmocka_unit_test(test_six_lists),
+	    cmocka_unit_test(test_fixed_and_errors),
+	    cmocka_unit_test(test_many_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
