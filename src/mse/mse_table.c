@@ -85,10 +85,9 @@ lt_status mse_table_alloc(unsigned nlists, const char *const *names, struct mse_
 					                    names[i]);
 				}
 			memcpy(t->names[i], names[i], len + 1);
-		} else if (i < 26) {
-			t->names[i][0] = (char)('A' + i);
 		} else {
-			LT_BUG("more than 26 default list names");
+			_Static_assert(LT_MSE_LISTS_MAX <= 26, "default names are letters");
+			t->names[i][0] = (char)('A' + i);
 		}
 	}
 	*out = t;
