@@ -248,7 +248,7 @@ struct mse_bic_row {
 
 struct mse_bic_table {
 	unsigned nlists, max_order;
-	size_t nmodels;             /* hierarchical models enumerated */
+	size_t nmodels;             /* models enumerated (or kept: mse_bic_table_restrict) */
 	uint64_t *models;           /* [nmodels] in enumeration order: by the terms
 	                               (degree, then lexicographic), excluded before included */
 	unsigned char *code;        /* [nmodels] checkident code of each (after a search) */
@@ -282,6 +282,16 @@ unsigned mse_bic_default_order(unsigned nlists);
 lt_status mse_bic_table_alloc(unsigned nlists, unsigned max_order, struct mse_bic_table **out,
                               struct lt_error *err);
 void mse_bic_table_free(struct mse_bic_table *b);
+
+/*
+ * Keep only the `ntop` best models of the last search with `b` (every valid
+ * one if there are fewer) as the models of later searches, in enumeration
+ * order: MultipleSystemsEstimation's subsetmat, which its bootstrap applies
+ * before re-running the selection on every resample (ntopmodels: 20 for four
+ * lists, 100 for five or six). LT_EINVAL when ntop is 0 or the last search
+ * found no valid model.
+ */
+lt_status mse_bic_table_restrict(struct mse_bic_table *b, size_t ntop, struct lt_error *err);
 
 /* The model of a row (or of any terms bitset of b->nlists lists), terms by
  * degree then lexicographically. */

@@ -234,6 +234,33 @@ void mse_bic_table_free(struct mse_bic_table *b)
 	free(b);
 }
 
+static int size_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	return (a > b) - (a < b);
+}
+
+lt_status mse_bic_table_restrict(struct mse_bic_table *b, size_t ntop, struct lt_error *err)
+{
+	if (ntop == 0)
+		return lt_error_set(err, LT_EINVAL, "ntop", "keep at least one model");
+	if (b->nvalid == 0)
+		return lt_error_set(err, LT_EINVAL, "", "no ranked model to keep");
+	size_t n = ntop < b->nvalid ? ntop : b->nvalid;
+	/* The indices of the best n, in enumeration order; fail_terms is free
+	 * scratch between searches. */
+	_Static_assert(sizeof(size_t) <= sizeof(uint64_t), "size_t fits the scratch");
+	size_t *idx = (size_t *)(void *)b->fail_terms;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = b->rows[i].index;
+	qsort(idx, n, sizeof(size_t), size_cmp);
+	for (size_t i = 0; i < n; i++)
+		b->models[i] = b->models[idx[i]];
+	b->nmodels = n;
+	b->nvalid = 0;
+	return LT_OK;
+}
+
 /* The masks of a model's terms into `terms`; returns how many. */
 static unsigned model_terms(uint64_t set, uint32_t *terms)
 {

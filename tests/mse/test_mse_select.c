@@ -673,6 +673,41 @@ static void test_enumeration(void **state)
 	assert_int_equal(mse_bic_table_alloc(1, 0, &b, &err), LT_EINVAL);
 }
 
+/* ---- Restricting a table to its best models (subsetmat). ---- */
+
+static void test_restrict(void **state)
+{
+	(void)state;
+	struct mse_table *t = golden_table("UKdat_5");
+	struct mse_select_workspace *w = sws(t, 1);
+	struct mse_bic_table *full, *top;
+	struct lt_error err;
+	lt_error_clear(&err);
+	ok_or_fail("alloc", mse_bic_table_alloc(t->nlists, 0, &full, &err), &err);
+	ok_or_fail("alloc", mse_bic_table_alloc(t->nlists, 0, &top, &err), &err);
+	struct mse_select_params p = MSE_SELECT_PARAMS_DEFAULT;
+	struct mse_selection a, b;
+	assert_int_equal(mse_bic_table_restrict(top, 20, &err), LT_EINVAL); /* no search yet */
+	ok_or_fail("bic", mse_select_bic(w, t, &p, full, &a, &err), &err);
+	ok_or_fail("bic", mse_select_bic(w, t, &p, top, &a, &err), &err);
+	assert_int_equal(mse_bic_table_restrict(top, 0, &err), LT_EINVAL);
+	ok_or_fail("restrict", mse_bic_table_restrict(top, 20, &err), &err);
+	assert_int_equal(top->nmodels, 20);
+	for (size_t k = 1; k < top->nmodels; k++)
+		assert_true(top->rows[k].index > 0); /* rows of the last search untouched */
+	ok_or_fail("bic top 20", mse_select_bic(w, t, &p, top, &b, &err), &err);
+	assert_int_equal(top->nvalid, 20);
+	for (size_t i = 0; i < 20; i++) {
+		assert_true(top->rows[i].terms == full->rows[i].terms);
+		assert_true(top->rows[i].bic == full->rows[i].bic);
+	}
+	assert_true(b.total == a.total);
+	mse_bic_table_free(full);
+	mse_bic_table_free(top);
+	mse_select_workspace_free(w);
+	mse_table_free(t);
+}
+
 /* ---- Averaging. ---- */
 
 static void test_average(void **state)
@@ -927,6 +962,7 @@ int main(void)
 	    cmocka_unit_test(test_existence_verdicts),
 	    cmocka_unit_test(test_existence_random),
 	    cmocka_unit_test(test_enumeration),
+	    cmocka_unit_test(test_restrict),
 	    cmocka_unit_test(test_average),
 	    cmocka_unit_test(test_six_lists),
 	    cmocka_unit_test(test_fixed_and_errors),
