@@ -51,6 +51,12 @@
 #define LT_MSE_PARAMS_MAX (1 + LT_MSE_LISTS_MAX + LT_MSE_TERMS_MAX) /* parameters of one fit */
 #define LT_MSE_ITER_MAX 10000           /* ceiling on any iteration cap an MSE caller passes */
 
+/* Audit chain (src/core/audit.c, src/store/). */
+#define LT_AUDIT_CHECKPOINT_EVERY 1000  /* entries between the checkpoints a store with a
+                                           signing key writes by itself */
+#define LT_AUDIT_PURPOSE_MAX 200        /* bytes of the purpose stated for reading personal data */
+#define LT_AUDIT_SHOW_MAX 100000        /* entries `lantern audit show` lists at once */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

@@ -11,10 +11,20 @@
  *   public:  <64 hex digits>   (X25519 public key)
  *   secret:  <64 hex digits>   (X25519 secret key)
  * created with mode 0600. The server needs only the public line.
+ *
+ * Hashing and signing for the audit chain (core/audit.h): BLAKE2b-256
+ * (crypto_generichash) chains the entries, and Ed25519 (crypto_sign_detached)
+ * signs checkpoints. The signing key lives in its own file, never the
+ * sealing key's:
+ *   # lantern audit signing key (Ed25519)
+ *   ed25519-public: <64 hex digits>   (the key partners verify with)
+ *   ed25519-seed:   <64 hex digits>   (the secret seed the key pair derives from)
+ * created with mode 0600. Verifying needs only the public line.
  */
 #ifndef LT_CRYPTO_H
 #define LT_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,5 +65,41 @@ lt_status lt_crypto_open(const struct lt_crypto_keypair *kp, const unsigned char
 void lt_crypto_free_secret(void *p, size_t n);
 /* Wipe memory (never optimised away). */
 void lt_crypto_wipe(void *p, size_t n);
+
+/* ---- hashing and signing for the audit chain ---- */
+
+#define LT_CRYPTO_HASH_BYTES 32           /* BLAKE2b-256 */
+#define LT_CRYPTO_SIGN_PUBLICKEY_BYTES 32 /* Ed25519 */
+#define LT_CRYPTO_SIGN_SECRETKEY_BYTES 64 /* libsodium's form: seed || public key */
+#define LT_CRYPTO_SIGNATURE_BYTES 64
+
+/* out = BLAKE2b-256(a || b), unkeyed. Either part may be empty. */
+void lt_crypto_hash2(unsigned char out[LT_CRYPTO_HASH_BYTES], const void *a, size_t alen,
+		     const void *b, size_t blen);
+
+/* An Ed25519 key; `sk` is all zero and has_secret false when only the public
+ * line was read. Wipe with lt_crypto_sign_key_wipe. */
+struct lt_crypto_sign_key {
+	unsigned char pk[LT_CRYPTO_SIGN_PUBLICKEY_BYTES];
+	unsigned char sk[LT_CRYPTO_SIGN_SECRETKEY_BYTES];
+	bool has_secret;
+};
+
+/* Create a new signing key file at `path` (mode 0600; LT_EEXIST if it
+ * exists). */
+lt_status lt_crypto_sign_keyfile_create(const char *path, struct lt_error *err);
+/* Read a signing key file. With `want_secret` 0 only the public line is read.
+ * The seed must give the public key of the file (LT_EINVAL otherwise), so a
+ * sealing key file given by mistake is refused. */
+lt_status lt_crypto_sign_keyfile_read(const char *path, int want_secret,
+				      struct lt_crypto_sign_key *k, struct lt_error *err);
+void lt_crypto_sign_key_wipe(struct lt_crypto_sign_key *k);
+/* Sign `n` bytes with k (which must hold its secret). */
+void lt_crypto_sign(const struct lt_crypto_sign_key *k, const void *msg, size_t n,
+		    unsigned char sig[LT_CRYPTO_SIGNATURE_BYTES]);
+/* LT_OK when `sig` is pk's signature of the `n` bytes, LT_ECRYPTO otherwise. */
+lt_status lt_crypto_sign_verify(const unsigned char pk[LT_CRYPTO_SIGN_PUBLICKEY_BYTES],
+				const void *msg, size_t n,
+				const unsigned char sig[LT_CRYPTO_SIGNATURE_BYTES]);
 
 #endif

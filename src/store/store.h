@@ -20,6 +20,14 @@
  *
  * `actor` strings say who acted, for the audit table: "cli", "public",
  * "api:127.0.0.1", ... They must not contain personal data.
+ *
+ * The audit table is a hash chain with signed checkpoints (core/audit.h):
+ * every entry appended carries the hash of the one before it, and a store
+ * given a signing key (store_audit_signer_set) signs a checkpoint of the
+ * chain inside the write that brings LT_AUDIT_CHECKPOINT_EVERY entries
+ * since the last one. store_audit_verify (store_audit.c) walks the chain
+ * and the checkpoints through the audit_list and audit_checkpoints calls,
+ * the same for every backend.
  */
 #ifndef LT_STORE_H
 #define LT_STORE_H
@@ -27,8 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/audit.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/record.h"
+#include "crypto/crypto.h"
 
 struct store;
 
@@ -47,6 +58,30 @@ struct store_audit_entry {
 	char actor[64];
 	char action[64];   /* e.g. "report.create", "arrest.import" */
 	char object[64];   /* what it acted on, e.g. "report:LT-7K3M9QXP" or "arrests:11" */
+	int64_t person;    /* whose personal data it touched; 0 when none */
+	char purpose[LT_AUDIT_PURPOSE_MAX + 1]; /* why it was read; "" when none */
+	unsigned char prev_hash[LT_AUDIT_HASH_BYTES]; /* as stored */
+	unsigned char hash[LT_AUDIT_HASH_BYTES];      /* as stored */
+	bool malformed;    /* a column has a type or size lantern never writes, so the
+			      row was altered outside lantern; the text fields may be cut */
+};
+
+/* An audit entry to append: who did what to what and, when personal data
+ * was read or changed, whose and why. */
+struct store_audit_new {
+	const char *actor;   /* as above; fewer than 64 bytes */
+	const char *action;  /* "person.read", "session.login", ...; fewer than 64 bytes */
+	const char *object;  /* fewer than 64 bytes */
+	int64_t person;      /* the person's id, 0 when none */
+	const char *purpose; /* NULL or "" when none; at most LT_AUDIT_PURPOSE_MAX bytes */
+};
+
+/* Which audit entries audit_list returns. */
+struct store_audit_query {
+	int64_t after;     /* only entries with id > after; 0 for all */
+	int64_t person;    /* only entries about this person; 0 for all */
+	size_t limit;      /* at most this many */
+	bool newest_first; /* by id descending (the newest `limit`), else ascending */
 };
 
 struct store_ops {
@@ -89,6 +124,31 @@ struct store_ops {
 	/* The newest `limit` audit entries, newest first; caller frees *out. */
 	lt_status (*audit_tail)(struct store *s, size_t limit, struct store_audit_entry **out,
 				size_t *n, struct lt_error *err);
+
+	/* Append one audit entry in a transaction of its own (a login, a read of
+	 * personal data). LT_EINVAL naming "purpose" when the purpose is longer
+	 * than LT_AUDIT_PURPOSE_MAX bytes. May sign a checkpoint, as every write. */
+	lt_status (*audit_append)(struct store *s, const struct store_audit_new *e,
+				  struct lt_error *err);
+	/* The audit entries `q` selects, in its order; caller frees *out. Each
+	 * comes as stored, hashes included, for store_audit_verify. */
+	lt_status (*audit_list)(struct store *s, const struct store_audit_query *q,
+				struct store_audit_entry **out, size_t *n, struct lt_error *err);
+	/* Append an "audit.checkpoint" entry by `actor` and, in the same
+	 * transaction, a checkpoint of it signed with `key` (which must hold its
+	 * secret); *out gets the checkpoint. */
+	lt_status (*audit_checkpoint_add)(struct store *s, const struct lt_crypto_sign_key *key,
+					  const char *actor, struct lt_audit_checkpoint *out,
+					  struct lt_error *err);
+	/* Every stored checkpoint, by id; caller frees *out. */
+	lt_status (*audit_checkpoints)(struct store *s, struct lt_audit_checkpoint **out,
+				       size_t *n, struct lt_error *err);
+	/* From now on, sign a checkpoint with `key` (copied; it must hold its
+	 * secret) in the write that brings `every` entries (0:
+	 * LT_AUDIT_CHECKPOINT_EVERY) since the last checkpoint. NULL stops it.
+	 * The store wipes its copy when closed. */
+	void (*audit_signer_set)(struct store *s, const struct lt_crypto_sign_key *key,
+				 unsigned every);
 };
 
 /* Every backend's handle begins with this. */
@@ -161,6 +221,67 @@ static inline lt_status store_audit_tail(struct store *s, size_t limit,
 {
 	return s->ops->audit_tail(s, limit, out, n, err);
 }
+
+static inline lt_status store_audit_append(struct store *s, const struct store_audit_new *e,
+					   struct lt_error *err)
+{
+	return s->ops->audit_append(s, e, err);
+}
+static inline lt_status store_audit_list(struct store *s, const struct store_audit_query *q,
+					 struct store_audit_entry **out, size_t *n,
+					 struct lt_error *err)
+{
+	return s->ops->audit_list(s, q, out, n, err);
+}
+static inline lt_status store_audit_checkpoint_add(struct store *s,
+						   const struct lt_crypto_sign_key *key,
+						   const char *actor,
+						   struct lt_audit_checkpoint *out,
+						   struct lt_error *err)
+{
+	return s->ops->audit_checkpoint_add(s, key, actor, out, err);
+}
+static inline lt_status store_audit_checkpoints(struct store *s, struct lt_audit_checkpoint **out,
+						size_t *n, struct lt_error *err)
+{
+	return s->ops->audit_checkpoints(s, out, n, err);
+}
+static inline void store_audit_signer_set(struct store *s, const struct lt_crypto_sign_key *key,
+					  unsigned every)
+{
+	s->ops->audit_signer_set(s, key, every);
+}
+
+/* A checkpoint held outside the database (a partner's copy), and how to name
+ * it in a verdict ("partner.jsonl:3"). */
+struct store_audit_held {
+	struct lt_audit_checkpoint cp;
+	char label[256];
+};
+
+/* What store_audit_verify found. */
+struct store_audit_verdict {
+	bool intact;            /* no problem found */
+	int64_t entries;        /* entries walked */
+	size_t checkpoints;     /* checkpoints checked: stored and held */
+	int64_t bad_entry;      /* the entry the first problem is at; 0 when none */
+	char problem[LT_MESSAGE_MAX]; /* the first problem, e.g. "entry 1234: hash does not
+				   match its contents (edited?)"; "" when intact */
+};
+
+/*
+ * Walk the whole audit chain and check every stored checkpoint and every
+ * held one. The first problem in chain order is reported: a chain problem
+ * (an entry's prev_hash is not the hash of the entry before it; its hash is
+ * not the hash of its contents), else the first checkpoint, by entry, whose
+ * signature does not verify, whose key is not `key` (when `key` is not
+ * NULL), whose entry is missing, or whose hash is not that entry's. Returns
+ * LT_OK when the walk was done, whatever it found (see *out); an error only
+ * when the store could not be read.
+ */
+lt_status store_audit_verify(struct store *s, const unsigned char key[LT_AUDIT_KEY_BYTES],
+			     const struct store_audit_held *held, size_t n_held,
+			     struct store_audit_verdict *out, struct lt_error *err);
 
 /* Free an array of heap strings as returned by case_refs. */
 void store_strings_free(char **v, size_t n);

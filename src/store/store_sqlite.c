@@ -34,6 +34,17 @@
  * taxonomy text. The plain-text contact of a report is never written, only
  * its sealed form.
  *
+ * The audit chain. An audit row is appended inside the write's transaction,
+ * which holds SQLite's write lock, so the chain cannot fork even with other
+ * processes writing: the row reads the id and hash of the last entry, takes
+ * the next id, the time from SQLite's clock, and
+ * hash = BLAKE2b-256(prev_hash || canonical entry) (core/audit.h). When the
+ * store has a signing key (audit_signer_set) and the new entry is
+ * `every` entries past the last checkpoint, a checkpoint of it is signed and
+ * stored in the same transaction. The writer connection carries the SQL
+ * function lantern_audit_hash, the same computation, for migration 2, which
+ * chains the entries written before the chain existed.
+ *
  * Errors. SQLite failures become LT_EBUSY (locked or busy), LT_ENOMEM, or
  * LT_ESTORE, with SQLite's message in the lt_error. SQLite's messages name
  * tables, columns and constraints, never the values, so no personal data
@@ -51,6 +62,7 @@
 
 #include <sqlite3.h>
 
+#include "core/buf.h"
 #include "core/bug.h"
 #include "core/banned.h"
 
@@ -65,6 +77,10 @@ struct sqlite_store {
 	struct conn writer;
 	struct conn readers[STORE_SQLITE_READERS];
 	atomic_uint next_reader; /* where the search for a free reader starts */
+	/* The key that signs checkpoints by itself, and how often; guarded by
+	 * writer.lock, wiped on close. signer.has_secret is false when none. */
+	struct lt_crypto_sign_key signer;
+	unsigned signer_every; /* entries between checkpoints, >= 1 */
 };
 
 static const struct store_ops sqlite_ops;
@@ -334,22 +350,231 @@ static void actor_check(const char *actor)
 	LT_ASSERT(strlen(actor) < sizeof(((struct store_audit_entry *)0)->actor));
 }
 
-/* Append one audit row inside the caller's transaction. */
-static lt_status audit_add(sqlite3 *db, const char *actor, const char *action,
-			   const char *object, struct lt_error *err)
+/* hash = BLAKE2b-256(prev || canonical entry f). */
+static lt_status audit_hash(const unsigned char prev[LT_AUDIT_HASH_BYTES],
+			    const struct lt_audit_fields *f, unsigned char out[LT_AUDIT_HASH_BYTES])
 {
+	struct lt_buf b;
+	lt_buf_init(&b, 4096);
+	lt_status st = lt_audit_entry_encode(f, &b);
+	if (st == LT_OK)
+		lt_crypto_hash2(out, prev, LT_AUDIT_HASH_BYTES, b.data, b.len);
+	lt_buf_release(&b);
+	return st;
+}
+
+/*
+ * lantern_audit_hash(prev_hash, id, at, actor, action, object, person,
+ * purpose): audit_hash in SQL, for migration 2. Arguments of the wrong type
+ * are an error, never a guess.
+ */
+static void sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *text[4];
+	unsigned char h[LT_AUDIT_HASH_BYTES];
+	LT_ASSERT(argc == 8);
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+	    sqlite3_value_bytes(argv[0]) != LT_AUDIT_HASH_BYTES ||
+	    sqlite3_value_type(argv[1]) != SQLITE_INTEGER ||
+	    !(sqlite3_value_type(argv[6]) == SQLITE_NULL ||
+	      sqlite3_value_type(argv[6]) == SQLITE_INTEGER) ||
+	    !(sqlite3_value_type(argv[7]) == SQLITE_NULL ||
+	      sqlite3_value_type(argv[7]) == SQLITE_TEXT)) {
+		sqlite3_result_error(ctx, "lantern_audit_hash: arguments of the wrong type", -1);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		text[i] = (const char *)sqlite3_value_text(argv[2 + i]);
+		if (sqlite3_value_type(argv[2 + i]) != SQLITE_TEXT || !text[i] ||
+		    strlen(text[i]) != (size_t)sqlite3_value_bytes(argv[2 + i])) {
+			sqlite3_result_error(ctx, "lantern_audit_hash: a text argument is not text",
+					     -1);
+			return;
+		}
+	}
+	struct lt_audit_fields f = {
+		.id = sqlite3_value_int64(argv[1]),
+		.at = text[0],
+		.actor = text[1],
+		.action = text[2],
+		.object = text[3],
+		.person = sqlite3_value_type(argv[6]) == SQLITE_NULL ? 0 : sqlite3_value_int64(argv[6]),
+		.purpose = (const char *)sqlite3_value_text(argv[7]),
+	};
+	if (audit_hash(sqlite3_value_blob(argv[0]), &f, h) != LT_OK) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_blob(ctx, h, sizeof(h), SQLITE_TRANSIENT);
+}
+
+/*
+ * Sign and store, inside the caller's transaction, a checkpoint of entry
+ * `entry_id` whose hash is `hash`, at time `at`. *out (may be NULL) gets it.
+ */
+static lt_status checkpoint_write(sqlite3 *db, const struct lt_crypto_sign_key *key,
+				  int64_t entry_id, const unsigned char hash[LT_AUDIT_HASH_BYTES],
+				  const char *at, struct lt_audit_checkpoint *out,
+				  struct lt_error *err)
+{
+	struct lt_audit_checkpoint c;
+	struct lt_buf b;
 	sqlite3_stmt *st = NULL;
-	lt_status s = db_prepare(db, "INSERT INTO audit(actor, action, object) VALUES (?1, ?2, ?3)",
-				 &st, err);
+	lt_status s;
 	int rc;
-	if (s != LT_OK)
+
+	memset(&c, 0, sizeof(c));
+	c.entry_id = entry_id;
+	memcpy(c.entry_hash, hash, sizeof(c.entry_hash));
+	LT_ASSERT(strlen(at) < sizeof(c.signed_at));
+	memcpy(c.signed_at, at, strlen(at) + 1);
+	memcpy(c.public_key, key->pk, sizeof(c.public_key));
+	lt_buf_init(&b, 1024);
+	if ((s = lt_audit_statement_encode(&c, &b)) != LT_OK) {
+		lt_buf_release(&b);
+		return lt_error_set(err, s, NULL, "encoding a checkpoint: %s", lt_status_message(s));
+	}
+	lt_crypto_sign(key, b.data, b.len, c.signature);
+	lt_buf_release(&b);
+
+	if ((s = db_prepare(db,
+			    "INSERT INTO audit_checkpoints(entry_id, entry_hash, signed_at, "
+			    "public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+			    &st, err)) != LT_OK)
 		goto out;
-	if ((rc = bind_str(st, 1, actor)) != SQLITE_OK || (rc = bind_str(st, 2, action)) != SQLITE_OK ||
-	    (rc = bind_str(st, 3, object)) != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_DONE)
-		s = db_fail(db, rc, "writing the audit entry", err);
+	if ((rc = sqlite3_bind_int64(st, 1, c.entry_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 2, c.entry_hash, sizeof(c.entry_hash), SQLITE_STATIC)) !=
+		    SQLITE_OK ||
+	    (rc = bind_str(st, 3, c.signed_at)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 4, c.public_key, sizeof(c.public_key), SQLITE_STATIC)) !=
+		    SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 5, c.signature, sizeof(c.signature), SQLITE_STATIC)) !=
+		    SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		s = db_fail(db, rc, "writing an audit checkpoint", err);
+		goto out;
+	}
+	c.id = sqlite3_last_insert_rowid(db);
+	if (out)
+		*out = c;
 out:
 	sqlite3_finalize(st);
 	return s;
+}
+
+/* A checkpoint by the store's own signer when `id` is `every` entries past
+ * the last one. Inside the caller's transaction, with the writer locked. */
+static lt_status checkpoint_maybe(struct sqlite_store *ss, sqlite3 *db, int64_t id,
+				  const unsigned char hash[LT_AUDIT_HASH_BYTES], const char *at,
+				  struct lt_error *err)
+{
+	long last;
+	lt_status s;
+	if (!ss->signer.has_secret)
+		return LT_OK;
+	if ((s = query_int(db, "SELECT coalesce(max(entry_id), 0) FROM audit_checkpoints", &last,
+			   err)) != LT_OK)
+		return s;
+	if (id - (int64_t)last < (int64_t)ss->signer_every)
+		return LT_OK;
+	return checkpoint_write(db, &ss->signer, id, hash, at, NULL, err);
+}
+
+/*
+ * Append audit entry `e` to the chain inside the caller's transaction (the
+ * writer locked), and, when `may_checkpoint`, sign a checkpoint with the
+ * store's signer when one is due. *id_out and
+ * hash_out (either may be NULL) get the new entry's id and hash, at_out
+ * (capacity LT_AUDIT_TIME_MAX, may be NULL) its time.
+ */
+static lt_status audit_add_entry(struct sqlite_store *ss, sqlite3 *db,
+				 const struct store_audit_new *e, bool may_checkpoint, int64_t *id_out,
+				 unsigned char *hash_out, char *at_out, struct lt_error *err)
+{
+	sqlite3_stmt *head = NULL, *ins = NULL;
+	unsigned char prev[LT_AUDIT_HASH_BYTES], hash[LT_AUDIT_HASH_BYTES];
+	char at[LT_AUDIT_TIME_MAX];
+	int64_t id;
+	lt_status s;
+	int rc;
+
+	LT_ASSERT(e->actor && e->actor[0] && strlen(e->actor) < 64);
+	LT_ASSERT(e->action && e->action[0] && strlen(e->action) < 64);
+	LT_ASSERT(e->object && strlen(e->object) < 64);
+	LT_ASSERT(e->person >= 0);
+	if (e->purpose && strlen(e->purpose) > LT_AUDIT_PURPOSE_MAX)
+		return lt_error_set(err, LT_EINVAL, "purpose",
+				    "a purpose is at most %d bytes", LT_AUDIT_PURPOSE_MAX);
+
+	if ((s = db_prepare(db,
+			    "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), l.id, l.hash "
+			    "FROM (SELECT 1) LEFT JOIN "
+			    "(SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1) l",
+			    &head, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_step(head)) != SQLITE_ROW) {
+		s = db_fail(db, rc, "reading the end of the audit chain", err);
+		goto out;
+	}
+	column_copy(head, 0, at, sizeof(at));
+	if (sqlite3_column_type(head, 1) == SQLITE_NULL) {
+		id = 1;
+		memcpy(prev, lt_audit_genesis, sizeof(prev));
+	} else {
+		id = sqlite3_column_int64(head, 1) + 1;
+		if (sqlite3_column_type(head, 2) != SQLITE_BLOB ||
+		    sqlite3_column_bytes(head, 2) != LT_AUDIT_HASH_BYTES) {
+			s = lt_error_set(err, LT_ESTORE, NULL,
+					 "the last audit entry has no valid hash; run "
+					 "'lantern audit verify'");
+			goto out;
+		}
+		memcpy(prev, sqlite3_column_blob(head, 2), sizeof(prev));
+	}
+	struct lt_audit_fields f = {id, at, e->actor, e->action, e->object, e->person, e->purpose};
+	if ((s = audit_hash(prev, &f, hash)) != LT_OK) {
+		s = lt_error_set(err, s, NULL, "hashing the audit entry: %s", lt_status_message(s));
+		goto out;
+	}
+	if ((s = db_prepare(db,
+			    "INSERT INTO audit(id, at, actor, action, object, person, purpose, "
+			    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			    &ins, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(ins, 1, id)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 2, at)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 3, e->actor)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 4, e->action)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(ins, 5, e->object, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
+	    (rc = e->person ? sqlite3_bind_int64(ins, 6, e->person) : sqlite3_bind_null(ins, 6)) !=
+		    SQLITE_OK ||
+	    (rc = bind_str(ins, 7, e->purpose)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(ins, 8, prev, sizeof(prev), SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(ins, 9, hash, sizeof(hash), SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(ins)) != SQLITE_DONE) {
+		s = db_fail(db, rc, "writing the audit entry", err);
+		goto out;
+	}
+	if (may_checkpoint && (s = checkpoint_maybe(ss, db, id, hash, at, err)) != LT_OK)
+		goto out;
+	if (id_out)
+		*id_out = id;
+	if (hash_out)
+		memcpy(hash_out, hash, sizeof(hash));
+	if (at_out)
+		memcpy(at_out, at, sizeof(at));
+out:
+	sqlite3_finalize(head);
+	sqlite3_finalize(ins);
+	return s;
+}
+
+/* Append one audit row, about no person, inside the caller's transaction. */
+static lt_status audit_add(struct sqlite_store *ss, sqlite3 *db, const char *actor,
+			   const char *action, const char *object, struct lt_error *err)
+{
+	struct store_audit_new e = {actor, action, object, 0, NULL};
+	return audit_add_entry(ss, db, &e, true, NULL, NULL, NULL, err);
 }
 
 /*
@@ -465,6 +690,14 @@ static lt_status conn_open(const char *path, bool writer, sqlite3 **out, struct 
 		goto out;
 	if (!writer && (s = setting(db, "PRAGMA query_only = ON", "PRAGMA query_only", "1", err)))
 		goto out;
+	if (writer && (rc = sqlite3_create_function_v2(db, "lantern_audit_hash", 8,
+						       SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+							       SQLITE_DIRECTONLY,
+						       NULL, sql_audit_hash, NULL, NULL, NULL)) !=
+			      SQLITE_OK) {
+		s = db_fail(db, rc, "registering lantern_audit_hash", err);
+		goto out;
+	}
 	*out = db;
 	db = NULL;
 out:
@@ -579,6 +812,7 @@ static void sqlite_close(struct store *s)
 	if (sqlite3_close(ss->writer.db) != SQLITE_OK)
 		LT_BUG("a statement on the writer connection was not finalized");
 	pthread_mutex_destroy(&ss->writer.lock);
+	lt_crypto_sign_key_wipe(&ss->signer);
 	free(ss);
 }
 
@@ -590,6 +824,9 @@ lt_status store_open_sqlite(const char *path, struct store **out, struct lt_erro
 	if (!sqlite3_threadsafe())
 		return lt_error_set(err, LT_ESTORE, NULL,
 				    "the SQLite library was built without thread support");
+	if (lt_crypto_init() != LT_OK)
+		return lt_error_set(err, LT_ECRYPTO, NULL,
+				    "cannot initialise the cryptographic library");
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
 		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
@@ -655,7 +892,7 @@ static lt_status sqlite_agency_add(struct store *s, struct lt_agency *a, const c
 		goto db_error;
 	id = sqlite3_last_insert_rowid(db);
 	snprintf(object, sizeof(object), "agency:%.*s", (int)code_len, a->code);
-	if ((r = audit_add(db, actor, "agency.create", object, err)) != LT_OK ||
+	if ((r = audit_add(ss, db, actor, "agency.create", object, err)) != LT_OK ||
 	    (r = tx_commit(db, err)) != LT_OK)
 		goto out;
 	a->id = id;
@@ -762,7 +999,7 @@ static lt_status sqlite_case_add(struct store *s, struct lt_case *c, const char 
 	id = sqlite3_last_insert_rowid(db);
 	snprintf(object, sizeof(object), "case:%.*s", (int)ref_len, c->ref);
 	if ((r = forms_insert(db, forms, id, c->forms, err)) != LT_OK ||
-	    (r = audit_add(db, actor, "case.create", object, err)) != LT_OK ||
+	    (r = audit_add(ss, db, actor, "case.create", object, err)) != LT_OK ||
 	    (r = tx_commit(db, err)) != LT_OK)
 		goto out;
 	c->id = id;
@@ -932,7 +1169,7 @@ static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, siz
 			 r->ref);
 	else
 		snprintf(object, sizeof(object), "reports:%zu", n);
-	if ((st = audit_add(db, actor, "report.create", object, err)) == LT_OK)
+	if ((st = audit_add(ss, db, actor, "report.create", object, err)) == LT_OK)
 		st = tx_commit(db, err);
 	goto out;
 db_error:
@@ -1114,7 +1351,7 @@ static lt_status sqlite_arrests_insert(struct store *s, struct lt_arrest *a, siz
 		sqlite3_reset(ins);
 	}
 	snprintf(object, sizeof(object), "arrests:%zu", n);
-	if ((st = audit_add(db, actor, "arrest.create", object, err)) == LT_OK)
+	if ((st = audit_add(ss, db, actor, "arrest.create", object, err)) == LT_OK)
 		st = tx_commit(db, err);
 	goto out;
 db_error:
@@ -1192,9 +1429,99 @@ out:
 
 /* ---- audit -------------------------------------------------------------- */
 
-static lt_status sqlite_audit_tail(struct store *s, size_t limit, struct store_audit_entry **out,
-				   size_t *n, struct lt_error *err)
+/*
+ * Copy a text column of an audit row into `out` (capacity `cap`). A value
+ * lantern never writes — the wrong type, too long, a NUL inside, NULL where
+ * `nullable` is false — sets *bad and is cut to fit. LT_ENOMEM only when
+ * SQLite runs out of memory converting it.
+ */
+static lt_status audit_text(sqlite3_stmt *st, int col, char *out, size_t cap, bool nullable,
+			    bool *bad, struct lt_error *err)
 {
+	int type = sqlite3_column_type(st, col);
+	out[0] = '\0';
+	if (type == SQLITE_NULL) {
+		if (!nullable)
+			*bad = true;
+		return LT_OK;
+	}
+	if (type != SQLITE_TEXT)
+		*bad = true;
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (!t)
+		return lt_error_set(err, LT_ENOMEM, NULL, "reading the audit table: out of memory");
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	if (len >= cap || memchr(t, '\0', len) || (nullable && len == 0)) {
+		*bad = true;
+		if (len >= cap)
+			len = cap - 1;
+	}
+	memcpy(out, t, len);
+	out[len] = '\0';
+	return LT_OK;
+}
+
+/* Copy a 32-byte hash column; anything else sets *bad and leaves zeros. */
+static void audit_hash_column(sqlite3_stmt *st, int col, unsigned char *out, bool *bad)
+{
+	memset(out, 0, LT_AUDIT_HASH_BYTES);
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != LT_AUDIT_HASH_BYTES) {
+		*bad = true;
+		return;
+	}
+	memcpy(out, sqlite3_column_blob(st, col), LT_AUDIT_HASH_BYTES);
+}
+
+/* Fill `e` from a row of (id, at, actor, action, object, person, purpose,
+ * prev_hash, hash). */
+static lt_status audit_from_row(sqlite3_stmt *st, struct store_audit_entry *e,
+				struct lt_error *err)
+{
+	lt_status r;
+	bool bad = false;
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(st, 0);
+	if ((r = audit_text(st, 1, e->at, sizeof(e->at), false, &bad, err)) != LT_OK ||
+	    (r = audit_text(st, 2, e->actor, sizeof(e->actor), false, &bad, err)) != LT_OK ||
+	    (r = audit_text(st, 3, e->action, sizeof(e->action), false, &bad, err)) != LT_OK ||
+	    (r = audit_text(st, 4, e->object, sizeof(e->object), false, &bad, err)) != LT_OK ||
+	    (r = audit_text(st, 6, e->purpose, sizeof(e->purpose), true, &bad, err)) != LT_OK)
+		return r;
+	switch (sqlite3_column_type(st, 5)) {
+	case SQLITE_NULL:
+		break;
+	case SQLITE_INTEGER:
+		e->person = sqlite3_column_int64(st, 5);
+		if (e->person <= 0) {
+			e->person = 0;
+			bad = true;
+		}
+		break;
+	default:
+		bad = true;
+		break;
+	}
+	audit_hash_column(st, 7, e->prev_hash, &bad);
+	audit_hash_column(st, 8, e->hash, &bad);
+	e->malformed = bad;
+	return LT_OK;
+}
+
+static lt_status sqlite_audit_list(struct store *s, const struct store_audit_query *q,
+				   struct store_audit_entry **out, size_t *n, struct lt_error *err)
+{
+	/* [person filter][newest first] */
+	static const char *const sql[2][2] = {
+		{"SELECT id, at, actor, action, object, person, purpose, prev_hash, hash FROM audit "
+		 "WHERE id > ?1 ORDER BY id LIMIT ?3",
+		 "SELECT id, at, actor, action, object, person, purpose, prev_hash, hash FROM audit "
+		 "WHERE id > ?1 ORDER BY id DESC LIMIT ?3"},
+		{"SELECT id, at, actor, action, object, person, purpose, prev_hash, hash FROM audit "
+		 "WHERE id > ?1 AND person = ?2 ORDER BY id LIMIT ?3",
+		 "SELECT id, at, actor, action, object, person, purpose, prev_hash, hash FROM audit "
+		 "WHERE id > ?1 AND person = ?2 ORDER BY id DESC LIMIT ?3"},
+	};
 	struct sqlite_store *ss = sqlite_store_of(s);
 	struct conn *c;
 	sqlite3_stmt *st = NULL;
@@ -1205,27 +1532,23 @@ static lt_status sqlite_audit_tail(struct store *s, size_t limit, struct store_a
 
 	*out = NULL;
 	*n = 0;
-	if (limit == 0)
+	if (q->limit == 0)
 		return LT_OK;
 	c = reader_lock(ss);
-	if ((r = db_prepare(c->db,
-			    "SELECT id, at, actor, action, object FROM audit ORDER BY id DESC "
-			    "LIMIT ?1",
-			    &st, err)) != LT_OK)
+	if ((r = db_prepare(c->db, sql[q->person != 0][q->newest_first], &st, err)) != LT_OK)
 		goto out;
 	/* The array grows with the rows found, not with `limit`. */
-	if ((rc = sqlite3_bind_int64(st, 1, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit)) !=
-	    SQLITE_OK)
+	if ((rc = sqlite3_bind_int64(st, 1, q->after)) != SQLITE_OK ||
+	    (q->person && (rc = sqlite3_bind_int64(st, 2, q->person)) != SQLITE_OK) ||
+	    (rc = sqlite3_bind_int64(st, 3,
+				     q->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->limit)) !=
+		    SQLITE_OK)
 		goto db_error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK)
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK ||
+		    (r = audit_from_row(st, &v[count], err)) != LT_OK)
 			goto out;
-		struct store_audit_entry *e = &v[count++];
-		e->id = sqlite3_column_int64(st, 0);
-		column_copy(st, 1, e->at, sizeof(e->at));
-		column_copy(st, 2, e->actor, sizeof(e->actor));
-		column_copy(st, 3, e->action, sizeof(e->action));
-		column_copy(st, 4, e->object, sizeof(e->object));
+		count++;
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
@@ -1242,6 +1565,124 @@ out:
 	return r;
 }
 
+static lt_status sqlite_audit_tail(struct store *s, size_t limit, struct store_audit_entry **out,
+				   size_t *n, struct lt_error *err)
+{
+	struct store_audit_query q = {.after = 0, .person = 0, .limit = limit, .newest_first = true};
+	return sqlite_audit_list(s, &q, out, n, err);
+}
+
+static lt_status sqlite_audit_append(struct store *s, const struct store_audit_new *e,
+				     struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3 *db = conn_lock(&ss->writer);
+	lt_status r;
+	if ((r = tx_begin(db, err)) != LT_OK || (r = audit_add_entry(ss, db, e, true, NULL, NULL,
+								     NULL, err)) != LT_OK ||
+	    (r = tx_commit(db, err)) != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_audit_checkpoint_add(struct store *s, const struct lt_crypto_sign_key *key,
+					     const char *actor, struct lt_audit_checkpoint *out,
+					     struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct store_audit_new e = {actor, "audit.checkpoint", "audit", 0, NULL};
+	unsigned char hash[LT_AUDIT_HASH_BYTES];
+	char at[LT_AUDIT_TIME_MAX];
+	int64_t id = 0;
+	lt_status r;
+	sqlite3 *db;
+
+	actor_check(actor);
+	LT_ASSERT(key && key->has_secret);
+	memset(out, 0, sizeof(*out));
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = audit_add_entry(ss, db, &e, false, &id, hash, at, err)) != LT_OK)
+		goto out;
+	if ((r = checkpoint_write(db, key, id, hash, at, out, err)) != LT_OK)
+		goto out;
+	r = tx_commit(db, err);
+out:
+	if (r != LT_OK) {
+		tx_rollback(db);
+		memset(out, 0, sizeof(*out));
+	}
+	conn_unlock(&ss->writer);
+	return r;
+}
+/* Copy a blob column of exactly `n` bytes; anything else leaves zeros, so
+ * the checkpoint's signature will not verify. */
+static void blob_exact(sqlite3_stmt *st, int col, unsigned char *out, size_t n)
+{
+	memset(out, 0, n);
+	if (sqlite3_column_type(st, col) == SQLITE_BLOB && (size_t)sqlite3_column_bytes(st, col) == n)
+		memcpy(out, sqlite3_column_blob(st, col), n);
+}
+
+static lt_status sqlite_audit_checkpoints(struct store *s, struct lt_audit_checkpoint **out,
+					  size_t *n, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	struct lt_audit_checkpoint *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db,
+			    "SELECT id, entry_id, entry_hash, signed_at, public_key, signature "
+			    "FROM audit_checkpoints ORDER BY id",
+			    &st, err)) != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK)
+			goto out;
+		struct lt_audit_checkpoint *cp = &v[count++];
+		memset(cp, 0, sizeof(*cp));
+		cp->id = sqlite3_column_int64(st, 0);
+		cp->entry_id = sqlite3_column_int64(st, 1);
+		blob_exact(st, 2, cp->entry_hash, sizeof(cp->entry_hash));
+		/* A time cut to fit changes the statement, so the signature fails. */
+		column_copy(st, 3, cp->signed_at, sizeof(cp->signed_at));
+		blob_exact(st, 4, cp->public_key, sizeof(cp->public_key));
+		blob_exact(st, 5, cp->signature, sizeof(cp->signature));
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "reading the audit checkpoints", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
+static void sqlite_audit_signer_set(struct store *s, const struct lt_crypto_sign_key *key,
+				    unsigned every)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	LT_ASSERT(!key || key->has_secret);
+	conn_lock(&ss->writer);
+	lt_crypto_sign_key_wipe(&ss->signer);
+	if (key)
+		ss->signer = *key;
+	ss->signer_every = every ? every : LT_AUDIT_CHECKPOINT_EVERY;
+	conn_unlock(&ss->writer);
+}
+
 /* ---- diagnostics -------------------------------------------------------- */
 
 lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
@@ -1253,6 +1694,30 @@ lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, c
 	sqlite3 *db = conn_lock(c);
 	lt_status r = query_text(db, sql, out, cap, err);
 	conn_unlock(c);
+	return r;
+}
+
+lt_status store_sqlite_debug_create(const char *path, int version, const char *sql,
+				    struct lt_error *err)
+{
+	sqlite3 *db = NULL;
+	char set[64];
+	lt_status r;
+	LT_ASSERT(version >= 1 && (size_t)version <= store_sqlite_migration_count);
+	if (lt_crypto_init() != LT_OK)
+		return lt_error_set(err, LT_ECRYPTO, NULL, "cannot initialise libsodium");
+	if ((r = conn_open(path, true, &db, err)) != LT_OK)
+		return r;
+	for (int v = 1; v <= version && r == LT_OK; v++) {
+		snprintf(set, sizeof(set), "PRAGMA user_version = %d", v);
+		if ((r = tx_begin(db, err)) != LT_OK ||
+		    (r = db_exec(db, store_sqlite_migrations[v - 1].sql, "migrating", err)) != LT_OK ||
+		    (r = db_exec(db, set, "migrating", err)) != LT_OK || (r = tx_commit(db, err)) != LT_OK)
+			tx_rollback(db);
+	}
+	if (r == LT_OK && sql)
+		r = db_exec(db, sql, "running the test's statements", err);
+	sqlite3_close(db);
 	return r;
 }
 
@@ -1269,4 +1734,9 @@ static const struct store_ops sqlite_ops = {
 	.arrests_insert = sqlite_arrests_insert,
 	.arrest_counts = sqlite_arrest_counts,
 	.audit_tail = sqlite_audit_tail,
+	.audit_append = sqlite_audit_append,
+	.audit_list = sqlite_audit_list,
+	.audit_checkpoint_add = sqlite_audit_checkpoint_add,
+	.audit_checkpoints = sqlite_audit_checkpoints,
+	.audit_signer_set = sqlite_audit_signer_set,
 };

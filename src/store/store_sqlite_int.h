@@ -66,4 +66,13 @@ extern const size_t store_sqlite_vocab_table_count;
 lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
 				   size_t cap, struct lt_error *err);
 
+/*
+ * For tests only: create a database at `path` (which must not exist) with
+ * the migrations up to `version` applied and nothing else, then run `sql`
+ * (any number of statements; NULL for none) on it, as an older lantern would
+ * have left it. Opening it with store_open_sqlite then migrates it.
+ */
+lt_status store_sqlite_debug_create(const char *path, int version, const char *sql,
+				    struct lt_error *err);
+
 #endif

@@ -23,6 +23,14 @@
  *   - Timestamps written by the store (created_at, audit.at) are UTC text
  *     'YYYY-MM-DDTHH:MM:SS.sssZ' from SQLite's clock at the time of writing.
  *   - audit is append-only: triggers abort any UPDATE or DELETE on it.
+ *   - From version 2 the audit table is a hash chain (core/audit.h): each
+ *     entry holds prev_hash, the hash of the entry before it (32 zero bytes
+ *     for the first), and hash = BLAKE2b-256(prev_hash || canonical entry).
+ *     Migration 2 chains the entries written before it, in id order, with
+ *     the SQL function lantern_audit_hash(prev_hash, id, at, actor, action,
+ *     object, person, purpose), which store_sqlite.c registers on the writer
+ *     connection before migrating. audit_checkpoints holds signed
+ *     checkpoints of the chain and is append-only too.
  */
 #include "store/store_sqlite_int.h"
 
@@ -124,8 +132,67 @@ static const char schema_v1[] =
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
 	"BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;\n";
 
+/*
+ * Version 2: the audit chain. The audit table is rebuilt with the columns of
+ * the chain (SQLite cannot add NOT NULL columns to a table with rows), its
+ * rows are copied in id order with their hashes computed by a recursive
+ * query from the genesis hash, and the append-only triggers are put back.
+ * `person` and `purpose` say whose personal data an entry is about and why
+ * it was read; no table of persons exists yet, so `person` has no foreign
+ * key (the chain must outlive any row it names anyway).
+ */
+static const char schema_v2[] =
+	"CREATE TABLE audit_chained (\n"
+	"  id        INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  at        TEXT NOT NULL,\n"
+	"  actor     TEXT NOT NULL,\n"
+	"  action    TEXT NOT NULL,\n"
+	"  object    TEXT NOT NULL,\n"
+	"  person    INTEGER CHECK (person IS NULL OR person > 0),\n"
+	"  purpose   TEXT CHECK (purpose IS NULL OR length(purpose) > 0),\n"
+	"  prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),\n"
+	"  hash      BLOB NOT NULL CHECK (length(hash) = 32)\n"
+	");\n"
+	"WITH RECURSIVE chain(id, prev, hash) AS (\n"
+	"  SELECT id, zeroblob(32),\n"
+	"         lantern_audit_hash(zeroblob(32), id, at, actor, action, object, NULL, NULL)\n"
+	"    FROM audit WHERE id = (SELECT min(id) FROM audit)\n"
+	"  UNION ALL\n"
+	"  SELECT a.id, c.hash,\n"
+	"         lantern_audit_hash(c.hash, a.id, a.at, a.actor, a.action, a.object, NULL, NULL)\n"
+	"    FROM chain c JOIN audit a ON a.id = (SELECT min(id) FROM audit WHERE id > c.id)\n"
+	")\n"
+	"INSERT INTO audit_chained(id, at, actor, action, object, prev_hash, hash)\n"
+	"  SELECT a.id, a.at, a.actor, a.action, a.object, c.prev, c.hash\n"
+	"    FROM chain c JOIN audit a ON a.id = c.id ORDER BY a.id;\n"
+	"DROP TABLE audit;\n"
+	"ALTER TABLE audit_chained RENAME TO audit;\n"
+	"CREATE INDEX audit_person ON audit(person, id) WHERE person IS NOT NULL;\n"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;\n"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;\n"
+	"\n"
+	/* No foreign key to audit: verification must be able to report a
+	 * checkpoint whose entry has gone. */
+	"CREATE TABLE audit_checkpoints (\n"
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  entry_id   INTEGER NOT NULL CHECK (entry_id > 0),\n"
+	"  entry_hash BLOB NOT NULL CHECK (length(entry_hash) = 32),\n"
+	"  signed_at  TEXT NOT NULL,\n"
+	"  public_key BLOB NOT NULL CHECK (length(public_key) = 32),\n"
+	"  signature  BLOB NOT NULL CHECK (length(signature) = 64)\n"
+	");\n"
+	"CREATE INDEX audit_checkpoints_entry ON audit_checkpoints(entry_id);\n"
+	"CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit checkpoints are append-only'); END;\n"
+	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit checkpoints are append-only'); END;\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
+	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
+	 schema_v2},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
