@@ -57,6 +57,16 @@
 #define LT_AUDIT_PURPOSE_MAX 200        /* bytes of the purpose stated for reading personal data */
 #define LT_AUDIT_SHOW_MAX 100000        /* entries `lantern audit show` lists at once */
 
+/* Accounts, passwords, tokens (src/core/access.c, password.c, throttle.c, src/crypto/). */
+#define LT_EMAIL_MAX 255                /* bytes of an e-mail address, with its NUL */
+#define LT_PASSWORD_MIN 12              /* characters of a password, at least (NIST SP 800-63B) */
+#define LT_PASSWORD_MAX 1024            /* bytes of a password, at most */
+#define LT_PASSWORD_HASH_MAX 128        /* bytes of a stored argon2id hash string, with its NUL */
+#define LT_PASSWORD_HASHES_AT_ONCE 2    /* argon2id hashes computed at once, process-wide */
+#define LT_TOKEN_LABEL_MAX 200          /* bytes of an API token's label */
+#define LT_THROTTLE_KEY_MAX 320         /* bytes of a throttle key ("account:" + an e-mail) */
+#define LT_THROTTLE_KEYS_MAX 1000000    /* keys one throttle may hold */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

@@ -27,6 +27,9 @@
 	X(LT_ENOTFOUND, "not_found", "no such thing", 404, 1)                               \
 	X(LT_EMETHOD, "method_not_allowed", "that method is not allowed here", 405, 1)      \
 	X(LT_EFORBIDDEN, "forbidden", "not allowed from here", 403, 1)                      \
+	X(LT_EAUTH, "unauthenticated", "sign in first: the credentials are missing, wrong or revoked", \
+	  401, 1)                                                                          \
+	X(LT_ETHROTTLED, "too_many_attempts", "too many failed attempts; wait and try again", 429, 1) \
 	X(LT_EEXIST, "exists", "it already exists", 409, 1)                                 \
 	X(LT_ENOMEM, "out_of_memory", "out of memory", 503, 1)                              \
 	X(LT_EIO, "io_error", "a file could not be read or written", 500, 1)                \
