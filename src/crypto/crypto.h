@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 
 #define LT_CRYPTO_PUBLICKEY_BYTES 32
 #define LT_CRYPTO_SECRETKEY_BYTES 32
@@ -101,5 +102,57 @@ void lt_crypto_sign(const struct lt_crypto_sign_key *k, const void *msg, size_t 
 lt_status lt_crypto_sign_verify(const unsigned char pk[LT_CRYPTO_SIGN_PUBLICKEY_BYTES],
 				const void *msg, size_t n,
 				const unsigned char sig[LT_CRYPTO_SIGNATURE_BYTES]);
+
+/* ---- passwords and API tokens (crypto_password.c) ----
+ *
+ * Passwords are hashed with argon2id at libsodium's "interactive" limits
+ * (crypto_pwhash_OPSLIMIT_INTERACTIVE, MEMLIMIT_INTERACTIVE: 64 MiB) into
+ * libsodium's self-describing string ("$argon2id$v=19$m=65536,t=2,p=1$...").
+ * At most LT_PASSWORD_HASHES_AT_ONCE hashes or verifications run at once in
+ * the whole process (a counting semaphore); further callers wait their turn,
+ * so a flood of logins holds at most that many cores and that many times
+ * 64 MiB.
+ *
+ * API tokens are "lt_" and 43 base64url characters: 256 random bits. Only
+ * their BLAKE2b-256 hash (keyed with a fixed domain-separation string) is
+ * stored; a token with that much entropy needs no slow hash.
+ */
+#define LT_CRYPTO_TOKEN_CHARS 46 /* "lt_" + 43 base64url characters */
+#define LT_CRYPTO_TOKEN_SIZE (LT_CRYPTO_TOKEN_CHARS + 1)
+#define LT_CRYPTO_TOKEN_HASH_BYTES 32
+
+/* Hash the password (`len` bytes) into `out` (NUL-terminated). LT_OK,
+ * LT_ENOMEM (argon2id could not have its memory), LT_ECRYPTO. Waits for a
+ * free hashing slot. */
+lt_status lt_crypto_password_hash(const char *pw, size_t len, char out[LT_PASSWORD_HASH_MAX]);
+/* Check a password against a stored hash string. LT_OK when it matches,
+ * LT_EAUTH when it does not, LT_EINVAL when `hash` is not an argon2 hash
+ * string, LT_ENOMEM. Waits for a free hashing slot. */
+lt_status lt_crypto_password_verify(const char *hash, const char *pw, size_t len);
+/* Spend the time of a verification and fail: for a login naming no account
+ * (or a disabled one), so that the answer takes as long as for a wrong
+ * password and does not tell which accounts exist. Returns LT_EAUTH. */
+lt_status lt_crypto_password_verify_none(const char *pw, size_t len);
+/* True when `hash` was made with other limits than today's (rehash it at
+ * the next successful login). */
+bool lt_crypto_password_needs_rehash(const char *hash);
+
+/* The hashing slots, for tests and metrics. */
+struct lt_crypto_pwhash_stats {
+	unsigned running; /* hashes being computed now */
+	unsigned waiting; /* callers waiting for a slot now */
+	unsigned peak;    /* the most ever computed at once */
+};
+void lt_crypto_pwhash_stats(struct lt_crypto_pwhash_stats *out);
+/* For tests only: call fn(arg) inside each slot, before hashing (NULL: no
+ * hook). */
+void lt_crypto_pwhash_test_hook(void (*fn)(void *), void *arg);
+
+/* A new random API token, NUL-terminated. */
+void lt_crypto_token_new(char out[LT_CRYPTO_TOKEN_SIZE]);
+/* True when `tok` (`len` bytes) has the form of a token. */
+bool lt_crypto_token_well_formed(const char *tok, size_t len);
+/* The stored form of a token: its keyed BLAKE2b-256 hash. */
+void lt_crypto_token_hash(const char *tok, size_t len, unsigned char out[LT_CRYPTO_TOKEN_HASH_BYTES]);
 
 #endif
