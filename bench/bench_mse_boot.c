@@ -35,7 +35,7 @@
 
 #include "core/banned.h"
 
-#define RUNS_MAX 101
+#define RUNS_MAX       101
 #define TARGET_SECONDS 1.0 /* issue 3, section 8 */
 
 static double now(void)
@@ -92,19 +92,19 @@ static void run(const char *dir, const struct job *j, int runs)
 	struct mse_model main_model;
 	mse_model_init(&main_model, t->nlists);
 	struct mse_boot_select arg = {
-		.method = j->method,
-		.fixed = &main_model,
-		.params = MSE_SELECT_PARAMS_DEFAULT,
+	    .method = j->method,
+	    .fixed = &main_model,
+	    .params = MSE_SELECT_PARAMS_DEFAULT,
 	};
 	struct mse_boot_method m;
 	mse_boot_method_select(&m, &arg);
 	double times[RUNS_MAX];
 	for (unsigned threads = 1; threads <= 2; threads++) {
 		struct mse_boot_params p = {
-			.nboot = 1000,
-			.seed = 1234,
-			.nthreads = threads,
-			.jackknife = true,
+		    .nboot = 1000,
+		    .seed = 1234,
+		    .nthreads = threads,
+		    .jackknife = true,
 		};
 		struct mse_boot_result res;
 		for (int r = 0; r < runs; r++) {
@@ -115,8 +115,8 @@ static void run(const char *dir, const struct job *j, int runs)
 			times[r] = now() - t0;
 			if (st != LT_OK || !res.bca_ok) {
 				fprintf(stderr, "bench_mse_boot: %s %s: %s%s\n", j->set,
-					mse_select_method_name(j->method), err.message,
-					res.bca_message);
+				        mse_select_method_name(j->method), err.message,
+				        res.bca_message);
 				exit(1);
 			}
 			if (r + 1 < runs)
@@ -148,9 +148,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	static const struct job jobs[] = {
-		{"UKdat", MSE_SELECT_STEPWISE, 318.0, "README"},
-		{"UKdat_5", MSE_SELECT_STEPWISE, 150.0, "README"},
-		{"UKdat", MSE_SELECT_MAIN, 6.944, "reference JSON"},
+	    {"UKdat", MSE_SELECT_STEPWISE, 318.0, "README"},
+	    {"UKdat_5", MSE_SELECT_STEPWISE, 150.0, "README"},
+	    {"UKdat", MSE_SELECT_MAIN, 6.944, "reference JSON"},
 	};
 	printf("mse BCa bootstrap (SparseMSE estimatepopulation, nboot 1000, seed 1234); median "
 	       "of %d runs\n",

@@ -58,22 +58,21 @@ struct scenario {
 };
 
 static const struct scenario scenarios[] = {
-	{"independent, 3 lists", 3, {0.10, 0.15, 0.12}, 0, {0}, {0}, 10000},
-	{"positive dependence A:B", 3, {0.08, 0.10, 0.12}, 1, {0x3}, {1.0}, 10000},
-	{"negative A:B, positive C:D", 4, {0.10, 0.12, 0.08, 0.10}, 2, {0x3, 0xc}, {-1.0, 0.7},
-	 10000},
-	{"sparse overlaps, 5 lists", 5, {0.04, 0.06, 0.10, 0.08, 0.12}, 0, {0}, {0}, 10000},
-	{"sparse, dependent A:B", 4, {0.05, 0.08, 0.10, 0.06}, 1, {0x3}, {1.2}, 8000},
-	{"UK-like, 5 lists", 5, {0.03, 0.15, 0.25, 0.20, 0.08}, 2, {0x6, 0xc}, {0.6, 0.5}, 20000},
-	{"high p, positive A:B", 3, {0.30, 0.20, 0.25}, 1, {0x3}, {1.0}, 2000},
-	{"high p, independent", 3, {0.60, 0.50, 0.55}, 0, {0}, {0}, 2000},
+    {"independent, 3 lists", 3, {0.10, 0.15, 0.12}, 0, {0}, {0}, 10000},
+    {"positive dependence A:B", 3, {0.08, 0.10, 0.12}, 1, {0x3}, {1.0}, 10000},
+    {"negative A:B, positive C:D", 4, {0.10, 0.12, 0.08, 0.10}, 2, {0x3, 0xc}, {-1.0, 0.7}, 10000},
+    {"sparse overlaps, 5 lists", 5, {0.04, 0.06, 0.10, 0.08, 0.12}, 0, {0}, {0}, 10000},
+    {"sparse, dependent A:B", 4, {0.05, 0.08, 0.10, 0.06}, 1, {0x3}, {1.2}, 8000},
+    {"UK-like, 5 lists", 5, {0.03, 0.15, 0.25, 0.20, 0.08}, 2, {0x6, 0xc}, {0.6, 0.5}, 20000},
+    {"high p, positive A:B", 3, {0.30, 0.20, 0.25}, 1, {0x3}, {1.0}, 2000},
+    {"high p, independent", 3, {0.60, 0.50, 0.55}, 0, {0}, {0}, 2000},
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
 enum { TRUE_WALD, TRUE_PROFILE, TRUE_BCA, STEP_WALD, STEP_PROFILE, STEP_BCA, AVERAGE, NMETH };
-static const char *const meth_name[NMETH] = {"true Wald", "true profile", "true BCa",
-					     "stepwise Wald", "stepwise profile",
-					     "stepwise BCa", "average"};
+static const char *const meth_name[NMETH] = {"true Wald",     "true profile",     "true BCa",
+                                             "stepwise Wald", "stepwise profile", "stepwise BCa",
+                                             "average"};
 
 struct tally {
 	size_t covered, used, failed;
@@ -112,14 +111,14 @@ static void count(struct tally *t, bool ok, double lo, double hi, double truth)
 
 /* Wald and profile of model m on t; ok flags per interval. */
 static void fixed_intervals(struct mse_workspace *w, const struct mse_table *t,
-			    const struct mse_model *m, double truth, struct tally *wald,
-			    struct tally *prof)
+                            const struct mse_model *m, double truth, struct tally *wald,
+                            struct tally *prof)
 {
 	struct mse_check chk;
 	struct mse_fit f;
 	const struct mse_fit_params fp = MSE_FIT_PARAMS_DEFAULT;
 	bool ok = mse_model_check(w, t, m, &chk, NULL) == LT_OK && chk.code == MSE_CHECK_OK &&
-		  mse_model_fit(w, t, m, &fp, &f, NULL) == LT_OK;
+	          mse_model_fit(w, t, m, &fp, &f, NULL) == LT_OK;
 	struct mse_interval iw = {0}, ip = {0};
 	if (ok)
 		mse_wald_interval(&f, 0.95, &iw);
@@ -130,17 +129,17 @@ static void fixed_intervals(struct mse_workspace *w, const struct mse_table *t,
 }
 
 static void bca_interval(const struct mse_boot_method *meth, const struct mse_table *t,
-			 uint32_t seed, size_t nboot, unsigned threads, double truth,
-			 struct tally *tl)
+                         uint32_t seed, size_t nboot, unsigned threads, double truth,
+                         struct tally *tl)
 {
 	static const double alpha[2] = {0.025, 0.975};
 	struct mse_boot_params bp = {
-		.nboot = nboot,
-		.seed = seed,
-		.nthreads = threads,
-		.alpha = alpha,
-		.nalpha = 2,
-		.jackknife = true,
+	    .nboot = nboot,
+	    .seed = seed,
+	    .nthreads = threads,
+	    .alpha = alpha,
+	    .nalpha = 2,
+	    .jackknife = true,
 	};
 	struct mse_boot_result res;
 	bool ok = mse_boot_run(meth, t, &bp, &res, NULL) == LT_OK && res.bca_ok;
@@ -157,7 +156,7 @@ int main(int argc, char **argv)
 	if (sims < 1 || bca_sims < 0 || bca_sims > sims || nboot < 1 ||
 	    nboot > MSE_BOOT_NBOOT_MAX || threads < 1 || threads > MSE_BOOT_THREADS_MAX) {
 		fprintf(stderr, "usage: bench_mse_coverage [SIMS] [BCA_SIMS<=SIMS] [NBOOT] "
-				"[THREADS]\n");
+		                "[THREADS]\n");
 		return 2;
 	}
 	printf("Coverage of the true N by 95%% intervals: %d populations a scenario (%d with "
@@ -192,7 +191,7 @@ int main(int argc, char **argv)
 		struct mse_boot_method true_boot, step_boot;
 		mse_boot_method_fixed(&true_boot, &truem);
 		struct mse_boot_select step_arg = {.method = MSE_SELECT_STEPWISE,
-						   .params = MSE_SELECT_PARAMS_DEFAULT};
+		                                   .params = MSE_SELECT_PARAMS_DEFAULT};
 		mse_boot_method_select(&step_boot, &step_arg);
 		struct mse_select_params sp = MSE_SELECT_PARAMS_DEFAULT;
 		struct tally tl[NMETH];
@@ -211,19 +210,19 @@ int main(int argc, char **argv)
 			memset(&sel, 0, sizeof(sel));
 			if (mse_select_stepwise(sw, t, &sp, &sel, NULL, NULL) == LT_OK) {
 				fixed_intervals(w, t, &sel.model, s->N, &tl[STEP_WALD],
-						&tl[STEP_PROFILE]);
+				                &tl[STEP_PROFILE]);
 			} else {
 				tl[STEP_WALD].failed++;
 				tl[STEP_PROFILE].failed++;
 			}
 			bool avg = mse_select_bic(sw, t, &sp, bt, &sel, NULL) == LT_OK &&
-				   mse_select_average(bt, t, &sp, &sel, NULL) == LT_OK;
+			           mse_select_average(bt, t, &sp, &sel, NULL) == LT_OK;
 			count(&tl[AVERAGE], avg, sel.lower, sel.upper, s->N);
 			if (i < bca_sims) {
-				bca_interval(&true_boot, t, 9000 + (uint32_t)i, nboot, threads, s->N,
-					     &tl[TRUE_BCA]);
-				bca_interval(&step_boot, t, 9000 + (uint32_t)i, nboot, threads, s->N,
-					     &tl[STEP_BCA]);
+				bca_interval(&true_boot, t, 9000 + (uint32_t)i, nboot, threads,
+				             s->N, &tl[TRUE_BCA]);
+				bca_interval(&step_boot, t, 9000 + (uint32_t)i, nboot, threads,
+				             s->N, &tl[STEP_BCA]);
 			}
 		}
 		printf("| %s | %.0f | %.0f |", s->name, s->N, sum_n / sims);
@@ -241,7 +240,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "  %s: %ld s; mean widths:", s->name, (long)(time(NULL) - t0));
 		for (int k = 0; k < NMETH; k++)
 			fprintf(stderr, " %s %.0f;", meth_name[k],
-				tl[k].used ? tl[k].width / (double)tl[k].used : NAN);
+			        tl[k].used ? tl[k].width / (double)tl[k].used : NAN);
 		fprintf(stderr, "\n");
 		fflush(stdout);
 		mse_bic_table_free(bt);

@@ -100,8 +100,8 @@ static int cmp_double(const void *pa, const void *pb)
 }
 
 lt_status mse_bca_bounds(double point, const double *reps, size_t n, double ahat,
-			 const double *alpha, size_t nalpha, double *sorted, double *level,
-			 double *bound, struct mse_bca *out, struct lt_error *err)
+                         const double *alpha, size_t nalpha, double *sorted, double *level,
+                         double *bound, struct mse_bca *out, struct lt_error *err)
 {
 	size_t m = 0, below = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -116,22 +116,25 @@ lt_status mse_bca_bounds(double point, const double *reps, size_t n, double ahat
 	out->nbelow = below;
 	out->z0 = NAN;
 	if (m == 0)
-		return lt_error_set(err, LT_EINVAL, "bootstrap", "no bootstrap replicate gave an estimate");
+		return lt_error_set(err, LT_EINVAL, "bootstrap",
+		                    "no bootstrap replicate gave an estimate");
 	if (!isfinite(point) || !isfinite(ahat))
 		return lt_error_set(err, LT_EINVAL, "bootstrap",
-				    "the point estimate or the acceleration is not finite");
+		                    "the point estimate or the acceleration is not finite");
 	for (size_t i = 0; i < nalpha; i++)
 		if (!(alpha[i] > 0.0 && alpha[i] < 1.0))
-			return lt_error_set(err, LT_EINVAL, "alpha", "level %g is not inside (0, 1)",
-					    alpha[i]);
+			return lt_error_set(err, LT_EINVAL, "alpha",
+			                    "level %g is not inside (0, 1)", alpha[i]);
 	if (below == 0)
-		return lt_error_set(err, LT_EINVAL, "bootstrap",
-				    "no bootstrap replicate lies below the point estimate, so the BCa "
-				    "bias correction is infinite and there is no BCa interval");
+		return lt_error_set(
+		    err, LT_EINVAL, "bootstrap",
+		    "no bootstrap replicate lies below the point estimate, so the BCa "
+		    "bias correction is infinite and there is no BCa interval");
 	if (below == m)
-		return lt_error_set(err, LT_EINVAL, "bootstrap",
-				    "every bootstrap replicate lies below the point estimate, so the "
-				    "BCa bias correction is infinite and there is no BCa interval");
+		return lt_error_set(
+		    err, LT_EINVAL, "bootstrap",
+		    "every bootstrap replicate lies below the point estimate, so the "
+		    "BCa bias correction is infinite and there is no BCa interval");
 	qsort(sorted, m, sizeof(*sorted), cmp_double);
 	double share = (double)((long double)below / (long double)m);
 	double z0 = mse_qnorm(share);
@@ -141,7 +144,7 @@ lt_status mse_bca_bounds(double point, const double *reps, size_t n, double ahat
 		double lv = mse_pnorm(z0 + za0 / (1.0 - ahat * za0));
 		if (isnan(lv))
 			return lt_error_set(err, LT_EINVAL, "bootstrap",
-					    "the BCa level for %g is not a number", alpha[i]);
+			                    "the BCa level for %g is not a number", alpha[i]);
 		level[i] = lv;
 		bound[i] = mse_quantile_type8(sorted, m, lv);
 	}
@@ -204,11 +207,11 @@ struct boot_run {
 	size_t nunits;
 
 	pthread_mutex_t lock;
-	struct mse_rng rng;  /* under lock */
-	size_t next;         /* the next unit to take, under lock */
-	atomic_size_t done;  /* units finished */
-	atomic_bool stop;    /* cancelled or failed: take no more units */
-	atomic_int fatal;    /* an lt_status that stops the run, LT_OK if none */
+	struct mse_rng rng; /* under lock */
+	size_t next;        /* the next unit to take, under lock */
+	atomic_size_t done; /* units finished */
+	atomic_bool stop;   /* cancelled or failed: take no more units */
+	atomic_int fatal;   /* an lt_status that stops the run, LT_OK if none */
 
 	double *reps;
 	double *jack;
@@ -219,11 +222,11 @@ struct boot_run {
 
 struct boot_worker {
 	struct boot_run *run;
-	bool caller;      /* the calling thread: reports progress */
-	void *state;      /* the method's */
+	bool caller; /* the calling thread: reports progress */
+	void *state; /* the method's */
 	struct mse_table *table;
-	double *cells;    /* [ncells] */
-	long *draw;       /* [nrows] */
+	double *cells; /* [ncells] */
+	long *draw;    /* [nrows] */
 	pthread_t thread;
 	bool started;
 };
@@ -341,31 +344,31 @@ void mse_boot_result_release(struct mse_boot_result *r)
 }
 
 static lt_status check_params(const struct mse_table *t, const struct mse_boot_params *p,
-			      struct lt_error *err)
+                              struct lt_error *err)
 {
 	if (p->nboot < 1 || p->nboot > MSE_BOOT_NBOOT_MAX)
 		return lt_error_set(err, LT_EINVAL, "nboot", "must be 1 to %d, not %zu",
-				    MSE_BOOT_NBOOT_MAX, p->nboot);
+		                    MSE_BOOT_NBOOT_MAX, p->nboot);
 	if (p->nthreads < 1 || p->nthreads > MSE_BOOT_THREADS_MAX)
 		return lt_error_set(err, LT_EINVAL, "threads", "must be 1 to %d, not %u",
-				    MSE_BOOT_THREADS_MAX, p->nthreads);
+		                    MSE_BOOT_THREADS_MAX, p->nthreads);
 	if (p->alpha && (p->nalpha < 1 || p->nalpha > MSE_BOOT_ALPHA_MAX))
 		return lt_error_set(err, LT_EINVAL, "alpha", "must give 1 to %d levels, not %zu",
-				    MSE_BOOT_ALPHA_MAX, p->nalpha);
+		                    MSE_BOOT_ALPHA_MAX, p->nalpha);
 	for (size_t i = 0; p->alpha && i < p->nalpha; i++)
 		if (!(p->alpha[i] > 0.0 && p->alpha[i] < 1.0))
-			return lt_error_set(err, LT_EINVAL, "alpha", "level %g is not inside (0, 1)",
-					    p->alpha[i]);
+			return lt_error_set(err, LT_EINVAL, "alpha",
+			                    "level %g is not inside (0, 1)", p->alpha[i]);
 	if (!(t->n >= 1.0 && t->n < (double)INT32_MAX))
 		return lt_error_set(err, LT_EINVAL, "count",
-				    "the bootstrap needs 1 to %ld observed cases, not %.0f",
-				    (long)INT32_MAX - 1, t->n);
+		                    "the bootstrap needs 1 to %ld observed cases, not %.0f",
+		                    (long)INT32_MAX - 1, t->n);
 	return LT_OK;
 }
 
 /* Fill out->rows / row_count from params->rows or the canonical order. */
 static lt_status set_rows(const struct mse_table *t, const struct mse_boot_params *p,
-			  struct mse_boot_result *out, struct lt_error *err)
+                          struct mse_boot_result *out, struct lt_error *err)
 {
 	size_t nobs = 0;
 	for (size_t h = 1; h < t->ncells; h++)
@@ -379,8 +382,8 @@ static lt_status set_rows(const struct mse_table *t, const struct mse_boot_param
 	if (p->rows) {
 		if (p->nrows != nobs)
 			return lt_error_set(err, LT_EINVAL, "rows",
-					    "gives %zu histories; the table has %zu observed",
-					    p->nrows, nobs);
+			                    "gives %zu histories; the table has %zu observed",
+			                    p->nrows, nobs);
 		for (size_t i = 0; i < nobs; i++) {
 			uint32_t h = p->rows[i];
 			bool dup = false;
@@ -388,9 +391,9 @@ static lt_status set_rows(const struct mse_table *t, const struct mse_boot_param
 				dup = p->rows[j] == h;
 			if (h == 0 || h >= t->ncells || !(t->counts[h] > 0) || dup)
 				return lt_error_set(err, LT_EINVAL, "rows",
-						    "history %zu (mask %u) is not an observed "
-						    "history given once",
-						    i + 1, (unsigned)h);
+				                    "history %zu (mask %u) is not an observed "
+				                    "history given once",
+				                    i + 1, (unsigned)h);
 			out->rows[i] = h;
 		}
 	} else {
@@ -402,8 +405,8 @@ static lt_status set_rows(const struct mse_table *t, const struct mse_boot_param
 }
 
 lt_status mse_boot_run(const struct mse_boot_method *method, const struct mse_table *t,
-		       const struct mse_boot_params *p, struct mse_boot_result *out,
-		       struct lt_error *err)
+                       const struct mse_boot_params *p, struct mse_boot_result *out,
+                       struct lt_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->point = NAN;
@@ -431,19 +434,19 @@ lt_status mse_boot_run(const struct mse_boot_method *method, const struct mse_ta
 	       out->nalpha * sizeof(double));
 
 	struct boot_run run = {
-		.method = method,
-		.table = t,
-		.nboot = p->nboot,
-		.nrows = out->nrows,
-		.rows = out->rows,
-		.row_count = out->row_count,
-		.n = (long)t->n,
-		.jackknife = p->jackknife,
-		.nunits = p->nboot + (p->jackknife ? out->nrows : 0),
-		.reps = out->reps,
-		.jack = out->jack,
-		.progress = p->progress,
-		.progress_user = p->progress_user,
+	    .method = method,
+	    .table = t,
+	    .nboot = p->nboot,
+	    .nrows = out->nrows,
+	    .rows = out->rows,
+	    .row_count = out->row_count,
+	    .n = (long)t->n,
+	    .jackknife = p->jackknife,
+	    .nunits = p->nboot + (p->jackknife ? out->nrows : 0),
+	    .reps = out->reps,
+	    .jack = out->jack,
+	    .progress = p->progress,
+	    .progress_user = p->progress_user,
 	};
 	atomic_init(&run.done, 0);
 	atomic_init(&run.stop, false);
@@ -470,7 +473,7 @@ lt_status mse_boot_run(const struct mse_boot_method *method, const struct mse_ta
 			workers[i].run = &run;
 			/* A thread that cannot be started leaves its share to the others. */
 			workers[i].started =
-				pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
+			    pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
 		}
 		worker_loop(&workers[0]);
 		for (unsigned i = 1; i < p->nthreads; i++)
@@ -511,10 +514,10 @@ lt_status mse_boot_run(const struct mse_boot_method *method, const struct mse_ta
 	if (p->jackknife && out->jack_failed > 0) {
 		out->bca.ahat = NAN;
 		snprintf(out->bca_message, sizeof(out->bca_message),
-			 "%zu of the %zu jackknife fits failed, so the acceleration is unknown",
-			 out->jack_failed, out->nrows);
+		         "%zu of the %zu jackknife fits failed, so the acceleration is unknown",
+		         out->jack_failed, out->nrows);
 	} else if (mse_bca_bounds(out->point, out->reps, p->nboot, ahat, out->alpha, out->nalpha,
-				  sorted, out->level, out->bound, &out->bca, &bca_err) == LT_OK) {
+	                          sorted, out->level, out->bound, &out->bca, &bca_err) == LT_OK) {
 		out->bca_ok = true;
 	} else {
 		snprintf(out->bca_message, sizeof(out->bca_message), "%s", bca_err.message);
@@ -540,7 +543,7 @@ static void fixed_state_free(void *state)
 }
 
 static lt_status fixed_estimate(void *state, const void *arg, const struct mse_table *t,
-				double *total, struct lt_error *err)
+                                double *total, struct lt_error *err)
 {
 	const struct mse_model *m = arg;
 	struct mse_workspace *w = state;
@@ -550,7 +553,7 @@ static lt_status fixed_estimate(void *state, const void *arg, const struct mse_t
 		return st;
 	if (chk.code != MSE_CHECK_OK)
 		return err ? mse_check_explain(w, t, m, &chk, err)
-			   : (chk.code & MSE_CHECK_NO_MLE ? LT_ENOMLE : LT_ENOTIDENT);
+		           : (chk.code & MSE_CHECK_NO_MLE ? LT_ENOMLE : LT_ENOTIDENT);
 	const struct mse_fit_params fp = MSE_FIT_PARAMS_DEFAULT;
 	struct mse_fit fit;
 	st = mse_model_fit(w, t, m, &fp, &fit, err);
@@ -563,11 +566,11 @@ static lt_status fixed_estimate(void *state, const void *arg, const struct mse_t
 void mse_boot_method_fixed(struct mse_boot_method *out, const struct mse_model *m)
 {
 	*out = (struct mse_boot_method){
-		.name = m->nterms ? "fixed" : "main",
-		.state_alloc = fixed_state_alloc,
-		.state_free = fixed_state_free,
-		.estimate = fixed_estimate,
-		.arg = m,
+	    .name = m->nterms ? "fixed" : "main",
+	    .state_alloc = fixed_state_alloc,
+	    .state_free = fixed_state_free,
+	    .estimate = fixed_estimate,
+	    .arg = m,
 	};
 }
 
@@ -606,7 +609,7 @@ static lt_status select_state_alloc(const void *arg, const struct mse_table *lik
 }
 
 static lt_status select_estimate(void *state, const void *arg, const struct mse_table *t,
-				 double *total, struct lt_error *err)
+                                 double *total, struct lt_error *err)
 {
 	const struct mse_boot_select *a = arg;
 	struct select_state *s = state;
@@ -622,10 +625,10 @@ static lt_status select_estimate(void *state, const void *arg, const struct mse_
 void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg)
 {
 	*out = (struct mse_boot_method){
-		.name = mse_select_method_name(arg->method),
-		.state_alloc = select_state_alloc,
-		.state_free = select_state_free,
-		.estimate = select_estimate,
-		.arg = arg,
+	    .name = mse_select_method_name(arg->method),
+	    .state_alloc = select_state_alloc,
+	    .state_free = select_state_free,
+	    .estimate = select_estimate,
+	    .arg = arg,
 	};
 }

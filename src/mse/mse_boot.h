@@ -115,10 +115,10 @@ double mse_jackknife_acceleration(const double *x, const double *w, size_t n);
 
 /* The BCa bounds. */
 struct mse_bca {
-	double z0;       /* the bias correction */
-	double ahat;     /* the acceleration used */
-	size_t nused;    /* replicates used (finite or infinite; NaN left out) */
-	size_t nbelow;   /* of which strictly below the point estimate */
+	double z0;     /* the bias correction */
+	double ahat;   /* the acceleration used */
+	size_t nused;  /* replicates used (finite or infinite; NaN left out) */
+	size_t nbelow; /* of which strictly below the point estimate */
 };
 
 /*
@@ -132,8 +132,8 @@ struct mse_bca {
  * no BCa interval; err says which side).
  */
 lt_status mse_bca_bounds(double point, const double *reps, size_t n, double ahat,
-			 const double *alpha, size_t nalpha, double *sorted, double *level,
-			 double *bound, struct mse_bca *out, struct lt_error *err);
+                         const double *alpha, size_t nalpha, double *sorted, double *level,
+                         double *bound, struct mse_bca *out, struct lt_error *err);
 
 /* ---------------------------------------------------------------------------
  * Estimators to bootstrap.
@@ -154,7 +154,7 @@ struct mse_boot_method {
 	lt_status (*state_alloc)(const void *arg, const struct mse_table *like, void **state);
 	void (*state_free)(void *state);
 	lt_status (*estimate)(void *state, const void *arg, const struct mse_table *t,
-			      double *total, struct lt_error *err);
+	                      double *total, struct lt_error *err);
 	const void *arg;
 };
 
@@ -178,7 +178,7 @@ void mse_boot_method_fixed(struct mse_boot_method *out, const struct mse_model *
  */
 struct mse_boot_select {
 	enum mse_select_method method;
-	const struct mse_model *fixed;  /* the model of MSE_SELECT_FIXED; else ignored */
+	const struct mse_model *fixed; /* the model of MSE_SELECT_FIXED; else ignored */
 	struct mse_select_params params;
 };
 void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg);
@@ -187,26 +187,26 @@ void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_s
  * The driver.
  */
 
-#define MSE_BOOT_NBOOT_MAX 100000 /* replicates in one run */
-#define MSE_BOOT_THREADS_MAX 64   /* threads in one run */
-#define MSE_BOOT_ALPHA_MAX 32     /* levels in one run */
+#define MSE_BOOT_NBOOT_MAX   100000 /* replicates in one run */
+#define MSE_BOOT_THREADS_MAX 64     /* threads in one run */
+#define MSE_BOOT_ALPHA_MAX   32     /* levels in one run */
 
 /* Progress: `done` of `total` units (replicates, then jackknife fits).
  * Return 0 to go on, non-zero to cancel. */
 typedef int (*mse_boot_progress_fn)(void *user, size_t done, size_t total);
 
 struct mse_boot_params {
-	size_t nboot;              /* replicates, 1..MSE_BOOT_NBOOT_MAX (SparseMSE: 1000) */
-	uint32_t seed;             /* as R's set.seed (SparseMSE's iseed: 1234) */
-	unsigned nthreads;         /* 1..MSE_BOOT_THREADS_MAX */
-	const double *alpha;       /* levels in (0, 1); NULL for SparseMSE's eight */
-	size_t nalpha;             /* 1..MSE_BOOT_ALPHA_MAX when alpha is given */
-	bool jackknife;            /* estimate â (true), or take â = 0: the
-	                              bias-corrected percentile interval */
-	const uint32_t *rows;      /* the order of the observed histories to resample
-	                              (each observed history exactly once); NULL for
-	                              SparseMSE's canonical order */
-	size_t nrows;              /* entries of rows */
+	size_t nboot;                  /* replicates, 1..MSE_BOOT_NBOOT_MAX (SparseMSE: 1000) */
+	uint32_t seed;                 /* as R's set.seed (SparseMSE's iseed: 1234) */
+	unsigned nthreads;             /* 1..MSE_BOOT_THREADS_MAX */
+	const double *alpha;           /* levels in (0, 1); NULL for SparseMSE's eight */
+	size_t nalpha;                 /* 1..MSE_BOOT_ALPHA_MAX when alpha is given */
+	bool jackknife;                /* estimate â (true), or take â = 0: the
+	                                  bias-corrected percentile interval */
+	const uint32_t *rows;          /* the order of the observed histories to resample
+	                                  (each observed history exactly once); NULL for
+	                                  SparseMSE's canonical order */
+	size_t nrows;                  /* entries of rows */
 	mse_boot_progress_fn progress; /* NULL for none */
 	void *progress_user;
 };
@@ -215,7 +215,7 @@ struct mse_boot_params {
 extern const double mse_boot_sparsemse_alpha[8];
 
 struct mse_boot_result {
-	double point;       /* N̂ from the data */
+	double point; /* N̂ from the data */
 	size_t nboot;
 	double *reps;       /* [nboot] N*_b in replicate order; NaN where failed */
 	size_t nfailed;     /* replicates that failed */
@@ -230,9 +230,9 @@ struct mse_boot_result {
 	double alpha[MSE_BOOT_ALPHA_MAX];
 	double level[MSE_BOOT_ALPHA_MAX]; /* the adjusted levels α' */
 	double bound[MSE_BOOT_ALPHA_MAX]; /* the BCa bounds on N */
-	bool cancelled;     /* the progress callback cancelled the run */
-	bool bca_ok;        /* false when no BCa bound could be formed (the reason
-	                       is in bca_message; reps and jack are still filled) */
+	bool cancelled;                   /* the progress callback cancelled the run */
+	bool bca_ok;                      /* false when no BCa bound could be formed (the reason
+	                                     is in bca_message; reps and jack are still filled) */
 	char bca_message[LT_MESSAGE_MAX];
 };
 
@@ -244,8 +244,8 @@ struct mse_boot_result {
  * LT_ENOMEM. A cancelled run returns LT_OK with out->cancelled set.
  */
 lt_status mse_boot_run(const struct mse_boot_method *method, const struct mse_table *t,
-		       const struct mse_boot_params *params, struct mse_boot_result *out,
-		       struct lt_error *err);
+                       const struct mse_boot_params *params, struct mse_boot_result *out,
+                       struct lt_error *err);
 void mse_boot_result_release(struct mse_boot_result *r);
 
 /* The observed histories of `t` in SparseMSE's canonical order (see above).

@@ -40,10 +40,10 @@
 #include "core/bug.h"
 #include "core/banned.h"
 
-#define MT_N 624
-#define MT_M 397
-#define MT_UPPER 0x80000000u
-#define MT_LOWER 0x7fffffffu
+#define MT_N      624
+#define MT_M      397
+#define MT_UPPER  0x80000000u
+#define MT_LOWER  0x7fffffffu
 #define MT_MATRIX 0x9908b0dfu
 
 void mse_rng_seed(struct mse_rng *r, uint32_t seed)
@@ -132,7 +132,7 @@ static int binomial_inversion(struct mse_rng *rng, double qn, double g, double r
 
 /* BTPE for n p >= 30, p <= 1/2. */
 static int binomial_btpe(struct mse_rng *rng, int n, double p, double q, double np, double g,
-			 double r)
+                         double r)
 {
 	double ffm = np + p;
 	int m = (int)ffm;
@@ -203,9 +203,9 @@ static int binomial_btpe(struct mse_rng *rng, int n, double p, double q, double 
 		double z = n + 1 - fm;
 		double w = n - ix + 1.0;
 		double bound = xm * log(f1 / x1) + (n - m + 0.5) * log(z / w) +
-			       (ix - m) * log(w * p / (x1 * q)) + stirling_term(f1, f1 * f1) +
-			       stirling_term(z, z * z) + stirling_term(x1, x1 * x1) +
-			       stirling_term(w, w * w);
+		               (ix - m) * log(w * p / (x1 * q)) + stirling_term(f1, f1 * f1) +
+		               stirling_term(z, z * z) + stirling_term(x1, x1 * x1) +
+		               stirling_term(w, w * w);
 		if (alv <= bound)
 			return ix;
 	}

@@ -50,12 +50,12 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-#define assert_rel(got, want, tol)                                                            \
-	do {                                                                                  \
-		double g_ = (got), w_ = (want), t_ = (tol);                                   \
-		if (!(fabs(g_ - w_) <= t_ * fabs(w_)))                                        \
-			fail_msg("%s = %.15g, want %.15g (relative error %.3g > %g)", #got, g_, \
-				 w_, fabs(g_ - w_) / fabs(w_), t_);                           \
+#define assert_rel(got, want, tol)                                                                 \
+	do {                                                                                       \
+		double g_ = (got), w_ = (want), t_ = (tol);                                        \
+		if (!(fabs(g_ - w_) <= t_ * fabs(w_)))                                             \
+			fail_msg("%s = %.15g, want %.15g (relative error %.3g > %g)", #got, g_,    \
+			         w_, fabs(g_ - w_) / fabs(w_), t_);                                \
 	} while (0)
 
 static char *read_shared(const char *rel, size_t *len)
@@ -180,8 +180,8 @@ static double *bootreps(json_t *b, size_t *n)
 /* The reference BCa bounds in SparseMSE's level order. */
 static void ref_bounds(json_t *b, double *out)
 {
-	static const char *const keys[8] = {"0.025", "0.05", "0.1", "0.16",
-					    "0.84",  "0.9",  "0.95", "0.975"};
+	static const char *const keys[8] = {"0.025", "0.05", "0.1",  "0.16",
+	                                    "0.84",  "0.9",  "0.95", "0.975"};
 	json_t *q = member(b, "BCaquantiles");
 	for (int i = 0; i < 8; i++)
 		out[i] = num(q, keys[i]);
@@ -203,8 +203,8 @@ static void test_rng_uniform_as_r(void **state)
 		uint32_t seed;
 		double u[3];
 	} cases[] = {
-		{1234, {0.1137034, 0.6222994, 0.6092747}},
-		{42, {0.9148060, 0.9370754, 0.2861395}},
+	    {1234, {0.1137034, 0.6222994, 0.6092747}},
+	    {42, {0.9148060, 0.9370754, 0.2861395}},
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct mse_rng r;
@@ -293,13 +293,12 @@ static void test_jackknife_acceleration_simple(void **state)
 	/* x = 1, 2, 6 with unit weights: mean 3, d = 2, 1, -3;
 	 * Σd³ = 8 + 1 - 27 = -18, Σd² = 14: â = -18 / (6 14^1.5). */
 	double x[3] = {1, 2, 6};
-	assert_close(mse_jackknife_acceleration(x, NULL, 3), -18.0 / (6.0 * pow(14.0, 1.5)),
-		     1e-15);
+	assert_close(mse_jackknife_acceleration(x, NULL, 3), -18.0 / (6.0 * pow(14.0, 1.5)), 1e-15);
 	/* Weights count repeated values: {1, 1, 2, 6} as x = {1, 2, 6}, w = {2, 1, 1}. */
 	double w[3] = {2, 1, 1};
 	double xx[4] = {1, 1, 2, 6};
 	assert_close(mse_jackknife_acceleration(x, w, 3), mse_jackknife_acceleration(xx, NULL, 4),
-		     1e-15);
+	             1e-15);
 	double same[3] = {5, 5, 5};
 	assert_true(mse_jackknife_acceleration(same, NULL, 3) == 0.0);
 	double bad[2] = {1, NAN};
@@ -328,21 +327,21 @@ static void test_bca_exact_given_replicates(void **state)
 			struct lt_error err;
 			lt_error_clear(&err);
 			lt_status st = mse_bca_bounds(num(b, "popest"), reps, n, num(b, "ahat"),
-						      mse_boot_sparsemse_alpha, 8, sorted, level,
-						      bound, &bca, &err);
+			                              mse_boot_sparsemse_alpha, 8, sorted, level,
+			                              bound, &bca, &err);
 			if (st != LT_OK)
 				fail_msg("%s %s: %s", all_sets[s], kinds[k], err.message);
 			double dz = fabs(bca.z0 - num(b, "z0"));
 			if (dz > 1e-12)
 				fail_msg("%s %s: z0 %.17g, want %.17g", all_sets[s], kinds[k],
-					 bca.z0, num(b, "z0"));
+				         bca.z0, num(b, "z0"));
 			worst_z = fmax(worst_z, dz);
 			for (int i = 0; i < 8; i++) {
 				double e = fabs(bound[i] - want[i]) / fabs(want[i]);
 				if (e > 1e-12)
 					fail_msg("%s %s: bound at %g = %.15g, want %.15g",
-						 all_sets[s], kinds[k], mse_boot_sparsemse_alpha[i],
-						 bound[i], want[i]);
+					         all_sets[s], kinds[k], mse_boot_sparsemse_alpha[i],
+					         bound[i], want[i]);
 				worst_b = fmax(worst_b, e);
 			}
 			checked++;
@@ -353,8 +352,8 @@ static void test_bca_exact_given_replicates(void **state)
 	}
 	assert_int_equal(checked, 9);
 	print_message("BCa arithmetic: 9 reference bootstraps, worst |dz0| %.2g, worst bound "
-		      "relative error %.2g\n",
-		      worst_z, worst_b);
+	              "relative error %.2g\n",
+	              worst_z, worst_b);
 }
 
 static void test_bca_refuses_one_sided(void **state)
@@ -365,22 +364,21 @@ static void test_bca_refuses_one_sided(void **state)
 	struct mse_bca bca;
 	struct lt_error err;
 	lt_error_clear(&err);
-	assert_int_equal(mse_bca_bounds(4.0, reps, 4, 0.0, alpha, 1, sorted, level, bound, &bca,
-					&err),
-			 LT_EINVAL);
+	assert_int_equal(
+	    mse_bca_bounds(4.0, reps, 4, 0.0, alpha, 1, sorted, level, bound, &bca, &err),
+	    LT_EINVAL);
 	assert_contains(err.message, "below the point estimate");
-	assert_int_equal(mse_bca_bounds(9.0, reps, 4, 0.0, alpha, 1, sorted, level, bound, &bca,
-					&err),
-			 LT_EINVAL);
+	assert_int_equal(
+	    mse_bca_bounds(9.0, reps, 4, 0.0, alpha, 1, sorted, level, bound, &bca, &err),
+	    LT_EINVAL);
 	double nans[2] = {NAN, NAN};
-	assert_int_equal(mse_bca_bounds(9.0, nans, 2, 0.0, alpha, 1, sorted, level, bound, &bca,
-					&err),
-			 LT_EINVAL);
+	assert_int_equal(
+	    mse_bca_bounds(9.0, nans, 2, 0.0, alpha, 1, sorted, level, bound, &bca, &err),
+	    LT_EINVAL);
 	/* NaN replicates are left out: 3 usable, 1 below. */
 	double some[4] = {3, NAN, 7, 8};
-	assert_int_equal(mse_bca_bounds(5.0, some, 4, 0.0, alpha, 1, sorted, level, bound, &bca,
-					&err),
-			 LT_OK);
+	assert_int_equal(
+	    mse_bca_bounds(5.0, some, 4, 0.0, alpha, 1, sorted, level, bound, &bca, &err), LT_OK);
 	assert_int_equal(bca.nused, 3);
 	assert_int_equal(bca.nbelow, 1);
 }
@@ -399,24 +397,24 @@ static void test_canonical_order_is_the_csv_order(void **state)
 		for (size_t i = 0; i < nw; i++)
 			if (got[i] != want[i])
 				fail_msg("%s: row %zu is history %u, want %u", all_sets[s], i + 1,
-					 (unsigned)got[i], (unsigned)want[i]);
+				         (unsigned)got[i], (unsigned)want[i]);
 		mse_table_free(t);
 	}
 }
 
 /* Run the main-effects bootstrap of `set` with `seed`, `nboot`, `threads`. */
 static void run_main(const struct mse_table *t, uint32_t seed, size_t nboot, unsigned threads,
-		     bool jackknife, struct mse_boot_result *res)
+                     bool jackknife, struct mse_boot_result *res)
 {
 	struct mse_model m;
 	mse_model_init(&m, t->nlists);
 	struct mse_boot_method meth;
 	mse_boot_method_fixed(&meth, &m);
 	struct mse_boot_params p = {
-		.nboot = nboot,
-		.seed = seed,
-		.nthreads = threads,
-		.jackknife = jackknife,
+	    .nboot = nboot,
+	    .seed = seed,
+	    .nthreads = threads,
+	    .jackknife = jackknife,
 	};
 	struct lt_error err;
 	lt_error_clear(&err);
@@ -443,7 +441,7 @@ static void test_boot_main_is_sparsemse(void **state)
 			double e = fabs(res.reps[i] - want[i]) / want[i];
 			if (e > 1e-7)
 				fail_msg("%s: replicate %zu = %.15g, want %.15g", human_sets[s],
-					 i + 1, res.reps[i], want[i]);
+				         i + 1, res.reps[i], want[i]);
 			worst_rep = fmax(worst_rep, e);
 		}
 		assert_rel(res.bca.ahat, num(b, "ahat"), 1e-8);
@@ -462,8 +460,8 @@ static void test_boot_main_is_sparsemse(void **state)
 		json_decref(root);
 	}
 	print_message("main bootstrap, seed 1234: 4 sets x 1000 replicates; worst relative "
-		      "error: replicate %.2g, ahat %.2g, bound %.2g\n",
-		      worst_rep, worst_a, worst_b);
+	              "error: replicate %.2g, ahat %.2g, bound %.2g\n",
+	              worst_rep, worst_a, worst_b);
 }
 
 static void test_boot_same_for_any_thread_count(void **state)
@@ -511,7 +509,7 @@ static double test_dnorm(double x)
  * against SparseMSE's adjusted level, within Monte Carlo error (see the top
  * of the file). */
 static void check_within_mc(const char *what, json_t *b, const struct mse_boot_result *res,
-			    double *worst_sd, size_t *skipped)
+                            double *worst_sd, size_t *skipped)
 {
 	size_t n;
 	double *ref = bootreps(b, &n);
@@ -522,9 +520,9 @@ static void check_within_mc(const char *what, json_t *b, const struct mse_boot_r
 	struct lt_error err;
 	lt_error_clear(&err);
 	assert_int_equal(mse_bca_bounds(num(b, "popest"), ref, n, num(b, "ahat"),
-					mse_boot_sparsemse_alpha, 8, sorted, lvl_ref, bnd_ref, &bca,
-					&err),
-			 LT_OK);
+	                                mse_boot_sparsemse_alpha, 8, sorted, lvl_ref, bnd_ref, &bca,
+	                                &err),
+	                 LT_OK);
 	double p0 = (double)bca.nbelow / (double)n;
 	double sd_z0 = sqrt(p0 * (1 - p0) / (double)n) / test_dnorm(bca.z0);
 	for (int i = 0; i < 8; i++) {
@@ -545,12 +543,12 @@ static void check_within_mc(const char *what, json_t *b, const struct mse_boot_r
 		double dev = fabs(u - l);
 		if (dev > 4 * sd + 1.0 / (double)n)
 			fail_msg("%s: bound at %g = %.6g sits at level %.4f of SparseMSE's "
-				 "replicates, want %.4f +- %.4f",
-				 what, mse_boot_sparsemse_alpha[i], res->bound[i], u, l,
-				 4 * sd + 1.0 / (double)n);
+			         "replicates, want %.4f +- %.4f",
+			         what, mse_boot_sparsemse_alpha[i], res->bound[i], u, l,
+			         4 * sd + 1.0 / (double)n);
 		if (getenv("MSE_BOOT_VERBOSE"))
 			print_message("%s %g: u %.4f want %.4f sd %.4f -> %.2f\n", what,
-				      mse_boot_sparsemse_alpha[i], u, l, sd, dev / sd);
+			              mse_boot_sparsemse_alpha[i], u, l, sd, dev / sd);
 		*worst_sd = fmax(*worst_sd, dev / sd);
 	}
 	free(sorted);
@@ -576,25 +574,25 @@ static void test_boot_main_within_mc_error(void **state)
 		json_decref(root);
 	}
 	print_message("main bootstrap, another seed: worst deviation %.2f Monte Carlo sd (%zu "
-		      "of 32 bounds in the extreme tails not compared)\n",
-		      worst, skipped);
+	              "of 32 bounds in the extreme tails not compared)\n",
+	              worst, skipped);
 }
 
 /* Replicates of the stepwise golden test: all of SparseMSE's. */
 #define STEPWISE_NBOOT 1000
 
 static void run_select(const struct mse_table *t, enum mse_select_method method, uint32_t seed,
-		       size_t nboot, unsigned threads, struct mse_boot_result *res)
+                       size_t nboot, unsigned threads, struct mse_boot_result *res)
 {
-	struct mse_boot_select arg = {.method = method, .fixed = NULL,
-				      .params = MSE_SELECT_PARAMS_DEFAULT};
+	struct mse_boot_select arg = {
+	    .method = method, .fixed = NULL, .params = MSE_SELECT_PARAMS_DEFAULT};
 	struct mse_boot_method meth;
 	mse_boot_method_select(&meth, &arg);
 	struct mse_boot_params p = {
-		.nboot = nboot,
-		.seed = seed,
-		.nthreads = threads,
-		.jackknife = true,
+	    .nboot = nboot,
+	    .seed = seed,
+	    .nthreads = threads,
+	    .jackknife = true,
 	};
 	struct lt_error err;
 	lt_error_clear(&err);
@@ -631,7 +629,7 @@ static void test_boot_stepwise_is_sparsemse(void **state)
 			}
 			if (!(e <= 1e-7)) {
 				print_message("%s: replicate %zu = %.15g, want %.15g\n",
-					      all_sets[s], i + 1, res.reps[i], want[i]);
+				              all_sets[s], i + 1, res.reps[i], want[i]);
 				mismatched++;
 				continue;
 			}
@@ -651,7 +649,7 @@ static void test_boot_stepwise_is_sparsemse(void **state)
 				if (fabs(want[i] - pe) <= 1e-9 * pe &&
 				    (want[i] < pe) != (res.reps[i] < res.point)) {
 					want[i] = res.reps[i] < res.point ? pe * (1 - 1e-12)
-									  : pe * (1 + 1e-12);
+					                                  : pe * (1 + 1e-12);
 					flips++;
 				}
 			double wb[8], lv[8], *sorted = malloc(n * sizeof(double));
@@ -662,13 +660,13 @@ static void test_boot_stepwise_is_sparsemse(void **state)
 				ref_bounds(b, wb);
 			} else {
 				assert_int_equal(mse_bca_bounds(pe, want, n, num(b, "ahat"),
-								mse_boot_sparsemse_alpha, 8,
-								sorted, lv, wb, &bca, &e2),
-						 LT_OK);
+				                                mse_boot_sparsemse_alpha, 8, sorted,
+				                                lv, wb, &bca, &e2),
+				                 LT_OK);
 				print_message("%s: %zu tie(s) at the point estimate counted "
-					      "otherwise than in R; bounds compared with R's "
-					      "replicates so resolved\n",
-					      all_sets[s], flips);
+				              "otherwise than in R; bounds compared with R's "
+				              "replicates so resolved\n",
+				              all_sets[s], flips);
 			}
 			free(sorted);
 			assert_true(res.bca_ok);
@@ -686,8 +684,8 @@ static void test_boot_stepwise_is_sparsemse(void **state)
 	}
 	assert_int_equal(mismatched, 0);
 	print_message("stepwise bootstrap, seed 1234: 5 sets x %d replicates (%zu diverged); "
-		      "worst relative error: replicate %.2g, ahat %.2g, bound %.2g\n",
-		      STEPWISE_NBOOT, diverged, worst_rep, worst_a, worst_b);
+	              "worst relative error: replicate %.2g, ahat %.2g, bound %.2g\n",
+	              STEPWISE_NBOOT, diverged, worst_rep, worst_a, worst_b);
 }
 
 static void test_boot_stepwise_within_mc_error(void **state)
@@ -709,8 +707,8 @@ static void test_boot_stepwise_within_mc_error(void **state)
 		json_decref(root);
 	}
 	print_message("stepwise bootstrap, another seed: worst deviation %.2f Monte Carlo sd (%zu "
-		      "of 32 bounds in the extreme tails not compared)\n",
-		      worst, skipped);
+	              "of 32 bounds in the extreme tails not compared)\n",
+	              worst, skipped);
 }
 
 static int cancel_after_10(void *user, size_t done, size_t total)
@@ -731,12 +729,12 @@ static void test_boot_cancel(void **state)
 	mse_boot_method_fixed(&meth, &m);
 	size_t calls = 0;
 	struct mse_boot_params p = {
-		.nboot = 1000,
-		.seed = 1,
-		.nthreads = 2,
-		.jackknife = true,
-		.progress = cancel_after_10,
-		.progress_user = &calls,
+	    .nboot = 1000,
+	    .seed = 1,
+	    .nthreads = 2,
+	    .jackknife = true,
+	    .progress = cancel_after_10,
+	    .progress_user = &calls,
 	};
 	struct mse_boot_result res;
 	struct lt_error err;
@@ -767,12 +765,12 @@ static void test_boot_progress_reaches_total(void **state)
 	mse_boot_method_fixed(&meth, &m);
 	size_t last = 0;
 	struct mse_boot_params p = {
-		.nboot = 40,
-		.seed = 3,
-		.nthreads = 2,
-		.jackknife = true,
-		.progress = count_progress,
-		.progress_user = &last,
+	    .nboot = 40,
+	    .seed = 3,
+	    .nthreads = 2,
+	    .jackknife = true,
+	    .progress = count_progress,
+	    .progress_user = &last,
 	};
 	struct mse_boot_result res;
 	struct lt_error err;
@@ -799,12 +797,12 @@ static void test_boot_rejects_bad_params(void **state)
 		struct mse_boot_params p;
 		const char *field;
 	} cases[] = {
-		{{.nboot = 0, .nthreads = 1}, "nboot"},
-		{{.nboot = MSE_BOOT_NBOOT_MAX + 1, .nthreads = 1}, "nboot"},
-		{{.nboot = 10, .nthreads = 0}, "threads"},
-		{{.nboot = 10, .nthreads = MSE_BOOT_THREADS_MAX + 1}, "threads"},
-		{{.nboot = 10, .nthreads = 1, .alpha = bad_alpha, .nalpha = 1}, "alpha"},
-		{{.nboot = 10, .nthreads = 1, .rows = bad_rows, .nrows = 2}, "rows"},
+	    {{.nboot = 0, .nthreads = 1}, "nboot"},
+	    {{.nboot = MSE_BOOT_NBOOT_MAX + 1, .nthreads = 1}, "nboot"},
+	    {{.nboot = 10, .nthreads = 0}, "threads"},
+	    {{.nboot = 10, .nthreads = MSE_BOOT_THREADS_MAX + 1}, "threads"},
+	    {{.nboot = 10, .nthreads = 1, .alpha = bad_alpha, .nalpha = 1}, "alpha"},
+	    {{.nboot = 10, .nthreads = 1, .rows = bad_rows, .nrows = 2}, "rows"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		lt_error_clear(&err);
@@ -818,22 +816,22 @@ static void test_boot_rejects_bad_params(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rng_uniform_as_r),
-		cmocka_unit_test(test_rng_binomial_moments),
-		cmocka_unit_test(test_rng_multinomial_sums),
-		cmocka_unit_test(test_quantile_type8),
-		cmocka_unit_test(test_jackknife_acceleration_simple),
-		cmocka_unit_test(test_bca_exact_given_replicates),
-		cmocka_unit_test(test_bca_refuses_one_sided),
-		cmocka_unit_test(test_canonical_order_is_the_csv_order),
-		cmocka_unit_test(test_boot_main_is_sparsemse),
-		cmocka_unit_test(test_boot_same_for_any_thread_count),
-		cmocka_unit_test(test_boot_main_within_mc_error),
-		cmocka_unit_test(test_boot_stepwise_is_sparsemse),
-		cmocka_unit_test(test_boot_stepwise_within_mc_error),
-		cmocka_unit_test(test_boot_cancel),
-		cmocka_unit_test(test_boot_progress_reaches_total),
-		cmocka_unit_test(test_boot_rejects_bad_params),
+	    cmocka_unit_test(test_rng_uniform_as_r),
+	    cmocka_unit_test(test_rng_binomial_moments),
+	    cmocka_unit_test(test_rng_multinomial_sums),
+	    cmocka_unit_test(test_quantile_type8),
+	    cmocka_unit_test(test_jackknife_acceleration_simple),
+	    cmocka_unit_test(test_bca_exact_given_replicates),
+	    cmocka_unit_test(test_bca_refuses_one_sided),
+	    cmocka_unit_test(test_canonical_order_is_the_csv_order),
+	    cmocka_unit_test(test_boot_main_is_sparsemse),
+	    cmocka_unit_test(test_boot_same_for_any_thread_count),
+	    cmocka_unit_test(test_boot_main_within_mc_error),
+	    cmocka_unit_test(test_boot_stepwise_is_sparsemse),
+	    cmocka_unit_test(test_boot_stepwise_within_mc_error),
+	    cmocka_unit_test(test_boot_cancel),
+	    cmocka_unit_test(test_boot_progress_reaches_total),
+	    cmocka_unit_test(test_boot_rejects_bad_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

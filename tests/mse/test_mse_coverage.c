@@ -53,30 +53,42 @@
 #include "mse/mse.h"
 #include "mse/mse_boot.h"
 
-#define REPLICATES 1000     /* per scenario for Wald and profile */
+#define REPLICATES     1000 /* per scenario for Wald and profile */
 #define BCA_REPLICATES 1000 /* per scenario for BCa */
-#define BCA_NBOOT 1000      /* bootstrap replicates of each BCa interval */
+#define BCA_NBOOT      1000 /* bootstrap replicates of each BCa interval */
 
 struct scenario {
 	const char *name;
 	unsigned nlists;
-	double p[5];       /* capture probability of each list alone (main effects) */
+	double p[5]; /* capture probability of each list alone (main effects) */
 	unsigned nterms;
-	uint32_t term[2];  /* interaction terms of the true model */
-	double lambda[2];  /* their log odds ratios */
-	double N;          /* population (multinomial) or its mean λ (Poisson) */
-	bool bca;          /* also check the BCa interval (small designs: cheap) */
+	uint32_t term[2]; /* interaction terms of the true model */
+	double lambda[2]; /* their log odds ratios */
+	double N;         /* population (multinomial) or its mean λ (Poisson) */
+	bool bca;         /* also check the BCa interval (small designs: cheap) */
 };
 
 static const struct scenario scenarios[] = {
-	{"independent, 3 lists", 3, {0.10, 0.15, 0.12}, 0, {0}, {0}, 10000, true},
-	{"positive dependence A:B", 3, {0.08, 0.10, 0.12}, 1, {0x3}, {1.0}, 10000, true},
-	{"negative A:B, positive C:D", 4, {0.10, 0.12, 0.08, 0.10}, 2, {0x3, 0xc}, {-1.0, 0.7},
-	 10000, false},
-	{"sparse overlaps, 5 lists", 5, {0.04, 0.06, 0.10, 0.08, 0.12}, 0, {0}, {0}, 10000, false},
-	{"sparse, dependent A:B", 4, {0.05, 0.08, 0.10, 0.06}, 1, {0x3}, {1.2}, 8000, false},
-	{"UK-like, 5 lists", 5, {0.03, 0.15, 0.25, 0.20, 0.08}, 2, {0x6, 0xc}, {0.6, 0.5}, 20000,
-	 false},
+    {"independent, 3 lists", 3, {0.10, 0.15, 0.12}, 0, {0}, {0}, 10000, true},
+    {"positive dependence A:B", 3, {0.08, 0.10, 0.12}, 1, {0x3}, {1.0}, 10000, true},
+    {"negative A:B, positive C:D",
+     4,
+     {0.10, 0.12, 0.08, 0.10},
+     2,
+     {0x3, 0xc},
+     {-1.0, 0.7},
+     10000,
+     false},
+    {"sparse overlaps, 5 lists", 5, {0.04, 0.06, 0.10, 0.08, 0.12}, 0, {0}, {0}, 10000, false},
+    {"sparse, dependent A:B", 4, {0.05, 0.08, 0.10, 0.06}, 1, {0x3}, {1.2}, 8000, false},
+    {"UK-like, 5 lists",
+     5,
+     {0.03, 0.15, 0.25, 0.20, 0.08},
+     2,
+     {0x6, 0xc},
+     {0.6, 0.5},
+     20000,
+     false},
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -102,7 +114,7 @@ static void cell_probs(const struct scenario *s, double *pi)
 
 /* One sample of the population into t (the unseen count dropped). */
 static void draw(struct mse_rng *r, const struct scenario *s, const double *pi, bool poisson,
-		 struct mse_table *t)
+                 struct mse_table *t)
 {
 	size_t nc = (size_t)1 << s->nlists;
 	long cnt[32];
@@ -125,7 +137,7 @@ static void true_model(const struct scenario *s, struct mse_model *m)
 
 /* Fit m to t after the existence check; false if the MLE does not exist. */
 static bool fit(struct mse_workspace *w, const struct mse_table *t, const struct mse_model *m,
-		struct mse_fit *f)
+                struct mse_fit *f)
 {
 	struct mse_check chk;
 	assert_int_equal(mse_model_check(w, t, m, &chk, NULL), LT_OK);
@@ -136,14 +148,14 @@ static bool fit(struct mse_workspace *w, const struct mse_table *t, const struct
 }
 
 static void check_band(const char *what, const char *scen, size_t covered, size_t used,
-		       size_t planned)
+                       size_t planned)
 {
 	double c = (double)covered / (double)used;
 	print_message("  %-8s %-28s %4zu/%4zu = %.3f\n", what, scen, covered, used, c);
 	/* A replicate without an MLE would not count; none is expected here. */
 	if (used < planned)
 		fail_msg("%s, %s: %zu of %zu replicates could not be fitted", what, scen,
-			 planned - used, planned);
+		         planned - used, planned);
 	if (c < 0.93 || c > 0.97)
 		fail_msg("%s, %s: coverage %.3f outside 0.93-0.97", what, scen, c);
 }
@@ -237,12 +249,12 @@ static void test_bca_covers_conditional_population(void **state)
 		for (int i = 0; i < BCA_REPLICATES; i++) {
 			draw(&r, s, pi, false, t);
 			struct mse_boot_params bp = {
-				.nboot = BCA_NBOOT,
-				.seed = 4000 + (uint32_t)i,
-				.nthreads = 2,
-				.alpha = alpha,
-				.nalpha = 2,
-				.jackknife = true,
+			    .nboot = BCA_NBOOT,
+			    .seed = 4000 + (uint32_t)i,
+			    .nthreads = 2,
+			    .alpha = alpha,
+			    .nalpha = 2,
+			    .jackknife = true,
 			};
 			struct mse_boot_result res;
 			struct lt_error err;
@@ -263,9 +275,9 @@ static void test_bca_covers_conditional_population(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_profile_covers_N),
-		cmocka_unit_test(test_wald_covers_expected_population),
-		cmocka_unit_test(test_bca_covers_conditional_population),
+	    cmocka_unit_test(test_profile_covers_N),
+	    cmocka_unit_test(test_wald_covers_expected_population),
+	    cmocka_unit_test(test_bca_covers_conditional_population),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
