@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/bug.h"
+#include "core/limits.h"
+#include "core/record.h"
 #include "core/banned.h"
 
 /* The action table has exactly one column per role. */
@@ -170,6 +172,40 @@ lt_status lt_access_grant_check(const struct lt_principal *p, enum lt_role role,
 				    "the role police belongs to agencies of kind police or "
 				    "national_agency, not %s",
 				    lt_vocab_term(&lt_vocab_agency_kind, kind)->code);
+	return LT_OK;
+}
+
+lt_status lt_email_check(const char *s, size_t len, struct lt_error *err)
+{
+	const char *at = NULL;
+	if (len < 3 || len >= LT_EMAIL_MAX)
+		return lt_error_set(err, LT_EINVAL, "email", "an e-mail address has 3 to %d bytes",
+				    LT_EMAIL_MAX - 1);
+	if (!lt_text_valid(s, len))
+		return lt_error_set(err, LT_EINVAL, "email", "an e-mail address is UTF-8 text");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f || c == '<' || c == '>' || c == ',' ||
+		    c == ';')
+			return lt_error_set(err, LT_EINVAL, "email",
+					    "an e-mail address has no spaces, quotes, brackets, commas "
+					    "or control characters");
+		if (c == '@') {
+			if (at)
+				return lt_error_set(err, LT_EINVAL, "email",
+						    "an e-mail address has one '@'");
+			at = s + i;
+		}
+	}
+	if (!at || at == s || at == s + len - 1)
+		return lt_error_set(err, LT_EINVAL, "email",
+				    "an e-mail address is a name, '@' and a domain");
+	const char *dom = at + 1;
+	size_t dlen = len - (size_t)(dom - s);
+	const char *dot = memchr(dom, '.', dlen);
+	if (!dot || dot == dom || dom[dlen - 1] == '.')
+		return lt_error_set(err, LT_EINVAL, "email",
+				    "the domain of an e-mail address has a '.' inside it");
 	return LT_OK;
 }
 

@@ -301,6 +301,14 @@ lt_status lt_access_check(const struct lt_principal *p, enum lt_action a,
 lt_status lt_access_grant_check(const struct lt_principal *p, enum lt_role role,
 				enum lt_agency_kind kind, bool token, struct lt_error *err);
 
+/*
+ * Check an e-mail address as the name of an account: valid UTF-8 of 3 to
+ * LT_EMAIL_MAX - 1 bytes, no spaces, quotes or control characters, exactly
+ * one '@' with something before it and a domain with a '.' after it.
+ * Accounts are told apart ignoring ASCII case. LT_EINVAL naming "email".
+ */
+lt_status lt_email_check(const char *s, size_t len, struct lt_error *err);
+
 /* Append the table as Markdown (a header, then one line per action, as
  * docs/security.md shows it) to `b`. */
 lt_status lt_access_table_markdown(struct lt_buf *b);

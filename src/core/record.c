@@ -252,6 +252,33 @@ lt_status lt_agency_code_check(const char *code, size_t len, const char *field,
 	return LT_OK;
 }
 
+lt_status lt_agency_code_from_name(const char *name, size_t len, char out[LT_CODE_MAX],
+				   struct lt_error *err)
+{
+	size_t n = 0;
+	bool gap = false;
+	for (size_t i = 0; i < len && n < LT_CODE_MAX - 1; i++) {
+		char c = name[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (gap && n > 0 && n < LT_CODE_MAX - 2)
+				out[n++] = '_';
+			gap = false;
+			out[n++] = c;
+		} else if (c == '\'' && !gap) {
+			continue; /* "St John's" -> "st_johns" */
+		} else {
+			gap = true;
+		}
+	}
+	out[n] = '\0';
+	if (n == 0)
+		return lt_error_set(err, LT_EINVAL, "code",
+				    "no agency code can be made from that name; give one with --code");
+	return LT_OK;
+}
+
 /* Copy text into a heap string after checking it; `max` bytes at most. */
 static lt_status dup_text(const char *field, const char *v, size_t len, size_t max, char **out,
 			  struct lt_error *err)

@@ -157,6 +157,14 @@ lt_status lt_arrest_check(const struct lt_arrest *a, const struct lt_known *know
 lt_status lt_agency_code_check(const char *code, size_t len, const char *field,
 			       struct lt_error *err);
 
+/* Derive an agency code from its name: ASCII letters and digits lower-cased,
+ * every other run of characters one '_', none at either end, cut to
+ * LT_CODE_MAX - 1 bytes ("St Albans City & District Council" ->
+ * "st_albans_city_district_council"). LT_EINVAL when no letter or digit is
+ * left. */
+lt_status lt_agency_code_from_name(const char *name, size_t len, char out[LT_CODE_MAX],
+				   struct lt_error *err);
+
 /* True when `s` (`len` bytes) is valid UTF-8 with no NUL and no control
  * characters other than tab, CR and LF. */
 bool lt_text_valid(const char *s, size_t len);

@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/access.h"
 #include "core/audit.h"
 #include "core/error.h"
 #include "core/limits.h"
@@ -82,6 +83,34 @@ struct store_audit_query {
 	int64_t person;    /* only entries about this person; 0 for all */
 	size_t limit;      /* at most this many */
 	bool newest_first; /* by id descending (the newest `limit`), else ascending */
+};
+
+/*
+ * An account as stored. The e-mail address is unique ignoring ASCII case.
+ * password_hash is the argon2id string; it is filled only by user_find and
+ * user_get (it is never listed) and must be wiped with store_user_wipe.
+ */
+struct store_user {
+	int64_t id;
+	char email[LT_EMAIL_MAX];
+	int64_t agency_id;
+	char agency[LT_CODE_MAX];              /* the agency's code */
+	enum lt_agency_kind agency_kind;
+	enum lt_role role;
+	bool disabled;                         /* may not sign in */
+	char created_at[32];                   /* UTC, "YYYY-MM-DDTHH:MM:SS.sssZ" */
+	char password_hash[LT_PASSWORD_HASH_MAX]; /* "" unless the call fills it */
+};
+
+/* An API token as stored: never the token, only what it may do. */
+struct store_token {
+	int64_t id;
+	int64_t agency_id;
+	char agency[LT_CODE_MAX];
+	enum lt_role role;
+	char label[LT_TOKEN_LABEL_MAX + 1]; /* the issuer's note, "" when none */
+	char created_at[32];
+	char revoked_at[32];                /* "" while it works */
 };
 
 struct store_ops {
@@ -149,6 +178,60 @@ struct store_ops {
 	 * The store wipes its copy when closed. */
 	void (*audit_signer_set)(struct store *s, const struct lt_crypto_sign_key *key,
 				 unsigned every);
+
+	/*
+	 * Accounts and API tokens. Each write is one transaction with its audit
+	 * entry ("user.create", "user.disable", "user.enable", "user.password",
+	 * "token.create", "token.revoke"; object "user:<id>" or "token:<id>"),
+	 * which names no e-mail address and holds no password, hash or token.
+	 * Role rules (who may give which role) are the caller's:
+	 * lt_access_grant_check.
+	 */
+	/* Add the account u->email of agency u->agency (a code) with role u->role
+	 * and the argon2id `password_hash`; fills u->id, agency_id, agency_kind
+	 * and created_at. LT_EEXIST naming "email" when an account has that
+	 * address in any case; LT_EINVAL naming "agency" when there is no such
+	 * agency, or "email" when lt_email_check refuses it. */
+	lt_status (*user_add)(struct store *s, struct store_user *u, const char *password_hash,
+			      const char *actor, struct lt_error *err);
+	/* The account with address `email` (ASCII case ignored), password hash
+	 * included; LT_ENOTFOUND when none. */
+	lt_status (*user_find)(struct store *s, const char *email, struct store_user *out,
+			       struct lt_error *err);
+	/* The account with id `id`, password hash included; LT_ENOTFOUND. */
+	lt_status (*user_get)(struct store *s, int64_t id, struct store_user *out,
+			      struct lt_error *err);
+	/* Every account, by agency code then address, without password hashes;
+	 * caller frees *out. */
+	lt_status (*user_list)(struct store *s, struct store_user **out, size_t *n,
+			       struct lt_error *err);
+	/* Disable (or re-enable) the account with address `email`. *out (may be
+	 * NULL) gets the account as it now is, without its hash. LT_ENOTFOUND.
+	 * Writes an audit entry only when something changed. */
+	lt_status (*user_set_disabled)(struct store *s, const char *email, bool disabled,
+				       const char *actor, struct store_user *out,
+				       struct lt_error *err);
+	/* Replace the password hash of account `id`. LT_ENOTFOUND. */
+	lt_status (*user_set_password)(struct store *s, int64_t id, const char *password_hash,
+				       const char *actor, struct lt_error *err);
+	/* Add a token of agency t->agency (a code) with role t->role and label
+	 * t->label, stored as `hash` (lt_crypto_token_hash); fills t->id,
+	 * agency_id and created_at. LT_EINVAL naming "agency" when there is no
+	 * such agency. */
+	lt_status (*token_add)(struct store *s, struct store_token *t,
+			       const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES], const char *actor,
+			       struct lt_error *err);
+	/* The working token whose hash is `hash`: LT_ENOTFOUND when there is
+	 * none or it was revoked. */
+	lt_status (*token_find)(struct store *s, const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+				struct store_token *out, struct lt_error *err);
+	/* Revoke token `id`; *was_working (may be NULL) says whether it worked
+	 * until now (an audit entry is written only then). LT_ENOTFOUND. */
+	lt_status (*token_revoke)(struct store *s, int64_t id, const char *actor, bool *was_working,
+				  struct lt_error *err);
+	/* Every token, by id; caller frees *out. */
+	lt_status (*token_list)(struct store *s, struct store_token **out, size_t *n,
+				struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -250,6 +333,80 @@ static inline void store_audit_signer_set(struct store *s, const struct lt_crypt
 					  unsigned every)
 {
 	s->ops->audit_signer_set(s, key, every);
+}
+
+static inline lt_status store_user_add(struct store *s, struct store_user *u,
+				       const char *password_hash, const char *actor,
+				       struct lt_error *err)
+{
+	return s->ops->user_add(s, u, password_hash, actor, err);
+}
+static inline lt_status store_user_find(struct store *s, const char *email, struct store_user *out,
+					struct lt_error *err)
+{
+	return s->ops->user_find(s, email, out, err);
+}
+static inline lt_status store_user_get(struct store *s, int64_t id, struct store_user *out,
+				       struct lt_error *err)
+{
+	return s->ops->user_get(s, id, out, err);
+}
+static inline lt_status store_user_list(struct store *s, struct store_user **out, size_t *n,
+					struct lt_error *err)
+{
+	return s->ops->user_list(s, out, n, err);
+}
+static inline lt_status store_user_set_disabled(struct store *s, const char *email, bool disabled,
+						const char *actor, struct store_user *out,
+						struct lt_error *err)
+{
+	return s->ops->user_set_disabled(s, email, disabled, actor, out, err);
+}
+static inline lt_status store_user_set_password(struct store *s, int64_t id,
+						const char *password_hash, const char *actor,
+						struct lt_error *err)
+{
+	return s->ops->user_set_password(s, id, password_hash, actor, err);
+}
+static inline lt_status store_token_add(struct store *s, struct store_token *t,
+					const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+					const char *actor, struct lt_error *err)
+{
+	return s->ops->token_add(s, t, hash, actor, err);
+}
+static inline lt_status store_token_find(struct store *s,
+					 const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+					 struct store_token *out, struct lt_error *err)
+{
+	return s->ops->token_find(s, hash, out, err);
+}
+static inline lt_status store_token_revoke(struct store *s, int64_t id, const char *actor,
+					   bool *was_working, struct lt_error *err)
+{
+	return s->ops->token_revoke(s, id, actor, was_working, err);
+}
+static inline lt_status store_token_list(struct store *s, struct store_token **out, size_t *n,
+					 struct lt_error *err)
+{
+	return s->ops->token_list(s, out, n, err);
+}
+
+/* Wipe an account's copy of its password hash (and everything else). */
+static inline void store_user_wipe(struct store_user *u)
+{
+	lt_crypto_wipe(u, sizeof(*u));
+}
+
+/* The principal an account or a token acts as. */
+static inline struct lt_principal store_user_principal(const struct store_user *u)
+{
+	struct lt_principal p = {LT_PRINCIPAL_USER, u->id, u->agency_id, u->role};
+	return p;
+}
+static inline struct lt_principal store_token_principal(const struct store_token *t)
+{
+	struct lt_principal p = {LT_PRINCIPAL_TOKEN, t->id, t->agency_id, t->role};
+	return p;
 }
 
 /* A checkpoint held outside the database (a partner's copy), and how to name

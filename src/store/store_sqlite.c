@@ -1683,6 +1683,493 @@ static void sqlite_audit_signer_set(struct store *s, const struct lt_crypto_sign
 	conn_unlock(&ss->writer);
 }
 
+/* ---- accounts and API tokens -------------------------------------------- */
+
+#define USER_COLUMNS                                                                        \
+	"u.id, u.email, u.agency_id, a.code, a.kind, u.role, u.disabled, u.created_at, "   \
+	"u.password_hash FROM users u JOIN agencies a ON a.id = u.agency_id "
+
+/* Fill `u` from a row of USER_COLUMNS; the hash only when `with_hash`. */
+static lt_status user_from_row(sqlite3_stmt *st, struct store_user *u, bool with_hash,
+			       struct lt_error *err)
+{
+	lt_status r;
+	int kind, role;
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->agency_id = sqlite3_column_int64(st, 2);
+	if ((r = column_fixed(st, 1, u->email, sizeof(u->email), "users.email", err)) ||
+	    (r = column_fixed(st, 3, u->agency, sizeof(u->agency), "agencies.code", err)) ||
+	    (r = column_code(st, 4, &lt_vocab_agency_kind, "agencies.kind", &kind, err)) ||
+	    (r = column_code(st, 5, &lt_vocab_role, "users.role", &role, err)) ||
+	    (r = column_fixed(st, 7, u->created_at, sizeof(u->created_at), "users.created_at", err)))
+		return r;
+	if (with_hash && (r = column_fixed(st, 8, u->password_hash, sizeof(u->password_hash),
+					   "users.password_hash", err)))
+		return r;
+	if (kind < 0 || role < 0)
+		return lt_error_set(err, LT_ESTORE, NULL, "an account in the database has no role");
+	u->agency_kind = (enum lt_agency_kind)kind;
+	u->role = (enum lt_role)role;
+	u->disabled = sqlite3_column_int(st, 6) != 0;
+	return LT_OK;
+}
+
+/* Read the one account `sql` (one parameter, bound by `bind`) selects. */
+static lt_status user_read(sqlite3 *db, const char *sql, const char *email, int64_t id,
+			   bool with_hash, struct store_user *out, struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	lt_status r;
+	int rc;
+	if ((r = db_prepare(db, sql, &st, err)) != LT_OK)
+		goto out;
+	rc = email ? bind_str(st, 1, email) : sqlite3_bind_int64(st, 1, id);
+	if (rc != SQLITE_OK) {
+		r = db_fail(db, rc, "reading an account", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = lt_error_set(err, LT_ENOTFOUND, email ? "email" : "id", "there is no such account");
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = db_fail(db, rc, "reading an account", err);
+		goto out;
+	}
+	r = user_from_row(st, out, with_hash, err);
+out:
+	sqlite3_finalize(st);
+	if (r != LT_OK)
+		store_user_wipe(out);
+	return r;
+}
+
+static lt_status sqlite_user_add(struct store *s, struct store_user *u, const char *password_hash,
+				 const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *agency = NULL, *ins = NULL;
+	char object[32];
+	size_t elen = strnlen(u->email, sizeof(u->email));
+	int64_t agency_id = 0, id = 0;
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)u->role < LT_ROLE_COUNT);
+	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
+	if ((r = lt_email_check(u->email, elen, err)) != LT_OK)
+		return r;
+
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = db_prepare(db,
+			    "INSERT INTO users(email, agency_id, role, password_hash) "
+			    "VALUES (?1, ?2, ?3, ?4)",
+			    &ins, err)) != LT_OK)
+		goto out;
+	if ((r = lookup_id(db, agency, u->agency, sizeof(u->agency), "agency", "agency", 0, 1,
+			   &agency_id, err)) != LT_OK)
+		goto out;
+	if ((rc = bind_text(ins, 1, u->email, elen)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 3, lt_vocab_term(&lt_vocab_role, u->role)->code)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 4, password_hash)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(ins);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		r = lt_error_set(err, LT_EEXIST, "email", "an account with that e-mail address exists");
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	id = sqlite3_last_insert_rowid(db);
+	snprintf(object, sizeof(object), "user:%lld", (long long)id);
+	if ((r = audit_add(ss, db, actor, "user.create", object, err)) != LT_OK ||
+	    (r = tx_commit(db, err)) != LT_OK)
+		goto out;
+	/* Read back what was stored: the agency's kind, the time. */
+	r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.id = ?1", NULL, id, false, u, err);
+	goto out;
+db_error:
+	r = db_fail(db, rc, "adding an account", err);
+out:
+	sqlite3_finalize(agency);
+	sqlite3_finalize(ins);
+	if (r != LT_OK) {
+		tx_rollback(db);
+		if (!id)
+			u->id = 0;
+	}
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_user_find(struct store *s, const char *email, struct store_user *out,
+				  struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	lt_status r = user_read(c->db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", email, 0, true,
+				out, err);
+	conn_unlock(c);
+	return r;
+}
+
+static lt_status sqlite_user_get(struct store *s, int64_t id, struct store_user *out,
+				 struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	lt_status r = user_read(c->db, "SELECT " USER_COLUMNS "WHERE u.id = ?1", NULL, id, true, out,
+				err);
+	conn_unlock(c);
+	return r;
+}
+
+static lt_status sqlite_user_list(struct store *s, struct store_user **out, size_t *n,
+				  struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	struct store_user *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db, "SELECT " USER_COLUMNS "ORDER BY a.code, u.email", &st, err)) !=
+	    LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK ||
+		    (r = user_from_row(st, &v[count], false, err)) != LT_OK)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "listing the accounts", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
+static lt_status sqlite_user_set_disabled(struct store *s, const char *email, bool disabled,
+					  const char *actor, struct store_user *out,
+					  struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *up = NULL;
+	struct store_user u;
+	char object[32];
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	memset(&u, 0, sizeof(u));
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", email, 0, false, &u,
+			   err)) != LT_OK)
+		goto out;
+	if (u.disabled != disabled) {
+		if ((r = db_prepare(db, "UPDATE users SET disabled = ?1 WHERE id = ?2", &up, err)) !=
+		    LT_OK)
+			goto out;
+		if ((rc = sqlite3_bind_int(up, 1, disabled ? 1 : 0)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(up, 2, u.id)) != SQLITE_OK ||
+		    (rc = sqlite3_step(up)) != SQLITE_DONE) {
+			r = db_fail(db, rc, "changing an account", err);
+			goto out;
+		}
+		snprintf(object, sizeof(object), "user:%lld", (long long)u.id);
+		if ((r = audit_add(ss, db, actor, disabled ? "user.disable" : "user.enable", object,
+				   err)) != LT_OK)
+			goto out;
+		u.disabled = disabled;
+	}
+	r = tx_commit(db, err);
+out:
+	sqlite3_finalize(up);
+	if (r != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	if (r == LT_OK && out)
+		*out = u;
+	store_user_wipe(&u);
+	return r;
+}
+
+static lt_status sqlite_user_set_password(struct store *s, int64_t id, const char *password_hash,
+					  const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *up = NULL;
+	char object[32];
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "UPDATE users SET password_hash = ?1 WHERE id = ?2", &up, err)) !=
+		    LT_OK)
+		goto out;
+	if ((rc = bind_str(up, 1, password_hash)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(up, 2, id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(up)) != SQLITE_DONE) {
+		r = db_fail(db, rc, "changing a password", err);
+		goto out;
+	}
+	if (sqlite3_changes(db) == 0) {
+		r = lt_error_set(err, LT_ENOTFOUND, "id", "there is no such account");
+		goto out;
+	}
+	snprintf(object, sizeof(object), "user:%lld", (long long)id);
+	if ((r = audit_add(ss, db, actor, "user.password", object, err)) == LT_OK)
+		r = tx_commit(db, err);
+out:
+	sqlite3_finalize(up);
+	if (r != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+#define TOKEN_COLUMNS                                                                   \
+	"t.id, t.agency_id, a.code, t.role, t.label, t.created_at, t.revoked_at "       \
+	"FROM api_tokens t JOIN agencies a ON a.id = t.agency_id "
+
+static lt_status token_from_row(sqlite3_stmt *st, struct store_token *t, struct lt_error *err)
+{
+	lt_status r;
+	int role;
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	t->agency_id = sqlite3_column_int64(st, 1);
+	if ((r = column_fixed(st, 2, t->agency, sizeof(t->agency), "agencies.code", err)) ||
+	    (r = column_code(st, 3, &lt_vocab_role, "api_tokens.role", &role, err)) ||
+	    (r = column_fixed(st, 4, t->label, sizeof(t->label), "api_tokens.label", err)) ||
+	    (r = column_fixed(st, 5, t->created_at, sizeof(t->created_at), "api_tokens.created_at",
+			      err)) ||
+	    (r = column_fixed(st, 6, t->revoked_at, sizeof(t->revoked_at), "api_tokens.revoked_at",
+			      err)))
+		return r;
+	if (role < 0)
+		return lt_error_set(err, LT_ESTORE, NULL, "a token in the database has no role");
+	t->role = (enum lt_role)role;
+	return LT_OK;
+}
+
+static lt_status sqlite_token_add(struct store *s, struct store_token *t,
+				  const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+				  const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *agency = NULL, *ins = NULL, *back = NULL;
+	char object[32];
+	size_t llen = strnlen(t->label, sizeof(t->label));
+	int64_t agency_id = 0, id = 0;
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)t->role < LT_ROLE_COUNT);
+	if (llen > LT_TOKEN_LABEL_MAX || !lt_text_valid(t->label, llen) || memchr(t->label, '\n', llen))
+		return lt_error_set(err, LT_EINVAL, "label",
+				    "a label is one line of text of at most %d bytes",
+				    LT_TOKEN_LABEL_MAX);
+
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = db_prepare(db,
+			    "INSERT INTO api_tokens(hash, agency_id, role, label) "
+			    "VALUES (?1, ?2, ?3, ?4)",
+			    &ins, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT " TOKEN_COLUMNS "WHERE t.id = ?1", &back, err)) != LT_OK)
+		goto out;
+	if ((r = lookup_id(db, agency, t->agency, sizeof(t->agency), "agency", "agency", 0, 1,
+			   &agency_id, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(ins, 1, hash, LT_CRYPTO_TOKEN_HASH_BYTES, SQLITE_STATIC)) !=
+		    SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
+	    (rc = bind_str(ins, 3, lt_vocab_term(&lt_vocab_role, t->role)->code)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(ins, 4, t->label, (int)llen, SQLITE_TRANSIENT)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(ins);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		/* Two random 256-bit tokens do not collide; this is a caller's bug. */
+		r = lt_error_set(err, LT_EEXIST, "token", "that token is already stored");
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	id = sqlite3_last_insert_rowid(db);
+	snprintf(object, sizeof(object), "token:%lld", (long long)id);
+	if ((r = audit_add(ss, db, actor, "token.create", object, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(back, 1, id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(back)) != SQLITE_ROW)
+		goto db_error;
+	if ((r = token_from_row(back, t, err)) != LT_OK)
+		goto out;
+	r = tx_commit(db, err);
+	goto out;
+db_error:
+	r = db_fail(db, rc, "adding a token", err);
+out:
+	sqlite3_finalize(agency);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(back);
+	if (r != LT_OK) {
+		tx_rollback(db);
+		t->id = 0;
+	}
+	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_token_find(struct store *s,
+				   const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+				   struct store_token *out, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	lt_status r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = db_prepare(c->db,
+			    "SELECT " TOKEN_COLUMNS "WHERE t.hash = ?1 AND t.revoked_at IS NULL",
+			    &st, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, LT_CRYPTO_TOKEN_HASH_BYTES, SQLITE_STATIC)) !=
+	    SQLITE_OK) {
+		r = db_fail(c->db, rc, "looking up a token", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = lt_error_set(err, LT_ENOTFOUND, "token", "no such token, or it was revoked");
+	else if (rc != SQLITE_ROW)
+		r = db_fail(c->db, rc, "looking up a token", err);
+	else
+		r = token_from_row(st, out, err);
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	return r;
+}
+
+static lt_status sqlite_token_revoke(struct store *s, int64_t id, const char *actor,
+				     bool *was_working, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *q = NULL, *up = NULL;
+	char object[32];
+	bool working = false;
+	lt_status r;
+	int rc;
+	sqlite3 *db;
+
+	actor_check(actor);
+	db = conn_lock(&ss->writer);
+	if ((r = tx_begin(db, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT revoked_at IS NULL FROM api_tokens WHERE id = ?1", &q, err)) !=
+		    LT_OK ||
+	    (r = db_prepare(db,
+			    "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+			    "WHERE id = ?1 AND revoked_at IS NULL",
+			    &up, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(q, 1, id)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		r = lt_error_set(err, LT_ENOTFOUND, "id", "there is no token %lld", (long long)id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW)
+		goto db_error;
+	working = sqlite3_column_int(q, 0) != 0;
+	if (working) {
+		if ((rc = sqlite3_bind_int64(up, 1, id)) != SQLITE_OK ||
+		    (rc = sqlite3_step(up)) != SQLITE_DONE)
+			goto db_error;
+		snprintf(object, sizeof(object), "token:%lld", (long long)id);
+		if ((r = audit_add(ss, db, actor, "token.revoke", object, err)) != LT_OK)
+			goto out;
+	}
+	r = tx_commit(db, err);
+	goto out;
+db_error:
+	r = db_fail(db, rc, "revoking a token", err);
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(up);
+	if (r != LT_OK)
+		tx_rollback(db);
+	conn_unlock(&ss->writer);
+	if (was_working)
+		*was_working = r == LT_OK && working;
+	return r;
+}
+
+static lt_status sqlite_token_list(struct store *s, struct store_token **out, size_t *n,
+				   struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	struct store_token *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = db_prepare(c->db, "SELECT " TOKEN_COLUMNS "ORDER BY t.id", &st, err)) != LT_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK ||
+		    (r = token_from_row(st, &v[count], err)) != LT_OK)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(c->db, rc, "listing the tokens", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	free(v);
+	return r;
+}
+
 /* ---- diagnostics -------------------------------------------------------- */
 
 lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
@@ -1739,4 +2226,14 @@ static const struct store_ops sqlite_ops = {
 	.audit_checkpoint_add = sqlite_audit_checkpoint_add,
 	.audit_checkpoints = sqlite_audit_checkpoints,
 	.audit_signer_set = sqlite_audit_signer_set,
+	.user_add = sqlite_user_add,
+	.user_find = sqlite_user_find,
+	.user_get = sqlite_user_get,
+	.user_list = sqlite_user_list,
+	.user_set_disabled = sqlite_user_set_disabled,
+	.user_set_password = sqlite_user_set_password,
+	.token_add = sqlite_token_add,
+	.token_find = sqlite_token_find,
+	.token_revoke = sqlite_token_revoke,
+	.token_list = sqlite_token_list,
 };

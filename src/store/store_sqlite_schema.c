@@ -34,6 +34,8 @@
  */
 #include "store/store_sqlite_int.h"
 
+#include "core/access.h"
+
 #include "core/banned.h"
 
 /* A CHECK that `col` is NULL or has the shape of a partial date. */
@@ -189,10 +191,45 @@ static const char schema_v2[] =
 	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints\n"
 	"BEGIN SELECT RAISE(ABORT, 'the audit checkpoints are append-only'); END;\n";
 
+/*
+ * Version 3: accounts and API tokens. An account's e-mail address is unique
+ * ignoring ASCII case (COLLATE NOCASE); its password is stored only as an
+ * argon2id string. A token is stored only as the 32-byte hash of the token
+ * (crypto/crypto.h), never the token. Ids are AUTOINCREMENT so that an id
+ * the audit log names ("user:7", "token:3") is never given to another.
+ * Roles are codes of vocab_role, mirrored from core/access.h.
+ */
+static const char schema_v3[] =
+	VOCAB_TABLE("role")
+	"\n"
+	"CREATE TABLE users (\n"
+	"  id            INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  email         TEXT NOT NULL UNIQUE COLLATE NOCASE\n"
+	"                CHECK (length(CAST(email AS BLOB)) BETWEEN 3 AND 254),\n"
+	"  agency_id     INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  role          TEXT NOT NULL REFERENCES vocab_role(code),\n"
+	"  password_hash TEXT NOT NULL CHECK (password_hash GLOB '$argon2*'),\n"
+	"  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),\n"
+	"  created_at    TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n"
+	"CREATE INDEX users_agency ON users(agency_id);\n"
+	"\n"
+	"CREATE TABLE api_tokens (\n"
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  hash       BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),\n"
+	"  agency_id  INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  role       TEXT NOT NULL REFERENCES vocab_role(code),\n"
+	"  label      TEXT NOT NULL DEFAULT '',\n"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  revoked_at TEXT\n"
+	");\n"
+	"CREATE INDEX api_tokens_agency ON api_tokens(agency_id);\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
 	 schema_v2},
+	{3, "accounts (users) and API tokens (api_tokens), roles (vocab_role)", schema_v3},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
@@ -205,6 +242,7 @@ const struct store_vocab_table store_sqlite_vocab_tables[] = {
 	{"vocab_source", &lt_vocab_source},
 	{"vocab_district", &lt_vocab_district},
 	{"vocab_country", &lt_vocab_country},
+	{"vocab_role", &lt_vocab_role},
 };
 const size_t store_sqlite_vocab_table_count =
 	sizeof(store_sqlite_vocab_tables) / sizeof(store_sqlite_vocab_tables[0]);
