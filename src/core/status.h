@@ -41,6 +41,7 @@
 	X(LT_ENOMLE, "no_mle", "the maximum likelihood estimate does not exist for this model and data", \
 	  422, 1)                                                                          \
 	X(LT_ENOTIDENT, "not_identifiable", "the model is not identifiable from this data", 422, 1) \
+	X(LT_ECANCELED, "cancelled", "the computation was cancelled before it finished", 503, 1) \
 	X(LT_EUSAGE, "usage", "the command was not used correctly", 400, 2)                 \
 	X(LT_EINTERNAL, "internal", "an internal error occurred", 500, 1)
 

@@ -69,6 +69,7 @@ static const struct {
     {LT_EFORBIDDEN, "forbidden", 403},
     {LT_EEXIST, "exists", 409},
     {LT_ECRYPTO, "crypto_error", 500},
+    {LT_ECANCELED, "cancelled", 503},
     {LT_EINTERNAL, "internal", 500},
 };
 
