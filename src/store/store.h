@@ -421,6 +421,7 @@ struct store_audit_verdict {
 	bool intact;            /* no problem found */
 	int64_t entries;        /* entries walked */
 	size_t checkpoints;     /* checkpoints checked: stored and held */
+	size_t held;            /* of which held ones */
 	int64_t bad_entry;      /* the entry the first problem is at; 0 when none */
 	char problem[LT_MESSAGE_MAX]; /* the first problem, e.g. "entry 1234: hash does not
 				   match its contents (edited?)"; "" when intact */

@@ -101,6 +101,8 @@ static lt_status check_item(struct walk *w, const struct item *it,
 	*ok = false;
 	item_name(it, name, sizeof(name));
 	w->v->checkpoints++;
+	if (it->label)
+		w->v->held++;
 	lt_buf_init(&b, 1024);
 	st = lt_audit_statement_encode(cp, &b);
 	if (st != LT_OK) {

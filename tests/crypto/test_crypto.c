@@ -325,12 +325,97 @@ static void test_random_and_wipe(void **state)
 	lt_crypto_free_secret(s, 6);
 }
 
+/* ---- the audit chain's hash and signatures ------------------------------- */
+
+static void hex_of(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* BLAKE2b-256 known answers (RFC 7693's algorithm at 32 bytes; the values
+ * from Python's hashlib.blake2b(digest_size=32)), and a || b is one input. */
+static void test_hash2(void **state)
+{
+	(void)state;
+	unsigned char h[LT_CRYPTO_HASH_BYTES], h2[LT_CRYPTO_HASH_BYTES];
+	char hex[65];
+	lt_crypto_hash2(h, NULL, 0, NULL, 0);
+	hex_of(h, sizeof(h), hex);
+	assert_string_equal(hex, "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+	lt_crypto_hash2(h, "abc", 3, NULL, 0);
+	hex_of(h, sizeof(h), hex);
+	assert_string_equal(hex, "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+	lt_crypto_hash2(h2, "a", 1, "bc", 2);
+	assert_memory_equal(h, h2, sizeof(h));
+	lt_crypto_hash2(h2, NULL, 0, "abc", 3);
+	assert_memory_equal(h, h2, sizeof(h));
+}
+
+static void test_sign_keyfile(void **state)
+{
+	(void)state;
+	const char *p = test_tmp_path("audit.key");
+	char path[1100];
+	snprintf(path, sizeof(path), "%s", p);
+	struct lt_crypto_sign_key full, pub;
+	struct lt_error err;
+	struct stat sb;
+	unlink(path);
+	lt_error_clear(&err);
+	assert_int_equal(lt_crypto_sign_keyfile_create(path, &err), LT_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(lt_crypto_sign_keyfile_create(path, &err), LT_EEXIST);
+	assert_int_equal(lt_crypto_sign_keyfile_read(path, 1, &full, &err), LT_OK);
+	assert_true(full.has_secret);
+	assert_int_equal(lt_crypto_sign_keyfile_read(path, 0, &pub, &err), LT_OK);
+	assert_false(pub.has_secret);
+	assert_memory_equal(pub.pk, full.pk, sizeof(pub.pk));
+	assert_true(all_zero(pub.sk, sizeof(pub.sk)));
+
+	/* Sign with the seed, verify with the public line alone. */
+	unsigned char sig[LT_CRYPTO_SIGNATURE_BYTES];
+	lt_crypto_sign(&full, "statement", 9, sig);
+	assert_int_equal(lt_crypto_sign_verify(pub.pk, "statement", 9, sig), LT_OK);
+	assert_int_equal(lt_crypto_sign_verify(pub.pk, "statemenT", 9, sig), LT_ECRYPTO);
+	sig[0] ^= 1;
+	assert_int_equal(lt_crypto_sign_verify(pub.pk, "statement", 9, sig), LT_ECRYPTO);
+	lt_crypto_sign_key_wipe(&full);
+	assert_true(all_zero(&full, sizeof(full)));
+
+	/* A sealing key file is not an audit key. */
+	const char *q = test_tmp_path("sealing.key");
+	char seal[1100];
+	snprintf(seal, sizeof(seal), "%s", q);
+	unlink(seal);
+	assert_int_equal(lt_crypto_keyfile_create(seal, NULL), LT_OK);
+	assert_int_equal(lt_crypto_sign_keyfile_read(seal, 0, &pub, &err), LT_EINVAL);
+	assert_contains(err.message, "ed25519-public");
+	/* A seed that does not give the public key beside it. */
+	char text[400];
+	snprintf(text, sizeof(text), "%s", slurp(path));
+	char *seed = strstr(text, "ed25519-seed: ");
+	assert_non_null(seed);
+	seed += strlen("ed25519-seed: ");
+	seed[0] = seed[0] == '0' ? '1' : '0';
+	write_file(seal, text);
+	assert_int_equal(lt_crypto_sign_keyfile_read(seal, 0, &pub, &err), LT_OK);
+	assert_int_equal(lt_crypto_sign_keyfile_read(seal, 1, &full, &err), LT_EINVAL);
+	assert_contains(err.message, "does not give the public key");
+	assert_true(all_zero(&full, sizeof(full)));
+	unlink(seal);
+	assert_int_equal(lt_crypto_sign_keyfile_read(seal, 0, &pub, &err), LT_ENOTFOUND);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_keyfile_create),    cmocka_unit_test(test_keyfile_read),
 	    cmocka_unit_test(test_keyfile_malformed), cmocka_unit_test(test_seal_open),
 	    cmocka_unit_test(test_open_failures),     cmocka_unit_test(test_random_and_wipe),
+	    cmocka_unit_test(test_hash2),             cmocka_unit_test(test_sign_keyfile),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
