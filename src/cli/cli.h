@@ -41,6 +41,7 @@ struct cli_common {
 /* Long options shared by every subcommand, to append to its own table. */
 #define CLI_OPT_DB 1000
 #define CLI_OPT_KEY 1001
+#define CLI_OPT_AUDIT_KEY 1002 /* --audit-key PATH: init, serve and audit take it */
 #define CLI_OPT_HELP 'h'
 #define CLI_COMMON_OPTIONS                                           \
 	{"db", required_argument, NULL, CLI_OPT_DB},                 \
@@ -74,6 +75,13 @@ int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_agency(int argc, char **argv);
 int cli_cmd_estimate(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
+
+/* The audit signing key file (Ed25519): `given` (--audit-key) when set,
+ * else $LANTERN_AUDIT_KEY, else audit.key beside c->db (call after
+ * cli_common_finish). May return `buf`, of capacity `cap`. */
+const char *cli_audit_key_path(const struct cli_common *c, const char *given, char *buf,
+			       size_t cap);
 
 /* Seal every report's plain-text contact with the key file's public key
  * (used by init --demo and import). */

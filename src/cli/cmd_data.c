@@ -75,6 +75,7 @@ int cli_cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"demo", no_argument, NULL, 'd'},
+		{"audit-key", required_argument, NULL, CLI_OPT_AUDIT_KEY},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -85,6 +86,8 @@ int cli_cmd_init(int argc, char **argv)
 	struct lt_demo d;
 	int rc = CLI_EXIT_OK;
 	lt_status st;
+	const char *audit_key = NULL;
+	char audit_keybuf[4200];
 
 	cli_common_init(&c);
 	memset(&d, 0, sizeof(d));
@@ -95,6 +98,8 @@ int cli_cmd_init(int argc, char **argv)
 			continue;
 		if (opt == 'd')
 			demo = 1;
+		else if (opt == CLI_OPT_AUDIT_KEY)
+			audit_key = optarg;
 		else if (opt == 'h') {
 			cli_help("init", stdout);
 			return CLI_EXIT_OK;
@@ -110,6 +115,14 @@ int cli_cmd_init(int argc, char **argv)
 		if (st != LT_OK)
 			return cli_fail("lantern init", st, &err);
 		printf("created key file %s (keep its secret line offline in production)\n", c.key);
+	}
+	audit_key = cli_audit_key_path(&c, audit_key, audit_keybuf, sizeof(audit_keybuf));
+	if (!file_exists(audit_key)) {
+		st = lt_crypto_sign_keyfile_create(audit_key, &err);
+		if (st != LT_OK)
+			return cli_fail("lantern init", st, &err);
+		printf("created audit signing key %s (it signs checkpoints of the audit log)\n",
+		       audit_key);
 	}
 	rc = cli_open_store(&c, &s);
 	if (rc != CLI_EXIT_OK)

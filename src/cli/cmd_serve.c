@@ -12,14 +12,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "web/web.h"
 #include "core/banned.h"
+
+/*
+ * Give the store the audit signing key, so that it signs a checkpoint of
+ * the audit chain every LT_AUDIT_CHECKPOINT_EVERY entries. Without the key
+ * file the server runs and says so; with a bad one it refuses to start.
+ */
+static int audit_signer(struct store *s, const struct cli_common *c, const char *given,
+			char *buf, size_t cap)
+{
+	struct lt_crypto_sign_key k;
+	struct lt_error err;
+	const char *path = cli_audit_key_path(c, given, buf, cap);
+	lt_error_clear(&err);
+	lt_status st = lt_crypto_sign_keyfile_read(path, 1, &k, &err);
+	if (st == LT_ENOTFOUND && !given) {
+		fprintf(stderr,
+			"lantern serve: no audit key at %s: the audit log is chained but no "
+			"checkpoint will be signed ('lantern init' creates the key)\n",
+			path);
+		return CLI_EXIT_OK;
+	}
+	if (st != LT_OK)
+		return cli_fail("lantern serve", st, &err);
+	store_audit_signer_set(s, &k, 0);
+	lt_crypto_sign_key_wipe(&k);
+	return CLI_EXIT_OK;
+}
 
 int cli_cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 'T'},
+		{"audit-key", required_argument, NULL, CLI_OPT_AUDIT_KEY},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -28,6 +57,8 @@ int cli_cmd_serve(int argc, char **argv)
 	struct lt_error err;
 	struct store *s = NULL;
 	struct web_server *srv = NULL;
+	const char *audit_key = NULL;
+	char audit_keybuf[4200];
 	int opt, rc;
 
 	cli_common_init(&c);
@@ -39,6 +70,9 @@ int cli_cmd_serve(int argc, char **argv)
 		switch (opt) {
 		case 'l':
 			wo.listen = optarg;
+			break;
+		case CLI_OPT_AUDIT_KEY:
+			audit_key = optarg;
 			break;
 		case 'T': {
 			char *end;
@@ -65,6 +99,11 @@ int cli_cmd_serve(int argc, char **argv)
 	rc = cli_open_store(&c, &s);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	if ((rc = audit_signer(s, &c, audit_key, audit_keybuf, sizeof(audit_keybuf))) !=
+	    CLI_EXIT_OK) {
+		store_close(s);
+		return rc;
+	}
 
 	sigset_t set;
 	sigemptyset(&set);

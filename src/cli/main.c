@@ -25,9 +25,11 @@
 	"  -h, --help      show this help\n"
 
 const struct cli_command cli_commands[] = {
-	{"init", "init [--demo]", "create the database (and key file); --demo loads the demo data",
+	{"init", "init [--demo]", "create the database (and key files); --demo loads the demo data",
 	 "  --demo          load the demonstration data: the published Hertfordshire arrest\n"
-	 "                  figures for 2015-2019 and a few hundred synthetic reports\n" COMMON_HELP,
+	 "                  figures for 2015-2019 and a few hundred synthetic reports\n"
+	 "  --audit-key PATH  the audit signing key file to create if missing (default:\n"
+	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_init},
 	{"import", "import arrests|reports FILE.csv",
 	 "import arrests or reports from a CSV file, all rows or none",
@@ -46,7 +48,10 @@ const struct cli_command cli_commands[] = {
 	{"serve", "serve [--listen HOST:PORT]", "serve the public pages and the API over HTTP",
 	 "  --listen ADDR   address and port (default 127.0.0.1:8080; port 0 picks a free\n"
 	 "                  one). The first line printed is the URL served.\n"
-	 "  --threads N     worker threads (default 4)\n" COMMON_HELP,
+	 "  --threads N     worker threads (default 4)\n"
+	 "  --audit-key PATH  the audit signing key: with it the server signs a checkpoint of\n"
+	 "                  the audit chain every 1,000 entries (default: $LANTERN_AUDIT_KEY,\n"
+	 "                  else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_serve},
 	{"agency", "agency list", "list the partner agencies", COMMON_HELP, cli_cmd_agency},
 	{"estimate", "estimate FILE.csv [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
@@ -70,6 +75,23 @@ const struct cli_command cli_commands[] = {
 	 "  --format FMT    table (default) or json\n"
 	 "  -h, --help      show this help\n",
 	 cli_cmd_estimate},
+	{"audit", "audit verify [--checkpoint FILE]... | audit checkpoint | audit show [--person ID] [--limit N]",
+	 "verify the tamper-evident audit log, sign a checkpoint of it, or list it",
+	 "  verify            walk the whole hash chain and every signed checkpoint; exit 0\n"
+	 "                    if intact, 1 naming the first bad entry or checkpoint\n"
+	 "  --checkpoint FILE also check the checkpoint lines in FILE (copies held by\n"
+	 "                    partners); may be given more than once\n"
+	 "  --public-key HEX  the audit key to check signatures against (default: the\n"
+	 "                    public line of the audit key file)\n"
+	 "  checkpoint        sign a checkpoint of the chain now and print it as one line\n"
+	 "                    of JSON to hand to partners\n"
+	 "  show              list the newest entries: who, when, action, object, person,\n"
+	 "                    purpose\n"
+	 "  --person ID       only entries about this person\n"
+	 "  --limit N         at most N entries (default 100)\n"
+	 "  --audit-key PATH  the audit signing key file (default: $LANTERN_AUDIT_KEY,\n"
+	 "                    else audit.key beside the database)\n" COMMON_HELP,
+	 cli_cmd_audit},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
