@@ -74,6 +74,8 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_agency(int argc, char **argv);
+int cli_cmd_user(int argc, char **argv);
+int cli_cmd_token(int argc, char **argv);
 int cli_cmd_estimate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 

@@ -1,6 +1,6 @@
 /*
- * cmd_data.c — `lantern init`, `lantern import` and `lantern agency`: the
- * subcommands that put data into the store.
+ * cmd_data.c — `lantern init` and `lantern import`: the subcommands that put
+ * data into the store (`lantern agency` is in cmd_accounts.c).
  */
 #include "cli/cli.h"
 
@@ -271,48 +271,6 @@ out:
 	free(data);
 	lt_diags_release(&d);
 	store_known_release(&k);
-	store_close(s);
-	return rc;
-}
-
-int cli_cmd_agency(int argc, char **argv)
-{
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct store *s = NULL;
-	struct lt_error err;
-	int opt, rc;
-
-	cli_common_init(&c);
-	lt_error_clear(&err);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			cli_help("agency", stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_usage("agency", "unknown option");
-	}
-	if (argc - optind != 1 || strcmp(argv[optind], "list") != 0)
-		return cli_usage("agency", "expected 'list'");
-	cli_common_finish(&c);
-	rc = cli_open_store(&c, &s);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	struct lt_agency *a = NULL;
-	size_t n = 0;
-	lt_status st = store_agency_list(s, &a, &n, &err);
-	if (st != LT_OK) {
-		rc = cli_fail("lantern agency", st, &err);
-	} else {
-		printf("%-16s %-18s %s\n", "CODE", "KIND", "NAME");
-		for (size_t i = 0; i < n; i++)
-			printf("%-16s %-18s %s\n", a[i].code,
-			       lt_vocab_term(&lt_vocab_agency_kind, a[i].kind)->code, a[i].name);
-	}
-	free(a);
 	store_close(s);
 	return rc;
 }

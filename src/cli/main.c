@@ -53,7 +53,39 @@ const struct cli_command cli_commands[] = {
 	 "                  the audit chain every 1,000 entries (default: $LANTERN_AUDIT_KEY,\n"
 	 "                  else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_serve},
-	{"agency", "agency list", "list the partner agencies", COMMON_HELP, cli_cmd_agency},
+	{"agency", "agency list | agency add NAME --kind KIND [--code CODE]",
+	 "list the partner agencies, or add one",
+	 "  list            the agencies: code, kind and name\n"
+	 "  add NAME        add an agency (quote a NAME with spaces)\n"
+	 "  --kind KIND     police, county_council, district_council, pcc_office,\n"
+	 "                  national_agency, health, charity, helpline or other\n"
+	 "  --code CODE     its short code, [a-z0-9_-] (default: made from the name,\n"
+	 "                  \"St Albans District Council\" -> st_albans_district_council)\n" COMMON_HELP,
+	 cli_cmd_agency},
+	{"user", "user add EMAIL --agency CODE --role ROLE | user disable|enable|password EMAIL | user list [--agency CODE]",
+	 "add, disable, re-enable and list the accounts of partner staff",
+	 "  add EMAIL       add an account; the password is read from standard input (one\n"
+	 "                  line) or, on a terminal, asked for twice without being shown;\n"
+	 "                  never give it as an argument. At least 12 characters, not a\n"
+	 "                  common password; no other rules.\n"
+	 "  --agency CODE   the agency the account belongs to\n"
+	 "  --role ROLE     partnership_admin, agency_admin, caseworker, police or analyst\n"
+	 "  disable EMAIL   stop the account from signing in (it stays in the audit log)\n"
+	 "  enable EMAIL    let a disabled account sign in again\n"
+	 "  password EMAIL  set a new password, read as for add\n"
+	 "  list            every account: id, address, agency, role, state, created\n" COMMON_HELP,
+	 cli_cmd_user},
+	{"token", "token add --agency CODE --role ROLE [--label TEXT] | token revoke ID | token list",
+	 "issue, revoke and list the API tokens of partner systems",
+	 "  add             issue a token and print it, once, alone on standard output;\n"
+	 "                  only its hash is kept. Partner systems send it as\n"
+	 "                  'Authorization: Bearer TOKEN'.\n"
+	 "  --agency CODE   the agency the token acts for\n"
+	 "  --role ROLE     caseworker, police or analyst (tokens are never administrators)\n"
+	 "  --label TEXT    a note saying which system holds it\n"
+	 "  revoke ID       stop the token with that id at once\n"
+	 "  list            every token: id, agency, role, dates, label; never the token\n" COMMON_HELP,
+	 cli_cmd_token},
 	{"estimate", "estimate FILE.csv [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
 	 "estimate how many cases go unreported, by multiple systems estimation",
 	 "  FILE.csv has one 0/1 column per list and a final count column, one row per\n"
