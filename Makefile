@@ -16,7 +16,7 @@ BENCHBUILD ?= build-bench
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps test-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table clean format
+.PHONY: all deps test-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -65,7 +65,7 @@ FUZZ_CORE = $(filter-out src/core/demo.c,$(wildcard src/core/*.c))
 FUZZ_WEB_SRC = $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/stats/*.c src/web/*.c)
 FUZZ_WEB_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lsodium -lpthread -lm
 
-fuzz: fuzz-import fuzz-web fuzz-mse-table
+fuzz: fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line
 
 fuzz-clang:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
@@ -91,6 +91,13 @@ fuzz-mse-table: fuzz-clang
 	@mkdir -p build-fuzz/corpus-mse_table
 	build-fuzz/fuzz_mse_table -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-mse_table fuzz/corpus/mse_table
+
+# The checkpoint lines partners hand back to `lantern audit verify`.
+fuzz-audit-line: fuzz-clang
+	clang $(FUZZ_CFLAGS) fuzz/fuzz_audit_line.c $(FUZZ_CORE) -o build-fuzz/fuzz_audit_line
+	@mkdir -p build-fuzz/corpus-audit_line
+	build-fuzz/fuzz_audit_line -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-audit_line fuzz/corpus/audit_line
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) build-fuzz
