@@ -116,8 +116,7 @@ out:
  * From a pipe, one line. Prints its own errors; returns the exit code.
  * The caller wipes buf.
  */
-static int read_new_password(const char *cmd, const char *email, char *buf, size_t cap,
-			     size_t *len)
+static int read_new_password(const char *cmd, const char *email, char *buf, size_t cap, size_t *len)
 {
 	struct lt_error err;
 	char again[LT_PASSWORD_MAX + 1];
@@ -129,25 +128,27 @@ static int read_new_password(const char *cmd, const char *email, char *buf, size
 		lt_status st;
 		lt_error_clear(&err);
 		if (tty) {
-			fprintf(stderr, "A password has at least %d characters; a few unrelated words "
-					"make one that is long and easy to remember.\n",
-				LT_PASSWORD_MIN);
+			fprintf(stderr,
+			        "A password has at least %d characters; a few unrelated words "
+			        "make one that is long and easy to remember.\n",
+			        LT_PASSWORD_MIN);
 			st = prompt_hidden("Password: ", buf, cap, len);
 		} else {
 			st = read_line(stdin, buf, cap, len);
 		}
 		if (st == LT_ENOTFOUND) {
-			fprintf(stderr, "lantern %s: no password on standard input (give it as one line, "
-					"or run on a terminal to be asked for it)\n",
-				cmd);
+			fprintf(stderr,
+			        "lantern %s: no password on standard input (give it as one line, "
+			        "or run on a terminal to be asked for it)\n",
+			        cmd);
 			goto out;
 		}
 		if (st == LT_ETOOBIG)
-			st = lt_error_set(&err, LT_ETOOBIG, "password", "a password has at most %d bytes",
-					  LT_PASSWORD_MAX);
+			st = lt_error_set(&err, LT_ETOOBIG, "password",
+			                  "a password has at most %d bytes", LT_PASSWORD_MAX);
 		else if (st != LT_OK)
 			st = lt_error_set(&err, st, "password", "cannot read the password: %s",
-					  strerror(errno));
+			                  strerror(errno));
 		else
 			st = lt_password_check(buf, *len, email, &err);
 		if (st != LT_OK) {
@@ -197,13 +198,13 @@ struct args {
 static int parse(const char *cmd, int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
-		{"agency", required_argument, NULL, OPT_AGENCY},
-		{"role", required_argument, NULL, OPT_ROLE},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"kind", required_argument, NULL, OPT_KIND},
-		{"code", required_argument, NULL, OPT_CODE},
-		CLI_COMMON_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"agency", required_argument, NULL, OPT_AGENCY},
+	    {"role", required_argument, NULL, OPT_ROLE},
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"kind", required_argument, NULL, OPT_KIND},
+	    {"code", required_argument, NULL, OPT_CODE},
+	    CLI_COMMON_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	memset(a, 0, sizeof(*a));
@@ -246,14 +247,14 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 
 /* Refuse the options a verb does not take. */
 static int only(const char *cmd, const char *verb, const struct args *a, bool agency, bool role,
-		bool label, bool kind, bool code)
+                bool label, bool kind, bool code)
 {
 	const char *bad = (!agency && a->agency) ? "--agency"
-			  : (!role && a->role)   ? "--role"
-			  : (!label && a->label) ? "--label"
-			  : (!kind && a->kind)   ? "--kind"
-			  : (!code && a->code)   ? "--code"
-						 : NULL;
+	                  : (!role && a->role)   ? "--role"
+	                  : (!label && a->label) ? "--label"
+	                  : (!kind && a->kind)   ? "--kind"
+	                  : (!code && a->code)   ? "--code"
+	                                         : NULL;
 	if (bad)
 		return cli_usage(cmd, "'%s %s' takes no %s", cmd, verb, bad);
 	return -1;
@@ -268,7 +269,8 @@ static int parse_role(const char *cmd, const char *text, enum lt_role *out)
 	int i = lt_vocab_find(&lt_vocab_role, text, strlen(text));
 	if (i < 0) {
 		lt_vocab_expected(&lt_vocab_role, expected, sizeof(expected));
-		return cli_usage(cmd, "--role: unknown role '%s' (expected one of: %s)", text, expected);
+		return cli_usage(cmd, "--role: unknown role '%s' (expected one of: %s)", text,
+		                 expected);
 	}
 	*out = (enum lt_role)i;
 	return -1;
@@ -297,7 +299,7 @@ static int find_agency(struct store *s, const char *cmd, const char *code, struc
 		}
 	}
 	fprintf(stderr, "lantern %s: there is no agency '%s' ('lantern agency list' shows them)\n",
-		cmd, code);
+	        cmd, code);
 out:
 	free(v);
 	return rc;
@@ -355,7 +357,8 @@ int cli_cmd_agency(int argc, char **argv)
 	if ((rc = only("agency", verb, &a, false, false, false, true, true)) >= 0)
 		return rc;
 	if (a.nrest != 2)
-		return cli_usage("agency", "'agency add' takes the agency's NAME (quoted if it has spaces)");
+		return cli_usage("agency",
+		                 "'agency add' takes the agency's NAME (quoted if it has spaces)");
 	if (!a.kind)
 		return cli_usage("agency", "--kind is required");
 
@@ -365,12 +368,13 @@ int cli_cmd_agency(int argc, char **argv)
 	int kind = lt_vocab_find(&lt_vocab_agency_kind, a.kind, strlen(a.kind));
 	if (kind < 0) {
 		lt_vocab_expected(&lt_vocab_agency_kind, expected, sizeof(expected));
-		return cli_usage("agency", "--kind: unknown kind '%s' (expected one of: %s)", a.kind,
-				 expected);
+		return cli_usage("agency", "--kind: unknown kind '%s' (expected one of: %s)",
+		                 a.kind, expected);
 	}
 	ag.kind = (enum lt_agency_kind)kind;
 	if (strlen(name) >= sizeof(ag.name))
-		return cli_usage("agency", "the name is longer than %zu bytes", sizeof(ag.name) - 1);
+		return cli_usage("agency", "the name is longer than %zu bytes",
+		                 sizeof(ag.name) - 1);
 	memcpy(ag.name, name, strlen(name) + 1);
 	if (!lt_text_valid(ag.name, strlen(ag.name)) || strchr(ag.name, '\n'))
 		return cli_usage("agency", "the name is one line of text");
@@ -469,7 +473,8 @@ static int user_password(struct store *s, const char *email)
 	memset(hash, 0, sizeof(hash));
 	if ((st = store_user_find(s, email, &u, &err)) != LT_OK) {
 		if (st == LT_ENOTFOUND)
-			lt_error_set(&err, st, NULL, "there is no account with that e-mail address");
+			lt_error_set(&err, st, NULL,
+			             "there is no account with that e-mail address");
 		return cli_fail("lantern user password", st, &err);
 	}
 	if ((rc = read_new_password("user password", u.email, pw, sizeof(pw), &len)) != CLI_EXIT_OK)
@@ -501,7 +506,8 @@ static int user_set_disabled(struct store *s, const char *email, bool disabled)
 		st = store_user_set_disabled(s, email, disabled, "cli", &after, &err);
 	if (st != LT_OK) {
 		if (st == LT_ENOTFOUND)
-			lt_error_set(&err, st, NULL, "there is no account with that e-mail address");
+			lt_error_set(&err, st, NULL,
+			             "there is no account with that e-mail address");
 		store_user_wipe(&before);
 		return cli_fail(cmd, st, &err);
 	}
@@ -551,9 +557,10 @@ int cli_cmd_user(int argc, char **argv)
 	bool pass = strcmp(verb, "password") == 0;
 
 	if (!add && !list && !dis && !en && !pass)
-		return cli_usage("user", "unknown action '%s' (expected add, disable, enable, "
-					 "password or list)",
-				 verb);
+		return cli_usage("user",
+		                 "unknown action '%s' (expected add, disable, enable, "
+		                 "password or list)",
+		                 verb);
 	if ((rc = only("user", verb, &a, add || list, add, false, false, false)) >= 0)
 		return rc;
 	if (list && a.nrest != 1)
@@ -613,9 +620,9 @@ static int token_add(struct args *a, struct store *s)
 		rc = cli_fail("lantern token add", st, &err);
 	} else {
 		fprintf(stderr,
-			"token %lld: %s at %s. It is shown only this once: give it to the partner "
-			"system now; lantern keeps only its hash.\n",
-			(long long)t.id, lt_vocab_term(&lt_vocab_role, t.role)->code, t.agency);
+		        "token %lld: %s at %s. It is shown only this once: give it to the partner "
+		        "system now; lantern keeps only its hash.\n",
+		        (long long)t.id, lt_vocab_term(&lt_vocab_role, t.role)->code, t.agency);
 		printf("%s\n", tok);
 		fflush(stdout);
 		rc = CLI_EXIT_OK;
@@ -632,8 +639,8 @@ static int token_revoke(struct store *s, const char *id_text)
 	errno = 0;
 	long long id = strtoll(id_text, &end, 10);
 	if (errno || end == id_text || *end || id <= 0)
-		return cli_usage("token", "'%s' is not a token id ('lantern token list' shows them)",
-				 id_text);
+		return cli_usage(
+		    "token", "'%s' is not a token id ('lantern token list' shows them)", id_text);
 	lt_error_clear(&err);
 	lt_status st = store_token_revoke(s, (int64_t)id, "cli", &was, &err);
 	if (st != LT_OK)
@@ -677,7 +684,8 @@ int cli_cmd_token(int argc, char **argv)
 	bool add = strcmp(verb, "add") == 0, revoke = strcmp(verb, "revoke") == 0,
 	     list = strcmp(verb, "list") == 0;
 	if (!add && !revoke && !list)
-		return cli_usage("token", "unknown action '%s' (expected add, revoke or list)", verb);
+		return cli_usage("token", "unknown action '%s' (expected add, revoke or list)",
+		                 verb);
 	if ((rc = only("token", verb, &a, add, add, add, false, false)) >= 0)
 		return rc;
 	if ((add || list) && a.nrest != 1)

@@ -19,42 +19,42 @@
 /* The action table has exactly one column per role. */
 #define X(sfx, code, label, desc, token, grant) +1
 _Static_assert(0 LT_ROLE_MAP(X) == 5,
-	       "LT_ACTION_MAP has five role columns: give it one for the new role");
+               "LT_ACTION_MAP has five role columns: give it one for the new role");
 #undef X
 
 static const struct lt_term role_terms[] = {
 #define X(sfx, code, label, desc, token, grant) {code, label, desc, "", ""},
-	LT_ROLE_MAP(X)
+    LT_ROLE_MAP(X)
 #undef X
 };
 const struct lt_vocab lt_vocab_role = {"role", role_terms,
-				       sizeof(role_terms) / sizeof(role_terms[0])};
+                                       sizeof(role_terms) / sizeof(role_terms[0])};
 
 static const struct {
 	bool token;
 	bool agency_admin_grants;
 } role_rules[] = {
 #define X(sfx, code, label, desc, token, grant) {token, grant},
-	LT_ROLE_MAP(X)
+    LT_ROLE_MAP(X)
 #undef X
 };
 
 static const char *const resource_codes[] = {
 #define X(sfx, code) code,
-	LT_RESOURCE_MAP(X)
+    LT_RESOURCE_MAP(X)
 #undef X
 };
 
 static const char *const scope_codes[] = {
 #define X(sfx, code, desc) code,
-	LT_SCOPE_MAP(X)
+    LT_SCOPE_MAP(X)
 #undef X
 };
 
 static const struct lt_action_info actions[] = {
-#define X(sfx, code, res, label, pa, aa, cw, po, an) \
+#define X(sfx, code, res, label, pa, aa, cw, po, an)                                               \
 	{code, LT_RESOURCE_##res, label, {pa, aa, cw, po, an}},
-	LT_ACTION_MAP(X)
+    LT_ACTION_MAP(X)
 #undef X
 };
 _Static_assert(sizeof(actions) / sizeof(actions[0]) == LT_ACTION_COUNT, "one row per action");
@@ -122,7 +122,7 @@ unsigned lt_access_relation(const struct lt_principal *p, const struct lt_access
 }
 
 lt_status lt_access_check(const struct lt_principal *p, enum lt_action a,
-			  const struct lt_access_facts *f)
+                          const struct lt_access_facts *f)
 {
 	principal_check(p);
 	LT_ASSERT((unsigned)a < LT_ACTION_COUNT);
@@ -139,14 +139,15 @@ lt_status lt_access_check(const struct lt_principal *p, enum lt_action a,
 		return LT_OK;
 	/* 3. Visible through another action on the same resource. */
 	for (size_t i = 0; i < LT_ACTION_COUNT; i++)
-		if (actions[i].resource == actions[a].resource && (actions[i].scopes[p->role] & rel))
+		if (actions[i].resource == actions[a].resource &&
+		    (actions[i].scopes[p->role] & rel))
 			return LT_EFORBIDDEN;
 	/* 4. Invisible: as if it did not exist. */
 	return LT_ENOTFOUND;
 }
 
 lt_status lt_access_grant_check(const struct lt_principal *p, enum lt_role role,
-				enum lt_agency_kind kind, bool token, struct lt_error *err)
+                                enum lt_agency_kind kind, bool token, struct lt_error *err)
 {
 	LT_ASSERT((unsigned)role < LT_ROLE_COUNT);
 	LT_ASSERT((unsigned)kind < LT_AGENCY_KIND_COUNT);
@@ -155,23 +156,23 @@ lt_status lt_access_grant_check(const struct lt_principal *p, enum lt_role role,
 		principal_check(p);
 		enum lt_action need = token ? LT_ACTION_TOKEN_MANAGE : LT_ACTION_USER_MANAGE;
 		if (actions[need].scopes[p->role] == LT_SCOPE_NONE)
-			return lt_error_set(err, LT_EFORBIDDEN, "role",
-					    "a %s may not give roles to %s", role_terms[p->role].code,
-					    token ? "API tokens" : "accounts");
+			return lt_error_set(
+			    err, LT_EFORBIDDEN, "role", "a %s may not give roles to %s",
+			    role_terms[p->role].code, token ? "API tokens" : "accounts");
 		if (p->role != LT_ROLE_PARTNERSHIP_ADMIN && !role_rules[role].agency_admin_grants)
 			return lt_error_set(err, LT_EFORBIDDEN, "role",
-					    "only a partnership_admin may give the role %s", code);
+			                    "only a partnership_admin may give the role %s", code);
 	}
 	if (token && !role_rules[role].token)
-		return lt_error_set(err, LT_EINVAL, "role",
-				    "an API token may not hold the role %s (administrators are people)",
-				    code);
+		return lt_error_set(
+		    err, LT_EINVAL, "role",
+		    "an API token may not hold the role %s (administrators are people)", code);
 	if (role == LT_ROLE_POLICE && kind != LT_AGENCY_KIND_POLICE &&
 	    kind != LT_AGENCY_KIND_NATIONAL_AGENCY)
 		return lt_error_set(err, LT_EINVAL, "role",
-				    "the role police belongs to agencies of kind police or "
-				    "national_agency, not %s",
-				    lt_vocab_term(&lt_vocab_agency_kind, kind)->code);
+		                    "the role police belongs to agencies of kind police or "
+		                    "national_agency, not %s",
+		                    lt_vocab_term(&lt_vocab_agency_kind, kind)->code);
 	return LT_OK;
 }
 
@@ -180,32 +181,33 @@ lt_status lt_email_check(const char *s, size_t len, struct lt_error *err)
 	const char *at = NULL;
 	if (len < 3 || len >= LT_EMAIL_MAX)
 		return lt_error_set(err, LT_EINVAL, "email", "an e-mail address has 3 to %d bytes",
-				    LT_EMAIL_MAX - 1);
+		                    LT_EMAIL_MAX - 1);
 	if (!lt_text_valid(s, len))
 		return lt_error_set(err, LT_EINVAL, "email", "an e-mail address is UTF-8 text");
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f || c == '<' || c == '>' || c == ',' ||
-		    c == ';')
-			return lt_error_set(err, LT_EINVAL, "email",
-					    "an e-mail address has no spaces, quotes, brackets, commas "
-					    "or control characters");
+		if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f || c == '<' || c == '>' ||
+		    c == ',' || c == ';')
+			return lt_error_set(
+			    err, LT_EINVAL, "email",
+			    "an e-mail address has no spaces, quotes, brackets, commas "
+			    "or control characters");
 		if (c == '@') {
 			if (at)
 				return lt_error_set(err, LT_EINVAL, "email",
-						    "an e-mail address has one '@'");
+				                    "an e-mail address has one '@'");
 			at = s + i;
 		}
 	}
 	if (!at || at == s || at == s + len - 1)
 		return lt_error_set(err, LT_EINVAL, "email",
-				    "an e-mail address is a name, '@' and a domain");
+		                    "an e-mail address is a name, '@' and a domain");
 	const char *dom = at + 1;
 	size_t dlen = len - (size_t)(dom - s);
 	const char *dot = memchr(dom, '.', dlen);
 	if (!dot || dot == dom || dom[dlen - 1] == '.')
 		return lt_error_set(err, LT_EINVAL, "email",
-				    "the domain of an e-mail address has a '.' inside it");
+		                    "the domain of an e-mail address has a '.' inside it");
 	return LT_OK;
 }
 

@@ -57,7 +57,8 @@ static bool common_lower(const char *w, size_t len)
 	struct word key = {w, len};
 	if (len == 0)
 		return false;
-	return bsearch(&key, common, lt_password_common_count(), sizeof(common[0]), word_cmp) != NULL;
+	return bsearch(&key, common, lt_password_common_count(), sizeof(common[0]), word_cmp) !=
+	       NULL;
 }
 
 /* Wipe memory in a way the compiler may not drop. */
@@ -106,7 +107,7 @@ static bool word_eq(struct word w, const char *s, size_t slen)
 
 /* Is `w` (lower case) a refused word: common, or a context word? */
 static bool refused_word(struct word w, const char *local, size_t local_len, const char *email,
-			 size_t email_len)
+                         size_t email_len)
 {
 	if (common_lower(w.p, w.len))
 		return true;
@@ -178,16 +179,16 @@ lt_status lt_password_check(const char *pw, size_t len, const char *email, struc
 
 	if (len > LT_PASSWORD_MAX)
 		return lt_error_set(err, LT_ETOOBIG, "password", "a password has at most %d bytes",
-				    LT_PASSWORD_MAX);
+		                    LT_PASSWORD_MAX);
 	if (!lt_text_valid(pw, len) || memchr(pw, '\t', len) || memchr(pw, '\r', len) ||
 	    memchr(pw, '\n', len))
 		return lt_error_set(err, LT_EINVAL, "password",
-				    "a password is text (UTF-8) without control characters");
+		                    "a password is text (UTF-8) without control characters");
 	if (count_chars(pw, len) < LT_PASSWORD_MIN)
 		return lt_error_set(err, LT_EINVAL, "password",
-				    "a password has at least %d characters; a few unrelated words "
-				    "make a long one that is easy to remember",
-				    LT_PASSWORD_MIN);
+		                    "a password has at least %d characters; a few unrelated words "
+		                    "make a long one that is easy to remember",
+		                    LT_PASSWORD_MIN);
 
 	for (size_t i = 0; i < len; i++)
 		low[i] = fold(pw[i]);
@@ -204,26 +205,26 @@ lt_status lt_password_check(const char *pw, size_t len, const char *email, struc
 
 	if (common_lower(low, len))
 		st = lt_error_set(err, LT_EINVAL, "password",
-				  "that is one of the most common passwords; choose another");
+		                  "that is one of the most common passwords; choose another");
 	else if (core.len && refused_word(core, mail, local_len, mail, email_len))
 		st = lt_error_set(err, LT_EINVAL, "password",
-				  "that is a common or easily guessed word with digits or symbols "
-				  "added; choose something less expected");
+		                  "that is a common or easily guessed word with digits or symbols "
+		                  "added; choose something less expected");
 	else if (email_len && (contains(low, len, mail, email_len) ||
-			       (local_len >= 4 && contains(low, len, mail, local_len))))
+	                       (local_len >= 4 && contains(low, len, mail, local_len))))
 		st = lt_error_set(err, LT_EINVAL, "password",
-				  "a password may not contain the account's e-mail address");
+		                  "a password may not contain the account's e-mail address");
 	else if (is_run(low, len))
 		st = lt_error_set(err, LT_EINVAL, "password",
-				  "a password may not be one character repeated or a run such as "
-				  "'abcdef' or '123456'");
+		                  "a password may not be one character repeated or a run such as "
+		                  "'abcdef' or '123456'");
 	else if (p < len) {
 		struct word unit = {low, p};
 		struct word ucore = core_of(low, p);
 		if (p <= 3 || refused_word(unit, mail, local_len, mail, email_len) ||
 		    (ucore.len && refused_word(ucore, mail, local_len, mail, email_len)))
 			st = lt_error_set(err, LT_EINVAL, "password",
-					  "a password may not repeat a short or common piece");
+			                  "a password may not repeat a short or common piece");
 	}
 	wipe(low, len);
 	wipe(mail, email_len);

@@ -21,25 +21,25 @@
 #include "core/banned.h"
 
 const struct lt_throttle_policy lt_throttle_account_policy = {
-	.free_failures = 5,
-	.base_delay_ms = 1000,
-	.max_delay_ms = 60 * 60 * 1000,
-	.lock_after = 100,
-	.forget_after_ms = 30LL * 24 * 60 * 60 * 1000,
+    .free_failures = 5,
+    .base_delay_ms = 1000,
+    .max_delay_ms = 60 * 60 * 1000,
+    .lock_after = 100,
+    .forget_after_ms = 30LL * 24 * 60 * 60 * 1000,
 };
 
 const struct lt_throttle_policy lt_throttle_address_policy = {
-	.free_failures = 20,
-	.base_delay_ms = 1000,
-	.max_delay_ms = 15 * 60 * 1000,
-	.lock_after = 0,
-	.forget_after_ms = 24LL * 60 * 60 * 1000,
+    .free_failures = 20,
+    .base_delay_ms = 1000,
+    .max_delay_ms = 15 * 60 * 1000,
+    .lock_after = 0,
+    .forget_after_ms = 24LL * 60 * 60 * 1000,
 };
 
 #define NIL SIZE_MAX
 
 struct entry {
-	size_t next;     /* next entry of the bucket's chain, or of the free list; NIL ends */
+	size_t next; /* next entry of the bucket's chain, or of the free list; NIL ends */
 	bool used;
 	unsigned failures;
 	int64_t last_ms; /* time of the last failure */
@@ -73,13 +73,14 @@ static uint64_t hash(const struct lt_throttle *t, const char *key, size_t len)
 	return h;
 }
 
-lt_status lt_throttle_alloc(const struct lt_throttle_policy *policy, size_t capacity,
-			    uint64_t seed, struct lt_throttle **out)
+lt_status lt_throttle_alloc(const struct lt_throttle_policy *policy, size_t capacity, uint64_t seed,
+                            struct lt_throttle **out)
 {
 	struct lt_throttle *t;
 	*out = NULL;
-	if (!policy || capacity == 0 || capacity > LT_THROTTLE_KEYS_MAX || policy->base_delay_ms <= 0 ||
-	    policy->max_delay_ms < policy->base_delay_ms || policy->forget_after_ms <= 0)
+	if (!policy || capacity == 0 || capacity > LT_THROTTLE_KEYS_MAX ||
+	    policy->base_delay_ms <= 0 || policy->max_delay_ms < policy->base_delay_ms ||
+	    policy->forget_after_ms <= 0)
 		return LT_EINVAL;
 	if (!(t = calloc(1, sizeof(*t))))
 		return LT_ENOMEM;
@@ -186,7 +187,8 @@ static void make_room(struct lt_throttle *t, int64_t now_ms)
 		if (!e->used)
 			continue;
 		if (victim == NIL || e->failures < t->entries[victim].failures ||
-		    (e->failures == t->entries[victim].failures && e->last_ms < t->entries[victim].last_ms))
+		    (e->failures == t->entries[victim].failures &&
+		     e->last_ms < t->entries[victim].last_ms))
 			victim = i;
 	}
 	LT_ASSERT(victim != NIL);
@@ -205,7 +207,7 @@ static int64_t delay_after(const struct lt_throttle_policy *p, unsigned failures
 }
 
 lt_status lt_throttle_check(struct lt_throttle *t, const char *key, size_t len, int64_t now_ms,
-			    int64_t *retry_after_ms)
+                            int64_t *retry_after_ms)
 {
 	lt_status st = LT_OK;
 	int64_t wait = 0;

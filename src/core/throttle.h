@@ -63,8 +63,8 @@ struct lt_throttle;
  * random bits) so that no one can aim keys at one bucket. Free with
  * lt_throttle_free. LT_EINVAL for a bad policy or capacity, LT_ENOMEM.
  */
-lt_status lt_throttle_alloc(const struct lt_throttle_policy *policy, size_t capacity,
-			    uint64_t seed, struct lt_throttle **out);
+lt_status lt_throttle_alloc(const struct lt_throttle_policy *policy, size_t capacity, uint64_t seed,
+                            struct lt_throttle **out);
 void lt_throttle_free(struct lt_throttle *t);
 
 /*
@@ -74,7 +74,7 @@ void lt_throttle_free(struct lt_throttle *t);
  * cut to LT_THROTTLE_KEY_MAX bytes. retry_after_ms may be NULL.
  */
 lt_status lt_throttle_check(struct lt_throttle *t, const char *key, size_t len, int64_t now_ms,
-			    int64_t *retry_after_ms);
+                            int64_t *retry_after_ms);
 
 /* Record a failed attempt for `key` at `now_ms`. */
 void lt_throttle_failure(struct lt_throttle *t, const char *key, size_t len, int64_t now_ms);

@@ -31,7 +31,7 @@
 _Static_assert(LT_PASSWORD_HASH_MAX == crypto_pwhash_STRBYTES, "argon2 hash string size");
 _Static_assert(LT_CRYPTO_TOKEN_CHARS == 3 + 43, "token size");
 
-#define TOKEN_PREFIX "lt_"
+#define TOKEN_PREFIX       "lt_"
 #define TOKEN_RANDOM_BYTES 32
 
 static const unsigned char token_hash_key[] = "lantern api token hash, v1";
@@ -93,9 +93,9 @@ lt_status lt_crypto_password_hash(const char *pw, size_t len, char out[LT_PASSWO
 {
 	int rc;
 	slot_take();
-	rc = crypto_pwhash_str_alg(out, pw, (unsigned long long)len,
-				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				   crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+	rc = crypto_pwhash_str_alg(
+	    out, pw, (unsigned long long)len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
 	slot_give();
 	if (rc != 0) {
 		/* libsodium fails here only when the memory cannot be had. */
@@ -148,7 +148,7 @@ bool lt_crypto_password_needs_rehash(const char *hash)
 	if (!argon2_string(hash))
 		return true;
 	return crypto_pwhash_str_needs_rehash(hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-					      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+	                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
 }
 
 void lt_crypto_token_new(char out[LT_CRYPTO_TOKEN_SIZE])
@@ -157,7 +157,7 @@ void lt_crypto_token_new(char out[LT_CRYPTO_TOKEN_SIZE])
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(out, TOKEN_PREFIX, 3);
 	sodium_bin2base64(out + 3, LT_CRYPTO_TOKEN_SIZE - 3, raw, sizeof(raw),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	LT_ASSERT(strlen(out) == LT_CRYPTO_TOKEN_CHARS);
 }
@@ -176,14 +176,15 @@ bool lt_crypto_token_well_formed(const char *tok, size_t len)
 	unsigned char raw[TOKEN_RANDOM_BYTES];
 	size_t n = 0;
 	int ok = sodium_base642bin(raw, sizeof(raw), tok + 3, len - 3, NULL, &n, NULL,
-				   sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-		 n == sizeof(raw);
+	                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+	         n == sizeof(raw);
 	sodium_memzero(raw, sizeof(raw));
 	return ok;
 }
 
-void lt_crypto_token_hash(const char *tok, size_t len, unsigned char out[LT_CRYPTO_TOKEN_HASH_BYTES])
+void lt_crypto_token_hash(const char *tok, size_t len,
+                          unsigned char out[LT_CRYPTO_TOKEN_HASH_BYTES])
 {
 	crypto_generichash(out, LT_CRYPTO_TOKEN_HASH_BYTES, (const unsigned char *)tok, len,
-			   token_hash_key, sizeof(token_hash_key) - 1);
+	                   token_hash_key, sizeof(token_hash_key) - 1);
 }

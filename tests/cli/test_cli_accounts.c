@@ -126,15 +126,15 @@ static void run_free(struct run *r)
 	free(r->err);
 }
 
-#define RUN(...) run_in(NULL, (const char *const[]){__VA_ARGS__, "--db", db, NULL})
+#define RUN(...)           run_in(NULL, (const char *const[]){__VA_ARGS__, "--db", db, NULL})
 #define RUN_IN(input, ...) run_in(input, (const char *const[]){__VA_ARGS__, "--db", db, NULL})
 
 /* Expect exit code `code`; print what came out when not. */
-#define EXPECT(r, code)                                                                     \
-	do {                                                                                \
-		if ((r).status != (code))                                                   \
-			fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (r).status,   \
-				 (code), (r).out, (r).err);                                 \
+#define EXPECT(r, code)                                                                            \
+	do {                                                                                       \
+		if ((r).status != (code))                                                          \
+			fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (r).status, (code), \
+			         (r).out, (r).err);                                                \
 	} while (0)
 
 static int setup(void **state)
@@ -168,7 +168,7 @@ static void test_agencies(void **state)
 {
 	(void)state;
 	struct run r = RUN("agency", "add", "Hertfordshire Modern Slavery Partnership", "--kind",
-			   "other", "--code", "partnership");
+	                   "other", "--code", "partnership");
 	EXPECT(r, 0);
 	assert_contains(r.out, "added agency partnership (other)");
 	run_free(&r);
@@ -179,7 +179,7 @@ static void test_agencies(void **state)
 	assert_contains(r.out, "added agency st_johns_refuge_support (charity)");
 	run_free(&r);
 	r = RUN("agency", "add", "Hertfordshire Constabulary", "--kind", "police", "--code",
-		"herts_police");
+	        "herts_police");
 	EXPECT(r, 0);
 	run_free(&r);
 
@@ -197,14 +197,14 @@ static void test_agencies(void **state)
 
 	/* Wrong use: 2. */
 	const char *const bad[][8] = {
-		{"agency", "add", "No Kind", NULL},
-		{"agency", "add", "Bad Kind", "--kind", "club", NULL},
-		{"agency", "add", "Bad Code", "--kind", "other", "--code", "Has Spaces"},
-		{"agency", "add", "--kind", "other", NULL},
-		{"agency", "list", "extra", NULL},
-		{"agency", "remove", "x", NULL},
-		{"agency", "list", "--role", "police", NULL},
-		{"agency", "add", "!!!", "--kind", "other", NULL},
+	    {"agency", "add", "No Kind", NULL},
+	    {"agency", "add", "Bad Kind", "--kind", "club", NULL},
+	    {"agency", "add", "Bad Code", "--kind", "other", "--code", "Has Spaces"},
+	    {"agency", "add", "--kind", "other", NULL},
+	    {"agency", "list", "extra", NULL},
+	    {"agency", "remove", "x", NULL},
+	    {"agency", "list", "--role", "police", NULL},
+	    {"agency", "add", "!!!", "--kind", "other", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *args[16];
@@ -217,7 +217,7 @@ static void test_agencies(void **state)
 		r = run_in(NULL, args);
 		if (r.status != 2)
 			fail_msg("case %zu (%s %s %s): exit %d, want 2: %s", i, args[0], args[1],
-				 args[2] ? args[2] : "", r.status, r.err);
+			         args[2] ? args[2] : "", r.status, r.err);
 		run_free(&r);
 	}
 }
@@ -228,80 +228,81 @@ static void test_user_add_stdin(void **state)
 	char line[128];
 	snprintf(line, sizeof(line), "%s\n", PW);
 	struct run r = RUN_IN(line, "user", "add", "Admin@Partnership.example", "--agency",
-			      "partnership", "--role", "partnership_admin");
+	                      "partnership", "--role", "partnership_admin");
 	EXPECT(r, 0);
-	assert_contains(r.out, "added user Admin@Partnership.example: partnership_admin at partnership");
+	assert_contains(r.out,
+	                "added user Admin@Partnership.example: partnership_admin at partnership");
 	/* Never echoed, never repeated. */
 	assert_not_contains(r.out, PW);
 	assert_not_contains(r.err, PW);
 	run_free(&r);
 
 	/* CRLF and no final newline are read the same. */
-	r = RUN_IN("quiet lantern harbour lights\r\n", "user", "add", "cw@refuge.example", "--agency",
-		   "st_johns_refuge_support", "--role", "caseworker");
+	r = RUN_IN("quiet lantern harbour lights\r\n", "user", "add", "cw@refuge.example",
+	           "--agency", "st_johns_refuge_support", "--role", "caseworker");
 	EXPECT(r, 0);
 	run_free(&r);
 	r = RUN_IN("seven orange kites drifting", "user", "add", "pc@police.example", "--agency",
-		   "herts_police", "--role", "police");
+	           "herts_police", "--role", "police");
 	EXPECT(r, 0);
 	run_free(&r);
 
 	/* The same address in another case. */
 	r = RUN_IN(line, "user", "add", "admin@partnership.EXAMPLE", "--agency", "partnership",
-		   "--role", "analyst");
+	           "--role", "analyst");
 	EXPECT(r, 1);
 	assert_contains(r.err, "exists");
 	run_free(&r);
 
 	/* Refused passwords: 1, saying why. */
 	r = RUN_IN("password1234\n", "user", "add", "b@partnership.example", "--agency",
-		   "partnership", "--role", "analyst");
+	           "partnership", "--role", "analyst");
 	EXPECT(r, 1);
 	assert_contains(r.err, "most common passwords");
 	assert_not_contains(r.err, "password1234");
 	run_free(&r);
 	r = RUN_IN("tooshort\n", "user", "add", "b@partnership.example", "--agency", "partnership",
-		   "--role", "analyst");
+	           "--role", "analyst");
 	EXPECT(r, 1);
 	assert_contains(r.err, "at least 12 characters");
 	run_free(&r);
 	r = RUN("user", "add", "b@partnership.example", "--agency", "partnership", "--role",
-		"analyst");
+	        "analyst");
 	EXPECT(r, 1);
 	assert_contains(r.err, "no password on standard input");
 	run_free(&r);
 
 	/* Data that is wrong: 1. */
 	r = RUN_IN(line, "user", "add", "b@partnership.example", "--agency", "nowhere", "--role",
-		   "analyst");
+	           "analyst");
 	EXPECT(r, 1);
 	assert_contains(r.err, "there is no agency 'nowhere'");
 	run_free(&r);
 	r = RUN_IN(line, "user", "add", "not-an-address", "--agency", "partnership", "--role",
-		   "analyst");
+	           "analyst");
 	EXPECT(r, 1);
 	run_free(&r);
 	r = RUN_IN(line, "user", "add", "p@refuge.example", "--agency", "st_johns_refuge_support",
-		   "--role", "police");
+	           "--role", "police");
 	EXPECT(r, 1);
 	assert_contains(r.err, "police");
 	run_free(&r);
 
 	/* Wrong use: 2 — including a password given as an argument. */
 	r = RUN_IN(line, "user", "add", "b@partnership.example", PW, "--agency", "partnership",
-		   "--role", "analyst");
+	           "--role", "analyst");
 	EXPECT(r, 2);
 	run_free(&r);
 	r = RUN_IN(line, "user", "add", "b@partnership.example", "--role", "analyst");
 	EXPECT(r, 2);
 	run_free(&r);
-	r = RUN_IN(line, "user", "add", "b@partnership.example", "--agency", "partnership", "--role",
-		   "wizard");
+	r = RUN_IN(line, "user", "add", "b@partnership.example", "--agency", "partnership",
+	           "--role", "wizard");
 	EXPECT(r, 2);
 	assert_contains(r.err, "expected one of: partnership_admin, agency_admin");
 	run_free(&r);
-	r = RUN_IN(line, "user", "add", "b@partnership.example", "--agency", "partnership", "--role",
-		   "analyst", "--password", PW);
+	r = RUN_IN(line, "user", "add", "b@partnership.example", "--agency", "partnership",
+	           "--role", "analyst", "--password", PW);
 	EXPECT(r, 2);
 	run_free(&r);
 	r = RUN("user", "frobnicate", "x@y.example");
@@ -361,8 +362,8 @@ static void test_user_disable_list_password(void **state)
 static void test_tokens(void **state)
 {
 	(void)state;
-	struct run r = RUN("token", "add", "--agency", "herts_police", "--role", "police", "--label",
-			   "niche records system");
+	struct run r = RUN("token", "add", "--agency", "herts_police", "--role", "police",
+	                   "--label", "niche records system");
 	EXPECT(r, 0);
 	/* Alone on standard output: one line, the token. */
 	assert_int_equal(strlen(r.out), 47);
@@ -400,12 +401,12 @@ static void test_tokens(void **state)
 	run_free(&r);
 
 	const char *const bad[][6] = {
-		{"token", "revoke", "one", NULL},
-		{"token", "revoke", NULL},
-		{"token", "add", "--role", "police", NULL},
-		{"token", "add", "--agency", "herts_police", NULL},
-		{"token", "add", "--agency", "herts_police", "--role"},
-		{"token", "list", "--label", "x", NULL},
+	    {"token", "revoke", "one", NULL},
+	    {"token", "revoke", NULL},
+	    {"token", "add", "--role", "police", NULL},
+	    {"token", "add", "--agency", "herts_police", NULL},
+	    {"token", "add", "--agency", "herts_police", "--role"},
+	    {"token", "list", "--label", "x", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *args[12];
@@ -442,7 +443,7 @@ static void read_until(int fd, struct lt_buf *b, const char *want)
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n <= 0)
 			fail_msg("the terminal closed before \"%s\"; it showed:\n%s", want,
-				 lt_buf_str(b));
+			         lt_buf_str(b));
 		assert_int_equal(lt_buf_append(b, chunk, (size_t)n), LT_OK);
 	}
 }
@@ -460,8 +461,12 @@ static void test_user_add_terminal(void **state)
 	assert_non_null(name);
 	snprintf(slave, sizeof(slave), "%s", name);
 
-	char *argv[] = {(char *)bin, "user", "add", "tty@refuge.example", "--agency",
-			"st_johns_refuge_support", "--role", "agency_admin", "--db", db, NULL};
+	char *argv[] = {(char *)bin, "user",
+	                "add",       "tty@refuge.example",
+	                "--agency",  "st_johns_refuge_support",
+	                "--role",    "agency_admin",
+	                "--db",      db,
+	                NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, slave, O_RDWR | O_NOCTTY, 0);
@@ -544,10 +549,10 @@ static void test_readme(void **state)
 	snprintf(path, sizeof(path), "%s/README.md", src);
 	char *readme = slurp(path);
 	const char *cmds[] = {
-		"lantern agency list", "lantern agency add",   "lantern user add",
-		"lantern user disable", "lantern user enable", "lantern user password",
-		"lantern user list",    "lantern token add",   "lantern token revoke",
-		"lantern token list",
+	    "lantern agency list",  "lantern agency add",  "lantern user add",
+	    "lantern user disable", "lantern user enable", "lantern user password",
+	    "lantern user list",    "lantern token add",   "lantern token revoke",
+	    "lantern token list",
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_contains(readme, cmds[i]);
@@ -557,14 +562,14 @@ static void test_readme(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_agencies),
-		cmocka_unit_test(test_user_add_stdin),
-		cmocka_unit_test(test_user_disable_list_password),
-		cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_user_add_terminal),
-		cmocka_unit_test(test_audit_entries),
-		cmocka_unit_test(test_readme),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_agencies),
+	    cmocka_unit_test(test_user_add_stdin),
+	    cmocka_unit_test(test_user_disable_list_password),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_user_add_terminal),
+	    cmocka_unit_test(test_audit_entries),
+	    cmocka_unit_test(test_readme),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -28,18 +28,22 @@
 enum { MINE, COLLEAGUE, SHARED, FOREIGN, OWNERLESS, TRANSFERRED, NORECORD, NSIT };
 
 static const char *const sit_names[NSIT] = {
-	"created by me", "a colleague's", "another agency's, shared with mine",
-	"another agency's, not shared", "of no agency", "created by me, transferred away",
-	"no record",
+    "created by me",
+    "a colleague's",
+    "another agency's, shared with mine",
+    "another agency's, not shared",
+    "of no agency",
+    "created by me, transferred away",
+    "no record",
 };
 
 static const struct lt_access_facts sit_facts[NORECORD] = {
-	[MINE] = {1, LT_PRINCIPAL_USER, 10, false},
-	[COLLEAGUE] = {1, LT_PRINCIPAL_USER, 11, false},
-	[SHARED] = {2, LT_PRINCIPAL_USER, 20, true},
-	[FOREIGN] = {2, LT_PRINCIPAL_USER, 20, false},
-	[OWNERLESS] = {0, LT_PRINCIPAL_NONE, 0, false},
-	[TRANSFERRED] = {2, LT_PRINCIPAL_USER, 10, false},
+    [MINE] = {1, LT_PRINCIPAL_USER, 10, false},
+    [COLLEAGUE] = {1, LT_PRINCIPAL_USER, 11, false},
+    [SHARED] = {2, LT_PRINCIPAL_USER, 20, true},
+    [FOREIGN] = {2, LT_PRINCIPAL_USER, 20, false},
+    [OWNERLESS] = {0, LT_PRINCIPAL_NONE, 0, false},
+    [TRANSFERRED] = {2, LT_PRINCIPAL_USER, 10, false},
 };
 
 /*
@@ -47,6 +51,7 @@ static const struct lt_access_facts sit_facts[NORECORD] = {
  * agency_admin, caseworker, police, analyst), one letter per situation in
  * the order above: Y allowed, F forbidden (403), N not found (404).
  */
+/* clang-format off */
 #define NEVER "FFFFFFF"
 #define ALWAYS "YYYYYYY"
 static const struct {
@@ -78,6 +83,7 @@ static const struct {
 	{"agency.manage",             {ALWAYS,     NEVER,       NEVER,     NEVER,     NEVER}},
 	{"token.manage",              {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
 };
+/* clang-format on */
 #define N_EXPECT (sizeof(expect) / sizeof(expect[0]))
 
 static char letter(lt_status st)
@@ -104,7 +110,8 @@ static void test_walk_whole_table(void **state)
 	for (size_t i = 0; i < N_EXPECT; i++) {
 		int a = lt_action_find(expect[i].action, strlen(expect[i].action));
 		if (a < 0) {
-			print_error("the expectation names %s, which the table lacks\n", expect[i].action);
+			print_error("the expectation names %s, which the table lacks\n",
+			            expect[i].action);
 			failures++;
 			continue;
 		}
@@ -113,25 +120,28 @@ static void test_walk_whole_table(void **state)
 			/* Both kinds of principal answer alike. */
 			for (int kind = LT_PRINCIPAL_USER; kind <= LT_PRINCIPAL_TOKEN; kind++) {
 				struct lt_principal p = {(enum lt_principal_kind)kind, 10, 1,
-							 (enum lt_role)r};
+				                         (enum lt_role)r};
 				for (int s = 0; s < NSIT; s++) {
 					struct lt_access_facts f;
 					const struct lt_access_facts *fp = NULL;
 					if (s != NORECORD) {
 						f = sit_facts[s];
 						if (f.creator_kind == LT_PRINCIPAL_USER)
-							f.creator_kind = (enum lt_principal_kind)kind;
+							f.creator_kind =
+							    (enum lt_principal_kind)kind;
 						fp = &f;
 					}
-					char got = letter(lt_access_check(&p, (enum lt_action)a, fp));
+					char got =
+					    letter(lt_access_check(&p, (enum lt_action)a, fp));
 					char want = expect[i].want[r][s];
 					checks++;
 					if (got != want) {
-						print_error("%s by %s (%s), record %s: got %c, want %c\n",
-							    expect[i].action,
-							    lt_vocab_term(&lt_vocab_role, (size_t)r)->code,
-							    kind == LT_PRINCIPAL_USER ? "account" : "token",
-							    sit_names[s], got, want);
+						print_error(
+						    "%s by %s (%s), record %s: got %c, want %c\n",
+						    expect[i].action,
+						    lt_vocab_term(&lt_vocab_role, (size_t)r)->code,
+						    kind == LT_PRINCIPAL_USER ? "account" : "token",
+						    sit_names[s], got, want);
 						failures++;
 					}
 				}
@@ -141,7 +151,7 @@ static void test_walk_whole_table(void **state)
 	for (int a = 0; a < LT_ACTION_COUNT; a++) {
 		if (!seen[a]) {
 			print_error("the table has %s, which the expectation lacks\n",
-				    lt_action_info((enum lt_action)a)->code);
+			            lt_action_info((enum lt_action)a)->code);
 			failures++;
 		}
 	}
@@ -163,7 +173,7 @@ static void test_own_needs_same_kind(void **state)
 	/* A shared record of one's own agency is both. */
 	struct lt_access_facts both = {1, LT_PRINCIPAL_NONE, 0, true};
 	assert_int_equal(lt_access_relation(&tok, &both),
-			 LT_SCOPE_ALL | LT_SCOPE_AGENCY | LT_SCOPE_SHARED);
+	                 LT_SCOPE_ALL | LT_SCOPE_AGENCY | LT_SCOPE_SHARED);
 }
 
 /* What the design promises, whatever the cells say. */
@@ -171,8 +181,8 @@ static void test_invariants(void **state)
 {
 	(void)state;
 	static const enum lt_resource personal[] = {LT_RESOURCE_PERSON, LT_RESOURCE_REFERRAL,
-						    LT_RESOURCE_CASE, LT_RESOURCE_ARREST,
-						    LT_RESOURCE_REPORT};
+	                                            LT_RESOURCE_CASE, LT_RESOURCE_ARREST,
+	                                            LT_RESOURCE_REPORT};
 	for (int a = 0; a < LT_ACTION_COUNT; a++) {
 		const struct lt_action_info *info = lt_action_info((enum lt_action)a);
 		unsigned any = 0;
@@ -180,8 +190,8 @@ static void test_invariants(void **state)
 			unsigned cell = info->scopes[r];
 			any |= cell;
 			assert_int_equal(cell & ~(unsigned)(LT_SCOPE_OWN | LT_SCOPE_AGENCY |
-							    LT_SCOPE_SHARED | LT_SCOPE_ALL),
-					 0);
+			                                    LT_SCOPE_SHARED | LT_SCOPE_ALL),
+			                 0);
 			/* "all" never comes with a narrower scope beside it. */
 			if (cell & LT_SCOPE_ALL)
 				assert_int_equal(cell, LT_SCOPE_ALL);
@@ -193,7 +203,8 @@ static void test_invariants(void **state)
 			if (info->resource != personal[k] || a == LT_ACTION_PERSON_EXPORT ||
 			    a == LT_ACTION_PERSON_ERASE)
 				continue;
-			if (info->scopes[LT_ROLE_PARTNERSHIP_ADMIN] || info->scopes[LT_ROLE_AGENCY_ADMIN])
+			if (info->scopes[LT_ROLE_PARTNERSHIP_ADMIN] ||
+			    info->scopes[LT_ROLE_AGENCY_ADMIN])
 				fail_msg("an administrator may %s", info->code);
 		}
 		/* No role reads identified records of every agency, except the
@@ -203,13 +214,15 @@ static void test_invariants(void **state)
 			for (int r = 0; r < LT_ROLE_COUNT; r++)
 				if (info->scopes[r] & LT_SCOPE_ALL)
 					fail_msg("%s may %s of every agency",
-						 lt_vocab_term(&lt_vocab_role, (size_t)r)->code, info->code);
+					         lt_vocab_term(&lt_vocab_role, (size_t)r)->code,
+					         info->code);
 		/* Writes stay within one's agency. */
 		if (strstr(info->code, ".create") || strstr(info->code, ".update"))
 			for (int r = 0; r < LT_ROLE_COUNT; r++)
 				if (info->scopes[r] & (LT_SCOPE_ALL | LT_SCOPE_SHARED))
 					fail_msg("%s may %s beyond its agency",
-						 lt_vocab_term(&lt_vocab_role, (size_t)r)->code, info->code);
+					         lt_vocab_term(&lt_vocab_role, (size_t)r)->code,
+					         info->code);
 	}
 	/* The analyst sees no one identified, anywhere. */
 	for (int a = 0; a < LT_ACTION_COUNT; a++)
@@ -256,39 +269,41 @@ static void test_grant(void **state)
 	struct lt_principal cw = {LT_PRINCIPAL_USER, 3, 3, LT_ROLE_CASEWORKER};
 
 	for (int r = 0; r < LT_ROLE_COUNT; r++) {
-		enum lt_agency_kind kind = r == LT_ROLE_POLICE ? LT_AGENCY_KIND_POLICE
-							       : LT_AGENCY_KIND_CHARITY;
-		assert_int_equal(lt_access_grant_check(NULL, (enum lt_role)r, kind, false, NULL), LT_OK);
-		assert_int_equal(lt_access_grant_check(&pa, (enum lt_role)r, kind, false, NULL), LT_OK);
+		enum lt_agency_kind kind =
+		    r == LT_ROLE_POLICE ? LT_AGENCY_KIND_POLICE : LT_AGENCY_KIND_CHARITY;
+		assert_int_equal(lt_access_grant_check(NULL, (enum lt_role)r, kind, false, NULL),
+		                 LT_OK);
+		assert_int_equal(lt_access_grant_check(&pa, (enum lt_role)r, kind, false, NULL),
+		                 LT_OK);
 		assert_int_equal(lt_access_grant_check(&cw, (enum lt_role)r, kind, false, NULL),
-				 LT_EFORBIDDEN);
+		                 LT_EFORBIDDEN);
 	}
 	lt_error_clear(&err);
 	assert_int_equal(lt_access_grant_check(&aa, LT_ROLE_PARTNERSHIP_ADMIN,
-					       LT_AGENCY_KIND_CHARITY, false, &err),
-			 LT_EFORBIDDEN);
+	                                       LT_AGENCY_KIND_CHARITY, false, &err),
+	                 LT_EFORBIDDEN);
 	assert_contains(err.message, "only a partnership_admin");
-	assert_int_equal(lt_access_grant_check(&aa, LT_ROLE_AGENCY_ADMIN, LT_AGENCY_KIND_CHARITY,
-					       false, NULL),
-			 LT_OK);
-	assert_int_equal(lt_access_grant_check(&aa, LT_ROLE_CASEWORKER, LT_AGENCY_KIND_CHARITY, true,
-					       NULL),
-			 LT_OK);
+	assert_int_equal(
+	    lt_access_grant_check(&aa, LT_ROLE_AGENCY_ADMIN, LT_AGENCY_KIND_CHARITY, false, NULL),
+	    LT_OK);
+	assert_int_equal(
+	    lt_access_grant_check(&aa, LT_ROLE_CASEWORKER, LT_AGENCY_KIND_CHARITY, true, NULL),
+	    LT_OK);
 	/* Tokens are never administrators, whoever asks. */
 	lt_error_clear(&err);
-	assert_int_equal(lt_access_grant_check(NULL, LT_ROLE_AGENCY_ADMIN, LT_AGENCY_KIND_CHARITY,
-					       true, &err),
-			 LT_EINVAL);
+	assert_int_equal(
+	    lt_access_grant_check(NULL, LT_ROLE_AGENCY_ADMIN, LT_AGENCY_KIND_CHARITY, true, &err),
+	    LT_EINVAL);
 	assert_contains(err.message, "API token");
 	/* The police role is for police forces and national agencies. */
 	lt_error_clear(&err);
-	assert_int_equal(lt_access_grant_check(NULL, LT_ROLE_POLICE, LT_AGENCY_KIND_CHARITY, false,
-					       &err),
-			 LT_EINVAL);
+	assert_int_equal(
+	    lt_access_grant_check(NULL, LT_ROLE_POLICE, LT_AGENCY_KIND_CHARITY, false, &err),
+	    LT_EINVAL);
 	assert_contains(err.message, "not charity");
-	assert_int_equal(lt_access_grant_check(NULL, LT_ROLE_POLICE, LT_AGENCY_KIND_NATIONAL_AGENCY,
-					       true, NULL),
-			 LT_OK);
+	assert_int_equal(
+	    lt_access_grant_check(NULL, LT_ROLE_POLICE, LT_AGENCY_KIND_NATIONAL_AGENCY, true, NULL),
+	    LT_OK);
 }
 
 static char *slurp(const char *path)
@@ -334,7 +349,7 @@ static void test_docs_show_table(void **state)
 	lt_buf_reset(&b);
 	assert_int_equal(lt_access_row_markdown(&b, LT_ACTION_PERSON_READ), LT_OK);
 	assert_string_equal(lt_buf_str(&b), "| `person.read` | Read a person's identifying details "
-					    "| - | - | agency, shared | agency, shared | - |");
+	                                    "| - | - | agency, shared | agency, shared | - |");
 	lt_buf_release(&b);
 	free(doc);
 }
@@ -342,12 +357,12 @@ static void test_docs_show_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_whole_table),
-		cmocka_unit_test(test_own_needs_same_kind),
-		cmocka_unit_test(test_invariants),
-		cmocka_unit_test(test_codes),
-		cmocka_unit_test(test_grant),
-		cmocka_unit_test(test_docs_show_table),
+	    cmocka_unit_test(test_walk_whole_table),
+	    cmocka_unit_test(test_own_needs_same_kind),
+	    cmocka_unit_test(test_invariants),
+	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test(test_grant),
+	    cmocka_unit_test(test_docs_show_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/password.h"
 
+/* clang-format off */
 static const struct {
 	const char *pw;
 	const char *email;
@@ -62,6 +63,7 @@ static const struct {
 	{"plumtreeplumtree", NULL, LT_OK, NULL}, /* a repeated uncommon word is long enough */
 };
 
+/* clang-format on */
 static void test_cases(void **state)
 {
 	(void)state;
@@ -69,12 +71,13 @@ static void test_cases(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct lt_error err;
 		lt_error_clear(&err);
-		lt_status got = lt_password_check(cases[i].pw, strlen(cases[i].pw), cases[i].email, &err);
-		if (got != cases[i].want ||
-		    (cases[i].msg && !strstr(err.message, cases[i].msg))) {
-			print_error("case %zu \"%s\": got %s \"%s\", want %s \"%s\"\n", i, cases[i].pw,
-				    lt_status_name(got), err.message, lt_status_name(cases[i].want),
-				    cases[i].msg ? cases[i].msg : "");
+		lt_status got =
+		    lt_password_check(cases[i].pw, strlen(cases[i].pw), cases[i].email, &err);
+		if (got != cases[i].want || (cases[i].msg && !strstr(err.message, cases[i].msg))) {
+			print_error("case %zu \"%s\": got %s \"%s\", want %s \"%s\"\n", i,
+			            cases[i].pw, lt_status_name(got), err.message,
+			            lt_status_name(cases[i].want),
+			            cases[i].msg ? cases[i].msg : "");
 			failures++;
 			continue;
 		}
@@ -117,9 +120,9 @@ static void test_common_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_common_list),
+	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_common_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,11 +14,11 @@
 #define KEY(s) (s), strlen(s)
 
 static const struct lt_throttle_policy small = {
-	.free_failures = 5,
-	.base_delay_ms = 1000,
-	.max_delay_ms = 16000,
-	.lock_after = 12,
-	.forget_after_ms = 100000,
+    .free_failures = 5,
+    .base_delay_ms = 1000,
+    .max_delay_ms = 16000,
+    .lock_after = 12,
+    .forget_after_ms = 100000,
 };
 
 static void test_backoff_schedule(void **state)
@@ -44,10 +44,11 @@ static void test_backoff_schedule(void **state)
 	static const int64_t delays[] = {1000, 2000, 4000, 8000, 16000, 16000};
 	for (size_t i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
 		assert_int_equal(lt_throttle_check(t, KEY("account:a@x.org"), now, &wait),
-				 LT_ETHROTTLED);
+		                 LT_ETHROTTLED);
 		assert_int_equal(wait, delays[i]);
-		assert_int_equal(lt_throttle_check(t, KEY("account:a@x.org"), now + delays[i] - 1, &wait),
-				 LT_ETHROTTLED);
+		assert_int_equal(
+		    lt_throttle_check(t, KEY("account:a@x.org"), now + delays[i] - 1, &wait),
+		    LT_ETHROTTLED);
 		assert_int_equal(wait, 1);
 		now += delays[i];
 		assert_int_equal(lt_throttle_check(t, KEY("account:a@x.org"), now, &wait), LT_OK);
@@ -170,16 +171,17 @@ static void test_policies(void **state)
 
 	/* The address policy never locks. */
 	assert_int_equal(lt_throttle_address_policy.lock_after, 0);
-	assert_true(lt_throttle_address_policy.free_failures >= lt_throttle_account_policy.free_failures);
+	assert_true(lt_throttle_address_policy.free_failures >=
+	            lt_throttle_account_policy.free_failures);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff_schedule),
-		cmocka_unit_test(test_lock_and_forget),
-		cmocka_unit_test(test_bounded_memory),
-		cmocka_unit_test(test_policies),
+	    cmocka_unit_test(test_backoff_schedule),
+	    cmocka_unit_test(test_lock_and_forget),
+	    cmocka_unit_test(test_bounded_memory),
+	    cmocka_unit_test(test_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,8 @@ static void test_hash_verify(void **state)
 	assert_int_equal(lt_crypto_password_verify(h2, "ab", 2), LT_EAUTH);
 	/* Not a hash at all. */
 	assert_int_equal(lt_crypto_password_verify("", pw, strlen(pw)), LT_EINVAL);
-	assert_int_equal(lt_crypto_password_verify("$2b$12$abcdefghijkl", pw, strlen(pw)), LT_EINVAL);
+	assert_int_equal(lt_crypto_password_verify("$2b$12$abcdefghijkl", pw, strlen(pw)),
+	                 LT_EINVAL);
 	assert_true(lt_crypto_password_needs_rehash("$2b$12$abcdefghijkl"));
 	/* A hash made with other limits wants rehashing. */
 	h[strlen("$argon2id$v=19$m=")] = '3';
@@ -129,7 +130,7 @@ static void test_tokens(void **state)
 	(void)state;
 	char a[LT_CRYPTO_TOKEN_SIZE], b[LT_CRYPTO_TOKEN_SIZE];
 	unsigned char ha[LT_CRYPTO_TOKEN_HASH_BYTES], hb[LT_CRYPTO_TOKEN_HASH_BYTES],
-		ha2[LT_CRYPTO_TOKEN_HASH_BYTES];
+	    ha2[LT_CRYPTO_TOKEN_HASH_BYTES];
 	lt_crypto_token_new(a);
 	lt_crypto_token_new(b);
 	assert_int_equal(strlen(a), LT_CRYPTO_TOKEN_CHARS);
@@ -161,9 +162,9 @@ static void test_tokens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_verify),
-		cmocka_unit_test(test_two_at_a_time),
-		cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_hash_verify),
+	    cmocka_unit_test(test_two_at_a_time),
+	    cmocka_unit_test(test_tokens),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

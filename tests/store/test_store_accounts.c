@@ -20,8 +20,12 @@
 
 /* A fixed, well-formed argon2id string: the store never checks it against
  * a password, and computing real ones is the crypto tests' business. */
-#define HASH1 "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
-#define HASH2 "$argon2id$v=19$m=65536,t=2,p=1$b3RoZXJzYWx0b3RoZXJzYQ$b3RoZXJoYXNob3RoZXJoYXNob3RoZXJoYXNob3RoZXI"
+#define HASH1                                                                                      \
+	"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"                                   \
+	"aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+#define HASH2                                                                                      \
+	"$argon2id$v=19$m=65536,t=2,p=1$b3RoZXJzYWx0b3RoZXJzYQ$"                                   \
+	"b3RoZXJoYXNob3RoZXJoYXNob3RoZXJoYXNob3RoZXI"
 
 static const char *fresh_path(void)
 {
@@ -40,8 +44,8 @@ static int setup(void **state)
 	if (st != LT_OK)
 		fail_msg("store_open_sqlite: %s", e.message);
 	struct lt_agency agencies[] = {
-		{0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
-		{0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
 	};
 	for (size_t i = 0; i < 2; i++)
 		assert_int_equal(store_agency_add(s, &agencies[i], "test", &e), LT_OK);
@@ -88,11 +92,11 @@ static void test_schema(void **state)
 	struct store *s = *state;
 	assert_true(store_schema_version() >= 3);
 	assert_string_equal(store_sqlite_migrations[2].summary,
-			    "accounts (users) and API tokens (api_tokens), roles (vocab_role)");
+	                    "accounts (users) and API tokens (api_tokens), roles (vocab_role)");
 	/* The roles are mirrored, so the database reads on its own. */
 	assert_string_equal(debug_query(s, "SELECT count(*) FROM vocab_role"), "5");
 	assert_string_equal(debug_query(s, "SELECT label FROM vocab_role WHERE code = 'analyst'"),
-			    "Analyst");
+	                    "Analyst");
 }
 
 static void test_user_round_trip(void **state)
@@ -204,14 +208,16 @@ static void test_disable_enable(void **state)
 	u.role = LT_ROLE_CASEWORKER;
 	assert_int_equal(store_user_add(s, &u, HASH1, "cli", &e), LT_OK);
 
-	assert_int_equal(store_user_set_disabled(s, "DEE@police.example", true, "cli", &now, &e), LT_OK);
+	assert_int_equal(store_user_set_disabled(s, "DEE@police.example", true, "cli", &now, &e),
+	                 LT_OK);
 	assert_true(now.disabled);
 	assert_string_equal(now.password_hash, "");
 	snprintf(want, sizeof(want), "user.disable user:%lld", (long long)u.id);
 	assert_string_equal(last_audit(s), want);
 	long before = audit_count(s);
 	/* Disabling again changes nothing and logs nothing. */
-	assert_int_equal(store_user_set_disabled(s, "dee@police.example", true, "cli", NULL, &e), LT_OK);
+	assert_int_equal(store_user_set_disabled(s, "dee@police.example", true, "cli", NULL, &e),
+	                 LT_OK);
 	assert_int_equal(audit_count(s), before);
 
 	struct store_user got;
@@ -219,13 +225,14 @@ static void test_disable_enable(void **state)
 	assert_true(got.disabled);
 	store_user_wipe(&got);
 
-	assert_int_equal(store_user_set_disabled(s, "dee@police.example", false, "cli", &now, &e), LT_OK);
+	assert_int_equal(store_user_set_disabled(s, "dee@police.example", false, "cli", &now, &e),
+	                 LT_OK);
 	assert_false(now.disabled);
 	snprintf(want, sizeof(want), "user.enable user:%lld", (long long)u.id);
 	assert_string_equal(last_audit(s), want);
 
 	assert_int_equal(store_user_set_disabled(s, "ghost@example.org", true, "cli", NULL, &e),
-			 LT_ENOTFOUND);
+	                 LT_ENOTFOUND);
 }
 
 static void test_user_list(void **state)
@@ -236,9 +243,9 @@ static void test_user_list(void **state)
 		const char *email, *agency;
 		enum lt_role role;
 	} add[] = {
-		{"zed@unseen.example", "unseen", LT_ROLE_AGENCY_ADMIN},
-		{"amy@unseen.example", "unseen", LT_ROLE_ANALYST},
-		{"max@police.example", "herts_police", LT_ROLE_POLICE},
+	    {"zed@unseen.example", "unseen", LT_ROLE_AGENCY_ADMIN},
+	    {"amy@unseen.example", "unseen", LT_ROLE_ANALYST},
+	    {"max@police.example", "herts_police", LT_ROLE_POLICE},
 	};
 	for (size_t i = 0; i < 3; i++) {
 		struct store_user u = {0};
@@ -287,12 +294,12 @@ static void test_tokens(void **state)
 	assert_string_equal(debug_query(s, "SELECT length(hash) FROM api_tokens"), "32");
 	char sql[256];
 	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM api_tokens WHERE instr(CAST(hash AS TEXT), '%s') "
-		 "OR instr(label, '%s')",
-		 tok + 3, tok + 3);
+	         "SELECT count(*) FROM api_tokens WHERE instr(CAST(hash AS TEXT), '%s') "
+	         "OR instr(label, '%s')",
+	         tok + 3, tok + 3);
 	assert_string_equal(debug_query(s, sql), "0");
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE instr(object || actor, '%s')",
-		 tok + 3);
+	         tok + 3);
 	assert_string_equal(debug_query(s, sql), "0");
 
 	/* Found by hash; an unknown token is not. */
@@ -363,24 +370,24 @@ static void test_audit_holds_no_secrets(void **state)
 	assert_int_equal(store_user_set_password(s, u.id, HASH2, "cli", &e), LT_OK);
 	assert_int_equal(store_user_set_disabled(s, u.email, true, "cli", NULL, &e), LT_OK);
 	assert_string_equal(
-		debug_query(s, "SELECT count(*) FROM audit WHERE "
-			       "instr(lower(actor || action || object || coalesce(purpose, '')), "
-			       "'secretive') OR instr(object, '$argon2') OR instr(actor, '$argon2')"),
-		"0");
+	    debug_query(s, "SELECT count(*) FROM audit WHERE "
+	                   "instr(lower(actor || action || object || coalesce(purpose, '')), "
+	                   "'secretive') OR instr(object, '$argon2') OR instr(actor, '$argon2')"),
+	    "0");
 	assert_string_equal(debug_query(s, "SELECT count(*) FROM audit WHERE action LIKE 'user.%'"),
-			    "3");
+	                    "3");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disable_enable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audit_holds_no_secrets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_disable_enable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_holds_no_secrets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
