@@ -67,6 +67,10 @@
 #define LT_THROTTLE_KEY_MAX 320         /* bytes of a throttle key ("account:" + an e-mail) */
 #define LT_THROTTLE_KEYS_MAX 1000000    /* keys one throttle may hold */
 
+/* The store (src/store/). */
+#define LT_STORE_QUEUE_MAX 1024         /* writes waiting for the writer thread at once; a
+                                           writer that finds the queue full waits for room */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

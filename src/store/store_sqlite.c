@@ -6,10 +6,12 @@
  * reader connections to the same file, each guarded by its own pthread
  * mutex, so a connection is only ever used by one thread at a time (the
  * connections are opened SQLITE_OPEN_NOMUTEX for that reason). Every write
- * goes through the writer: writes from several threads queue on its mutex
- * and commit one after another. Reads take whichever reader is free (or wait
- * for one), and in WAL mode they run beside a write without blocking it or
- * being blocked by it. Readers are set `query_only`, so a mistake in this
+ * goes through the writer connection, run there by one writer thread
+ * (store_sqlite_writer.c) that commits the writes queued by all threads in
+ * batches, one transaction and one fsync per batch (group commit); a call
+ * returns once its batch has committed. Reads take whichever reader is free
+ * (or wait for one), and in WAL mode they run beside a write without
+ * blocking it or being blocked by it, so a read never waits for an fsync. Readers are set `query_only`, so a mistake in this
  * file cannot write through them. A read issued after a write has returned
  * sees that write: SQLite starts a fresh snapshot for each statement outside
  * a transaction. Other processes (the command line importing while the
@@ -28,9 +30,11 @@
  * anything is written. Then the vocabulary tables are brought in line with
  * taxonomy.h in one transaction.
  *
- * Writes. Each write call is one BEGIN IMMEDIATE ... COMMIT transaction that
- * includes its one audit row; any failure rolls the whole call back and the
- * ids written into the caller's records are reset to 0. Codes are written as
+ * Writes. Each write call is a closure (struct *_write and its function)
+ * that the writer thread runs under a savepoint of its own inside the
+ * batch's BEGIN IMMEDIATE ... COMMIT, together with its one audit row; any
+ * failure rolls the call back to its savepoint (the rest of the batch goes
+ * on) and the ids written into the caller's records are reset to 0. Codes are written as
  * taxonomy text. The plain-text contact of a report is never written, only
  * its sealed form.
  *
@@ -76,6 +80,9 @@ struct sqlite_store {
 	struct store base; /* first, so a struct store * converts back */
 	struct conn writer;
 	struct conn readers[STORE_SQLITE_READERS];
+	/* The thread that runs every write on the writer connection, in batches
+	 * committed together (store_sqlite_writer.c); NULL until started. */
+	struct store_writer *writes;
 	atomic_uint next_reader; /* where the search for a free reader starts */
 	/* The key that signs checkpoints by itself, and how often; guarded by
 	 * writer.lock, wiped on close. signer.has_secret is false when none. */
@@ -803,6 +810,8 @@ out:
 static void sqlite_close(struct store *s)
 {
 	struct sqlite_store *ss = sqlite_store_of(s);
+	/* Writes still queued are committed first. */
+	store_writer_stop(ss->writes);
 	/* Readers first: the last connection to close checkpoints the WAL. */
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++) {
 		if (sqlite3_close(ss->readers[i].db) != SQLITE_OK)
@@ -838,7 +847,8 @@ lt_status store_open_sqlite(const char *path, struct store **out, struct lt_erro
 
 	if ((s = conn_open(path, true, &ss->writer.db, err)) != LT_OK ||
 	    (s = migrate(ss->writer.db, err)) != LT_OK ||
-	    (s = vocab_sync(ss->writer.db, err)) != LT_OK)
+	    (s = vocab_sync(ss->writer.db, err)) != LT_OK ||
+	    (s = store_writer_start(ss->writer.db, &ss->writer.lock, &ss->writes, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
 		if ((s = conn_open(path, false, &ss->readers[i].db, err)) != LT_OK)
@@ -1111,28 +1121,26 @@ static int bind_report(sqlite3_stmt *st, const struct lt_report *r, int64_t agen
 	return sqlite3_bind_null(st, 11);
 }
 
-static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, size_t n,
-				       const char *actor, struct lt_error *err)
+/* The arguments of a reports_insert write (store_sqlite_writer.c). */
+struct reports_write {
+	struct sqlite_store *ss;
+	struct lt_report *r;
+	size_t n;
+	const char *actor;
+};
+
+/* Insert the reports and their audit entry; run by the writer thread. */
+static lt_status reports_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct reports_write *w = arg;
+	struct lt_report *r = w->r;
+	size_t n = w->n;
 	sqlite3_stmt *ins = NULL, *forms = NULL, *agency = NULL;
 	char object[64];
 	lt_status st = LT_OK;
-	size_t i = 0;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	if (n == 0)
-		return LT_OK;
-	LT_ASSERT(r);
-	for (i = 0; i < n; i++)
-		if ((st = report_precheck(&r[i], i, n, err)) != LT_OK)
-			return st;
-
-	db = conn_lock(&ss->writer);
-	if ((st = tx_begin(db, err)) != LT_OK ||
-	    (st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	if ((st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
 	    (st = db_prepare(db,
 			     "INSERT INTO reports(ref, source, agency_id, place, district, country, "
 			     "occurred, received, anonymous, description, contact_sealed) "
@@ -1141,7 +1149,7 @@ static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, siz
 	    (st = db_prepare(db, "INSERT INTO report_forms(report_id, form) VALUES (?1, ?2)",
 			     &forms, err)) != LT_OK)
 		goto out;
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct lt_report *p = &r[i];
 		int64_t agency_id = 0;
 		if (p->agency[0] &&
@@ -1169,8 +1177,7 @@ static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, siz
 			 r->ref);
 	else
 		snprintf(object, sizeof(object), "reports:%zu", n);
-	if ((st = audit_add(ss, db, actor, "report.create", object, err)) == LT_OK)
-		st = tx_commit(db, err);
+	st = audit_add(w->ss, db, w->actor, "report.create", object, err);
 	goto out;
 db_error:
 	st = db_fail(db, rc, "writing a report", err);
@@ -1178,12 +1185,26 @@ out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(forms);
 	sqlite3_finalize(agency);
-	if (st != LT_OK) {
-		tx_rollback(db);
-		for (i = 0; i < n; i++)
+	return st;
+}
+
+static lt_status sqlite_reports_insert(struct store *s, struct lt_report *r, size_t n,
+				       const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct reports_write w = {ss, r, n, actor};
+	lt_status st = LT_OK;
+
+	actor_check(actor);
+	if (n == 0)
+		return LT_OK;
+	LT_ASSERT(r);
+	for (size_t i = 0; i < n; i++)
+		if ((st = report_precheck(&r[i], i, n, err)) != LT_OK)
+			return st;
+	if ((st = store_writer_run(ss->writes, reports_write, &w, err)) != LT_OK)
+		for (size_t i = 0; i < n; i++)
 			r[i].id = 0;
-	}
-	conn_unlock(&ss->writer);
 	return st;
 }
 

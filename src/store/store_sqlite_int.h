@@ -10,12 +10,14 @@
 #ifndef LT_STORE_SQLITE_INT_H
 #define LT_STORE_SQLITE_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "core/error.h"
 #include "core/taxonomy.h"
 
 struct store;
+struct sqlite3; /* SQLite's connection; only store_sqlite*.c see its insides */
 
 /*
  * One step of the schema. Migration k (1-based) takes a database whose
@@ -74,5 +76,41 @@ lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, c
  */
 lt_status store_sqlite_debug_create(const char *path, int version, const char *sql,
 				    struct lt_error *err);
+
+/*
+ * The writer thread (store_sqlite_writer.c): group commit. Every write of a
+ * SQLite store is a closure that the writer thread runs on the writer
+ * connection, under a savepoint of its own inside the transaction of a
+ * batch; one COMMIT (one fsync) acknowledges the whole batch.
+ */
+struct store_writer;
+
+/*
+ * A write. Runs on `db` inside a transaction it must not end, under its own
+ * savepoint; finalizes what it prepares; on failure sets `err` and returns
+ * the status (its savepoint is then rolled back, the batch goes on).
+ */
+typedef lt_status (*store_write_fn)(struct sqlite3 *db, void *arg, struct lt_error *err);
+
+/* Writes committed in one transaction, at most. */
+#define STORE_SQLITE_BATCH_MAX 256
+
+/*
+ * Start the writer thread for connection `db`, whose mutex `conn_lock` the
+ * thread holds for each batch. *out is stopped with store_writer_stop.
+ */
+lt_status store_writer_start(struct sqlite3 *db, pthread_mutex_t *conn_lock,
+			     struct store_writer **out, struct lt_error *err);
+/*
+ * Queue `fn(db, arg, err)` and wait until it is committed (LT_OK) or has
+ * failed (its status and `err`). Waits for room when LT_STORE_QUEUE_MAX
+ * writes are queued. Not from inside a write.
+ */
+lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
+			   struct lt_error *err);
+/* Finish what is queued, stop the thread, free `w` (NULL is ignored). */
+void store_writer_stop(struct store_writer *w);
+/* Batches committed (or failed) so far, and the writes in them. */
+void store_writer_stats(struct store_writer *w, unsigned long *batches, unsigned long *jobs);
 
 #endif
