@@ -155,4 +155,105 @@ bool lt_crypto_token_well_formed(const char *tok, size_t len);
 /* The stored form of a token: its keyed BLAKE2b-256 hash. */
 void lt_crypto_token_hash(const char *tok, size_t len, unsigned char out[LT_CRYPTO_TOKEN_HASH_BYTES]);
 
+/* ---- personal data at rest (crypto_data.c) ----
+ *
+ * Personal fields are sealed with XChaCha20-Poly1305 (libsodium's
+ * crypto_aead_xchacha20poly1305_ietf: 256-bit key, 192-bit random nonce,
+ * 128-bit tag) under a per-person data key; each data key is itself sealed
+ * ("wrapped") the same way under a key derived from the master data key of
+ * the data key file. Keys derived from a master key (crypto_kdf, BLAKE2b,
+ * context "ltdata01") each serve one purpose: WRAP seals data keys, INDEX
+ * keys the blind index (BLAKE2b), CHECK proves which key a database was
+ * encrypted with without revealing it.
+ *
+ * Data key file format (`lt_crypto_keyring_*`), mode 0600:
+ *   # comment lines and blank lines are ignored
+ *   data-key: <id> <64 hex digits>
+ * one line per master key, ids ascending (1, 2, ...); the last is the
+ * current key, the one new data is sealed under. A file holds two keys only
+ * while `lantern key rotate` moves the data from the older to the newer.
+ * It is a different file from the sealing key (lantern.key) and the audit
+ * key (audit.key).
+ */
+#define LT_CRYPTO_DATA_KEY_BYTES   32 /* XChaCha20-Poly1305 and BLAKE2b keys */
+#define LT_CRYPTO_AEAD_NONCE_BYTES 24
+#define LT_CRYPTO_AEAD_TAG_BYTES   16
+#define LT_CRYPTO_AEAD_OVERHEAD    (LT_CRYPTO_AEAD_NONCE_BYTES + LT_CRYPTO_AEAD_TAG_BYTES)
+#define LT_CRYPTO_KEYRING_MAX      4  /* master keys one key file may hold */
+#define LT_CRYPTO_KEY_CHECK_BYTES  16
+
+/* One master data key. */
+struct lt_crypto_data_key {
+	uint32_t id;                                  /* >= 1, unique in its file */
+	unsigned char key[LT_CRYPTO_DATA_KEY_BYTES]; /* secret */
+};
+
+/* The master keys of a data key file: keys[0..n-1], ids strictly
+ * ascending; keys[n-1] is the current key. Wipe with
+ * lt_crypto_keyring_wipe. */
+struct lt_crypto_keyring {
+	size_t n;
+	struct lt_crypto_data_key keys[LT_CRYPTO_KEYRING_MAX];
+};
+
+/* What a key derived from a master key is for. Values are part of the
+ * derivation: never change one. */
+enum lt_crypto_subkey {
+	LT_CRYPTO_SUBKEY_WRAP = 1,  /* seals per-person data keys */
+	LT_CRYPTO_SUBKEY_INDEX = 2, /* keys the blind index */
+	LT_CRYPTO_SUBKEY_CHECK = 3, /* makes the key's check value */
+};
+
+/* Create a data key file at `path` holding one new random key with id
+ * `id` (mode 0600; LT_EEXIST if the file exists). */
+lt_status lt_crypto_keyring_create(const char *path, uint32_t id, struct lt_error *err);
+/* Read a data key file. LT_ENOTFOUND when it does not exist; LT_EINVAL
+ * naming the line when it is malformed (no key, ids not ascending, more
+ * than LT_CRYPTO_KEYRING_MAX keys, a bad line). */
+lt_status lt_crypto_keyring_read(const char *path, struct lt_crypto_keyring *kr,
+				 struct lt_error *err);
+/* Replace the file at `path` with `kr`, atomically: a new file beside it
+ * (mode 0600), synced, renamed over the old one, and the directory synced,
+ * so a crash leaves either the old file or the new one, whole. */
+lt_status lt_crypto_keyring_write(const char *path, const struct lt_crypto_keyring *kr,
+				  struct lt_error *err);
+/* Append a new random key whose id is one more than the current key's.
+ * LT_ETOOBIG when the ring is full. */
+lt_status lt_crypto_keyring_add(struct lt_crypto_keyring *kr, struct lt_error *err);
+/* Keep only the current key (the others are wiped). */
+void lt_crypto_keyring_keep_current(struct lt_crypto_keyring *kr);
+/* The current key; NULL when the ring is empty. */
+const struct lt_crypto_data_key *lt_crypto_keyring_current(const struct lt_crypto_keyring *kr);
+/* The key with id `id`; NULL when the ring does not hold it. */
+const struct lt_crypto_data_key *lt_crypto_keyring_find(const struct lt_crypto_keyring *kr,
+							 uint32_t id);
+void lt_crypto_keyring_wipe(struct lt_crypto_keyring *kr);
+
+/* out = the key for `which` derived from master key `k`. Wipe it after use. */
+void lt_crypto_subkey(const struct lt_crypto_data_key *k, enum lt_crypto_subkey which,
+		      unsigned char out[LT_CRYPTO_DATA_KEY_BYTES]);
+/* The check value of `k`: a keyed BLAKE2b of its id under its CHECK key.
+ * A database stores it to recognise the key later; it reveals nothing of
+ * the key. */
+void lt_crypto_key_check(const struct lt_crypto_data_key *k,
+			 unsigned char out[LT_CRYPTO_KEY_CHECK_BYTES]);
+
+/* Seal `n` bytes under `key` with associated data `ad` (authenticated, not
+ * stored): *out (heap, caller frees) gets nonce || ciphertext || tag,
+ * n + LT_CRYPTO_AEAD_OVERHEAD bytes. LT_ENOMEM, LT_ECRYPTO. */
+lt_status lt_crypto_aead_seal(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *ad,
+			      size_t adlen, const void *msg, size_t n, unsigned char **out,
+			      size_t *outlen);
+/* Open what lt_crypto_aead_seal made. *out is heap, NUL-terminated after
+ * its *outlen bytes; wipe and free it with lt_crypto_free_secret(*out,
+ * *outlen). LT_ECRYPTO when the key or the associated data are not the
+ * ones it was sealed with, or a byte of it was changed. */
+lt_status lt_crypto_aead_open(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *ad,
+			      size_t adlen, const unsigned char *blob, size_t n,
+			      unsigned char **out, size_t *outlen);
+/* out (outlen 16..64 bytes) = BLAKE2b keyed with `key` over a || b. */
+void lt_crypto_keyed_hash(unsigned char *out, size_t outlen,
+			  const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *a,
+			  size_t alen, const void *b, size_t blen);
+
 #endif
