@@ -862,58 +862,66 @@ out:
 
 /* ---- agencies and cases ------------------------------------------------- */
 
-static lt_status sqlite_agency_add(struct store *s, struct lt_agency *a, const char *actor,
-				   struct lt_error *err)
+/* The arguments of an agency_add write (store_sqlite_writer.c). */
+struct agency_write {
+	struct sqlite_store *ss;
+	struct lt_agency *a;
+	size_t code_len, name_len;
+	const char *actor;
+};
+
+static lt_status agency_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct agency_write *w = arg;
+	struct lt_agency *a = w->a;
 	sqlite3_stmt *st = NULL;
 	char object[LT_CODE_MAX + 8];
-	size_t code_len = strnlen(a->code, sizeof(a->code));
-	size_t name_len = strnlen(a->name, sizeof(a->name));
 	lt_status r;
 	int rc;
-	int64_t id = 0;
-	sqlite3 *db;
 
-	actor_check(actor);
-	LT_ASSERT((unsigned)a->kind < LT_AGENCY_KIND_COUNT);
-	if ((r = lt_agency_code_check(a->code, code_len, "code", err)) != LT_OK)
-		return r;
-	if (name_len == 0 || name_len == sizeof(a->name))
-		return lt_error_set(err, LT_EINVAL, "name", "an agency needs a name of 1 to %zu bytes",
-				    sizeof(a->name) - 1);
-
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "INSERT INTO agencies(code, name, kind) VALUES (?1, ?2, ?3)", &st,
+	if ((r = db_prepare(db, "INSERT INTO agencies(code, name, kind) VALUES (?1, ?2, ?3)", &st,
 			    err)) != LT_OK)
 		goto out;
-	if ((rc = bind_text(st, 1, a->code, code_len)) != SQLITE_OK ||
-	    (rc = bind_text(st, 2, a->name, name_len)) != SQLITE_OK ||
+	if ((rc = bind_text(st, 1, a->code, w->code_len)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, a->name, w->name_len)) != SQLITE_OK ||
 	    (rc = bind_str(st, 3, lt_vocab_term(&lt_vocab_agency_kind, a->kind)->code)) != SQLITE_OK)
 		goto db_error;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		r = lt_error_set(err, LT_EEXIST, "code", "an agency with code '%.*s' already exists",
-				 (int)code_len, a->code);
+				 (int)w->code_len, a->code);
 		goto out;
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
-	id = sqlite3_last_insert_rowid(db);
-	snprintf(object, sizeof(object), "agency:%.*s", (int)code_len, a->code);
-	if ((r = audit_add(ss, db, actor, "agency.create", object, err)) != LT_OK ||
-	    (r = tx_commit(db, err)) != LT_OK)
-		goto out;
-	a->id = id;
+	a->id = sqlite3_last_insert_rowid(db);
+	snprintf(object, sizeof(object), "agency:%.*s", (int)w->code_len, a->code);
+	r = audit_add(w->ss, db, w->actor, "agency.create", object, err);
 	goto out;
 db_error:
 	r = db_fail(db, rc, "adding an agency", err);
 out:
 	sqlite3_finalize(st);
-	if (r != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_agency_add(struct store *s, struct lt_agency *a, const char *actor,
+				   struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct agency_write w = {ss, a, strnlen(a->code, sizeof(a->code)),
+				 strnlen(a->name, sizeof(a->name)), actor};
+	lt_status r;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)a->kind < LT_AGENCY_KIND_COUNT);
+	if ((r = lt_agency_code_check(a->code, w.code_len, "code", err)) != LT_OK)
+		return r;
+	if (w.name_len == 0 || w.name_len == sizeof(a->name))
+		return lt_error_set(err, LT_EINVAL, "name", "an agency needs a name of 1 to %zu bytes",
+				    sizeof(a->name) - 1);
+	if ((r = store_writer_run(ss->writes, agency_write, &w, err)) != LT_OK)
+		a->id = 0;
 	return r;
 }
 
@@ -965,26 +973,25 @@ out:
 	return r;
 }
 
-static lt_status sqlite_case_add(struct store *s, struct lt_case *c, const char *actor,
-				 struct lt_error *err)
+/* The arguments of a case_add write. */
+struct case_write {
+	struct sqlite_store *ss;
+	struct lt_case *c;
+	size_t ref_len;
+	const char *actor;
+};
+
+static lt_status case_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct case_write *w = arg;
+	struct lt_case *c = w->c;
 	sqlite3_stmt *ins = NULL, *forms = NULL, *agency = NULL;
 	char object[LT_CODE_MAX + 8];
-	size_t ref_len = strnlen(c->ref, sizeof(c->ref));
 	int64_t agency_id = 0, id = 0;
 	lt_status r;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	if (ref_len == 0 || ref_len == sizeof(c->ref))
-		return lt_error_set(err, LT_EINVAL, "ref", "a case needs a reference of 1 to %zu bytes",
-				    sizeof(c->ref) - 1);
-
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
 	    (r = db_prepare(db,
 			    "INSERT INTO cases(ref, agency_id, opened) VALUES (?1, ?2, ?3)", &ins,
 			    err)) != LT_OK ||
@@ -994,23 +1001,22 @@ static lt_status sqlite_case_add(struct store *s, struct lt_case *c, const char 
 	if ((r = lookup_id(db, agency, c->agency, sizeof(c->agency), "agency", "agency", 0, 1,
 			   &agency_id, err)) != LT_OK)
 		goto out;
-	if ((rc = bind_text(ins, 1, c->ref, ref_len)) != SQLITE_OK ||
+	if ((rc = bind_text(ins, 1, c->ref, w->ref_len)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
 	    (rc = bind_date(ins, 3, &c->opened)) != SQLITE_OK)
 		goto db_error;
 	rc = sqlite3_step(ins);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		r = lt_error_set(err, LT_EEXIST, "ref", "a case with reference '%.*s' already exists",
-				 (int)ref_len, c->ref);
+				 (int)w->ref_len, c->ref);
 		goto out;
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
 	id = sqlite3_last_insert_rowid(db);
-	snprintf(object, sizeof(object), "case:%.*s", (int)ref_len, c->ref);
+	snprintf(object, sizeof(object), "case:%.*s", (int)w->ref_len, c->ref);
 	if ((r = forms_insert(db, forms, id, c->forms, err)) != LT_OK ||
-	    (r = audit_add(ss, db, actor, "case.create", object, err)) != LT_OK ||
-	    (r = tx_commit(db, err)) != LT_OK)
+	    (r = audit_add(w->ss, db, w->actor, "case.create", object, err)) != LT_OK)
 		goto out;
 	c->id = id;
 	goto out;
@@ -1020,9 +1026,22 @@ out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(forms);
 	sqlite3_finalize(agency);
-	if (r != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_case_add(struct store *s, struct lt_case *c, const char *actor,
+				 struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct case_write w = {ss, c, strnlen(c->ref, sizeof(c->ref)), actor};
+	lt_status r;
+
+	actor_check(actor);
+	if (w.ref_len == 0 || w.ref_len == sizeof(c->ref))
+		return lt_error_set(err, LT_EINVAL, "ref", "a case needs a reference of 1 to %zu bytes",
+				    sizeof(c->ref) - 1);
+	if ((r = store_writer_run(ss->writes, case_write, &w, err)) != LT_OK)
+		c->id = 0;
 	return r;
 }
 
@@ -1323,34 +1342,32 @@ static lt_status sqlite_report_count(struct store *s, long *out, struct lt_error
 
 /* ---- arrests ------------------------------------------------------------ */
 
-static lt_status sqlite_arrests_insert(struct store *s, struct lt_arrest *a, size_t n,
-				       const char *actor, struct lt_error *err)
+/* The arguments of an arrests_insert write. */
+struct arrests_write {
+	struct sqlite_store *ss;
+	struct lt_arrest *a;
+	size_t n;
+	const char *actor;
+};
+
+static lt_status arrests_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct arrests_write *w = arg;
+	struct lt_arrest *a = w->a;
+	size_t n = w->n;
 	sqlite3_stmt *ins = NULL, *agency = NULL, *kase = NULL;
 	char object[64];
 	lt_status st = LT_OK;
-	size_t i;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	if (n == 0)
-		return LT_OK;
-	LT_ASSERT(a);
-	for (i = 0; i < n; i++)
-		LT_ASSERT((unsigned)a[i].offence < LT_OFFENCE_COUNT);
-
-	db = conn_lock(&ss->writer);
-	if ((st = tx_begin(db, err)) != LT_OK ||
-	    (st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	if ((st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
 	    (st = db_prepare(db, "SELECT id FROM cases WHERE ref = ?1", &kase, err)) != LT_OK ||
 	    (st = db_prepare(db,
 			     "INSERT INTO arrests(date, offence, agency_id, case_id) "
 			     "VALUES (?1, ?2, ?3, ?4)",
 			     &ins, err)) != LT_OK)
 		goto out;
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct lt_arrest *p = &a[i];
 		int64_t agency_id = 0, case_id = 0;
 		if ((st = lookup_id(db, agency, p->agency, sizeof(p->agency), "agency", "agency", i,
@@ -1372,8 +1389,7 @@ static lt_status sqlite_arrests_insert(struct store *s, struct lt_arrest *a, siz
 		sqlite3_reset(ins);
 	}
 	snprintf(object, sizeof(object), "arrests:%zu", n);
-	if ((st = audit_add(ss, db, actor, "arrest.create", object, err)) == LT_OK)
-		st = tx_commit(db, err);
+	st = audit_add(w->ss, db, w->actor, "arrest.create", object, err);
 	goto out;
 db_error:
 	st = db_fail(db, rc, "writing an arrest", err);
@@ -1381,12 +1397,25 @@ out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(agency);
 	sqlite3_finalize(kase);
-	if (st != LT_OK) {
-		tx_rollback(db);
-		for (i = 0; i < n; i++)
+	return st;
+}
+
+static lt_status sqlite_arrests_insert(struct store *s, struct lt_arrest *a, size_t n,
+				       const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct arrests_write w = {ss, a, n, actor};
+	lt_status st;
+
+	actor_check(actor);
+	if (n == 0)
+		return LT_OK;
+	LT_ASSERT(a);
+	for (size_t i = 0; i < n; i++)
+		LT_ASSERT((unsigned)a[i].offence < LT_OFFENCE_COUNT);
+	if ((st = store_writer_run(ss->writes, arrests_write, &w, err)) != LT_OK)
+		for (size_t i = 0; i < n; i++)
 			a[i].id = 0;
-	}
-	conn_unlock(&ss->writer);
 	return st;
 }
 
@@ -1593,18 +1622,38 @@ static lt_status sqlite_audit_tail(struct store *s, size_t limit, struct store_a
 	return sqlite_audit_list(s, &q, out, n, err);
 }
 
+/* The arguments of an audit_append or audit_checkpoint_add write. */
+struct audit_write {
+	struct sqlite_store *ss;
+	const struct store_audit_new *e;
+	const struct lt_crypto_sign_key *key; /* audit_checkpoint_add: sign with it */
+	struct lt_audit_checkpoint *out;      /* audit_checkpoint_add: the checkpoint */
+};
+
+static lt_status audit_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct audit_write *w = arg;
+	return audit_add_entry(w->ss, db, w->e, true, NULL, NULL, NULL, err);
+}
+
 static lt_status sqlite_audit_append(struct store *s, const struct store_audit_new *e,
 				     struct lt_error *err)
 {
 	struct sqlite_store *ss = sqlite_store_of(s);
-	sqlite3 *db = conn_lock(&ss->writer);
+	struct audit_write w = {ss, e, NULL, NULL};
+	return store_writer_run(ss->writes, audit_write, &w, err);
+}
+
+static lt_status checkpoint_add_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct audit_write *w = arg;
+	unsigned char hash[LT_AUDIT_HASH_BYTES];
+	char at[LT_AUDIT_TIME_MAX];
+	int64_t id = 0;
 	lt_status r;
-	if ((r = tx_begin(db, err)) != LT_OK || (r = audit_add_entry(ss, db, e, true, NULL, NULL,
-								     NULL, err)) != LT_OK ||
-	    (r = tx_commit(db, err)) != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
-	return r;
+	if ((r = audit_add_entry(w->ss, db, w->e, false, &id, hash, at, err)) != LT_OK)
+		return r;
+	return checkpoint_write(db, w->key, id, hash, at, w->out, err);
 }
 
 static lt_status sqlite_audit_checkpoint_add(struct store *s, const struct lt_crypto_sign_key *key,
@@ -1613,28 +1662,14 @@ static lt_status sqlite_audit_checkpoint_add(struct store *s, const struct lt_cr
 {
 	struct sqlite_store *ss = sqlite_store_of(s);
 	struct store_audit_new e = {actor, "audit.checkpoint", "audit", 0, NULL};
-	unsigned char hash[LT_AUDIT_HASH_BYTES];
-	char at[LT_AUDIT_TIME_MAX];
-	int64_t id = 0;
+	struct audit_write w = {ss, &e, key, out};
 	lt_status r;
-	sqlite3 *db;
 
 	actor_check(actor);
 	LT_ASSERT(key && key->has_secret);
 	memset(out, 0, sizeof(*out));
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = audit_add_entry(ss, db, &e, false, &id, hash, at, err)) != LT_OK)
-		goto out;
-	if ((r = checkpoint_write(db, key, id, hash, at, out, err)) != LT_OK)
-		goto out;
-	r = tx_commit(db, err);
-out:
-	if (r != LT_OK) {
-		tx_rollback(db);
+	if ((r = store_writer_run(ss->writes, checkpoint_add_write, &w, err)) != LT_OK)
 		memset(out, 0, sizeof(*out));
-	}
-	conn_unlock(&ss->writer);
 	return r;
 }
 /* Copy a blob column of exactly `n` bytes; anything else leaves zeros, so
@@ -1767,27 +1802,26 @@ out:
 	return r;
 }
 
-static lt_status sqlite_user_add(struct store *s, struct store_user *u, const char *password_hash,
-				 const char *actor, struct lt_error *err)
+/* The arguments of a user_add write. */
+struct user_add_write {
+	struct sqlite_store *ss;
+	struct store_user *u;
+	size_t elen;
+	const char *password_hash;
+	const char *actor;
+};
+
+static lt_status user_add_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct user_add_write *w = arg;
+	struct store_user *u = w->u;
 	sqlite3_stmt *agency = NULL, *ins = NULL;
 	char object[32];
-	size_t elen = strnlen(u->email, sizeof(u->email));
 	int64_t agency_id = 0, id = 0;
 	lt_status r;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	LT_ASSERT((unsigned)u->role < LT_ROLE_COUNT);
-	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
-	if ((r = lt_email_check(u->email, elen, err)) != LT_OK)
-		return r;
-
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
 	    (r = db_prepare(db,
 			    "INSERT INTO users(email, agency_id, role, password_hash) "
 			    "VALUES (?1, ?2, ?3, ?4)",
@@ -1796,10 +1830,10 @@ static lt_status sqlite_user_add(struct store *s, struct store_user *u, const ch
 	if ((r = lookup_id(db, agency, u->agency, sizeof(u->agency), "agency", "agency", 0, 1,
 			   &agency_id, err)) != LT_OK)
 		goto out;
-	if ((rc = bind_text(ins, 1, u->email, elen)) != SQLITE_OK ||
+	if ((rc = bind_text(ins, 1, u->email, w->elen)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
 	    (rc = bind_str(ins, 3, lt_vocab_term(&lt_vocab_role, u->role)->code)) != SQLITE_OK ||
-	    (rc = bind_str(ins, 4, password_hash)) != SQLITE_OK)
+	    (rc = bind_str(ins, 4, w->password_hash)) != SQLITE_OK)
 		goto db_error;
 	rc = sqlite3_step(ins);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -1810,8 +1844,7 @@ static lt_status sqlite_user_add(struct store *s, struct store_user *u, const ch
 		goto db_error;
 	id = sqlite3_last_insert_rowid(db);
 	snprintf(object, sizeof(object), "user:%lld", (long long)id);
-	if ((r = audit_add(ss, db, actor, "user.create", object, err)) != LT_OK ||
-	    (r = tx_commit(db, err)) != LT_OK)
+	if ((r = audit_add(w->ss, db, w->actor, "user.create", object, err)) != LT_OK)
 		goto out;
 	/* Read back what was stored: the agency's kind, the time. */
 	r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.id = ?1", NULL, id, false, u, err);
@@ -1821,12 +1854,24 @@ db_error:
 out:
 	sqlite3_finalize(agency);
 	sqlite3_finalize(ins);
-	if (r != LT_OK) {
-		tx_rollback(db);
-		if (!id)
-			u->id = 0;
-	}
-	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_user_add(struct store *s, struct store_user *u, const char *password_hash,
+				 const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct user_add_write w = {ss, u, strnlen(u->email, sizeof(u->email)), password_hash,
+				   actor};
+	lt_status r;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)u->role < LT_ROLE_COUNT);
+	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
+	if ((r = lt_email_check(u->email, w.elen, err)) != LT_OK)
+		return r;
+	if ((r = store_writer_run(ss->writes, user_add_write, &w, err)) != LT_OK)
+		u->id = 0;
 	return r;
 }
 
@@ -1888,72 +1933,82 @@ out:
 	return r;
 }
 
+/* The arguments of a user_set_disabled or user_set_password write. */
+struct user_change_write {
+	struct sqlite_store *ss;
+	const char *email;         /* set_disabled: the account */
+	bool disabled;             /* set_disabled: the new state */
+	struct store_user *u;      /* set_disabled: the account as it now is */
+	int64_t id;                /* set_password: the account */
+	const char *password_hash; /* set_password: the new hash */
+	const char *actor;
+};
+
+static lt_status user_disable_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct user_change_write *w = arg;
+	struct store_user *u = w->u;
+	sqlite3_stmt *up = NULL;
+	char object[32];
+	lt_status r;
+	int rc;
+
+	if ((r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", w->email, 0, false, u,
+			   err)) != LT_OK)
+		goto out;
+	if (u->disabled != w->disabled) {
+		if ((r = db_prepare(db, "UPDATE users SET disabled = ?1 WHERE id = ?2", &up, err)) !=
+		    LT_OK)
+			goto out;
+		if ((rc = sqlite3_bind_int(up, 1, w->disabled ? 1 : 0)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(up, 2, u->id)) != SQLITE_OK ||
+		    (rc = sqlite3_step(up)) != SQLITE_DONE) {
+			r = db_fail(db, rc, "changing an account", err);
+			goto out;
+		}
+		snprintf(object, sizeof(object), "user:%lld", (long long)u->id);
+		if ((r = audit_add(w->ss, db, w->actor, w->disabled ? "user.disable" : "user.enable",
+				   object, err)) != LT_OK)
+			goto out;
+		u->disabled = w->disabled;
+	}
+out:
+	sqlite3_finalize(up);
+	return r;
+}
+
 static lt_status sqlite_user_set_disabled(struct store *s, const char *email, bool disabled,
 					  const char *actor, struct store_user *out,
 					  struct lt_error *err)
 {
 	struct sqlite_store *ss = sqlite_store_of(s);
-	sqlite3_stmt *up = NULL;
 	struct store_user u;
-	char object[32];
+	struct user_change_write w = {.ss = ss, .email = email, .disabled = disabled, .u = &u,
+				      .actor = actor};
 	lt_status r;
-	int rc;
-	sqlite3 *db;
 
 	actor_check(actor);
 	memset(&u, 0, sizeof(u));
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", email, 0, false, &u,
-			   err)) != LT_OK)
-		goto out;
-	if (u.disabled != disabled) {
-		if ((r = db_prepare(db, "UPDATE users SET disabled = ?1 WHERE id = ?2", &up, err)) !=
-		    LT_OK)
-			goto out;
-		if ((rc = sqlite3_bind_int(up, 1, disabled ? 1 : 0)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(up, 2, u.id)) != SQLITE_OK ||
-		    (rc = sqlite3_step(up)) != SQLITE_DONE) {
-			r = db_fail(db, rc, "changing an account", err);
-			goto out;
-		}
-		snprintf(object, sizeof(object), "user:%lld", (long long)u.id);
-		if ((r = audit_add(ss, db, actor, disabled ? "user.disable" : "user.enable", object,
-				   err)) != LT_OK)
-			goto out;
-		u.disabled = disabled;
-	}
-	r = tx_commit(db, err);
-out:
-	sqlite3_finalize(up);
-	if (r != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
+	r = store_writer_run(ss->writes, user_disable_write, &w, err);
 	if (r == LT_OK && out)
 		*out = u;
 	store_user_wipe(&u);
 	return r;
 }
 
-static lt_status sqlite_user_set_password(struct store *s, int64_t id, const char *password_hash,
-					  const char *actor, struct lt_error *err)
+static lt_status user_password_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct user_change_write *w = arg;
 	sqlite3_stmt *up = NULL;
 	char object[32];
 	lt_status r;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "UPDATE users SET password_hash = ?1 WHERE id = ?2", &up, err)) !=
-		    LT_OK)
+	if ((r = db_prepare(db, "UPDATE users SET password_hash = ?1 WHERE id = ?2", &up, err)) !=
+	    LT_OK)
 		goto out;
-	if ((rc = bind_str(up, 1, password_hash)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(up, 2, id)) != SQLITE_OK ||
+	if ((rc = bind_str(up, 1, w->password_hash)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(up, 2, w->id)) != SQLITE_OK ||
 	    (rc = sqlite3_step(up)) != SQLITE_DONE) {
 		r = db_fail(db, rc, "changing a password", err);
 		goto out;
@@ -1962,15 +2017,23 @@ static lt_status sqlite_user_set_password(struct store *s, int64_t id, const cha
 		r = lt_error_set(err, LT_ENOTFOUND, "id", "there is no such account");
 		goto out;
 	}
-	snprintf(object, sizeof(object), "user:%lld", (long long)id);
-	if ((r = audit_add(ss, db, actor, "user.password", object, err)) == LT_OK)
-		r = tx_commit(db, err);
+	snprintf(object, sizeof(object), "user:%lld", (long long)w->id);
+	r = audit_add(w->ss, db, w->actor, "user.password", object, err);
 out:
 	sqlite3_finalize(up);
-	if (r != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
 	return r;
+}
+
+static lt_status sqlite_user_set_password(struct store *s, int64_t id, const char *password_hash,
+					  const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct user_change_write w = {.ss = ss, .id = id, .password_hash = password_hash,
+				      .actor = actor};
+
+	actor_check(actor);
+	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
+	return store_writer_run(ss->writes, user_password_write, &w, err);
 }
 
 #define TOKEN_COLUMNS                                                                   \
@@ -1998,29 +2061,28 @@ static lt_status token_from_row(sqlite3_stmt *st, struct store_token *t, struct 
 	return LT_OK;
 }
 
-static lt_status sqlite_token_add(struct store *s, struct store_token *t,
-				  const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
-				  const char *actor, struct lt_error *err)
+/* The arguments of a token_add or token_revoke write. */
+struct token_write {
+	struct sqlite_store *ss;
+	struct store_token *t;      /* add: the token */
+	const unsigned char *hash;  /* add: its hash */
+	size_t llen;                /* add: bytes of its label */
+	int64_t id;                 /* revoke: the token */
+	bool working;               /* revoke: it worked until now */
+	const char *actor;
+};
+
+static lt_status token_add_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct token_write *w = arg;
+	struct store_token *t = w->t;
 	sqlite3_stmt *agency = NULL, *ins = NULL, *back = NULL;
 	char object[32];
-	size_t llen = strnlen(t->label, sizeof(t->label));
 	int64_t agency_id = 0, id = 0;
 	lt_status r;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	LT_ASSERT((unsigned)t->role < LT_ROLE_COUNT);
-	if (llen > LT_TOKEN_LABEL_MAX || !lt_text_valid(t->label, llen) || memchr(t->label, '\n', llen))
-		return lt_error_set(err, LT_EINVAL, "label",
-				    "a label is one line of text of at most %d bytes",
-				    LT_TOKEN_LABEL_MAX);
-
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
 	    (r = db_prepare(db,
 			    "INSERT INTO api_tokens(hash, agency_id, role, label) "
 			    "VALUES (?1, ?2, ?3, ?4)",
@@ -2030,11 +2092,11 @@ static lt_status sqlite_token_add(struct store *s, struct store_token *t,
 	if ((r = lookup_id(db, agency, t->agency, sizeof(t->agency), "agency", "agency", 0, 1,
 			   &agency_id, err)) != LT_OK)
 		goto out;
-	if ((rc = sqlite3_bind_blob(ins, 1, hash, LT_CRYPTO_TOKEN_HASH_BYTES, SQLITE_STATIC)) !=
+	if ((rc = sqlite3_bind_blob(ins, 1, w->hash, LT_CRYPTO_TOKEN_HASH_BYTES, SQLITE_STATIC)) !=
 		    SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(ins, 2, agency_id)) != SQLITE_OK ||
 	    (rc = bind_str(ins, 3, lt_vocab_term(&lt_vocab_role, t->role)->code)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(ins, 4, t->label, (int)llen, SQLITE_TRANSIENT)) != SQLITE_OK)
+	    (rc = sqlite3_bind_text(ins, 4, t->label, (int)w->llen, SQLITE_TRANSIENT)) != SQLITE_OK)
 		goto db_error;
 	rc = sqlite3_step(ins);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -2046,14 +2108,12 @@ static lt_status sqlite_token_add(struct store *s, struct store_token *t,
 		goto db_error;
 	id = sqlite3_last_insert_rowid(db);
 	snprintf(object, sizeof(object), "token:%lld", (long long)id);
-	if ((r = audit_add(ss, db, actor, "token.create", object, err)) != LT_OK)
+	if ((r = audit_add(w->ss, db, w->actor, "token.create", object, err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_int64(back, 1, id)) != SQLITE_OK ||
 	    (rc = sqlite3_step(back)) != SQLITE_ROW)
 		goto db_error;
-	if ((r = token_from_row(back, t, err)) != LT_OK)
-		goto out;
-	r = tx_commit(db, err);
+	r = token_from_row(back, t, err);
 	goto out;
 db_error:
 	r = db_fail(db, rc, "adding a token", err);
@@ -2061,11 +2121,27 @@ out:
 	sqlite3_finalize(agency);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(back);
-	if (r != LT_OK) {
-		tx_rollback(db);
+	return r;
+}
+
+static lt_status sqlite_token_add(struct store *s, struct store_token *t,
+				  const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],
+				  const char *actor, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct token_write w = {.ss = ss, .t = t, .hash = hash,
+				.llen = strnlen(t->label, sizeof(t->label)), .actor = actor};
+	lt_status r;
+
+	actor_check(actor);
+	LT_ASSERT((unsigned)t->role < LT_ROLE_COUNT);
+	if (w.llen > LT_TOKEN_LABEL_MAX || !lt_text_valid(t->label, w.llen) ||
+	    memchr(t->label, '\n', w.llen))
+		return lt_error_set(err, LT_EINVAL, "label",
+				    "a label is one line of text of at most %d bytes",
+				    LT_TOKEN_LABEL_MAX);
+	if ((r = store_writer_run(ss->writes, token_add_write, &w, err)) != LT_OK)
 		t->id = 0;
-	}
-	conn_unlock(&ss->writer);
 	return r;
 }
 
@@ -2102,57 +2178,60 @@ out:
 	return r;
 }
 
-static lt_status sqlite_token_revoke(struct store *s, int64_t id, const char *actor,
-				     bool *was_working, struct lt_error *err)
+static lt_status token_revoke_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct sqlite_store *ss = sqlite_store_of(s);
+	struct token_write *w = arg;
 	sqlite3_stmt *q = NULL, *up = NULL;
 	char object[32];
-	bool working = false;
 	lt_status r;
 	int rc;
-	sqlite3 *db;
 
-	actor_check(actor);
-	db = conn_lock(&ss->writer);
-	if ((r = tx_begin(db, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT revoked_at IS NULL FROM api_tokens WHERE id = ?1", &q, err)) !=
+	w->working = false;
+	if ((r = db_prepare(db, "SELECT revoked_at IS NULL FROM api_tokens WHERE id = ?1", &q, err)) !=
 		    LT_OK ||
 	    (r = db_prepare(db,
 			    "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
 			    "WHERE id = ?1 AND revoked_at IS NULL",
 			    &up, err)) != LT_OK)
 		goto out;
-	if ((rc = sqlite3_bind_int64(q, 1, id)) != SQLITE_OK)
+	if ((rc = sqlite3_bind_int64(q, 1, w->id)) != SQLITE_OK)
 		goto db_error;
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) {
-		r = lt_error_set(err, LT_ENOTFOUND, "id", "there is no token %lld", (long long)id);
+		r = lt_error_set(err, LT_ENOTFOUND, "id", "there is no token %lld", (long long)w->id);
 		goto out;
 	}
 	if (rc != SQLITE_ROW)
 		goto db_error;
-	working = sqlite3_column_int(q, 0) != 0;
-	if (working) {
-		if ((rc = sqlite3_bind_int64(up, 1, id)) != SQLITE_OK ||
+	w->working = sqlite3_column_int(q, 0) != 0;
+	if (w->working) {
+		if ((rc = sqlite3_bind_int64(up, 1, w->id)) != SQLITE_OK ||
 		    (rc = sqlite3_step(up)) != SQLITE_DONE)
 			goto db_error;
-		snprintf(object, sizeof(object), "token:%lld", (long long)id);
-		if ((r = audit_add(ss, db, actor, "token.revoke", object, err)) != LT_OK)
+		snprintf(object, sizeof(object), "token:%lld", (long long)w->id);
+		if ((r = audit_add(w->ss, db, w->actor, "token.revoke", object, err)) != LT_OK)
 			goto out;
 	}
-	r = tx_commit(db, err);
 	goto out;
 db_error:
 	r = db_fail(db, rc, "revoking a token", err);
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(up);
-	if (r != LT_OK)
-		tx_rollback(db);
-	conn_unlock(&ss->writer);
+	return r;
+}
+
+static lt_status sqlite_token_revoke(struct store *s, int64_t id, const char *actor,
+				     bool *was_working, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct token_write w = {.ss = ss, .id = id, .actor = actor};
+	lt_status r;
+
+	actor_check(actor);
+	r = store_writer_run(ss->writes, token_revoke_write, &w, err);
 	if (was_working)
-		*was_working = r == LT_OK && working;
+		*was_working = r == LT_OK && w.working;
 	return r;
 }
 
@@ -2203,6 +2282,20 @@ lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, c
 	lt_status r = query_text(db, sql, out, cap, err);
 	conn_unlock(c);
 	return r;
+}
+
+void store_sqlite_debug_writer_stats(struct store *s, struct store_writer_stats *out)
+{
+	store_writer_stats(sqlite_store_of(s)->writes, out);
+}
+
+void store_sqlite_debug_writer_hold(struct store *s, bool hold)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	if (hold)
+		conn_lock(&ss->writer);
+	else
+		conn_unlock(&ss->writer);
 }
 
 lt_status store_sqlite_debug_create(const char *path, int version, const char *sql,

@@ -11,6 +11,7 @@
 #define LT_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -110,7 +111,23 @@ lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
 			   struct lt_error *err);
 /* Finish what is queued, stop the thread, free `w` (NULL is ignored). */
 void store_writer_stop(struct store_writer *w);
-/* Batches committed (or failed) so far, and the writes in them. */
-void store_writer_stats(struct store_writer *w, unsigned long *batches, unsigned long *jobs);
+/* What the writer thread has done, for tests and diagnostics. */
+struct store_writer_stats {
+	unsigned long batches; /* batches run (committed or failed) */
+	unsigned long jobs;    /* writes in them */
+	size_t queued;         /* writes on the queue now */
+	size_t waiting;        /* callers waiting now: queued, or in the batch running */
+};
+void store_writer_stats(struct store_writer *w, struct store_writer_stats *out);
+
+/*
+ * For tests only. The writer thread's figures for the SQLite store `s`; and
+ * `hold` true takes the writer connection's mutex from the calling thread,
+ * as a batch in the middle of a long fsync would (the writer thread then
+ * waits before its next batch, and writes pile up on the queue), false gives
+ * it back.
+ */
+void store_sqlite_debug_writer_stats(struct store *s, struct store_writer_stats *out);
+void store_sqlite_debug_writer_hold(struct store *s, bool hold);
 
 #endif

@@ -94,7 +94,8 @@ struct store_writer {
 	pthread_cond_t room;     /* broadcast: the queue has room */
 	pthread_cond_t finished; /* broadcast: jobs are done */
 	struct writer_job *head, *tail;
-	size_t queued; /* jobs on the queue, <= LT_STORE_QUEUE_MAX */
+	size_t queued;  /* jobs on the queue, <= LT_STORE_QUEUE_MAX */
+	size_t waiting; /* callers in store_writer_run: queued, or in the batch running */
 	bool stopping;
 	/* Counters for diagnostics (store_writer_stats). */
 	atomic_ulong batches, jobs;
@@ -353,9 +354,11 @@ lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
 		w->head = &j;
 	w->tail = &j;
 	w->queued++;
+	w->waiting++;
 	pthread_cond_signal(&w->work);
 	while (!j.done)
 		pthread_cond_wait(&w->finished, &w->lock);
+	w->waiting--;
 	mutex_unlock(&w->lock);
 
 	if (j.status != LT_OK && err)
@@ -384,8 +387,12 @@ void store_writer_stop(struct store_writer *w)
 	free(w);
 }
 
-void store_writer_stats(struct store_writer *w, unsigned long *batches, unsigned long *jobs)
+void store_writer_stats(struct store_writer *w, struct store_writer_stats *out)
 {
-	*batches = atomic_load(&w->batches);
-	*jobs = atomic_load(&w->jobs);
+	out->batches = atomic_load(&w->batches);
+	out->jobs = atomic_load(&w->jobs);
+	mutex_lock(&w->lock);
+	out->queued = w->queued;
+	out->waiting = w->waiting;
+	mutex_unlock(&w->lock);
 }
