@@ -71,6 +71,18 @@
 #define LT_STORE_QUEUE_MAX 1024         /* writes waiting for the writer thread at once; a
                                            writer that finds the queue full waits for room */
 
+/* Records about people (src/core/person.c, src/store/store_sqlite_person.c). */
+#define LT_PERSON_NAME_MAX 200          /* bytes of one name or alias */
+#define LT_PERSON_ALIASES_MAX 8         /* aliases of one person */
+#define LT_PERSON_LANGUAGES_MAX 8       /* languages of one person */
+#define LT_CASE_PERSONS_MAX 64          /* persons one case is about */
+#define LT_INDEX_WORDS_MAX 32           /* distinct words of a person's names that are indexed */
+#define LT_INDEX_TERMS_MAX (1 + LT_PERSON_ALIASES_MAX + LT_INDEX_WORDS_MAX + 3) /* blind index
+                                           terms of one person: names, words, date of birth */
+#define LT_PERSON_FIND_MAX 100          /* persons one search returns */
+#define LT_KEY_ROTATE_BATCH 64          /* persons re-encrypted in one transaction by
+                                           `lantern key rotate` */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

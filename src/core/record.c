@@ -451,20 +451,30 @@ static lt_status ap_agency(void *rec, const char *v, size_t n, struct lt_error *
 	return copy_code("agency", v, n, ARREST(rec)->agency, e);
 }
 /* Case references are the owning agency's own: letters, digits and / . _ - */
-static lt_status ap_case(void *rec, const char *v, size_t n, struct lt_error *e)
+lt_status lt_case_ref_check(const char *v, size_t n, const char *field, struct lt_error *e)
 {
 	char q[80];
 	lt_error_quote(q, sizeof(q), v, n, 40);
 	if (n >= LT_CODE_MAX)
-		return lt_error_set(e, LT_EINVAL, "case", "'%s' is longer than %d characters", q,
+		return lt_error_set(e, LT_EINVAL, field, "'%s' is longer than %d characters", q,
 				    LT_CODE_MAX - 1);
+	if (n == 0)
+		return lt_error_set(e, LT_EINVAL, field, "a case reference cannot be empty");
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '-' || c == '/' || c == '.'))
-			return lt_error_set(e, LT_EINVAL, "case",
+			return lt_error_set(e, LT_EINVAL, field,
 					    "'%s' is not a case reference (letters, digits, / . _ -)", q);
 	}
+	return LT_OK;
+}
+
+static lt_status ap_case(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	lt_status st = n ? lt_case_ref_check(v, n, "case", e) : LT_OK;
+	if (st != LT_OK)
+		return st;
 	memcpy(ARREST(rec)->case_ref, v, n);
 	ARREST(rec)->case_ref[n] = '\0';
 	return LT_OK;
@@ -574,4 +584,24 @@ lt_status lt_arrest_check(const struct lt_arrest *a, const struct lt_known *know
 		add(d, line, LT_EINVAL, "case", msg);
 	}
 	return lt_diags_total(d) == before ? LT_OK : LT_EINVAL;
+}
+
+/* ---- the parsers, for other field tables (core/person.c) ---------------- */
+
+lt_status lt_vocab_parse(const struct lt_vocab *v, const char *field, const char *s, size_t len,
+			 int *out, struct lt_error *err)
+{
+	return vocab_value(v, field, s, len, out, err);
+}
+
+lt_status lt_forms_parse(const char *field, const char *v, size_t len, uint32_t *out,
+			 struct lt_error *err)
+{
+	return parse_forms(field, v, len, out, err);
+}
+
+lt_status lt_bool_parse(const char *field, const char *v, size_t len, bool *out,
+			struct lt_error *err)
+{
+	return parse_bool(field, v, len, out, err);
 }

@@ -96,13 +96,20 @@ struct lt_arrest {
 	char case_ref[LT_CODE_MAX]; /* the case it belongs to, "" when none */
 };
 
-/* A case (minimal until case management arrives). */
+/* A case: an agency's piece of work about one or more persons. Its field
+ * table and rules are in core/person.h (lt_case_fields, lt_case_check). */
 struct lt_case {
 	int64_t id;
 	char ref[LT_CODE_MAX];    /* the agency's case reference, unique */
 	char agency[LT_CODE_MAX]; /* owning agency's code */
 	struct lt_date opened;
 	uint32_t forms;
+	int status;               /* index into lt_vocab_case_status (person.h): 0 open */
+	struct lt_date closed;    /* when it was closed; year 0 while open */
+	int64_t persons[LT_CASE_PERSONS_MAX]; /* ids of the persons it is about */
+	size_t n_persons;
+	char created_at[32];      /* UTC, set by the store */
+	char updated_at[32];
 };
 
 void lt_report_init(struct lt_report *r);
@@ -168,5 +175,23 @@ lt_status lt_agency_code_from_name(const char *name, size_t len, char out[LT_COD
 /* True when `s` (`len` bytes) is valid UTF-8 with no NUL and no control
  * characters other than tab, CR and LF. */
 bool lt_text_valid(const char *s, size_t len);
+
+/*
+ * The parsers behind the field tables, for the field tables of other
+ * records (core/person.c). Each names `field` in `err` on failure.
+ *   lt_vocab_parse: a code of `v` (countries in any case) -> its index;
+ *   lt_forms_parse: form codes separated by ';', ',' or '|' -> a bit set
+ *                   (at least one);
+ *   lt_bool_parse:  true/false, yes/no, 1/0, on/off, y/n in any case;
+ *   lt_case_ref_check: a case reference, letters, digits and / . _ -,
+ *                   1..LT_CODE_MAX-1 bytes.
+ */
+lt_status lt_vocab_parse(const struct lt_vocab *v, const char *field, const char *s, size_t len,
+			 int *out, struct lt_error *err);
+lt_status lt_forms_parse(const char *field, const char *v, size_t len, uint32_t *out,
+			 struct lt_error *err);
+lt_status lt_bool_parse(const char *field, const char *v, size_t len, bool *out,
+			struct lt_error *err);
+lt_status lt_case_ref_check(const char *v, size_t len, const char *field, struct lt_error *err);
 
 #endif
