@@ -665,16 +665,18 @@ static lt_status setting(sqlite3 *db, const char *set, const char *get, const ch
 }
 
 /*
- * Open one connection to `path` and make the settings every connection of
- * lantern has. The writer may create the file; readers open it as it is and
- * are made query_only. On failure *out is NULL.
+ * Open one connection to `path` through the VFS named `vfs` (NULL: the
+ * default) and make the settings every connection of lantern has. The
+ * writer may create the file; readers open it as it is and are made
+ * query_only. On failure *out is NULL.
  */
-static lt_status conn_open(const char *path, bool writer, sqlite3 **out, struct lt_error *err)
+static lt_status conn_open(const char *path, const char *vfs, bool writer, sqlite3 **out,
+			   struct lt_error *err)
 {
 	sqlite3 *db = NULL;
 	char busy[16];
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
-	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+	int rc = sqlite3_open_v2(path, &db, flags, vfs);
 	lt_status s = LT_OK;
 	*out = NULL;
 	if (rc != SQLITE_OK) {
@@ -825,7 +827,9 @@ static void sqlite_close(struct store *s)
 	free(ss);
 }
 
-lt_status store_open_sqlite(const char *path, struct store **out, struct lt_error *err)
+/* store_open_sqlite through the VFS named `vfs` (NULL: the default). */
+static lt_status sqlite_open(const char *path, const char *vfs, struct store **out,
+			     struct lt_error *err)
 {
 	struct sqlite_store *ss;
 	lt_status s;
@@ -845,19 +849,24 @@ lt_status store_open_sqlite(const char *path, struct store **out, struct lt_erro
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
 		LT_ASSERT(pthread_mutex_init(&ss->readers[i].lock, NULL) == 0);
 
-	if ((s = conn_open(path, true, &ss->writer.db, err)) != LT_OK ||
+	if ((s = conn_open(path, vfs, true, &ss->writer.db, err)) != LT_OK ||
 	    (s = migrate(ss->writer.db, err)) != LT_OK ||
 	    (s = vocab_sync(ss->writer.db, err)) != LT_OK ||
 	    (s = store_writer_start(ss->writer.db, &ss->writer.lock, &ss->writes, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
-		if ((s = conn_open(path, false, &ss->readers[i].db, err)) != LT_OK)
+		if ((s = conn_open(path, vfs, false, &ss->readers[i].db, err)) != LT_OK)
 			goto out;
 	*out = &ss->base;
 out:
 	if (s != LT_OK)
 		sqlite_close(&ss->base);
 	return s;
+}
+
+lt_status store_open_sqlite(const char *path, struct store **out, struct lt_error *err)
+{
+	return sqlite_open(path, NULL, out, err);
 }
 
 /* ---- agencies and cases ------------------------------------------------- */
@@ -2284,6 +2293,12 @@ lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, c
 	return r;
 }
 
+lt_status store_sqlite_debug_open(const char *path, const char *vfs, struct store **out,
+				  struct lt_error *err)
+{
+	return sqlite_open(path, vfs, out, err);
+}
+
 void store_sqlite_debug_writer_stats(struct store *s, struct store_writer_stats *out)
 {
 	store_writer_stats(sqlite_store_of(s)->writes, out);
@@ -2307,7 +2322,7 @@ lt_status store_sqlite_debug_create(const char *path, int version, const char *s
 	LT_ASSERT(version >= 1 && (size_t)version <= store_sqlite_migration_count);
 	if (lt_crypto_init() != LT_OK)
 		return lt_error_set(err, LT_ECRYPTO, NULL, "cannot initialise libsodium");
-	if ((r = conn_open(path, true, &db, err)) != LT_OK)
+	if ((r = conn_open(path, NULL, true, &db, err)) != LT_OK)
 		return r;
 	for (int v = 1; v <= version && r == LT_OK; v++) {
 		snprintf(set, sizeof(set), "PRAGMA user_version = %d", v);

@@ -79,6 +79,32 @@ lt_status store_sqlite_debug_create(const char *path, int version, const char *s
 				    struct lt_error *err);
 
 /*
+ * For tests only: open the SQLite store at `path` as store_open_sqlite
+ * does, with every connection going through the SQLite VFS named `vfs`.
+ */
+lt_status store_sqlite_debug_open(const char *path, const char *vfs, struct store **out,
+				  struct lt_error *err);
+
+/*
+ * For tests only: a power cut (store_sqlite_testvfs.c). The VFS
+ * STORE_SQLITE_TESTVFS keeps, for each file, what was written since its last
+ * sync. _install registers it (once; not as the default). _arm(n): the n-th
+ * write, truncation, sync or delete from now on cuts the power — it and
+ * every later one fails (0 disarms); _cut cuts it at once; _is_cut says
+ * whether it is off; _ops counts the calls since the last arm. _restore,
+ * with every connection through the VFS closed, puts each file back to what
+ * it held at its last sync, removes the WAL index, and turns the power back
+ * on.
+ */
+#define STORE_SQLITE_TESTVFS "lantern-powercut"
+lt_status store_sqlite_testvfs_install(struct lt_error *err);
+void store_sqlite_testvfs_arm(unsigned long op);
+void store_sqlite_testvfs_cut(void);
+bool store_sqlite_testvfs_is_cut(void);
+unsigned long store_sqlite_testvfs_ops(void);
+lt_status store_sqlite_testvfs_restore(struct lt_error *err);
+
+/*
  * The writer thread (store_sqlite_writer.c): group commit. Every write of a
  * SQLite store is a closure that the writer thread runs on the writer
  * connection, under a savepoint of its own inside the transaction of a
