@@ -78,6 +78,8 @@ int cli_cmd_user(int argc, char **argv);
 int cli_cmd_token(int argc, char **argv);
 int cli_cmd_estimate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_backup(int argc, char **argv);
+int cli_cmd_restore(int argc, char **argv);
 
 /* The audit signing key file (Ed25519): `given` (--audit-key) when set,
  * else $LANTERN_AUDIT_KEY, else audit.key beside c->db (call after

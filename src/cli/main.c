@@ -124,6 +124,24 @@ const struct cli_command cli_commands[] = {
 	 "  --audit-key PATH  the audit signing key file (default: $LANTERN_AUDIT_KEY,\n"
 	 "                    else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_audit},
+	{"backup", "backup PATH",
+	 "copy the database, while it is in use, to a new file",
+	 "  PATH            the new file: a consistent copy of the whole database as of one\n"
+	 "                  instant, taken while lantern serve goes on; never overwritten.\n"
+	 "                  The key files are not in it: keep copies of them apart.\n"
+	 "  --audit-key PATH  the audit signing key file to remind you of (default:\n"
+	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
+	 cli_cmd_backup},
+	{"restore", "restore BACKUP",
+	 "restore a backup as the database, then verify its audit chain",
+	 "  BACKUP          a file written by lantern backup. It is checked and copied to\n"
+	 "                  --db, which must not exist (move the old database and its -wal\n"
+	 "                  file away first, with lantern serve stopped); an older backup\n"
+	 "                  is brought up to this lantern's schema. Exit 1 if its audit\n"
+	 "                  chain is broken.\n"
+	 "  --audit-key PATH  check the signed checkpoints against this audit key (default:\n"
+	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
+	 cli_cmd_restore},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

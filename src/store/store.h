@@ -116,6 +116,11 @@ struct store_token {
 struct store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct store *s);
+	/* Write a consistent copy of the whole database, as of one instant, to
+	 * the new file `path` while the store stays open for reads and writes;
+	 * synced before it returns. LT_EEXIST when `path` exists: a backup
+	 * never overwrites. The key files are not in it. */
+	lt_status (*backup)(struct store *s, const char *path, struct lt_error *err);
 
 	lt_status (*agency_add)(struct store *s, struct lt_agency *a, const char *actor,
 				struct lt_error *err);
@@ -249,10 +254,24 @@ lt_status store_open_sqlite(const char *path, struct store **out, struct lt_erro
 /* The schema version this lantern writes. */
 int store_schema_version(void);
 
+/*
+ * Restore a backup made by store_backup of a SQLite store: check `backup`
+ * (a lantern database, integrity_check ok, a schema this lantern knows) and
+ * copy it to the new database `path`, synced. LT_EEXIST when a file is at
+ * `path`, or a -wal, -shm or -journal file beside it (left from
+ * another database: it would be replayed into this one). Open the result
+ * with store_open_sqlite, which brings its schema up to date.
+ */
+lt_status store_restore_sqlite(const char *backup, const char *path, struct lt_error *err);
+
 static inline void store_close(struct store *s)
 {
 	if (s)
 		s->ops->close(s);
+}
+static inline lt_status store_backup(struct store *s, const char *path, struct lt_error *err)
+{
+	return s->ops->backup(s, path, err);
 }
 static inline lt_status store_agency_add(struct store *s, struct lt_agency *a, const char *actor,
 					 struct lt_error *err)

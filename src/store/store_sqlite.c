@@ -869,6 +869,16 @@ lt_status store_open_sqlite(const char *path, struct store **out, struct lt_erro
 	return sqlite_open(path, NULL, out, err);
 }
 
+/* A backup is read through a reader connection (store_sqlite_backup.c). */
+static lt_status sqlite_backup(struct store *s, const char *path, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	lt_status r = store_sqlite_backup_to(c->db, path, err);
+	conn_unlock(c);
+	return r;
+}
+
 /* ---- agencies and cases ------------------------------------------------- */
 
 /* The arguments of an agency_add write (store_sqlite_writer.c). */
@@ -2340,6 +2350,7 @@ lt_status store_sqlite_debug_create(const char *path, int version, const char *s
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
+	.backup = sqlite_backup,
 	.agency_add = sqlite_agency_add,
 	.agency_list = sqlite_agency_list,
 	.case_add = sqlite_case_add,

@@ -78,6 +78,10 @@ lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, c
 lt_status store_sqlite_debug_create(const char *path, int version, const char *sql,
 				    struct lt_error *err);
 
+/* Copy the database of connection `src` to the new file `path`
+ * (store_sqlite_backup.c; the contract of store_ops.backup). */
+lt_status store_sqlite_backup_to(struct sqlite3 *src, const char *path, struct lt_error *err);
+
 /*
  * For tests only: open the SQLite store at `path` as store_open_sqlite
  * does, with every connection going through the SQLite VFS named `vfs`.

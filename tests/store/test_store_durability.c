@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@
 
 struct fixture {
 	struct store *s;
-	char path[1024];
+	char path[900];
 };
 
 static int setup(void **state)
@@ -305,11 +306,233 @@ static void test_every_write_is_queued(void **state)
 	assert_int_equal(v.entries, 11);
 }
 
+/* ---- backup and restore ------------------------------------------------------ */
+
+struct busy_writer {
+	struct store *s;
+	int index;
+	atomic_bool *stop;
+	int acked;
+};
+
+static void *busy_run(void *arg)
+{
+	struct busy_writer *w = arg;
+	for (int i = 0; !atomic_load(w->stop) && i < 100000; i++) {
+		struct lt_report r;
+		struct lt_error e = {0};
+		report_make(&r, ((uint64_t)(w->index + 1) << 32) | (uint64_t)i, i % 2 ? "herts-police" : "");
+		if (store_reports_insert(w->s, &r, 1, "test", &e) == LT_OK)
+			w->acked++;
+		lt_report_release(&r);
+	}
+	return NULL;
+}
+
+/* Open `path`, check its audit chain, and return the store. */
+static struct store *open_verified(const char *path)
+{
+	struct lt_error e = {0};
+	struct store *s = NULL;
+	struct store_audit_verdict v;
+	assert_status(store_open_sqlite(path, &s, &e), LT_OK, e);
+	assert_status(store_audit_verify(s, NULL, NULL, 0, &v, &e), LT_OK, e);
+	if (!v.intact)
+		fail_msg("%s: audit chain: %s", path, v.problem);
+	assert_string_equal(debug_query(s, 0, "PRAGMA integrity_check"), "ok");
+	return s;
+}
+
+/* Every report of `copy` is in `live` with the same id and fields, and every
+ * audit entry of `copy` is the entry of `live` with its id. */
+static void assert_rows_of(struct store *copy, struct store *live)
+{
+	struct lt_error e = {0};
+	struct store_audit_entry *ca = NULL, *la = NULL;
+	size_t nc = 0, nl = 0;
+	struct store_audit_query q = {.after = 0, .person = 0, .limit = 1000000, .newest_first = false};
+	assert_status(store_audit_list(copy, &q, &ca, &nc, &e), LT_OK, e);
+	assert_status(store_audit_list(live, &q, &la, &nl, &e), LT_OK, e);
+	assert_true(nc <= nl);
+	for (size_t i = 0; i < nc; i++) {
+		assert_int_equal(ca[i].id, la[i].id);
+		assert_memory_equal(ca[i].hash, la[i].hash, sizeof(ca[i].hash));
+		if (strncmp(ca[i].object, "report:", 7) == 0) {
+			struct lt_report a, b;
+			assert_status(store_report_get(copy, ca[i].object + 7, &a, &e), LT_OK, e);
+			assert_status(store_report_get(live, ca[i].object + 7, &b, &e), LT_OK, e);
+			assert_int_equal(a.id, b.id);
+			assert_string_equal(a.agency, b.agency);
+			assert_int_equal(a.forms, b.forms);
+			lt_report_release(&a);
+			lt_report_release(&b);
+		}
+	}
+	/* The copy holds each report with its audit entry, and nothing else. */
+	long reports = 0;
+	assert_status(store_report_count(copy, &reports, &e), LT_OK, e);
+	assert_int_equal(reports, debug_count(copy, "SELECT count(*) FROM audit WHERE action = 'report.create'"));
+	free(ca);
+	free(la);
+}
+
+/*
+ * A backup taken while four threads write is one instant of the database:
+ * it opens, its chain verifies, it has a report for each report.create entry
+ * and each of its entries and reports is the live one. A backup of a quiet
+ * store has exactly its rows. A backup never overwrites.
+ */
+static void test_backup_online(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	pthread_t t[4];
+	struct busy_writer w[4];
+	atomic_bool stop;
+	char during[1024], quiet[1024];
+
+	snprintf(during, sizeof(during), "%s.during", f->path);
+	snprintf(quiet, sizeof(quiet), "%s.quiet", f->path);
+	add_agency(f->s, "herts-police");
+	atomic_init(&stop, false);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct busy_writer){.s = f->s, .index = i, .stop = &stop};
+		assert_int_equal(pthread_create(&t[i], NULL, busy_run, &w[i]), 0);
+	}
+	/* Let some writes land first, without timing anything. */
+	while (stats(f->s).jobs < 50) {
+		struct timespec ts = {0, 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	assert_status(store_backup(f->s, during, &e), LT_OK, e);
+	atomic_store(&stop, true);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+
+	struct store *b = open_verified(during);
+	assert_rows_of(b, f->s);
+	store_close(b);
+
+	assert_status(store_backup(f->s, quiet, &e), LT_OK, e);
+	b = open_verified(quiet);
+	assert_rows_of(b, f->s);
+	long n_live = 0, n_copy = 0;
+	assert_status(store_report_count(f->s, &n_live, &e), LT_OK, e);
+	assert_status(store_report_count(b, &n_copy, &e), LT_OK, e);
+	assert_int_equal(n_copy, n_live);
+	assert_int_equal(debug_count(b, "SELECT count(*) FROM audit"),
+	                 debug_count(f->s, "SELECT count(*) FROM audit"));
+	store_close(b);
+
+	lt_error_clear(&e);
+	assert_status(store_backup(f->s, quiet, &e), LT_EEXIST, e);
+	assert_contains(e.message, "never overwrites");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * A backup restores into a new path, opens with its chain intact and the
+ * same rows; restoring refuses a taken path, a WAL left beside it, a file
+ * that is not a lantern database, a damaged backup and a newer schema, and
+ * brings an older schema up to date.
+ */
+static void test_restore(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	char bak[1024], to[1024], side[1100], junk[1024], bad[1024], newer[1024], older[1024];
+	struct lt_report r;
+
+	snprintf(bak, sizeof(bak), "%s.bak", f->path);
+	snprintf(to, sizeof(to), "%s.restored", f->path);
+	snprintf(junk, sizeof(junk), "%s.junk", f->path);
+	snprintf(bad, sizeof(bad), "%s.bad", f->path);
+	snprintf(newer, sizeof(newer), "%s.newer", f->path);
+	snprintf(older, sizeof(older), "%s.older", f->path);
+	add_agency(f->s, "herts-police");
+	for (int i = 0; i < 30; i++) {
+		report_make(&r, 0x1000 + (uint64_t)i, i % 3 ? "" : "herts-police");
+		assert_status(store_reports_insert(f->s, &r, 1, "test", &e), LT_OK, e);
+		lt_report_release(&r);
+	}
+	assert_status(store_backup(f->s, bak, &e), LT_OK, e);
+
+	assert_status(store_restore_sqlite(bak, to, &e), LT_OK, e);
+	struct store *s = open_verified(to);
+	assert_rows_of(s, f->s);
+	assert_int_equal(debug_count(s, "SELECT count(*) FROM reports"), 30);
+	store_close(s);
+
+	/* A taken path, and a WAL left beside a free one. */
+	lt_error_clear(&e);
+	assert_status(store_restore_sqlite(bak, to, &e), LT_EEXIST, e);
+	assert_int_equal(unlink(to), 0);
+	snprintf(side, sizeof(side), "%s-wal", to);
+	write_file(side, "left over");
+	lt_error_clear(&e);
+	assert_status(store_restore_sqlite(bak, to, &e), LT_EEXIST, e);
+	assert_contains(e.message, "-wal");
+	assert_false(exists(to));
+	assert_int_equal(unlink(side), 0);
+
+	/* Not a database; no such file; a damaged backup. */
+	write_file(junk, "this is not a database, only some text that is long enough to look like "
+	                 "one at a glance");
+	lt_error_clear(&e);
+	assert_status(store_restore_sqlite(junk, to, &e), LT_EINVAL, e);
+	lt_error_clear(&e);
+	assert_status(store_restore_sqlite(junk + 1, to, &e), LT_ENOTFOUND, e);
+	FILE *in = fopen(bak, "rb"), *out = fopen(bad, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	int ch;
+	long at = 0;
+	while ((ch = fgetc(in)) != EOF) {
+		/* Scribble over the header of every b-tree page after the first
+		 * (pages of 4,096 bytes). */
+		fputc(at >= 4096 && at % 4096 < 12 ? 0x5a : ch, out);
+		at++;
+	}
+	fclose(in);
+	fclose(out);
+	lt_error_clear(&e);
+	lt_status st = store_restore_sqlite(bad, to, &e);
+	if (st == LT_OK)
+		fail_msg("a damaged backup was restored");
+	assert_false(exists(to));
+
+	/* A newer lantern's database is refused; an older one is brought up to date. */
+	assert_status(store_sqlite_debug_create(newer, 1, "PRAGMA user_version = 9999", &e), LT_OK, e);
+	lt_error_clear(&e);
+	assert_status(store_restore_sqlite(newer, to, &e), LT_ESCHEMA, e);
+	assert_status(store_sqlite_debug_create(older, 1, NULL, &e), LT_OK, e);
+	assert_status(store_restore_sqlite(older, to, &e), LT_OK, e);
+	s = open_verified(to);
+	char want[16];
+	snprintf(want, sizeof(want), "%d", store_schema_version());
+	assert_string_equal(debug_query(s, 0, "PRAGMA user_version"), want);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_batch_isolates_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_every_write_is_queued, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backup_online, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
