@@ -256,4 +256,45 @@ void lt_crypto_keyed_hash(unsigned char *out, size_t outlen,
 			  const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *a,
 			  size_t alen, const void *b, size_t blen);
 
+/* ---- web sign-in: session ids, CSRF tokens, MACs (crypto_session.c) ----
+ *
+ * A secret is 32 random bytes, written as 43 unpadded base64url characters
+ * (the only spelling accepted back). Session ids are secrets; the store
+ * keeps only lt_crypto_session_hash of one. The CSRF token of a session is
+ * derived from its id (lt_crypto_csrf_token), so it needs no storage.
+ * lt_crypto_mac is keyed BLAKE2b-256 over a domain string and a message,
+ * for tokens the server signs; compare any token with lt_crypto_equal.
+ */
+#define LT_CRYPTO_SECRET_BYTES 32
+#define LT_CRYPTO_SECRET_CHARS 43
+#define LT_CRYPTO_SECRET_SIZE (LT_CRYPTO_SECRET_CHARS + 1)
+#define LT_CRYPTO_MAC_BYTES 32
+
+/* A new secret: raw bytes and their text (NUL-terminated). Wipe both. */
+void lt_crypto_secret_new(unsigned char raw[LT_CRYPTO_SECRET_BYTES],
+			  char text[LT_CRYPTO_SECRET_SIZE]);
+/* Decode the text of a secret (`len` bytes); false unless it is exactly the
+ * canonical 43 characters of one. */
+bool lt_crypto_secret_parse(const char *text, size_t len, unsigned char raw[LT_CRYPTO_SECRET_BYTES]);
+/* The stored form of a session id. */
+void lt_crypto_session_hash(const unsigned char raw[LT_CRYPTO_SECRET_BYTES],
+			    unsigned char out[LT_CRYPTO_HASH_BYTES]);
+/* The CSRF token of the session whose id is `raw`, as 43 characters. */
+void lt_crypto_csrf_token(const unsigned char raw[LT_CRYPTO_SECRET_BYTES],
+			  char text[LT_CRYPTO_SECRET_SIZE]);
+/* out = BLAKE2b-256(key, domain || 0x00 || msg). `domain` is a non-empty
+ * string naming the purpose; msg may be NULL when len is 0. */
+void lt_crypto_mac(unsigned char out[LT_CRYPTO_MAC_BYTES],
+		   const unsigned char key[LT_CRYPTO_SECRET_BYTES], const char *domain,
+		   const void *msg, size_t len);
+/* True when the n bytes at a and b are equal; the time taken does not
+ * depend on where they differ. */
+bool lt_crypto_equal(const void *a, const void *b, size_t n);
+/* Write `n` bytes as unpadded base64url into `out` (capacity `cap`, NUL-
+ * terminated); returns the characters written, 0 when cap is too small. */
+size_t lt_crypto_base64url(char *out, size_t cap, const void *in, size_t n);
+/* Decode exactly `n` bytes from `len` characters of unpadded base64url in
+ * its canonical spelling; false (out zeroed) otherwise. n is at most 256. */
+bool lt_crypto_base64url_decode(void *out, size_t n, const char *text, size_t len);
+
 #endif
