@@ -67,6 +67,18 @@
 #define LT_THROTTLE_KEY_MAX 320         /* bytes of a throttle key ("account:" + an e-mail) */
 #define LT_THROTTLE_KEYS_MAX 1000000    /* keys one throttle may hold */
 
+/* Web sign-in: sessions, form tokens, login throttles (src/web/auth.c). */
+#define LT_SESSION_IDLE_S (30 * 60)     /* a session unused this long has ended */
+#define LT_SESSION_ABSOLUTE_S (12 * 60 * 60) /* a session ends this long after sign-in */
+#define LT_SESSION_TOUCH_S 60           /* a session's last use is written at most this often */
+#define LT_SESSION_KEEP_S (7 * 24 * 60 * 60) /* expired sessions are deleted this long after */
+#define LT_FORM_TOKEN_TTL_S (24 * 60 * 60) /* a signed form token (public form, sign-in form)
+                                           is accepted this long after the page was served */
+#define LT_LOGIN_THROTTLE_KEYS 10000    /* keys each sign-in throttle holds (accounts, addresses) */
+#define LT_LOGIN_QUEUE_MAX 64           /* sign-ins waiting for the worker pool; more get 503 */
+#define LT_HTTP_POOL_THREADS LT_PASSWORD_HASHES_AT_ONCE /* worker threads for routes that
+                                           check a password (server.c) */
+
 /* The store (src/store/). */
 #define LT_STORE_QUEUE_MAX 1024         /* writes waiting for the writer thread at once; a
                                            writer that finds the queue full waits for room */

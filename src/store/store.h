@@ -113,6 +113,19 @@ struct store_token {
 	char revoked_at[32];                /* "" while it works */
 };
 
+/*
+ * A signed-in session as stored. The store never sees the session id, only
+ * its hash (lt_crypto_session_hash). Times are seconds since 1970-01-01 UTC,
+ * given by the caller, which also decides what has expired.
+ */
+struct store_session {
+	int64_t id;             /* sessions.id: what the audit log names ("session:12") */
+	int64_t created;        /* when it was created, at sign-in */
+	int64_t last_seen;      /* its last use, as last written (session_touch) */
+	int64_t expires;        /* its absolute expiry */
+	struct store_user user; /* its account, without the password hash */
+};
+
 struct store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct store *s);
@@ -237,6 +250,34 @@ struct store_ops {
 	/* Every token, by id; caller frees *out. */
 	lt_status (*token_list)(struct store *s, struct store_token **out, size_t *n,
 				struct lt_error *err);
+
+	/*
+	 * Sessions of signed-in staff. Each write with an audit entry is one
+	 * transaction with it; the entry names the session by id and its
+	 * account by id, never an address or the session id.
+	 */
+	/* Store a new session of account `user_id`, whose id hashes to `hash`,
+	 * created and last seen at `now`, expiring at `expires`, with the audit
+	 * entry "session.login" by "user:<id>" on "session:<id>"; sessions that
+	 * expired more than LT_SESSION_KEEP_S before `now` are deleted in the
+	 * same transaction. *id gets the new session's id. LT_ENOTFOUND naming
+	 * "user" when there is no such account. */
+	lt_status (*session_create)(struct store *s,
+				    const unsigned char hash[LT_CRYPTO_HASH_BYTES], int64_t user_id,
+				    int64_t now, int64_t expires, int64_t *id, struct lt_error *err);
+	/* The session whose id hashes to `hash` and that was not revoked, with
+	 * its account (disabled or not); LT_ENOTFOUND when none. Expired
+	 * sessions are returned: the caller compares the times. */
+	lt_status (*session_find)(struct store *s, const unsigned char hash[LT_CRYPTO_HASH_BYTES],
+				  struct store_session *out, struct lt_error *err);
+	/* Record that session `id` was used at `now` (no audit entry; a time
+	 * earlier than the one stored is ignored). */
+	lt_status (*session_touch)(struct store *s, int64_t id, int64_t now, struct lt_error *err);
+	/* Revoke session `id` at `now`, with the audit entry "session.logout" by
+	 * `actor` on "session:<id>" when it was not revoked yet (*was_live, may
+	 * be NULL, says so). LT_ENOTFOUND when there is no such session. */
+	lt_status (*session_revoke)(struct store *s, int64_t id, int64_t now, const char *actor,
+				    bool *was_live, struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -408,6 +449,31 @@ static inline lt_status store_token_list(struct store *s, struct store_token **o
 					 struct lt_error *err)
 {
 	return s->ops->token_list(s, out, n, err);
+}
+
+static inline lt_status store_session_create(struct store *s,
+					     const unsigned char hash[LT_CRYPTO_HASH_BYTES],
+					     int64_t user_id, int64_t now, int64_t expires,
+					     int64_t *id, struct lt_error *err)
+{
+	return s->ops->session_create(s, hash, user_id, now, expires, id, err);
+}
+static inline lt_status store_session_find(struct store *s,
+					   const unsigned char hash[LT_CRYPTO_HASH_BYTES],
+					   struct store_session *out, struct lt_error *err)
+{
+	return s->ops->session_find(s, hash, out, err);
+}
+static inline lt_status store_session_touch(struct store *s, int64_t id, int64_t now,
+					    struct lt_error *err)
+{
+	return s->ops->session_touch(s, id, now, err);
+}
+static inline lt_status store_session_revoke(struct store *s, int64_t id, int64_t now,
+					     const char *actor, bool *was_live,
+					     struct lt_error *err)
+{
+	return s->ops->session_revoke(s, id, now, actor, was_live, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

@@ -2289,6 +2289,212 @@ out:
 	return r;
 }
 
+/* ---- sessions ------------------------------------------------------------- */
+
+/* The arguments of a session write (run by the writer thread). */
+struct session_write {
+	struct sqlite_store *ss;
+	const unsigned char *hash; /* session_create */
+	int64_t id;                /* session_create: out; touch, revoke: in */
+	int64_t user_id;
+	int64_t now;
+	int64_t expires;
+	const char *actor;         /* revoke */
+	bool was_live;             /* revoke: out */
+};
+
+static lt_status session_create_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct session_write *w = arg;
+	sqlite3_stmt *purge = NULL, *user = NULL, *ins = NULL;
+	char actor[32], object[32];
+	lt_status r;
+	int rc;
+
+	if ((r = db_prepare(db, "DELETE FROM sessions WHERE expires < ?1", &purge, err)) != LT_OK ||
+	    (r = db_prepare(db, "SELECT 1 FROM users WHERE id = ?1", &user, err)) != LT_OK ||
+	    (r = db_prepare(db,
+			    "INSERT INTO sessions(hash, user_id, created, last_seen, expires) "
+			    "VALUES (?1, ?2, ?3, ?3, ?4)",
+			    &ins, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(purge, 1, w->now - LT_SESSION_KEEP_S)) != SQLITE_OK ||
+	    (rc = sqlite3_step(purge)) != SQLITE_DONE)
+		goto db_error;
+	if ((rc = sqlite3_bind_int64(user, 1, w->user_id)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(user);
+	if (rc == SQLITE_DONE) {
+		r = lt_error_set(err, LT_ENOTFOUND, "user", "there is no such account");
+		goto out;
+	}
+	if (rc != SQLITE_ROW)
+		goto db_error;
+	if ((rc = sqlite3_bind_blob(ins, 1, w->hash, LT_CRYPTO_HASH_BYTES, SQLITE_STATIC)) !=
+		    SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 2, w->user_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 3, w->now)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ins, 4, w->expires)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(ins);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		/* Two random 256-bit ids do not collide; this is a caller's bug. */
+		r = lt_error_set(err, LT_EEXIST, "session", "that session is already stored");
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	w->id = sqlite3_last_insert_rowid(db);
+	snprintf(actor, sizeof(actor), "user:%lld", (long long)w->user_id);
+	snprintf(object, sizeof(object), "session:%lld", (long long)w->id);
+	r = audit_add(w->ss, db, actor, "session.login", object, err);
+	goto out;
+db_error:
+	r = db_fail(db, rc, "storing a session", err);
+out:
+	sqlite3_finalize(purge);
+	sqlite3_finalize(user);
+	sqlite3_finalize(ins);
+	return r;
+}
+
+static lt_status sqlite_session_create(struct store *s,
+				       const unsigned char hash[LT_CRYPTO_HASH_BYTES],
+				       int64_t user_id, int64_t now, int64_t expires, int64_t *id,
+				       struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct session_write w = {ss, hash, 0, user_id, now, expires, NULL, false};
+	LT_ASSERT(user_id > 0 && expires > now);
+	lt_status r = store_writer_run(ss->writes, session_create_write, &w, err);
+	*id = r == LT_OK ? w.id : 0;
+	return r;
+}
+
+static lt_status sqlite_session_find(struct store *s, const unsigned char hash[LT_CRYPTO_HASH_BYTES],
+				     struct store_session *out, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = reader_lock(ss);
+	sqlite3_stmt *st = NULL;
+	lt_status r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = db_prepare(c->db,
+			    "SELECT u.id, u.email, u.agency_id, a.code, a.kind, u.role, u.disabled, "
+			    "u.created_at, NULL, s.id, s.created, s.last_seen, s.expires "
+			    "FROM sessions s JOIN users u ON u.id = s.user_id "
+			    "JOIN agencies a ON a.id = u.agency_id "
+			    "WHERE s.hash = ?1 AND s.revoked IS NULL",
+			    &st, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, LT_CRYPTO_HASH_BYTES, SQLITE_STATIC)) !=
+	    SQLITE_OK) {
+		r = db_fail(c->db, rc, "looking up a session", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = lt_error_set(err, LT_ENOTFOUND, "session", "no such session, or it was revoked");
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = db_fail(c->db, rc, "looking up a session", err);
+		goto out;
+	}
+	if ((r = user_from_row(st, &out->user, false, err)) != LT_OK)
+		goto out;
+	out->id = sqlite3_column_int64(st, 9);
+	out->created = sqlite3_column_int64(st, 10);
+	out->last_seen = sqlite3_column_int64(st, 11);
+	out->expires = sqlite3_column_int64(st, 12);
+out:
+	sqlite3_finalize(st);
+	conn_unlock(c);
+	if (r != LT_OK)
+		store_user_wipe(&out->user);
+	return r;
+}
+
+static lt_status session_touch_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct session_write *w = arg;
+	sqlite3_stmt *up = NULL;
+	lt_status r;
+	int rc;
+	if ((r = db_prepare(db, "UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1",
+			    &up, err)) != LT_OK)
+		return r;
+	if ((rc = sqlite3_bind_int64(up, 1, w->now)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(up, 2, w->id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(up)) != SQLITE_DONE)
+		r = db_fail(db, rc, "recording a session's use", err);
+	sqlite3_finalize(up);
+	return r;
+}
+
+static lt_status sqlite_session_touch(struct store *s, int64_t id, int64_t now,
+				      struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct session_write w = {ss, NULL, id, 0, now, 0, NULL, false};
+	return store_writer_run(ss->writes, session_touch_write, &w, err);
+}
+
+static lt_status session_revoke_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct session_write *w = arg;
+	sqlite3_stmt *q = NULL, *up = NULL;
+	char object[32];
+	lt_status r;
+	int rc;
+
+	if ((r = db_prepare(db, "SELECT revoked IS NULL FROM sessions WHERE id = ?1", &q, err)) !=
+		    LT_OK ||
+	    (r = db_prepare(db, "UPDATE sessions SET revoked = ?1 WHERE id = ?2 AND revoked IS NULL",
+			    &up, err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(q, 1, w->id)) != SQLITE_OK)
+		goto db_error;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		r = lt_error_set(err, LT_ENOTFOUND, "session", "there is no session %lld",
+				 (long long)w->id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW)
+		goto db_error;
+	w->was_live = sqlite3_column_int(q, 0) != 0;
+	if (!w->was_live)
+		goto out;
+	if ((rc = sqlite3_bind_int64(up, 1, w->now)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(up, 2, w->id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(up)) != SQLITE_DONE)
+		goto db_error;
+	snprintf(object, sizeof(object), "session:%lld", (long long)w->id);
+	r = audit_add(w->ss, db, w->actor, "session.logout", object, err);
+	goto out;
+db_error:
+	r = db_fail(db, rc, "revoking a session", err);
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(up);
+	return r;
+}
+
+static lt_status sqlite_session_revoke(struct store *s, int64_t id, int64_t now, const char *actor,
+				       bool *was_live, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct session_write w = {ss, NULL, id, 0, now, 0, actor, false};
+	actor_check(actor);
+	lt_status r = store_writer_run(ss->writes, session_revoke_write, &w, err);
+	if (was_live)
+		*was_live = r == LT_OK && w.was_live;
+	return r;
+}
+
 /* ---- diagnostics -------------------------------------------------------- */
 
 lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
@@ -2376,4 +2582,8 @@ static const struct store_ops sqlite_ops = {
 	.token_find = sqlite_token_find,
 	.token_revoke = sqlite_token_revoke,
 	.token_list = sqlite_token_list,
+	.session_create = sqlite_session_create,
+	.session_find = sqlite_session_find,
+	.session_touch = sqlite_session_touch,
+	.session_revoke = sqlite_session_revoke,
 };

@@ -225,11 +225,36 @@ static const char schema_v3[] =
 	");\n"
 	"CREATE INDEX api_tokens_agency ON api_tokens(agency_id);\n";
 
+/*
+ * Version 4: sessions of signed-in staff (src/web/auth.c). A session is
+ * stored only as the 32-byte hash of its id (crypto/crypto.h), never the id
+ * its cookie holds, so a copy of the database opens no session; its CSRF
+ * token is derived from the id and not stored at all. Times are whole
+ * seconds since 1970 UTC given by the server, not SQLite's clock: the server
+ * decides expiry on the time of the request (and the tests on simulated
+ * time). `revoked` is the time of sign-out, NULL while the session works.
+ * Rows are deleted LT_SESSION_KEEP_S after they expire; the audit log keeps
+ * every sign-in and sign-out.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE sessions (\n"
+	"  id        INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  hash      BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),\n"
+	"  user_id   INTEGER NOT NULL REFERENCES users(id),\n"
+	"  created   INTEGER NOT NULL,\n"
+	"  last_seen INTEGER NOT NULL,\n"
+	"  expires   INTEGER NOT NULL CHECK (expires > created),\n"
+	"  revoked   INTEGER\n"
+	");\n"
+	"CREATE INDEX sessions_user ON sessions(user_id);\n"
+	"CREATE INDEX sessions_expires ON sessions(expires);\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
 	 schema_v2},
 	{3, "accounts (users) and API tokens (api_tokens), roles (vocab_role)", schema_v3},
+	{4, "sessions of signed-in staff (sessions): the hash of the id, never the id", schema_v4},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
