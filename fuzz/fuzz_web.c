@@ -7,7 +7,12 @@
  *   byte 0      the method: an entry of `methods`, chosen modulo its size
  *   byte 1      bits 0-2: the Content-Type, an entry of `content_types`
  *               (NULL meaning no header); bit 3: the peer is not loopback;
- *               bit 4: the body was over LT_HTTP_BODY_MAX (body dropped)
+ *               bit 4: the body was over LT_HTTP_BODY_MAX (body dropped);
+ *               bit 5: credentials as a page would give them — a police
+ *               API token in Authorization, and, for a form body, a valid
+ *               token of the public form appended as "&csrf=..."; bit 6: the
+ *               session cookie of a signed-in police account, with its
+ *               CSRF token in X-CSRF-Token
  *   then        the request target, up to the first '\n' (a NUL inside cuts
  *               it, as no target on the wire holds one)
  *   the rest    the body, in a buffer of exactly its length, so reading
@@ -20,9 +25,11 @@
  *
  * The app serves a SQLite store in a fresh temporary directory
  * ($TMPDIR, else /tmp) holding the demo agencies and arrests (so partner
- * reports and the statistics have something to find), with a sealing key so
- * the contact-details path runs too; it is created on the first input and
- * removed at exit. Reports that
+ * reports and the statistics have something to find), an account of
+ * herts_police with a session and an API token (so the routes behind
+ * sign-in are reached), with a sealing key so the contact-details path
+ * runs too; it is created on the first input and removed at exit. Every
+ * request is at the same simulated time. Reports that
  * pass validation are really stored. Every response must carry the
  * Content-Security-Policy of route.c and a Content-Type, have a status from
  * 200 to 599, and a body that is text without NUL bytes; anything else
@@ -65,6 +72,8 @@ static const char *const content_types[] = {
     "application/jsonx",
 };
 
+#define FUZZ_NOW 1717243200 /* 2024-06-01T12:00:00Z */
+
 /* The app and where its files live; set up once. */
 static struct {
 	bool ready;
@@ -73,6 +82,9 @@ static struct {
 	char key[600];
 	struct store *st;
 	struct web_app app;
+	char auth[80];                    /* "Bearer lt_..." of a police token */
+	char cookie[128];                 /* the session cookie of a police account */
+	char csrf[LT_CRYPTO_SECRET_SIZE]; /* that session's CSRF token */
 } g;
 
 static void cleanup(void)
@@ -127,6 +139,34 @@ static void setup(void)
 		die("lt_crypto_keyfile_create", &err);
 	if (web_app_init(&g.app, g.st, g.key, &err) != LT_OK)
 		die("web_app_init", &err);
+
+	char tok[LT_CRYPTO_TOKEN_SIZE], hash[LT_PASSWORD_HASH_MAX], text[LT_CRYPTO_SECRET_SIZE];
+	unsigned char th[LT_CRYPTO_TOKEN_HASH_BYTES], raw[LT_CRYPTO_SECRET_BYTES];
+	unsigned char sh[LT_CRYPTO_HASH_BYTES];
+	struct store_token t = {0};
+	struct store_user u = {0};
+	int64_t sid;
+	lt_crypto_token_new(tok);
+	lt_crypto_token_hash(tok, strlen(tok), th);
+	snprintf(t.agency, sizeof(t.agency), "herts_police");
+	t.role = LT_ROLE_POLICE;
+	if (store_token_add(g.st, &t, th, "fuzz", &err) != LT_OK)
+		die("store_token_add", &err);
+	snprintf(g.auth, sizeof(g.auth), "Bearer %s", tok);
+	if (lt_crypto_password_hash("fuzzing fuzzing fuzzing", 23, hash) != LT_OK)
+		die("lt_crypto_password_hash", NULL);
+	snprintf(u.email, sizeof(u.email), "fuzz@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_POLICE;
+	if (store_user_add(g.st, &u, hash, "fuzz", &err) != LT_OK)
+		die("store_user_add", &err);
+	lt_crypto_secret_new(raw, text);
+	lt_crypto_session_hash(raw, sh);
+	if (store_session_create(g.st, sh, u.id, FUZZ_NOW, FUZZ_NOW + LT_SESSION_ABSOLUTE_S, &sid,
+	                         &err) != LT_OK)
+		die("store_session_create", &err);
+	snprintf(g.cookie, sizeof(g.cookie), "%s=%s", web_session_cookie_name(&g.app), text);
+	lt_crypto_csrf_token(raw, g.csrf);
 	g.ready = true;
 	atexit(cleanup);
 }
@@ -161,13 +201,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(target, p, tlen);
 	target[tlen] = '\0';
-	if (blen) {
-		body = malloc(blen);
+	char ftok[WEB_FORM_TOKEN_SIZE] = "";
+	if ((flags & 32) && ((flags & 7) == 2 || (flags & 7) == 3)) /* a form body */
+		web_form_token(&g.app, WEB_FORM_REPORT, NULL, FUZZ_NOW, ftok);
+	size_t extra = ftok[0] ? strlen(ftok) + 6 : 0; /* "&csrf=" + the token */
+	if (blen + extra) {
+		body = malloc(blen + extra);
 		if (!body) {
 			free(target);
 			return 0;
 		}
 		memcpy(body, b, blen);
+		if (extra) {
+			memcpy(body + blen, "&csrf=", 6);
+			memcpy(body + blen + 6, ftok, extra - 6);
+		}
+		blen += extra;
 	}
 
 	memset(&rq, 0, sizeof(rq));
@@ -180,7 +229,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.body = rq.body_too_big ? NULL : body;
 	rq.body_len = rq.body_too_big ? 0 : blen;
 	rq.today = (struct lt_date){2024, 6, 1};
+	rq.now = FUZZ_NOW;
 	rq.id = "rfuzz";
+	if (flags & 32)
+		rq.authorization = g.auth;
+	if (flags & 64) {
+		rq.cookie = g.cookie;
+		rq.csrf_header = g.csrf;
+	}
 
 	web_response_init(&rs);
 	web_handle(&g.app, &rq, &rs);

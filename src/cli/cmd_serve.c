@@ -4,6 +4,11 @@
  *
  * The signals are blocked before the server's threads start, so they inherit
  * the mask and only this thread, waiting in sigwait, ever receives them.
+ *
+ * Session cookies are sent with Secure: the server is meant to sit behind
+ * HTTPS (a reverse proxy). --insecure-http drops Secure so a browser keeps
+ * the cookie over plain HTTP, and is refused unless --listen is a loopback
+ * address, where nothing crosses a network.
  */
 #include "cli/cli.h"
 
@@ -49,11 +54,12 @@ int cli_cmd_serve(int argc, char **argv)
 		{"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 'T'},
 		{"audit-key", required_argument, NULL, CLI_OPT_AUDIT_KEY},
+		{"insecure-http", no_argument, NULL, 'I'},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
-	struct web_options wo = {"127.0.0.1:8080", NULL, 0};
+	struct web_options wo = {"127.0.0.1:8080", NULL, 0, false};
 	struct lt_error err;
 	struct store *s = NULL;
 	struct web_server *srv = NULL;
@@ -73,6 +79,9 @@ int cli_cmd_serve(int argc, char **argv)
 			break;
 		case CLI_OPT_AUDIT_KEY:
 			audit_key = optarg;
+			break;
+		case 'I':
+			wo.insecure_http = true;
 			break;
 		case 'T': {
 			char *end;

@@ -51,7 +51,10 @@ const struct cli_command cli_commands[] = {
 	 "  --threads N     worker threads (default 4)\n"
 	 "  --audit-key PATH  the audit signing key: with it the server signs a checkpoint of\n"
 	 "                  the audit chain every 1,000 entries (default: $LANTERN_AUDIT_KEY,\n"
-	 "                  else audit.key beside the database)\n" COMMON_HELP,
+	 "                  else audit.key beside the database)\n"
+	 "  --insecure-http  session cookies without Secure, for a browser on plain HTTP\n"
+	 "                  (only with a loopback --listen; without it, serve behind HTTPS)\n"
+	 COMMON_HELP,
 	 cli_cmd_serve},
 	{"agency", "agency list | agency add NAME --kind KIND [--code CODE]",
 	 "list the partner agencies, or add one",

@@ -24,8 +24,15 @@
  *   GET  /healthz
  *        {"status":"ok"} after a cheap query of the store.
  *
- * Until authentication arrives (a later issue), the two report routes answer
- * only peers on a loopback address, and 403 to everyone else.
+ * Who may call (route.c's table, checked by web_handle): the statistics and
+ * the health check are public; the report routes need a principal — a
+ * partner system's API token or a signed-in member of staff (auth.c) —
+ * whose role holds report.create or report.read. Here each record is then
+ * checked against the role's scope (lt_access_check): a report is created
+ * only in the caller's own agency's name (source partner, agency the
+ * caller's), else 403; a report is read only within the role's scope
+ * (a caseworker its own agency's, the police every one), and a report
+ * outside it answers 404, exactly as one that does not exist.
  *
  * Untrusted JSON is parsed by jansson with JSON_REJECT_DUPLICATES (a member
  * given twice is an error, not a silent "last one wins") and without
@@ -74,14 +81,14 @@ static void diag(struct lt_diags *d, lt_status st, const char *field, const char
 	lt_diags_add(d, &e);
 }
 
-static bool peer_allowed(struct web_call *c)
+/* The facts of a record of agency `agency` (a code; "" for none) for the
+ * caller: owned by its agency or by another, created by no one known. */
+static struct lt_access_facts facts_of(const struct web_principal *who, const char *agency)
 {
-	if (c->rq->peer_loopback)
-		return true;
-	web_error(c, WEB_KIND_API, LT_EFORBIDDEN,
-	          "Reports are accepted only from this machine until authentication arrives.",
-	          NULL);
-	return false;
+	struct lt_access_facts f = {0, LT_PRINCIPAL_NONE, 0, false};
+	if (agency[0])
+		f.owner_agency_id = strcmp(agency, who->agency) == 0 ? who->p.agency_id : -1;
+	return f;
 }
 
 /* ---- GET /healthz -------------------------------------------------------- */
@@ -312,8 +319,6 @@ void web_api_reports_create(struct web_call *c)
 	memset(&k, 0, sizeof(k));
 	web_report_input_init(&in, WEB_INTAKE_API);
 
-	if (!peer_allowed(c))
-		goto out;
 	if (!web_content_type_is(rq->content_type, "application/json")) {
 		web_error(c, WEB_KIND_API, LT_EMEDIATYPE,
 		          "The body must be a JSON object sent as Content-Type: application/json.",
@@ -355,7 +360,25 @@ void web_api_reports_create(struct web_call *c)
 		web_error(c, WEB_KIND_API, st, "The report could not be prepared.", NULL);
 		goto out;
 	}
-	snprintf(actor, sizeof(actor), "api:%s", rq->peer ? rq->peer : "unknown");
+	/* Created as if stored: owned by its agency, created by the caller. */
+	struct lt_access_facts f = facts_of(c->who, in.rep.agency);
+	f.creator_kind = c->who->p.kind;
+	f.creator_id = c->who->p.id;
+	if (lt_access_check(&c->who->p, LT_ACTION_REPORT_CREATE, &f) != LT_OK) {
+		snprintf(msg, sizeof(msg),
+		         "A report is sent in the name of the caller's own agency: source "
+		         "\"partner\" and agency \"%s\".",
+		         c->who->agency);
+		struct lt_diags d;
+		lt_diags_init(&d);
+		lt_error_set(&err, LT_EFORBIDDEN, in.rep.agency[0] ? "agency" : "source",
+		             "must be the caller's own agency's (%s)", c->who->agency);
+		lt_diags_add(&d, &err);
+		web_error(c, WEB_KIND_API, LT_EFORBIDDEN, msg, &d);
+		lt_diags_release(&d);
+		goto out;
+	}
+	snprintf(actor, sizeof(actor), "%s", c->who->actor);
 	st = web_report_store(c->app, &in.rep, actor, &err);
 	if (st != LT_OK) {
 		struct lt_diags d;
@@ -412,8 +435,6 @@ void web_api_report_get(struct web_call *c)
 
 	lt_report_init(&r);
 	lt_error_clear(&err);
-	if (!peer_allowed(c))
-		goto out;
 	if (!lt_ref_valid(c->param)) {
 		web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no report with that reference.",
 		          NULL);
@@ -426,6 +447,17 @@ void web_api_report_get(struct web_call *c)
 	}
 	if (st != LT_OK) {
 		web_error(c, WEB_KIND_API, st, "The report could not be read.", NULL);
+		goto out;
+	}
+	struct lt_access_facts f = facts_of(c->who, r.agency);
+	st = lt_access_check(&c->who->p, LT_ACTION_REPORT_READ, &f);
+	if (st != LT_OK) {
+		/* 404 when the report is outside the role's scope: as if it did
+		 * not exist. */
+		web_error(c, WEB_KIND_API, st,
+		          st == LT_ENOTFOUND ? "There is no report with that reference."
+		                             : "This role may not read this report.",
+		          NULL);
 		goto out;
 	}
 	api_json(c, 200, report_json(&r));

@@ -38,6 +38,15 @@
  *
  * Contact details are offered only when the server has a sealing key
  * (web_options.keyfile); without one every public report is anonymous.
+ *
+ * The form carries a signed, dated token in a hidden field "csrf" (auth.c),
+ * issued with each page that shows the form; web_handle checks it before
+ * web_page_report runs. A form whose token is refused — too old, or from a
+ * server that has restarted since, or not from this site at all — is not
+ * stored: web_page_report_refused answers 403 with the form again, what was
+ * typed kept and a fresh token, and says that nothing was sent. The person
+ * can check it and send it once more; a page on another site that posts
+ * to /report gains nothing, since it could send a public report itself.
  */
 #include "web/web_int.h"
 
@@ -250,6 +259,9 @@ struct form_view {
 	const struct web_report_input *input; /* NULL when there are no errors */
 	bool sealing;                         /* offer contact details */
 	const size_t *country_order;          /* the country list's order (web_app) */
+	const char *csrf;                     /* the form token to send with it */
+	bool refused;                         /* the form came back because its token was
+	                                         refused: say that nothing was sent */
 };
 
 static const struct lt_error *view_error(const struct form_view *v, const char *field)
@@ -583,6 +595,9 @@ static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 	                   "<form method=\"post\" action=\"/report\" "
 	                   "accept-charset=\"utf-8\">\n");
 	if (st == LT_OK)
+		st = lt_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
+		                   v->csrf);
+	if (st == LT_OK)
 		st = form_forms(b, v);
 	if (st == LT_OK)
 		st = form_place(b, v);
@@ -619,12 +634,23 @@ static lt_status render_form(struct lt_buf *b, const struct form_view *v)
 
 static lt_status render_index(struct lt_buf *b, const struct form_view *v)
 {
-	lt_status st = web_html_open(
-	    b, v->input ? "Error: Report modern slavery" : "Report modern slavery", true);
+	lt_status st = web_html_open(b,
+	                             v->input || v->refused ? "Error: Report modern slavery"
+	                                                    : "Report modern slavery",
+	                             true);
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "<h1>Modern slavery: spot it, report it</h1>\n");
 	if (st == LT_OK && v->input)
 		st = error_summary(b, v);
+	if (st == LT_OK && v->refused)
+		st = lt_buf_puts(
+		    b, "<div class=\"error-summary\" role=\"alert\" "
+		       "aria-labelledby=\"error-summary-title\">\n"
+		       "<h2 id=\"error-summary-title\">Your report has not been sent yet</h2>\n"
+		       "<p>The form was open for a long time, or the website restarted, so we could "
+		       "not accept it. Nothing has been sent. Your answers are kept below: check "
+		       "them and <a href=\"#report\">send the report again</a>.</p>\n"
+		       "</div>\n");
 	if (st == LT_OK)
 		st = lt_buf_puts(
 		    b, "<section aria-labelledby=\"what\">\n"
@@ -673,11 +699,14 @@ static lt_status render_index(struct lt_buf *b, const struct form_view *v)
 void web_page_index(struct web_call *c)
 {
 	struct lt_buf b;
+	char csrf[WEB_FORM_TOKEN_SIZE];
 	struct form_view v = {.sent = NULL,
 	                      .input = NULL,
 	                      .sealing = c->app->sealing,
-	                      .country_order = c->app->country_order};
+	                      .country_order = c->app->country_order,
+	                      .csrf = csrf};
 
+	web_form_token(c->app, WEB_FORM_REPORT, NULL, c->rq->now, csrf);
 	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
 	if (render_index(&b, &v) != LT_OK) {
 		web_error(c, WEB_KIND_PAGE, LT_EINTERNAL, "The page could not be built.", NULL);
@@ -753,14 +782,19 @@ void web_page_report(struct web_call *c)
 	}
 	for (size_t i = 0; i < form.count; i++) {
 		const struct web_pair *p = &form.pairs[i];
+		if (strcmp(p->name, "csrf") == 0)
+			continue; /* the form token, checked by web_handle */
 		web_report_input_set(&in, p->name, p->name_len, p->value, p->value_len);
 	}
 	st = web_report_input_finish(&in, c->app, &rq->today, NULL);
 	if (st == LT_EINVAL) {
+		char csrf[WEB_FORM_TOKEN_SIZE];
 		struct form_view v = {.sent = &form,
 		                      .input = &in,
 		                      .sealing = c->app->sealing,
-		                      .country_order = c->app->country_order};
+		                      .country_order = c->app->country_order,
+		                      .csrf = csrf};
+		web_form_token(c->app, WEB_FORM_REPORT, NULL, rq->now, csrf);
 		if (render_index(&b, &v) != LT_OK) {
 			web_error(c, WEB_KIND_PAGE, LT_EINTERNAL, "The page could not be built.",
 			          NULL);
@@ -795,5 +829,33 @@ void web_page_report(struct web_call *c)
 out:
 	web_report_input_release(&in);
 	web_form_release(&form);
+	lt_buf_release(&b);
+}
+
+/* POST /report with a token web_handle refused: the form again, as sent,
+ * with a fresh token and the news that nothing was sent (403). */
+void web_page_report_refused(struct web_call *c, const struct web_form *form)
+{
+	struct lt_buf b;
+	char csrf[WEB_FORM_TOKEN_SIZE];
+	struct form_view v = {.sent = form,
+	                      .input = NULL,
+	                      .sealing = c->app->sealing,
+	                      .country_order = c->app->country_order,
+	                      .csrf = csrf,
+	                      .refused = true};
+
+	web_form_token(c->app, WEB_FORM_REPORT, NULL, c->rq->now, csrf);
+	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
+	if (render_index(&b, &v) != LT_OK) {
+		web_error(c, WEB_KIND_PAGE, LT_EFORBIDDEN,
+		          "This form has expired. Go back, reload the page and try again.", NULL);
+		goto out;
+	}
+	web_response_body(c->rs, 403, "text/html; charset=utf-8", &b);
+	c->rs->outcome = LT_EFORBIDDEN;
+out:
+	if (b.data)
+		lt_crypto_wipe(b.data, b.len);
 	lt_buf_release(&b);
 }

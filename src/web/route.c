@@ -48,29 +48,69 @@
 	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
 	"base-uri 'none'; frame-ancestors 'none'"
 
+/* Shorthands for the table's columns. */
+#define PUBLIC    WEB_ACCESS_PUBLIC
+#define SESSION   WEB_ACCESS_SESSION
+#define PRINCIPAL WEB_ACCESS_PRINCIPAL
+#define NOACT     WEB_NO_ACTION
+
 const struct web_route web_routes[] = {
-    {"GET", "/", WEB_KIND_PAGE, web_page_index,
+    /* method, path, kind, access, action, csrf, offload, handler, refused, description */
+    {"GET", "/", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_page_index, NULL,
      "The public page: what modern slavery is, how to report it, and the report form."},
-    {"POST", "/report", WEB_KIND_PAGE, web_page_report,
-     "Submit the public report form (application/x-www-form-urlencoded); answers with a "
-     "page showing the report's reference code, or the form again with its errors."},
-    {"GET", "/static/lantern.css", WEB_KIND_STATIC, web_static_css, "The stylesheet of the pages."},
-    {"GET", "/api/v1/stats/arrests", WEB_KIND_API, web_api_stats_arrests,
+    {"POST", "/report", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_FORM, false, web_page_report,
+     web_page_report_refused,
+     "Submit the public report form (application/x-www-form-urlencoded, with the form's "
+     "signed token); answers with a page showing the report's reference code, or the form "
+     "again with its errors."},
+    {"GET", "/static/lantern.css", WEB_KIND_STATIC, PUBLIC, NOACT, WEB_CSRF_NONE, false,
+     web_static_css, NULL, "The stylesheet of the pages."},
+    {"GET", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_page_login, NULL,
+     "The staff sign-in page: e-mail address and password."},
+    {"POST", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_LOGIN, true, web_page_login_post,
+     web_page_login_refused,
+     "Sign in from the sign-in form; sets the session cookie and goes on to /staff, or "
+     "shows the form again."},
+    {"GET", "/staff", WEB_KIND_PAGE, SESSION, NOACT, WEB_CSRF_NONE, false, web_page_staff, NULL,
+     "The signed-in page of staff: who you are, your agency and role, and a sign-out "
+     "button (signed out: a redirect to /login)."},
+    {"POST", "/logout", WEB_KIND_PAGE, SESSION, NOACT, WEB_CSRF_SESSION, false, web_page_logout,
+     NULL, "Sign out from the staff page's button: ends the session and clears its cookie."},
+    {"GET", "/api/v1/stats/arrests", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
+     web_api_stats_arrests, NULL,
      "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR."},
-    {"POST", "/api/v1/reports", WEB_KIND_API, web_api_reports_create,
-     "Create a report from a JSON object of report fields (loopback peers only until "
-     "authentication arrives); answers 201 with its id and reference code."},
-    {"GET", "/api/v1/reports/{ref}", WEB_KIND_API, web_api_report_get,
-     "Read back a report's coded fields by reference code (loopback peers only); "
-     "the free text and contact details are never returned."},
-    {"POST", "/api/v1/estimate", WEB_KIND_API, web_api_estimate,
+    {"POST", "/api/v1/session", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, true,
+     web_api_session_create, NULL,
+     "Sign in with {\"email\", \"password\"}: sets the session cookie and answers 201 "
+     "with the account and the session's CSRF token."},
+    {"GET", "/api/v1/session", WEB_KIND_API, SESSION, NOACT, WEB_CSRF_NONE, false,
+     web_api_session_get, NULL,
+     "The signed-in session: its account, expiry and CSRF token."},
+    {"DELETE", "/api/v1/session", WEB_KIND_API, SESSION, NOACT, WEB_CSRF_NONE, false,
+     web_api_session_delete, NULL,
+     "Sign out: revokes the session (X-CSRF-Token required) and clears its cookie."},
+    {"POST", "/api/v1/reports", WEB_KIND_API, PRINCIPAL, LT_ACTION_REPORT_CREATE, WEB_CSRF_NONE,
+     false, web_api_reports_create, NULL,
+     "Create a report of the caller's own agency from a JSON object of report fields "
+     "(report.create); answers 201 with its id and reference code."},
+    {"GET", "/api/v1/reports/{ref}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REPORT_READ,
+     WEB_CSRF_NONE, false, web_api_report_get, NULL,
+     "Read back a report's coded fields by reference code (report.read, within its scope: "
+     "404 outside it); the free text and contact details are never returned."},
+    {"POST", "/api/v1/estimate", WEB_KIND_API, PRINCIPAL, LT_ACTION_STATS_READ, WEB_CSRF_NONE,
+     false, web_api_estimate, NULL,
      "Estimate the unreported by multiple systems estimation from capture histories sent "
-     "as text/csv or JSON (loopback peers only); answers with the JSON of "
-     "`lantern estimate --format json`."},
-    {"GET", "/healthz", WEB_KIND_API, web_api_healthz,
+     "as text/csv or JSON (stats.read); answers with the JSON of `lantern estimate "
+     "--format json`."},
+    {"GET", "/healthz", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_api_healthz, NULL,
      "Health check: 200 {\"status\":\"ok\"} when the store answers."},
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
+
+#undef PUBLIC
+#undef SESSION
+#undef PRINCIPAL
+#undef NOACT
 
 /* ---- responses ----------------------------------------------------------- */
 
@@ -107,6 +147,17 @@ void web_response_header(struct web_response *rs, const char *name, const char *
 		h = &rs->headers[rs->nheaders++];
 		h->name = name;
 	}
+	memcpy(h->value, value, n + 1);
+}
+
+void web_response_header_add(struct web_response *rs, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+	LT_ASSERT(n < WEB_HEADER_VALUE_MAX);
+	LT_ASSERT(!strpbrk(value, "\r\n"));
+	LT_ASSERT(rs->nheaders < WEB_HEADERS_MAX);
+	struct web_header *h = &rs->headers[rs->nheaders++];
+	h->name = name;
 	memcpy(h->value, value, n + 1);
 }
 
@@ -256,6 +307,9 @@ void web_error_response(const struct web_request *rq, struct web_response *rs, e
 	    rs, lt_status_http(st),
 	    kind == WEB_KIND_API ? "application/problem+json" : "text/html; charset=utf-8", &b);
 	rs->outcome = st;
+	/* RFC 9110: a 401 names the scheme that would do. */
+	if (st == LT_EAUTH)
+		web_response_header(rs, "WWW-Authenticate", "Bearer realm=\"lantern\"");
 out:
 	lt_buf_release(&b);
 }
@@ -313,14 +367,213 @@ static void allow_add(char *allow, size_t cap, const char *m)
 	memcpy(allow + n, m, mlen + 1);
 }
 
+/* The outcome of matching a request's target and method against the table. */
+struct route_match_result {
+	const struct web_route *found; /* the row that answers, NULL when none */
+	const char *param;             /* its {param}, inside path */
+	bool path_known;               /* some row has the path */
+	enum web_kind kind;            /* what errors look like */
+	char allow[64];                /* the methods of the rows with the path */
+	const char *route;             /* the first row's path pattern, for the log */
+};
+
+/* Match the decoded `path` against the table for `method`. */
+static void route_find(const char *path, const char *method, struct route_match_result *m)
+{
+	m->found = NULL;
+	m->param = "";
+	m->path_known = false;
+	m->kind = web_kind_for_path(path);
+	m->allow[0] = '\0';
+	m->route = "-";
+	for (size_t i = 0; i < web_route_count; i++) {
+		const struct web_route *r = &web_routes[i];
+		const char *p;
+		if (!route_match(r, path, &p))
+			continue;
+		if (!m->path_known)
+			m->route = r->path; /* for the log line, even when the method is wrong */
+		m->path_known = true;
+		m->kind = r->kind;
+		allow_add(m->allow, sizeof(m->allow), r->method);
+		if (strcmp(r->method, "GET") == 0)
+			allow_add(m->allow, sizeof(m->allow), "HEAD");
+		if (!m->found && method_match(r->method, method)) {
+			m->found = r;
+			m->param = p;
+		}
+	}
+}
+
+const struct web_route *web_route_for(const char *method, const char *target)
+{
+	char path[LT_HTTP_URL_MAX + 1];
+	struct route_match_result m;
+	size_t tlen;
+	const char *q;
+
+	if (!method || !target)
+		return NULL;
+	tlen = strlen(target);
+	if (tlen > LT_HTTP_URL_MAX)
+		return NULL;
+	q = memchr(target, '?', tlen);
+	if (web_path_decode(target, q ? (size_t)(q - target) : tlen, path, sizeof(path)) != LT_OK)
+		return NULL;
+	route_find(path, method, &m);
+	return m.found;
+}
+
+static bool method_safe(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/*
+ * Who may call: resolve the credentials a route's access needs and check
+ * them, its action included. True when the handler may run; otherwise the
+ * response is the refusal: 401 (or, for a page, a 303 to /login) without
+ * credentials that hold, 403 when they hold but may not do this.
+ */
+static bool access_check(struct web_call *c, const struct web_route *r, struct web_principal *who)
+{
+	char detail[LT_MESSAGE_MAX];
+	lt_status st;
+
+	if (r->access == WEB_ACCESS_PUBLIC)
+		return true;
+	st = web_auth_resolve(c->app, c->rq, who, detail, sizeof(detail));
+	if (st == LT_EAUTH && r->kind == WEB_KIND_PAGE) {
+		struct lt_buf b;
+		lt_buf_init(&b, 256);
+		if (lt_buf_puts(&b, "Sign in first: /login\n") == LT_OK)
+			web_response_body(c->rs, 303, "text/plain; charset=utf-8", &b);
+		else
+			c->rs->status = 303;
+		c->rs->outcome = LT_EAUTH;
+		web_response_header(c->rs, "Location", "/login");
+		lt_buf_release(&b);
+		return false;
+	}
+	if (st != LT_OK) {
+		web_error(c, r->kind, st, detail, NULL);
+		return false;
+	}
+	if (r->access == WEB_ACCESS_SESSION && who->auth != WEB_AUTH_SESSION) {
+		web_error(c, r->kind, LT_EFORBIDDEN,
+		          "This is for members of staff signed in with a session; an API token "
+		          "cannot use it.",
+		          NULL);
+		return false;
+	}
+	if (r->action != WEB_NO_ACTION &&
+	    lt_access_check(&who->p, (enum lt_action)r->action, NULL) != LT_OK) {
+		snprintf(detail, sizeof(detail), "The role %s may not do %s.",
+		         lt_vocab_term(&lt_vocab_role, (size_t)who->p.role)->code,
+		         lt_action_info((enum lt_action)r->action)->code);
+		web_error(c, r->kind, LT_EFORBIDDEN, detail, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* The form field "csrf" of a form body, when it is there once. */
+static bool form_csrf(const struct web_form *f, const char **v, size_t *len)
+{
+	const struct web_pair *p;
+	if (web_form_get(f, "csrf", &p) != 1)
+		return false;
+	*v = p->value;
+	*len = p->value_len;
+	return true;
+}
+
+/*
+ * Did a state-changing request come from lantern's own page? Pages: the
+ * route's kind of token, in the form field "csrf" (the body is read here,
+ * so its content type and encoding are checked here too: 415, 400, 413 as
+ * the handler would). The API: a request authenticated by the session
+ * cookie sends the session's token in X-CSRF-Token. True when the handler
+ * may run; otherwise the response is the refusal (403).
+ */
+static bool csrf_check(struct web_call *c, const struct web_route *r, const struct web_principal *who)
+{
+	const struct web_request *rq = c->rq;
+	struct web_form form = {0};
+	struct lt_error err;
+	const char *tok = NULL;
+	size_t tlen = 0;
+	bool ok = false;
+
+	if (method_safe(rq->method))
+		return true;
+	if (r->kind == WEB_KIND_API) {
+		if (who->auth != WEB_AUTH_SESSION)
+			return true;
+		if (rq->csrf_header && strlen(rq->csrf_header) == LT_CRYPTO_SECRET_CHARS &&
+		    lt_crypto_equal(rq->csrf_header, who->csrf, LT_CRYPTO_SECRET_CHARS))
+			return true;
+		web_error(c, r->kind, LT_EFORBIDDEN,
+		          "A request signed in with the session cookie must send the session's CSRF "
+		          "token (csrf_token of GET /api/v1/session) in X-CSRF-Token.",
+		          NULL);
+		return false;
+	}
+	LT_ASSERT(r->csrf != WEB_CSRF_NONE); /* a state-changing page route names its token */
+	if (!web_content_type_is(rq->content_type, "application/x-www-form-urlencoded")) {
+		web_error(c, r->kind, LT_EMEDIATYPE,
+		          "The form must be sent as application/x-www-form-urlencoded.", NULL);
+		web_response_header(c->rs, "Accept-Post", "application/x-www-form-urlencoded");
+		return false;
+	}
+	lt_error_clear(&err);
+	lt_status st = web_form_parse(rq->body ? rq->body : "", rq->body_len, &form, &err);
+	if (st != LT_OK) {
+		char detail[LT_MESSAGE_MAX + 64];
+		snprintf(detail, sizeof(detail), "The form could not be read: %s.", err.message);
+		web_error(c, r->kind, st, detail, NULL);
+		web_form_release(&form);
+		return false;
+	}
+	if (form_csrf(&form, &tok, &tlen)) {
+		unsigned char nonce[LT_CRYPTO_SECRET_BYTES];
+		switch (r->csrf) {
+		case WEB_CSRF_SESSION:
+			ok = who->auth == WEB_AUTH_SESSION && tlen == LT_CRYPTO_SECRET_CHARS &&
+			     lt_crypto_equal(tok, who->csrf, LT_CRYPTO_SECRET_CHARS);
+			break;
+		case WEB_CSRF_FORM:
+			ok = web_form_token_ok(c->app, WEB_FORM_REPORT, NULL, rq->now, tok, tlen);
+			break;
+		case WEB_CSRF_LOGIN:
+			ok = web_login_nonce_get(c->app, rq, nonce) &&
+			     web_form_token_ok(c->app, WEB_FORM_LOGIN, nonce, rq->now, tok, tlen);
+			lt_crypto_wipe(nonce, sizeof(nonce));
+			break;
+		case WEB_CSRF_NONE:
+			break;
+		}
+	}
+	if (!ok) {
+		if (r->refused)
+			r->refused(c, &form);
+		else
+			web_error(c, r->kind, LT_EFORBIDDEN,
+			          "This form has expired or was not sent from this site's own page. "
+			          "Go back, reload the page and try again.",
+			          NULL);
+		LT_ASSERT(c->rs->status == 403);
+	}
+	web_form_release(&form);
+	return ok;
+}
+
 void web_handle(struct web_app *app, const struct web_request *rq, struct web_response *rs)
 {
 	char path[LT_HTTP_URL_MAX + 1];
-	char allow[64] = "";
 	char detail[LT_MESSAGE_MAX];
-	const struct web_route *found = NULL;
-	const char *param = "";
-	bool path_known = false;
+	struct route_match_result m;
+	struct web_principal who;
 	const char *target = rq->target ? rq->target : "/";
 	size_t tlen = strlen(target);
 	const char *q = memchr(target, '?', tlen);
@@ -339,53 +592,40 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 		                   NULL);
 		return;
 	}
-	kind = web_kind_for_path(path);
-
-	for (size_t i = 0; i < web_route_count; i++) {
-		const struct web_route *r = &web_routes[i];
-		const char *p;
-		if (!route_match(r, path, &p))
-			continue;
-		if (!path_known)
-			rs->route = r->path; /* for the log line, even when the method is wrong */
-		path_known = true;
-		kind = r->kind;
-		allow_add(allow, sizeof(allow), r->method);
-		if (strcmp(r->method, "GET") == 0)
-			allow_add(allow, sizeof(allow), "HEAD");
-		if (!found && method_match(r->method, rq->method)) {
-			found = r;
-			param = p;
-		}
-	}
+	route_find(path, rq->method ? rq->method : "", &m);
+	rs->route = m.route;
 	if (rq->body_too_big) {
 		snprintf(detail, sizeof(detail), "The request body is larger than %d bytes.",
 		         LT_HTTP_BODY_MAX);
-		web_error_response(rq, rs, kind, LT_ETOOBIG, detail, NULL);
+		web_error_response(rq, rs, m.kind, LT_ETOOBIG, detail, NULL);
 		return;
 	}
-	if (!path_known) {
-		web_error_response(rq, rs, kind, LT_ENOTFOUND, "There is nothing at this address.",
+	if (!m.path_known) {
+		web_error_response(rq, rs, m.kind, LT_ENOTFOUND, "There is nothing at this address.",
 		                   NULL);
 		return;
 	}
-	if (!found) {
-		snprintf(detail, sizeof(detail), "This address answers only to: %s.", allow);
-		web_error_response(rq, rs, kind, LT_EMETHOD, detail, NULL);
-		web_response_header(rs, "Allow", allow);
+	if (!m.found) {
+		snprintf(detail, sizeof(detail), "This address answers only to: %s.", m.allow);
+		web_error_response(rq, rs, m.kind, LT_EMETHOD, detail, NULL);
+		web_response_header(rs, "Allow", m.allow);
 		return;
 	}
 
+	web_principal_public(&who);
 	struct web_call c = {
 	    .app = app,
 	    .rq = rq,
 	    .path = path,
 	    .query = q ? q + 1 : "",
-	    .param = param,
+	    .param = m.param,
+	    .who = &who,
 	    .rs = rs,
 	};
-	rs->route = found->path;
-	found->handler(&c);
+	rs->route = m.found->path;
+	if (access_check(&c, m.found, &who) && csrf_check(&c, m.found, &who))
+		m.found->handler(&c);
+	web_principal_wipe(&who);
 	LT_ASSERT(rs->status >= 100 && rs->status <= 599);
 }
 
@@ -402,9 +642,16 @@ lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfil
 	rc = lt_crypto_init();
 	if (rc != LT_OK)
 		return lt_error_set(err, rc, NULL, "the cryptographic library could not start");
+	lt_crypto_random(app->form_key, sizeof(app->form_key));
 	app->country_order = web_country_order_alloc();
-	if (!app->country_order)
+	if (!app->country_order ||
+	    lt_throttle_alloc(&lt_throttle_account_policy, LT_LOGIN_THROTTLE_KEYS,
+	                      lt_crypto_random_u64(), &app->throttle_account) != LT_OK ||
+	    lt_throttle_alloc(&lt_throttle_address_policy, LT_LOGIN_THROTTLE_KEYS,
+	                      lt_crypto_random_u64(), &app->throttle_address) != LT_OK) {
+		web_app_release(app);
 		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	}
 	if (!keyfile)
 		return LT_OK;
 	rc = lt_crypto_keyfile_read(keyfile, 0, &kp, err);
@@ -421,7 +668,12 @@ lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfil
 void web_app_release(struct web_app *app)
 {
 	lt_crypto_wipe(app->pk, sizeof(app->pk));
+	lt_crypto_wipe(app->form_key, sizeof(app->form_key));
 	app->sealing = false;
 	free(app->country_order);
 	app->country_order = NULL;
+	lt_throttle_free(app->throttle_account);
+	lt_throttle_free(app->throttle_address);
+	app->throttle_account = NULL;
+	app->throttle_address = NULL;
 }

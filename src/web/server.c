@@ -6,7 +6,35 @@
  * or web_options.threads), each with its own epoll set
  * (MHD_USE_EPOLL_INTERNAL_THREAD + MHD_OPTION_THREAD_POOL_SIZE). A request is
  * served start to finish on one worker; handlers share only the store (whose
- * backends are thread-safe) and the read-only web_app.
+ * backends are thread-safe), the read-only parts of web_app and its
+ * throttles (which lock).
+ *
+ * Password checks never run on those threads. argon2id takes 64 MiB and
+ * tens of milliseconds of a core by design, and at most
+ * LT_PASSWORD_HASHES_AT_ONCE run at once (crypto_password.c): a burst of
+ * sign-ins on the request threads would leave them all waiting for a hash
+ * slot while reads queue behind them. So a route marked `offload` in the
+ * route table (the two sign-in routes) is served by a pool of its own,
+ * LT_HTTP_POOL_THREADS threads fed by a bounded queue (LT_LOGIN_QUEUE_MAX):
+ *
+ *   on_access (request thread)   the request is complete and its route is
+ *                                an offload route: copy what web_handle
+ *                                needs out of libmicrohttpd (headers, peer,
+ *                                time), reserve a queue slot,
+ *                                MHD_suspend_connection, queue the job,
+ *                                return. The request thread goes back to
+ *                                serving other connections at once.
+ *   pool thread                  web_handle into the request's state, mark
+ *                                it done, MHD_resume_connection. It touches
+ *                                nothing of the connection after that.
+ *   on_access (request thread)   called again after the resume: queue the
+ *                                answer the pool made.
+ *
+ * A full queue is answered 503 with Retry-After at once, on the request
+ * thread, without suspending. Suspended connections do not time out and
+ * count against the connection limits, so the queue bound is also a bound
+ * on them. Stopping drains the pool before the daemon stops, since
+ * libmicrohttpd must not be stopped with a connection suspended.
  *
  * Ceilings, all set explicitly: open connections (LT_HTTP_CONNECTIONS_MAX),
  * connections per peer address (LT_HTTP_PER_IP_MAX), idle seconds before a
@@ -33,8 +61,11 @@
  *                 is read and thrown away (0.9.75 cannot queue a response in
  *                 the middle of a body) up to LT_HTTP_DRAIN_MAX bytes, after which
  *                 the connection is dropped; otherwise it is answered 413.
- *   on_access last  the whole request is in: build a web_request, call
- *                 web_handle, and queue its response. This is "the second
+ *   on_access last  the whole request is in: copy the headers lantern reads
+ *                 (Content-Type, Cookie, Authorization, X-CSRF-Token), the
+ *                 peer and the time into the request's state, build a
+ *                 web_request from them, call web_handle (or hand it to the
+ *                 pool, above), and queue its response. This is "the second
  *                 call" for a request without a body.
  *   on_completed  write the log line and free the state, wiping the body.
  *
@@ -43,8 +74,10 @@
  * ("lantern: http: warning: ..." when the answer was not fully sent, or for
  * libmicrohttpd's own messages).
  * The route is the pattern from the route table, never the path as sent
- * (which could carry a reference code); bodies, query strings and peer
- * addresses are never logged.
+ * (which could carry a reference code); bodies (a sign-in's holds a
+ * password), query strings, headers (cookies, tokens) and peer addresses
+ * are never logged. The copies of Cookie, Authorization and X-CSRF-Token
+ * are wiped with the request's state.
  *
  * Stopping: web_server_stop stops accepting (MHD_quiesce_daemon), waits up
  * to WEB_STOP_WAIT_MS for requests in flight to end, then stops the daemon,
@@ -55,6 +88,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -71,12 +106,35 @@
 
 #define WEB_STOP_WAIT_MS 5000 /* how long stop waits for requests in flight */
 
+struct request_state;
+
+/* A request handed to the pool: its connection is suspended until done. */
+struct pool_job {
+	struct MHD_Connection *con;
+	struct request_state *s;
+};
+
+/* The worker pool of the routes that check a password (see above). */
+struct web_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;                     /* a job was queued, or stop */
+	struct pool_job queue[LT_LOGIN_QUEUE_MAX]; /* a ring: `count` jobs from `head` */
+	size_t head, count;
+	size_t reserved;                         /* slots promised to requests being
+	                                            suspended, not yet queued */
+	bool stopping;                           /* finish the queue, then exit */
+	pthread_t threads[LT_HTTP_POOL_THREADS];
+	size_t nthreads;                         /* threads started */
+	struct web_server *srv;
+};
+
 struct web_server {
 	struct MHD_Daemon *daemon; /* NULL once stopped */
 	struct web_app app;
 	unsigned port;         /* the port bound */
 	atomic_ulong next_id;  /* request ids, counted from 1 */
 	atomic_long in_flight; /* requests between on_uri and on_completed */
+	struct web_pool pool;
 };
 
 /* Everything lantern keeps about one request. Freed by on_completed. */
@@ -93,6 +151,23 @@ struct request_state {
 	const char *route;           /* route pattern for the log line (static) */
 	int status;                  /* HTTP status sent, 0 until answered */
 	struct timespec t0;          /* when the request line arrived (monotonic) */
+	/* What web_handle reads, copied out of libmicrohttpd when the request is
+	 * complete (capture), so that a pool thread never touches the
+	 * connection. The strings are heap copies, NULL when absent; cookie,
+	 * authorization and csrf are wiped when freed. */
+	bool captured;
+	char peer[INET6_ADDRSTRLEN + 1];
+	bool peer_loopback;
+	char *content_type;
+	char *cookie;
+	char *authorization;
+	char *csrf;
+	int64_t now;            /* seconds since 1970, UTC */
+	struct lt_date today;   /* UTC */
+	/* The pool. */
+	bool offloaded;         /* handed to the pool: suspended until done */
+	atomic_bool done;       /* the pool has answered into `rs` */
+	struct web_response rs; /* the pool's answer, queued after the resume */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -104,6 +179,15 @@ static long elapsed_ms(const struct timespec *t0)
 	return (long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* Free a heap string, wiping it first. */
+static void secret_free(char *p)
+{
+	if (!p)
+		return;
+	lt_crypto_wipe(p, strlen(p));
+	free(p);
+}
+
 static void state_free(struct request_state *s)
 {
 	if (!s)
@@ -112,6 +196,15 @@ static void state_free(struct request_state *s)
 		lt_crypto_wipe(s->body.data, s->body.len);
 	lt_buf_release(&s->body);
 	free(s->target);
+	free(s->content_type);
+	secret_free(s->cookie);
+	secret_free(s->authorization);
+	secret_free(s->csrf);
+	if (s->offloaded) {
+		if (s->rs.body)
+			lt_crypto_wipe(s->rs.body, s->rs.body_len);
+		web_response_release(&s->rs);
+	}
 	free(s);
 }
 
@@ -165,17 +258,59 @@ static void peer_describe(struct MHD_Connection *con, char *out, size_t cap, boo
 	}
 }
 
-static struct lt_date today_utc(void)
+static struct lt_date today_utc(time_t now)
 {
 	struct lt_date d = {0, 0, 0};
 	struct tm tm;
-	time_t now = time(NULL);
 	if (gmtime_r(&now, &tm)) {
 		d.year = tm.tm_year + 1900;
 		d.month = tm.tm_mon + 1;
 		d.day = tm.tm_mday;
 	}
 	return d;
+}
+
+/* A heap copy of header `name`, NULL when absent (or out of memory). */
+static char *header_copy(struct MHD_Connection *con, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
+	return v ? strdup(v) : NULL;
+}
+
+/* Copy out of libmicrohttpd what web_handle reads (once per request). */
+static void capture(struct MHD_Connection *con, struct request_state *s)
+{
+	time_t now = time(NULL);
+	if (s->captured)
+		return;
+	s->captured = true;
+	peer_describe(con, s->peer, sizeof(s->peer), &s->peer_loopback);
+	s->content_type = header_copy(con, MHD_HTTP_HEADER_CONTENT_TYPE);
+	s->cookie = header_copy(con, MHD_HTTP_HEADER_COOKIE);
+	s->authorization = header_copy(con, MHD_HTTP_HEADER_AUTHORIZATION);
+	s->csrf = header_copy(con, "X-CSRF-Token");
+	s->now = (int64_t)now;
+	s->today = today_utc(now);
+}
+
+/* The web_request of a captured request; it points into `s`. */
+static void request_of(const struct request_state *s, struct web_request *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->method = s->method;
+	rq->target = s->target;
+	rq->content_type = s->content_type;
+	rq->body = s->body.data;
+	rq->body_len = s->body.len;
+	rq->body_too_big = s->too_big;
+	rq->peer_loopback = s->peer_loopback;
+	rq->peer = s->peer;
+	rq->today = s->today;
+	rq->now = s->now;
+	rq->id = s->id;
+	rq->cookie = s->cookie;
+	rq->authorization = s->authorization;
+	rq->csrf_header = s->csrf;
 }
 
 /* libmicrohttpd's free callback for response bodies: they may hold what a
@@ -276,63 +411,153 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-/* Build the request, let web_handle answer it, and queue the answer. */
-static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *con,
-                               struct request_state *s, const char *method)
+/* Queue `rs` (released here, whatever happens) as the answer to `s`. */
+static enum MHD_Result queue_answer(struct MHD_Connection *con, struct request_state *s,
+                                    struct web_response *rs)
 {
-	struct web_request rq;
-	struct web_response rs;
 	struct MHD_Response *resp = NULL;
-	char peer[INET6_ADDRSTRLEN + 1];
 	enum MHD_Result ret = MHD_NO;
 
-	memset(&rq, 0, sizeof(rq));
-	peer_describe(con, peer, sizeof(peer), &rq.peer_loopback);
-	rq.method = method;
-	rq.target = s->target;
-	rq.content_type =
-	    MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	rq.body = s->body.data;
-	rq.body_len = s->body.len;
-	rq.body_too_big = s->too_big;
-	rq.peer = peer;
-	rq.today = today_utc();
-	rq.id = s->id;
-
-	web_response_init(&rs);
-	if (s->failed != LT_OK)
-		web_error_response(&rq, &rs, web_kind_for_path(s->target), s->failed,
-		                   "The request could not be read.", NULL);
-	else
-		web_handle(&srv->app, &rq, &rs);
-
-	if (rs.body) {
-		resp = MHD_create_response_from_buffer_with_free_callback(rs.body_len, rs.body,
+	if (rs->body) {
+		resp = MHD_create_response_from_buffer_with_free_callback(rs->body_len, rs->body,
 		                                                          body_free);
 		if (resp)
-			rs.body = NULL; /* libmicrohttpd owns it now */
+			rs->body = NULL; /* libmicrohttpd owns it now */
 	} else {
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	}
 	if (!resp)
 		goto out;
-	for (size_t i = 0; i < rs.nheaders; i++)
-		if (MHD_add_response_header(resp, rs.headers[i].name, rs.headers[i].value) !=
+	for (size_t i = 0; i < rs->nheaders; i++)
+		if (MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value) !=
 		    MHD_YES)
 			goto out;
-	ret = MHD_queue_response(con, (unsigned)rs.status, resp);
+	ret = MHD_queue_response(con, (unsigned)rs->status, resp);
 	if (ret == MHD_YES) {
 		s->answered = true;
-		s->status = rs.status;
-		s->route = rs.route;
+		s->status = rs->status;
+		s->route = rs->route;
 	}
 out:
 	if (resp)
 		MHD_destroy_response(resp);
-	if (rs.body)
-		lt_crypto_wipe(rs.body, rs.body_len);
-	web_response_release(&rs);
+	if (rs->body)
+		lt_crypto_wipe(rs->body, rs->body_len);
+	web_response_release(rs);
 	return ret;
+}
+
+/* Answer a captured request: web_handle, or the failure to read it. */
+static void answer(struct web_server *srv, struct request_state *s, struct web_response *rs)
+{
+	struct web_request rq;
+	request_of(s, &rq);
+	if (s->failed != LT_OK)
+		web_error_response(&rq, rs, web_kind_for_path(s->target), s->failed,
+		                   "The request could not be read.", NULL);
+	else
+		web_handle(&srv->app, &rq, rs);
+}
+
+/* Build the request, let web_handle answer it, and queue the answer. */
+static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *con,
+                               struct request_state *s)
+{
+	struct web_response rs;
+	capture(con, s);
+	web_response_init(&rs);
+	answer(srv, s, &rs);
+	return queue_answer(con, s, &rs);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static void *pool_main(void *arg)
+{
+	struct web_pool *p = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are for the thread that waits */
+	for (;;) {
+		LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
+		while (p->count == 0 && !(p->stopping && p->reserved == 0))
+			LT_ASSERT(pthread_cond_wait(&p->wake, &p->lock) == 0);
+		if (p->count == 0) {
+			LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
+			return NULL;
+		}
+		struct pool_job job = p->queue[p->head];
+		p->head = (p->head + 1) % LT_LOGIN_QUEUE_MAX;
+		p->count--;
+		LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
+
+		web_response_init(&job.s->rs);
+		answer(p->srv, job.s, &job.s->rs);
+		atomic_store(&job.s->done, true);
+		MHD_resume_connection(job.con); /* job.s belongs to the request thread again */
+	}
+}
+
+/*
+ * Hand `s` to the pool: reserve a slot, suspend the connection, queue the
+ * job. False, with nothing changed, when the queue is full or stopping.
+ */
+static bool pool_submit(struct web_server *srv, struct MHD_Connection *con,
+                        struct request_state *s)
+{
+	struct web_pool *p = &srv->pool;
+	LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
+	bool room = !p->stopping && p->nthreads > 0 &&
+	            p->count + p->reserved < LT_LOGIN_QUEUE_MAX;
+	if (room)
+		p->reserved++;
+	LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
+	if (!room)
+		return false;
+
+	s->offloaded = true;
+	atomic_store(&s->done, false);
+	MHD_suspend_connection(con); /* before the job is visible: a pool thread resumes it */
+
+	LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
+	p->reserved--;
+	p->queue[(p->head + p->count) % LT_LOGIN_QUEUE_MAX] = (struct pool_job){con, s};
+	p->count++;
+	LT_ASSERT(pthread_cond_signal(&p->wake) == 0);
+	LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
+	return true;
+}
+
+static lt_status pool_start(struct web_server *srv, struct lt_error *err)
+{
+	struct web_pool *p = &srv->pool;
+	p->srv = srv;
+	if (pthread_mutex_init(&p->lock, NULL) != 0 || pthread_cond_init(&p->wake, NULL) != 0)
+		return lt_error_set(err, LT_ENOMEM, NULL, "could not make the worker pool's lock");
+	for (size_t i = 0; i < LT_HTTP_POOL_THREADS; i++) {
+		if (pthread_create(&p->threads[i], NULL, pool_main, p) != 0)
+			return lt_error_set(err, LT_ENOMEM, NULL,
+			                    "could not start the worker pool's threads");
+		p->nthreads++;
+	}
+	return LT_OK;
+}
+
+/* Finish every queued job, stop the threads. */
+static void pool_stop(struct web_pool *p)
+{
+	if (!p->srv)
+		return;
+	LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
+	p->stopping = true;
+	LT_ASSERT(pthread_cond_broadcast(&p->wake) == 0);
+	LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
+	for (size_t i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	p->srv = NULL;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url,
@@ -352,7 +577,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && content_length_too_big(cl)) {
 			s->too_big = true;
-			return respond(srv, con, s, method); /* early: the connection closes */
+			return respond(srv, con, s); /* early: the connection closes */
 		}
 		return MHD_YES;
 	}
@@ -380,7 +605,32 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 
 	if (s->answered)
 		return MHD_YES;
-	return respond(srv, con, s, method);
+	if (s->offloaded) {
+		/* Called again after the pool resumed the connection. */
+		if (!atomic_load(&s->done))
+			return MHD_YES;
+		return queue_answer(con, s, &s->rs);
+	}
+	capture(con, s);
+	if (s->failed == LT_OK && !s->too_big) {
+		const struct web_route *r = web_route_for(s->method, s->target);
+		if (r && r->offload) {
+			if (pool_submit(srv, con, s))
+				return MHD_YES;
+			struct web_request rq;
+			struct web_response rs;
+			request_of(s, &rq);
+			web_response_init(&rs);
+			rs.route = r->path;
+			web_error_response(&rq, &rs, r->kind, LT_EBUSY,
+			                   "Too many people are signing in at once: try again in a "
+			                   "moment.",
+			                   NULL);
+			web_response_header(&rs, "Retry-After", "1");
+			return queue_answer(con, s, &rs);
+		}
+	}
+	return respond(srv, con, s);
 }
 
 /* ---- start and stop ------------------------------------------------------ */
@@ -443,6 +693,20 @@ bad:
 	                    listen ? listen : "");
 }
 
+/* True when the address to listen on is a loopback address. */
+static bool listen_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)ss;
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)ss;
+		return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+	}
+	return false;
+}
+
 lt_status web_server_start(struct store *st, const struct web_options *o, struct web_server **out,
                            struct lt_error *err)
 {
@@ -450,6 +714,7 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 	socklen_t sslen = 0;
 	struct web_server *srv = NULL;
 	lt_status rc;
+	bool app_ready = false;
 	unsigned threads = o->threads ? o->threads : LT_HTTP_THREADS;
 
 	*out = NULL;
@@ -463,11 +728,24 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 	}
 	atomic_init(&srv->next_id, 0);
 	atomic_init(&srv->in_flight, 0);
+	if (o->insecure_http && !listen_loopback(&ss)) {
+		rc = lt_error_set(err, LT_EUSAGE, "insecure-http",
+		                  "--insecure-http sends session cookies without Secure, so it is "
+		                  "allowed only when listening on a loopback address (127.0.0.1 or "
+		                  "[::1]), not on %s",
+		                  o->listen);
+		goto out;
+	}
 	rc = web_app_init(&srv->app, st, o->keyfile, err);
 	if (rc != LT_OK)
 		goto out;
+	srv->app.insecure_http = o->insecure_http;
+	app_ready = true;
+	rc = pool_start(srv, err);
+	if (rc != LT_OK)
+		goto out;
 
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
@@ -495,7 +773,9 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 	rc = LT_OK;
 out:
 	if (srv) {
-		web_app_release(&srv->app);
+		pool_stop(&srv->pool);
+		if (app_ready)
+			web_app_release(&srv->app);
 		free(srv);
 	}
 	return rc;
@@ -519,9 +799,13 @@ void web_server_stop(struct web_server *srv)
 			struct timespec ts = {0, 10 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
+		/* No connection may be suspended when the daemon stops: the pool
+		 * finishes (and resumes) every job it holds first. */
+		pool_stop(&srv->pool);
 		MHD_stop_daemon(srv->daemon);
 		srv->daemon = NULL;
 	}
+	pool_stop(&srv->pool);
 	web_app_release(&srv->app);
 	free(srv);
 }

@@ -8,6 +8,8 @@
 #ifndef LT_WEB_H
 #define LT_WEB_H
 
+#include <stdbool.h>
+
 #include "core/error.h"
 #include "store/store.h"
 
@@ -17,6 +19,8 @@ struct web_options {
 	    *keyfile;     /* key file whose public key seals reporters' contact details
 	                     (crypto.h); NULL: the form does not offer to leave contact details */
 	unsigned threads; /* worker threads; 0 means LT_HTTP_THREADS */
+	bool insecure_http; /* cookies without Secure (plain HTTP in a browser); refused unless
+	                       `listen` is a loopback address */
 };
 
 struct web_server;

@@ -10,10 +10,19 @@
  * the access handler, and hands the response over. The tests call web_handle
  * directly, so every route is exercised in-process exactly as it is served.
  *
- * Routes live in one table (route.c): method, path, kind, handler and a
- * sentence for the documentation. Everything that depends on routing —
- * dispatch, 404, 405 and its Allow header, whether an error is a page or a
- * problem document — is derived from that table.
+ * Routes live in one table (route.c): method, path, kind, who may call it
+ * (access and the action of core/access.h it needs), how a state-changing
+ * form proves it came from lantern's own page (csrf), whether it runs on
+ * the server's worker pool, the handler and a sentence for the
+ * documentation. Everything that depends on routing — dispatch, 404, 405
+ * and its Allow header, 401/403 and the sign-in redirect, the CSRF checks,
+ * whether an error is a page or a problem document — is derived from that
+ * table.
+ *
+ * Every call has a principal (struct web_principal): nobody (the public),
+ * a member of staff signed in with a session cookie, or a partner system
+ * with an API token (auth.c). Routes open to the public never look at
+ * credentials.
  *
  * Invariants:
  *   - Every response, error or not, carries the security headers
@@ -33,10 +42,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/access.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/record.h"
+#include "core/throttle.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
 
@@ -45,7 +56,7 @@
  * make lantern build (body, target, form fields, JSON depth, page size) are
  * LT_HTTP_* in core/limits.h.
  */
-#define WEB_HEADERS_MAX      12  /* headers on one response */
+#define WEB_HEADERS_MAX      16  /* headers on one response */
 #define WEB_HEADER_VALUE_MAX 256 /* bytes of one header value, with its NUL */
 #define WEB_METHOD_MAX       16  /* bytes of a method name kept for logs */
 
@@ -58,17 +69,26 @@ struct web_app {
 	size_t *country_order; /* heap, owned: the lt_vocab_country.count indexes of
 	                          lt_vocab_country in the order of their names, for the
 	                          public form's list (computed once by web_app_init) */
+	bool insecure_http;    /* cookies go without Secure and without the __Host- prefix
+	                          (lantern serve --insecure-http, on loopback only); false
+	                          after web_app_init */
+	unsigned char form_key[LT_CRYPTO_SECRET_BYTES]; /* random, per process: signs the
+	                          form tokens of the public form and the login form */
+	struct lt_throttle *throttle_account; /* failed sign-ins per account (owned) */
+	struct lt_throttle *throttle_address; /* failed sign-ins per client address (owned) */
 };
 
 /*
  * Set up `app` to serve `st`. `keyfile` (may be NULL) names a key file whose
  * public line seals reporters' contact details; without it no contact
- * details are accepted. Initialises libsodium and sorts the country list.
- * On failure nothing needs releasing.
+ * details are accepted. Initialises libsodium, sorts the country list,
+ * draws the form key and makes the two sign-in throttles. On failure
+ * nothing needs releasing.
  */
 lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
                        struct lt_error *err);
-/* Wipe the key and free the country order. The store is not closed. */
+/* Wipe the keys, free the country order and the throttles. The store is
+ * not closed. */
 void web_app_release(struct web_app *app);
 
 /*
@@ -92,7 +112,12 @@ struct web_request {
 	bool peer_loopback;       /* the peer is a loopback address (127/8, ::1) */
 	const char *peer;         /* the peer's address as text, for the audit actor */
 	struct lt_date today;     /* today's date in UTC, read by the server, not the core */
+	int64_t now;              /* seconds since 1970-01-01 UTC, read by the server (the
+	                             tests set it): session expiry, form tokens, throttles */
 	const char *id;           /* the request id, for problem documents */
+	const char *cookie;        /* Cookie header, NULL when absent */
+	const char *authorization; /* Authorization header, NULL when absent */
+	const char *csrf_header;   /* X-CSRF-Token header, NULL when absent */
 };
 
 struct web_header {
@@ -117,6 +142,8 @@ void web_response_release(struct web_response *rs);
 /* Set (replace) a header. Values longer than WEB_HEADER_VALUE_MAX - 1 bytes
  * or holding CR/LF are a bug. */
 void web_response_header(struct web_response *rs, const char *name, const char *value);
+/* Add a header even when one of that name is set (Set-Cookie). */
+void web_response_header_add(struct web_response *rs, const char *name, const char *value);
 /* The value of a header, NULL when it is not set. */
 const char *web_response_header_get(const struct web_response *rs, const char *name);
 /* Take the contents of `b` as the body (b is left empty). */
@@ -138,6 +165,48 @@ enum web_kind {
 	WEB_KIND_STATIC, /* fixed assets; errors are HTML pages */
 };
 
+struct web_form; /* a decoded form (below) */
+
+/* Who may call a route. */
+enum web_access {
+	WEB_ACCESS_PUBLIC,    /* anyone; credentials are not looked at */
+	WEB_ACCESS_SESSION,   /* a member of staff signed in with a session cookie */
+	WEB_ACCESS_PRINCIPAL, /* a signed-in member of staff or a partner system's API token */
+};
+
+/* How a state-changing form shows it was sent from lantern's own page
+ * (auth.c). API routes say NONE: there an unsafe method authenticated by a
+ * session cookie must carry the session's token in X-CSRF-Token, and one
+ * authenticated by an API token needs nothing (no browser sends it by
+ * itself). */
+enum web_csrf {
+	WEB_CSRF_NONE,    /* a safe method, or an API route */
+	WEB_CSRF_SESSION, /* form field "csrf" = the CSRF token of the caller's session */
+	WEB_CSRF_FORM,    /* form field "csrf" = a signed, dated token of the public form */
+	WEB_CSRF_LOGIN,   /* form field "csrf" = a signed, dated token bound to the login cookie */
+};
+
+#define WEB_NO_ACTION (-1) /* a route that needs no action of core/access.h */
+
+/* Who is calling (auth.c). Wiped at the end of each request. */
+enum web_auth {
+	WEB_AUTH_NONE,    /* nobody: the public, or credentials not looked at */
+	WEB_AUTH_SESSION, /* a member of staff, by session cookie */
+	WEB_AUTH_TOKEN,   /* a partner system, by API token */
+};
+
+struct web_principal {
+	enum web_auth auth;
+	struct lt_principal p;    /* valid unless auth is NONE */
+	char agency[LT_CODE_MAX]; /* the code of the principal's agency; "" for NONE */
+	char actor[32];           /* for the audit log: "user:7", "token:3"; "public" for NONE */
+	/* Sessions only. */
+	int64_t session_id;                 /* sessions.id */
+	int64_t session_expires;            /* absolute expiry, seconds since 1970 */
+	char email[LT_EMAIL_MAX];           /* the account's address, for its own pages */
+	char csrf[LT_CRYPTO_SECRET_SIZE];   /* the session's CSRF token */
+};
+
 /* One call of a handler: the request, its parsed target and the response. */
 struct web_call {
 	struct web_app *app;
@@ -145,14 +214,24 @@ struct web_call {
 	const char *path;  /* decoded path, NUL-terminated */
 	const char *query; /* raw query string after '?', "" when none */
 	const char *param; /* the {param} segment of a pattern route, "" when none */
+	const struct web_principal *who; /* never NULL; auth NONE on public routes */
 	struct web_response *rs;
 };
 
 struct web_route {
-	const char *method; /* "GET" or "POST"; a GET route also answers HEAD */
+	const char *method; /* "GET", "POST" or "DELETE"; a GET route also answers HEAD */
 	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
 	enum web_kind kind;
+	enum web_access access;
+	int action;          /* the enum lt_action the principal must hold (its cell not
+	                        empty), or WEB_NO_ACTION; record scopes are the handler's */
+	enum web_csrf csrf;  /* for POST page routes: never NONE */
+	bool offload;        /* checks a password: runs on the server's worker pool, never
+	                        on a thread that serves other requests (server.c) */
 	void (*handler)(struct web_call *c);
+	/* How a form whose CSRF token was refused is answered (403); NULL for the
+	 * plain 403 page. The form has been read; nothing may be written. */
+	void (*refused)(struct web_call *c, const struct web_form *form);
 	const char *description; /* a sentence for the documentation */
 };
 
@@ -162,15 +241,29 @@ extern const size_t web_route_count;
 /* The kind of answer for a path no route matched: API under /api/. */
 enum web_kind web_kind_for_path(const char *path);
 
-/* Route handlers (pages.c, api.c, static.c). */
+/* The route `method` and `target` would be served by, NULL when none (404,
+ * 405, a bad target). For server.c, to know before web_handle whether a
+ * request goes to the worker pool. */
+const struct web_route *web_route_for(const char *method, const char *target);
+
+/* Route handlers (pages.c, api.c, api_session.c, staff.c, static.c). */
 void web_page_index(struct web_call *c);
 void web_page_report(struct web_call *c);
+void web_page_report_refused(struct web_call *c, const struct web_form *form);
 void web_static_css(struct web_call *c);
 void web_api_stats_arrests(struct web_call *c);
 void web_api_reports_create(struct web_call *c);
 void web_api_report_get(struct web_call *c);
 void web_api_healthz(struct web_call *c);
 void web_api_estimate(struct web_call *c);
+void web_api_session_create(struct web_call *c);
+void web_api_session_get(struct web_call *c);
+void web_api_session_delete(struct web_call *c);
+void web_page_login(struct web_call *c);
+void web_page_login_post(struct web_call *c);
+void web_page_login_refused(struct web_call *c, const struct web_form *form);
+void web_page_staff(struct web_call *c);
+void web_page_logout(struct web_call *c);
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -323,5 +416,93 @@ const struct lt_error *web_report_input_error(const struct web_report_input *in,
  */
 lt_status web_report_store(struct web_app *app, struct lt_report *rep, const char *actor,
                            struct lt_error *err);
+
+/* ---- sign-in, sessions and CSRF (auth.c) ------------------------------------ */
+
+/* The principal of a public call: nobody, actor "public". */
+void web_principal_public(struct web_principal *who);
+/* Wipe what a principal holds (the session's CSRF token, the address). */
+void web_principal_wipe(struct web_principal *who);
+
+/*
+ * Find who is calling. With an Authorization header, only it counts: it
+ * must be "Bearer TOKEN" with a working API token. Without one, the session
+ * cookie must name a session that is not revoked, not past its absolute
+ * expiry (LT_SESSION_ABSOLUTE_S after sign-in) and used within
+ * LT_SESSION_IDLE_S, of an account that is not disabled; its last use is
+ * then written when it is LT_SESSION_TOUCH_S old. LT_OK with *who filled;
+ * LT_EAUTH with a sentence for the caller in `detail` when there are no
+ * credentials or they do not hold; a store status when the store fails.
+ */
+lt_status web_auth_resolve(struct web_app *app, const struct web_request *rq,
+                           struct web_principal *who, char *detail, size_t cap);
+
+/* The value of the cookie `name` in a Cookie header (may be NULL): true and
+ * *value and *len (pointing into header) when exactly one cookie has that
+ * name. */
+bool web_cookie_get(const char *header, const char *name, const char **value, size_t *len);
+/* The names of the session cookie and the login cookie: with the __Host-
+ * prefix unless the app serves insecure HTTP. */
+const char *web_session_cookie_name(const struct web_app *app);
+const char *web_login_cookie_name(const struct web_app *app);
+/* Add a Set-Cookie header for `name`: HttpOnly, SameSite=Strict, Path=/,
+ * Secure unless insecure_http; `value` NULL clears the cookie (Max-Age=0);
+ * `max_age` 0 makes a cookie that ends with the browser session. */
+void web_cookie_set(const struct web_app *app, struct web_response *rs, const char *name,
+                    const char *value, int64_t max_age);
+
+/* Signed form tokens: the public form's and the login form's. */
+enum web_form_purpose {
+	WEB_FORM_REPORT, /* the public report form */
+	WEB_FORM_LOGIN,  /* the staff sign-in form, bound to the login cookie */
+};
+#define WEB_FORM_TOKEN_SIZE 56 /* 54 base64url characters and a NUL */
+
+/* A token for a form of `purpose` issued at `now`; `binding` (32 bytes, the
+ * login cookie's nonce) for WEB_FORM_LOGIN, NULL for WEB_FORM_REPORT. */
+void web_form_token(const struct web_app *app, enum web_form_purpose purpose,
+                    const unsigned char *binding, int64_t now, char out[WEB_FORM_TOKEN_SIZE]);
+/* Was `text` (`len` bytes) issued by this server for `purpose` and
+ * `binding`, at most LT_FORM_TOKEN_TTL_S before `now`? Constant-time. */
+bool web_form_token_ok(const struct web_app *app, enum web_form_purpose purpose,
+                       const unsigned char *binding, int64_t now, const char *text, size_t len);
+/* The nonce of the request's login cookie: true when it has a well-formed one. */
+bool web_login_nonce_get(const struct web_app *app, const struct web_request *rq,
+                         unsigned char raw[LT_CRYPTO_SECRET_BYTES]);
+/* The request's login nonce, or a new one set on `rs` as the login cookie. */
+void web_login_nonce(const struct web_app *app, const struct web_request *rq,
+                     struct web_response *rs, unsigned char raw[LT_CRYPTO_SECRET_BYTES]);
+
+/* One attempt to sign in. Initialise the input; release with
+ * web_login_release, which wipes the output. */
+struct web_login {
+	const char *email;    /* in: as typed, `email_len` bytes */
+	size_t email_len;
+	const char *password; /* in: `password_len` bytes; never copied, logged or stored */
+	size_t password_len;
+	int64_t retry_after;  /* out, LT_ETHROTTLED: seconds to wait; -1 when locked */
+	struct web_principal who;            /* out, LT_OK: the new session's principal */
+	char cookie[LT_CRYPTO_SECRET_SIZE];  /* out, LT_OK: the new session id, for the cookie */
+};
+
+/*
+ * Sign in (docs/security.md, "Sessions, CSRF and tokens"): ask both
+ * throttles (per client address, per account) and refuse without checking
+ * anything while either says wait (LT_ETHROTTLED); look the account up and
+ * verify the password with argon2id, or spend the time of a verification
+ * when there is no such account or it is disabled; on failure tell both
+ * throttles and audit "session.login_failed" naming the account by id
+ * (LT_EAUTH); on success clear the account's throttle, rehash an outdated
+ * hash, revoke the session the request's cookie names if any, and store a
+ * new session with its "session.login" audit entry (LT_OK). The e-mail
+ * address and the password are never logged or audited. Slow (argon2id):
+ * call it only on the worker pool (routes with `offload`).
+ */
+lt_status web_login(struct web_app *app, const struct web_request *rq, struct web_login *l,
+                    struct lt_error *err);
+void web_login_release(struct web_login *l);
+/* Sign out: revoke the caller's session, audited as "session.logout". */
+lt_status web_logout(struct web_app *app, const struct web_request *rq,
+                     const struct web_principal *who, struct lt_error *err);
 
 #endif

@@ -20,7 +20,15 @@
 //     and then changed to "Abroad" and a country: the district is ignored;
 //   - no console errors (a Content-Security-Policy violation is one) and no
 //     request leaves the server's origin;
+//   - a member of staff signs in at /login (axe on the sign-in page, on the
+//     page with a wrong password, and on the signed-in page /staff), gets an
+//     HttpOnly, SameSite=Strict session cookie, sees who they are, signs out
+//     with the button, and /staff then sends them back to /login;
 //   - the server stops on SIGTERM and exits 0 (under ASan: leak-free).
+//
+// The server runs with --insecure-http (plain HTTP on loopback: session
+// cookies without Secure, so the browser keeps them). The reports are read
+// back through the API with a police API token made by `lantern token add`.
 //
 // Environment:
 //   LANTERN_BIN             the lantern binary (required; meson sets it)
@@ -44,6 +52,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const DEADLINE_MS = 120_000;
+const STAFF_EMAIL = 'ann@police.example';
+const STAFF_PASSWORD = 'correct horse battery staple';
 const REF_RE = /^LT-[0-9A-HJKMNP-TV-Z]{8}$/;
 const CHROMIUM = process.env.LANTERN_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.LANTERN_SCREENSHOT_DIR || '';
@@ -92,6 +102,7 @@ const state = {
   browser: null,
   consoleErrors: [], // "page: message" for every console error or page error
   offsite: [],       // requests that tried to leave the server's origin
+  token: '',         // a police API token, for reading reports back
 };
 
 const watchdog = setTimeout(() => {
@@ -112,8 +123,8 @@ const lanternEnv = { ...process.env };
 delete lanternEnv.LANTERN_DB;
 delete lanternEnv.LANTERN_KEY;
 
-function run(args) {
-  const r = spawnSync(LANTERN, args, { encoding: 'utf8', timeout: 60_000, env: lanternEnv });
+function run(args, input = '') {
+  const r = spawnSync(LANTERN, args, { encoding: 'utf8', timeout: 60_000, env: lanternEnv, input });
   assert.equal(r.status, 0, `lantern ${args.join(' ')} exited ${r.status} (${r.signal ?? ''}):\n${r.stderr}`);
   return r.stdout;
 }
@@ -122,7 +133,7 @@ function run(args) {
 // as the first line of its stdout.
 function startServer(db) {
   return new Promise((resolve, reject) => {
-    const child = spawn(LANTERN, ['serve', '--db', db, '--listen', '127.0.0.1:0'],
+    const child = spawn(LANTERN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--insecure-http'],
                         { stdio: ['ignore', 'pipe', 'pipe'], env: lanternEnv });
     state.server = child;
     state.serverExit = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
@@ -199,9 +210,12 @@ async function checkAxe(page, what) {
 }
 
 // What the store holds for a reference code, read back through the API
-// (coded fields only; loopback callers only, as this test is).
+// (coded fields only) as a partner system with a police token.
 async function storedReport(ref) {
-  const r = await fetch(`${state.base}api/v1/reports/${ref}`, { signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(`${state.base}api/v1/reports/${ref}`, {
+    headers: { Authorization: `Bearer ${state.token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   assert.equal(r.status, 200, `GET /api/v1/reports/${ref} answered ${r.status}`);
   return r.json();
 }
@@ -271,6 +285,10 @@ before(async () => {
   state.dir = mkdtempSync(path.join(tmpdir(), 'lantern-browser-'));
   const db = path.join(state.dir, 'x.db');
   run(['init', '--demo', '--db', db]);
+  run(['user', 'add', STAFF_EMAIL, '--agency', 'herts_police', '--role', 'police', '--db', db],
+      `${STAFF_PASSWORD}\n`);
+  state.token = run(['token', 'add', '--agency', 'herts_police', '--role', 'police', '--db', db]).trim();
+  assert.match(state.token, /^lt_[A-Za-z0-9_-]{43}$/);
   state.base = await startServer(db);
   state.browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30_000 });
 });
@@ -450,6 +468,64 @@ test('the form works with JavaScript switched off (changed to abroad, with a cou
   assert.equal(stored.district, null);
   assert.equal(stored.anonymous, false);
   assert.equal(stored.has_contact, true);
+  await context.close();
+});
+
+test('a member of staff signs in, sees who they are and signs out; the pages pass axe', async () => {
+  const { context, page } = await newPage('/login', {}, true);
+  let resp = await page.goto(`${state.base}login`);
+  assert.equal(resp.status(), 200);
+  const email = page.getByRole('textbox', { name: 'E-mail address' });
+  const password = page.getByLabel('Password', { exact: true });
+  await email.waitFor();
+  assert.equal(await email.getAttribute('autocomplete'), 'username');
+  assert.equal(await password.getAttribute('autocomplete'), 'current-password');
+  await checkAxe(page, 'GET /login');
+  await screenshot(page, 'browser-login.png');
+
+  // A wrong password: the form again, a message that does not say which
+  // part was wrong, the address kept, the password not.
+  await email.fill(STAFF_EMAIL);
+  await password.fill('not the password at all');
+  let answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  resp = await answer;
+  await page.waitForLoadState('load');
+  assert.equal(resp.status(), 401);
+  assert.match(await page.title(), /^Error: /);
+  const alert = page.getByRole('alert');
+  assert.match(await alert.innerText(), /e-mail address or the password is not right/);
+  const link = alert.getByRole('link');
+  assert.equal(await link.getAttribute('href'), '#email');
+  assert.equal(await email.inputValue(), STAFF_EMAIL);
+  assert.equal(await password.inputValue(), '');
+  assert.match(await description(email), /not right/);
+  await checkAxe(page, 'the sign-in page with an error');
+
+  // The right one: on to /staff, with a session cookie no script can read.
+  await password.fill(STAFF_PASSWORD);
+  await Promise.all([page.waitForURL(`${state.base}staff`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.waitForLoadState('load');
+  assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /signed in/i);
+  const body = await page.locator('main').innerText();
+  assert.ok(body.includes(STAFF_EMAIL), `the staff page does not say who is signed in:\n${body}`);
+  assert.ok(body.includes('Police'), `the staff page does not show the role:\n${body}`);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'lantern_session');
+  assert.ok(session, `no session cookie: ${JSON.stringify(cookies.map((c) => c.name))}`);
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+  assert.equal(session.path, '/');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'a script can read a cookie');
+  await checkAxe(page, 'GET /staff');
+  await screenshot(page, 'browser-staff.png');
+
+  // Sign out with the button: back to the sign-in page, and /staff is
+  // closed again.
+  await Promise.all([page.waitForURL(/\/login\?signed_out=1$/), page.getByRole('button', { name: 'Sign out' }).click()]);
+  assert.match(await page.locator('main').innerText(), /You have signed out/);
+  resp = await page.goto(`${state.base}staff`);
+  assert.equal(new URL(page.url()).pathname, '/login', '/staff after signing out does not lead to /login');
   await context.close();
 });
 

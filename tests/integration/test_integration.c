@@ -17,9 +17,21 @@
  * reports is read from the database itself (SQLite in WAL mode allows a
  * reader beside the server) before and after.
  *
+ * Authentication over real HTTP: a partner system's API token from `lantern
+ * token add` works until `lantern token revoke`; a member of staff made by
+ * `lantern user add` signs in (POST /api/v1/session), calls the API with the
+ * cookie and the X-CSRF-Token, and signs out; a cookie planted before
+ * sign-in is not honoured after it (session fixation); sessions past their
+ * idle or absolute expiry — made so by rewinding their times in the database
+ * — are refused; failed sign-ins are answered 429 with Retry-After after the
+ * account's free failures; forms without their CSRF token, and the sign-in
+ * form without its login cookie, are 403 and write nothing; and
+ * --insecure-http is refused on an address that is not loopback.
+ *
  * At the end the server gets SIGTERM and must exit 0 (under ASan that also
  * means no leaks), and its log must hold one line per request with id,
- * method, route and status, and none of what was typed into the form.
+ * method, route and status, and none of what was typed into the form, nor a
+ * password, an e-mail address, a session cookie or a token.
  *
  * Environment: LANTERN_BIN, the lantern binary (meson sets it).
  */
@@ -43,13 +55,20 @@
 #include "http_client.h"
 #include "core/limits.h"
 #include "core/record.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "core/banned.h"
 
 extern char **environ;
 
 /* Contact details typed into the form, which must never reach the log. */
 #define SECRET_CONTACT "07700 900 461"
+/* The account made at setup, and its password (never in the log either). */
+#define STAFF_EMAIL "ann@police.example"
+#define STAFF_PASSWORD "correct horse battery staple"
+#define JSON_CT "Content-Type: application/json\r\n"
+#define FORM_CT "Content-Type: application/x-www-form-urlencoded\r\n"
 
 static struct {
 	const char *bin;
@@ -61,15 +80,20 @@ static struct {
 	struct store *st; /* a reader beside the server, for counting reports */
 	char ref[LT_REF_SIZE];
 	int requests; /* requests sent, for the log check */
+	char token[LT_CRYPTO_TOKEN_SIZE]; /* a police API token of herts_police */
+	char auth[128];                   /* "Authorization: Bearer ...\r\n" + JSON_CT */
+	char session_seen[128];           /* a session cookie value, for the log check */
 } g = {.server = -1};
 
 /* ---- processes ------------------------------------------------------------- */
 
-/* Run lantern with `args` (NULL-terminated, without argv[0]); output to a file. */
-static int run_lantern(const char *const *args)
+/* Run lantern with `args` (NULL-terminated, without argv[0]), `input` (may
+ * be NULL) on its standard input; stdout to <dir>/init.out, stderr to
+ * <dir>/init.err. */
+static int run_lantern_in(const char *const *args, const char *input)
 {
 	const char *argv[16];
-	char out[700];
+	char out[700], err[700], in[700];
 	size_t n = 0;
 	pid_t pid;
 	int status;
@@ -80,9 +104,17 @@ static int run_lantern(const char *const *args)
 		argv[n++] = *args;
 	argv[n] = NULL;
 	snprintf(out, sizeof(out), "%s/init.out", g.dir);
+	snprintf(err, sizeof(err), "%s/init.err", g.dir);
+	snprintf(in, sizeof(in), "%s/init.in", g.dir);
+	FILE *f = fopen(in, "w");
+	if (!f)
+		return -1;
+	fputs(input ? input : "", f);
+	fclose(f);
 	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	int rc = posix_spawn(&pid, g.bin, &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
@@ -91,6 +123,26 @@ static int run_lantern(const char *const *args)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_lantern(const char *const *args)
+{
+	return run_lantern_in(args, NULL);
+}
+
+/* The first line lantern wrote on stdout in the last run_lantern. */
+static void last_output(char *out, size_t cap)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/init.out", g.dir);
+	FILE *f = fopen(path, "r");
+	out[0] = '\0';
+	if (f) {
+		if (!fgets(out, (int)cap, f))
+			out[0] = '\0';
+		fclose(f);
+	}
+	out[strcspn(out, "\r\n")] = '\0';
 }
 
 /* Start `lantern serve`; read the URL from the first line of its stdout. */
@@ -175,6 +227,25 @@ static int group_setup(void **state)
 		fprintf(stderr, "lantern init --demo exited %d (see %s/init.out)\n", rc, g.dir);
 		return -1;
 	}
+	/* A member of staff and a partner system, as an administrator makes them. */
+	const char *user[] = {"user", "add", STAFF_EMAIL, "--agency", "herts_police", "--role",
+	                      "police", "--db", g.db, NULL};
+	if ((rc = run_lantern_in(user, STAFF_PASSWORD "\n")) != 0) {
+		fprintf(stderr, "lantern user add exited %d (see %s/init.err)\n", rc, g.dir);
+		return -1;
+	}
+	const char *token[] = {"token", "add", "--agency", "herts_police", "--role", "police",
+	                       "--label", "integration", "--db", g.db, NULL};
+	if ((rc = run_lantern(token)) != 0) {
+		fprintf(stderr, "lantern token add exited %d (see %s/init.err)\n", rc, g.dir);
+		return -1;
+	}
+	last_output(g.token, sizeof(g.token));
+	if (strlen(g.token) != LT_CRYPTO_TOKEN_CHARS) {
+		fprintf(stderr, "lantern token add printed '%s', not a token\n", g.token);
+		return -1;
+	}
+	snprintf(g.auth, sizeof(g.auth), "Authorization: Bearer %s\r\n" JSON_CT, g.token);
 	if (start_server() != 0)
 		return -1;
 	lt_error_clear(&err);
@@ -261,6 +332,82 @@ static void want_problem(const struct http_response *r, int status, const char *
 		snprintf(s, sizeof(s), "{\"field\":\"%s\",\"detail\":", field);
 		assert_contains(r->body, s);
 	}
+}
+
+/* The public form's CSRF token, from the page that shows the form. */
+static void form_token(char *out, size_t cap)
+{
+	struct http_response r;
+	request("GET", "/", NULL, NULL, 200, &r);
+	const char *p = strstr(r.body, "name=\"csrf\" value=\"");
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	size_t n = strcspn(p, "\"");
+	assert_true(n < cap);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	http_response_free(&r);
+}
+
+/* "name=value" of the cookie `name` a response sets, or "" when none. */
+static void cookie_of(const struct http_response *r, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name);
+	out[0] = '\0';
+	for (const char *p = r->head; (p = strstr(p, "\r\nSet-Cookie: ")) != NULL; p += 2) {
+		const char *v = p + strlen("\r\nSet-Cookie: ");
+		if (strncmp(v, name, n) == 0 && v[n] == '=') {
+			size_t len = strcspn(v, ";\r");
+			assert_true(len < cap);
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return;
+		}
+	}
+}
+
+/* The value of a JSON string member "name" in a flat document. */
+static void json_member(const char *body, const char *name, char *out, size_t cap)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\"%s\":\"", name);
+	const char *p = strstr(body, key);
+	assert_non_null(p);
+	p += strlen(key);
+	size_t n = strcspn(p, "\"");
+	assert_true(n < cap);
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* Sign in as `email` with `password`; the status. On 201 the Cookie line
+ * ("Cookie: ...\r\n") and the CSRF token are written out. `extra` headers
+ * (a planted cookie) may be NULL. */
+static int sign_in(const char *email, const char *password, const char *extra, char *cookie,
+                   size_t ccap, char *csrf, size_t tcap, struct http_response *out)
+{
+	struct http_response r;
+	char body[256], headers[512];
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+	snprintf(headers, sizeof(headers), JSON_CT "%s", extra ? extra : "");
+	g.requests++;
+	if (http_exchange(g.port, "POST", "/api/v1/session", headers, body, strlen(body), &r) != 0)
+		fail_msg("POST /api/v1/session: no complete response");
+	check_headers(&r);
+	int status = r.status;
+	if (status == 201 && cookie) {
+		char c[128];
+		cookie_of(&r, "__Host-lantern_session", c, sizeof(c));
+		assert_true(c[0]);
+		snprintf(cookie, ccap, "Cookie: %s\r\n", c);
+		snprintf(g.session_seen, sizeof(g.session_seen), "%s", strchr(c, '=') + 1);
+		json_member(r.body, "csrf_token", csrf, tcap);
+	}
+	if (out)
+		*out = r;
+	else
+		http_response_free(&r);
+	return status;
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -425,7 +572,7 @@ static void test_body_too_large(void **state)
 static void test_api_errors_write_nothing(void **state)
 {
 	struct http_response r;
-	const char *json = "Content-Type: application/json\r\n";
+	const char *json = g.auth;
 	long before = report_count();
 
 	request("POST", "/api/v1/reports", json, "{\"source\":\"public\",", 400, &r);
@@ -451,7 +598,10 @@ static void test_api_errors_write_nothing(void **state)
 	want_problem(&r, 400, "invalid", "district");
 	http_response_free(&r);
 
-	request("POST", "/api/v1/reports", "Content-Type: text/plain\r\n", "{}", 415, &r);
+	char plain[200];
+	snprintf(plain, sizeof(plain), "Authorization: Bearer %s\r\nContent-Type: text/plain\r\n",
+	         g.token);
+	request("POST", "/api/v1/reports", plain, "{}", 415, &r);
 	want_problem(&r, 415, "unsupported_media_type", NULL);
 	want_header(&r, "Accept-Post", "application/json");
 	http_response_free(&r);
@@ -475,11 +625,17 @@ static void test_api_report_created(void **state)
 	char location[128], ref[LT_REF_SIZE];
 	long before = report_count();
 
-	request(
-	    "POST", "/api/v1/reports", "Content-Type: application/json\r\n",
-	    "{\"source\":\"partner\",\"agency\":\"herts_cc\",\"forms\":[\"labour_exploitation\"],"
-	    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\"}",
-	    201, &r);
+	/* Without credentials: 401, even from this machine. */
+	const char *report =
+	    "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"labour_exploitation\"],"
+	    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\"}";
+	request("POST", "/api/v1/reports", JSON_CT, report, 401, &r);
+	want_problem(&r, 401, "unauthenticated", NULL);
+	assert_non_null(http_header(&r, "WWW-Authenticate", location, sizeof(location)));
+	http_response_free(&r);
+	assert_int_equal(report_count(), before);
+
+	request("POST", "/api/v1/reports", g.auth, report, 201, &r);
 	want_header(&r, "Content-Type", "application/json");
 	assert_non_null(http_header(&r, "Location", location, sizeof(location)));
 	const char *p = strstr(r.body, "\"ref\":\"");
@@ -492,9 +648,11 @@ static void test_api_report_created(void **state)
 	http_response_free(&r);
 	assert_int_equal(report_count(), before + 1);
 
-	request("GET", location, NULL, NULL, 200, &r);
-	assert_contains(r.body, "\"agency\":\"herts_cc\"");
+	request("GET", location, g.auth, NULL, 200, &r);
+	assert_contains(r.body, "\"agency\":\"herts_police\"");
 	assert_contains(r.body, "\"country\":\"RO\"");
+	http_response_free(&r);
+	request("GET", location, NULL, NULL, 401, &r);
 	http_response_free(&r);
 }
 
@@ -502,9 +660,13 @@ static void test_form_errors_come_back(void **state)
 {
 	struct http_response r;
 	long before = report_count();
-	request("POST", "/report", "Content-Type: application/x-www-form-urlencoded\r\n",
-	        "place=local&district=nowhere&description=%3Cb%3EQueens+Road%3C%2Fb%3E+%26+co", 400,
-	        &r);
+	char tok[80], body[512];
+	form_token(tok, sizeof(tok));
+	snprintf(body, sizeof(body),
+	         "place=local&district=nowhere&description=%%3Cb%%3EQueens+Road%%3C%%2Fb%%3E+%%26+co&"
+	         "csrf=%s",
+	         tok);
+	request("POST", "/report", FORM_CT, body, 400, &r);
 	want_header(&r, "Content-Type", "text/html; charset=utf-8");
 	want_header(&r, "Cache-Control", "no-store");
 	assert_contains(r.body, "class=\"error-summary\"");
@@ -521,11 +683,14 @@ static void test_public_report_gets_reference(void **state)
 {
 	struct http_response r;
 	long before = report_count();
-	request("POST", "/report", "Content-Type: application/x-www-form-urlencoded\r\n",
-	        "forms=labour_exploitation&forms=domestic_servitude&place=local&district=watford&"
-	        "occurred=2024&description=Queens+Road+car+wash%2C+passport+taken&"
-	        "anonymous=false&contact=07700+900+461",
-	        200, &r);
+	char tok[80], body[512];
+	form_token(tok, sizeof(tok));
+	snprintf(body, sizeof(body),
+	         "forms=labour_exploitation&forms=domestic_servitude&place=local&district=watford&"
+	         "occurred=2024&description=Queens+Road+car+wash%%2C+passport+taken&"
+	         "anonymous=false&contact=07700+900+461&csrf=%s",
+	         tok);
+	request("POST", "/report", FORM_CT, body, 200, &r);
 	want_header(&r, "Cache-Control", "no-store");
 	const char *p = strstr(r.body, "<strong id=\"reference\">");
 	if (!p)
@@ -598,9 +763,7 @@ static void test_keep_alive(void **state)
 	/* And a POST with a body on the same connection. */
 	g.requests++;
 	const char *body = "{\"source\":\"public\"}";
-	assert_int_equal(http_send_request(&c, "POST", "/api/v1/reports",
-	                                   "Content-Type: application/json\r\n", body,
-	                                   strlen(body)),
+	assert_int_equal(http_send_request(&c, "POST", "/api/v1/reports", g.auth, body, strlen(body)),
 	                 0);
 	assert_int_equal(http_read_response(&c, false, &r), 0);
 	assert_int_equal(r.status, 400);
@@ -622,13 +785,17 @@ static void test_keep_alive(void **state)
 struct client_result {
 	int ok; /* reports answered 200 with a code */
 	char refs[REPORTS_PER_CLIENT][LT_REF_SIZE];
+	const char *token; /* the form token, shared */
 };
 
 static void *client_main(void *arg)
 {
 	struct client_result *res = arg;
 	struct http_conn c;
-	const char *body = "forms=forced_criminality&place=elsewhere_in_country&occurred=2023";
+	char body[256];
+	snprintf(body, sizeof(body),
+	         "forms=forced_criminality&place=elsewhere_in_country&occurred=2023&csrf=%s",
+	         res->token);
 	if (http_open(&c, g.port) != 0)
 		return NULL;
 	for (int i = 0; i < REPORTS_PER_CLIENT; i++) {
@@ -657,9 +824,13 @@ static void test_concurrent_reports(void **state)
 	static struct client_result res[CONCURRENT_CLIENTS];
 	long before = report_count();
 
+	static char tok[80];
 	memset(res, 0, sizeof(res));
-	for (int i = 0; i < CONCURRENT_CLIENTS; i++)
+	form_token(tok, sizeof(tok));
+	for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+		res[i].token = tok;
 		assert_int_equal(pthread_create(&t[i], NULL, client_main, &res[i]), 0);
+	}
 	for (int i = 0; i < CONCURRENT_CLIENTS; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 	g.requests += CONCURRENT_CLIENTS * REPORTS_PER_CLIENT;
@@ -675,6 +846,251 @@ static void test_concurrent_reports(void **state)
 		}
 	}
 	assert_int_equal(report_count(), before + CONCURRENT_CLIENTS * REPORTS_PER_CLIENT);
+}
+
+/* A member of staff signs in, calls the API with the cookie, signs out. */
+static void test_session_sign_in_and_out(void **state)
+{
+	struct http_response r;
+	char cookie[160], csrf[64], headers[512];
+	long before = report_count();
+
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, NULL, cookie, sizeof(cookie), csrf,
+	                         sizeof(csrf), &r),
+	                 201);
+	char v[256];
+	assert_non_null(http_header(&r, "Set-Cookie", v, sizeof(v)));
+	assert_contains(v, "; Path=/; HttpOnly; SameSite=Strict; Secure");
+	assert_contains(r.body, "\"role\":\"police\"");
+	http_response_free(&r);
+
+	/* The cookie is a principal: read a report, and (with X-CSRF-Token)
+	 * send one. */
+	request("GET", "/api/v1/session", cookie, NULL, 200, &r);
+	assert_contains(r.body, csrf);
+	http_response_free(&r);
+	const char *report = "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":"
+	                     "[\"unknown\"],\"place\":\"unknown\",\"received\":\"2024-05-01\"}";
+	snprintf(headers, sizeof(headers), "%s" JSON_CT, cookie);
+	request("POST", "/api/v1/reports", headers, report, 403, &r);
+	want_problem(&r, 403, "forbidden", NULL);
+	http_response_free(&r);
+	snprintf(headers, sizeof(headers), "%sX-CSRF-Token: %s\r\n" JSON_CT, cookie, csrf);
+	request("POST", "/api/v1/reports", headers, report, 201, &r);
+	char location[128];
+	assert_non_null(http_header(&r, "Location", location, sizeof(location)));
+	http_response_free(&r);
+	request("GET", location, cookie, NULL, 200, &r);
+	http_response_free(&r);
+	assert_int_equal(report_count(), before + 1);
+
+	/* Sign out: the token is needed, then the cookie is worthless. */
+	request("DELETE", "/api/v1/session", cookie, NULL, 403, &r);
+	http_response_free(&r);
+	snprintf(headers, sizeof(headers), "%sX-CSRF-Token: %s\r\n", cookie, csrf);
+	request("DELETE", "/api/v1/session", headers, NULL, 200, &r);
+	assert_non_null(http_header(&r, "Set-Cookie", v, sizeof(v)));
+	assert_contains(v, "Max-Age=0");
+	http_response_free(&r);
+	request("GET", "/api/v1/session", cookie, NULL, 401, &r);
+	want_problem(&r, 401, "unauthenticated", NULL);
+	http_response_free(&r);
+	request("GET", location, cookie, NULL, 401, &r);
+	http_response_free(&r);
+}
+
+/* A cookie set before sign-in is not the session after it. */
+static void test_session_fixation(void **state)
+{
+	struct http_response r;
+	unsigned char raw[LT_CRYPTO_SECRET_BYTES];
+	char planted[LT_CRYPTO_SECRET_SIZE], plant[160], cookie[160], csrf[64];
+
+	lt_crypto_secret_new(raw, planted);
+	snprintf(plant, sizeof(plant), "Cookie: __Host-lantern_session=%s\r\n", planted);
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, plant, cookie, sizeof(cookie), csrf,
+	                         sizeof(csrf), NULL),
+	                 201);
+	assert_not_contains(cookie, planted);
+	request("GET", "/api/v1/session", plant, NULL, 401, &r);
+	http_response_free(&r);
+	request("GET", "/api/v1/session", cookie, NULL, 200, &r);
+	http_response_free(&r);
+
+	/* Signing in again from the same browser replaces the session. */
+	char again[160];
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, cookie, again, sizeof(again), csrf,
+	                         sizeof(csrf), NULL),
+	                 201);
+	request("GET", "/api/v1/session", cookie, NULL, 401, &r);
+	http_response_free(&r);
+	request("GET", "/api/v1/session", again, NULL, 200, &r);
+	http_response_free(&r);
+}
+
+/* Run one statement on the database, as an attacker with the clock would:
+ * the server reads sessions from the database on every request. */
+static void db_exec(const char *sql)
+{
+	char out[64];
+	struct lt_error err;
+	lt_error_clear(&err);
+	if (store_sqlite_debug_query(g.st, -1, sql, out, sizeof(out), &err) != LT_OK)
+		fail_msg("%s: %s", sql, err.message);
+}
+
+/* Sessions past their idle limit or their absolute expiry are refused. The
+ * times are moved back in the database, not waited for. */
+static void test_expired_sessions(void **state)
+{
+	struct http_response r;
+	char cookie[160], csrf[64], sql[256];
+
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, NULL, cookie, sizeof(cookie), csrf,
+	                         sizeof(csrf), NULL),
+	                 201);
+	request("GET", "/api/v1/session", cookie, NULL, 200, &r);
+	http_response_free(&r);
+	snprintf(sql, sizeof(sql),
+	         "UPDATE sessions SET last_seen = last_seen - %d WHERE id = (SELECT max(id) FROM "
+	         "sessions)",
+	         LT_SESSION_IDLE_S);
+	db_exec(sql);
+	request("GET", "/api/v1/session", cookie, NULL, 401, &r);
+	assert_contains(r.body, "without use");
+	http_response_free(&r);
+
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, NULL, cookie, sizeof(cookie), csrf,
+	                         sizeof(csrf), NULL),
+	                 201);
+	request("GET", "/api/v1/session", cookie, NULL, 200, &r);
+	http_response_free(&r);
+	snprintf(sql, sizeof(sql),
+	         "UPDATE sessions SET created = created - %d, expires = expires - %d "
+	         "WHERE id = (SELECT max(id) FROM sessions)",
+	         LT_SESSION_ABSOLUTE_S, LT_SESSION_ABSOLUTE_S);
+	db_exec(sql);
+	request("GET", "/api/v1/session", cookie, NULL, 401, &r);
+	assert_contains(r.body, "hours after signing in");
+	http_response_free(&r);
+	/* A page sends the browser to sign in again. */
+	request("GET", "/staff", cookie, NULL, 303, &r);
+	want_header(&r, "Location", "/login");
+	http_response_free(&r);
+}
+
+/* The partner system's token works until `lantern token revoke`. */
+static void test_token_revoked(void **state)
+{
+	struct http_response r;
+	char auth[128], id[32];
+	struct store_token *t = NULL;
+	size_t n = 0;
+	struct lt_error err;
+
+	const char *add[] = {"token", "add", "--agency", "herts_cc", "--role", "caseworker",
+	                     "--db", g.db, NULL};
+	assert_int_equal(run_lantern(add), 0);
+	char tok[LT_CRYPTO_TOKEN_SIZE];
+	last_output(tok, sizeof(tok));
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", tok);
+	request("POST", "/api/v1/estimate", auth, "x", 415, &r); /* let through, then 415 */
+	http_response_free(&r);
+
+	assert_int_equal(store_token_list(g.st, &t, &n, &err), LT_OK);
+	assert_true(n >= 2);
+	snprintf(id, sizeof(id), "%lld", (long long)t[n - 1].id);
+	free(t);
+	const char *revoke[] = {"token", "revoke", id, "--db", g.db, NULL};
+	assert_int_equal(run_lantern(revoke), 0);
+	request("POST", "/api/v1/estimate", auth, "x", 401, &r);
+	want_problem(&r, 401, "unauthenticated", NULL);
+	http_response_free(&r);
+	/* The other token still works. */
+	request("GET", "/api/v1/reports/LT-00000000", g.auth, NULL, 404, &r);
+	http_response_free(&r);
+}
+
+/* Guessing: the account's five free failures, then 429 with Retry-After.
+ * The delays double (1 s, 2 s, 4 s, ...), so however slow this machine, a
+ * guess soon lands inside one. */
+static void test_brute_force_throttled(void **state)
+{
+	struct http_response r;
+	int i, throttled = 0;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(sign_in(STAFF_EMAIL, "a wrong guess, again", NULL, NULL, 0, NULL, 0,
+		                         NULL),
+		                 401);
+	for (; i < 16 && !throttled; i++) {
+		int st = sign_in(STAFF_EMAIL, "a wrong guess, again", NULL, NULL, 0, NULL, 0, &r);
+		if (st == 429) {
+			char after[32];
+			want_problem(&r, 429, "too_many_attempts", NULL);
+			assert_non_null(http_header(&r, "Retry-After", after, sizeof(after)));
+			assert_true(strtol(after, NULL, 10) >= 1);
+			throttled = 1;
+		} else {
+			assert_int_equal(st, 401);
+		}
+		http_response_free(&r);
+	}
+	assert_true(throttled);
+	/* While it waits even the right password is refused unchecked. */
+	assert_int_equal(sign_in(STAFF_EMAIL, STAFF_PASSWORD, NULL, NULL, 0, NULL, 0, NULL), 429);
+}
+
+/* Forms without their token are refused and write nothing. */
+static void test_csrf_refused(void **state)
+{
+	struct http_response r;
+	long before = report_count();
+	request("POST", "/report", FORM_CT, "forms=unknown&place=unknown", 403, &r);
+	assert_contains(r.body, "Your report has not been sent yet");
+	http_response_free(&r);
+	request("POST", "/report", FORM_CT,
+	        "forms=unknown&place=unknown&csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	        403, &r);
+	http_response_free(&r);
+	assert_int_equal(report_count(), before);
+
+	/* The sign-in form needs its login cookie: a copy of the token alone,
+	 * as another site would post it, is refused before any check. */
+	request("GET", "/login", NULL, NULL, 200, &r);
+	const char *p = strstr(r.body, "name=\"csrf\" value=\"");
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	char body[256], login[160], headers[300];
+	snprintf(body, sizeof(body), "csrf=%.*s&email=ann%%40police.example&password=x",
+	         (int)strcspn(p, "\""), p);
+	cookie_of(&r, "__Host-lantern_login", login, sizeof(login));
+	assert_true(login[0]);
+	http_response_free(&r);
+	request("POST", "/login", FORM_CT, body, 403, &r);
+	http_response_free(&r);
+	/* With it, the form is checked: a wrong password is 401 or, after the
+	 * guesses above, 429. */
+	snprintf(headers, sizeof(headers), FORM_CT "Cookie: %s\r\n", login);
+	g.requests++;
+	assert_int_equal(http_exchange(g.port, "POST", "/login", headers, body, strlen(body), &r), 0);
+	assert_true(r.status == 401 || r.status == 429);
+	assert_contains(r.body, "<title>Error: Sign in");
+	http_response_free(&r);
+}
+
+/* --insecure-http is for loopback only. */
+static void test_insecure_http_needs_loopback(void **state)
+{
+	const char *serve[] = {"serve", "--db", g.db, "--listen", "0.0.0.0:0", "--insecure-http",
+	                       NULL};
+	assert_int_equal(run_lantern(serve), 2);
+	char path[700], line[512] = "";
+	snprintf(path, sizeof(path), "%s/init.err", g.dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_contains(line, "loopback");
 }
 
 static void test_sigterm_exits_0_and_logs(void **state)
@@ -699,6 +1115,12 @@ static void test_sigterm_exits_0_and_logs(void **state)
 		assert_not_contains(line, "Queens Road");
 		assert_not_contains(line, SECRET_CONTACT);
 		assert_not_contains(line, "07700+900");
+		assert_not_contains(line, "horse battery");
+		assert_not_contains(line, "wrong guess");
+		assert_not_contains(line, "police.example");
+		assert_not_contains(line, g.token + 3);
+		if (g.session_seen[0])
+			assert_not_contains(line, g.session_seen);
 		if (g.ref[0])
 			assert_not_contains(line, g.ref);
 		if (!strstr(line, "lantern: http: id=r"))
@@ -734,6 +1156,13 @@ int main(void)
 	    cmocka_unit_test(test_arrest_statistics),
 	    cmocka_unit_test(test_keep_alive),
 	    cmocka_unit_test(test_concurrent_reports),
+	    cmocka_unit_test(test_session_sign_in_and_out),
+	    cmocka_unit_test(test_session_fixation),
+	    cmocka_unit_test(test_expired_sessions),
+	    cmocka_unit_test(test_token_revoked),
+	    cmocka_unit_test(test_brute_force_throttled),
+	    cmocka_unit_test(test_csrf_refused),
+	    cmocka_unit_test(test_insecure_http_needs_loopback),
 	    cmocka_unit_test(test_sigterm_exits_0_and_logs),
 	};
 	signal(SIGPIPE, SIG_IGN);

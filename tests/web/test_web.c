@@ -19,6 +19,18 @@
  * round, the country list in name order, and a seeded barrage of mangled
  * bodies that must never crash or write. (fuzz/fuzz_web.c does the barrage
  * at scale.)
+ *
+ * Sign-in, sessions and CSRF (auth.c) on simulated time — every request
+ * carries `now`, NOW unless a test moves it: the route table walked for
+ * access (no credentials: 401 or the sign-in redirect; each role against
+ * each route's action: 403 exactly when its cell is empty), signing in and
+ * out through the API and the pages, the cookies' attributes, session
+ * fixation, idle and absolute expiry, revoked sessions and tokens, both
+ * throttles (429 with Retry-After, and the same for accounts that do not
+ * exist), the audit entries of sign-ins (by id, never the address), the
+ * CSRF tokens of every form (missing, wrong, expired, bound to another
+ * login cookie: 403, nothing written), and report access by scope (404
+ * outside it).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +51,17 @@
 
 static struct store *g_store;
 static struct web_app g_app;
+
+#define NOW 1717243200 /* 2024-06-01T12:00:00Z: the time of every request unless moved */
+#define PASSWORD "correct horse battery staple"
+
+/* Principals made by the fixture. Tokens are sent as "Bearer ..." (the
+ * g_*_auth strings); accounts sign in with PASSWORD. */
+static char g_police_auth[80];     /* police, herts_police */
+static char g_caseworker_auth[80]; /* caseworker, herts_cc */
+static char g_analyst_auth[80];    /* analyst, herts_pcc */
+static int64_t g_police_token;     /* its id, for revoking */
+static int64_t g_user_police, g_user_admin, g_user_agency_admin, g_user_disabled;
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -73,6 +96,61 @@ static int group_setup(void **state)
 		fprintf(stderr, "key: %s\n", err.message);
 		return -1;
 	}
+	/* API tokens of three roles. */
+	static const struct {
+		const char *agency;
+		enum lt_role role;
+		char *auth;
+		int64_t *id;
+	} tokens[] = {
+	    {"herts_police", LT_ROLE_POLICE, g_police_auth, &g_police_token},
+	    {"herts_cc", LT_ROLE_CASEWORKER, g_caseworker_auth, NULL},
+	    {"herts_pcc", LT_ROLE_ANALYST, g_analyst_auth, NULL},
+	};
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		char tok[LT_CRYPTO_TOKEN_SIZE];
+		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
+		struct store_token t = {0};
+		lt_crypto_token_new(tok);
+		lt_crypto_token_hash(tok, strlen(tok), h);
+		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
+		t.role = tokens[i].role;
+		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK) {
+			fprintf(stderr, "token: %s\n", err.message);
+			return -1;
+		}
+		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
+		if (tokens[i].id)
+			*tokens[i].id = t.id;
+	}
+	/* Accounts, all with PASSWORD. */
+	char hash[LT_PASSWORD_HASH_MAX];
+	if (lt_crypto_password_hash(PASSWORD, strlen(PASSWORD), hash) != LT_OK)
+		return -1;
+	static const struct {
+		const char *email, *agency;
+		enum lt_role role;
+		int64_t *id;
+	} users[] = {
+	    {"ann@police.example", "herts_police", LT_ROLE_POLICE, &g_user_police},
+	    {"root@pcc.example", "herts_pcc", LT_ROLE_PARTNERSHIP_ADMIN, &g_user_admin},
+	    {"boss@cc.example", "herts_cc", LT_ROLE_AGENCY_ADMIN, &g_user_agency_admin},
+	    {"gone@police.example", "herts_police", LT_ROLE_CASEWORKER, &g_user_disabled},
+	};
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		struct store_user u = {0};
+		snprintf(u.email, sizeof(u.email), "%s", users[i].email);
+		snprintf(u.agency, sizeof(u.agency), "%s", users[i].agency);
+		u.role = users[i].role;
+		if (store_user_add(g_store, &u, hash, "test", &err) != LT_OK) {
+			fprintf(stderr, "user: %s\n", err.message);
+			return -1;
+		}
+		*users[i].id = u.id;
+	}
+	if (store_user_set_disabled(g_store, "gone@police.example", true, "test", NULL, &err) !=
+	    LT_OK)
+		return -1;
 	return 0;
 }
 
@@ -85,6 +163,10 @@ static int group_teardown(void **state)
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* Requests are written as positional compound literals of their first
+ * fields; the fields left out are zero (no credentials, NOW, ...). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 struct req {
 	const char *method;
 	const char *target;
@@ -92,6 +174,12 @@ struct req {
 	const char *body; /* NUL-terminated for convenience */
 	bool remote;      /* peer is not loopback */
 	bool too_big;
+	const char *auth;   /* Authorization header, or NULL */
+	const char *cookie; /* Cookie header, or NULL */
+	const char *csrf;   /* X-CSRF-Token header, or NULL */
+	int64_t now;        /* 0: NOW */
+	const char *peer;   /* NULL: 127.0.0.1, or 192.0.2.7 when remote */
+	bool no_token;      /* POST /report as given: no form token added */
 };
 
 static void check_security_headers(const struct web_response *rs)
@@ -107,23 +195,43 @@ static void check_security_headers(const struct web_response *rs)
 }
 
 /* Serve one request; the caller releases *rs. Every response is checked for
- * the security headers and a NUL-terminated body. */
+ * the security headers and a NUL-terminated body. A form sent to /report
+ * gets a valid form token appended, as the page would have given it,
+ * unless no_token. */
 static void serve(const struct req *r, struct web_response *rs)
 {
 	struct web_request rq;
+	char *body = NULL;
 	memset(&rq, 0, sizeof(rq));
 	rq.method = r->method;
 	rq.target = r->target;
 	rq.content_type = r->ctype;
 	rq.body = r->body;
 	rq.body_len = r->body ? strlen(r->body) : 0;
+	rq.now = r->now ? r->now : NOW;
+	if (!r->no_token && r->body && strcmp(r->method, "POST") == 0 &&
+	    strcmp(r->target, "/report") == 0 && r->ctype &&
+	    strncmp(r->ctype, "application/x-www-form-urlencoded", 33) == 0) {
+		char tok[WEB_FORM_TOKEN_SIZE];
+		size_t n = strlen(r->body);
+		web_form_token(&g_app, WEB_FORM_REPORT, NULL, rq.now, tok);
+		body = malloc(n + strlen(tok) + 8);
+		assert_non_null(body);
+		snprintf(body, n + strlen(tok) + 8, "%s%scsrf=%s", r->body, n ? "&" : "", tok);
+		rq.body = body;
+		rq.body_len = strlen(body);
+	}
 	rq.body_too_big = r->too_big;
 	rq.peer_loopback = !r->remote;
-	rq.peer = r->remote ? "192.0.2.7" : "127.0.0.1";
+	rq.peer = r->peer ? r->peer : r->remote ? "192.0.2.7" : "127.0.0.1";
 	rq.today = (struct lt_date){2024, 6, 1};
 	rq.id = "rtest";
+	rq.authorization = r->auth;
+	rq.cookie = r->cookie;
+	rq.csrf_header = r->csrf;
 	web_response_init(rs);
 	web_handle(&g_app, &rq, rs);
+	free(body);
 	check_security_headers(rs);
 	if (rs->body)
 		assert_int_equal(strlen(rs->body), rs->body_len);
@@ -297,7 +405,8 @@ static void test_route_table_is_sound(void **state)
 	 * description, and no two rows share a method and path. */
 	for (size_t i = 0; i < web_route_count; i++) {
 		const struct web_route *r = &web_routes[i];
-		assert_true(strcmp(r->method, "GET") == 0 || strcmp(r->method, "POST") == 0);
+		assert_true(strcmp(r->method, "GET") == 0 || strcmp(r->method, "POST") == 0 ||
+		            strcmp(r->method, "DELETE") == 0);
 		assert_true(r->path[0] == '/');
 		assert_non_null(r->handler);
 		assert_true(strlen(r->description) > 10);
@@ -832,7 +941,7 @@ static void test_api_strict_and_technical(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct web_response rs;
 		serve(&(struct req){"POST", "/api/v1/reports", "application/json", cases[i].body,
-		                    false, false},
+		                    false, false, g_police_auth},
 		      &rs);
 		json_t *doc = problem(&rs, 400, "invalid");
 		json_t *errs = json_object_get(doc, "errors");
@@ -1100,7 +1209,7 @@ static void test_api_report_created(void **state)
 	                    "\"place\":\"abroad\",\"country\":\"RO\",\"received\":\"2024-05-01\","
 	                    "\"occurred\":2023,\"anonymous\":true,\"district\":null,"
 	                    "\"description\":\"Seen at the car wash.\"}",
-	                    false, false},
+	                    false, false, g_police_auth},
 	      &rs);
 	if (rs.status != 201)
 		fail_msg("status %d: %s", rs.status, body_of(&rs));
@@ -1117,8 +1226,19 @@ static void test_api_report_created(void **state)
 	assert_int_equal(report_count(), before + 1);
 	web_response_release(&rs);
 
+	/* Audited as the token that sent it. */
+	struct store_audit_entry *a = NULL;
+	size_t na = 0;
+	struct lt_error err;
+	assert_int_equal(store_audit_tail(g_store, 1, &a, &na, &err), LT_OK);
+	char actor[32];
+	snprintf(actor, sizeof(actor), "token:%lld", (long long)g_police_token);
+	assert_string_equal(a[0].actor, actor);
+	assert_string_equal(a[0].action, "report.create");
+	free(a);
+
 	/* Read it back through the Location. */
-	serve(&(struct req){"GET", location, NULL, NULL, false, false}, &rs);
+	serve(&(struct req){"GET", location, NULL, NULL, false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 200);
 	json_t *got = json_loads(body_of(&rs), 0, NULL);
 	assert_non_null(got);
@@ -1133,18 +1253,49 @@ static void test_api_report_created(void **state)
 	json_decref(got);
 	web_response_release(&rs);
 
-	/* Not from loopback: refused, both ways. */
-	serve(&(struct req){"GET", location, NULL, NULL, true, false}, &rs);
+	/* Without credentials: 401, from loopback or not. */
+	serve(&(struct req){"GET", location, NULL, NULL, false, false}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+	/* A caseworker of another agency: 404, as if it did not exist; an
+	 * analyst may not read reports at all: 403. */
+	serve(&(struct req){"GET", location, NULL, NULL, false, false, g_caseworker_auth}, &rs);
+	json_decref(problem(&rs, 404, "not_found"));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", location, NULL, NULL, false, false, g_analyst_auth}, &rs);
 	json_decref(problem(&rs, 403, "forbidden"));
 	web_response_release(&rs);
 	json_decref(doc);
 
-	serve(&(struct req){"GET", "/api/v1/reports/LT-00000000", NULL, NULL, false, false}, &rs);
+	serve(&(struct req){"GET", "/api/v1/reports/LT-00000000", NULL, NULL, false, false,
+	                    g_police_auth},
+	      &rs);
 	json_decref(problem(&rs, 404, "not_found"));
 	web_response_release(&rs);
-	serve(&(struct req){"GET", "/api/v1/reports/nonsense", NULL, NULL, false, false}, &rs);
+	serve(&(struct req){"GET", "/api/v1/reports/nonsense", NULL, NULL, false, false,
+	                    g_police_auth},
+	      &rs);
 	json_decref(problem(&rs, 404, "not_found"));
 	web_response_release(&rs);
+
+	/* A caseworker sends in its own agency's name and reads it back; the
+	 * police read every report, the public's too. */
+	serve(&(struct req){"POST", "/api/v1/reports", JSON,
+	                    "{\"source\":\"partner\",\"agency\":\"herts_cc\","
+	                    "\"forms\":[\"unknown\"],\"place\":\"unknown\","
+	                    "\"received\":\"2024-05-01\"}",
+	                    false, false, g_caseworker_auth},
+	      &rs);
+	assert_int_equal(rs.status, 201);
+	snprintf(location, sizeof(location), "%s", web_response_header_get(&rs, "Location"));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", location, NULL, NULL, false, false, g_caseworker_auth}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", location, NULL, NULL, false, false, g_police_auth}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	assert_int_equal(report_count(), before + 2);
 }
 
 static void test_api_report_refusals(void **state)
@@ -1153,15 +1304,23 @@ static void test_api_report_refusals(void **state)
 		const char *what;
 		const char *ctype;
 		const char *body;
-		bool remote;
+		bool anonymous; /* sent without credentials (else as the police token) */
 		int status;
 		const char *problem;
 		const char *field; /* named in errors, or NULL */
 	} cases[] = {
-	    {"remote peer", "application/json",
+	    {"no credentials", "application/json",
+	     "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
+	     "\"place\":\"unknown\",\"received\":\"2024-01-01\"}",
+	     true, 401, "unauthenticated", NULL},
+	    {"a public report from a partner system", "application/json",
 	     "{\"source\":\"public\",\"forms\":[\"unknown\"],\"place\":\"unknown\","
 	     "\"received\":\"2024-01-01\"}",
-	     true, 403, "forbidden", NULL},
+	     false, 403, "forbidden", "source"},
+	    {"another agency's name", "application/json",
+	     "{\"source\":\"partner\",\"agency\":\"herts_cc\",\"forms\":[\"unknown\"],"
+	     "\"place\":\"unknown\",\"received\":\"2024-01-01\"}",
+	     false, 403, "forbidden", "agency"},
 	    {"wrong content type", "text/plain", "{}", false, 415, "unsupported_media_type", NULL},
 	    {"no content type", NULL, "{}", false, 415, "unsupported_media_type", NULL},
 	    {"form content type", "application/x-www-form-urlencoded", "{}", false, 415,
@@ -1220,8 +1379,8 @@ static void test_api_report_refusals(void **state)
 	long before = report_count();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct web_response rs;
-		serve(&(struct req){"POST", "/api/v1/reports", cases[i].ctype, cases[i].body,
-		                    cases[i].remote, false},
+		serve(&(struct req){"POST", "/api/v1/reports", cases[i].ctype, cases[i].body, false,
+		                    false, cases[i].anonymous ? NULL : g_police_auth},
 		      &rs);
 		if (rs.status != cases[i].status)
 			fail_msg("%s: got %d, want %d: %s", cases[i].what, rs.status,
@@ -1234,6 +1393,810 @@ static void test_api_report_refusals(void **state)
 		web_response_release(&rs);
 	}
 	assert_int_equal(report_count(), before);
+}
+
+/* ---- sign-in, sessions, tokens, CSRF ------------------------------------------ */
+
+#define SESSION_COOKIE "__Host-lantern_session"
+#define LOGIN_COOKIE "__Host-lantern_login"
+
+/* The value of the Set-Cookie header for cookie `name` (the whole header
+ * value, attributes included), NULL when the response sets none. */
+static const char *set_cookie(const struct web_response *rs, const char *name)
+{
+	size_t n = strlen(name);
+	const char *found = NULL;
+	for (size_t i = 0; i < rs->nheaders; i++)
+		if (strcmp(rs->headers[i].name, "Set-Cookie") == 0 &&
+		    strncmp(rs->headers[i].value, name, n) == 0 && rs->headers[i].value[n] == '=') {
+			assert_null(found); /* one per cookie */
+			found = rs->headers[i].value;
+		}
+	return found;
+}
+
+/* "name=value" of the cookie a response sets, for the next request's
+ * Cookie header. */
+static void cookie_of(const struct web_response *rs, const char *name, char *out, size_t cap)
+{
+	const char *v = set_cookie(rs, name);
+	if (!v)
+		fail_msg("no Set-Cookie for %s", name);
+	size_t n = strcspn(v, ";");
+	assert_true(n < cap);
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+/* POST /api/v1/session as `email` with `password` from `peer` at `now`,
+ * with the Cookie header `cookie` (may be NULL). */
+static void api_login(const char *email, const char *password, const char *peer, int64_t now,
+                      const char *cookie, struct web_response *rs)
+{
+	char body[512];
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+	serve(&(struct req){"POST", "/api/v1/session", JSON, body, false, false, NULL, cookie, NULL,
+	                    now, peer},
+	      rs);
+}
+
+/* Sign in through the API (it must work): the Cookie header and the CSRF
+ * token of the new session. */
+static void signed_in(const char *email, const char *peer, int64_t now, char cookie[128],
+                      char csrf[LT_CRYPTO_SECRET_SIZE])
+{
+	struct web_response rs;
+	api_login(email, PASSWORD, peer, now, NULL, &rs);
+	if (rs.status != 201)
+		fail_msg("signing in %s: %d %s", email, rs.status, body_of(&rs));
+	cookie_of(&rs, SESSION_COOKIE, cookie, 128);
+	json_t *doc = json_loads(body_of(&rs), 0, NULL);
+	assert_non_null(doc);
+	snprintf(csrf, LT_CRYPTO_SECRET_SIZE, "%s",
+	         json_string_value(json_object_get(doc, "csrf_token")));
+	json_decref(doc);
+	web_response_release(&rs);
+}
+
+/* A session of account `user` made directly in the store (no password
+ * check): its Cookie header and CSRF token. */
+static void session_for(int64_t user, int64_t now, char cookie[128],
+                        char csrf[LT_CRYPTO_SECRET_SIZE])
+{
+	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
+	char text[LT_CRYPTO_SECRET_SIZE];
+	struct lt_error err;
+	int64_t id;
+	lt_crypto_secret_new(raw, text);
+	lt_crypto_session_hash(raw, hash);
+	assert_int_equal(
+	    store_session_create(g_store, hash, user, now, now + LT_SESSION_ABSOLUTE_S, &id, &err),
+	    LT_OK);
+	snprintf(cookie, 128, SESSION_COOKIE "=%s", text);
+	lt_crypto_csrf_token(raw, csrf);
+}
+
+/* The newest audit entry as "actor action object". */
+static const char *last_audit(void)
+{
+	static char out[200];
+	struct store_audit_entry *a = NULL;
+	size_t n = 0;
+	struct lt_error err;
+	assert_int_equal(store_audit_tail(g_store, 1, &a, &n, &err), LT_OK);
+	assert_int_equal(n, 1);
+	snprintf(out, sizeof(out), "%s %s %s", a[0].actor, a[0].action, a[0].object);
+	free(a);
+	return out;
+}
+
+/* No audit entry names an e-mail address or holds a password. */
+static void audit_holds_no_address(void)
+{
+	struct store_audit_entry *a = NULL;
+	size_t n = 0;
+	struct lt_error err;
+	assert_int_equal(store_audit_tail(g_store, 100000, &a, &n, &err), LT_OK);
+	for (size_t i = 0; i < n; i++) {
+		char all[512];
+		snprintf(all, sizeof(all), "%s|%s|%s|%s", a[i].actor, a[i].action, a[i].object,
+		         a[i].purpose);
+		assert_not_contains(all, "@");
+		assert_not_contains(all, "horse");
+	}
+	free(a);
+}
+
+/* Walk the route table: each route's access and action, for the public and
+ * for a principal of every role. */
+static void test_route_access_table(void **state)
+{
+	struct principal {
+		const char *what;
+		enum lt_role role;
+		const char *auth; /* a token, or NULL for a session of `user` */
+		int64_t *user;
+	} principals[] = {
+	    {"police token", LT_ROLE_POLICE, g_police_auth, NULL},
+	    {"caseworker token", LT_ROLE_CASEWORKER, g_caseworker_auth, NULL},
+	    {"analyst token", LT_ROLE_ANALYST, g_analyst_auth, NULL},
+	    {"partnership_admin session", LT_ROLE_PARTNERSHIP_ADMIN, NULL, &g_user_admin},
+	    {"agency_admin session", LT_ROLE_AGENCY_ADMIN, NULL, &g_user_agency_admin},
+	    {"police session", LT_ROLE_POLICE, NULL, &g_user_police},
+	};
+	for (size_t i = 0; i < web_route_count; i++) {
+		const struct web_route *r = &web_routes[i];
+		char target[128];
+		bool page = r->kind != WEB_KIND_API;
+		bool post = strcmp(r->method, "GET") != 0;
+		const char *brace = strchr(r->path, '{');
+		if (brace)
+			snprintf(target, sizeof(target), "%.*sLT-00000000", (int)(brace - r->path),
+			         r->path);
+		else
+			snprintf(target, sizeof(target), "%s", r->path);
+
+		/* Table rules: a state-changing page names its token; only the
+		 * sign-ins go to the worker pool; an action is an action. */
+		if (post && page)
+			assert_int_not_equal(r->csrf, WEB_CSRF_NONE);
+		if (!post || !page)
+			assert_int_equal(r->csrf, WEB_CSRF_NONE);
+		assert_int_equal(r->offload, strcmp(r->method, "POST") == 0 &&
+		                                 (strcmp(r->path, "/login") == 0 ||
+		                                  strcmp(r->path, "/api/v1/session") == 0));
+		assert_true(r->action == WEB_NO_ACTION ||
+		            (r->action >= 0 && r->action < LT_ACTION_COUNT));
+		if (r->access == WEB_ACCESS_PUBLIC) {
+			assert_int_equal(r->action, WEB_NO_ACTION);
+			continue;
+		}
+
+		/* Nobody: 401 for the API, the sign-in page for pages. */
+		struct web_response rs;
+		serve(&(struct req){r->method, target, page ? FORM : JSON, "{}"}, &rs);
+		if (page) {
+			assert_int_equal(rs.status, 303);
+			assert_string_equal(web_response_header_get(&rs, "Location"), "/login");
+		} else {
+			json_decref(problem(&rs, 401, "unauthenticated"));
+			assert_non_null(web_response_header_get(&rs, "WWW-Authenticate"));
+		}
+		web_response_release(&rs);
+
+		for (size_t k = 0; k < sizeof(principals) / sizeof(principals[0]); k++) {
+			const struct principal *pr = &principals[k];
+			char cookie[128] = "", csrf[LT_CRYPTO_SECRET_SIZE] = "", body[128] = "{}";
+			if (!pr->auth)
+				session_for(*pr->user, NOW, cookie, csrf);
+			if (page && post)
+				snprintf(body, sizeof(body), "csrf=%s", csrf);
+			bool refused = (r->access == WEB_ACCESS_SESSION && pr->auth) ||
+			               (r->action != WEB_NO_ACTION &&
+			                lt_access_scopes(pr->role, (enum lt_action)r->action) == 0);
+			serve(&(struct req){r->method, target, page ? FORM : JSON, body, false, false,
+			                    pr->auth, pr->auth ? NULL : cookie, pr->auth ? NULL : csrf},
+			      &rs);
+			if (refused && rs.status != 403)
+				fail_msg("%s %s as %s: %d, want 403: %s", r->method, r->path, pr->what,
+				         rs.status, body_of(&rs));
+			if (!refused && (rs.status == 401 || rs.status == 403))
+				fail_msg("%s %s as %s: %d, want it let through: %s", r->method,
+				         r->path, pr->what, rs.status, body_of(&rs));
+			web_response_release(&rs);
+		}
+	}
+}
+
+static void test_session_api(void **state)
+{
+	struct web_response rs;
+	char cookie[128], csrf[LT_CRYPTO_SECRET_SIZE], want[128];
+	const char *peer = "198.51.100.1";
+
+	api_login("Ann@Police.example", PASSWORD, peer, NOW, NULL, &rs);
+	if (rs.status != 201)
+		fail_msg("sign-in: %d %s", rs.status, body_of(&rs));
+	const char *sc = set_cookie(&rs, SESSION_COOKIE);
+	assert_non_null(sc);
+	/* 43 base64url characters, then exactly these attributes. */
+	assert_int_equal(strcspn(sc, ";"), strlen(SESSION_COOKIE) + 1 + LT_CRYPTO_SECRET_CHARS);
+	assert_string_equal(sc + strcspn(sc, ";"), "; Path=/; HttpOnly; SameSite=Strict; Secure");
+	assert_string_equal(web_response_header_get(&rs, "Location"), "/api/v1/session");
+	json_t *doc = json_loads(body_of(&rs), 0, NULL);
+	assert_non_null(doc);
+	json_t *user = json_object_get(doc, "user");
+	assert_string_equal(json_string_value(json_object_get(user, "email")), "ann@police.example");
+	assert_string_equal(json_string_value(json_object_get(user, "agency")), "herts_police");
+	assert_string_equal(json_string_value(json_object_get(user, "role")), "police");
+	assert_int_equal(json_integer_value(json_object_get(user, "id")), g_user_police);
+	assert_string_equal(json_string_value(json_object_get(doc, "expires_at")),
+	                    "2024-06-02T00:00:00Z");
+	assert_int_equal(json_integer_value(json_object_get(doc, "idle_timeout_s")),
+	                 LT_SESSION_IDLE_S);
+	snprintf(csrf, sizeof(csrf), "%s", json_string_value(json_object_get(doc, "csrf_token")));
+	assert_int_equal(strlen(csrf), LT_CRYPTO_SECRET_CHARS);
+	json_decref(doc);
+	cookie_of(&rs, SESSION_COOKIE, cookie, sizeof(cookie));
+	web_response_release(&rs);
+	/* Audited by account id: actor and session, never the address. */
+	snprintf(want, sizeof(want), "user:%lld session.login session:", (long long)g_user_police);
+	assert_true(strncmp(last_audit(), want, strlen(want)) == 0);
+	audit_holds_no_address();
+
+	/* The session answers, with the same token. */
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_contains(body_of(&rs), csrf);
+	web_response_release(&rs);
+
+	/* An unsafe API call with the cookie needs X-CSRF-Token. */
+	const char *report = "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":"
+	                     "[\"unknown\"],\"place\":\"unknown\",\"received\":\"2024-05-01\"}";
+	long before = report_count();
+	serve(&(struct req){"POST", "/api/v1/reports", JSON, report, false, false, NULL, cookie}, &rs);
+	json_decref(problem(&rs, 403, "forbidden"));
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/reports", JSON, report, false, false, NULL, cookie,
+	                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+	      &rs);
+	json_decref(problem(&rs, 403, "forbidden"));
+	web_response_release(&rs);
+	assert_int_equal(report_count(), before);
+	serve(&(struct req){"POST", "/api/v1/reports", JSON, report, false, false, NULL, cookie, csrf},
+	      &rs);
+	assert_int_equal(rs.status, 201);
+	web_response_release(&rs);
+	snprintf(want, sizeof(want), "user:%lld report.create report:", (long long)g_user_police);
+	assert_true(strncmp(last_audit(), want, strlen(want)) == 0);
+
+	/* Signing out needs the token too; then the cookie is cleared and the
+	 * session gone. */
+	serve(&(struct req){"DELETE", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	json_decref(problem(&rs, 403, "forbidden"));
+	web_response_release(&rs);
+	serve(&(struct req){"DELETE", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, csrf},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	assert_string_equal(set_cookie(&rs, SESSION_COOKIE),
+	                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure");
+	web_response_release(&rs);
+	assert_contains(last_audit(), " session.logout session:");
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+}
+
+static void test_login_failures(void **state)
+{
+	struct web_response rs;
+	char detail[3][256], want[128];
+	static const struct {
+		const char *email, *password, *peer;
+		int64_t *user; /* NULL: no such account */
+	} cases[] = {
+	    {"ann@police.example", "not the password at all", "198.51.100.2", &g_user_police},
+	    {"nobody@police.example", PASSWORD, "198.51.100.3", NULL},
+	    {"gone@police.example", PASSWORD, "198.51.100.4", &g_user_disabled},
+	};
+	/* Wrong password, no such account, disabled account: one answer. */
+	for (size_t i = 0; i < 3; i++) {
+		api_login(cases[i].email, cases[i].password, cases[i].peer, NOW, NULL, &rs);
+		json_t *doc = problem(&rs, 401, "unauthenticated");
+		snprintf(detail[i], sizeof(detail[i]), "%s",
+		         json_string_value(json_object_get(doc, "detail")));
+		json_decref(doc);
+		assert_null(set_cookie(&rs, SESSION_COOKIE));
+		web_response_release(&rs);
+		if (cases[i].user)
+			snprintf(want, sizeof(want), "web:%s session.login_failed user:%lld",
+			         cases[i].peer, (long long)*cases[i].user);
+		else
+			snprintf(want, sizeof(want), "web:%s session.login_failed user:unknown",
+			         cases[i].peer);
+		assert_string_equal(last_audit(), want);
+	}
+	assert_string_equal(detail[0], detail[1]);
+	assert_string_equal(detail[0], detail[2]);
+	audit_holds_no_address();
+
+	/* Bodies that are not a sign-in. */
+	serve(&(struct req){"POST", "/api/v1/session", FORM, "email=a&password=b"}, &rs);
+	json_decref(problem(&rs, 415, "unsupported_media_type"));
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/session", JSON, "{\"email\":\"ann@police.example\"}"},
+	      &rs);
+	json_t *doc = problem(&rs, 400, "invalid");
+	assert_true(names_field(doc, "password"));
+	json_decref(doc);
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/session", JSON,
+	                    "{\"email\":\"ann@police.example\",\"password\":1,\"remember\":true}"},
+	      &rs);
+	doc = problem(&rs, 400, "invalid");
+	assert_true(names_field(doc, "password"));
+	assert_true(names_field(doc, "remember"));
+	json_decref(doc);
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/session", JSON, "[1]"}, &rs);
+	json_decref(problem(&rs, 400, "invalid"));
+	web_response_release(&rs);
+}
+
+/* Five free failures per account, then 429 with Retry-After; the same for
+ * an account that does not exist; twenty per address. */
+static void test_throttles(void **state)
+{
+	struct web_response rs;
+	struct store_user u = {0};
+	struct lt_error err;
+	char hash[LT_PASSWORD_HASH_MAX], peer[32], before[200];
+
+	assert_int_equal(lt_crypto_password_hash(PASSWORD, strlen(PASSWORD), hash), LT_OK);
+	snprintf(u.email, sizeof(u.email), "tess@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_POLICE;
+	assert_int_equal(store_user_add(g_store, &u, hash, "test", &err), LT_OK);
+
+	for (int round = 0; round < 2; round++) {
+		const char *email = round ? "Tess@police.example" : "ghost@police.example";
+		for (int i = 0; i < 5; i++) {
+			snprintf(peer, sizeof(peer), "198.51.%d.%d", 110 + round, i + 1);
+			api_login(email, "wrong wrong wrong", peer, NOW, NULL, &rs);
+			json_decref(problem(&rs, 401, "unauthenticated"));
+			web_response_release(&rs);
+		}
+		/* The sixth at once, even with the right password, even from a
+		 * new address: refused before any check, and not audited. */
+		snprintf(before, sizeof(before), "%s", last_audit());
+		api_login(round ? "tess@POLICE.example" : email, PASSWORD, "198.51.120.1", NOW, NULL,
+		          &rs);
+		json_decref(problem(&rs, 429, "too_many_attempts"));
+		assert_string_equal(web_response_header_get(&rs, "Retry-After"), "1");
+		assert_null(set_cookie(&rs, SESSION_COOKIE));
+		web_response_release(&rs);
+		assert_string_equal(last_audit(), before);
+		/* A second later it may try again. */
+		api_login(email, PASSWORD, "198.51.120.1", NOW + 1, NULL, &rs);
+		assert_int_equal(rs.status, round ? 201 : 401);
+		web_response_release(&rs);
+	}
+	/* The right password cleared the account's count: five more free
+	 * failures, then the wait. */
+	for (int i = 0; i < 5; i++) {
+		api_login("tess@police.example", "wrong wrong wrong", "198.51.121.1", NOW + 2, NULL,
+		          &rs);
+		assert_int_equal(rs.status, 401);
+		web_response_release(&rs);
+	}
+	api_login("tess@police.example", PASSWORD, "198.51.121.2", NOW + 2, NULL, &rs);
+	assert_int_equal(rs.status, 429);
+	web_response_release(&rs);
+	api_login("tess@police.example", PASSWORD, "198.51.121.2", NOW + 3, NULL, &rs);
+	assert_int_equal(rs.status, 201);
+	web_response_release(&rs);
+
+	/* One address, many accounts: the twenty-first attempt waits. */
+	for (int i = 0; i < 20; i++) {
+		char email[64];
+		snprintf(email, sizeof(email), "guess%d@police.example", i);
+		api_login(email, "wrong wrong wrong", "203.0.113.9", NOW, NULL, &rs);
+		assert_int_equal(rs.status, 401);
+		web_response_release(&rs);
+	}
+	api_login("tess@police.example", PASSWORD, "203.0.113.9", NOW, NULL, &rs);
+	json_decref(problem(&rs, 429, "too_many_attempts"));
+	assert_non_null(web_response_header_get(&rs, "Retry-After"));
+	web_response_release(&rs);
+	/* The same through the sign-in page. */
+	serve(&(struct req){"POST", "/login", FORM, "", false, false, NULL, NULL, NULL, 0,
+	                    "203.0.113.9"},
+	      &rs);
+	assert_int_equal(rs.status, 403); /* no token: refused before anything */
+	web_response_release(&rs);
+}
+
+static void test_session_expiry(void **state)
+{
+	struct web_response rs;
+	char cookie[128], csrf[LT_CRYPTO_SECRET_SIZE];
+	int64_t t;
+
+	/* Idle: each use moves the limit on; LT_SESSION_IDLE_S without one ends it. */
+	signed_in("ann@police.example", "198.51.100.20", NOW, cookie, csrf);
+	t = NOW + LT_SESSION_IDLE_S - 1;
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, NULL, t},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	t += LT_SESSION_IDLE_S - 1;
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, NULL, t},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	t += LT_SESSION_IDLE_S;
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, NULL, t},
+	      &rs);
+	json_t *doc = problem(&rs, 401, "unauthenticated");
+	assert_contains(json_string_value(json_object_get(doc, "detail")), "without use");
+	json_decref(doc);
+	web_response_release(&rs);
+
+	/* Absolute: used every 20 minutes, it still ends 12 hours after sign-in. */
+	signed_in("ann@police.example", "198.51.100.21", NOW, cookie, csrf);
+	for (t = NOW + 1200; t < NOW + LT_SESSION_ABSOLUTE_S; t += 1200) {
+		serve(&(struct req){"GET", "/staff", NULL, NULL, false, false, NULL, cookie, NULL, t},
+		      &rs);
+		assert_int_equal(rs.status, 200);
+		web_response_release(&rs);
+	}
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, NULL,
+	                    NOW + LT_SESSION_ABSOLUTE_S - 1},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie, NULL,
+	                    NOW + LT_SESSION_ABSOLUTE_S},
+	      &rs);
+	doc = problem(&rs, 401, "unauthenticated");
+	assert_contains(json_string_value(json_object_get(doc, "detail")), "12 hours");
+	json_decref(doc);
+	web_response_release(&rs);
+	/* An expired page session sends the browser to sign in. */
+	serve(&(struct req){"GET", "/staff", NULL, NULL, false, false, NULL, cookie, NULL,
+	                    NOW + LT_SESSION_ABSOLUTE_S},
+	      &rs);
+	assert_int_equal(rs.status, 303);
+	web_response_release(&rs);
+
+	/* A disabled account's sessions end at once. */
+	struct store_user u = {0};
+	struct lt_error err;
+	char hash[LT_PASSWORD_HASH_MAX];
+	assert_int_equal(lt_crypto_password_hash(PASSWORD, strlen(PASSWORD), hash), LT_OK);
+	snprintf(u.email, sizeof(u.email), "leaver@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_CASEWORKER;
+	assert_int_equal(store_user_add(g_store, &u, hash, "test", &err), LT_OK);
+	signed_in("leaver@police.example", "198.51.100.22", NOW, cookie, csrf);
+	assert_int_equal(store_user_set_disabled(g_store, u.email, true, "test", NULL, &err), LT_OK);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+}
+
+static void test_tokens(void **state)
+{
+	struct web_response rs;
+	char tok[LT_CRYPTO_TOKEN_SIZE], auth[80];
+	unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
+	struct store_token t = {0};
+	struct lt_error err;
+	const char *target = "/api/v1/reports/LT-00000000"; /* 404 once let through */
+
+	lt_crypto_token_new(tok);
+	lt_crypto_token_hash(tok, strlen(tok), h);
+	snprintf(t.agency, sizeof(t.agency), "herts_police");
+	t.role = LT_ROLE_POLICE;
+	assert_int_equal(store_token_add(g_store, &t, h, "test", &err), LT_OK);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, auth}, &rs);
+	assert_int_equal(rs.status, 404);
+	web_response_release(&rs);
+	/* The scheme in any case, spaces around. */
+	snprintf(auth, sizeof(auth), "  bEARER   %s  ", tok);
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, auth}, &rs);
+	assert_int_equal(rs.status, 404);
+	web_response_release(&rs);
+
+	/* Revoked: refused at once. */
+	assert_int_equal(store_token_revoke(g_store, t.id, "test", NULL, &err), LT_OK);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, auth}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+
+	/* Malformed, another scheme, one character changed, empty. */
+	static const char *const bad[] = {
+	    "Bearer lt_short", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Bearer", "", "Bearer  ",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		serve(&(struct req){"GET", target, NULL, NULL, false, false, bad[i]}, &rs);
+		json_decref(problem(&rs, 401, "unauthenticated"));
+		web_response_release(&rs);
+	}
+	snprintf(auth, sizeof(auth), "%s", g_police_auth);
+	auth[20] = auth[20] == 'A' ? 'B' : 'A';
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, auth}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+
+	/* An Authorization header is all that counts: a bad token with a good
+	 * session cookie is refused. */
+	char cookie[128], csrf[LT_CRYPTO_SECRET_SIZE];
+	session_for(g_user_police, NOW, cookie, csrf);
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, "Bearer lt_x", cookie}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, NULL, cookie}, &rs);
+	assert_int_equal(rs.status, 404);
+	web_response_release(&rs);
+
+	/* A token has no session to sign out of. */
+	serve(&(struct req){"DELETE", "/api/v1/session", NULL, NULL, false, false, g_police_auth},
+	      &rs);
+	json_decref(problem(&rs, 403, "forbidden"));
+	web_response_release(&rs);
+}
+
+static void test_session_fixation(void **state)
+{
+	struct web_response rs;
+	unsigned char raw[LT_CRYPTO_SECRET_BYTES];
+	char planted[LT_CRYPTO_SECRET_SIZE], cookie[128], a[128], b[128], csrf[LT_CRYPTO_SECRET_SIZE];
+
+	/* A cookie planted before sign-in is never the session after it. */
+	lt_crypto_secret_new(raw, planted);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s", planted);
+	api_login("ann@police.example", PASSWORD, "198.51.100.30", NOW, cookie, &rs);
+	assert_int_equal(rs.status, 201);
+	cookie_of(&rs, SESSION_COOKIE, a, sizeof(a));
+	assert_string_not_equal(a, cookie);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+
+	/* Signing in again with a live session revokes it. */
+	api_login("ann@police.example", PASSWORD, "198.51.100.30", NOW, a, &rs);
+	assert_int_equal(rs.status, 201);
+	cookie_of(&rs, SESSION_COOKIE, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, a}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, b}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+
+	/* The same cookie twice, or another cookie's name: no session. */
+	char twice[300];
+	snprintf(twice, sizeof(twice), "%s; %s", b, b);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, twice}, &rs);
+	assert_int_equal(rs.status, 401);
+	web_response_release(&rs);
+	snprintf(twice, sizeof(twice), "other=1; %s; last=2", b);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, twice}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	snprintf(twice, sizeof(twice), "lantern_session=%s", b + strlen(SESSION_COOKIE) + 1);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, twice}, &rs);
+	assert_int_equal(rs.status, 401); /* without __Host-: not ours on HTTPS */
+	web_response_release(&rs);
+	(void)csrf;
+}
+
+/* The public form's token: missing, forged, expired, for another form. */
+static void test_csrf_public_form(void **state)
+{
+	struct web_response rs;
+	long before = report_count();
+	char body[512], tok[WEB_FORM_TOKEN_SIZE];
+	const char *answers = "forms=unknown&place=unknown&description=Kept+as+typed+%3Cb%3E";
+
+	serve(&(struct req){"POST", "/report", FORM, answers, false, false, .no_token = true}, &rs);
+	assert_int_equal(rs.status, 403);
+	assert_contains(body_of(&rs), "Your report has not been sent yet");
+	assert_contains(body_of(&rs), "Kept as typed &lt;b&gt;</textarea>");
+	assert_contains(body_of(&rs), "id=\"forms-unknown\" name=\"forms\" value=\"unknown\" checked");
+	assert_contains(body_of(&rs), "<input type=\"hidden\" name=\"csrf\" value=\"");
+	assert_contains(body_of(&rs), "<title>Error: ");
+	assert_not_contains(body_of(&rs), "id=\"reference\"");
+	web_response_release(&rs);
+
+	struct {
+		const char *what;
+		int64_t issued;
+		enum web_form_purpose purpose;
+		bool forge;
+		int status;
+	} cases[] = {
+	    {"forged", NOW, WEB_FORM_REPORT, true, 403},
+	    {"expired", NOW - LT_FORM_TOKEN_TTL_S - 1, WEB_FORM_REPORT, false, 403},
+	    {"from the far future", NOW + 3600, WEB_FORM_REPORT, false, 403},
+	    {"nearly expired", NOW - LT_FORM_TOKEN_TTL_S + 10, WEB_FORM_REPORT, false, 200},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		web_form_token(&g_app, cases[i].purpose, NULL, cases[i].issued, tok);
+		if (cases[i].forge)
+			tok[10] = tok[10] == 'A' ? 'B' : 'A';
+		snprintf(body, sizeof(body), "%s&csrf=%s", answers, tok);
+		serve(&(struct req){"POST", "/report", FORM, body, false, false, .no_token = true}, &rs);
+		if (rs.status != cases[i].status)
+			fail_msg("%s token: %d, want %d", cases[i].what, rs.status, cases[i].status);
+		web_response_release(&rs);
+	}
+	/* The sign-in form's token is no good here, nor two tokens. */
+	unsigned char nonce[LT_CRYPTO_SECRET_BYTES];
+	memset(nonce, 1, sizeof(nonce));
+	web_form_token(&g_app, WEB_FORM_LOGIN, nonce, NOW, tok);
+	snprintf(body, sizeof(body), "%s&csrf=%s", answers, tok);
+	serve(&(struct req){"POST", "/report", FORM, body, false, false, .no_token = true}, &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+	web_form_token(&g_app, WEB_FORM_REPORT, NULL, NOW, tok);
+	snprintf(body, sizeof(body), "%s&csrf=%s&csrf=%s", answers, tok, tok);
+	serve(&(struct req){"POST", "/report", FORM, body, false, false, .no_token = true}, &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+	assert_int_equal(report_count(), before + 1); /* the nearly expired one only */
+
+	/* The page gives a token that works. */
+	serve(&(struct req){"GET", "/"}, &rs);
+	const char *p = strstr(body_of(&rs), "name=\"csrf\" value=\"");
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	size_t n = strcspn(p, "\"");
+	snprintf(body, sizeof(body), "%s&csrf=%.*s", answers, (int)n, p);
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/report", FORM, body, false, false, .no_token = true}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+}
+
+/* The sign-in page, its login cookie and token, and the staff pages. */
+static void test_login_pages(void **state)
+{
+	struct web_response rs;
+	char login[128], session[128], body[512], tok[80];
+
+	serve(&(struct req){"GET", "/login"}, &rs);
+	assert_int_equal(rs.status, 200);
+	const char *b = body_of(&rs);
+	assert_contains(b, "<label for=\"email\">E-mail address</label>");
+	assert_contains(b, "<label for=\"password\">Password</label>");
+	assert_contains(b, "autocomplete=\"username\"");
+	assert_contains(b, "autocomplete=\"current-password\"");
+	assert_contains(b, "<form method=\"post\" action=\"/login\"");
+	assert_not_contains(b, "<script");
+	assert_not_contains(b, "error-summary");
+	const char *lc = set_cookie(&rs, LOGIN_COOKIE);
+	assert_non_null(lc);
+	assert_contains(lc, "; Path=/; Max-Age=86400; HttpOnly; SameSite=Strict; Secure");
+	cookie_of(&rs, LOGIN_COOKIE, login, sizeof(login));
+	const char *p = strstr(b, "name=\"csrf\" value=\"");
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(p, "\""), p);
+	web_response_release(&rs);
+	/* With its cookie, the page keeps it. */
+	serve(&(struct req){"GET", "/login", NULL, NULL, false, false, NULL, login}, &rs);
+	assert_null(set_cookie(&rs, LOGIN_COOKIE));
+	web_response_release(&rs);
+
+	/* Wrong password: the form again, the address kept, the password not. */
+	long audits_before = 0;
+	snprintf(body, sizeof(body), "csrf=%s&email=%%3Cann%%3E%%40police.example&password=nope+nope",
+	         tok);
+	serve(&(struct req){"POST", "/login", FORM, body, false, false, NULL, login, NULL, 0,
+	                    "198.51.100.40"},
+	      &rs);
+	assert_int_equal(rs.status, 401);
+	b = body_of(&rs);
+	assert_contains(b, "<title>Error: Sign in");
+	assert_contains(b, "role=\"alert\"");
+	assert_contains(b, "The e-mail address or the password is not right");
+	assert_contains(b, "value=\"&lt;ann&gt;@police.example\"");
+	assert_contains(b, "aria-describedby=\"email-error\"");
+	assert_not_contains(b, "nope");
+	web_response_release(&rs);
+	(void)audits_before;
+
+	/* No login cookie (a form posted from another site): 403, nothing
+	 * checked, a fresh form and cookie. */
+	snprintf(body, sizeof(body), "csrf=%s&email=ann%%40police.example&password=%s", tok,
+	         "correct+horse+battery+staple");
+	char before_audit[200];
+	snprintf(before_audit, sizeof(before_audit), "%s", last_audit());
+	serve(&(struct req){"POST", "/login", FORM, body, false, false, NULL, NULL, NULL, 0,
+	                    "198.51.100.41"},
+	      &rs);
+	assert_int_equal(rs.status, 403);
+	assert_contains(body_of(&rs), "The sign-in form had expired");
+	assert_non_null(set_cookie(&rs, LOGIN_COOKIE));
+	assert_null(set_cookie(&rs, SESSION_COOKIE));
+	web_response_release(&rs);
+	/* Another browser's login cookie: the token is bound to this one. */
+	unsigned char other[LT_CRYPTO_SECRET_BYTES];
+	char other_text[LT_CRYPTO_SECRET_SIZE], other_cookie[128];
+	lt_crypto_secret_new(other, other_text);
+	snprintf(other_cookie, sizeof(other_cookie), LOGIN_COOKIE "=%s", other_text);
+	serve(&(struct req){"POST", "/login", FORM, body, false, false, NULL, other_cookie, NULL, 0,
+	                    "198.51.100.41"},
+	      &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+	assert_string_equal(last_audit(), before_audit); /* no attempt was made */
+
+	/* The real thing: 303 to /staff with the session cookie; the login
+	 * cookie is cleared. */
+	serve(&(struct req){"POST", "/login", FORM, body, false, false, NULL, login, NULL, 0,
+	                    "198.51.100.41"},
+	      &rs);
+	assert_int_equal(rs.status, 303);
+	assert_string_equal(web_response_header_get(&rs, "Location"), "/staff");
+	cookie_of(&rs, SESSION_COOKIE, session, sizeof(session));
+	assert_contains(set_cookie(&rs, LOGIN_COOKIE), "Max-Age=0");
+	web_response_release(&rs);
+
+	/* /staff: who, and a sign-out form with the session's token. */
+	serve(&(struct req){"GET", "/staff", NULL, NULL, false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 200);
+	b = body_of(&rs);
+	assert_contains(b, "ann@police.example");
+	assert_contains(b, "herts_police");
+	assert_contains(b, "<dd>Police</dd>");
+	assert_contains(b, "<form method=\"post\" action=\"/logout\">");
+	p = strstr(b, "name=\"csrf\" value=\"");
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(p, "\""), p);
+	assert_int_equal(strlen(tok), LT_CRYPTO_SECRET_CHARS);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/staff"}, &rs);
+	assert_int_equal(rs.status, 303);
+	assert_string_equal(web_response_header_get(&rs, "Location"), "/login");
+	web_response_release(&rs);
+
+	/* Sign out: without the token, with another session's, then right. */
+	serve(&(struct req){"POST", "/logout", FORM, "", false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+	char other_session[128], other_csrf[LT_CRYPTO_SECRET_SIZE];
+	session_for(g_user_police, NOW, other_session, other_csrf);
+	snprintf(body, sizeof(body), "csrf=%s", other_csrf);
+	serve(&(struct req){"POST", "/logout", FORM, body, false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 403);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/staff", NULL, NULL, false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 200); /* still signed in */
+	web_response_release(&rs);
+	snprintf(body, sizeof(body), "csrf=%s", tok);
+	serve(&(struct req){"POST", "/logout", FORM, body, false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 303);
+	assert_string_equal(web_response_header_get(&rs, "Location"), "/login?signed_out=1");
+	assert_contains(set_cookie(&rs, SESSION_COOKIE), "Max-Age=0");
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/staff", NULL, NULL, false, false, NULL, session}, &rs);
+	assert_int_equal(rs.status, 303);
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/login?signed_out=1"}, &rs);
+	assert_contains(body_of(&rs), "You have signed out.");
+	web_response_release(&rs);
+}
+
+/* lantern serve --insecure-http: no Secure, no __Host- prefix. */
+static void test_insecure_http_cookies(void **state)
+{
+	struct web_response rs;
+	char cookie[128];
+	g_app.insecure_http = true;
+	api_login("ann@police.example", PASSWORD, "198.51.100.50", NOW, NULL, &rs);
+	assert_int_equal(rs.status, 201);
+	const char *sc = set_cookie(&rs, "lantern_session");
+	assert_non_null(sc);
+	assert_string_equal(sc + strcspn(sc, ";"), "; Path=/; HttpOnly; SameSite=Strict");
+	assert_null(set_cookie(&rs, SESSION_COOKIE));
+	cookie_of(&rs, "lantern_session", cookie, sizeof(cookie));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+	g_app.insecure_http = false;
+	serve(&(struct req){"GET", "/api/v1/session", NULL, NULL, false, false, NULL, cookie}, &rs);
+	assert_int_equal(rs.status, 401);
+	web_response_release(&rs);
 }
 
 /* ---- robustness -------------------------------------------------------------- */
@@ -1298,7 +2261,7 @@ static void test_api_estimate(void **state)
 	size_t n = fread(csv, 1, sizeof(csv) - 1, f);
 	fclose(f);
 	csv[n] = '\0';
-	serve(&(struct req){"POST", "/api/v1/estimate?method=stepwise", "text/csv", csv, false, false}, &rs);
+	serve(&(struct req){"POST", "/api/v1/estimate?method=stepwise", "text/csv", csv, false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 200);
 	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/json");
 	assert_contains(body_of(&rs), "\"observed\":2744,\"method\":\"stepwise\"");
@@ -1308,13 +2271,13 @@ static void test_api_estimate(void **state)
 
 	/* The same two-list table as CSV and as JSON: identical answers. */
 	serve(&(struct req){"POST", "/api/v1/estimate?ci=profile", "text/csv",
-			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false}, &rs);
+			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 200);
 	char *from_csv = strdup(body_of(&rs));
 	web_response_release(&rs);
 	serve(&(struct req){"POST", "/api/v1/estimate", "application/json",
 			    "{\"lists\":[\"A\",\"B\"],\"rows\":[[1,0,30],[0,1,20],[1,1,10]],\"ci\":\"profile\"}",
-			    false, false}, &rs);
+			    false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 200);
 	assert_string_equal(body_of(&rs), from_csv);
 	assert_contains(from_csv, "\"estimate\":120,");
@@ -1325,7 +2288,7 @@ static void test_api_estimate(void **state)
 	/* Every bad option and row is named. */
 	serve(&(struct req){"POST", "/api/v1/estimate", "application/json",
 			    "{\"lists\":[\"A\",\"B\"],\"rows\":[[1,0,30],[1,1]],\"ci\":\"nope\",\"colour\":1}",
-			    false, false}, &rs);
+			    false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 400);
 	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/problem+json");
 	assert_contains(body_of(&rs), "{\"field\":\"rows[1]\",\"detail\":\"must be an array of 3 numbers");
@@ -1333,29 +2296,35 @@ static void test_api_estimate(void **state)
 	assert_contains(body_of(&rs), "{\"field\":\"colour\"");
 	web_response_release(&rs);
 
-	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n0,0,4\n", false, false}, &rs);
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n0,0,4\n", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "line 3");
 	web_response_release(&rs);
 
-	serve(&(struct req){"POST", "/api/v1/estimate", "application/json", "{\"lists\":", false, false}, &rs);
+	serve(&(struct req){"POST", "/api/v1/estimate", "application/json", "{\"lists\":", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "urn:lantern:problem:malformed");
 	web_response_release(&rs);
 
 	/* A model that cannot be estimated is 422 with the reason. */
 	serve(&(struct req){"POST", "/api/v1/estimate?model=A:B", "text/csv",
-			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false}, &rs);
+			    "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 422);
 	web_response_release(&rs);
 
-	serve(&(struct req){"POST", "/api/v1/estimate", "text/plain", "A,B,count\n", false, false}, &rs);
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/plain", "A,B,count\n", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 415);
 	assert_string_equal(web_response_header_get(&rs, "Accept-Post"), "text/csv, application/json");
 	web_response_release(&rs);
 
-	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n", true, false}, &rs);
-	assert_int_equal(rs.status, 403);
+	/* Without credentials: 401, whoever asks. */
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n", false, false}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	assert_string_equal(web_response_header_get(&rs, "WWW-Authenticate"), "Bearer realm=\"lantern\"");
+	web_response_release(&rs);
+	/* Every role holds stats.read: an analyst may estimate. */
+	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,30\n0,1,20\n1,1,10\n", true, false, g_analyst_auth}, &rs);
+	assert_int_equal(rs.status, 200);
 	web_response_release(&rs);
 }
 
@@ -1368,14 +2337,18 @@ static void test_mangled_bodies_never_crash(void **state)
 	static const char *const json_seeds[] = {
 	    "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"unknown\"],"
 	    "\"place\":\"unknown\",\"received\":\"2024-01-01\"}",
-	    "{\"source\":\"public\",\"forms\":[\"forced_marriage\"],\"place\":\"abroad\","
-	    "\"country\":\"VN\",\"received\":\"2024\",\"anonymous\":true}",
+	    "{\"source\":\"partner\",\"agency\":\"herts_police\",\"forms\":[\"forced_marriage\"],"
+	    "\"place\":\"abroad\",\"country\":\"VN\",\"received\":\"2024\",\"anonymous\":true}",
 	};
-	char buf[512];
+	char buf[512 + WEB_FORM_TOKEN_SIZE + 8];
+	char tok[WEB_FORM_TOKEN_SIZE];
+	web_form_token(&g_app, WEB_FORM_REPORT, NULL, NOW, tok);
 	for (int round = 0; round < 400; round++) {
 		bool json = round % 2;
 		const char *seed = json ? json_seeds[rng() % 2] : form_seeds[rng() % 2];
-		size_t n = mangle(seed, buf, sizeof(buf));
+		size_t n = mangle(seed, buf, 512);
+		if (!json) /* the form's token, after the mangling: a form as the page sent it */
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "&csrf=%s", tok);
 		long before = report_count();
 		struct web_request rq;
 		struct web_response rs;
@@ -1388,7 +2361,10 @@ static void test_mangled_bodies_never_crash(void **state)
 		rq.peer_loopback = true;
 		rq.peer = "127.0.0.1";
 		rq.today = (struct lt_date){2024, 6, 1};
+		rq.now = NOW;
 		rq.id = "rfuzz";
+		if (json)
+			rq.authorization = g_police_auth;
 		web_response_init(&rs);
 		web_handle(&g_app, &rq, &rs);
 		check_security_headers(&rs);
@@ -1429,6 +2405,16 @@ int main(void)
 	    cmocka_unit_test(test_api_report_created),
 	    cmocka_unit_test(test_api_report_refusals),
 	    cmocka_unit_test(test_api_estimate),
+	    cmocka_unit_test(test_route_access_table),
+	    cmocka_unit_test(test_session_api),
+	    cmocka_unit_test(test_login_failures),
+	    cmocka_unit_test(test_throttles),
+	    cmocka_unit_test(test_session_expiry),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_session_fixation),
+	    cmocka_unit_test(test_csrf_public_form),
+	    cmocka_unit_test(test_login_pages),
+	    cmocka_unit_test(test_insecure_http_cookies),
 	    cmocka_unit_test(test_mangled_bodies_never_crash),
 	};
 	return cmocka_run_group_tests_name("web", tests, group_setup, group_teardown);
