@@ -189,12 +189,12 @@ static void test_restore_broken_chain(void **state)
 
 	/* Someone edits the backup's audit log behind lantern's back. */
 	assert_int_equal(store_open_sqlite(bak, &s, &e), LT_OK);
-	assert_int_equal(store_sqlite_debug_query(s, -1, "DROP TRIGGER IF EXISTS audit_no_update", out,
-	                                          sizeof(out), &e),
+	assert_int_equal(store_sqlite_debug_query(s, -1, "DROP TRIGGER IF EXISTS audit_no_update",
+	                                          out, sizeof(out), &e),
 	                 LT_OK);
 	assert_int_equal(store_sqlite_debug_query(s, -1,
-	                                          "UPDATE audit SET actor = 'nobody' WHERE id = 2", out,
-	                                          sizeof(out), &e),
+	                                          "UPDATE audit SET actor = 'nobody' WHERE id = 2",
+	                                          out, sizeof(out), &e),
 	                 LT_OK);
 	store_close(s);
 
