@@ -603,9 +603,13 @@ static lt_status select_state_alloc(const void *arg, const struct mse_table *lik
 	s->w = mse_select_workspace_alloc(like->nlists, 1);
 	if (!s->w)
 		return LT_ENOMEM;
-	if (a->method == MSE_SELECT_BIC || a->method == MSE_SELECT_AVERAGE)
-		return mse_bic_table_alloc(like->nlists, a->params.max_order, &s->b, NULL);
-	return LT_OK;
+	if (a->method != MSE_SELECT_BIC && a->method != MSE_SELECT_AVERAGE)
+		return LT_OK;
+	if (a->models)
+		return a->models->nlists == like->nlists
+		           ? mse_bic_table_copy(a->models, &s->b, NULL)
+		           : LT_EINVAL;
+	return mse_bic_table_alloc(like->nlists, a->params.max_order, &s->b, NULL);
 }
 
 static lt_status select_estimate(void *state, const void *arg, const struct mse_table *t,
@@ -620,6 +624,11 @@ static lt_status select_estimate(void *state, const void *arg, const struct mse_
 	if (st == LT_OK)
 		*total = sel.total;
 	return st;
+}
+
+size_t mse_boot_default_ntop(unsigned nlists)
+{
+	return nlists <= 3 ? SIZE_MAX : nlists == 4 ? 20 : 100;
 }
 
 void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg)

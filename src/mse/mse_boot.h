@@ -28,6 +28,15 @@
  *      and the bound is the α'-quantile of the replicates by Hyndman & Fan's
  *      (1996) definition 8 (R's quantile(type = 8)), the median-unbiased one.
  *
+ * Model search in every replicate. A selecting method is re-run whole on
+ * each resample, so the interval carries the uncertainty of choosing the
+ * model. For the exhaustive BIC search that would be tens of thousands of
+ * fits a replicate; MultipleSystemsEstimation's bootstrap (Silverman, Chan
+ * & Vincent 2024, Stat. Comput. 34:44) searches, in every replicate and
+ * jackknife fit, only the best models of the original data's ranking (its
+ * ntopmodels: all for two or three lists, 20 for four, 100 for five or
+ * six), and so can lantern's (mse_boot_select.models).
+ *
  * Random numbers. The resampling uses R's own generator and algorithms —
  * the Mersenne Twister seeded as R's set.seed(seed) does, R's binomial
  * generator (Kachitvichyanukul & Schmeiser 1988, algorithm BTPE, with R's
@@ -175,13 +184,33 @@ void mse_boot_method_fixed(struct mse_boot_method *out, const struct mse_model *
  * runs its selections single-threaded (params.nthreads is ignored): the
  * replicates are the parallel work. `arg` and what it points to must outlive
  * the method.
+ *
+ * bic and average search, in every replicate and jackknife fit, the models
+ * of `models` when it is given, else every hierarchical model up to
+ * params.max_order. MultipleSystemsEstimation's bootstrap of
+ * estimate_population_bic (Silverman, Chan & Vincent 2024, §3) searches
+ * only the ntopmodels best models of the original data's ranking: run
+ * mse_select_bic on the data, mse_bic_table_restrict to the best
+ * mse_boot_default_ntop(nlists) (or any number), and pass that table here. The
+ * point estimate is then the restricted search's on the data, which for bic
+ * is the full search's (the best model is kept); for average it averages
+ * over the models kept.
  */
 struct mse_boot_select {
 	enum mse_select_method method;
 	const struct mse_model *fixed; /* the model of MSE_SELECT_FIXED; else ignored */
 	struct mse_select_params params;
+	const struct mse_bic_table *models; /* bic, average: the models to search (copied
+	                                       when the run starts); NULL for all */
 };
 void mse_boot_method_select(struct mse_boot_method *out, const struct mse_boot_select *arg);
+
+/*
+ * MultipleSystemsEstimation's default ntopmodels for the bootstrap of a BIC
+ * search over `nlists` lists: every model for two or three lists
+ * (SIZE_MAX), 20 for four, 100 for five or six.
+ */
+size_t mse_boot_default_ntop(unsigned nlists);
 
 /* ---------------------------------------------------------------------------
  * The driver.

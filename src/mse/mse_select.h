@@ -293,6 +293,15 @@ void mse_bic_table_free(struct mse_bic_table *b);
  */
 lt_status mse_bic_table_restrict(struct mse_bic_table *b, size_t ntop, struct lt_error *err);
 
+/*
+ * A new table holding the models of `src` (its list after
+ * mse_bic_table_restrict, if restricted), in the same order, with no search
+ * results: what each thread of a bootstrap searches. LT_EINVAL when src has
+ * no models; LT_ENOMEM. Free with mse_bic_table_free.
+ */
+lt_status mse_bic_table_copy(const struct mse_bic_table *src, struct mse_bic_table **out,
+                             struct lt_error *err);
+
 /* The model of a row (or of any terms bitset of b->nlists lists), terms by
  * degree then lexicographically. */
 void mse_bic_model(unsigned nlists, uint64_t terms, struct mse_model *out);

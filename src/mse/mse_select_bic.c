@@ -234,6 +234,36 @@ void mse_bic_table_free(struct mse_bic_table *b)
 	free(b);
 }
 
+lt_status mse_bic_table_copy(const struct mse_bic_table *src, struct mse_bic_table **out,
+                             struct lt_error *err)
+{
+	*out = NULL;
+	if (src->nmodels == 0)
+		return lt_error_set(err, LT_EINVAL, "", "the model table has no models");
+	struct mse_bic_table *b = calloc(1, sizeof(*b));
+	if (!b)
+		return lt_error_set(err, LT_ENOMEM, "", "out of memory");
+	size_t n = src->nmodels;
+	b->nlists = src->nlists;
+	b->max_order = src->max_order;
+	b->nmodels = n;
+	b->models = malloc(n * sizeof(uint64_t));
+	b->code = calloc(n, 1);
+	b->rows = calloc(n, sizeof(*b->rows));
+	b->fit_status = calloc(n, 1);
+	b->fail_terms = calloc(n, sizeof(uint64_t));
+	b->fail_zero = calloc(n, sizeof(uint64_t));
+	b->fail_code = calloc(n, 1);
+	if (!b->models || !b->code || !b->rows || !b->fit_status || !b->fail_terms ||
+	    !b->fail_zero || !b->fail_code) {
+		mse_bic_table_free(b);
+		return lt_error_set(err, LT_ENOMEM, "", "out of memory");
+	}
+	memcpy(b->models, src->models, n * sizeof(uint64_t));
+	*out = b;
+	return LT_OK;
+}
+
 static int size_cmp(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;

@@ -47,6 +47,7 @@
 
 #include "mse/mse.h"
 #include "mse/mse_boot.h"
+#include "mse/mse_select.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -711,6 +712,170 @@ static void test_boot_stepwise_within_mc_error(void **state)
 	              worst, skipped);
 }
 
+/* ---- MultipleSystemsEstimation's bootstrap of the BIC search ------------ */
+
+/* The full BIC search of t (default order) into a new table. */
+static struct mse_bic_table *bic_search(const struct mse_table *t, double *best)
+{
+	struct mse_select_workspace *sw = mse_select_workspace_alloc(t->nlists, 2);
+	assert_non_null(sw);
+	struct mse_bic_table *b = NULL;
+	struct lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(mse_bic_table_alloc(t->nlists, 0, &b, &err), LT_OK);
+	struct mse_select_params sp = MSE_SELECT_PARAMS_DEFAULT;
+	sp.nthreads = 2;
+	struct mse_selection sel;
+	if (mse_select_bic(sw, t, &sp, b, &sel, &err) != LT_OK)
+		fail_msg("bic: %s", err.message);
+	*best = sel.total;
+	mse_select_workspace_free(sw);
+	return b;
+}
+
+static void run_bic(const struct mse_table *t, const struct mse_bic_table *models, size_t nboot,
+                    struct mse_boot_result *res)
+{
+	struct mse_boot_select arg = {
+	    .method = MSE_SELECT_BIC, .params = MSE_SELECT_PARAMS_DEFAULT, .models = models};
+	struct mse_boot_method meth;
+	mse_boot_method_select(&meth, &arg);
+	static const double alpha[2] = {0.025, 0.975};
+	struct mse_boot_params p = {
+	    .nboot = nboot,
+	    .seed = 1234,
+	    .nthreads = 2,
+	    .alpha = alpha,
+	    .nalpha = 2,
+	    .jackknife = true,
+	};
+	struct lt_error err;
+	lt_error_clear(&err);
+	if (mse_boot_run(&meth, t, &p, res, &err) != LT_OK)
+		fail_msg("bootstrap: %s", err.message);
+}
+
+/* The smallest-BIC estimate among `models` on table t, each model checked
+ * and fitted by the reference fit (NaN if none has an MLE); ties go to the
+ * first in the list, which is in enumeration order. */
+static double best_by_bic(struct mse_workspace *w, const struct mse_table *t,
+                          const struct mse_bic_table *models)
+{
+	double best_bic = INFINITY, best = NAN;
+	const struct mse_fit_params fp = MSE_FIT_PARAMS_DEFAULT;
+	for (size_t k = 0; k < models->nmodels; k++) {
+		struct mse_model m;
+		mse_bic_model(t->nlists, models->models[k], &m);
+		struct mse_check chk;
+		struct mse_fit f;
+		if (mse_model_check(w, t, &m, &chk, NULL) != LT_OK || chk.code != MSE_CHECK_OK ||
+		    mse_model_fit(w, t, &m, &fp, &f, NULL) != LT_OK)
+			continue;
+		if (f.bic < best_bic) {
+			best_bic = f.bic;
+			best = f.total;
+		}
+	}
+	return best;
+}
+
+/*
+ * MultipleSystemsEstimation's bootstrap of estimate_population_bic
+ * (bootstrapcal, jackknifecal): every replicate and every jackknife fit
+ * searches only the best models of the data's ranking (100 for five lists).
+ * On UKdat_5 each replicate must be the smallest-BIC estimate among those
+ * 100 models, checked and fitted one by one, on the resample drawn from R's
+ * stream in the canonical order; and the point estimate is the full
+ * search's.
+ */
+static void test_boot_bic_searches_the_top_models(void **state)
+{
+	(void)state;
+	assert_true(mse_boot_default_ntop(2) == SIZE_MAX);
+	assert_true(mse_boot_default_ntop(3) == SIZE_MAX);
+	assert_int_equal(mse_boot_default_ntop(4), 20);
+	assert_int_equal(mse_boot_default_ntop(5), 100);
+	assert_int_equal(mse_boot_default_ntop(6), 100);
+
+	struct mse_table *t = load_table("UKdat_5");
+	double best;
+	struct mse_bic_table *b = bic_search(t, &best);
+	assert_int_equal(b->nvalid, 6084);
+	struct lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(mse_bic_table_restrict(b, mse_boot_default_ntop(5), &err), LT_OK);
+	assert_int_equal(b->nmodels, 100);
+	struct mse_bic_table *copy = NULL;
+	assert_int_equal(mse_bic_table_copy(b, &copy, &err), LT_OK);
+	assert_int_equal(copy->nmodels, 100);
+	assert_int_equal(copy->nlists, 5);
+	assert_memory_equal(copy->models, b->models, 100 * sizeof(uint64_t));
+	mse_bic_table_free(copy);
+
+	enum { NB = 12, NJ = 4 };
+	struct mse_boot_result res;
+	run_bic(t, b, NB, &res);
+	assert_true(res.point == best); /* the best model is among the kept */
+	assert_int_equal(res.nfailed, 0);
+
+	struct mse_workspace *w = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
+	struct mse_table *r = NULL;
+	assert_int_equal(mse_table_from_counts(t, t->counts, &r, NULL), LT_OK);
+	assert_non_null(w);
+	struct mse_rng rng;
+	mse_rng_seed(&rng, 1234);
+	long draw[32];
+	double cells[32];
+	for (size_t i = 0; i < NB; i++) {
+		mse_rng_multinomial(&rng, (long)t->n, res.row_count, res.nrows, draw);
+		memset(cells, 0, sizeof(cells));
+		for (size_t k = 0; k < res.nrows; k++)
+			cells[res.rows[k]] = (double)draw[k];
+		mse_table_set_counts(r, cells);
+		assert_rel(res.reps[i], best_by_bic(w, r, b), 1e-9);
+	}
+	for (size_t j = 0; j < NJ; j++) {
+		memcpy(cells, t->counts, t->ncells * sizeof(double));
+		cells[res.rows[j]] -= 1;
+		mse_table_set_counts(r, cells);
+		assert_rel(res.jack[j], best_by_bic(w, r, b), 1e-9);
+	}
+	mse_table_free(r);
+	mse_workspace_free(w);
+	mse_boot_result_release(&res);
+	mse_bic_table_free(b);
+	mse_table_free(t);
+}
+
+/* Kept models that are every model: the same run as the unrestricted
+ * search, replicate for replicate (Kosovo: all 113 four-list models have an
+ * MLE). */
+static void test_boot_bic_all_models_kept_is_the_full_search(void **state)
+{
+	(void)state;
+	struct mse_table *t = load_table("Kosovo");
+	double best;
+	struct mse_bic_table *b = bic_search(t, &best);
+	assert_int_equal(b->nvalid, b->nmodels);
+	struct lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(mse_bic_table_restrict(b, SIZE_MAX, &err), LT_OK);
+	struct mse_boot_result top, all;
+	run_bic(t, b, 40, &top);
+	run_bic(t, NULL, 40, &all);
+	assert_true(top.point == all.point && top.point == best);
+	for (size_t i = 0; i < 40; i++)
+		assert_true(top.reps[i] == all.reps[i]);
+	for (size_t j = 0; j < top.nrows; j++)
+		assert_true(top.jack[j] == all.jack[j]);
+	assert_true(top.bca_ok && all.bca_ok);
+	assert_true(top.bound[0] == all.bound[0] && top.bound[1] == all.bound[1]);
+	mse_boot_result_release(&top);
+	mse_boot_result_release(&all);
+	mse_bic_table_free(b);
+	mse_table_free(t);
+}
+
 static int cancel_after_10(void *user, size_t done, size_t total)
 {
 	size_t *calls = user;
@@ -829,6 +994,8 @@ int main(void)
 	    cmocka_unit_test(test_boot_main_within_mc_error),
 	    cmocka_unit_test(test_boot_stepwise_is_sparsemse),
 	    cmocka_unit_test(test_boot_stepwise_within_mc_error),
+	    cmocka_unit_test(test_boot_bic_searches_the_top_models),
+	    cmocka_unit_test(test_boot_bic_all_models_kept_is_the_full_search),
 	    cmocka_unit_test(test_boot_cancel),
 	    cmocka_unit_test(test_boot_progress_reaches_total),
 	    cmocka_unit_test(test_boot_rejects_bad_params),
