@@ -72,6 +72,7 @@ int cli_cmd_estimate(int argc, char **argv)
 		{"threshold", required_argument, NULL, 'p'},
 		{"max-order", required_argument, NULL, 'o'},
 		{"top", required_argument, NULL, 't'},
+		{"boot-top", required_argument, NULL, 'B'},
 		{"format", required_argument, NULL, 'F'},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
@@ -142,6 +143,11 @@ int cli_cmd_estimate(int argc, char **argv)
 			if (!parse_ulong(optarg, 1000000, &v))
 				return cli_usage("estimate", "--top: '%s' is not a whole number", optarg);
 			p.select.average_top = v;
+			break;
+		case 'B':
+			if (!parse_ulong(optarg, 1000000, &v) || v < 1)
+				return cli_usage("estimate", "--boot-top: '%s' is not a whole number from 1", optarg);
+			p.boot_top = v;
 			break;
 		case 'F':
 			if (strcmp(optarg, "table") == 0)

@@ -1,6 +1,22 @@
 /*
  * mse_estimate.c — the estimate report of mse_estimate.h: method, interval,
  * figures and warnings, and their table and JSON forms.
+ *
+ * One run is: check the parameters; select the model by the method
+ * (mse_select_run); refit the chosen model with the reference fit
+ * (mse_model_fit) for its statistics; form the interval asked for; add the
+ * warnings. The interval of `average` is the mixture interval of
+ * mse_select_average unless the bootstrap is asked for. The bootstrap of
+ * `bic` and `average` follows MultipleSystemsEstimation's
+ * estimate_population_bic (Silverman, Chan & Vincent 2024, Stat. Comput.
+ * 34:44): the search on the data ranks every model; the ranked table is then
+ * cut to its best boot_top models (mse_bic_table_restrict), and every
+ * resample and jackknife fit searches only those. The point estimate stays
+ * the full search's. For `average` the models kept may carry less than all
+ * of the BIC weight; the report says how much, and warns below 99%.
+ *
+ * The report owns no memory: every figure, model and warning is copied into
+ * struct mse_estimate, so the caller may free the table at once.
  */
 #include "mse/mse_estimate.h"
 
@@ -30,7 +46,8 @@ lt_status mse_ci_parse(const char *s, enum mse_ci *out, struct lt_error *err)
 	}
 	char q[80];
 	lt_error_quote(q, sizeof(q), s, strlen(s), 40);
-	return lt_error_set(err, LT_EINVAL, "ci", "unknown value '%s' (expected one of: wald, profile, bca)", q);
+	return lt_error_set(err, LT_EINVAL, "ci",
+	                    "unknown value '%s' (expected one of: wald, profile, bca)", q);
 }
 
 /* ---- warnings ------------------------------------------------------------ */
@@ -52,7 +69,8 @@ static void pair_list_add(char *buf, size_t cap, const struct mse_table *t, unsi
 	size_t len = strlen(buf);
 	if (len + 8 >= cap)
 		return;
-	int n = snprintf(buf + len, cap - len, "%s%s & %s", len ? ", " : "", t->names[i], t->names[j]);
+	int n =
+	    snprintf(buf + len, cap - len, "%s%s & %s", len ? ", " : "", t->names[i], t->names[j]);
 	if (n < 0 || (size_t)n >= cap - len)
 		snprintf(buf + (cap > 5 ? cap - 5 : 0), 5, "...");
 }
@@ -63,8 +81,9 @@ static void add_warnings(const struct mse_table *t, struct mse_estimate *e)
 	unsigned nempty = 0, nsparse = 0;
 
 	if (t->nlists == 2)
-		warn(e, "Only two lists: the estimate assumes that being on one list makes being on "
-			"the other neither more nor less likely, and two lists cannot test that.");
+		warn(e,
+		     "Only two lists: the estimate assumes that being on one list makes being on "
+		     "the other neither more nor less likely, and two lists cannot test that.");
 	for (unsigned i = 0; i < t->nlists; i++) {
 		for (unsigned j = i + 1; j < t->nlists; j++) {
 			double m = mse_table_margin(t, (1u << i) | (1u << j));
@@ -78,39 +97,50 @@ static void add_warnings(const struct mse_table *t, struct mse_estimate *e)
 		}
 	}
 	if (nempty)
-		warn(e, "%u pair%s of lists share%s no case (%s): such overlaps carry no information "
-			"about how those lists depend on each other (sparse overlaps).",
+		warn(e,
+		     "%u pair%s of lists share%s no case (%s): such overlaps carry no information "
+		     "about how those lists depend on each other (sparse overlaps).",
 		     nempty, nempty == 1 ? "" : "s", nempty == 1 ? "s" : "", empty);
 	if (nsparse)
-		warn(e, "%u pair%s of lists share%s fewer than 5 cases (%s): estimates from sparse "
-			"overlaps are unstable.",
+		warn(e,
+		     "%u pair%s of lists share%s fewer than 5 cases (%s): estimates from sparse "
+		     "overlaps are unstable.",
 		     nsparse, nsparse == 1 ? "" : "s", nsparse == 1 ? "s" : "", sparse);
 	if (e->hidden_share > 0.75)
-		warn(e, "%.0f%% of the estimated population is unseen: the figure rests heavily on "
-			"the model; read the interval rather than the point.",
+		warn(e,
+		     "%.0f%% of the estimated population is unseen: the figure rests heavily on "
+		     "the model; read the interval rather than the point.",
 		     100 * e->hidden_share);
 	if (e->ci != MSE_CI_BCA && e->method != MSE_SELECT_FIXED && e->method != MSE_SELECT_MAIN &&
 	    e->method != MSE_SELECT_AVERAGE)
-		warn(e, "The %s interval treats the chosen model as if it were known; --ci bca also "
-			"carries the uncertainty of choosing it.",
+		warn(e,
+		     "The %s interval treats the chosen model as if it were known; --ci bca also "
+		     "carries the uncertainty of choosing it.",
 		     mse_ci_name(e->ci));
 	if (e->upper_open)
 		warn(e, "The interval is open above: the data do not rule out populations much "
-			"larger than the estimate.");
+		        "larger than the estimate.");
 	if (e->lower_at_n)
 		warn(e, "The lower end of the interval is the number observed.");
 	if (e->nboot_failed)
 		warn(e, "%zu of %zu bootstrap replicates could not be estimated and were left out.",
 		     e->nboot_failed, e->nboot);
+	if (e->method == MSE_SELECT_AVERAGE && e->boot_models && e->boot_weight < 0.99)
+		warn(
+		    e,
+		    "Each bootstrap replicate re-weights only the %zu best models, which carry "
+		    "%.1f%% of the BIC weight on the data: the interval is that of an average over "
+		    "fewer models than the estimate's; search more (boot_top).",
+		    e->boot_models, 100 * e->boot_weight);
 	warn(e, "The estimate assumes a closed population, lists linked without error, and "
-		"people equally likely to be listed within each group the model describes; "
-		"see docs/estimation.md.");
+	        "people equally likely to be listed within each group the model describes; "
+	        "see docs/estimation.md.");
 }
 
 /* ---- running ------------------------------------------------------------- */
 
 lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_params *p,
-			   struct mse_estimate *out, struct lt_error *err)
+                           struct mse_estimate *out, struct lt_error *err)
 {
 	struct mse_select_workspace *sw = NULL;
 	struct mse_workspace *fw = NULL;
@@ -127,18 +157,24 @@ lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_
 	mse_model_init(&fixed, t->nlists);
 
 	if (!(p->level > 0 && p->level < 1))
-		return lt_error_set(err, LT_EINVAL, "level", "must be between 0 and 1, not %g", p->level);
+		return lt_error_set(err, LT_EINVAL, "level", "must be between 0 and 1, not %g",
+		                    p->level);
 	if (p->ci == MSE_CI_BCA && (p->nboot < 10 || p->nboot > MSE_BOOT_NBOOT_MAX))
 		return lt_error_set(err, LT_EINVAL, "nboot", "must be from 10 to %d, not %zu",
-				    MSE_BOOT_NBOOT_MAX, p->nboot);
+		                    MSE_BOOT_NBOOT_MAX, p->nboot);
+	if (p->method == MSE_SELECT_AVERAGE && p->ci == MSE_CI_PROFILE)
+		return lt_error_set(
+		    err, LT_EINVAL, "ci",
+		    "a profile interval belongs to one model; the average's interval "
+		    "is its model-averaged one (the default) or bca");
 	sp.level = p->level;
 	if ((st = mse_select_params_check(&sp, err)) != LT_OK)
 		return st;
 	if (p->method == MSE_SELECT_FIXED) {
 		if (!p->model)
 			return lt_error_set(err, LT_EINVAL, "model",
-					    "is required with the fixed method, e.g. \"%s:%s\"",
-					    t->names[0], t->names[1]);
+			                    "is required with the fixed method, e.g. \"%s:%s\"",
+			                    t->names[0], t->names[1]);
 		if ((st = mse_model_parse(t, p->model, &fixed, err)) != LT_OK)
 			return st;
 	}
@@ -149,6 +185,7 @@ lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_
 	out->n = t->n;
 	out->method = p->method;
 	out->ci = p->ci;
+	out->model_average = p->method == MSE_SELECT_AVERAGE && p->ci == MSE_CI_WALD;
 	out->level = p->level;
 
 	sw = mse_select_workspace_alloc(t->nlists, sp.nthreads);
@@ -217,7 +254,8 @@ lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_
 	case MSE_CI_PROFILE: {
 		struct mse_interval iv;
 		struct mse_profile_params pp = MSE_PROFILE_PARAMS_DEFAULT;
-		if ((st = mse_profile_interval(fw, t, &model, &fit, p->level, &pp, &iv, err)) != LT_OK)
+		if ((st = mse_profile_interval(fw, t, &model, &fit, p->level, &pp, &iv, err)) !=
+		    LT_OK)
 			goto out;
 		out->lower = iv.lower;
 		out->upper = iv.upper;
@@ -226,8 +264,22 @@ lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_
 		break;
 	}
 	case MSE_CI_BCA: {
-		struct mse_boot_select arg = {p->method, &fixed, sp};
+		struct mse_boot_select arg = {p->method, &fixed, sp, NULL};
 		struct mse_boot_method bm;
+		if (b) {
+			/* MultipleSystemsEstimation's bootstrap: every resample
+			 * searches only the best models of the data's ranking. */
+			size_t ntop = p->boot_top ? p->boot_top : mse_boot_default_ntop(t->nlists);
+			size_t keep = ntop < b->nvalid ? ntop : b->nvalid;
+			double w = 0;
+			for (size_t i = 0; i < keep; i++)
+				w += b->rows[i].weight;
+			if ((st = mse_bic_table_restrict(b, keep, err)) != LT_OK)
+				goto out;
+			out->boot_models = keep;
+			out->boot_weight = p->method == MSE_SELECT_AVERAGE ? w : NAN;
+			arg.models = b;
+		}
 		double alpha[2] = {(1 - p->level) / 2, 1 - (1 - p->level) / 2};
 		struct mse_boot_params bp = {0};
 		arg.params.nthreads = 1; /* the bootstrap owns the threads */
@@ -243,11 +295,12 @@ lt_status mse_estimate_run(const struct mse_table *t, const struct mse_estimate_
 		if ((st = mse_boot_run(&bm, t, &bp, &boot, err)) != LT_OK)
 			goto out;
 		if (boot.cancelled) {
-			st = lt_error_set(err, LT_EINTERNAL, NULL, "the bootstrap was cancelled");
+			st = lt_error_set(err, LT_ECANCELED, NULL, "the bootstrap was cancelled");
 			goto out;
 		}
 		if (!boot.bca_ok) {
-			st = lt_error_set(err, LT_EINVAL, "ci", "no BCa interval: %s", boot.bca_message);
+			st = lt_error_set(err, LT_EINVAL, "ci", "no BCa interval: %s",
+			                  boot.bca_message);
 			goto out;
 		}
 		out->lower = boot.bound[0];
@@ -293,6 +346,12 @@ static lt_status json_num(struct lt_buf *b, double v)
 	return isfinite(v) ? lt_buf_printf(b, "%.15g", v) : lt_buf_puts(b, "null");
 }
 
+/* The interval's name in JSON: the --ci choice, or "model_average". */
+static const char *interval_name(const struct mse_estimate *e)
+{
+	return e->model_average ? "model_average" : mse_ci_name(e->ci);
+}
+
 static lt_status format_json(const struct mse_estimate *e, struct lt_buf *b)
 {
 	lt_status st = lt_buf_puts(b, "{\"lists\":[");
@@ -302,34 +361,38 @@ static lt_status format_json(const struct mse_estimate *e, struct lt_buf *b)
 		if (st == LT_OK)
 			st = json_str(b, e->lists[i]);
 	}
-#define NUM(key, v)                                                        \
-	do {                                                               \
-		if (st == LT_OK)                                           \
-			st = lt_buf_puts(b, ",\"" key "\":");              \
-		if (st == LT_OK)                                           \
-			st = json_num(b, (v));                             \
+#define NUM(key, v)                                                                                \
+	do {                                                                                       \
+		if (st == LT_OK)                                                                   \
+			st = lt_buf_puts(b, ",\"" key "\":");                                      \
+		if (st == LT_OK)                                                                   \
+			st = json_num(b, (v));                                                     \
 	} while (0)
 	if (st == LT_OK)
 		st = lt_buf_puts(b, "]");
 	NUM("observed", e->n);
 	if (st == LT_OK)
-		st = lt_buf_printf(b, ",\"method\":\"%s\",\"model\":", mse_select_method_name(e->method));
+		st = lt_buf_printf(
+		    b, ",\"method\":\"%s\",\"model\":", mse_select_method_name(e->method));
 	if (st == LT_OK)
 		st = json_str(b, e->model);
 	NUM("estimate", e->total);
 	NUM("hidden", e->hidden);
 	NUM("hidden_share", e->hidden_share);
 	if (st == LT_OK)
-		st = lt_buf_printf(b, ",\"interval\":{\"method\":\"%s\"", mse_ci_name(e->ci));
+		st = lt_buf_printf(b, ",\"interval\":{\"method\":\"%s\"", interval_name(e));
 	NUM("level", e->level);
 	NUM("lower", e->lower);
 	NUM("upper", e->upper);
 	if (st == LT_OK)
 		st = lt_buf_printf(b, ",\"lower_at_observed\":%s,\"open_above\":%s",
-				   e->lower_at_n ? "true" : "false", e->upper_open ? "true" : "false");
+		                   e->lower_at_n ? "true" : "false",
+		                   e->upper_open ? "true" : "false");
 	if (st == LT_OK && e->ci == MSE_CI_BCA) {
 		st = lt_buf_printf(b, ",\"nboot\":%zu,\"failed\":%zu,\"seed\":%u", e->nboot,
-				   e->nboot_failed, (unsigned)e->seed);
+		                   e->nboot_failed, (unsigned)e->seed);
+		if (st == LT_OK && e->boot_models)
+			st = lt_buf_printf(b, ",\"models_searched\":%zu", e->boot_models);
 		NUM("z0", e->z0);
 		NUM("acceleration", e->ahat);
 	}
@@ -337,7 +400,7 @@ static lt_status format_json(const struct mse_estimate *e, struct lt_buf *b)
 		st = lt_buf_puts(b, "},\"fit\":{");
 	if (st == LT_OK)
 		st = lt_buf_printf(b, "\"parameters\":%u,\"minus_infinity_terms\":%u", e->nparams,
-				   e->nneginf);
+		                   e->nneginf);
 	NUM("deviance", e->deviance);
 	NUM("df_residual", e->df_residual);
 	NUM("loglik", e->loglik);
@@ -376,40 +439,51 @@ static lt_status format_json(const struct mse_estimate *e, struct lt_buf *b)
 
 static lt_status format_table(const struct mse_estimate *e, struct lt_buf *b)
 {
-	lt_status st = lt_buf_printf(b, "%-26s %.0f on %u lists (", "Observed cases", e->n, e->nlists);
+	/* The labels' column: 26 wide, or the interval's label if longer
+	 * ("99.5% interval (model average)"). */
+	char label[64];
+	snprintf(label, sizeof(label), "%g%% interval (%s)", 100 * e->level,
+	         e->model_average ? "model average" : mse_ci_name(e->ci));
+	int w = strlen(label) > 26 ? (int)strlen(label) : 26;
+	lt_status st =
+	    lt_buf_printf(b, "%-*s %.0f on %u lists (", w, "Observed cases", e->n, e->nlists);
 	for (unsigned i = 0; i < e->nlists && st == LT_OK; i++)
 		st = lt_buf_printf(b, "%s%s", i ? ", " : "", e->lists[i]);
 	if (st == LT_OK)
-		st = lt_buf_printf(b, ")\n%-26s %s\n", "Method", mse_select_method_name(e->method));
+		st = lt_buf_printf(b, ")\n%-*s %s\n", w, "Method",
+		                   mse_select_method_name(e->method));
 	if (st == LT_OK)
-		st = lt_buf_printf(b, "%-26s %s\n", "Model",
-				   e->nterms ? e->model : "main effects only (lists independent)");
+		st = lt_buf_printf(b, "%-*s %s\n", w, "Model",
+		                   e->nterms ? e->model : "main effects only (lists independent)");
 	if (st == LT_OK)
-		st = lt_buf_printf(b, "%-26s %.0f\n", "Estimated population", e->total);
-	if (st == LT_OK) {
-		char label[64];
-		snprintf(label, sizeof(label), "%g%% interval (%s)", 100 * e->level, mse_ci_name(e->ci));
-		st = lt_buf_printf(b, "%-26s %.0f to %.0f%s\n", label, e->lower, e->upper,
-				   e->upper_open ? " or more" : "");
-	}
+		st = lt_buf_printf(b, "%-*s %.0f\n", w, "Estimated population", e->total);
 	if (st == LT_OK)
-		st = lt_buf_printf(b, "%-26s %.0f (%.1f%% of the estimate)\n", "Unreported (hidden)",
-				   e->hidden, 100 * e->hidden_share);
+		st = lt_buf_printf(b, "%-*s %.0f to %.0f%s\n", w, label, e->lower, e->upper,
+		                   e->upper_open ? " or more" : "");
 	if (st == LT_OK)
-		st = lt_buf_printf(b, "%-26s deviance %.3f on %.0f df, AIC %.3f, BIC %.3f, %u parameters\n",
-				   "Fit", e->deviance, e->df_residual, e->aic, e->bic, e->nparams);
+		st = lt_buf_printf(b, "%-*s %.0f (%.1f%% of the estimate)\n", w,
+		                   "Unreported (hidden)", e->hidden, 100 * e->hidden_share);
+	if (st == LT_OK)
+		st = lt_buf_printf(
+		    b, "%-*s deviance %.3f on %.0f df, AIC %.3f, BIC %.3f, %u parameters\n", w,
+		    "Fit", e->deviance, e->df_residual, e->aic, e->bic, e->nparams);
 	if (st == LT_OK && e->ci == MSE_CI_BCA)
-		st = lt_buf_printf(b, "%-26s %zu replicates (seed %u), z0 %.4f, acceleration %.4f\n",
-				   "Bootstrap", e->nboot, (unsigned)e->seed, e->z0, e->ahat);
+		st = lt_buf_printf(b, "%-*s %zu replicates (seed %u), z0 %.4f, acceleration %.4f\n",
+		                   w, "Bootstrap", e->nboot, (unsigned)e->seed, e->z0, e->ahat);
+	if (st == LT_OK && e->ci == MSE_CI_BCA && e->boot_models)
+		st = lt_buf_printf(b,
+		                   "%-*s each replicate searches the %zu best models of the data\n",
+		                   w, "", e->boot_models);
 	if (st == LT_OK && e->ntop) {
 		st = lt_buf_printf(b, "\nBest models by BIC (%zu ranked):\n  %10s %10s %7s  %s\n",
-				   e->nmodels, "estimate", "BIC", "weight", "model");
+		                   e->nmodels, "estimate", "BIC", "weight", "model");
 		for (size_t i = 0; i < e->ntop && st == LT_OK; i++) {
-			char w[16] = "      -";
+			char wt[16] = "      -";
 			if (e->method == MSE_SELECT_AVERAGE)
-				snprintf(w, sizeof(w), "%7.4f", e->top[i].weight);
-			st = lt_buf_printf(b, "  %10.0f %10.3f %s  %s\n", e->top[i].total, e->top[i].bic, w,
-					   e->top[i].model[0] ? e->top[i].model : "main effects");
+				snprintf(wt, sizeof(wt), "%7.4f", e->top[i].weight);
+			st = lt_buf_printf(b, "  %10.0f %10.3f %s  %s\n", e->top[i].total,
+			                   e->top[i].bic, wt,
+			                   e->top[i].model[0] ? e->top[i].model : "main effects");
 		}
 	}
 	if (st == LT_OK && e->nwarnings)
@@ -420,7 +494,7 @@ static lt_status format_table(const struct mse_estimate *e, struct lt_buf *b)
 }
 
 lt_status mse_estimate_format(const struct mse_estimate *e, enum mse_estimate_format fmt,
-			      struct lt_buf *out)
+                              struct lt_buf *out)
 {
 	return fmt == MSE_ESTIMATE_JSON ? format_json(e, out) : format_table(e, out);
 }
