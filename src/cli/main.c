@@ -97,8 +97,9 @@ const struct cli_command cli_commands[] = {
 	 "                  (exhaustive, MultipleSystemsEstimation), average (BIC-weighted\n"
 	 "                  over the best models), fixed (with --model), main\n"
 	 "  --model TERMS   the model of --method fixed, e.g. \"LA:NG,NG:GP\"\n"
-	 "  --ci C          wald (default), profile or bca (bootstrap, re-selecting the\n"
-	 "                  model in every replicate)\n"
+	 "  --ci C          wald (default; for average its model-averaged interval),\n"
+	 "                  profile or bca (bootstrap, re-selecting the model in every\n"
+	 "                  replicate)\n"
 	 "  --level P       coverage of the interval (default 0.95)\n"
 	 "  --nboot N       bootstrap replicates (default 1000)\n"
 	 "  --seed N        bootstrap seed (default 1234, as SparseMSE)\n"
@@ -107,6 +108,10 @@ const struct cli_command cli_commands[] = {
 	 "  --max-order K   bic and average: highest interaction order (default 1/2/3/3/2\n"
 	 "                  for 2/3/4/5/6 lists)\n"
 	 "  --top K         average: the best K models (default: all valid)\n"
+	 "  --boot-top K    bic and average with --ci bca: each replicate searches only\n"
+	 "                  the best K models of the data's ranking (default as\n"
+	 "                  MultipleSystemsEstimation: all for 2-3 lists, 20 for 4,\n"
+	 "                  100 for 5-6)\n"
 	 "  --format FMT    table (default) or json\n"
 	 "  -h, --help      show this help\n",
 	 cli_cmd_estimate},
