@@ -359,6 +359,26 @@ static void test_estimate(void **state)
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "XX");
 	run_free(&r);
+
+	/* The average's interval is its own, and so named. */
+	r = RUN("estimate", uk, "--method", "average");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\n95% interval (model average) 10597 to 36055\n");
+	run_free(&r);
+	r = RUN("estimate", uk, "--method", "average", "--ci", "profile");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "belongs to one model");
+	run_free(&r);
+
+	/* The bic bootstrap searches the data's best --boot-top models. */
+	r = RUN("estimate", uk, "--method", "bic", "--ci", "bca", "--nboot", "20", "--boot-top", "5",
+	        "--format", "json");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\"models_searched\":5,");
+	run_free(&r);
+	r = RUN("estimate", uk, "--boot-top", "0");
+	assert_int_equal(r.status, 2);
+	run_free(&r);
 }
 
 /* The README documents every subcommand and every CSV column. */

@@ -2296,6 +2296,19 @@ static void test_api_estimate(void **state)
 	assert_contains(body_of(&rs), "{\"field\":\"colour\"");
 	web_response_release(&rs);
 
+	/* The bic bootstrap searches the data's best boot_top models (at most
+	 * 200 over the API). */
+	serve(&(struct req){"POST", "/api/v1/estimate?method=bic&ci=bca&nboot=20&boot_top=5",
+			    "text/csv", csv, false, false, g_police_auth}, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_contains(body_of(&rs), "\"models_searched\":5,");
+	web_response_release(&rs);
+	serve(&(struct req){"POST", "/api/v1/estimate?method=bic&ci=bca&boot_top=201", "text/csv",
+			    csv, false, false, g_police_auth}, &rs);
+	assert_int_equal(rs.status, 400);
+	assert_contains(body_of(&rs), "{\"field\":\"boot_top\"");
+	web_response_release(&rs);
+
 	serve(&(struct req){"POST", "/api/v1/estimate", "text/csv", "A,B,count\n1,0,3\n0,0,4\n", false, false, g_police_auth}, &rs);
 	assert_int_equal(rs.status, 400);
 	assert_contains(body_of(&rs), "line 3");
