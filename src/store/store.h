@@ -39,6 +39,7 @@
 #include "core/audit.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/person.h"
 #include "core/record.h"
 #include "crypto/crypto.h"
 
@@ -124,6 +125,63 @@ struct store_session {
 	int64_t last_seen;      /* its last use, as last written (session_touch) */
 	int64_t expires;        /* its absolute expiry */
 	struct store_user user; /* its account, without the password hash */
+};
+
+/*
+ * Records about people (store_sqlite_person.c). Personal fields are sealed
+ * before they are written and opened after they are read, with keys from
+ * `keys`, the data key file's master keys, which every such call is given
+ * (the store keeps no key): each person has a random data key of its own,
+ * stored wrapped under the current master key; the person's personal
+ * fields, and those of its referrals, are sealed under it with the record's
+ * id and the key's generation as associated data; its names and date of
+ * birth are indexed by keyed hashes (the blind index) under a key derived
+ * from the master key. docs/security.md, "Personal data and keys".
+ *
+ * Every call is made for a principal `p` (never NULL) and decided by
+ * lt_access_check inside the call's transaction: LT_ENOTFOUND for a record
+ * the principal may not see (and for one that does not exist), LT_EFORBIDDEN
+ * for one it may see but not act on. Every read of personal data states a
+ * purpose (1..LT_AUDIT_PURPOSE_MAX bytes: LT_EINVAL naming "purpose"
+ * otherwise) and is written to the audit log, with the person and the
+ * purpose, in the same transaction; the data is handed back only after that
+ * transaction committed. Writes are audited the same way. The actor of an
+ * entry is the principal ("user:7", "token:3"); no entry holds personal
+ * data.
+ *
+ * Key errors are LT_ECRYPTO with a sentence: no key given; the key file's
+ * key N is not the database's key N (another key file); a newer key N was
+ * added by a rotation (restart with the new key file); a record is sealed
+ * under key N, which the key file does not hold; a record does not open
+ * (tampered, or moved from another record).
+ */
+
+/* One master key the database knows (master_keys). */
+struct store_key_info {
+	uint32_t id;
+	char added_at[32];   /* UTC */
+	char retired_at[32]; /* when a rotation moved everything off it; "" while in use */
+	long persons;        /* persons whose data key it wraps */
+	bool in_keyring;     /* the key file given holds a key with this id */
+	bool check_ok;       /* ... and it is the same key (its check value matches) */
+};
+
+/* What data_keys_status found. */
+struct store_key_status {
+	struct store_key_info keys[16]; /* by id; the 16 newest when there are more */
+	size_t n;
+	long persons;     /* persons stored, erased ones included */
+	long erased;      /* persons erased by destroying their key */
+	long not_current; /* persons whose key is wrapped under another key than the
+			     key file's current one (a rotation to finish) */
+};
+
+/* A search of persons by the blind index (lt_person_query_terms). */
+struct store_person_query {
+	const char *name;    /* any of a person's names, whole or by all its words; NULL: none */
+	size_t name_len;
+	struct lt_date dob;  /* at the precision given; year 0: none */
+	const char *purpose; /* why the search is made (required, audited) */
 };
 
 struct store_ops {
@@ -278,6 +336,100 @@ struct store_ops {
 	 * be NULL, says so). LT_ENOTFOUND when there is no such session. */
 	lt_status (*session_revoke)(struct store *s, int64_t id, int64_t now, const char *actor,
 				    bool *was_live, struct lt_error *err);
+
+	/* ---- records about people (see above; store_sqlite_person.c) ---- */
+	/* Check the keys of `keys` against the database and record the new
+	 * ones (audit "datakey.add" on "key:<id>"). LT_ECRYPTO when a key is not
+	 * the database's key of that id, or when the database knows a newer key
+	 * than the key file's current one. */
+	lt_status (*data_keys_register)(struct store *s, const struct lt_crypto_keyring *keys,
+					const char *actor, struct lt_error *err);
+	/* The master keys the database knows and how many persons each wraps;
+	 * `keys` (may be NULL) is compared with them. */
+	lt_status (*data_keys_status)(struct store *s, const struct lt_crypto_keyring *keys,
+				      struct store_key_status *out, struct lt_error *err);
+	/* Re-encrypt every person under the current key of `keys`: a new data
+	 * key for each, wrapped under the current master key, every sealed field
+	 * of the person and its referrals sealed again, the blind index
+	 * recomputed. LT_KEY_ROTATE_BATCH persons per transaction (audit
+	 * "datakey.rotate" on "persons:<n>"); a batch that fails leaves its
+	 * persons as they were, so a rotation stopped at any point resumes
+	 * where it stopped. Stops after `max_persons` (0: no limit). When none
+	 * is left, the older keys are marked retired (audit "datakey.retire"),
+	 * and the key file may drop them. *done gets the persons re-encrypted
+	 * by this call, *remaining those still under an older key. */
+	lt_status (*data_keys_rotate)(struct store *s, const struct lt_crypto_keyring *keys,
+				      const char *actor, size_t max_persons, size_t *done,
+				      size_t *remaining, struct lt_error *err);
+	/* Record a person for p's agency (person.create): fills rec->id,
+	 * agency, created_at and updated_at. */
+	lt_status (*person_add)(struct store *s, const struct lt_crypto_keyring *keys,
+				const struct lt_principal *p, struct lt_person *rec,
+				struct lt_error *err);
+	/* Read person `id` (person.read) for `purpose`. *out (initialised by
+	 * the call) is released by the caller with lt_person_release; an
+	 * erased person comes back with `erased` set and no personal field. */
+	lt_status (*person_get)(struct store *s, const struct lt_crypto_keyring *keys,
+				const struct lt_principal *p, int64_t id, const char *purpose,
+				struct lt_person *out, struct lt_error *err);
+	/* Apply `patch` (fields of lt_person_fields) to person `id`
+	 * (person.update) and check the result (lt_person_check with `today`,
+	 * which may be NULL): every problem into `d` (may be NULL) and
+	 * LT_EINVAL. LT_EINVAL naming "person" for an erased person. */
+	lt_status (*person_update)(struct store *s, const struct lt_crypto_keyring *keys,
+				   const struct lt_principal *p, int64_t id,
+				   const struct lt_patch *patch, const struct lt_date *today,
+				   struct lt_diags *d, struct lt_error *err);
+	/* The ids of the persons `q` matches that p may read (person.read),
+	 * ascending, at most LT_PERSON_FIND_MAX into `ids`; each match is
+	 * audited ("person.search", the person, the purpose). */
+	lt_status (*person_find)(struct store *s, const struct lt_crypto_keyring *keys,
+				 const struct lt_principal *p, const struct store_person_query *q,
+				 int64_t ids[LT_PERSON_FIND_MAX], size_t *n, struct lt_error *err);
+	/* Erase person `id` (person.erase) by destroying its data key: its
+	 * sealed fields, those of its referrals and its blind index go too;
+	 * its row stays (erased_at), so links and counts do. `reason` (1..
+	 * LT_AUDIT_PURPOSE_MAX bytes) is audited as the purpose. Erasing an
+	 * erased person is LT_OK and writes nothing. */
+	lt_status (*person_erase)(struct store *s, const struct lt_principal *p, int64_t id,
+				  const char *reason, struct lt_error *err);
+	/* Record a referral for p's agency (referral.create) of a person p may
+	 * read (LT_EINVAL naming "person" otherwise, or when it was erased),
+	 * in a case p may read ("case"); fills r->id, agency and times. */
+	lt_status (*referral_add)(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, struct lt_referral *r,
+				  struct lt_error *err);
+	/* Read referral `id` (referral.read) for `purpose`; release *out with
+	 * lt_referral_release. */
+	lt_status (*referral_get)(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, int64_t id, const char *purpose,
+				  struct lt_referral *out, struct lt_error *err);
+	/* Apply `patch` (lt_referral_fields) to referral `id`
+	 * (referral.update); its person cannot change (LT_EINVAL naming
+	 * "person"). As person_update otherwise. */
+	lt_status (*referral_update)(struct store *s, const struct lt_crypto_keyring *keys,
+				     const struct lt_principal *p, int64_t id,
+				     const struct lt_patch *patch, const struct lt_date *today,
+				     struct lt_diags *d, struct lt_error *err);
+	/* Open a case for p's agency (case.create) about persons p may read
+	 * (LT_EINVAL naming "persons" otherwise); LT_EEXIST naming "ref" when
+	 * the reference is taken. Fills c->id, agency and times. */
+	lt_status (*case_open)(struct store *s, const struct lt_principal *p, struct lt_case *c,
+			       struct lt_error *err);
+	/* Read case `id` (case.read) for `purpose`, audited. */
+	lt_status (*case_get)(struct store *s, const struct lt_principal *p, int64_t id,
+			      const char *purpose, struct lt_case *out, struct lt_error *err);
+	/* Apply `patch` (lt_case_fields) to case `id` (case.update). */
+	lt_status (*case_update)(struct store *s, const struct lt_principal *p, int64_t id,
+				 const struct lt_patch *patch, const struct lt_date *today,
+				 struct lt_diags *d, struct lt_error *err);
+	/* Record an arrest by p's agency (arrest.create): a->agency is set to
+	 * p's agency; a case it names must be one p may read. Fills a->id. */
+	lt_status (*arrest_add)(struct store *s, const struct lt_principal *p, struct lt_arrest *a,
+				struct lt_error *err);
+	/* Read arrest `id` (arrest.read). */
+	lt_status (*arrest_get)(struct store *s, const struct lt_principal *p, int64_t id,
+				struct lt_arrest *out, struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -474,6 +626,112 @@ static inline lt_status store_session_revoke(struct store *s, int64_t id, int64_
 					     struct lt_error *err)
 {
 	return s->ops->session_revoke(s, id, now, actor, was_live, err);
+}
+
+/* ---- records about people ---- */
+static inline lt_status store_data_keys_register(struct store *s,
+						 const struct lt_crypto_keyring *keys,
+						 const char *actor, struct lt_error *err)
+{
+	return s->ops->data_keys_register(s, keys, actor, err);
+}
+static inline lt_status store_data_keys_status(struct store *s,
+					       const struct lt_crypto_keyring *keys,
+					       struct store_key_status *out, struct lt_error *err)
+{
+	return s->ops->data_keys_status(s, keys, out, err);
+}
+static inline lt_status store_data_keys_rotate(struct store *s,
+					       const struct lt_crypto_keyring *keys,
+					       const char *actor, size_t max_persons, size_t *done,
+					       size_t *remaining, struct lt_error *err)
+{
+	return s->ops->data_keys_rotate(s, keys, actor, max_persons, done, remaining, err);
+}
+static inline lt_status store_person_add(struct store *s, const struct lt_crypto_keyring *keys,
+					 const struct lt_principal *p, struct lt_person *rec,
+					 struct lt_error *err)
+{
+	return s->ops->person_add(s, keys, p, rec, err);
+}
+static inline lt_status store_person_get(struct store *s, const struct lt_crypto_keyring *keys,
+					 const struct lt_principal *p, int64_t id,
+					 const char *purpose, struct lt_person *out,
+					 struct lt_error *err)
+{
+	return s->ops->person_get(s, keys, p, id, purpose, out, err);
+}
+static inline lt_status store_person_update(struct store *s,
+					    const struct lt_crypto_keyring *keys,
+					    const struct lt_principal *p, int64_t id,
+					    const struct lt_patch *patch,
+					    const struct lt_date *today, struct lt_diags *d,
+					    struct lt_error *err)
+{
+	return s->ops->person_update(s, keys, p, id, patch, today, d, err);
+}
+static inline lt_status store_person_find(struct store *s, const struct lt_crypto_keyring *keys,
+					  const struct lt_principal *p,
+					  const struct store_person_query *q,
+					  int64_t ids[LT_PERSON_FIND_MAX], size_t *n,
+					  struct lt_error *err)
+{
+	return s->ops->person_find(s, keys, p, q, ids, n, err);
+}
+static inline lt_status store_person_erase(struct store *s, const struct lt_principal *p,
+					   int64_t id, const char *reason, struct lt_error *err)
+{
+	return s->ops->person_erase(s, p, id, reason, err);
+}
+static inline lt_status store_referral_add(struct store *s, const struct lt_crypto_keyring *keys,
+					   const struct lt_principal *p, struct lt_referral *r,
+					   struct lt_error *err)
+{
+	return s->ops->referral_add(s, keys, p, r, err);
+}
+static inline lt_status store_referral_get(struct store *s, const struct lt_crypto_keyring *keys,
+					   const struct lt_principal *p, int64_t id,
+					   const char *purpose, struct lt_referral *out,
+					   struct lt_error *err)
+{
+	return s->ops->referral_get(s, keys, p, id, purpose, out, err);
+}
+static inline lt_status store_referral_update(struct store *s,
+					      const struct lt_crypto_keyring *keys,
+					      const struct lt_principal *p, int64_t id,
+					      const struct lt_patch *patch,
+					      const struct lt_date *today, struct lt_diags *d,
+					      struct lt_error *err)
+{
+	return s->ops->referral_update(s, keys, p, id, patch, today, d, err);
+}
+static inline lt_status store_case_open(struct store *s, const struct lt_principal *p,
+					struct lt_case *c, struct lt_error *err)
+{
+	return s->ops->case_open(s, p, c, err);
+}
+static inline lt_status store_case_get(struct store *s, const struct lt_principal *p, int64_t id,
+				       const char *purpose, struct lt_case *out,
+				       struct lt_error *err)
+{
+	return s->ops->case_get(s, p, id, purpose, out, err);
+}
+static inline lt_status store_case_update(struct store *s, const struct lt_principal *p,
+					  int64_t id, const struct lt_patch *patch,
+					  const struct lt_date *today, struct lt_diags *d,
+					  struct lt_error *err)
+{
+	return s->ops->case_update(s, p, id, patch, today, d, err);
+}
+static inline lt_status store_arrest_add(struct store *s, const struct lt_principal *p,
+					 struct lt_arrest *a, struct lt_error *err)
+{
+	return s->ops->arrest_add(s, p, a, err);
+}
+static inline lt_status store_arrest_get(struct store *s, const struct lt_principal *p,
+					 int64_t id, struct lt_arrest *out, struct lt_error *err)
+{
+	return s->ops->arrest_get(s, p, id, out, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

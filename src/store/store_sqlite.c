@@ -2495,6 +2495,36 @@ static lt_status sqlite_session_revoke(struct store *s, int64_t id, int64_t now,
 	return r;
 }
 
+/* ---- for the backend's other files (store_sqlite_int.h) ---------------- */
+
+lt_status store_sqlite_write(struct store *s, store_write_fn fn, void *arg, struct lt_error *err)
+{
+	return store_writer_run(sqlite_store_of(s)->writes, fn, arg, err);
+}
+
+lt_status store_sqlite_audit(struct store *s, sqlite3 *db, const struct store_audit_new *e,
+			     struct lt_error *err)
+{
+	return audit_add_entry(sqlite_store_of(s), db, e, true, NULL, NULL, NULL, err);
+}
+
+lt_status store_sqlite_fail(sqlite3 *db, int rc, const char *what, struct lt_error *err)
+{
+	return db_fail(db, rc, what, err);
+}
+
+sqlite3 *store_sqlite_read_lock(struct store *s, void **conn)
+{
+	struct conn *c = reader_lock(sqlite_store_of(s));
+	*conn = c;
+	return c->db;
+}
+
+void store_sqlite_read_unlock(void *conn)
+{
+	conn_unlock(conn);
+}
+
 /* ---- diagnostics -------------------------------------------------------- */
 
 lt_status store_sqlite_debug_query(struct store *s, int conn, const char *sql, char *out,
@@ -2586,4 +2616,20 @@ static const struct store_ops sqlite_ops = {
 	.session_find = sqlite_session_find,
 	.session_touch = sqlite_session_touch,
 	.session_revoke = sqlite_session_revoke,
+	.data_keys_register = store_sqlite_data_keys_register,
+	.data_keys_status = store_sqlite_data_keys_status,
+	.data_keys_rotate = store_sqlite_data_keys_rotate,
+	.person_add = store_sqlite_person_add,
+	.person_get = store_sqlite_person_get,
+	.person_update = store_sqlite_person_update,
+	.person_find = store_sqlite_person_find,
+	.person_erase = store_sqlite_person_erase,
+	.referral_add = store_sqlite_referral_add,
+	.referral_get = store_sqlite_referral_get,
+	.referral_update = store_sqlite_referral_update,
+	.case_open = store_sqlite_case_open,
+	.case_get = store_sqlite_case_get,
+	.case_update = store_sqlite_case_update,
+	.arrest_add = store_sqlite_arrest_add,
+	.arrest_get = store_sqlite_arrest_get,
 };

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "core/taxonomy.h"
@@ -159,5 +160,80 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *out);
  */
 void store_sqlite_debug_writer_stats(struct store *s, struct store_writer_stats *out);
 void store_sqlite_debug_writer_hold(struct store *s, bool hold);
+
+/*
+ * For the backend's other files (store_sqlite_person.c): the pieces of
+ * store_sqlite.c they share, so that every write still goes through the one
+ * writer thread and every audit entry through the one chain.
+ */
+struct store_audit_new;
+/* Run `fn` as a write of store `s` (store_writer_run on its writer). */
+lt_status store_sqlite_write(struct store *s, store_write_fn fn, void *arg, struct lt_error *err);
+/* Append audit entry `e` inside a write running on `db` (a checkpoint may
+ * be signed with it, as for every write). */
+lt_status store_sqlite_audit(struct store *s, struct sqlite3 *db, const struct store_audit_new *e,
+			     struct lt_error *err);
+/* The status and message of SQLite result `rc` on `db`, doing `what`. */
+lt_status store_sqlite_fail(struct sqlite3 *db, int rc, const char *what, struct lt_error *err);
+/* Take a reader connection (waiting for one); give it back with
+ * store_sqlite_read_unlock(*conn). */
+struct sqlite3 *store_sqlite_read_lock(struct store *s, void **conn);
+void store_sqlite_read_unlock(void *conn);
+
+/* The store ops of store_sqlite_person.c (see store.h). */
+struct lt_crypto_keyring;
+struct lt_principal;
+struct lt_person;
+struct lt_referral;
+struct lt_case;
+struct lt_arrest;
+struct lt_patch;
+struct lt_date;
+struct lt_diags;
+struct store_key_status;
+struct store_person_query;
+lt_status store_sqlite_data_keys_register(struct store *s, const struct lt_crypto_keyring *keys,
+					  const char *actor, struct lt_error *err);
+lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_keyring *keys,
+					struct store_key_status *out, struct lt_error *err);
+lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_keyring *keys,
+					const char *actor, size_t max_persons, size_t *done,
+					size_t *remaining, struct lt_error *err);
+lt_status store_sqlite_person_add(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, struct lt_person *rec,
+				  struct lt_error *err);
+lt_status store_sqlite_person_get(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, int64_t id, const char *purpose,
+				  struct lt_person *out, struct lt_error *err);
+lt_status store_sqlite_person_update(struct store *s, const struct lt_crypto_keyring *keys,
+				     const struct lt_principal *p, int64_t id,
+				     const struct lt_patch *patch, const struct lt_date *today,
+				     struct lt_diags *d, struct lt_error *err);
+lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyring *keys,
+				   const struct lt_principal *p, const struct store_person_query *q,
+				   int64_t *ids, size_t *n, struct lt_error *err);
+lt_status store_sqlite_person_erase(struct store *s, const struct lt_principal *p, int64_t id,
+				    const char *reason, struct lt_error *err);
+lt_status store_sqlite_referral_add(struct store *s, const struct lt_crypto_keyring *keys,
+				    const struct lt_principal *p, struct lt_referral *r,
+				    struct lt_error *err);
+lt_status store_sqlite_referral_get(struct store *s, const struct lt_crypto_keyring *keys,
+				    const struct lt_principal *p, int64_t id, const char *purpose,
+				    struct lt_referral *out, struct lt_error *err);
+lt_status store_sqlite_referral_update(struct store *s, const struct lt_crypto_keyring *keys,
+				       const struct lt_principal *p, int64_t id,
+				       const struct lt_patch *patch, const struct lt_date *today,
+				       struct lt_diags *d, struct lt_error *err);
+lt_status store_sqlite_case_open(struct store *s, const struct lt_principal *p, struct lt_case *c,
+				 struct lt_error *err);
+lt_status store_sqlite_case_get(struct store *s, const struct lt_principal *p, int64_t id,
+				const char *purpose, struct lt_case *out, struct lt_error *err);
+lt_status store_sqlite_case_update(struct store *s, const struct lt_principal *p, int64_t id,
+				   const struct lt_patch *patch, const struct lt_date *today,
+				   struct lt_diags *d, struct lt_error *err);
+lt_status store_sqlite_arrest_add(struct store *s, const struct lt_principal *p,
+				  struct lt_arrest *a, struct lt_error *err);
+lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p, int64_t id,
+				  struct lt_arrest *out, struct lt_error *err);
 
 #endif

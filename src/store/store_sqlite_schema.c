@@ -17,9 +17,12 @@
  *     NULL when unknown; a CHECK keeps the shape, record.c keeps the meaning.
  *   - Exploitation forms of a report or a case are rows of report_forms /
  *     case_forms, so "reports by form" is a plain GROUP BY.
- *   - Personal data: only reports.description (free text) and
+ *   - Personal data: reports.description (free text) and
  *     reports.contact_sealed (sealed to the partnership's public key; the
- *     plain contact is never written) hold any.
+ *     plain contact is never written); from version 5, persons.sealed and
+ *     referrals.sealed (XChaCha20-Poly1305 under each person's data key,
+ *     itself stored only wrapped) and person_index (keyed hashes, never
+ *     text). No other column holds any.
  *   - Timestamps written by the store (created_at, audit.at) are UTC text
  *     'YYYY-MM-DDTHH:MM:SS.sssZ' from SQLite's clock at the time of writing.
  *   - audit is append-only: triggers abort any UPDATE or DELETE on it.
@@ -35,6 +38,7 @@
 #include "store/store_sqlite_int.h"
 
 #include "core/access.h"
+#include "core/person.h"
 
 #include "core/banned.h"
 
@@ -249,12 +253,114 @@ static const char schema_v4[] =
 	"CREATE INDEX sessions_user ON sessions(user_id);\n"
 	"CREATE INDEX sessions_expires ON sessions(expires);\n";
 
+/*
+ * Version 5: records about people (store_sqlite_person.c; docs/security.md,
+ * "Personal data and keys").
+ *   - master_keys: the master keys of the data key file the database has
+ *     seen, by the id the file gives them, each with a check value (a keyed
+ *     hash that recognises the key and reveals nothing of it); retired_at
+ *     is set when a rotation has moved every person off the key.
+ *   - persons: the owner agency and creator (for the access table), the
+ *     person's own data key wrapped under master key master_key_id (72
+ *     bytes: nonce, key, tag) and its generation key_gen, and every
+ *     personal field sealed as one blob (nonce, ciphertext, tag). Erasure
+ *     destroys the wrapped key and the blobs and sets erased_at; the row
+ *     stays, so links and counts do.
+ *   - person_index: the blind index, keyed hashes (16 bytes) of a person's
+ *     normalised names, words and date of birth under master key
+ *     master_key_id; never plaintext.
+ *   - referrals: a person referred by an agency; place and forms in the
+ *     clear (for statistics), notes, support needs and police intelligence
+ *     sealed under the person's data key of generation key_gen.
+ *   - cases gain a status, a closing date, a creator and linked persons
+ *     (case_persons). ALTER TABLE cannot add a NOT NULL column with a
+ *     foreign key, so status is NULL for the cases of older versions and
+ *     reads as 'open'.
+ * Ids are AUTOINCREMENT, so an id the audit log names ("person:42") is
+ * never given to another record.
+ */
+static const char schema_v5[] =
+	VOCAB_TABLE("case_status")
+	"\n"
+	"CREATE TABLE master_keys (\n"
+	"  id         INTEGER PRIMARY KEY CHECK (id >= 1),\n"
+	"  key_check  BLOB NOT NULL CHECK (length(key_check) = 16),\n"
+	"  added_at   TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  retired_at TEXT\n"
+	");\n"
+	"\n"
+	"CREATE TABLE persons (\n"
+	"  id            INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  agency_id     INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  creator_kind  TEXT NOT NULL CHECK (creator_kind IN ('user', 'token')),\n"
+	"  creator_id    INTEGER NOT NULL CHECK (creator_id > 0),\n"
+	"  master_key_id INTEGER REFERENCES master_keys(id),\n"
+	"  key_gen       INTEGER NOT NULL DEFAULT 1 CHECK (key_gen >= 1),\n"
+	"  key_wrapped   BLOB,\n"
+	"  sealed        BLOB,\n"
+	"  created_at    TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  updated_at    TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  erased_at     TEXT,\n"
+	"  CHECK ((erased_at IS NULL) = (master_key_id IS NOT NULL AND key_wrapped IS NOT NULL\n"
+	"                                AND sealed IS NOT NULL))\n"
+	");\n"
+	"CREATE INDEX persons_agency ON persons(agency_id);\n"
+	"CREATE INDEX persons_master_key ON persons(master_key_id);\n"
+	"\n"
+	"CREATE TABLE person_index (\n"
+	"  hash          BLOB NOT NULL CHECK (length(hash) = 16),\n"
+	"  person_id     INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  master_key_id INTEGER NOT NULL REFERENCES master_keys(id),\n"
+	"  PRIMARY KEY (hash, person_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX person_index_person ON person_index(person_id);\n"
+	"\n"
+	"CREATE TABLE referrals (\n"
+	"  id           INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  person_id    INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  agency_id    INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  creator_kind TEXT NOT NULL CHECK (creator_kind IN ('user', 'token')),\n"
+	"  creator_id   INTEGER NOT NULL CHECK (creator_id > 0),\n"
+	"  case_id      INTEGER REFERENCES cases(id),\n"
+	"  date         TEXT NOT NULL " DATE_SHAPE("date") ",\n"
+	"  place        TEXT NOT NULL REFERENCES vocab_place(code),\n"
+	"  district     TEXT REFERENCES vocab_district(code),\n"
+	"  country      TEXT REFERENCES vocab_country(code),\n"
+	"  key_gen      INTEGER CHECK (key_gen IS NULL OR key_gen >= 1),\n"
+	"  sealed       BLOB,\n"
+	"  created_at   TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  updated_at   TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  CHECK ((key_gen IS NULL) = (sealed IS NULL))\n"
+	");\n"
+	"CREATE INDEX referrals_person ON referrals(person_id);\n"
+	"CREATE INDEX referrals_agency ON referrals(agency_id);\n"
+	"CREATE INDEX referrals_case ON referrals(case_id);\n"
+	"CREATE TABLE referral_forms (\n"
+	"  referral_id INTEGER NOT NULL REFERENCES referrals(id),\n"
+	"  form        TEXT NOT NULL REFERENCES vocab_form(code),\n"
+	"  PRIMARY KEY (referral_id, form)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"ALTER TABLE cases ADD COLUMN status TEXT REFERENCES vocab_case_status(code);\n"
+	"ALTER TABLE cases ADD COLUMN closed TEXT " DATE_SHAPE("closed") ";\n"
+	"ALTER TABLE cases ADD COLUMN creator_kind TEXT CHECK (creator_kind IN ('user', 'token'));\n"
+	"ALTER TABLE cases ADD COLUMN creator_id INTEGER;\n"
+	"ALTER TABLE cases ADD COLUMN updated_at TEXT;\n"
+	"CREATE TABLE case_persons (\n"
+	"  case_id   INTEGER NOT NULL REFERENCES cases(id),\n"
+	"  person_id INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  PRIMARY KEY (case_id, person_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX case_persons_person ON case_persons(person_id);\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
 	 schema_v2},
 	{3, "accounts (users) and API tokens (api_tokens), roles (vocab_role)", schema_v3},
 	{4, "sessions of signed-in staff (sessions): the hash of the id, never the id", schema_v4},
+	{5, "records about people: master_keys, persons (sealed, key wrapped), person_index (blind "
+	    "index), referrals, case status and persons", schema_v5},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
@@ -268,6 +374,7 @@ const struct store_vocab_table store_sqlite_vocab_tables[] = {
 	{"vocab_district", &lt_vocab_district},
 	{"vocab_country", &lt_vocab_country},
 	{"vocab_role", &lt_vocab_role},
+	{"vocab_case_status", &lt_vocab_case_status},
 };
 const size_t store_sqlite_vocab_table_count =
 	sizeof(store_sqlite_vocab_tables) / sizeof(store_sqlite_vocab_tables[0]);
