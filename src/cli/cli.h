@@ -42,6 +42,7 @@ struct cli_common {
 #define CLI_OPT_DB 1000
 #define CLI_OPT_KEY 1001
 #define CLI_OPT_AUDIT_KEY 1002 /* --audit-key PATH: init, serve and audit take it */
+#define CLI_OPT_DATA_KEY 1003  /* --data-key PATH: init, serve and key take it */
 #define CLI_OPT_HELP 'h'
 #define CLI_COMMON_OPTIONS                                           \
 	{"db", required_argument, NULL, CLI_OPT_DB},                 \
@@ -78,6 +79,7 @@ int cli_cmd_user(int argc, char **argv);
 int cli_cmd_token(int argc, char **argv);
 int cli_cmd_estimate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_key(int argc, char **argv);
 int cli_cmd_backup(int argc, char **argv);
 int cli_cmd_restore(int argc, char **argv);
 
@@ -86,6 +88,16 @@ int cli_cmd_restore(int argc, char **argv);
  * cli_common_finish). May return `buf`, of capacity `cap`. */
 const char *cli_audit_key_path(const struct cli_common *c, const char *given, char *buf,
 			       size_t cap);
+
+/* The data key file (the master keys of personal data at rest): `given`
+ * (--data-key) when set, else $LANTERN_DATA_KEY, else data.key beside c->db
+ * (call after cli_common_finish). May return `buf`, of capacity `cap`.
+ * (cmd_keys.c) */
+const char *cli_data_key_path(const struct cli_common *c, const char *given, char *buf,
+			      size_t cap);
+/* Read the data key file at `path`, warning on stderr when other users of
+ * the machine may read it. Wipe *kr with lt_crypto_keyring_wipe. */
+lt_status cli_data_key_load(const char *path, struct lt_crypto_keyring *kr, struct lt_error *err);
 
 /* Seal every report's plain-text contact with the key file's public key
  * (used by init --demo and import). */

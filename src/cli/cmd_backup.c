@@ -53,7 +53,10 @@ static void keys_reminder(const struct cli_common *c, const char *audit_key)
 	       c->key, stat(c->key, &sb) == 0 ? "" : " (not found)");
 	printf("  %s  the audit signing key%s: partners check checkpoints against it\n", audit_key,
 	       stat(audit_key, &sb) == 0 ? "" : " (not found)");
-	printf("  and the data key file of persons' personal data, where one is in use.\n");
+	char buf[4200];
+	const char *data_key = cli_data_key_path(c, NULL, buf, sizeof(buf));
+	printf("  %s  the data key%s: without it no person's data in any backup can be read\n",
+	       data_key, stat(data_key, &sb) == 0 ? "" : " (not found)");
 }
 
 int cli_cmd_backup(int argc, char **argv)

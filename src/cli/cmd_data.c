@@ -76,6 +76,7 @@ int cli_cmd_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{"demo", no_argument, NULL, 'd'},
 		{"audit-key", required_argument, NULL, CLI_OPT_AUDIT_KEY},
+		{"data-key", required_argument, NULL, CLI_OPT_DATA_KEY},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -86,8 +87,8 @@ int cli_cmd_init(int argc, char **argv)
 	struct lt_demo d;
 	int rc = CLI_EXIT_OK;
 	lt_status st;
-	const char *audit_key = NULL;
-	char audit_keybuf[4200];
+	const char *audit_key = NULL, *data_key = NULL;
+	char audit_keybuf[4200], data_keybuf[4200];
 
 	cli_common_init(&c);
 	memset(&d, 0, sizeof(d));
@@ -100,6 +101,8 @@ int cli_cmd_init(int argc, char **argv)
 			demo = 1;
 		else if (opt == CLI_OPT_AUDIT_KEY)
 			audit_key = optarg;
+		else if (opt == CLI_OPT_DATA_KEY)
+			data_key = optarg;
 		else if (opt == 'h') {
 			cli_help("init", stdout);
 			return CLI_EXIT_OK;
@@ -127,6 +130,31 @@ int cli_cmd_init(int argc, char **argv)
 	rc = cli_open_store(&c, &s);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	/* The data key: made with the database, never for a database that
+	 * already has one (`lantern key status` says what to do then). */
+	data_key = cli_data_key_path(&c, data_key, data_keybuf, sizeof(data_keybuf));
+	if (!file_exists(data_key)) {
+		struct store_key_status ks;
+		st = store_data_keys_status(s, NULL, &ks, &err);
+		if (st == LT_OK && ks.n == 0) {
+			/* The database records the key with the first person sealed
+			 * under it (audited then). */
+			st = lt_crypto_keyring_create(data_key, 1, &err);
+			if (st == LT_OK)
+				printf("created data key file %s (it encrypts personal data; keep a "
+				       "copy apart from the backups)\n",
+				       data_key);
+		} else if (st == LT_OK) {
+			fprintf(stderr,
+				"lantern init: warning: the data key file %s is missing, and the "
+				"database has data key %lu: restore the file from its copy\n",
+				data_key, (unsigned long)ks.keys[ks.n - 1].id);
+		}
+		if (st != LT_OK) {
+			rc = cli_fail("lantern init", st, &err);
+			goto out;
+		}
+	}
 	if (!demo) {
 		printf("database %s is ready (schema version %d)\n", c.db, store_schema_version());
 		goto out;

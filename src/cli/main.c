@@ -29,7 +29,10 @@ const struct cli_command cli_commands[] = {
 	 "  --demo          load the demonstration data: the published Hertfordshire arrest\n"
 	 "                  figures for 2015-2019 and a few hundred synthetic reports\n"
 	 "  --audit-key PATH  the audit signing key file to create if missing (default:\n"
-	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
+	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n"
+	 "  --data-key PATH the data key file to create if missing, for a database with no\n"
+	 "                  data key yet (default: $LANTERN_DATA_KEY, else data.key beside\n"
+	 "                  the database; see 'lantern key')\n" COMMON_HELP,
 	 cli_cmd_init},
 	{"import", "import arrests|reports FILE.csv",
 	 "import arrests or reports from a CSV file, all rows or none",
@@ -150,6 +153,19 @@ const struct cli_command cli_commands[] = {
 	 "  --audit-key PATH  check the signed checkpoints against this audit key (default:\n"
 	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_restore},
+	{"key", "key init | key rotate [--limit N] | key status",
+	 "create, rotate and check the data key that encrypts personal data at rest",
+	 "  init            create the data key file with key 1 (mode 0600); refused when\n"
+	 "                  the database already has a data key\n"
+	 "  rotate          add a new key to the file, re-encrypt every person under it in\n"
+	 "                  batches, then retire the old key and drop it from the file;\n"
+	 "                  run it again after any interruption and it resumes\n"
+	 "  --limit N       rotate: re-encrypt at most N persons now, then stop\n"
+	 "  status          the keys of the file and of the database, and the persons each\n"
+	 "                  key holds; exit 1 when the file does not open them all\n"
+	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
+	 "                  beside the database); not lantern.key, not audit.key\n" COMMON_HELP,
+	 cli_cmd_key},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
