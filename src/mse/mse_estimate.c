@@ -111,8 +111,9 @@ static void add_warnings(const struct mse_table *t, struct mse_estimate *e)
 		     "%.0f%% of the estimated population is unseen: the figure rests heavily on "
 		     "the model; read the interval rather than the point.",
 		     100 * e->hidden_share);
+	/* Two lists leave no model to choose: only main effects are identifiable. */
 	if (e->ci != MSE_CI_BCA && e->method != MSE_SELECT_FIXED && e->method != MSE_SELECT_MAIN &&
-	    e->method != MSE_SELECT_AVERAGE)
+	    e->method != MSE_SELECT_AVERAGE && t->nlists > 2)
 		warn(e,
 		     "The %s interval treats the chosen model as if it were known; --ci bca also "
 		     "carries the uncertainty of choosing it.",
@@ -393,6 +394,8 @@ static lt_status format_json(const struct mse_estimate *e, struct lt_buf *b)
 		                   e->nboot_failed, (unsigned)e->seed);
 		if (st == LT_OK && e->boot_models)
 			st = lt_buf_printf(b, ",\"models_searched\":%zu", e->boot_models);
+		if (e->boot_models && e->method == MSE_SELECT_AVERAGE)
+			NUM("models_searched_weight", e->boot_weight);
 		NUM("z0", e->z0);
 		NUM("acceleration", e->ahat);
 	}
