@@ -23,6 +23,9 @@
 #define LT_HTTP_PAGE_MAX (1024 * 1024)  /* bytes of one generated page or JSON answer */
 #define LT_HTTP_CONNECTION_MEMORY (64 * 1024) /* bytes per connection for the request
                                            line and headers (libmicrohttpd's pool) */
+#define LT_API_PAGE_DEFAULT 50          /* items on one page of an API list without ?limit= */
+#define LT_API_PAGE_MAX 200             /* items on one page of an API list, at most (?limit=) */
+#define LT_API_CURSOR_MAX 64            /* characters of a list's ?cursor= */
 
 /* CSV import (src/core/csv.c, import.c). */
 #define LT_CSV_FIELD_MAX (16 * 1024)    /* bytes in one field */

@@ -216,6 +216,16 @@ struct store_ops {
 	lt_status (*report_get)(struct store *s, const char *ref, struct lt_report *out,
 				struct lt_error *err);
 	lt_status (*report_count)(struct store *s, long *out, struct lt_error *err);
+	/* One page of reports, newest first: those with an id below `before`
+	 * (0: from the newest), of the agency `agency_id` only (0: every
+	 * report, public ones included), at most `limit` (1..LT_API_PAGE_MAX)
+	 * into `out`, which has room for `limit`. Each is filled as by
+	 * report_get but without its description: a list never reads free
+	 * text. The caller releases the *n records with lt_report_release
+	 * (also after a failure). *more tells whether further reports match. */
+	lt_status (*reports_list)(struct store *s, int64_t before, int64_t agency_id, size_t limit,
+				  struct lt_report *out, size_t *n, bool *more,
+				  struct lt_error *err);
 
 	/* Insert `n` arrests in one transaction with one audit entry; fills ids.
 	 * The agencies and cases they name must exist (LT_EINVAL otherwise). */
@@ -499,6 +509,12 @@ static inline lt_status store_report_get(struct store *s, const char *ref, struc
 static inline lt_status store_report_count(struct store *s, long *out, struct lt_error *err)
 {
 	return s->ops->report_count(s, out, err);
+}
+static inline lt_status store_reports_list(struct store *s, int64_t before, int64_t agency_id,
+					   size_t limit, struct lt_report *out, size_t *n,
+					   bool *more, struct lt_error *err)
+{
+	return s->ops->reports_list(s, before, agency_id, limit, out, n, more, err);
 }
 static inline lt_status store_arrests_insert(struct store *s, struct lt_arrest *a, size_t n,
 					     const char *actor, struct lt_error *err)

@@ -71,9 +71,20 @@
 #include "core/banned.h"
 
 /* A connection and the mutex that gives one thread at a time the use of it. */
+/* Statements a connection keeps prepared between calls (see conn_prepare). */
+#define CONN_STMTS 16
+
+struct conn_stmt {
+	const char *sql;  /* the string literal it was prepared from, compared by address;
+			     NULL for a free slot */
+	sqlite3_stmt *st;
+	bool busy;        /* handed out by conn_prepare, not yet given back */
+};
+
 struct conn {
 	pthread_mutex_t lock;
 	sqlite3 *db; /* NULL when not open */
+	struct conn_stmt stmts[CONN_STMTS]; /* used under `lock`; finalized at close */
 };
 
 struct sqlite_store {
@@ -167,6 +178,67 @@ static lt_status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 {
 	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
 	return rc == SQLITE_OK ? LT_OK : db_fail(db, rc, "preparing a statement", err);
+}
+
+/*
+ * The statement cache of a connection. Compiling SQL costs more than
+ * running a short query, so the statements of the hot paths — the lookups
+ * that authenticate every API call, reading a report, writing one with its
+ * audit entry — are prepared once per connection and kept. conn_prepare
+ * returns the kept statement for `sql` (a string literal: it is found by
+ * its address) when it is not in use, else prepares it (and keeps it while
+ * a slot is free); stmt_release resets it, clears its bindings and marks it
+ * free — a statement not kept is finalized. The caller holds the
+ * connection's lock (the writer thread holds the writer's). Resetting at
+ * release matters: a statement left on a row would hold its read
+ * transaction open.
+ */
+static lt_status conn_prepare(struct conn *c, const char *sql, sqlite3_stmt **out,
+			      struct lt_error *err)
+{
+	struct conn_stmt *free_slot = NULL;
+	for (size_t i = 0; i < CONN_STMTS; i++) {
+		struct conn_stmt *k = &c->stmts[i];
+		if (k->sql == sql && !k->busy) {
+			k->busy = true;
+			*out = k->st;
+			return LT_OK;
+		}
+		if (!k->sql && !free_slot)
+			free_slot = k;
+	}
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, out,
+				    NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(c->db, rc, "preparing a statement", err);
+	if (free_slot)
+		*free_slot = (struct conn_stmt){sql, *out, true};
+	return LT_OK;
+}
+
+static void stmt_release(struct conn *c, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < CONN_STMTS; i++) {
+		if (c->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			c->stmts[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Finalize every kept statement of `c` (before closing it). */
+static void conn_stmts_clear(struct conn *c)
+{
+	for (size_t i = 0; i < CONN_STMTS; i++) {
+		LT_ASSERT(!c->stmts[i].busy);
+		sqlite3_finalize(c->stmts[i].st);
+	}
+	memset(c->stmts, 0, sizeof(c->stmts));
 }
 
 /* Bind `len` bytes of text, or NULL when there are none. */
@@ -475,15 +547,23 @@ static lt_status checkpoint_maybe(struct sqlite_store *ss, sqlite3 *db, int64_t 
 				  const unsigned char hash[LT_AUDIT_HASH_BYTES], const char *at,
 				  struct lt_error *err)
 {
-	long last;
+	sqlite3_stmt *st = NULL;
+	int64_t last;
 	lt_status s;
+	int rc;
 	if (!ss->signer.has_secret)
 		return LT_OK;
-	if ((s = query_int(db, "SELECT coalesce(max(entry_id), 0) FROM audit_checkpoints", &last,
-			   err)) != LT_OK)
+	LT_ASSERT(db == ss->writer.db);
+	if ((s = conn_prepare(&ss->writer, "SELECT coalesce(max(entry_id), 0) FROM audit_checkpoints",
+			      &st, err)) != LT_OK)
 		return s;
-	if (id - (int64_t)last < (int64_t)ss->signer_every)
-		return LT_OK;
+	rc = sqlite3_step(st);
+	last = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW)
+		s = db_fail(db, rc, "reading the last audit checkpoint", err);
+	stmt_release(&ss->writer, st);
+	if (s != LT_OK || id - last < (int64_t)ss->signer_every)
+		return s;
 	return checkpoint_write(db, &ss->signer, id, hash, at, NULL, err);
 }
 
@@ -513,11 +593,12 @@ static lt_status audit_add_entry(struct sqlite_store *ss, sqlite3 *db,
 		return lt_error_set(err, LT_EINVAL, "purpose",
 				    "a purpose is at most %d bytes", LT_AUDIT_PURPOSE_MAX);
 
-	if ((s = db_prepare(db,
-			    "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), l.id, l.hash "
-			    "FROM (SELECT 1) LEFT JOIN "
-			    "(SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1) l",
-			    &head, err)) != LT_OK)
+	LT_ASSERT(db == ss->writer.db);
+	if ((s = conn_prepare(&ss->writer,
+			      "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), l.id, l.hash "
+			      "FROM (SELECT 1) LEFT JOIN "
+			      "(SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1) l",
+			      &head, err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_step(head)) != SQLITE_ROW) {
 		s = db_fail(db, rc, "reading the end of the audit chain", err);
@@ -543,10 +624,10 @@ static lt_status audit_add_entry(struct sqlite_store *ss, sqlite3 *db,
 		s = lt_error_set(err, s, NULL, "hashing the audit entry: %s", lt_status_message(s));
 		goto out;
 	}
-	if ((s = db_prepare(db,
-			    "INSERT INTO audit(id, at, actor, action, object, person, purpose, "
-			    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			    &ins, err)) != LT_OK)
+	if ((s = conn_prepare(&ss->writer,
+			      "INSERT INTO audit(id, at, actor, action, object, person, purpose, "
+			      "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			      &ins, err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_int64(ins, 1, id)) != SQLITE_OK ||
 	    (rc = bind_str(ins, 2, at)) != SQLITE_OK ||
@@ -571,8 +652,8 @@ static lt_status audit_add_entry(struct sqlite_store *ss, sqlite3 *db,
 	if (at_out)
 		memcpy(at_out, at, sizeof(at));
 out:
-	sqlite3_finalize(head);
-	sqlite3_finalize(ins);
+	stmt_release(&ss->writer, head);
+	stmt_release(&ss->writer, ins);
 	return s;
 }
 
@@ -816,10 +897,12 @@ static void sqlite_close(struct store *s)
 	store_writer_stop(ss->writes);
 	/* Readers first: the last connection to close checkpoints the WAL. */
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++) {
+		conn_stmts_clear(&ss->readers[i]);
 		if (sqlite3_close(ss->readers[i].db) != SQLITE_OK)
 			LT_BUG("a statement on a reader connection was not finalized");
 		pthread_mutex_destroy(&ss->readers[i].lock);
 	}
+	conn_stmts_clear(&ss->writer);
 	if (sqlite3_close(ss->writer.db) != SQLITE_OK)
 		LT_BUG("a statement on the writer connection was not finalized");
 	pthread_mutex_destroy(&ss->writer.lock);
@@ -828,12 +911,27 @@ static void sqlite_close(struct store *s)
 }
 
 /* store_open_sqlite through the VFS named `vfs` (NULL: the default). */
+/*
+ * Settings of the SQLite library itself, made once before it is first used.
+ * Memory statistics off: with them on, every allocation of every connection
+ * takes one process-wide mutex, which the reader connections of a busy
+ * server then queue on. (When a test initialised SQLite before opening a
+ * store, the setting is refused and SQLite keeps its default; nothing else
+ * changes.)
+ */
+static void sqlite_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static lt_status sqlite_open(const char *path, const char *vfs, struct store **out,
 			     struct lt_error *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	struct sqlite_store *ss;
 	lt_status s;
 	*out = NULL;
+	pthread_once(&configured, sqlite_configure);
 	if (!sqlite3_threadsafe())
 		return lt_error_set(err, LT_ESTORE, NULL,
 				    "the SQLite library was built without thread support");
@@ -1171,6 +1269,7 @@ struct reports_write {
 static lt_status reports_write(sqlite3 *db, void *arg, struct lt_error *err)
 {
 	struct reports_write *w = arg;
+	struct conn *c = &w->ss->writer;
 	struct lt_report *r = w->r;
 	size_t n = w->n;
 	sqlite3_stmt *ins = NULL, *forms = NULL, *agency = NULL;
@@ -1178,14 +1277,16 @@ static lt_status reports_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status st = LT_OK;
 	int rc;
 
-	if ((st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
-	    (st = db_prepare(db,
-			     "INSERT INTO reports(ref, source, agency_id, place, district, country, "
-			     "occurred, received, anonymous, description, contact_sealed) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-			     &ins, err)) != LT_OK ||
-	    (st = db_prepare(db, "INSERT INTO report_forms(report_id, form) VALUES (?1, ?2)",
-			     &forms, err)) != LT_OK)
+	LT_ASSERT(db == c->db);
+	if ((st = conn_prepare(c, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) !=
+		    LT_OK ||
+	    (st = conn_prepare(c,
+			       "INSERT INTO reports(ref, source, agency_id, place, district, country, "
+			       "occurred, received, anonymous, description, contact_sealed) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       &ins, err)) != LT_OK ||
+	    (st = conn_prepare(c, "INSERT INTO report_forms(report_id, form) VALUES (?1, ?2)",
+			       &forms, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lt_report *p = &r[i];
@@ -1220,9 +1321,9 @@ static lt_status reports_write(sqlite3 *db, void *arg, struct lt_error *err)
 db_error:
 	st = db_fail(db, rc, "writing a report", err);
 out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(forms);
-	sqlite3_finalize(agency);
+	stmt_release(c, ins);
+	stmt_release(c, forms);
+	stmt_release(c, agency);
 	return st;
 }
 
@@ -1300,14 +1401,14 @@ static lt_status sqlite_report_get(struct store *s, const char *ref, struct lt_r
 
 	lt_report_init(out);
 	c = reader_lock(ss);
-	if ((r = db_prepare(c->db,
+	if ((r = conn_prepare(c,
 			    "SELECT r.id, r.ref, r.source, a.code, r.place, r.district, r.country, "
 			    "r.occurred, r.received, r.anonymous, r.description, r.contact_sealed "
 			    "FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id "
 			    "WHERE r.ref = ?1",
 			    &st, err)) != LT_OK ||
-	    (r = db_prepare(c->db, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
-			    err)) != LT_OK)
+	    (r = conn_prepare(c, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
+			      err)) != LT_OK)
 		goto out;
 	if ((rc = bind_str(st, 1, ref)) != SQLITE_OK)
 		goto db_error;
@@ -1340,8 +1441,8 @@ static lt_status sqlite_report_get(struct store *s, const char *ref, struct lt_r
 db_error:
 	r = db_fail(c->db, rc, "reading a report", err);
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(forms);
+	stmt_release(c, st);
+	stmt_release(c, forms);
 	conn_unlock(c);
 	if (r != LT_OK) {
 		lt_report_release(out);
@@ -1355,6 +1456,87 @@ static lt_status sqlite_report_count(struct store *s, long *out, struct lt_error
 	struct sqlite_store *ss = sqlite_store_of(s);
 	struct conn *c = reader_lock(ss);
 	lt_status r = query_int(c->db, "SELECT count(*) FROM reports", out, err);
+	conn_unlock(c);
+	return r;
+}
+
+/*
+ * A page of reports, newest first, by keyset: "id < before" on the primary
+ * key, so a page costs the same however deep it is and reports stored
+ * meanwhile never shift a page. The description is selected as NULL: a list
+ * never reads free text. One row more than asked tells whether more follow.
+ */
+static lt_status sqlite_reports_list(struct store *s, int64_t before, int64_t agency_id,
+				     size_t limit, struct lt_report *out, size_t *n, bool *more,
+				     struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c;
+	sqlite3_stmt *st = NULL, *forms = NULL;
+	lt_status r;
+	int rc;
+
+	LT_ASSERT(limit >= 1 && limit <= LT_API_PAGE_MAX && before >= 0 && agency_id >= 0);
+	*n = 0;
+	*more = false;
+	c = reader_lock(ss);
+	/* Two statements rather than "(?2 = 0 OR ...)", which no index serves:
+	 * every report walks the primary key down from `before`, one agency's
+	 * walks reports_agency (agency_id, then the rowid). */
+	if ((r = db_prepare(c->db,
+			    agency_id ? "SELECT r.id, r.ref, r.source, a.code, r.place, r.district, "
+					"r.country, r.occurred, r.received, r.anonymous, NULL, "
+					"r.contact_sealed "
+					"FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id "
+					"WHERE r.agency_id = ?2 AND r.id < ?1 "
+					"ORDER BY r.id DESC LIMIT ?3"
+				      : "SELECT r.id, r.ref, r.source, a.code, r.place, r.district, "
+					"r.country, r.occurred, r.received, r.anonymous, NULL, "
+					"r.contact_sealed "
+					"FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id "
+					"WHERE r.id < ?1 AND ?2 = 0 "
+					"ORDER BY r.id DESC LIMIT ?3",
+			    &st, err)) != LT_OK ||
+	    (r = db_prepare(c->db, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
+			    err)) != LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, before ? before : INT64_MAX)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, agency_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1)) != SQLITE_OK)
+		goto db_error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == limit) {
+			*more = true;
+			break;
+		}
+		struct lt_report *rep = &out[*n];
+		lt_report_init(rep);
+		(*n)++;
+		if ((r = report_from_row(st, rep, err)) != LT_OK)
+			goto out;
+		if ((rc = sqlite3_reset(forms)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(forms, 1, rep->id)) != SQLITE_OK)
+			goto db_error;
+		while ((rc = sqlite3_step(forms)) == SQLITE_ROW) {
+			int f;
+			if ((r = column_code(forms, 0, &lt_vocab_form, "report_forms.form", &f,
+					     err)) != LT_OK)
+				goto out;
+			if (f >= 0)
+				rep->forms |= 1u << f;
+		}
+		if (rc != SQLITE_DONE)
+			goto db_error;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto db_error;
+	r = LT_OK;
+	goto out;
+db_error:
+	r = db_fail(c->db, rc, "listing reports", err);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(forms);
 	conn_unlock(c);
 	return r;
 }
@@ -2175,9 +2357,8 @@ static lt_status sqlite_token_find(struct store *s,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = db_prepare(c->db,
-			    "SELECT " TOKEN_COLUMNS "WHERE t.hash = ?1 AND t.revoked_at IS NULL",
-			    &st, err)) != LT_OK)
+	if ((r = conn_prepare(c, "SELECT " TOKEN_COLUMNS "WHERE t.hash = ?1 AND t.revoked_at IS NULL",
+			      &st, err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_blob(st, 1, hash, LT_CRYPTO_TOKEN_HASH_BYTES, SQLITE_STATIC)) !=
 	    SQLITE_OK) {
@@ -2192,7 +2373,7 @@ static lt_status sqlite_token_find(struct store *s,
 	else
 		r = token_from_row(st, out, err);
 out:
-	sqlite3_finalize(st);
+	stmt_release(c, st);
 	conn_unlock(c);
 	return r;
 }
@@ -2381,7 +2562,7 @@ static lt_status sqlite_session_find(struct store *s, const unsigned char hash[L
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = db_prepare(c->db,
+	if ((r = conn_prepare(c,
 			    "SELECT u.id, u.email, u.agency_id, a.code, a.kind, u.role, u.disabled, "
 			    "u.created_at, NULL, s.id, s.created, s.last_seen, s.expires "
 			    "FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -2410,7 +2591,7 @@ static lt_status sqlite_session_find(struct store *s, const unsigned char hash[L
 	out->last_seen = sqlite3_column_int64(st, 11);
 	out->expires = sqlite3_column_int64(st, 12);
 out:
-	sqlite3_finalize(st);
+	stmt_release(c, st);
 	conn_unlock(c);
 	if (r != LT_OK)
 		store_user_wipe(&out->user);
@@ -2594,6 +2775,7 @@ static const struct store_ops sqlite_ops = {
 	.reports_insert = sqlite_reports_insert,
 	.report_get = sqlite_report_get,
 	.report_count = sqlite_report_count,
+	.reports_list = sqlite_reports_list,
 	.arrests_insert = sqlite_arrests_insert,
 	.arrest_counts = sqlite_arrest_counts,
 	.audit_tail = sqlite_audit_tail,

@@ -21,6 +21,13 @@
  *        The coded fields of one report. The description and the contact
  *        details are never returned; `has_contact` says whether sealed
  *        contact details exist.
+ *   GET  /api/v1/reports?limit=50&cursor=...
+ *        The reports the caller may read, newest first, a page at a time
+ *        (paging.c): {"items": [...], "next": ...}, each item the coded
+ *        fields of GET /api/v1/reports/{ref}. Which reports is the role's
+ *        scope for report.read (lt_access_scopes): all of them for "all",
+ *        the caller's agency's for "agency"; "own" and "shared" add none,
+ *        since a report records no creator and is never shared.
  *   GET  /healthz
  *        {"status":"ok"} after a cheap query of the store.
  *
@@ -463,4 +470,74 @@ void web_api_report_get(struct web_call *c)
 	api_json(c, 200, report_json(&r));
 out:
 	lt_report_release(&r);
+}
+
+/* ---- GET /api/v1/reports -------------------------------------------------- */
+
+void web_api_reports_list(struct web_call *c)
+{
+	struct web_form q = {0};
+	struct web_paging pg;
+	struct lt_diags d;
+	struct lt_error err;
+	struct lt_report *recs = NULL;
+	size_t n = 0;
+	bool more = false;
+	json_t *items = NULL;
+	char msg[LT_MESSAGE_MAX + 64];
+	int64_t agency = -1; /* the store's filter: 0 every report, > 0 one agency's, -1 none */
+	lt_status st;
+
+	lt_diags_init(&d);
+	lt_error_clear(&err);
+	st = web_form_parse(c->query, strlen(c->query), &q, &err);
+	if (st != LT_OK) {
+		snprintf(msg, sizeof(msg), "The query string could not be read: %s.", err.message);
+		web_error(c, WEB_KIND_API, st, msg, NULL);
+		goto out;
+	}
+	if (web_paging_parse(&q, "reports", NULL, &pg, &d) != LT_OK) {
+		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
+		goto out;
+	}
+	unsigned scopes = lt_access_scopes(c->who->p.role, LT_ACTION_REPORT_READ);
+	if (scopes & LT_SCOPE_ALL)
+		agency = 0;
+	else if (scopes & LT_SCOPE_AGENCY)
+		agency = c->who->p.agency_id;
+	items = json_array();
+	if (!items) {
+		web_error(c, WEB_KIND_API, LT_ENOMEM, "The page could not be built.", NULL);
+		goto out;
+	}
+	if (agency >= 0) {
+		recs = calloc(pg.limit, sizeof(*recs));
+		if (!recs) {
+			web_error(c, WEB_KIND_API, LT_ENOMEM, "The page could not be built.", NULL);
+			goto out;
+		}
+		st = store_reports_list(c->app->st, pg.after, agency, pg.limit, recs, &n, &more,
+		                        &err);
+		if (st != LT_OK) {
+			web_error(c, WEB_KIND_API, st, "The reports could not be read.", NULL);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			json_t *item = report_json(&recs[i]);
+			if (!item || json_array_append_new(items, item) != 0) {
+				web_error(c, WEB_KIND_API, LT_ENOMEM, "The page could not be built.",
+				          NULL);
+				goto out;
+			}
+		}
+	}
+	web_paging_answer(c, "reports", &q, &pg, items, more, n ? recs[n - 1].id : 0);
+	items = NULL; /* consumed */
+out:
+	for (size_t i = 0; i < n; i++)
+		lt_report_release(&recs[i]);
+	free(recs);
+	json_decref(items);
+	lt_diags_release(&d);
+	web_form_release(&q);
 }

@@ -3,7 +3,10 @@
  *
  * `web_routes` is the single source of truth for what lantern serves over
  * HTTP: each row gives the method, the path, the kind of answer (page, API,
- * static asset), the handler and a sentence for the documentation. Dispatch
+ * static asset), who may call it, the handler, a sentence for the
+ * documentation and its API documentation (struct web_api_doc: summary,
+ * parameters, bodies, answers, its handler's own errors; written above the
+ * table), from which openapi.c generates GET /api/v1/openapi.json. Dispatch
  * (web_handle) reads only this table:
  *
  *   1. The request target is split at the first '?' into path and query;
@@ -48,6 +51,426 @@
 	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
 	"base-uri 'none'; frame-ancestors 'none'"
 
+/* ---- what each route is, for the OpenAPI document (openapi.c) -------------- */
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* JSON Schema fragments used by several routes. */
+#define S_STRING   "{\"type\":\"string\"}"
+#define S_DATE     "{\"type\":\"string\",\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}"
+#define S_ID       "{\"type\":\"integer\",\"minimum\":1}"
+#define S_REF      "{\"type\":\"string\",\"pattern\":\"^LT-[0-9A-Z]{8}$\"}"
+#define S_AGENCY   "{\"type\":\"string\",\"pattern\":\"^[a-z0-9_-]{1,63}$\"}"
+
+#define FORMS_JSON "forms of exploitation: an array of their codes (at least one)"
+
+static const char *const h_location[] = {"Location", NULL};
+static const char *const h_location_cookie[] = {"Location", "Set-Cookie", NULL};
+static const char *const h_cookie[] = {"Set-Cookie", NULL};
+
+static const struct web_api_schema s_html = {.json = S_STRING};
+static const struct web_api_schema s_css = {.json = S_STRING};
+
+/* A page answered with HTML, and the pages' redirects. */
+static const struct web_api_response r_page[] = {
+    {.status = 200, .description = "The page.", .media_type = "text/html", .schema = &s_html},
+    {0},
+};
+
+/* Reports as the API takes them: the members of lt_report_fields, typed. */
+static const struct web_api_member report_in_types[] = {
+    {.name = "received",
+     .schema = "{\"type\":[\"string\",\"integer\"],\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}"},
+    {.name = "source", .vocab = &lt_vocab_source},
+    {.name = "agency", .schema = "{\"type\":[\"string\",\"null\"],\"pattern\":\"^[a-z0-9_-]{1,63}$\"}"},
+    {.name = "forms", .vocab = &lt_vocab_form, .list = true, .description = FORMS_JSON},
+    {.name = "place", .vocab = &lt_vocab_place},
+    {.name = "district", .vocab = &lt_vocab_district},
+    {.name = "country", .vocab = &lt_vocab_country},
+    {.name = "occurred",
+     .schema = "{\"type\":[\"string\",\"integer\",\"null\"],"
+               "\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}"},
+    {.name = "anonymous",
+     .schema = "{\"type\":[\"boolean\",\"string\",\"null\"],"
+               "\"enum\":[true,false,\"true\",\"false\",null]}"},
+    {0},
+};
+static const struct web_api_schema s_report_in = {
+    .name = "ReportInput",
+    .description = "A report from a partner system or a member of staff, in the name of the "
+                   "caller's own agency. A member that is null or absent is not given.",
+    .fields = lt_report_fields,
+    .nfields = &lt_report_field_count,
+    .types = report_in_types,
+    .nullable = true,
+    .closed = true,
+};
+
+/* Reports as the API answers with them: coded fields, never free text. */
+static const struct web_api_member report_out_types[] = {
+    {.name = "received", .schema = S_DATE},
+    {.name = "source", .vocab = &lt_vocab_source},
+    {.name = "agency", .schema = "{\"type\":[\"string\",\"null\"]}"},
+    {.name = "forms", .vocab = &lt_vocab_form, .list = true, .description = FORMS_JSON},
+    {.name = "place", .vocab = &lt_vocab_place},
+    {.name = "district", .vocab = &lt_vocab_district},
+    {.name = "country", .vocab = &lt_vocab_country},
+    {.name = "occurred",
+     .schema = "{\"type\":[\"string\",\"null\"],\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}"},
+    {.name = "anonymous", .schema = "{\"type\":\"boolean\"}"},
+    {0},
+};
+static const char *const report_out_omit[] = {"description", "contact", NULL};
+static const char *const report_out_extra_required[] = {"id", "ref", "has_contact", NULL};
+static const struct web_api_schema s_report = {
+    .name = "Report",
+    .description = "A report's coded fields. Its free text and contact details are never "
+                   "answered; has_contact says whether sealed contact details exist.",
+    .fields = lt_report_fields,
+    .nfields = &lt_report_field_count,
+    .types = report_out_types,
+    .omit = report_out_omit,
+    .extra = "{\"id\":" S_ID ",\"ref\":" S_REF ",\"has_contact\":{\"type\":\"boolean\"}}",
+    .extra_required = report_out_extra_required,
+    .nullable = true,
+    .all_required = true,
+    .closed = true,
+};
+
+/* The public form: the report fields a member of the public gives, and its
+ * token. */
+static const struct web_api_member report_form_types[] = {
+    {.name = "forms", .vocab = &lt_vocab_form, .list = true,
+     .description = "forms of exploitation: the field repeated, once for each form ticked"},
+    {.name = "place", .vocab = &lt_vocab_place},
+    {.name = "district", .vocab = &lt_vocab_district},
+    {.name = "country", .vocab = &lt_vocab_country},
+    {.name = "anonymous", .schema = "{\"type\":\"string\",\"enum\":[\"true\",\"false\"]}"},
+    {0},
+};
+static const char *const report_form_omit[] = {"received", "source", "agency", NULL};
+static const char *const csrf_required[] = {"csrf", NULL};
+static const struct web_api_schema s_report_form = {
+    .description = "The public report form as the page sends it.",
+    .fields = lt_report_fields,
+    .nfields = &lt_report_field_count,
+    .types = report_form_types,
+    .omit = report_form_omit,
+    .extra = "{\"csrf\":{\"type\":\"string\",\"description\":\"The signed token the page "
+             "gave the form.\"}}",
+    .extra_required = csrf_required,
+    .closed = true,
+};
+
+static const struct web_api_schema s_login_form = {
+    .json = "{\"type\":\"object\",\"required\":[\"email\",\"password\",\"csrf\"],"
+            "\"properties\":{\"email\":{\"type\":\"string\"},\"password\":{\"type\":\"string\","
+            "\"format\":\"password\"},\"csrf\":{\"type\":\"string\",\"description\":\"The "
+            "signed token the page gave the form, bound to the login cookie.\"}}}",
+};
+static const struct web_api_schema s_logout_form = {
+    .json = "{\"type\":\"object\",\"required\":[\"csrf\"],\"properties\":{\"csrf\":{\"type\":"
+            "\"string\",\"description\":\"The CSRF token of the session.\"}}}",
+};
+
+static const struct web_api_schema s_session_in = {
+    .name = "SignIn",
+    .json = "{\"type\":\"object\",\"required\":[\"email\",\"password\"],"
+            "\"additionalProperties\":false,\"properties\":{\"email\":{\"type\":\"string\"},"
+            "\"password\":{\"type\":\"string\",\"format\":\"password\"}}}",
+};
+static const struct web_api_schema s_session = {
+    .name = "Session",
+    .json = "{\"type\":\"object\",\"required\":[\"user\",\"csrf_token\",\"expires_at\","
+            "\"idle_timeout_s\"],\"properties\":{\"user\":{\"type\":\"object\",\"required\":"
+            "[\"id\",\"email\",\"agency\",\"role\"],\"properties\":{\"id\":" S_ID ",\"email\":"
+            "{\"type\":\"string\"},\"agency\":" S_AGENCY ",\"role\":{\"type\":\"string\","
+            "\"description\":\"The role's code.\"}}},\"csrf_token\":{\"type\":\"string\",\"description\":\"Send it "
+            "as X-CSRF-Token with every unsafe call made with the session cookie.\"},"
+            "\"expires_at\":{\"type\":\"string\",\"format\":\"date-time\",\"description\":"
+            "\"The absolute end of the session.\"},\"idle_timeout_s\":{\"type\":\"integer\","
+            "\"description\":\"The session ends after this many seconds unused.\"}}}",
+};
+static const struct web_api_schema s_signed_out = {
+    .json = "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":"
+            "{\"const\":\"signed_out\"}}}",
+};
+static const struct web_api_schema s_created = {
+    .name = "ReportCreated",
+    .json = "{\"type\":\"object\",\"required\":[\"id\",\"ref\"],\"properties\":{\"id\":" S_ID
+            ",\"ref\":" S_REF "}}",
+};
+static const struct web_api_schema s_arrests = {
+    .name = "ArrestStatistics",
+    .json = "{\"type\":\"object\",\"required\":[\"by\",\"from\",\"to\",\"total\",\"rows\"],"
+            "\"properties\":{\"by\":{\"type\":\"array\",\"items\":{\"enum\":[\"year\","
+            "\"offence\"]}},\"from\":{\"type\":[\"integer\",\"null\"]},\"to\":{\"type\":"
+            "[\"integer\",\"null\"]},\"total\":{\"type\":\"integer\",\"minimum\":0},\"rows\":"
+            "{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"arrests\"],"
+            "\"properties\":{\"year\":{\"type\":\"integer\"},\"offence\":{\"type\":\"string\"},"
+            "\"arrests\":{\"type\":\"integer\",\"minimum\":0}}}}}}",
+};
+#define S_OPTION "{\"type\":[\"string\",\"number\"]}"
+#define ESTIMATE_OPTIONS                                                                           \
+	"\"method\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},"                          \
+	"\"ci\":{\"type\":\"string\"},"                                                         \
+	"\"level\":" S_OPTION ",\"nboot\":" S_OPTION ",\"seed\":" S_OPTION ",\"threshold\":"        \
+	S_OPTION ",\"max_order\":" S_OPTION ",\"top\":" S_OPTION ",\"boot_top\":" S_OPTION
+static const struct web_api_schema s_estimate_in = {
+    .name = "EstimateInput",
+    .json = "{\"type\":\"object\",\"required\":[\"lists\",\"rows\"],\"properties\":{\"lists\":"
+            "{\"type\":\"array\",\"minItems\":2,\"items\":{\"type\":\"string\"}},\"rows\":"
+            "{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}},"
+            "\"description\":\"One row per capture history: 0 or 1 per list, then the count.\"},"
+            ESTIMATE_OPTIONS "}}",
+};
+static const struct web_api_schema s_estimate_csv = {
+    .json = "{\"type\":\"string\",\"description\":\"CSV with one 0/1 column per list and a "
+            "final count column, as `lantern estimate` reads.\"}",
+};
+static const struct web_api_schema s_estimate = {
+    .name = "Estimate",
+    .description = "As `lantern estimate --format json` writes it; docs/estimation.md says "
+                   "what each member means. A number that is not finite is null.",
+    .json = "{\"type\":\"object\",\"required\":[\"lists\",\"observed\",\"method\",\"model\","
+            "\"estimate\",\"hidden\",\"hidden_share\",\"interval\",\"fit\",\"warnings\"],"
+            "\"properties\":{\"lists\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+            "\"observed\":{\"type\":\"number\"},\"method\":{\"type\":\"string\"},\"model\":"
+            "{\"type\":\"string\"},\"estimate\":{\"type\":[\"number\",\"null\"]},\"hidden\":"
+            "{\"type\":[\"number\",\"null\"]},\"hidden_share\":{\"type\":[\"number\",\"null\"]},"
+            "\"interval\":{\"type\":\"object\",\"required\":[\"method\",\"level\",\"lower\","
+            "\"upper\"],\"properties\":{\"method\":{\"type\":\"string\"},\"level\":{\"type\":"
+            "\"number\"},\"lower\":{\"type\":[\"number\",\"null\"]},\"upper\":{\"type\":"
+            "[\"number\",\"null\"]}}},\"fit\":{\"type\":\"object\"},\"models_ranked\":{\"type\":"
+            "\"integer\"},\"top_models\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+            "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}",
+};
+static const struct web_api_schema s_health = {
+    .json = "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":"
+            "{\"const\":\"ok\"}}}",
+};
+static const struct web_api_schema s_openapi = {
+    .json = "{\"type\":\"object\",\"description\":\"An OpenAPI 3.1 document.\"}",
+};
+
+static const lt_status e_none[] = {LT_OK};
+static const lt_status e_report_form[] = {LT_EINVAL, LT_ECRYPTO, LT_OK};
+static const lt_status e_login[] = {LT_EAUTH, LT_OK};
+static const lt_status e_report_create[] = {LT_EEXIST, LT_ECRYPTO, LT_OK};
+static const lt_status e_report_get[] = {LT_ENOTFOUND, LT_OK};
+static const lt_status e_estimate[] = {LT_ENOCONVERGE, LT_ENOMLE, LT_ENOTIDENT, LT_ECANCELED,
+                                       LT_OK};
+
+static const struct web_api_doc doc_index = {
+    .summary = "The public page and report form",
+    .tag = "pages",
+    .responses = r_page,
+};
+static const struct web_api_doc doc_report_form = {
+    .summary = "Send the public report form",
+    .tag = "pages",
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "application/x-www-form-urlencoded", .schema = &s_report_form}, {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The report was stored: a page with its reference code.",
+         .media_type = "text/html", .schema = &s_html},
+        {0}},
+    .errors = e_report_form,
+};
+static const struct web_api_doc doc_css = {
+    .summary = "The stylesheet",
+    .tag = "pages",
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The stylesheet.", .media_type = "text/css",
+         .schema = &s_css},
+        {0}},
+};
+static const struct web_api_doc doc_login = {
+    .summary = "The staff sign-in page",
+    .tag = "pages",
+    .params = (const struct web_api_param[]){
+        {.name = "signed_out", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "Present after signing out: the page says so."},
+        {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The sign-in form; sets the login cookie its token is "
+                                       "bound to.",
+         .media_type = "text/html", .schema = &s_html, .headers = h_cookie},
+        {0}},
+};
+static const struct web_api_doc doc_login_post = {
+    .summary = "Sign in from the sign-in form",
+    .tag = "pages",
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "application/x-www-form-urlencoded", .schema = &s_login_form}, {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 303, .description = "Signed in: the session cookie is set, on to /staff.",
+         .headers = h_location_cookie},
+        {0}},
+    .errors = e_login,
+};
+static const struct web_api_doc doc_staff = {
+    .summary = "The signed-in page of staff",
+    .tag = "pages",
+    .responses = r_page,
+};
+static const struct web_api_doc doc_logout = {
+    .summary = "Sign out from the staff page",
+    .tag = "pages",
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "application/x-www-form-urlencoded", .schema = &s_logout_form}, {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 303, .description = "Signed out: the cookie is cleared, back to /login.",
+         .headers = h_location_cookie},
+        {0}},
+};
+static const struct web_api_doc doc_stats_arrests = {
+    .summary = "Arrest statistics",
+    .tag = "statistics",
+    .params = (const struct web_api_param[]){
+        {.name = "by", .in = WEB_IN_QUERY,
+         .schema = "{\"type\":\"string\",\"enum\":[\"year\",\"offence\",\"year,offence\"],"
+                   "\"default\":\"year\"}",
+         .description = "How the arrests are grouped."},
+        {.name = "from", .in = WEB_IN_QUERY,
+         .schema = "{\"type\":\"integer\",\"minimum\":" STR(LT_YEAR_MIN) ",\"maximum\":" STR(
+             LT_YEAR_MAX) "}",
+         .description = "The first year (default: the first year with arrests)."},
+        {.name = "to", .in = WEB_IN_QUERY,
+         .schema = "{\"type\":\"integer\",\"minimum\":" STR(LT_YEAR_MIN) ",\"maximum\":" STR(
+             LT_YEAR_MAX) "}",
+         .description = "The last year (default: the last year with arrests)."},
+        {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "One row per year (and offence) of the range, 0 when "
+                                       "there were none.",
+         .media_type = "application/json", .schema = &s_arrests},
+        {0}},
+    .errors = e_none,
+};
+static const struct web_api_doc doc_session_create = {
+    .summary = "Sign in",
+    .tag = "sign-in",
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "application/json", .schema = &s_session_in}, {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 201, .description = "Signed in: the session, and its cookie.",
+         .media_type = "application/json", .schema = &s_session, .headers = h_location_cookie},
+        {0}},
+    .errors = e_login,
+};
+static const struct web_api_doc doc_session_get = {
+    .summary = "The signed-in session",
+    .tag = "sign-in",
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The session.", .media_type = "application/json",
+         .schema = &s_session},
+        {0}},
+};
+static const struct web_api_doc doc_session_delete = {
+    .summary = "Sign out",
+    .tag = "sign-in",
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "Signed out: the session is revoked, its cookie "
+                                       "cleared.",
+         .media_type = "application/json", .schema = &s_signed_out, .headers = h_cookie},
+        {0}},
+};
+static const struct web_api_doc doc_reports_create = {
+    .summary = "Send a report",
+    .tag = "reports",
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "application/json", .schema = &s_report_in}, {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 201, .description = "Stored: its id and reference code.",
+         .media_type = "application/json", .schema = &s_created, .headers = h_location},
+        {0}},
+    .errors = e_report_create,
+};
+static const struct web_api_doc doc_reports_list = {
+    .summary = "List reports",
+    .tag = "reports",
+    .page_of = &s_report,
+    .errors = e_none,
+};
+static const struct web_api_doc doc_report_get = {
+    .summary = "Read a report",
+    .tag = "reports",
+    .params = (const struct web_api_param[]){
+        {.name = "ref", .in = WEB_IN_PATH, .required = true, .schema = S_REF,
+         .description = "The report's reference code (case does not matter)."},
+        {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The report's coded fields.",
+         .media_type = "application/json", .schema = &s_report},
+        {0}},
+    .errors = e_report_get,
+};
+static const struct web_api_doc doc_estimate = {
+    .summary = "Estimate the unreported",
+    .tag = "statistics",
+    .params = (const struct web_api_param[]){
+        {.name = "method", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "As --method of lantern estimate (also a member of a JSON body)."},
+        {.name = "model", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "The model of the fixed method, e.g. LA:NG,NG:GP."},
+        {.name = "ci", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "The interval: wald, profile or bca."},
+        {.name = "level", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "The interval's level, e.g. 0.95."},
+        {.name = "nboot", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "Bootstrap replicates (at most 2,000 over the API)."},
+        {.name = "seed", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "The bootstrap's seed."},
+        {.name = "threshold", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "As --threshold of lantern estimate."},
+        {.name = "max_order", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "As --max-order of lantern estimate."},
+        {.name = "top", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "As --top of lantern estimate."},
+        {.name = "boot_top", .in = WEB_IN_QUERY, .schema = S_STRING,
+         .description = "Models a bootstrap replicate searches (at most 200 over the API)."},
+        {0}},
+    .bodies = (const struct web_api_body[]){
+        {.media_type = "text/csv", .schema = &s_estimate_csv},
+        {.media_type = "application/json", .schema = &s_estimate_in},
+        {0}},
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The estimate.", .media_type = "application/json",
+         .schema = &s_estimate},
+        {0}},
+    .errors = e_estimate,
+};
+static const struct web_api_doc doc_openapi = {
+    .summary = "This API's OpenAPI document",
+    .tag = "meta",
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The OpenAPI 3.1 document of every route, generated "
+                                       "from the route table.",
+         .media_type = "application/json", .schema = &s_openapi},
+        {0}},
+    .errors = e_none,
+};
+static const struct web_api_doc doc_healthz = {
+    .summary = "Health check",
+    .tag = "meta",
+    .responses = (const struct web_api_response[]){
+        {.status = 200, .description = "The server and its database answer.",
+         .media_type = "application/json", .schema = &s_health},
+        {0}},
+    .errors = e_none,
+};
+
+#undef S_STRING
+#undef S_DATE
+#undef S_ID
+#undef S_REF
+#undef S_AGENCY
+#undef S_OPTION
+#undef ESTIMATE_OPTIONS
+#undef FORMS_JSON
+
 /* Shorthands for the table's columns. */
 #define PUBLIC    WEB_ACCESS_PUBLIC
 #define SESSION   WEB_ACCESS_SESSION
@@ -55,55 +478,76 @@
 #define NOACT     WEB_NO_ACTION
 
 const struct web_route web_routes[] = {
-    /* method, path, kind, access, action, csrf, offload, handler, refused, description */
+    /* method, path, kind, access, action, csrf, offload, handler, refused, description,
+     * doc */
     {"GET", "/", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_page_index, NULL,
-     "The public page: what modern slavery is, how to report it, and the report form."},
+     "The public page: what modern slavery is, how to report it, and the report form.",
+     &doc_index},
     {"POST", "/report", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_FORM, false, web_page_report,
      web_page_report_refused,
      "Submit the public report form (application/x-www-form-urlencoded, with the form's "
      "signed token); answers with a page showing the report's reference code, or the form "
-     "again with its errors."},
+     "again with its errors.",
+     &doc_report_form},
     {"GET", "/static/lantern.css", WEB_KIND_STATIC, PUBLIC, NOACT, WEB_CSRF_NONE, false,
-     web_static_css, NULL, "The stylesheet of the pages."},
+     web_static_css, NULL, "The stylesheet of the pages.", &doc_css},
     {"GET", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_page_login, NULL,
-     "The staff sign-in page: e-mail address and password."},
+     "The staff sign-in page: e-mail address and password.", &doc_login},
     {"POST", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_LOGIN, true, web_page_login_post,
      web_page_login_refused,
      "Sign in from the sign-in form; sets the session cookie and goes on to /staff, or "
-     "shows the form again."},
+     "shows the form again.",
+     &doc_login_post},
     {"GET", "/staff", WEB_KIND_PAGE, SESSION, NOACT, WEB_CSRF_NONE, false, web_page_staff, NULL,
      "The signed-in page of staff: who you are, your agency and role, and a sign-out "
-     "button (signed out: a redirect to /login)."},
+     "button (signed out: a redirect to /login).",
+     &doc_staff},
     {"POST", "/logout", WEB_KIND_PAGE, SESSION, NOACT, WEB_CSRF_SESSION, false, web_page_logout,
-     NULL, "Sign out from the staff page's button: ends the session and clears its cookie."},
+     NULL, "Sign out from the staff page's button: ends the session and clears its cookie.",
+     &doc_logout},
     {"GET", "/api/v1/stats/arrests", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
      web_api_stats_arrests, NULL,
-     "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR."},
+     "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR.",
+     &doc_stats_arrests},
     {"POST", "/api/v1/session", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, true,
      web_api_session_create, NULL,
      "Sign in with {\"email\", \"password\"}: sets the session cookie and answers 201 "
-     "with the account and the session's CSRF token."},
+     "with the account and the session's CSRF token.",
+     &doc_session_create},
     {"GET", "/api/v1/session", WEB_KIND_API, SESSION, NOACT, WEB_CSRF_NONE, false,
      web_api_session_get, NULL,
-     "The signed-in session: its account, expiry and CSRF token."},
+     "The signed-in session: its account, expiry and CSRF token.", &doc_session_get},
     {"DELETE", "/api/v1/session", WEB_KIND_API, SESSION, NOACT, WEB_CSRF_NONE, false,
      web_api_session_delete, NULL,
-     "Sign out: revokes the session (X-CSRF-Token required) and clears its cookie."},
+     "Sign out: revokes the session (X-CSRF-Token required) and clears its cookie.",
+     &doc_session_delete},
     {"POST", "/api/v1/reports", WEB_KIND_API, PRINCIPAL, LT_ACTION_REPORT_CREATE, WEB_CSRF_NONE,
      false, web_api_reports_create, NULL,
      "Create a report of the caller's own agency from a JSON object of report fields "
-     "(report.create); answers 201 with its id and reference code."},
+     "(report.create); answers 201 with its id and reference code.",
+     &doc_reports_create},
+    {"GET", "/api/v1/reports", WEB_KIND_API, PRINCIPAL, LT_ACTION_REPORT_READ, WEB_CSRF_NONE,
+     false, web_api_reports_list, NULL,
+     "The reports the caller may read (report.read, within its scope), newest first, a page "
+     "at a time (limit, cursor); their coded fields only, never free text or contact "
+     "details.",
+     &doc_reports_list},
     {"GET", "/api/v1/reports/{ref}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REPORT_READ,
      WEB_CSRF_NONE, false, web_api_report_get, NULL,
      "Read back a report's coded fields by reference code (report.read, within its scope: "
-     "404 outside it); the free text and contact details are never returned."},
+     "404 outside it); the free text and contact details are never returned.",
+     &doc_report_get},
     {"POST", "/api/v1/estimate", WEB_KIND_API, PRINCIPAL, LT_ACTION_STATS_READ, WEB_CSRF_NONE,
      false, web_api_estimate, NULL,
      "Estimate the unreported by multiple systems estimation from capture histories sent "
      "as text/csv or JSON (stats.read); answers with the JSON of `lantern estimate "
-     "--format json`."},
+     "--format json`.",
+     &doc_estimate},
+    {"GET", "/api/v1/openapi.json", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
+     web_api_openapi, NULL,
+     "The OpenAPI 3.1 document of every route, generated from this table.", &doc_openapi},
     {"GET", "/healthz", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_api_healthz, NULL,
-     "Health check: 200 {\"status\":\"ok\"} when the store answers."},
+     "Health check: 200 {\"status\":\"ok\"} when the store answers.", &doc_healthz},
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

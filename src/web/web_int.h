@@ -13,8 +13,9 @@
  * Routes live in one table (route.c): method, path, kind, who may call it
  * (access and the action of core/access.h it needs), how a state-changing
  * form proves it came from lantern's own page (csrf), whether it runs on
- * the server's worker pool, the handler and a sentence for the
- * documentation. Everything that depends on routing — dispatch, 404, 405
+ * the server's worker pool, the handler, a sentence for the documentation
+ * and the route's API documentation (the OpenAPI document is generated from
+ * it: openapi.c). Everything that depends on routing — dispatch, 404, 405
  * and its Allow header, 401/403 and the sign-in redirect, the CSRF checks,
  * whether an error is a page or a problem document — is derived from that
  * table.
@@ -42,10 +43,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/access.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/person.h"
 #include "core/record.h"
 #include "core/throttle.h"
 #include "crypto/crypto.h"
@@ -218,6 +222,95 @@ struct web_call {
 	struct web_response *rs;
 };
 
+/*
+ * The documentation of a route, from which GET /api/v1/openapi.json is
+ * generated (openapi.c): the route row points at one, so the table stays
+ * the single source of truth for what is served and what is documented.
+ * Write them with designated initializers; lists end with an entry whose
+ * first member is NULL (responses: status 0; errors: LT_OK).
+ */
+
+/* Where a parameter is sent. */
+enum web_param_in {
+	WEB_IN_QUERY, /* ?name=value */
+	WEB_IN_PATH,  /* the route's {name} segment */
+};
+
+struct web_api_param {
+	const char *name;
+	enum web_param_in in;
+	bool required;
+	const char *schema;      /* a JSON Schema, as JSON text: "{\"type\":\"string\"}" */
+	const char *description; /* a sentence */
+};
+
+/* The JSON type of a member of an lt_field table (record.h), whose table
+ * says nothing of types: a string unless listed. */
+struct web_api_member {
+	const char *name;             /* the field's name */
+	const char *schema;           /* a JSON Schema as JSON text; NULL: a code of `vocab` */
+	const struct lt_vocab *vocab; /* with schema NULL: the codes are its enum */
+	bool list;                    /* an array of codes of `vocab` */
+	const char *description;      /* instead of the field's `format`, or NULL */
+};
+
+/*
+ * A JSON Schema, one of: JSON text (`json`); an object whose members are a
+ * field table's (`fields` or `pfields`, with `types`, less `omit`, plus
+ * `extra`); or a list of `items`. With a `name` it becomes a component,
+ * "#/components/schemas/<name>", written once and referred to.
+ */
+struct web_api_schema {
+	const char *name;          /* a component's name, NULL for an inline schema */
+	const char *description;   /* a sentence, or NULL */
+	const char *json;          /* the schema as JSON text */
+	const struct lt_field *fields;   /* members: an lt_field table ... */
+	const size_t *nfields;
+	const struct lt_pfield *pfields; /* ... or an lt_pfield table (typed by its flags) */
+	const size_t *npfields;
+	const struct web_api_member *types; /* `fields` members that are not strings */
+	const char *const *omit;   /* members of the table left out */
+	const char *extra;         /* more properties, as a JSON object text {"id": {...}} */
+	const char *const *extra_required; /* which of `extra` are required */
+	bool none_required;        /* a change (PATCH): no member is required */
+	bool all_required;         /* an answer: every member is there (null when not known) */
+	bool nullable;             /* a member the table does not require may be null; a member
+	                              with a schema of its own in `types` is as that says */
+	bool closed;               /* no other member is allowed (additionalProperties false) */
+	const struct web_api_schema *items; /* a JSON array of these */
+};
+
+/* A request body of one media type. */
+struct web_api_body {
+	const char *media_type; /* "application/json", "text/csv", ... */
+	const struct web_api_schema *schema;
+};
+
+/* An answer that is not an error. */
+struct web_api_response {
+	int status;                          /* 200, 201, 303, ... */
+	const char *description;             /* a sentence */
+	const char *media_type;              /* NULL: no body documented */
+	const struct web_api_schema *schema; /* NULL: none documented beyond the type */
+	const char *const *headers;          /* names of headers it sets: "Location", ... */
+};
+
+struct web_api_doc {
+	const char *summary; /* a few words: what the operation is */
+	const char *tag;     /* its group: "pages", "reports", "sign-in", ... */
+	const struct web_api_param *params;       /* query and path parameters */
+	const struct web_api_body *bodies;        /* what it takes (POST, PATCH) */
+	const struct web_api_response *responses; /* what it answers when it does not fail */
+	/* The error statuses of the handler's own (a record not found, an
+	 * estimate that does not converge); those the row implies — 401 and 403
+	 * from its access, 415 and 400 from its body, 429 from a sign-in, 413,
+	 * 414, 500 and 503 from every route — are added by openapi.c. */
+	const lt_status *errors;
+	/* A list (paging.c): the schema of one item. The operation then takes
+	 * `limit` and `cursor` and answers {"items": [...], "next": ...}. */
+	const struct web_api_schema *page_of;
+};
+
 struct web_route {
 	const char *method; /* "GET", "POST" or "DELETE"; a GET route also answers HEAD */
 	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
@@ -233,6 +326,7 @@ struct web_route {
 	 * plain 403 page. The form has been read; nothing may be written. */
 	void (*refused)(struct web_call *c, const struct web_form *form);
 	const char *description; /* a sentence for the documentation */
+	const struct web_api_doc *doc; /* its OpenAPI documentation (never NULL) */
 };
 
 extern const struct web_route web_routes[];
@@ -254,6 +348,8 @@ void web_static_css(struct web_call *c);
 void web_api_stats_arrests(struct web_call *c);
 void web_api_reports_create(struct web_call *c);
 void web_api_report_get(struct web_call *c);
+void web_api_reports_list(struct web_call *c);
+void web_api_openapi(struct web_call *c);
 void web_api_healthz(struct web_call *c);
 void web_api_estimate(struct web_call *c);
 void web_api_session_create(struct web_call *c);
@@ -504,5 +600,49 @@ void web_login_release(struct web_login *l);
 /* Sign out: revoke the caller's session, audited as "session.logout". */
 lt_status web_logout(struct web_app *app, const struct web_request *rq,
                      const struct web_principal *who, struct lt_error *err);
+
+/* ---- lists of the API (paging.c) ----------------------------------------- */
+
+/* Where a page starts and how long it is, from ?limit= and ?cursor=. */
+struct web_paging {
+	size_t limit;  /* items on the page: 1..LT_API_PAGE_MAX, LT_API_PAGE_DEFAULT when not given */
+	int64_t after; /* the key the cursor carries: that of the last item of the page before
+	                  (> 0), or 0 on the first page */
+};
+
+/* The largest cursor, with its NUL. */
+#define WEB_CURSOR_SIZE (LT_API_CURSOR_MAX + 1)
+
+/*
+ * Check the query `q` of the list `list` (a short lower-case name of what is
+ * listed, "reports", which cursors carry so that one list's cursor is no
+ * other's): `limit` and `cursor` at most once each and well-formed, and no
+ * parameter but them and the names of `also` (NULL-terminated; may be
+ * NULL). Fills *pg; every problem goes to `d`, naming the parameter.
+ * LT_OK or LT_EINVAL.
+ */
+lt_status web_paging_parse(const struct web_form *q, const char *list, const char *const *also,
+                           struct web_paging *pg, struct lt_diags *d);
+/* The cursor of `list` that starts a page after the item with key `key`
+ * (> 0): unpadded base64url of "<list>:<key>". */
+void web_paging_cursor(const char *list, int64_t key, char out[WEB_CURSOR_SIZE]);
+/*
+ * Answer 200 with a page: {"items": items, "next": cursor} where the cursor
+ * starts the page after the item with key `last` when `more`, else null;
+ * with `more`, also a Link header (RFC 8288) to that page, rel="next":
+ * the path with the query's other parameters, limit and cursor (left out
+ * when it would be longer than a header may be; "next" is always there).
+ * `items` (a JSON array) is consumed, also on failure.
+ */
+void web_paging_answer(struct web_call *c, const char *list, const struct web_form *q,
+                       const struct web_paging *pg, json_t *items, bool more, int64_t last);
+
+/* ---- the OpenAPI document (openapi.c) ------------------------------------- */
+
+/*
+ * Build the OpenAPI 3.1 document of the route table into *out (a jansson
+ * object the caller releases with json_decref). LT_OK, or LT_ENOMEM.
+ */
+lt_status web_openapi_build(const struct web_app *app, json_t **out);
 
 #endif

@@ -566,6 +566,84 @@ static void test_reports_round_trip(void **state)
 	f->s = open_ok(f->path);
 }
 
+/* Pages of reports: newest first, every report exactly once whatever the
+ * page size, one agency's alone when asked, never a description. */
+static void test_reports_list(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	enum { N = 23 };
+	struct lt_report in[N];
+	add_report_agencies(f->s);
+	for (size_t i = 0; i < N; i++) {
+		/* Every third public, the others alternately of the two agencies. */
+		report_fill(&in[i], &report_cases[i % 3 == 0 ? 0 : i % 2 ? 1 : 3]);
+		lt_ref_format(0x5000000000ull + i, in[i].ref);
+	}
+	assert_status(store_reports_insert(f->s, in, N, "test", &e), LT_OK, e);
+	long cc = debug_count(f->s, "SELECT id FROM agencies WHERE code = 'herts-cc'");
+	assert_true(cc > 0);
+
+	static const size_t limits[] = {1, 5, 7, N, N + 1, LT_API_PAGE_MAX};
+	for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++) {
+		for (int only_cc = 0; only_cc < 2; only_cc++) {
+			struct lt_report page[LT_API_PAGE_MAX];
+			int64_t before = 0, last = INT64_MAX;
+			size_t seen = 0, want = 0, pages = 0;
+			bool more = true;
+			for (size_t i = 0; i < N; i++)
+				want += !only_cc || strcmp(in[i].agency, "herts-cc") == 0;
+			while (more) {
+				size_t n = 99;
+				assert_status(store_reports_list(f->s, before, only_cc ? cc : 0,
+								 limits[li], page, &n, &more, &e),
+					      LT_OK, e);
+				assert_true(n <= limits[li]);
+				assert_true(n > 0 || (pages == 0 && !more));
+				for (size_t k = 0; k < n; k++) {
+					const struct lt_report *r = &page[k];
+					const struct lt_report *orig = NULL;
+					assert_true(r->id < last); /* newest first, none twice */
+					last = r->id;
+					for (size_t i = 0; i < N; i++)
+						if (in[i].id == r->id)
+							orig = &in[i];
+					assert_non_null(orig);
+					assert_string_equal(r->ref, orig->ref);
+					assert_string_equal(r->agency, orig->agency);
+					assert_int_equal(r->forms, orig->forms);
+					assert_int_equal(r->place, orig->place);
+					assert_null(r->description);
+					assert_int_equal(r->contact_sealed != NULL,
+							 orig->contact_sealed != NULL);
+					if (only_cc)
+						assert_string_equal(r->agency, "herts-cc");
+					before = r->id;
+					lt_report_release(&page[k]);
+				}
+				seen += n;
+				pages++;
+				assert_true(pages <= N + 1);
+			}
+			assert_int_equal(seen, want);
+			assert_int_equal(pages, want == 0 ? 1 : (want + limits[li] - 1) / limits[li]);
+		}
+	}
+
+	/* An agency with no reports, and a key below every id: empty, no more. */
+	struct lt_report page[2];
+	size_t n = 9;
+	bool more = true;
+	assert_status(store_reports_list(f->s, 0, 999, 2, page, &n, &more, &e), LT_OK, e);
+	assert_int_equal(n, 0);
+	assert_false(more);
+	assert_status(store_reports_list(f->s, in[0].id, 0, 2, page, &n, &more, &e), LT_OK, e);
+	assert_int_equal(n, 0);
+	assert_false(more);
+	for (size_t i = 0; i < N; i++)
+		lt_report_release(&in[i]);
+}
+
 /* A clash on ref anywhere in a batch writes none of it. */
 static void test_reports_ref_clash_rolls_back(void **state)
 {
@@ -989,6 +1067,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cases_and_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reports_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports_ref_clash_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports_unknown_agency, setup, teardown),
 		cmocka_unit_test(test_unsealed_contact_is_a_bug),

@@ -37,6 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <regex.h>
 
 #include <jansson.h>
 
@@ -51,6 +54,7 @@
 
 static struct store *g_store;
 static struct web_app g_app;
+static json_t *g_openapi; /* GET /api/v1/openapi.json, for every answer to be checked against */
 
 #define NOW 1717243200 /* 2024-06-01T12:00:00Z: the time of every request unless moved */
 #define PASSWORD "correct horse battery staple"
@@ -96,6 +100,8 @@ static int group_setup(void **state)
 		fprintf(stderr, "key: %s\n", err.message);
 		return -1;
 	}
+	if (web_openapi_build(&g_app, &g_openapi) != LT_OK)
+		return -1;
 	/* API tokens of three roles. */
 	static const struct {
 		const char *agency;
@@ -156,6 +162,8 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	json_decref(g_openapi);
+	g_openapi = NULL;
 	web_app_release(&g_app);
 	store_close(g_store);
 	return 0;
@@ -193,6 +201,8 @@ static void check_security_headers(const struct web_response *rs)
 	assert_non_null(web_response_header_get(rs, "Cache-Control"));
 	assert_non_null(web_response_header_get(rs, "Content-Type"));
 }
+
+static void check_answer(const struct req *r, const struct web_response *rs);
 
 /* Serve one request; the caller releases *rs. Every response is checked for
  * the security headers and a NUL-terminated body. A form sent to /report
@@ -235,6 +245,7 @@ static void serve(const struct req *r, struct web_response *rs)
 	check_security_headers(rs);
 	if (rs->body)
 		assert_int_equal(strlen(rs->body), rs->body_len);
+	check_answer(r, rs);
 }
 
 static const char *body_of(const struct web_response *rs)
@@ -284,6 +295,268 @@ static bool names_field(json_t *doc, const char *field)
 		}
 	}
 	return false;
+}
+
+/* ---- the OpenAPI document checks every answer ------------------------------ */
+
+/*
+ * Every answer of every test goes through check_answer (from serve): its
+ * status must be documented for its operation in the OpenAPI document
+ * (GET /api/v1/openapi.json, built once by the fixture), a JSON body must
+ * match the documented schema, every error of an API route must be a
+ * problem document, and every problem document must have the one shape
+ * (check_problem_shape). So every error path the tests reach is checked
+ * for its shape and its documentation, not only the ones a test looks at.
+ */
+static size_t g_problems_seen;  /* problem documents checked */
+static size_t g_answers_seen;   /* answers checked against a documented schema */
+
+/* The value at a local JSON pointer ("#/components/schemas/Report"). */
+static json_t *pointer_get(json_t *root, const char *ref)
+{
+	json_t *at = root;
+	char seg[256];
+	if (strncmp(ref, "#/", 2) != 0)
+		return NULL;
+	for (const char *p = ref + 2; at && *p;) {
+		size_t n = 0;
+		while (*p && *p != '/' && n + 1 < sizeof(seg)) {
+			if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
+				seg[n++] = p[1] == '0' ? '~' : '/';
+				p += 2;
+			} else {
+				seg[n++] = *p++;
+			}
+		}
+		seg[n] = '\0';
+		at = json_object_get(at, seg);
+		if (*p == '/')
+			p++;
+	}
+	return at;
+}
+
+static bool type_is(const char *type, json_t *v)
+{
+	return (strcmp(type, "object") == 0 && json_is_object(v)) ||
+	       (strcmp(type, "array") == 0 && json_is_array(v)) ||
+	       (strcmp(type, "string") == 0 && json_is_string(v)) ||
+	       (strcmp(type, "integer") == 0 && json_is_integer(v)) ||
+	       (strcmp(type, "number") == 0 && json_is_number(v)) ||
+	       (strcmp(type, "boolean") == 0 && json_is_boolean(v)) ||
+	       (strcmp(type, "null") == 0 && json_is_null(v));
+}
+
+/*
+ * Does `v` match `schema`? The part of JSON Schema the document uses:
+ * $ref, type, enum, const, pattern, minimum, maximum, minItems, minLength,
+ * properties, required, additionalProperties false, items. Fails the test
+ * naming `where` otherwise.
+ */
+static void schema_check(json_t *schema, json_t *v, const char *where)
+{
+	json_t *ref = json_object_get(schema, "$ref"), *k;
+	if (ref) {
+		json_t *target = pointer_get(g_openapi, json_string_value(ref));
+		if (!target)
+			fail_msg("%s: $ref %s does not resolve", where, json_string_value(ref));
+		schema_check(target, v, where);
+		return;
+	}
+	if ((k = json_object_get(schema, "type"))) {
+		bool ok = false;
+		size_t i;
+		json_t *t;
+		if (json_is_string(k))
+			ok = type_is(json_string_value(k), v);
+		json_array_foreach(k, i, t) ok = ok || type_is(json_string_value(t), v);
+		if (!ok) {
+			char *text = json_dumps(v, JSON_ENCODE_ANY);
+			fail_msg("%s: %s is not of the type documented", where, text ? text : "?");
+		}
+	}
+	if ((k = json_object_get(schema, "enum"))) {
+		bool ok = false;
+		size_t i;
+		json_t *e;
+		json_array_foreach(k, i, e) ok = ok || json_equal(e, v);
+		if (!ok)
+			fail_msg("%s: not one of the documented values", where);
+	}
+	if ((k = json_object_get(schema, "const")) && !json_equal(k, v))
+		fail_msg("%s: not the documented constant", where);
+	if ((k = json_object_get(schema, "pattern")) && json_is_string(v)) {
+		regex_t re;
+		assert_int_equal(regcomp(&re, json_string_value(k), REG_EXTENDED | REG_NOSUB), 0);
+		int rc = regexec(&re, json_string_value(v), 0, NULL, 0);
+		regfree(&re);
+		if (rc != 0)
+			fail_msg("%s: '%s' does not match %s", where, json_string_value(v),
+			         json_string_value(k));
+	}
+	if ((k = json_object_get(schema, "minimum")) && json_is_number(v) &&
+	    json_number_value(v) < json_number_value(k))
+		fail_msg("%s: below the documented minimum", where);
+	if ((k = json_object_get(schema, "maximum")) && json_is_number(v) &&
+	    json_number_value(v) > json_number_value(k))
+		fail_msg("%s: above the documented maximum", where);
+	if ((k = json_object_get(schema, "minItems")) && json_is_array(v) &&
+	    (json_int_t)json_array_size(v) < json_integer_value(k))
+		fail_msg("%s: fewer items than documented", where);
+	if ((k = json_object_get(schema, "minLength")) && json_is_string(v) &&
+	    (json_int_t)json_string_length(v) < json_integer_value(k))
+		fail_msg("%s: shorter than documented", where);
+	if (json_is_object(v)) {
+		json_t *props = json_object_get(schema, "properties");
+		bool closed = json_is_false(json_object_get(schema, "additionalProperties"));
+		const char *key;
+		json_t *m;
+		char sub[256];
+		json_object_foreach(v, key, m)
+		{
+			json_t *ps = json_object_get(props, key);
+			snprintf(sub, sizeof(sub), "%s.%s", where, key);
+			if (ps)
+				schema_check(ps, m, sub);
+			else if (closed)
+				fail_msg("%s: a member the schema does not document", sub);
+		}
+		size_t i;
+		json_array_foreach(json_object_get(schema, "required"), i, m)
+		{
+			if (!json_object_get(v, json_string_value(m)))
+				fail_msg("%s: the required member %s is missing", where,
+				         json_string_value(m));
+		}
+	}
+	if (json_is_array(v) && (k = json_object_get(schema, "items"))) {
+		size_t i;
+		json_t *m;
+		char sub[256];
+		json_array_foreach(v, i, m)
+		{
+			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
+			schema_check(k, m, sub);
+		}
+	}
+}
+
+/*
+ * The one shape of a problem document: type urn:lantern:problem:<the
+ * status's name>, title its sentence, status the HTTP status, detail a
+ * sentence, request_id the request's, and errors (only when fields are at
+ * fault) a non-empty array of {field, detail}, one per field; nothing else.
+ */
+static void check_problem_shape(const struct web_response *rs, const char *where)
+{
+	json_error_t jerr;
+	char type[96];
+	json_t *doc = json_loads(body_of(rs), 0, &jerr);
+	const char *key;
+	json_t *v;
+	if (!json_is_object(doc))
+		fail_msg("%s: the problem document is not a JSON object: %s", where, body_of(rs));
+	assert_int_not_equal(rs->outcome, LT_OK);
+	snprintf(type, sizeof(type), "urn:lantern:problem:%s", lt_status_name(rs->outcome));
+	if (!json_is_string(json_object_get(doc, "type")) ||
+	    strcmp(json_string_value(json_object_get(doc, "type")), type) != 0)
+		fail_msg("%s: type is not %s: %s", where, type, body_of(rs));
+	assert_int_equal(lt_status_http(rs->outcome), rs->status);
+	assert_string_equal(json_string_value(json_object_get(doc, "title")),
+	                    lt_status_message(rs->outcome));
+	assert_int_equal(json_integer_value(json_object_get(doc, "status")), rs->status);
+	assert_true(json_is_integer(json_object_get(doc, "status")));
+	assert_true(json_string_length(json_object_get(doc, "detail")) > 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "request_id")), "rtest");
+	json_object_foreach(doc, key, v)
+	{
+		if (strcmp(key, "type") && strcmp(key, "title") && strcmp(key, "status") &&
+		    strcmp(key, "detail") && strcmp(key, "request_id") && strcmp(key, "errors"))
+			fail_msg("%s: the problem document has a member %s", where, key);
+	}
+	json_t *errs = json_object_get(doc, "errors");
+	if (errs) {
+		size_t i;
+		json_t *e;
+		if (!json_is_array(errs) || json_array_size(errs) == 0)
+			fail_msg("%s: errors is not a non-empty array: %s", where, body_of(rs));
+		json_array_foreach(errs, i, e)
+		{
+			const char *field = json_string_value(json_object_get(e, "field"));
+			if (json_object_size(e) != 2 || !field || !field[0] ||
+			    json_string_length(json_object_get(e, "detail")) == 0)
+				fail_msg("%s: errors[%zu] is not {field, detail}: %s", where, i,
+				         body_of(rs));
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(json_string_value(json_object_get(json_array_get(errs, j),
+				                                             "field")),
+				           field) == 0)
+					fail_msg("%s: the field %s is named twice", where, field);
+		}
+	}
+	json_decref(doc);
+	g_problems_seen++;
+}
+
+/* The row of the route table with path `path` (any method), NULL when none. */
+static const struct web_route *row_with_path(const char *path)
+{
+	for (size_t i = 0; i < web_route_count; i++)
+		if (strcmp(web_routes[i].path, path) == 0)
+			return &web_routes[i];
+	return NULL;
+}
+
+static void check_answer(const struct req *r, const struct web_response *rs)
+{
+	char where[160], method[16], media[64], code[8];
+	const char *ctype = web_response_header_get(rs, "Content-Type");
+	const struct web_route *row = row_with_path(rs->route);
+	bool api = row ? row->kind == WEB_KIND_API : strncmp(r->target, "/api/", 5) == 0;
+	size_t k;
+
+	snprintf(where, sizeof(where), "%s %s: %d", r->method, r->target, rs->status);
+	where[sizeof(where) - 1] = '\0';
+	if (rs->status >= 400 && api &&
+	    (!ctype || strcmp(ctype, "application/problem+json") != 0))
+		fail_msg("%s: an error of the API that is not a problem document (%s)", where,
+		         ctype ? ctype : "no Content-Type");
+	if (ctype && strcmp(ctype, "application/problem+json") == 0)
+		check_problem_shape(rs, where);
+	if (!g_openapi || !row || rs->status == 405)
+		return; /* no route, or not this method: nothing documented to check */
+
+	/* The operation, and the answer documented for this status. */
+	for (k = 0; r->method[k] && k + 1 < sizeof(method); k++)
+		method[k] = (char)(r->method[k] >= 'A' && r->method[k] <= 'Z'
+		                       ? r->method[k] - 'A' + 'a'
+		                       : r->method[k]);
+	method[k] = '\0';
+	if (strcmp(method, "head") == 0)
+		snprintf(method, sizeof(method), "get");
+	json_t *op = json_object_get(json_object_get(json_object_get(g_openapi, "paths"), rs->route),
+	                             method);
+	if (!op)
+		fail_msg("%s: %s %s is not in the OpenAPI document", where, method, rs->route);
+	snprintf(code, sizeof(code), "%d", rs->status);
+	json_t *doc = json_object_get(json_object_get(op, "responses"), code);
+	if (!doc)
+		fail_msg("%s: the OpenAPI document does not list %s for %s %s", where, code, method,
+		         rs->route);
+	if (!ctype || !rs->body || strncmp(ctype, "application/", 12) != 0 ||
+	    !strstr(ctype, "json"))
+		return;
+	snprintf(media, sizeof(media), "%.*s", (int)strcspn(ctype, ";"), ctype);
+	json_t *schema =
+	    json_object_get(json_object_get(json_object_get(doc, "content"), media), "schema");
+	if (!schema)
+		fail_msg("%s: no schema is documented for %s", where, media);
+	json_t *body = json_loads(body_of(rs), 0, NULL);
+	if (!body)
+		fail_msg("%s: the body is not JSON", where);
+	schema_check(schema, body, where);
+	json_decref(body);
+	g_answers_seen++;
 }
 
 /* ---- form decoding ------------------------------------------------------- */
@@ -495,7 +768,7 @@ static void test_method_not_allowed(void **state)
 
 	serve(&(struct req){"PUT", "/api/v1/reports", "application/json", "{}", false, false}, &rs);
 	json_decref(problem(&rs, 405, "method_not_allowed"));
-	assert_string_equal(web_response_header_get(&rs, "Allow"), "POST");
+	assert_string_equal(web_response_header_get(&rs, "Allow"), "POST, GET, HEAD");
 	web_response_release(&rs);
 
 	serve(&(struct req){"POST", "/", NULL, NULL, false, false}, &rs);
@@ -2391,6 +2664,470 @@ static void test_mangled_bodies_never_crash(void **state)
 	}
 }
 
+/* ---- the OpenAPI document ---------------------------------------------------- */
+
+/* Every $ref in `v` resolves in the document. */
+static void refs_resolve(json_t *v, const char *where)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+	if (json_is_object(v)) {
+		json_t *ref = json_object_get(v, "$ref");
+		if (ref && !pointer_get(g_openapi, json_string_value(ref)))
+			fail_msg("%s: $ref %s does not resolve", where, json_string_value(ref));
+		json_object_foreach(v, key, m) refs_resolve(m, where);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) refs_resolve(m, where);
+	}
+}
+
+/* Every object schema's `required` names members it has. */
+static void required_exist(json_t *v, const char *where)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+	if (json_is_object(v)) {
+		json_t *props = json_object_get(v, "properties");
+		json_t *req = json_object_get(v, "required");
+		if (json_is_object(props) && json_is_array(req))
+			json_array_foreach(req, i, m)
+			{
+				if (!json_object_get(props, json_string_value(m)))
+					fail_msg("%s: required %s is not a property", where,
+					         json_string_value(m));
+			}
+		json_object_foreach(v, key, m) required_exist(m, where);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) required_exist(m, where);
+	}
+}
+
+static void test_openapi_document(void **state)
+{
+	struct web_response rs;
+	serve(&(struct req){"GET", "/api/v1/openapi.json"}, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_string_equal(web_response_header_get(&rs, "Content-Type"), "application/json");
+	json_t *doc = json_loads(body_of(&rs), JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(doc);
+	web_response_release(&rs);
+	/* The same document the fixture checks every answer against. */
+	assert_true(json_equal(doc, g_openapi));
+
+	/* The top level of OpenAPI 3.1: openapi, info (title, version), and
+	 * paths or components. */
+	assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
+	json_t *info = json_object_get(doc, "info");
+	assert_true(json_string_length(json_object_get(info, "title")) > 0);
+	assert_true(json_string_length(json_object_get(info, "version")) > 0);
+	json_t *paths = json_object_get(doc, "paths");
+	assert_true(json_is_object(paths));
+	json_t *schemes = json_object_get(json_object_get(doc, "components"), "securitySchemes");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(schemes, "bearer"),
+	                                                      "scheme")),
+	                    "bearer");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(schemes, "session"),
+	                                                      "name")),
+	                    web_session_cookie_name(&g_app));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(schemes, "csrf"),
+	                                                      "name")),
+	                    "X-CSRF-Token");
+	refs_resolve(doc, "openapi.json");
+	required_exist(doc, "openapi.json");
+
+	/* Every row is an operation with its summary, description, security
+	 * and answers; nothing else is. */
+	size_t operations = 0;
+	for (size_t i = 0; i < web_route_count; i++) {
+		const struct web_route *r = &web_routes[i];
+		char method[16];
+		size_t k;
+		for (k = 0; r->method[k]; k++)
+			method[k] = (char)(r->method[k] - 'A' + 'a');
+		method[k] = '\0';
+		json_t *op = json_object_get(json_object_get(paths, r->path), method);
+		if (!op)
+			fail_msg("%s %s is missing from the OpenAPI document", r->method, r->path);
+		assert_non_null(r->doc);
+		const char *summary = json_string_value(json_object_get(op, "summary"));
+		if (!summary || !summary[0] || strcmp(summary, r->doc->summary) != 0)
+			fail_msg("%s %s has no summary", r->method, r->path);
+		const char *description = json_string_value(json_object_get(op, "description"));
+		assert_non_null(description);
+		assert_true(strncmp(description, r->description, strlen(r->description)) == 0);
+		assert_true(json_string_length(json_object_get(op, "operationId")) > 0);
+		assert_true(json_array_size(json_object_get(op, "tags")) == 1);
+
+		/* Answers: at least one that is not an error, every key a status,
+		 * each with a description; the errors every row implies. */
+		json_t *responses = json_object_get(op, "responses");
+		const char *code;
+		json_t *a;
+		bool success = false;
+		json_object_foreach(responses, code, a)
+		{
+			assert_int_equal(strlen(code), 3);
+			assert_true(code[0] >= '2' && code[0] <= '5');
+			success = success || code[0] == '2' || code[0] == '3';
+			assert_true(json_string_length(json_object_get(a, "description")) > 0);
+			json_t *c;
+			const char *mt;
+			json_object_foreach(json_object_get(a, "content"), mt, c)
+			{
+				if (code[0] >= '4' && r->kind == WEB_KIND_API)
+					assert_string_equal(mt, "application/problem+json");
+			}
+		}
+		if (!success)
+			fail_msg("%s %s documents no answer that is not an error", r->method, r->path);
+		static const char *const every[] = {"400", "413", "414", "500", "503"};
+		for (k = 0; k < sizeof(every) / sizeof(every[0]); k++)
+			assert_non_null(json_object_get(responses, every[k]));
+		if (r->access != WEB_ACCESS_PUBLIC) {
+			assert_non_null(json_object_get(responses, "403"));
+			assert_non_null(
+			    json_object_get(responses, r->kind == WEB_KIND_API ? "401" : "303"));
+		}
+		if (r->offload) {
+			assert_non_null(json_object_get(responses, "429"));
+			assert_non_null(json_object_get(json_object_get(json_object_get(responses, "429"),
+			                                                "headers"),
+			                                "Retry-After"));
+		}
+
+		/* Security from the access column. */
+		json_t *sec = json_object_get(op, "security");
+		assert_true(json_is_array(sec));
+		switch (r->access) {
+		case WEB_ACCESS_PUBLIC:
+			assert_int_equal(json_array_size(sec), 0);
+			break;
+		case WEB_ACCESS_SESSION:
+			assert_int_equal(json_array_size(sec), 1);
+			assert_non_null(json_object_get(json_array_get(sec, 0), "session"));
+			break;
+		case WEB_ACCESS_PRINCIPAL:
+			assert_int_equal(json_array_size(sec), 2);
+			assert_non_null(json_object_get(json_array_get(sec, 0), "bearer"));
+			assert_non_null(json_object_get(json_array_get(sec, 1), "session"));
+			break;
+		}
+		bool unsafe_api = r->kind == WEB_KIND_API && strcmp(r->method, "GET") != 0 &&
+		                  r->access != WEB_ACCESS_PUBLIC;
+		if (unsafe_api)
+			assert_non_null(json_object_get(json_array_get(sec, json_array_size(sec) - 1),
+			                                "csrf"));
+		if (r->action != WEB_NO_ACTION)
+			assert_string_equal(
+			    json_string_value(json_object_get(op, "x-lantern-action")),
+			    lt_action_info((enum lt_action)r->action)->code);
+
+		/* A {name} of the path is a required path parameter. */
+		const char *brace = strchr(r->path, '{');
+		if (brace) {
+			size_t n = strcspn(brace + 1, "}");
+			bool found = false;
+			json_t *p;
+			json_array_foreach(json_object_get(op, "parameters"), k, p)
+			{
+				const char *name = json_string_value(json_object_get(p, "name"));
+				if (strcmp(json_string_value(json_object_get(p, "in")), "path") == 0 &&
+				    strlen(name) == n && strncmp(name, brace + 1, n) == 0) {
+					assert_true(json_is_true(json_object_get(p, "required")));
+					found = true;
+				}
+			}
+			if (!found)
+				fail_msg("%s %s: no path parameter %.*s", r->method, r->path, (int)n,
+				         brace + 1);
+		}
+		/* A list takes limit and cursor and answers a page. */
+		if (r->doc->page_of) {
+			bool limit = false, cursor = false;
+			json_t *p;
+			json_array_foreach(json_object_get(op, "parameters"), k, p)
+			{
+				const char *name = json_string_value(json_object_get(p, "name"));
+				limit = limit || strcmp(name, "limit") == 0;
+				cursor = cursor || strcmp(name, "cursor") == 0;
+			}
+			assert_true(limit && cursor);
+			assert_non_null(json_object_get(
+			    json_object_get(json_object_get(responses, "200"), "headers"), "Link"));
+		}
+		operations++;
+	}
+	/* ...and the document has no operation the table lacks. */
+	const char *path;
+	json_t *item;
+	size_t in_doc = 0;
+	json_object_foreach(paths, path, item)
+	{
+		const char *m;
+		json_t *op;
+		json_object_foreach(item, m, op)
+		{
+			bool row = false;
+			for (size_t i = 0; i < web_route_count; i++)
+				row = row || (strcmp(web_routes[i].path, path) == 0 &&
+				              strcasecmp(web_routes[i].method, m) == 0);
+			if (!row)
+				fail_msg("the OpenAPI document has %s %s, which no route has", m, path);
+			in_doc++;
+		}
+	}
+	assert_int_equal(in_doc, operations);
+
+	/* The report schemas come from lt_report_fields: every field is a
+	 * member of the input; the answer leaves out the free text. */
+	json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+	json_t *in = json_object_get(json_object_get(schemas, "ReportInput"), "properties");
+	json_t *out = json_object_get(json_object_get(schemas, "Report"), "properties");
+	for (size_t i = 0; i < lt_report_field_count; i++)
+		assert_non_null(json_object_get(in, lt_report_fields[i].name));
+	assert_null(json_object_get(out, "description"));
+	assert_null(json_object_get(out, "contact"));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(in, "country"), "enum")),
+	                 lt_vocab_country.count + 1); /* the codes and null */
+	/* The problem types are the status table's. */
+	json_t *types = json_object_get(
+	    json_object_get(json_object_get(json_object_get(schemas, "Problem"), "properties"),
+	                    "type"),
+	    "enum");
+	assert_true(json_array_size(types) >= 15);
+	json_decref(doc);
+}
+
+/* ---- lists ------------------------------------------------------------------- */
+
+/* GET `target` as `auth`; the parsed page (decref it), its Link in `link`. */
+static json_t *get_page(const char *target, const char *auth, char *link, size_t cap)
+{
+	struct web_response rs;
+	serve(&(struct req){"GET", target, NULL, NULL, false, false, auth}, &rs);
+	if (rs.status != 200)
+		fail_msg("GET %s: %d %s", target, rs.status, body_of(&rs));
+	json_t *page = json_loads(body_of(&rs), 0, NULL);
+	assert_non_null(page);
+	const char *l = web_response_header_get(&rs, "Link");
+	snprintf(link, cap, "%s", l ? l : "");
+	web_response_release(&rs);
+	return page;
+}
+
+/* Page through `first` as `auth` following each page's Link; every item's
+ * id into ids (descending, checked), their count returned. */
+static size_t page_through(const char *first, const char *auth, int64_t *ids, size_t cap,
+                           size_t *pages)
+{
+	char target[512], link[WEB_HEADER_VALUE_MAX];
+	size_t n = 0;
+	snprintf(target, sizeof(target), "%s", first);
+	*pages = 0;
+	for (;;) {
+		json_t *page = get_page(target, auth, link, sizeof(link));
+		json_t *items = json_object_get(page, "items"), *it;
+		json_t *next = json_object_get(page, "next");
+		size_t i;
+		(*pages)++;
+		json_array_foreach(items, i, it)
+		{
+			int64_t id = json_integer_value(json_object_get(it, "id"));
+			assert_true(n < cap);
+			assert_true(n == 0 || id < ids[n - 1]); /* newest first, none twice */
+			assert_null(json_object_get(it, "description"));
+			assert_null(json_object_get(it, "contact"));
+			ids[n++] = id;
+		}
+		if (json_is_null(next)) {
+			assert_string_equal(link, ""); /* the last page has no Link */
+			json_decref(page);
+			return n;
+		}
+		/* The Link is this list with limit and the cursor of `next`. */
+		char want[WEB_HEADER_VALUE_MAX];
+		const char *q = strchr(first, '?');
+		const char *lim = q ? strstr(q, "limit=") : NULL;
+		snprintf(want, sizeof(want), "<%.*s?limit=%ld&cursor=%s>; rel=\"next\"",
+		         (int)(q ? (size_t)(q - first) : strlen(first)), first,
+		         lim ? strtol(lim + 6, NULL, 10) : (long)LT_API_PAGE_DEFAULT,
+		         json_string_value(next));
+		assert_string_equal(link, want);
+		snprintf(target, sizeof(target), "%.*s", (int)(strlen(link) - 14), link + 1);
+		json_decref(page);
+		assert_true(*pages < 1000);
+	}
+}
+
+/* Reports of `agency` ("" for public ones) in the store, by SQL-free count:
+ * every report read back through the store. */
+static size_t reports_of(const char *agency)
+{
+	struct lt_report recs[LT_API_PAGE_MAX];
+	struct lt_error err;
+	size_t total = 0, n;
+	int64_t before = 0;
+	bool more = true;
+	while (more) {
+		assert_int_equal(store_reports_list(g_store, before, 0, LT_API_PAGE_MAX, recs, &n,
+		                                    &more, &err),
+		                 LT_OK);
+		for (size_t i = 0; i < n; i++) {
+			total += agency == NULL || strcmp(recs[i].agency, agency) == 0;
+			before = recs[i].id;
+			lt_report_release(&recs[i]);
+		}
+	}
+	return total;
+}
+
+static void test_reports_list(void **state)
+{
+	struct web_response rs;
+	struct lt_error err;
+	enum { MANY = 60 };
+
+	/* Enough reports of two agencies for pages of the default size. */
+	struct lt_report batch[MANY];
+	for (size_t i = 0; i < MANY; i++) {
+		lt_report_init(&batch[i]);
+		lt_ref_format(0x7700000000ull + i, batch[i].ref);
+		batch[i].source = LT_SOURCE_PARTNER;
+		snprintf(batch[i].agency, sizeof(batch[i].agency), "%s",
+		         i % 3 ? "herts_cc" : "herts_police");
+		batch[i].forms = 1u << LT_FORM_LABOUR_EXPLOITATION;
+		batch[i].place = LT_PLACE_UNKNOWN;
+		batch[i].district = -1;
+		batch[i].country = -1;
+		batch[i].received = (struct lt_date){2024, 5, 1};
+	}
+	assert_int_equal(store_reports_insert(g_store, batch, MANY, "test", &err), LT_OK);
+	for (size_t i = 0; i < MANY; i++)
+		lt_report_release(&batch[i]);
+
+	int64_t *ids = calloc(4096, sizeof(*ids));
+	assert_non_null(ids);
+	size_t pages, n;
+
+	/* The police read every report: default pages of 50, then of 7. */
+	size_t all = reports_of(NULL);
+	assert_true(all > LT_API_PAGE_DEFAULT);
+	n = page_through("/api/v1/reports", g_police_auth, ids, 4096, &pages);
+	assert_int_equal(n, all);
+	assert_int_equal(pages, (all + LT_API_PAGE_DEFAULT - 1) / LT_API_PAGE_DEFAULT);
+	n = page_through("/api/v1/reports?limit=7", g_police_auth, ids, 4096, &pages);
+	assert_int_equal(n, all);
+	assert_int_equal(pages, (all + 6) / 7);
+	n = page_through("/api/v1/reports?limit=200", g_police_auth, ids, 4096, &pages);
+	assert_int_equal(n, all);
+
+	/* A caseworker reads its own agency's alone; so does a member of staff
+	 * of the police signed in with a session: everything. */
+	size_t cc = reports_of("herts_cc");
+	n = page_through("/api/v1/reports?limit=9", g_caseworker_auth, ids, 4096, &pages);
+	assert_int_equal(n, cc);
+	json_t *page = get_page("/api/v1/reports?limit=3", g_caseworker_auth, (char[512]){0}, 512);
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(page, "items"), i, it)
+	    assert_string_equal(json_string_value(json_object_get(it, "agency")), "herts_cc");
+	json_decref(page);
+
+	char cookie[128], csrf[LT_CRYPTO_SECRET_SIZE];
+	session_for(g_user_police, NOW, cookie, csrf);
+	serve(&(struct req){"GET", "/api/v1/reports?limit=1", NULL, NULL, false, false, NULL,
+	                    cookie},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	assert_non_null(web_response_header_get(&rs, "Link"));
+	web_response_release(&rs);
+	serve(&(struct req){"HEAD", "/api/v1/reports?limit=1", NULL, NULL, false, false,
+	                    g_police_auth},
+	      &rs);
+	assert_int_equal(rs.status, 200);
+	web_response_release(&rs);
+
+	/* Who may not: nobody (401), an analyst (403). */
+	serve(&(struct req){"GET", "/api/v1/reports"}, &rs);
+	json_decref(problem(&rs, 401, "unauthenticated"));
+	web_response_release(&rs);
+	serve(&(struct req){"GET", "/api/v1/reports", NULL, NULL, false, false, g_analyst_auth},
+	      &rs);
+	json_decref(problem(&rs, 403, "forbidden"));
+	web_response_release(&rs);
+
+	/* Bad limits and cursors: 400 naming the parameter. A cursor of
+	 * another list, of key 0, or not in its one spelling is no cursor. */
+	static const struct {
+		const char *query, *field;
+	} bad[] = {
+	    {"limit=0", "limit"},
+	    {"limit=201", "limit"},
+	    {"limit=-1", "limit"},
+	    {"limit=abc", "limit"},
+	    {"limit=07", "limit"},
+	    {"limit=", "limit"},
+	    {"limit=99999999999999999999", "limit"},
+	    {"limit=5&limit=6", "limit"},
+	    {"cursor=", "cursor"},
+	    {"cursor=!!!", "cursor"},
+	    {"cursor=cmVwb3J0czozMDc=", "cursor"},                 /* padded */
+	    {"cursor=cGVyc29uczozMDc", "cursor"},                  /* persons:307 */
+	    {"cursor=cmVwb3J0czow", "cursor"},                     /* reports:0 */
+	    {"cursor=cmVwb3J0czotMQ", "cursor"},                   /* reports:-1 */
+	    {"cursor=cmVwb3J0czowMQ", "cursor"},                   /* reports:01 */
+	    {"cursor=cmVwb3J0czo", "cursor"},                      /* reports: */
+	    {"cursor=cmVwb3J0czozMDd", "cursor"},                  /* spare bits set */
+	    {"cursor=cmVwb3J0czo5MjIzMzcyMDM2ODU0Nzc1ODA4", "cursor"}, /* INT64_MAX + 1 */
+	    {"cursor=a&cursor=b", "cursor"},
+	    {"offset=10", "offset"},
+	    {"limit=5&sort=id", "sort"},
+	};
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		char target[256];
+		snprintf(target, sizeof(target), "/api/v1/reports?%s", bad[b].query);
+		serve(&(struct req){"GET", target, NULL, NULL, false, false, g_police_auth}, &rs);
+		json_t *doc = problem(&rs, 400, "invalid");
+		if (!names_field(doc, bad[b].field))
+			fail_msg("?%s: %s not named: %s", bad[b].query, bad[b].field, body_of(&rs));
+		json_decref(doc);
+		web_response_release(&rs);
+	}
+	serve(&(struct req){"GET", "/api/v1/reports?limit=%zz", NULL, NULL, false, false,
+	                    g_police_auth},
+	      &rs);
+	json_decref(problem(&rs, 400, "malformed"));
+	web_response_release(&rs);
+
+	/* A cursor works across servers: it is the key, not a secret. The
+	 * largest key gives an empty last page. */
+	char cursor[WEB_CURSOR_SIZE], target[256];
+	web_paging_cursor("reports", INT64_MAX, cursor);
+	snprintf(target, sizeof(target), "/api/v1/reports?cursor=%s", cursor);
+	page = get_page(target, g_police_auth, (char[512]){0}, 512);
+	assert_int_equal(json_array_size(json_object_get(page, "items")),
+	                 all < LT_API_PAGE_DEFAULT ? all : LT_API_PAGE_DEFAULT);
+	json_decref(page);
+	web_paging_cursor("reports", 1, cursor);
+	snprintf(target, sizeof(target), "/api/v1/reports?cursor=%s", cursor);
+	page = get_page(target, g_police_auth, (char[512]){0}, 512);
+	assert_int_equal(json_array_size(json_object_get(page, "items")), 0);
+	assert_true(json_is_null(json_object_get(page, "next")));
+	json_decref(page);
+	free(ids);
+}
+
+/* Runs last: the answers of every test above were checked. */
+static void test_every_answer_checked(void **state)
+{
+	/* Problem documents of every kind the tests provoke, and JSON answers
+	 * checked against their documented schemas. */
+	assert_true(g_problems_seen > 100);
+	assert_true(g_answers_seen > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2428,7 +3165,10 @@ int main(void)
 	    cmocka_unit_test(test_csrf_public_form),
 	    cmocka_unit_test(test_login_pages),
 	    cmocka_unit_test(test_insecure_http_cookies),
+	    cmocka_unit_test(test_openapi_document),
+	    cmocka_unit_test(test_reports_list),
 	    cmocka_unit_test(test_mangled_bodies_never_crash),
+	    cmocka_unit_test(test_every_answer_checked),
 	};
 	return cmocka_run_group_tests_name("web", tests, group_setup, group_teardown);
 }
