@@ -19,6 +19,11 @@
  *             (../shared/data/mse/reference/README.md).
  *   aic       one run of the Home Office forward AIC procedure (no R time
  *             recorded).
+ *   fit       the pieces under them, for the stepwise model: one reference
+ *             fit (mse_model_fit), one existence check (mse_model_check),
+ *             one profile-likelihood interval; and the reference fit of the
+ *             all-pairs model of a sixteen-list table (65,536 cells, 137
+ *             parameters), the largest lantern takes.
  *
  * Results go to standard output, one line each; the times are wall clock
  * (CLOCK_MONOTONIC). This is a benchmark, run by `make bench` on a release
@@ -153,6 +158,81 @@ int main(int argc, char **argv)
 	}
 	printf("aic      one selection: %10.6f s (no R time recorded); N = %.1f\n",
 	       median(times, runs), sel.total);
+
+	/* The pieces: the stepwise model's fit, check and profile interval. */
+	check(mse_select_stepwise(w, t, &p, &sel, NULL, &err), &err, "stepwise");
+	struct mse_workspace *fw = mse_workspace_alloc(t->nlists, LT_MSE_PARAMS_MAX);
+	if (!fw) {
+		fprintf(stderr, "bench_mse_select: out of memory\n");
+		return 1;
+	}
+	const struct mse_fit_params fp = MSE_FIT_PARAMS_DEFAULT;
+	const struct mse_profile_params pp = MSE_PROFILE_PARAMS_DEFAULT;
+	struct mse_fit f;
+	struct mse_check c;
+	struct mse_interval iv;
+	double tf, tc, tp;
+	batch = 2000;
+	for (int r = 0; r < runs; r++) {
+		double t0 = now();
+		for (int i = 0; i < batch; i++)
+			check(mse_model_fit(fw, t, &sel.model, &fp, &f, &err), &err, "fit");
+		times[r] = (now() - t0) / batch;
+	}
+	tf = median(times, runs);
+	for (int r = 0; r < runs; r++) {
+		double t0 = now();
+		for (int i = 0; i < batch; i++)
+			check(mse_model_check(fw, t, &sel.model, &c, &err), &err, "check");
+		times[r] = (now() - t0) / batch;
+	}
+	tc = median(times, runs);
+	check(mse_model_fit(fw, t, &sel.model, &fp, &f, &err), &err, "fit");
+	batch = 50;
+	for (int r = 0; r < runs; r++) {
+		double t0 = now();
+		for (int i = 0; i < batch; i++)
+			check(mse_profile_interval(fw, t, &sel.model, &f, 0.95, &pp, &iv, &err),
+			      &err, "profile");
+		times[r] = (now() - t0) / batch;
+	}
+	tp = median(times, runs);
+	printf("fit      stepwise model (%u terms): reference fit %6.1f us, existence check %6.1f "
+	       "us, profile interval %6.3f ms\n",
+	       sel.model.nterms, tf * 1e6, tc * 1e6, tp * 1e3);
+	mse_workspace_free(fw);
+
+	/* The largest fit: all pairs of sixteen lists. */
+	struct mse_table *big = NULL;
+	check(mse_table_alloc(LT_MSE_LISTS_MAX, NULL, &big, &err), &err, "table");
+	double *cells = malloc(big->ncells * sizeof(double));
+	if (!cells) {
+		fprintf(stderr, "bench_mse_select: out of memory\n");
+		return 1;
+	}
+	for (size_t h = 0; h < big->ncells; h++)
+		cells[h] = h ? (double)(1 + (h * 2654435761u) % 7) : 0;
+	mse_table_set_counts(big, cells);
+	struct mse_model all;
+	mse_model_init(&all, LT_MSE_LISTS_MAX);
+	for (unsigned i = 0; i < LT_MSE_LISTS_MAX; i++)
+		for (unsigned j = i + 1; j < LT_MSE_LISTS_MAX; j++)
+			check(mse_model_add(&all, (1u << i) | (1u << j)), &err, "model");
+	fw = mse_workspace_alloc(LT_MSE_LISTS_MAX, 1 + LT_MSE_LISTS_MAX + all.nterms);
+	if (!fw) {
+		fprintf(stderr, "bench_mse_select: out of memory\n");
+		return 1;
+	}
+	for (int r = 0; r < runs; r++) {
+		double t0 = now();
+		check(mse_model_fit(fw, big, &all, &fp, &f, &err), &err, "fit 16");
+		times[r] = now() - t0;
+	}
+	printf("fit      all pairs of 16 lists (%zu cells, %u parameters): %8.3f s\n", big->ncells,
+	       f.nparams, median(times, runs));
+	mse_workspace_free(fw);
+	free(cells);
+	mse_table_free(big);
 
 	mse_bic_table_free(b);
 	mse_select_workspace_free(w);
