@@ -39,11 +39,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <regex.h>
-
 #include <jansson.h>
 
 #include "testutil.h"
+#include "web_check.h"
 
 #include "core/demo.h"
 #include "core/record.h"
@@ -54,7 +53,6 @@
 
 static struct store *g_store;
 static struct web_app g_app;
-static json_t *g_openapi; /* GET /api/v1/openapi.json, for every answer to be checked against */
 
 #define NOW 1717243200 /* 2024-06-01T12:00:00Z: the time of every request unless moved */
 #define PASSWORD "correct horse battery staple"
@@ -100,8 +98,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "key: %s\n", err.message);
 		return -1;
 	}
-	if (web_openapi_build(&g_app, &g_openapi) != LT_OK)
-		return -1;
+	web_check_open(&g_app);
 	/* API tokens of three roles. */
 	static const struct {
 		const char *agency;
@@ -162,8 +159,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	json_decref(g_openapi);
-	g_openapi = NULL;
+	web_check_close();
 	web_app_release(&g_app);
 	store_close(g_store);
 	return 0;
@@ -201,8 +197,6 @@ static void check_security_headers(const struct web_response *rs)
 	assert_non_null(web_response_header_get(rs, "Cache-Control"));
 	assert_non_null(web_response_header_get(rs, "Content-Type"));
 }
-
-static void check_answer(const struct req *r, const struct web_response *rs);
 
 /* Serve one request; the caller releases *rs. Every response is checked for
  * the security headers and a NUL-terminated body. A form sent to /report
@@ -245,7 +239,7 @@ static void serve(const struct req *r, struct web_response *rs)
 	check_security_headers(rs);
 	if (rs->body)
 		assert_int_equal(strlen(rs->body), rs->body_len);
-	check_answer(r, rs);
+	web_check_answer(r->method, r->target, "rtest", rs);
 }
 
 static const char *body_of(const struct web_response *rs)
@@ -295,268 +289,6 @@ static bool names_field(json_t *doc, const char *field)
 		}
 	}
 	return false;
-}
-
-/* ---- the OpenAPI document checks every answer ------------------------------ */
-
-/*
- * Every answer of every test goes through check_answer (from serve): its
- * status must be documented for its operation in the OpenAPI document
- * (GET /api/v1/openapi.json, built once by the fixture), a JSON body must
- * match the documented schema, every error of an API route must be a
- * problem document, and every problem document must have the one shape
- * (check_problem_shape). So every error path the tests reach is checked
- * for its shape and its documentation, not only the ones a test looks at.
- */
-static size_t g_problems_seen;  /* problem documents checked */
-static size_t g_answers_seen;   /* answers checked against a documented schema */
-
-/* The value at a local JSON pointer ("#/components/schemas/Report"). */
-static json_t *pointer_get(json_t *root, const char *ref)
-{
-	json_t *at = root;
-	char seg[256];
-	if (strncmp(ref, "#/", 2) != 0)
-		return NULL;
-	for (const char *p = ref + 2; at && *p;) {
-		size_t n = 0;
-		while (*p && *p != '/' && n + 1 < sizeof(seg)) {
-			if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
-				seg[n++] = p[1] == '0' ? '~' : '/';
-				p += 2;
-			} else {
-				seg[n++] = *p++;
-			}
-		}
-		seg[n] = '\0';
-		at = json_object_get(at, seg);
-		if (*p == '/')
-			p++;
-	}
-	return at;
-}
-
-static bool type_is(const char *type, json_t *v)
-{
-	return (strcmp(type, "object") == 0 && json_is_object(v)) ||
-	       (strcmp(type, "array") == 0 && json_is_array(v)) ||
-	       (strcmp(type, "string") == 0 && json_is_string(v)) ||
-	       (strcmp(type, "integer") == 0 && json_is_integer(v)) ||
-	       (strcmp(type, "number") == 0 && json_is_number(v)) ||
-	       (strcmp(type, "boolean") == 0 && json_is_boolean(v)) ||
-	       (strcmp(type, "null") == 0 && json_is_null(v));
-}
-
-/*
- * Does `v` match `schema`? The part of JSON Schema the document uses:
- * $ref, type, enum, const, pattern, minimum, maximum, minItems, minLength,
- * properties, required, additionalProperties false, items. Fails the test
- * naming `where` otherwise.
- */
-static void schema_check(json_t *schema, json_t *v, const char *where)
-{
-	json_t *ref = json_object_get(schema, "$ref"), *k;
-	if (ref) {
-		json_t *target = pointer_get(g_openapi, json_string_value(ref));
-		if (!target)
-			fail_msg("%s: $ref %s does not resolve", where, json_string_value(ref));
-		schema_check(target, v, where);
-		return;
-	}
-	if ((k = json_object_get(schema, "type"))) {
-		bool ok = false;
-		size_t i;
-		json_t *t;
-		if (json_is_string(k))
-			ok = type_is(json_string_value(k), v);
-		json_array_foreach(k, i, t) ok = ok || type_is(json_string_value(t), v);
-		if (!ok) {
-			char *text = json_dumps(v, JSON_ENCODE_ANY);
-			fail_msg("%s: %s is not of the type documented", where, text ? text : "?");
-		}
-	}
-	if ((k = json_object_get(schema, "enum"))) {
-		bool ok = false;
-		size_t i;
-		json_t *e;
-		json_array_foreach(k, i, e) ok = ok || json_equal(e, v);
-		if (!ok)
-			fail_msg("%s: not one of the documented values", where);
-	}
-	if ((k = json_object_get(schema, "const")) && !json_equal(k, v))
-		fail_msg("%s: not the documented constant", where);
-	if ((k = json_object_get(schema, "pattern")) && json_is_string(v)) {
-		regex_t re;
-		assert_int_equal(regcomp(&re, json_string_value(k), REG_EXTENDED | REG_NOSUB), 0);
-		int rc = regexec(&re, json_string_value(v), 0, NULL, 0);
-		regfree(&re);
-		if (rc != 0)
-			fail_msg("%s: '%s' does not match %s", where, json_string_value(v),
-			         json_string_value(k));
-	}
-	if ((k = json_object_get(schema, "minimum")) && json_is_number(v) &&
-	    json_number_value(v) < json_number_value(k))
-		fail_msg("%s: below the documented minimum", where);
-	if ((k = json_object_get(schema, "maximum")) && json_is_number(v) &&
-	    json_number_value(v) > json_number_value(k))
-		fail_msg("%s: above the documented maximum", where);
-	if ((k = json_object_get(schema, "minItems")) && json_is_array(v) &&
-	    (json_int_t)json_array_size(v) < json_integer_value(k))
-		fail_msg("%s: fewer items than documented", where);
-	if ((k = json_object_get(schema, "minLength")) && json_is_string(v) &&
-	    (json_int_t)json_string_length(v) < json_integer_value(k))
-		fail_msg("%s: shorter than documented", where);
-	if (json_is_object(v)) {
-		json_t *props = json_object_get(schema, "properties");
-		bool closed = json_is_false(json_object_get(schema, "additionalProperties"));
-		const char *key;
-		json_t *m;
-		char sub[256];
-		json_object_foreach(v, key, m)
-		{
-			json_t *ps = json_object_get(props, key);
-			snprintf(sub, sizeof(sub), "%s.%s", where, key);
-			if (ps)
-				schema_check(ps, m, sub);
-			else if (closed)
-				fail_msg("%s: a member the schema does not document", sub);
-		}
-		size_t i;
-		json_array_foreach(json_object_get(schema, "required"), i, m)
-		{
-			if (!json_object_get(v, json_string_value(m)))
-				fail_msg("%s: the required member %s is missing", where,
-				         json_string_value(m));
-		}
-	}
-	if (json_is_array(v) && (k = json_object_get(schema, "items"))) {
-		size_t i;
-		json_t *m;
-		char sub[256];
-		json_array_foreach(v, i, m)
-		{
-			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
-			schema_check(k, m, sub);
-		}
-	}
-}
-
-/*
- * The one shape of a problem document: type urn:lantern:problem:<the
- * status's name>, title its sentence, status the HTTP status, detail a
- * sentence, request_id the request's, and errors (only when fields are at
- * fault) a non-empty array of {field, detail}, one per field; nothing else.
- */
-static void check_problem_shape(const struct web_response *rs, const char *where)
-{
-	json_error_t jerr;
-	char type[96];
-	json_t *doc = json_loads(body_of(rs), 0, &jerr);
-	const char *key;
-	json_t *v;
-	if (!json_is_object(doc))
-		fail_msg("%s: the problem document is not a JSON object: %s", where, body_of(rs));
-	assert_int_not_equal(rs->outcome, LT_OK);
-	snprintf(type, sizeof(type), "urn:lantern:problem:%s", lt_status_name(rs->outcome));
-	if (!json_is_string(json_object_get(doc, "type")) ||
-	    strcmp(json_string_value(json_object_get(doc, "type")), type) != 0)
-		fail_msg("%s: type is not %s: %s", where, type, body_of(rs));
-	assert_int_equal(lt_status_http(rs->outcome), rs->status);
-	assert_string_equal(json_string_value(json_object_get(doc, "title")),
-	                    lt_status_message(rs->outcome));
-	assert_int_equal(json_integer_value(json_object_get(doc, "status")), rs->status);
-	assert_true(json_is_integer(json_object_get(doc, "status")));
-	assert_true(json_string_length(json_object_get(doc, "detail")) > 0);
-	assert_string_equal(json_string_value(json_object_get(doc, "request_id")), "rtest");
-	json_object_foreach(doc, key, v)
-	{
-		if (strcmp(key, "type") && strcmp(key, "title") && strcmp(key, "status") &&
-		    strcmp(key, "detail") && strcmp(key, "request_id") && strcmp(key, "errors"))
-			fail_msg("%s: the problem document has a member %s", where, key);
-	}
-	json_t *errs = json_object_get(doc, "errors");
-	if (errs) {
-		size_t i;
-		json_t *e;
-		if (!json_is_array(errs) || json_array_size(errs) == 0)
-			fail_msg("%s: errors is not a non-empty array: %s", where, body_of(rs));
-		json_array_foreach(errs, i, e)
-		{
-			const char *field = json_string_value(json_object_get(e, "field"));
-			if (json_object_size(e) != 2 || !field || !field[0] ||
-			    json_string_length(json_object_get(e, "detail")) == 0)
-				fail_msg("%s: errors[%zu] is not {field, detail}: %s", where, i,
-				         body_of(rs));
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(json_string_value(json_object_get(json_array_get(errs, j),
-				                                             "field")),
-				           field) == 0)
-					fail_msg("%s: the field %s is named twice", where, field);
-		}
-	}
-	json_decref(doc);
-	g_problems_seen++;
-}
-
-/* The row of the route table with path `path` (any method), NULL when none. */
-static const struct web_route *row_with_path(const char *path)
-{
-	for (size_t i = 0; i < web_route_count; i++)
-		if (strcmp(web_routes[i].path, path) == 0)
-			return &web_routes[i];
-	return NULL;
-}
-
-static void check_answer(const struct req *r, const struct web_response *rs)
-{
-	char where[160], method[16], media[64], code[8];
-	const char *ctype = web_response_header_get(rs, "Content-Type");
-	const struct web_route *row = row_with_path(rs->route);
-	bool api = row ? row->kind == WEB_KIND_API : strncmp(r->target, "/api/", 5) == 0;
-	size_t k;
-
-	snprintf(where, sizeof(where), "%s %s: %d", r->method, r->target, rs->status);
-	where[sizeof(where) - 1] = '\0';
-	if (rs->status >= 400 && api &&
-	    (!ctype || strcmp(ctype, "application/problem+json") != 0))
-		fail_msg("%s: an error of the API that is not a problem document (%s)", where,
-		         ctype ? ctype : "no Content-Type");
-	if (ctype && strcmp(ctype, "application/problem+json") == 0)
-		check_problem_shape(rs, where);
-	if (!g_openapi || !row || rs->status == 405)
-		return; /* no route, or not this method: nothing documented to check */
-
-	/* The operation, and the answer documented for this status. */
-	for (k = 0; r->method[k] && k + 1 < sizeof(method); k++)
-		method[k] = (char)(r->method[k] >= 'A' && r->method[k] <= 'Z'
-		                       ? r->method[k] - 'A' + 'a'
-		                       : r->method[k]);
-	method[k] = '\0';
-	if (strcmp(method, "head") == 0)
-		snprintf(method, sizeof(method), "get");
-	json_t *op = json_object_get(json_object_get(json_object_get(g_openapi, "paths"), rs->route),
-	                             method);
-	if (!op)
-		fail_msg("%s: %s %s is not in the OpenAPI document", where, method, rs->route);
-	snprintf(code, sizeof(code), "%d", rs->status);
-	json_t *doc = json_object_get(json_object_get(op, "responses"), code);
-	if (!doc)
-		fail_msg("%s: the OpenAPI document does not list %s for %s %s", where, code, method,
-		         rs->route);
-	if (!ctype || !rs->body || strncmp(ctype, "application/", 12) != 0 ||
-	    !strstr(ctype, "json"))
-		return;
-	snprintf(media, sizeof(media), "%.*s", (int)strcspn(ctype, ";"), ctype);
-	json_t *schema =
-	    json_object_get(json_object_get(json_object_get(doc, "content"), media), "schema");
-	if (!schema)
-		fail_msg("%s: no schema is documented for %s", where, media);
-	json_t *body = json_loads(body_of(rs), 0, NULL);
-	if (!body)
-		fail_msg("%s: the body is not JSON", where);
-	schema_check(schema, body, where);
-	json_decref(body);
-	g_answers_seen++;
 }
 
 /* ---- form decoding ------------------------------------------------------- */
@@ -2674,7 +2406,7 @@ static void refs_resolve(json_t *v, const char *where)
 	size_t i;
 	if (json_is_object(v)) {
 		json_t *ref = json_object_get(v, "$ref");
-		if (ref && !pointer_get(g_openapi, json_string_value(ref)))
+		if (ref && !web_check_pointer(json_string_value(ref)))
 			fail_msg("%s: $ref %s does not resolve", where, json_string_value(ref));
 		json_object_foreach(v, key, m) refs_resolve(m, where);
 	} else if (json_is_array(v)) {
@@ -2714,7 +2446,7 @@ static void test_openapi_document(void **state)
 	assert_non_null(doc);
 	web_response_release(&rs);
 	/* The same document the fixture checks every answer against. */
-	assert_true(json_equal(doc, g_openapi));
+	assert_true(json_equal(doc, web_check_openapi()));
 
 	/* The top level of OpenAPI 3.1: openapi, info (title, version), and
 	 * paths or components. */
@@ -3124,8 +2856,8 @@ static void test_every_answer_checked(void **state)
 {
 	/* Problem documents of every kind the tests provoke, and JSON answers
 	 * checked against their documented schemas. */
-	assert_true(g_problems_seen > 100);
-	assert_true(g_answers_seen > 100);
+	assert_true(web_check_problems_seen() > 100);
+	assert_true(web_check_answers_seen() > 100);
 }
 
 int main(void)
