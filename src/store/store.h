@@ -176,12 +176,16 @@ struct store_key_status {
 			     key file's current one (a rotation to finish) */
 };
 
-/* A search of persons by the blind index (lt_person_query_terms). */
+/* A search of persons by the blind index (lt_person_query_terms). Persons
+ * found come newest (highest id) first, a page at a time. */
 struct store_person_query {
 	const char *name;    /* any of a person's names, whole or by all its words; NULL: none */
 	size_t name_len;
 	struct lt_date dob;  /* at the precision given; year 0: none */
 	const char *purpose; /* why the search is made (required, audited) */
+	int64_t before;      /* only persons with an id below it (the page after the one that
+				ended there); 0: from the newest */
+	size_t limit;        /* at most this many, 1..LT_PERSON_FIND_MAX; 0: LT_PERSON_FIND_MAX */
 };
 
 struct store_ops {
@@ -391,11 +395,13 @@ struct store_ops {
 				   const struct lt_patch *patch, const struct lt_date *today,
 				   struct lt_diags *d, struct lt_error *err);
 	/* The ids of the persons `q` matches that p may read (person.read),
-	 * ascending, at most LT_PERSON_FIND_MAX into `ids`; each match is
-	 * audited ("person.search", the person, the purpose). */
+	 * descending, at most q->limit into `ids`; *more (may be NULL) says
+	 * whether more follow. Each person returned is audited
+	 * ("person.search", the person, the purpose). */
 	lt_status (*person_find)(struct store *s, const struct lt_crypto_keyring *keys,
 				 const struct lt_principal *p, const struct store_person_query *q,
-				 int64_t ids[LT_PERSON_FIND_MAX], size_t *n, struct lt_error *err);
+				 int64_t ids[LT_PERSON_FIND_MAX], size_t *n, bool *more,
+				 struct lt_error *err);
 	/* Erase person `id` (person.erase) by destroying its data key: its
 	 * sealed fields, those of its referrals and its blind index go too;
 	 * its row stays (erased_at), so links and counts do. `reason` (1..
@@ -689,10 +695,10 @@ static inline lt_status store_person_update(struct store *s,
 static inline lt_status store_person_find(struct store *s, const struct lt_crypto_keyring *keys,
 					  const struct lt_principal *p,
 					  const struct store_person_query *q,
-					  int64_t ids[LT_PERSON_FIND_MAX], size_t *n,
+					  int64_t ids[LT_PERSON_FIND_MAX], size_t *n, bool *more,
 					  struct lt_error *err)
 {
-	return s->ops->person_find(s, keys, p, q, ids, n, err);
+	return s->ops->person_find(s, keys, p, q, ids, n, more, err);
 }
 static inline lt_status store_person_erase(struct store *s, const struct lt_principal *p,
 					   int64_t id, const char *reason, struct lt_error *err)

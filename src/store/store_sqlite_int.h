@@ -211,7 +211,7 @@ lt_status store_sqlite_person_update(struct store *s, const struct lt_crypto_key
 				     struct lt_diags *d, struct lt_error *err);
 lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyring *keys,
 				   const struct lt_principal *p, const struct store_person_query *q,
-				   int64_t *ids, size_t *n, struct lt_error *err);
+				   int64_t *ids, size_t *n, bool *more, struct lt_error *err);
 lt_status store_sqlite_person_erase(struct store *s, const struct lt_principal *p, int64_t id,
 				    const char *reason, struct lt_error *err);
 lt_status store_sqlite_referral_add(struct store *s, const struct lt_crypto_keyring *keys,

@@ -1449,8 +1449,10 @@ struct person_find_write {
 	const unsigned char (*hashes)[INDEX_BYTES]; /* n_hashes, bound in order */
 	size_t n_hashes;
 	const char *purpose;
+	size_t limit;
 	int64_t *ids; /* out */
 	size_t n;     /* out */
+	bool more;    /* out */
 };
 
 static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
@@ -1463,6 +1465,7 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 	int rc;
 
 	w->n = 0;
+	w->more = false;
 	if ((s = prep(db, w->sql, &st, err)) != LT_OK)
 		return s;
 	for (size_t i = 0; i < w->n_hashes; i++)
@@ -1472,12 +1475,16 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = store_sqlite_fail(db, rc, "searching the blind index", err);
 	sqlite3_finalize(st);
-	for (size_t i = 0; i < nc && s == LT_OK && w->n < LT_PERSON_FIND_MAX; i++) {
+	for (size_t i = 0; i < nc && s == LT_OK; i++) {
 		struct lt_access_facts f;
 		if ((s = facts_of(db, "persons", cand[i], &f, err)) != LT_OK)
 			break;
 		if (lt_access_check(w->p, LT_ACTION_PERSON_READ, &f) != LT_OK)
 			continue;
+		if (w->n == w->limit) {
+			w->more = true;
+			break;
+		}
 		if ((s = audit(w->s, db, w->p, NULL, "person.search", "person", cand[i], cand[i],
 			       w->purpose, err)) != LT_OK)
 			break;
@@ -1488,7 +1495,7 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyring *keys,
 				   const struct lt_principal *p, const struct store_person_query *q,
-				   int64_t *ids, size_t *n, struct lt_error *err)
+				   int64_t *ids, size_t *n, bool *more, struct lt_error *err)
 {
 	struct keyset ks;
 	struct lt_index_terms t;
@@ -1499,6 +1506,9 @@ lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyri
 
 	principal_check(p);
 	*n = 0;
+	if (more)
+		*more = false;
+	LT_ASSERT(q->limit <= LT_PERSON_FIND_MAX && q->before >= 0);
 	lt_index_terms_init(&t);
 	lt_buf_init(&sql, 64 * 1024);
 	memset(&ks, 0, sizeof(ks));
@@ -1544,16 +1554,20 @@ lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyri
 	    "AND (%d OR EXISTS (SELECT 1 FROM c WHERE c.person = p.id AND (c.kind = 'n' OR "
 	    "(c.kind = 't' AND c.k = %zu)))) "
 	    "AND (%d OR EXISTS (SELECT 1 FROM c WHERE c.person = p.id AND c.kind = 'd')) "
-	    "ORDER BY p.id",
-	    has_name ? 0 : 1, words, has_dob ? 0 : 1);
+	    "AND (%lld = 0 OR p.id < %lld) ORDER BY p.id DESC",
+	    has_name ? 0 : 1, words, has_dob ? 0 : 1, (long long)q->before, (long long)q->before);
 	if (r != LT_OK) {
 		r = lt_error_set(err, r, NULL, "the search is too large");
 		goto out;
 	}
-	struct person_find_write w = {s, p, sql.data, (const unsigned char(*)[INDEX_BYTES])hashes,
-				      nh, q->purpose, ids, 0};
-	if ((r = store_sqlite_write(s, person_find_run, &w, err)) == LT_OK)
+	struct person_find_write w = {s,	  p,	sql.data, (const unsigned char(*)[INDEX_BYTES])hashes,
+				      nh,	  q->purpose, q->limit ? q->limit : LT_PERSON_FIND_MAX,
+				      ids,	  0,	false};
+	if ((r = store_sqlite_write(s, person_find_run, &w, err)) == LT_OK) {
 		*n = w.n;
+		if (more)
+			*more = w.more;
+	}
 out:
 	if (hashes)
 		lt_crypto_free_secret(hashes, t.n * ks.n * sizeof(*hashes));
