@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "testutil.h"
 
 #include "http_client.h"
@@ -714,6 +716,108 @@ static void test_public_report_gets_reference(void **state)
 	lt_report_release(&rep);
 }
 
+/* The OpenAPI document over HTTP: JSON, OpenAPI 3.1, the routes this suite
+ * calls, the secure cookie's name (tests/web checks it row by row). */
+static void test_openapi_served(void **state)
+{
+	struct http_response r;
+	request("GET", "/api/v1/openapi.json", NULL, NULL, 200, &r);
+	want_header(&r, "Content-Type", "application/json");
+	json_t *doc = json_loads(r.body, JSON_REJECT_DUPLICATES, NULL);
+	if (!doc)
+		fail_msg("not JSON: %.200s", r.body);
+	assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
+	json_t *paths = json_object_get(doc, "paths");
+	static const char *const ops[][2] = {
+	    {"/", "get"},
+	    {"/report", "post"},
+	    {"/login", "post"},
+	    {"/api/v1/session", "post"},
+	    {"/api/v1/session", "delete"},
+	    {"/api/v1/reports", "get"},
+	    {"/api/v1/reports", "post"},
+	    {"/api/v1/reports/{ref}", "get"},
+	    {"/api/v1/stats/arrests", "get"},
+	    {"/api/v1/openapi.json", "get"},
+	    {"/healthz", "get"},
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		json_t *op = json_object_get(json_object_get(paths, ops[i][0]), ops[i][1]);
+		if (!op)
+			fail_msg("%s %s is not in the document", ops[i][1], ops[i][0]);
+		assert_true(json_string_length(json_object_get(op, "summary")) > 0);
+		assert_true(json_object_size(json_object_get(op, "responses")) > 0);
+	}
+	const char *cookie = json_string_value(json_object_get(
+	    json_object_get(json_object_get(json_object_get(doc, "components"), "securitySchemes"),
+	                    "session"),
+	    "name"));
+	assert_non_null(cookie);
+	assert_true(strncmp(cookie, "__Host-", 7) == 0);
+	json_decref(doc);
+	http_response_free(&r);
+}
+
+/* GET /api/v1/reports over HTTP, following each page's Link to the end:
+ * every report once, newest first; bad parameters named. */
+static void test_reports_paged(void **state)
+{
+	struct http_response r;
+	char target[512] = "/api/v1/reports?limit=100", link[512];
+	long total = report_count(), seen = 0;
+	json_int_t last = 0;
+	int pages = 0;
+
+	for (;;) {
+		request("GET", target, g.auth, NULL, 200, &r);
+		json_t *doc = json_loads(r.body, 0, NULL);
+		assert_non_null(doc);
+		size_t i;
+		json_t *it;
+		json_array_foreach(json_object_get(doc, "items"), i, it)
+		{
+			json_int_t id = json_integer_value(json_object_get(it, "id"));
+			assert_true(last == 0 || id < last);
+			assert_null(json_object_get(it, "description"));
+			last = id;
+			seen++;
+		}
+		json_t *next = json_object_get(doc, "next");
+		pages++;
+		if (!http_header(&r, "Link", link, sizeof(link))) {
+			assert_true(json_is_null(next));
+			json_decref(doc);
+			http_response_free(&r);
+			break;
+		}
+		/* <TARGET>; rel="next", the target carrying the cursor of `next`. */
+		size_t len = strlen(link);
+		assert_true(len > 14 && link[0] == '<');
+		assert_string_equal(link + len - 13, ">; rel=\"next\"");
+		assert_true(json_is_string(next));
+		snprintf(target, sizeof(target), "%.*s", (int)(len - 14), link + 1);
+		char want[128];
+		snprintf(want, sizeof(want), "cursor=%s", json_string_value(next));
+		assert_contains(target, want);
+		assert_contains(target, "limit=100");
+		json_decref(doc);
+		http_response_free(&r);
+		assert_true(pages < 100);
+	}
+	assert_int_equal(seen, total);
+	assert_int_equal(pages, (total + 99) / 100);
+
+	request("GET", "/api/v1/reports?limit=0", g.auth, NULL, 400, &r);
+	want_problem(&r, 400, "invalid", "limit");
+	http_response_free(&r);
+	request("GET", "/api/v1/reports?cursor=bm90LWEtY3Vyc29y", g.auth, NULL, 400, &r);
+	want_problem(&r, 400, "invalid", "cursor");
+	http_response_free(&r);
+	request("GET", "/api/v1/reports", NULL, NULL, 401, &r);
+	want_problem(&r, 401, "unauthenticated", NULL);
+	http_response_free(&r);
+}
+
 static void test_arrest_statistics(void **state)
 {
 	struct http_response r;
@@ -1154,6 +1258,8 @@ int main(void)
 	    cmocka_unit_test(test_form_errors_come_back),
 	    cmocka_unit_test(test_public_report_gets_reference),
 	    cmocka_unit_test(test_arrest_statistics),
+	    cmocka_unit_test(test_openapi_served),
+	    cmocka_unit_test(test_reports_paged),
 	    cmocka_unit_test(test_keep_alive),
 	    cmocka_unit_test(test_concurrent_reports),
 	    cmocka_unit_test(test_session_sign_in_and_out),
