@@ -28,8 +28,9 @@
  * reports and the statistics have something to find), an account of
  * herts_police with a session and an API token (so the routes behind
  * sign-in are reached), with a sealing key so the contact-details path
- * runs too; it is created on the first input and removed at exit. Every
- * request is at the same simulated time. Reports that
+ * runs too, and a data key so that persons, referrals and cases are
+ * really sealed; it is created on the first input and removed at exit.
+ * Every request is at the same simulated time. Reports and records that
  * pass validation are really stored. Every response must carry the
  * Content-Security-Policy of route.c and a Content-Type, have a status from
  * 200 to 599, and a body that is text without NUL bytes; anything else
@@ -139,6 +140,13 @@ static void setup(void)
 		die("lt_crypto_keyfile_create", &err);
 	if (web_app_init(&g.app, g.st, g.key, &err) != LT_OK)
 		die("web_app_init", &err);
+	/* A data key, so that persons, referrals and cases are really sealed
+	 * and opened. */
+	struct lt_crypto_keyring keys = {1, {{1, {0}}}};
+	lt_crypto_random(keys.keys[0].key, sizeof(keys.keys[0].key));
+	if (web_app_data_keys(&g.app, &keys, &err) != LT_OK)
+		die("web_app_data_keys", &err);
+	lt_crypto_keyring_wipe(&keys);
 
 	char tok[LT_CRYPTO_TOKEN_SIZE], hash[LT_PASSWORD_HASH_MAX], text[LT_CRYPTO_SECRET_SIZE];
 	unsigned char th[LT_CRYPTO_TOKEN_HASH_BYTES], raw[LT_CRYPTO_SECRET_BYTES];

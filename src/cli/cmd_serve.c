@@ -48,6 +48,34 @@ static int audit_signer(struct store *s, const struct cli_common *c, const char 
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Read the data key file, the master keys of personal data at rest. Without
+ * the file the server runs and says so (the routes of persons answer that
+ * there is no data key); a bad file stops it. *have says whether *kr holds
+ * keys (wipe it after).
+ */
+static int data_keys(const struct cli_common *c, const char *given, struct lt_crypto_keyring *kr,
+		     bool *have)
+{
+	char buf[4200];
+	struct lt_error err;
+	const char *path = cli_data_key_path(c, given, buf, sizeof(buf));
+	lt_error_clear(&err);
+	*have = false;
+	lt_status st = cli_data_key_load(path, kr, &err);
+	if (st == LT_ENOTFOUND && !given) {
+		fprintf(stderr,
+			"lantern serve: no data key at %s: persons, referrals and cases cannot be "
+			"recorded or read ('lantern key init' creates the key)\n",
+			path);
+		return CLI_EXIT_OK;
+	}
+	if (st != LT_OK)
+		return cli_fail("lantern serve", st, &err);
+	*have = true;
+	return CLI_EXIT_OK;
+}
+
 int cli_cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -55,16 +83,19 @@ int cli_cmd_serve(int argc, char **argv)
 		{"threads", required_argument, NULL, 'T'},
 		{"audit-key", required_argument, NULL, CLI_OPT_AUDIT_KEY},
 		{"insecure-http", no_argument, NULL, 'I'},
+		{"data-key", required_argument, NULL, CLI_OPT_DATA_KEY},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
-	struct web_options wo = {"127.0.0.1:8080", NULL, 0, false};
+	struct web_options wo = {"127.0.0.1:8080", NULL, 0, false, NULL};
 	struct lt_error err;
 	struct store *s = NULL;
 	struct web_server *srv = NULL;
-	const char *audit_key = NULL;
+	const char *audit_key = NULL, *data_key = NULL;
 	char audit_keybuf[4200];
+	struct lt_crypto_keyring keys = {0};
+	bool have_keys = false;
 	int opt, rc;
 
 	cli_common_init(&c);
@@ -79,6 +110,9 @@ int cli_cmd_serve(int argc, char **argv)
 			break;
 		case CLI_OPT_AUDIT_KEY:
 			audit_key = optarg;
+			break;
+		case CLI_OPT_DATA_KEY:
+			data_key = optarg;
 			break;
 		case 'I':
 			wo.insecure_http = true;
@@ -109,10 +143,12 @@ int cli_cmd_serve(int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if ((rc = audit_signer(s, &c, audit_key, audit_keybuf, sizeof(audit_keybuf))) !=
-	    CLI_EXIT_OK) {
+		    CLI_EXIT_OK ||
+	    (rc = data_keys(&c, data_key, &keys, &have_keys)) != CLI_EXIT_OK) {
 		store_close(s);
 		return rc;
 	}
+	wo.data_keys = have_keys ? &keys : NULL;
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -122,6 +158,7 @@ int cli_cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	lt_status st = web_server_start(s, &wo, &srv, &err);
+	lt_crypto_keyring_wipe(&keys); /* the server holds its own copy */
 	if (st != LT_OK) {
 		rc = cli_fail("lantern serve", st, &err);
 		store_close(s);

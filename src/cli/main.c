@@ -57,6 +57,8 @@ const struct cli_command cli_commands[] = {
 	 "                  else audit.key beside the database)\n"
 	 "  --insecure-http  session cookies without Secure, for a browser on plain HTTP\n"
 	 "                  (only with a loopback --listen; without it, serve behind HTTPS)\n"
+	 "  --data-key PATH the data key file that opens persons' personal data (default:\n"
+	 "                  $LANTERN_DATA_KEY, else data.key beside the database)\n"
 	 COMMON_HELP,
 	 cli_cmd_serve},
 	{"agency", "agency list | agency add NAME --kind KIND [--code CODE]",

@@ -543,6 +543,64 @@ const struct web_route web_routes[] = {
      "as text/csv or JSON (stats.read); answers with the JSON of `lantern estimate "
      "--format json`.",
      &doc_estimate},
+    /* Records about people (api_persons.c): the store decides each record's scope,
+     * and a read of personal data needs ?purpose=, audited. */
+    {"POST", "/api/v1/persons", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_CREATE, WEB_CSRF_NONE,
+     false, web_api_persons_create, NULL,
+     "Record a person of the caller's agency from a JSON object of person fields "
+     "(person.create); the personal fields are encrypted before they are stored; answers 201 "
+     "with the person.",
+     &web_doc_persons_create},
+    {"GET", "/api/v1/persons", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ, WEB_CSRF_NONE,
+     false, web_api_persons_search, NULL,
+     "Find persons the caller may read by name and/or date of birth through the blind index "
+     "(person.read; purpose required, each person found audited); answers their ids.",
+     &web_doc_persons_search},
+    {"GET", "/api/v1/persons/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
+     WEB_CSRF_NONE, false, web_api_person_get, NULL,
+     "Read a person (person.read, within its scope: 404 outside it); ?purpose= is required "
+     "and written to the audit log before the answer.",
+     &web_doc_person_get},
+    {"PATCH", "/api/v1/persons/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_UPDATE,
+     WEB_CSRF_NONE, false, web_api_person_update, NULL,
+     "Change a person's fields (person.update); null clears a field.", &web_doc_person_update},
+    {"DELETE", "/api/v1/persons/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_ERASE,
+     WEB_CSRF_NONE, false, web_api_person_erase, NULL,
+     "Erase a person by destroying their key (person.erase; ?reason= required and audited): "
+     "their personal fields, their referrals' and their index can never be opened again.",
+     &web_doc_person_erase},
+    {"POST", "/api/v1/referrals", WEB_KIND_API, PRINCIPAL, LT_ACTION_REFERRAL_CREATE,
+     WEB_CSRF_NONE, false, web_api_referrals_create, NULL,
+     "Record a referral of a person the caller may read (referral.create); its notes, support "
+     "needs and police intelligence are encrypted under the person's key.",
+     &web_doc_referrals_create},
+    {"GET", "/api/v1/referrals/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REFERRAL_READ,
+     WEB_CSRF_NONE, false, web_api_referral_get, NULL,
+     "Read a referral (referral.read, within its scope); ?purpose= is required and audited.",
+     &web_doc_referral_get},
+    {"PATCH", "/api/v1/referrals/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REFERRAL_UPDATE,
+     WEB_CSRF_NONE, false, web_api_referral_update, NULL,
+     "Change a referral (referral.update); its person cannot change.",
+     &web_doc_referral_update},
+    {"POST", "/api/v1/cases", WEB_KIND_API, PRINCIPAL, LT_ACTION_CASE_CREATE, WEB_CSRF_NONE,
+     false, web_api_cases_create, NULL,
+     "Open a case of the caller's agency about persons it may read (case.create).",
+     &web_doc_cases_create},
+    {"GET", "/api/v1/cases/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_CASE_READ, WEB_CSRF_NONE,
+     false, web_api_case_get, NULL,
+     "Read a case (case.read, within its scope); ?purpose= is required and audited.",
+     &web_doc_case_get},
+    {"PATCH", "/api/v1/cases/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_CASE_UPDATE,
+     WEB_CSRF_NONE, false, web_api_case_update, NULL,
+     "Change a case (case.update): status, dates, forms, its persons.", &web_doc_case_update},
+    {"POST", "/api/v1/arrests", WEB_KIND_API, PRINCIPAL, LT_ACTION_ARREST_CREATE, WEB_CSRF_NONE,
+     false, web_api_arrests_create, NULL,
+     "Record an arrest by the caller's police force (arrest.create), naming a case it may "
+     "read if any.",
+     &web_doc_arrests_create},
+    {"GET", "/api/v1/arrests/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_ARREST_READ,
+     WEB_CSRF_NONE, false, web_api_arrest_get, NULL,
+     "Read an arrest (arrest.read, within its scope: 404 outside it).", &web_doc_arrest_get},
     {"GET", "/api/v1/openapi.json", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
      web_api_openapi, NULL,
      "The OpenAPI 3.1 document of every route, generated from this table.", &doc_openapi},
@@ -1118,6 +1176,7 @@ void web_app_release(struct web_app *app)
 	app->country_order = NULL;
 	lt_throttle_free(app->throttle_account);
 	lt_throttle_free(app->throttle_address);
+	web_app_data_keys_release(app);
 	app->throttle_account = NULL;
 	app->throttle_address = NULL;
 }

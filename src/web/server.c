@@ -741,6 +741,8 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 		goto out;
 	srv->app.insecure_http = o->insecure_http;
 	app_ready = true;
+	if (o->data_keys && (rc = web_app_data_keys(&srv->app, o->data_keys, err)) != LT_OK)
+		goto out;
 	rc = pool_start(srv, err);
 	if (rc != LT_OK)
 		goto out;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "core/error.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 
 struct web_options {
@@ -21,6 +22,9 @@ struct web_options {
 	unsigned threads; /* worker threads; 0 means LT_HTTP_THREADS */
 	bool insecure_http; /* cookies without Secure (plain HTTP in a browser); refused unless
 	                       `listen` is a loopback address */
+	const struct lt_crypto_keyring *data_keys; /* the data key file's master keys (copied,
+	                       and checked against the database); NULL: the routes of persons
+	                       answer that there is no data key */
 };
 
 struct web_server;

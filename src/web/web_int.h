@@ -80,6 +80,9 @@ struct web_app {
 	                          form tokens of the public form and the login form */
 	struct lt_throttle *throttle_account; /* failed sign-ins per account (owned) */
 	struct lt_throttle *throttle_address; /* failed sign-ins per client address (owned) */
+	struct lt_crypto_keyring *data_keys; /* the data key file's master keys (heap, owned,
+	                          wiped on release); NULL: personal data cannot be sealed
+	                          or opened, and the routes of persons say so (api_persons.c) */
 };
 
 /*
@@ -91,6 +94,16 @@ struct web_app {
  */
 lt_status web_app_init(struct web_app *app, struct store *st, const char *keyfile,
                        struct lt_error *err);
+/*
+ * Give `app` the master keys of the data key file (copied), after checking
+ * them against the database: LT_ECRYPTO when a key is not the database's
+ * key of that id, when persons are sealed under a key the file lacks, or
+ * when the database has a newer key (a rotation). (api_persons.c)
+ */
+lt_status web_app_data_keys(struct web_app *app, const struct lt_crypto_keyring *keys,
+			    struct lt_error *err);
+/* Wipe and free them (web_app_release does). */
+void web_app_data_keys_release(struct web_app *app);
 /* Wipe the keys, free the country order and the throttles. The store is
  * not closed. */
 void web_app_release(struct web_app *app);
@@ -312,7 +325,7 @@ struct web_api_doc {
 };
 
 struct web_route {
-	const char *method; /* "GET", "POST" or "DELETE"; a GET route also answers HEAD */
+	const char *method; /* "GET", "POST", "PATCH" or "DELETE"; a GET route also answers HEAD */
 	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
 	enum web_kind kind;
 	enum web_access access;
@@ -512,6 +525,25 @@ const struct lt_error *web_report_input_error(const struct web_report_input *in,
  */
 lt_status web_report_store(struct web_app *app, struct lt_report *rep, const char *actor,
                            struct lt_error *err);
+
+/* Records about people (api_persons.c). */
+void web_api_persons_create(struct web_call *c);
+void web_api_persons_search(struct web_call *c);
+void web_api_person_get(struct web_call *c);
+void web_api_person_update(struct web_call *c);
+void web_api_person_erase(struct web_call *c);
+void web_api_referrals_create(struct web_call *c);
+void web_api_referral_get(struct web_call *c);
+void web_api_referral_update(struct web_call *c);
+void web_api_cases_create(struct web_call *c);
+void web_api_case_get(struct web_call *c);
+void web_api_case_update(struct web_call *c);
+void web_api_arrests_create(struct web_call *c);
+void web_api_arrest_get(struct web_call *c);
+extern const struct web_api_doc web_doc_persons_create, web_doc_persons_search,
+    web_doc_person_get, web_doc_person_update, web_doc_person_erase, web_doc_referrals_create,
+    web_doc_referral_get, web_doc_referral_update, web_doc_cases_create, web_doc_case_get,
+    web_doc_case_update, web_doc_arrests_create, web_doc_arrest_get;
 
 /* ---- sign-in, sessions and CSRF (auth.c) ------------------------------------ */
 

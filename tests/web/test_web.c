@@ -411,7 +411,7 @@ static void test_route_table_is_sound(void **state)
 	for (size_t i = 0; i < web_route_count; i++) {
 		const struct web_route *r = &web_routes[i];
 		assert_true(strcmp(r->method, "GET") == 0 || strcmp(r->method, "POST") == 0 ||
-		            strcmp(r->method, "DELETE") == 0);
+		            strcmp(r->method, "PATCH") == 0 || strcmp(r->method, "DELETE") == 0);
 		assert_true(r->path[0] == '/');
 		assert_non_null(r->handler);
 		assert_true(strlen(r->description) > 10);

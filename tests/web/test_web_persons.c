@@ -1,0 +1,598 @@
+/*
+ * test_web_persons.c — the API of records about people (src/web/
+ * api_persons.c), in-process through web_handle and the route table.
+ *
+ * What matters: a person, a referral, a case and an arrest go in as JSON
+ * and come back; every bad member is named in the problem document; a read
+ * without a purpose is refused and one with a purpose is audited with it;
+ * another agency's record answers 404 with the same problem as a record
+ * that does not exist; roles that may never do an action get 403; an
+ * agency administrator erases a person through DELETE, with the session's
+ * CSRF token; and a server without a data key says so instead of storing
+ * anything in the clear. Every answer is checked against the OpenAPI
+ * document (web_check.c): its status documented, its JSON as the schema
+ * says.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#include "core/person.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "web/web_int.h"
+#include "web_check.h"
+
+#include "core/banned.h"
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
+#define JSON "application/json"
+#define SESSION_COOKIE "__Host-lantern_session"
+
+static struct store *g_store;
+static struct web_app g_app;
+static struct lt_crypto_keyring g_keys;
+static char g_police[80];   /* police, herts_police */
+static char g_cw[80];       /* caseworker, herts_police */
+static char g_other[80];    /* caseworker, unseen (a charity) */
+static char g_analyst[80];  /* analyst, herts_police */
+static int64_t g_admin;     /* agency_admin account of herts_police */
+
+static int group_setup(void **state)
+{
+	struct lt_error err = {0};
+	(void)state;
+	if (lt_crypto_init() != LT_OK)
+		return -1;
+	if (store_open_sqlite(test_tmp_path("web-persons.db"), &g_store, &err) != LT_OK)
+		return -1;
+	struct lt_agency ag[] = {
+	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+	};
+	for (size_t i = 0; i < 2; i++)
+		if (store_agency_add(g_store, &ag[i], "test", &err) != LT_OK)
+			return -1;
+	if (web_app_init(&g_app, g_store, NULL, &err) != LT_OK)
+		return -1;
+	g_keys.n = 1;
+	g_keys.keys[0].id = 1;
+	lt_crypto_random(g_keys.keys[0].key, sizeof(g_keys.keys[0].key));
+	if (web_app_data_keys(&g_app, &g_keys, &err) != LT_OK)
+		return -1;
+	struct {
+		const char *agency;
+		enum lt_role role;
+		char *auth;
+	} tokens[] = {
+	    {"herts_police", LT_ROLE_POLICE, g_police},
+	    {"herts_police", LT_ROLE_CASEWORKER, g_cw},
+	    {"unseen", LT_ROLE_CASEWORKER, g_other},
+	    {"herts_police", LT_ROLE_ANALYST, g_analyst},
+	};
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		char tok[LT_CRYPTO_TOKEN_SIZE];
+		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
+		struct store_token t = {0};
+		lt_crypto_token_new(tok);
+		lt_crypto_token_hash(tok, strlen(tok), h);
+		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
+		t.role = tokens[i].role;
+		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK)
+			return -1;
+		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
+	}
+	struct store_user u = {0};
+	snprintf(u.email, sizeof(u.email), "boss@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_AGENCY_ADMIN;
+	/* the store never checks the hash against a password */
+	if (store_user_add(g_store, &u,
+			   "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+			   "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+			   "test", &err) != LT_OK)
+		return -1;
+	g_admin = u.id;
+	web_check_open(&g_app);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	web_check_close();
+	web_app_release(&g_app);
+	store_close(g_store);
+	lt_crypto_keyring_wipe(&g_keys);
+	return 0;
+}
+
+struct req {
+	const char *method;
+	const char *target;
+	const char *auth;
+	const char *body;
+	const char *ctype; /* NULL: JSON when there is a body */
+	const char *cookie;
+	const char *csrf;
+};
+
+static void serve(const struct req *r, struct web_response *rs)
+{
+	struct web_request rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = r->method;
+	rq.target = r->target;
+	rq.content_type = r->ctype ? r->ctype : r->body ? JSON : NULL;
+	rq.body = r->body;
+	rq.body_len = r->body ? strlen(r->body) : 0;
+	rq.now = NOW;
+	rq.peer_loopback = true;
+	rq.peer = "127.0.0.1";
+	rq.today = (struct lt_date){2024, 6, 1};
+	rq.id = "rtest";
+	rq.authorization = r->auth;
+	rq.cookie = r->cookie;
+	rq.csrf_header = r->csrf;
+	web_response_init(rs);
+	web_handle(&g_app, &rq, rs);
+	assert_non_null(web_response_header_get(rs, "Content-Security-Policy"));
+	/* documented in the OpenAPI document, as its schema says */
+	web_check_answer(r->method, r->target, "rtest", rs);
+}
+
+static const char *body_of(const struct web_response *rs)
+{
+	return rs->body ? rs->body : "";
+}
+
+/* Serve and parse the JSON answer, which must have `status`. */
+static json_t *call(const struct req *r, int status)
+{
+	struct web_response rs;
+	serve(r, &rs);
+	if (rs.status != status)
+		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs.status, status,
+			 body_of(&rs));
+	json_t *doc = json_loads(body_of(&rs), 0, NULL);
+	if (!doc)
+		fail_msg("%s %s: not JSON: %s", r->method, r->target, body_of(&rs));
+	if (status >= 400) {
+		assert_string_equal(web_response_header_get(&rs, "Content-Type"),
+				    "application/problem+json");
+	}
+	if (status == 201) {
+		const char *loc = web_response_header_get(&rs, "Location");
+		assert_non_null(loc);
+		char want[80];
+		snprintf(want, sizeof(want), "%.*s/%lld", (int)strcspn(r->target, "?"), r->target,
+			 (long long)json_integer_value(json_object_get(doc, "id")));
+		assert_string_equal(loc, want);
+	}
+	web_response_release(&rs);
+	return doc;
+}
+
+#define CALL(status, ...) call(&(struct req){__VA_ARGS__}, (status))
+
+static bool names_field(json_t *problem, const char *field)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(problem, "errors"), i, e) if (
+	    strcmp(json_string_value(json_object_get(e, "field")), field) == 0) return true;
+	return false;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int64_t num(json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *last_audit(void)
+{
+	static char out[400];
+	struct store_audit_entry *a = NULL;
+	size_t n = 0;
+	struct lt_error err;
+	assert_int_equal(store_audit_tail(g_store, 1, &a, &n, &err), LT_OK);
+	snprintf(out, sizeof(out), "%s %s %s %lld %s", a[0].actor, a[0].action, a[0].object,
+		 (long long)a[0].person, a[0].purpose);
+	free(a);
+	return out;
+}
+
+static int64_t add_person(const char *auth, const char *body)
+{
+	json_t *doc = CALL(201, "POST", "/api/v1/persons", auth, body);
+	int64_t id = num(doc, "id");
+	json_decref(doc);
+	return id;
+}
+
+static void test_person_api(void **state)
+{
+	(void)state;
+	char target[160];
+	json_t *doc = CALL(201, "POST", "/api/v1/persons", g_cw,
+			   "{\"name\":\"Maria Popescu\",\"aliases\":[\"Mara\"],\"dob\":\"1990-02\","
+			   "\"sex\":\"female\",\"nationality\":\"RO\",\"languages\":[\"ro\",\"en\"],"
+			   "\"contact\":\"+44 7700 900123\",\"safe_to_contact\":true}");
+	int64_t id = num(doc, "id");
+	assert_true(id > 0);
+	assert_string_equal(str(doc, "agency"), "herts_police");
+	assert_string_equal(str(doc, "name"), "Maria Popescu");
+	assert_true(json_is_true(json_object_get(doc, "safe_to_contact")));
+	assert_false(json_is_true(json_object_get(doc, "erased")));
+	json_decref(doc);
+	assert_contains(last_audit(), "person.create");
+
+	/* a purpose is required to read */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)id);
+	doc = CALL(400, "GET", target, g_cw);
+	assert_true(names_field(doc, "purpose"));
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=safeguarding%%20referral",
+		 (long long)id);
+	doc = CALL(200, "GET", target, g_police);
+	assert_string_equal(str(doc, "name"), "Maria Popescu");
+	assert_string_equal(str(doc, "dob"), "1990-02");
+	assert_string_equal(str(doc, "nationality"), "RO");
+	assert_int_equal(json_array_size(json_object_get(doc, "languages")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "aliases"), 0)),
+			    "Mara");
+	json_decref(doc);
+	char want[160];
+	snprintf(want, sizeof(want), "person.read person:%lld %lld safeguarding referral",
+		 (long long)id, (long long)id);
+	assert_contains(last_audit(), want);
+
+	/* another agency: the same 404 as for no person at all */
+	json_t *a = CALL(404, "GET", target, g_other);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=x", (long long)id + 999);
+	json_t *b = CALL(404, "GET", target, g_other);
+	assert_string_equal(str(a, "detail"), str(b, "detail"));
+	json_decref(a);
+	json_decref(b);
+	doc = CALL(404, "GET", "/api/v1/persons/abc?purpose=x", g_cw);
+	json_decref(doc);
+	/* a role that never reads identifying details */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=stats", (long long)id);
+	doc = CALL(403, "GET", target, g_analyst);
+	json_decref(doc);
+
+	/* a change */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)id);
+	doc = CALL(200, "PATCH", target, g_cw, "{\"contact\":null,\"aliases\":[\"Mara\",\"M.P.\"]}");
+	json_decref(doc);
+	doc = CALL(200, "PATCH", target, g_cw, "{\"sex\":\"other\"}", "application/merge-patch+json");
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=check", (long long)id);
+	doc = CALL(200, "GET", target, g_cw);
+	assert_true(json_is_null(json_object_get(doc, "contact")));
+	assert_int_equal(json_array_size(json_object_get(doc, "aliases")), 2);
+	assert_string_equal(str(doc, "sex"), "other");
+	json_decref(doc);
+	/* bad changes are named, every one */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)id);
+	doc = CALL(400, "PATCH", target, g_cw,
+		   "{\"sex\":1,\"dob\":\"1990-13\",\"languages\":\"ro\",\"eyes\":\"brown\"}");
+	assert_true(names_field(doc, "sex"));
+	assert_true(names_field(doc, "languages"));
+	assert_true(names_field(doc, "eyes"));
+	json_decref(doc);
+	doc = CALL(400, "PATCH", target, g_cw, "{\"dob\":\"1990-13\",\"name\":null}");
+	assert_true(names_field(doc, "dob"));
+	assert_true(names_field(doc, "name"));
+	char *text = json_dumps(doc, 0);
+	assert_not_contains(text, "1990-13"); /* a personal value is not echoed */
+	free(text);
+	json_decref(doc);
+	doc = CALL(415, "PATCH", target, g_cw, "sex=male", "application/x-www-form-urlencoded");
+	json_decref(doc);
+	doc = CALL(404, "PATCH", target, g_other, "{\"sex\":\"male\"}");
+	json_decref(doc);
+
+	/* a new person: every bad member named */
+	doc = CALL(400, "POST", "/api/v1/persons", g_cw,
+		   "{\"aliases\":[1],\"safe_to_contact\":\"yes\",\"nationality\":\"Romania\","
+		   "\"dob\":\"2030\"}");
+	assert_true(names_field(doc, "name"));
+	assert_true(names_field(doc, "aliases"));
+	assert_true(names_field(doc, "safe_to_contact"));
+	assert_true(names_field(doc, "nationality"));
+	assert_true(names_field(doc, "dob"));
+	json_decref(doc);
+	doc = CALL(400, "POST", "/api/v1/persons", g_cw, "[]");
+	json_decref(doc);
+	doc = CALL(403, "POST", "/api/v1/persons", g_analyst, "{\"name\":\"X\"}");
+	json_decref(doc);
+	doc = CALL(401, "POST", "/api/v1/persons", NULL, "{\"name\":\"X\"}");
+	json_decref(doc);
+}
+
+static void test_search(void **state)
+{
+	(void)state;
+	int64_t jose = add_person(g_cw, "{\"name\":\"José  García\",\"dob\":\"1987-03-14\"}");
+	add_person(g_other, "{\"name\":\"Jose Garcia\"}");
+	int64_t jose2 = add_person(g_cw, "{\"name\":\"Jose Garcia Lopez\"}");
+	json_t *doc = CALL(200, "GET", "/api/v1/persons?name=jose%20garcia&purpose=matching", g_cw);
+	json_t *items = json_object_get(doc, "items");
+	assert_int_equal(json_array_size(items), 2); /* newest first */
+	assert_int_equal(num(json_array_get(items, 0), "id"), jose2);
+	assert_int_equal(num(json_array_get(items, 1), "id"), jose);
+	assert_true(json_is_null(json_object_get(doc, "next")));
+	json_decref(doc);
+	/* a page at a time, as every list */
+	doc = CALL(200, "GET", "/api/v1/persons?name=jose%20garcia&purpose=matching&limit=1", g_cw);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
+	const char *next = str(doc, "next");
+	assert_non_null(next);
+	char target[200];
+	snprintf(target, sizeof(target),
+		 "/api/v1/persons?name=jose%%20garcia&purpose=matching&limit=1&cursor=%s", next);
+	json_decref(doc);
+	doc = CALL(200, "GET", target, g_cw);
+	items = json_object_get(doc, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(num(json_array_get(items, 0), "id"), jose);
+	assert_true(json_is_null(json_object_get(doc, "next")));
+	json_decref(doc);
+	doc = CALL(400, "GET", "/api/v1/persons?name=jose&purpose=x&colour=red", g_cw);
+	assert_true(names_field(doc, "colour"));
+	json_decref(doc);
+	doc = CALL(200, "GET", "/api/v1/persons?dob=1987-03&purpose=matching", g_cw);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
+	json_decref(doc);
+	char want[96];
+	snprintf(want, sizeof(want), "person.search person:%lld", (long long)jose);
+	assert_contains(last_audit(), want);
+	doc = CALL(400, "GET", "/api/v1/persons?name=jose", g_cw);
+	assert_true(names_field(doc, "purpose"));
+	json_decref(doc);
+	doc = CALL(400, "GET", "/api/v1/persons?purpose=x", g_cw);
+	assert_true(names_field(doc, "query"));
+	json_decref(doc);
+	doc = CALL(400, "GET", "/api/v1/persons?dob=1987-13&purpose=x", g_cw);
+	assert_true(names_field(doc, "dob"));
+	json_decref(doc);
+	doc = CALL(403, "GET", "/api/v1/persons?name=jose&purpose=x", g_analyst);
+	json_decref(doc);
+}
+
+static void test_referrals_cases_arrests(void **state)
+{
+	(void)state;
+	char body[512], target[160];
+	int64_t p = add_person(g_cw, "{\"name\":\"Hana Horvat\"}");
+	int64_t theirs = add_person(g_other, "{\"name\":\"Ivan Ivanov\"}");
+
+	/* a case about the person */
+	snprintf(body, sizeof(body),
+		 "{\"ref\":\"HC/2024/17\",\"opened\":\"2024-01-03\",\"persons\":[%lld],"
+		 "\"forms\":[\"labour_exploitation\"]}",
+		 (long long)p);
+	json_t *doc = CALL(201, "POST", "/api/v1/cases", g_cw, body);
+	int64_t cid = num(doc, "id");
+	assert_string_equal(str(doc, "status"), "open");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(doc, "persons"), 0)), p);
+	json_decref(doc);
+	doc = CALL(409, "POST", "/api/v1/cases", g_cw, body);
+	assert_true(names_field(doc, "ref"));
+	json_decref(doc);
+	snprintf(body, sizeof(body),
+		 "{\"ref\":\"HC/2024/18\",\"opened\":\"2024-01-03\",\"persons\":[%lld]}",
+		 (long long)theirs);
+	doc = CALL(400, "POST", "/api/v1/cases", g_cw, body);
+	assert_true(names_field(doc, "persons"));
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/cases/%lld", (long long)cid);
+	doc = CALL(200, "PATCH", target, g_cw, "{\"status\":\"closed\",\"closed\":\"2024-05-01\"}");
+	json_decref(doc);
+	doc = CALL(400, "PATCH", target, g_cw, "{\"closed\":null}");
+	assert_true(names_field(doc, "closed"));
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/cases/%lld?purpose=review", (long long)cid);
+	doc = CALL(200, "GET", target, g_cw);
+	assert_string_equal(str(doc, "status"), "closed");
+	json_decref(doc);
+	doc = CALL(404, "GET", target, g_other);
+	json_decref(doc);
+
+	/* a referral in that case */
+	snprintf(body, sizeof(body),
+		 "{\"person\":%lld,\"case\":%lld,\"date\":\"2024-04-30\",\"forms\":"
+		 "[\"labour_exploitation\"],\"place\":\"abroad\",\"country\":\"RO\","
+		 "\"support_needs\":\"housing\",\"police_intelligence\":\"seen at two addresses\"}",
+		 (long long)p, (long long)cid);
+	doc = CALL(201, "POST", "/api/v1/referrals", g_cw, body);
+	int64_t rid = num(doc, "id");
+	assert_string_equal(str(doc, "support_needs"), "housing");
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/referrals/%lld?purpose=triage", (long long)rid);
+	doc = CALL(200, "GET", target, g_police);
+	assert_string_equal(str(doc, "police_intelligence"), "seen at two addresses");
+	assert_string_equal(str(doc, "country"), "RO");
+	assert_int_equal(num(doc, "person"), p);
+	assert_int_equal(num(doc, "case"), cid);
+	json_decref(doc);
+	char want[128];
+	snprintf(want, sizeof(want), "referral.read referral:%lld %lld triage", (long long)rid,
+		 (long long)p);
+	assert_contains(last_audit(), want);
+	snprintf(target, sizeof(target), "/api/v1/referrals/%lld", (long long)rid);
+	doc = CALL(200, "PATCH", target, g_cw, "{\"notes\":\"called back\"}");
+	json_decref(doc);
+	doc = CALL(400, "PATCH", target, g_cw, "{\"place\":\"local\"}");
+	assert_true(names_field(doc, "district"));
+	assert_true(names_field(doc, "country"));
+	json_decref(doc);
+	snprintf(body, sizeof(body), "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"]}",
+		 (long long)theirs);
+	doc = CALL(400, "POST", "/api/v1/referrals", g_cw, body);
+	assert_true(names_field(doc, "person"));
+	json_decref(doc);
+	doc = CALL(400, "POST", "/api/v1/referrals", g_cw, "{\"person\":\"1\"}");
+	assert_true(names_field(doc, "person"));
+	assert_true(names_field(doc, "date"));
+	assert_true(names_field(doc, "forms"));
+	json_decref(doc);
+
+	/* arrests: the police role only */
+	doc = CALL(201, "POST", "/api/v1/arrests", g_police,
+		   "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\",\"case\":\"HC/2024/17\"}");
+	int64_t aid = num(doc, "id");
+	assert_string_equal(str(doc, "agency"), "herts_police");
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/arrests/%lld", (long long)aid);
+	doc = CALL(200, "GET", target, g_police);
+	assert_string_equal(str(doc, "case"), "HC/2024/17");
+	assert_string_equal(str(doc, "offence"), "slavery_servitude");
+	json_decref(doc);
+	doc = CALL(403, "GET", target, g_cw);
+	json_decref(doc);
+	doc = CALL(403, "POST", "/api/v1/arrests", g_cw,
+		   "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\"}");
+	json_decref(doc);
+	doc = CALL(400, "POST", "/api/v1/arrests", g_police,
+		   "{\"date\":\"2024-13-02\",\"offence\":\"theft\",\"agency\":\"unseen\",\"x\":1}");
+	assert_true(names_field(doc, "date"));
+	assert_true(names_field(doc, "offence"));
+	assert_true(names_field(doc, "agency"));
+	assert_true(names_field(doc, "x"));
+	json_decref(doc);
+}
+
+static void test_erase_api(void **state)
+{
+	(void)state;
+	char target[160], cookie[128], csrf[LT_CRYPTO_SECRET_SIZE];
+	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
+	char text[LT_CRYPTO_SECRET_SIZE];
+	struct lt_error err;
+	int64_t sid;
+	int64_t p = add_person(g_cw, "{\"name\":\"Fatima Farouk\",\"dob\":\"1994\"}");
+
+	lt_crypto_secret_new(raw, text);
+	lt_crypto_session_hash(raw, hash);
+	assert_int_equal(store_session_create(g_store, hash, g_admin, NOW,
+					      NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
+			 LT_OK);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s", text);
+	lt_crypto_csrf_token(raw, csrf);
+
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?reason=erasure%%20request",
+		 (long long)p);
+	/* a caseworker may not; without the CSRF token the session may not */
+	json_t *doc = CALL(403, "DELETE", target, g_cw);
+	json_decref(doc);
+	doc = CALL(403, "DELETE", target, NULL, NULL, NULL, cookie);
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)p);
+	doc = CALL(400, "DELETE", target, NULL, NULL, NULL, cookie, csrf);
+	assert_true(names_field(doc, "reason"));
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?reason=erasure%%20request",
+		 (long long)p);
+	doc = CALL(200, "DELETE", target, NULL, NULL, NULL, cookie, csrf);
+	assert_true(json_is_true(json_object_get(doc, "erased")));
+	json_decref(doc);
+	char want[128];
+	snprintf(want, sizeof(want), "person.erase person:%lld %lld erasure request", (long long)p,
+		 (long long)p);
+	assert_contains(last_audit(), want);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=after", (long long)p);
+	doc = CALL(200, "GET", target, g_cw);
+	assert_true(json_is_true(json_object_get(doc, "erased")));
+	assert_true(json_is_null(json_object_get(doc, "name")));
+	json_decref(doc);
+	doc = CALL(200, "GET", "/api/v1/persons?name=fatima%20farouk&purpose=x", g_cw);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+}
+
+/* Without a data key nothing personal is taken or given. */
+static void test_no_data_key(void **state)
+{
+	(void)state;
+	struct lt_crypto_keyring *keys = g_app.data_keys;
+	g_app.data_keys = NULL;
+	json_t *doc = CALL(500, "POST", "/api/v1/persons", g_cw, "{\"name\":\"Nobody\"}");
+	assert_contains(str(doc, "detail"), "no data key");
+	json_decref(doc);
+	doc = CALL(500, "GET", "/api/v1/persons/1?purpose=x", g_cw);
+	json_decref(doc);
+	g_app.data_keys = keys;
+
+	/* a key file that is not the database's is refused at the start */
+	struct lt_crypto_keyring other = {1, {{1, {0}}}};
+	struct lt_error err = {0};
+	struct web_app app;
+	lt_crypto_random(other.keys[0].key, sizeof(other.keys[0].key));
+	assert_int_equal(web_app_init(&app, g_store, NULL, &err), LT_OK);
+	assert_int_equal(web_app_data_keys(&app, &other, &err), LT_ECRYPTO);
+	assert_contains(err.message, "not this database's data key 1");
+	assert_null(app.data_keys);
+	web_app_release(&app);
+	lt_crypto_keyring_wipe(&other);
+}
+
+/* The README documents every member of the three field tables. */
+static void test_documented(void **state)
+{
+	(void)state;
+	const char *src = getenv("LANTERN_SOURCE");
+	char path[1100];
+	if (!src || !*src)
+		skip();
+	snprintf(path, sizeof(path), "%s/README.md", src);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char text[1 << 20];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *sec = strstr(text, "### Records about people");
+	assert_non_null(sec);
+	struct {
+		const struct lt_pfield *f;
+		size_t n;
+	} tables[] = {{lt_person_fields, lt_person_field_count},
+		      {lt_referral_fields, lt_referral_field_count},
+		      {lt_case_fields, lt_case_field_count}};
+	for (size_t t = 0; t < 3; t++)
+		for (size_t i = 0; i < tables[t].n; i++) {
+			char want[64];
+			snprintf(want, sizeof(want), "| `%s` |", tables[t].f[i].name);
+			if (!strstr(sec, want))
+				fail_msg("README.md, \"Records about people\", lacks the member %s",
+					 tables[t].f[i].name);
+		}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_person_api),
+	    cmocka_unit_test(test_search),
+	    cmocka_unit_test(test_referrals_cases_arrests),
+	    cmocka_unit_test(test_erase_api),
+	    cmocka_unit_test(test_no_data_key),
+	    cmocka_unit_test(test_documented),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
