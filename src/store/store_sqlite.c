@@ -11,7 +11,10 @@
  * batches, one transaction and one fsync per batch (group commit); a call
  * returns once its batch has committed. Reads take whichever reader is free
  * (or wait for one), and in WAL mode they run beside a write without
- * blocking it or being blocked by it, so a read never waits for an fsync. Readers are set `query_only`, so a mistake in this
+ * blocking it or being blocked by it, so a read never waits for an fsync.
+ * A last connection belongs to the checkpointer, a thread that copies the
+ * write-ahead log back into the database file when it has grown, so that
+ * the writer thread does not stop for it (store_sqlite_writer.c). Readers are set `query_only`, so a mistake in this
  * file cannot write through them. A read issued after a write has returned
  * sees that write: SQLite starts a fresh snapshot for each statement outside
  * a transaction. Other processes (the command line importing while the
@@ -94,6 +97,10 @@ struct sqlite_store {
 	/* The thread that runs every write on the writer connection, in batches
 	 * committed together (store_sqlite_writer.c); NULL until started. */
 	struct store_writer *writes;
+	/* The thread and connection that checkpoint the WAL, so the writer
+	 * thread never does (store_sqlite_writer.c); NULL until started. */
+	struct store_checkpointer *checkpointer;
+	sqlite3 *checkpoint_db;
 	atomic_uint next_reader; /* where the search for a free reader starts */
 	/* The key that signs checkpoints by itself, and how often; guarded by
 	 * writer.lock, wiped on close. signer.has_secret is false when none. */
@@ -895,6 +902,9 @@ static void sqlite_close(struct store *s)
 	struct sqlite_store *ss = sqlite_store_of(s);
 	/* Writes still queued are committed first. */
 	store_writer_stop(ss->writes);
+	store_checkpointer_stop(ss->checkpointer, ss->writer.db, &ss->writer.lock);
+	if (sqlite3_close(ss->checkpoint_db) != SQLITE_OK)
+		LT_BUG("a statement on the checkpoint connection was not finalized");
 	/* Readers first: the last connection to close checkpoints the WAL. */
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++) {
 		conn_stmts_clear(&ss->readers[i]);
@@ -950,7 +960,10 @@ static lt_status sqlite_open(const char *path, const char *vfs, struct store **o
 	if ((s = conn_open(path, vfs, true, &ss->writer.db, err)) != LT_OK ||
 	    (s = migrate(ss->writer.db, err)) != LT_OK ||
 	    (s = vocab_sync(ss->writer.db, err)) != LT_OK ||
-	    (s = store_writer_start(ss->writer.db, &ss->writer.lock, &ss->writes, err)) != LT_OK)
+	    (s = store_writer_start(ss->writer.db, &ss->writer.lock, &ss->writes, err)) != LT_OK ||
+	    (s = conn_open(path, vfs, true, &ss->checkpoint_db, err)) != LT_OK ||
+	    (s = store_checkpointer_start(ss->writer.db, &ss->writer.lock, ss->checkpoint_db,
+					  &ss->checkpointer, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
 		if ((s = conn_open(path, vfs, false, &ss->readers[i].db, err)) != LT_OK)
@@ -1055,8 +1068,8 @@ static lt_status sqlite_agency_list(struct store *s, struct lt_agency **out, siz
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db, "SELECT id, code, name, kind FROM agencies ORDER BY code", &st,
-			    err)) != LT_OK)
+	if ((r = conn_prepare(c, "SELECT id, code, name, kind FROM agencies ORDER BY code", &st,
+			      err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int kind;
@@ -1084,7 +1097,7 @@ static lt_status sqlite_agency_list(struct store *s, struct lt_agency **out, siz
 	*n = count;
 	v = NULL;
 out:
-	sqlite3_finalize(st);
+	stmt_release(c, st);
 	conn_unlock(c);
 	free(v);
 	return r;
@@ -1174,7 +1187,7 @@ static lt_status sqlite_case_refs(struct store *s, char ***out, size_t *n, struc
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db, "SELECT ref FROM cases ORDER BY ref", &st, err)) != LT_OK)
+	if ((r = conn_prepare(c, "SELECT ref FROM cases ORDER BY ref", &st, err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
@@ -1198,7 +1211,7 @@ static lt_status sqlite_case_refs(struct store *s, char ***out, size_t *n, struc
 	v = NULL;
 	count = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_release(c, st);
 	conn_unlock(c);
 	store_strings_free(v, count);
 	return r;
@@ -2728,7 +2741,9 @@ lt_status store_sqlite_debug_open(const char *path, const char *vfs, struct stor
 
 void store_sqlite_debug_writer_stats(struct store *s, struct store_writer_stats *out)
 {
-	store_writer_stats(sqlite_store_of(s)->writes, out);
+	struct sqlite_store *ss = sqlite_store_of(s);
+	store_writer_stats(ss->writes, out);
+	out->checkpoints = store_checkpointer_count(ss->checkpointer);
 }
 
 void store_sqlite_debug_writer_hold(struct store *s, bool hold)

@@ -142,12 +142,33 @@ lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
 			   struct lt_error *err);
 /* Finish what is queued, stop the thread, free `w` (NULL is ignored). */
 void store_writer_stop(struct store_writer *w);
+/*
+ * The checkpointer (store_sqlite_writer.c): checkpoints of the write-ahead
+ * log run on a thread and a connection `db` of their own, woken by the WAL
+ * hook of the `writer` connection (set under `writer_lock`) once the log
+ * holds STORE_SQLITE_CHECKPOINT_PAGES, instead of in the writer thread.
+ * Stop it before closing either connection.
+ */
+struct store_checkpointer;
+#define STORE_SQLITE_CHECKPOINT_PAGES 1000 /* pages of log that wake the checkpointer */
+#define STORE_SQLITE_CHECKPOINT_FINISH 256 /* pages left uncopied that the writer copies */
+#define STORE_SQLITE_CHECKPOINT_LIMIT 16384 /* pages of log the writer copies itself */
+lt_status store_checkpointer_start(struct sqlite3 *writer, pthread_mutex_t *writer_lock,
+				   struct sqlite3 *db, struct store_checkpointer **out,
+				   struct lt_error *err);
+void store_checkpointer_stop(struct store_checkpointer *c, struct sqlite3 *writer,
+			     pthread_mutex_t *writer_lock);
+/* Checkpoints run so far. */
+unsigned long store_checkpointer_count(struct store_checkpointer *c);
+
 /* What the writer thread has done, for tests and diagnostics. */
 struct store_writer_stats {
 	unsigned long batches; /* batches run (committed or failed) */
 	unsigned long jobs;    /* writes in them */
 	size_t queued;         /* writes on the queue now */
 	size_t waiting;        /* callers waiting now: queued, or in the batch running */
+	unsigned long checkpoints; /* checkpoints of the WAL run (store_sqlite_debug_writer_stats
+				      only) */
 };
 void store_writer_stats(struct store_writer *w, struct store_writer_stats *out);
 

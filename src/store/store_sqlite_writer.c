@@ -82,6 +82,7 @@ struct writer_job {
 	lt_status status;    /* valid once done */
 	bool ok_so_far;      /* within a batch: the closure ran and was released */
 	bool done;           /* guarded by the writer's lock */
+	pthread_cond_t finished; /* signalled once `done`: only its caller wakes */
 	struct writer_job *next;
 };
 
@@ -92,7 +93,7 @@ struct store_writer {
 	pthread_mutex_t lock;    /* guards everything below */
 	pthread_cond_t work;     /* signalled: a job was queued, or stop */
 	pthread_cond_t room;     /* broadcast: the queue has room */
-	pthread_cond_t finished; /* broadcast: jobs are done */
+	size_t room_waiters;     /* callers waiting on `room` */
 	struct writer_job *head, *tail;
 	size_t queued;  /* jobs on the queue, <= LT_STORE_QUEUE_MAX */
 	size_t waiting; /* callers in store_writer_run: queued, or in the batch running */
@@ -238,7 +239,8 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		last->next = NULL;
 		w->queued -= n;
-		pthread_cond_broadcast(&w->room);
+		if (w->room_waiters)
+			pthread_cond_broadcast(&w->room);
 		mutex_unlock(&w->lock);
 
 		for (struct writer_job *j = list; j; j = j->next)
@@ -253,8 +255,8 @@ static void *writer_main(void *arg)
 		for (struct writer_job *j = list, *next; j; j = next) {
 			next = j->next; /* a woken caller may return and free j */
 			j->done = true;
+			pthread_cond_signal(&j->finished);
 		}
-		pthread_cond_broadcast(&w->finished);
 	}
 	mutex_unlock(&w->lock);
 	return NULL;
@@ -295,7 +297,6 @@ lt_status store_writer_start(sqlite3 *db, pthread_mutex_t *conn_lock, struct sto
 	LT_ASSERT(pthread_mutex_init(&w->lock, NULL) == 0);
 	LT_ASSERT(pthread_cond_init(&w->work, NULL) == 0);
 	LT_ASSERT(pthread_cond_init(&w->room, NULL) == 0);
-	LT_ASSERT(pthread_cond_init(&w->finished, NULL) == 0);
 
 	mutex_lock(conn_lock);
 	if ((st = stmt_prepare(db, "BEGIN IMMEDIATE", &w->begin, err)) != LT_OK ||
@@ -324,7 +325,6 @@ fail:
 	mutex_lock(conn_lock);
 	stmts_finalize(w);
 	mutex_unlock(conn_lock);
-	pthread_cond_destroy(&w->finished);
 	pthread_cond_destroy(&w->room);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->lock);
@@ -343,11 +343,15 @@ lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
 	memset(&j, 0, sizeof(j));
 	j.fn = fn;
 	j.arg = arg;
+	LT_ASSERT(pthread_cond_init(&j.finished, NULL) == 0);
 
 	mutex_lock(&w->lock);
 	LT_ASSERT(!w->stopping); /* no write after store_close has begun */
-	while (w->queued >= LT_STORE_QUEUE_MAX)
+	while (w->queued >= LT_STORE_QUEUE_MAX) {
+		w->room_waiters++;
 		pthread_cond_wait(&w->room, &w->lock);
+		w->room_waiters--;
+	}
 	if (w->tail)
 		w->tail->next = &j;
 	else
@@ -357,9 +361,10 @@ lt_status store_writer_run(struct store_writer *w, store_write_fn fn, void *arg,
 	w->waiting++;
 	pthread_cond_signal(&w->work);
 	while (!j.done)
-		pthread_cond_wait(&w->finished, &w->lock);
+		pthread_cond_wait(&j.finished, &w->lock);
 	w->waiting--;
 	mutex_unlock(&w->lock);
+	pthread_cond_destroy(&j.finished);
 
 	if (j.status != LT_OK && err)
 		*err = j.err;
@@ -380,7 +385,6 @@ void store_writer_stop(struct store_writer *w)
 	mutex_lock(w->conn_lock);
 	stmts_finalize(w);
 	mutex_unlock(w->conn_lock);
-	pthread_cond_destroy(&w->finished);
 	pthread_cond_destroy(&w->room);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->lock);
@@ -395,4 +399,158 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *out)
 	out->queued = w->queued;
 	out->waiting = w->waiting;
 	mutex_unlock(&w->lock);
+	out->checkpoints = 0;
+}
+
+/* ---- the checkpointer ------------------------------------------------------
+ *
+ * In WAL mode every commit appends to the write-ahead log, and a checkpoint
+ * copies the log back into the database file so the log can start again.
+ * SQLite runs a checkpoint by itself in the connection that commits past
+ * 1,000 pages of log — here the writer thread, which would then spend tens
+ * of milliseconds copying pages and fsyncing the database file while every
+ * write in the queue waits. So the writer connection's WAL hook, called
+ * after each commit with the size of the log, only wakes the checkpointer:
+ * a thread with a connection of its own that runs a PASSIVE checkpoint
+ * (it copies what no reader still needs, never waits for a lock, never
+ * blocks the writer or the readers) whenever the log has passed
+ * STORE_SQLITE_CHECKPOINT_PAGES. With commits going on, such a checkpoint
+ * never quite reaches the end of the log, and the log starts again from
+ * its beginning only once all of it is copied; so when the checkpointer has
+ * left at most STORE_SQLITE_CHECKPOINT_FINISH pages, the writer copies those
+ * itself between two commits (checkpointer_hook), and it copies everything
+ * should the log ever reach STORE_SQLITE_CHECKPOINT_LIMIT pages. Other
+ * processes (the command line) keep SQLite's own automatic checkpoints.
+ */
+
+struct store_checkpointer {
+	sqlite3 *db; /* the checkpointer's own connection (not owned) */
+	pthread_t thread;
+	pthread_mutex_t lock; /* guards the two flags */
+	pthread_cond_t wake;
+	bool due;      /* the log has passed the threshold since the last checkpoint */
+	bool stopping;
+	atomic_ulong checkpoints; /* run so far (diagnostics) */
+	atomic_int copied;        /* pages of the log the last checkpoint had copied when it
+				     ended; -1 while one runs, or before the first */
+};
+
+/* The WAL hook of the writer connection: runs in the writer thread after
+ * each commit, with the pages now in the log. */
+static int checkpointer_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store_checkpointer *c = arg;
+	(void)name;
+	if (pages < STORE_SQLITE_CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	int copied = atomic_load(&c->copied);
+	if ((copied >= 0 && pages - copied <= STORE_SQLITE_CHECKPOINT_FINISH) ||
+	    pages >= STORE_SQLITE_CHECKPOINT_LIMIT) {
+		/* The checkpointer has copied all but the last few pages, but with
+		 * commits going on it never catches the log's end, and the log
+		 * starts again only once all of it is copied. Copy the rest here,
+		 * between two commits: a short pause of the writer, after which
+		 * the next commit starts the log from the beginning. And should
+		 * the checkpointer fall behind for good, the log is copied here
+		 * whole once it reaches the limit, as SQLite would by itself: a
+		 * longer pause, but a bounded log. */
+		atomic_store(&c->copied, -1);
+		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		atomic_fetch_add(&c->checkpoints, 1);
+		return SQLITE_OK;
+	}
+	mutex_lock(&c->lock);
+	if (!c->due) {
+		c->due = true;
+		pthread_cond_signal(&c->wake);
+	}
+	mutex_unlock(&c->lock);
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct store_checkpointer *c = arg;
+	mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->due && !c->stopping)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (c->stopping)
+			break;
+		c->due = false;
+		mutex_unlock(&c->lock);
+		/* PASSIVE: whatever it cannot copy now (a reader still needs it)
+		 * waits for the next one. Errors are for the next one too: an
+		 * unchecked log only grows, nothing is lost. */
+		int log = 0, copied = 0;
+		atomic_store(&c->copied, -1);
+		if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+		                              &copied) != SQLITE_OK)
+			copied = -1;
+		atomic_store(&c->copied, copied);
+		atomic_fetch_add(&c->checkpoints, 1);
+		mutex_lock(&c->lock);
+	}
+	mutex_unlock(&c->lock);
+	return NULL;
+}
+
+lt_status store_checkpointer_start(struct sqlite3 *writer, pthread_mutex_t *writer_lock,
+                                   struct sqlite3 *db, struct store_checkpointer **out,
+                                   struct lt_error *err)
+{
+	struct store_checkpointer *c = calloc(1, sizeof(*c));
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	c->db = db;
+	atomic_init(&c->checkpoints, 0);
+	atomic_init(&c->copied, -1);
+	LT_ASSERT(pthread_mutex_init(&c->lock, NULL) == 0);
+	LT_ASSERT(pthread_cond_init(&c->wake, NULL) == 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, checkpointer_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&c->wake);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return lt_error_set(err, LT_ENOMEM, NULL, "cannot start the checkpoint thread: %s",
+		                    strerror(rc));
+	}
+	/* From now on the writer connection only wakes the checkpointer. */
+	mutex_lock(writer_lock);
+	sqlite3_wal_hook(writer, checkpointer_hook, c);
+	mutex_unlock(writer_lock);
+	*out = c;
+	return LT_OK;
+}
+
+void store_checkpointer_stop(struct store_checkpointer *c, struct sqlite3 *writer,
+                             pthread_mutex_t *writer_lock)
+{
+	if (!c)
+		return;
+	mutex_lock(writer_lock);
+	sqlite3_wal_hook(writer, NULL, NULL);
+	mutex_unlock(writer_lock);
+	mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(&c->wake);
+	mutex_unlock(&c->lock);
+	int rc = pthread_join(c->thread, NULL);
+	if (rc != 0)
+		LT_BUG("pthread_join of the checkpoint thread failed: %d", rc);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+unsigned long store_checkpointer_count(struct store_checkpointer *c)
+{
+	return atomic_load(&c->checkpoints);
 }

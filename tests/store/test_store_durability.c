@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -526,6 +527,49 @@ static void test_restore(void **state)
 	store_close(s);
 }
 
+/* ---- checkpoints off the writer thread --------------------------------------- */
+
+/*
+ * Reports of some 8 KB each, several thousand pages of log: the checkpointer
+ * runs (the writer thread never waits for a whole checkpoint) and the log
+ * starts again from its beginning, so its file stays far smaller than what
+ * was written through it. Every report is there and the file is sound.
+ */
+static void test_checkpointer(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	char wal[1100];
+	struct stat sb;
+	enum { REPORTS = 1500 };
+	char *text = malloc(LT_TEXT_MAX + 1);
+
+	assert_non_null(text);
+	memset(text, 'x', LT_TEXT_MAX);
+	text[LT_TEXT_MAX] = '\0';
+	for (int i = 0; i < REPORTS; i += 10) {
+		struct lt_report r[10];
+		for (int k = 0; k < 10; k++) {
+			report_make(&r[k], 0x5000 + (uint64_t)(i + k), "");
+			r[k].description = malloc(LT_TEXT_MAX + 1);
+			assert_non_null(r[k].description);
+			memcpy(r[k].description, text, LT_TEXT_MAX + 1);
+		}
+		assert_status(store_reports_insert(f->s, r, 10, "test", &e), LT_OK, e);
+		for (int k = 0; k < 10; k++)
+			lt_report_release(&r[k]);
+	}
+	free(text);
+	/* Some 2.5 pages a report were written through the log. */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	if (sb.st_size >= (off_t)REPORTS * 2 * 4096)
+		fail_msg("the log is %lld bytes: it never started again", (long long)sb.st_size);
+	assert_true(stats(f->s).checkpoints >= 1);
+	assert_int_equal(debug_count(f->s, "SELECT count(*) FROM reports"), REPORTS);
+	assert_string_equal(debug_query(f->s, -1, "PRAGMA integrity_check"), "ok");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +577,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_every_write_is_queued, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup_online, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpointer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
