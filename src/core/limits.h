@@ -23,6 +23,10 @@
 #define LT_HTTP_PAGE_MAX (1024 * 1024)  /* bytes of one generated page or JSON answer */
 #define LT_HTTP_CONNECTION_MEMORY (64 * 1024) /* bytes per connection for the request
                                            line and headers (libmicrohttpd's pool) */
+#define LT_HTTP_WRITE_THREADS 64        /* threads of the write pool (server.c): requests
+                                           waiting at once for the store's group commit */
+#define LT_HTTP_WRITE_QUEUE_MAX LT_HTTP_CONNECTIONS_MAX /* requests queued for the write
+                                           pool; more get 503 */
 #define LT_API_PAGE_DEFAULT 50          /* items on one page of an API list without ?limit= */
 #define LT_API_PAGE_MAX 200             /* items on one page of an API list, at most (?limit=) */
 #define LT_API_CURSOR_MAX 64            /* characters of a list's ?cursor= */

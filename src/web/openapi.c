@@ -42,8 +42,9 @@
  * that is not public 401 (API) and 403; a route with an action 403; an
  * unsafe API route that is not public 403 (the CSRF header); a page form
  * 400, 403 (its token), 413 and 415; a route that takes a body 400 and 415;
- * a route with query parameters, or a list, 400; a sign-in (offload) 429 and
- * 503 with Retry-After. tests/web/test_web.c checks that every error any
+ * a route with query parameters, or a list, 400; a sign-in (WEB_POOL_SIGNIN)
+ * 429 with Retry-After; a route served by a worker pool (web_route_pool: the
+ * sign-ins and the writes) 503 with Retry-After. tests/web/test_web.c checks that every error any
  * in-process test meets is documented for its operation, and that every
  * row is in the document with its summary and answers.
  *
@@ -391,7 +392,7 @@ static json_t *op_description(const struct web_route *r)
 	if (st == LT_OK && r->csrf == WEB_CSRF_LOGIN)
 		st = lt_buf_puts(&b, " The form carries the signed token of the page as `csrf`, "
 		                     "bound to the login cookie.");
-	if (st == LT_OK && r->offload)
+	if (st == LT_OK && r->offload == WEB_POOL_SIGNIN)
 		st = lt_buf_puts(&b, " It checks a password on the sign-in workers: 429 with "
 		                     "Retry-After after repeated failures, 503 with Retry-After when "
 		                     "too many sign-ins wait.");
@@ -587,10 +588,10 @@ static void route_errors(const struct web_route *r, bool set[LT_STATUS_COUNT])
 	}
 	if ((r->doc->params && r->doc->params[0].name) || r->doc->page_of)
 		status_add(set, LT_EINVAL);
-	if (r->offload) {
+	if (r->offload == WEB_POOL_SIGNIN)
 		status_add(set, LT_ETHROTTLED);
+	if (web_route_pool(r) != WEB_POOL_NONE)
 		status_add(set, LT_EBUSY);
-	}
 	for (const lt_status *e = r->doc->errors; e && *e != LT_OK; e++)
 		status_add(set, *e);
 	/* The store's failures come as these. */
@@ -651,7 +652,7 @@ static void op_errors(struct gen *g, const struct web_route *r, json_t *response
 			put(g, h, "WWW-Authenticate", header_json("WWW-Authenticate"));
 		if (http == 415)
 			put(g, h, "Accept-Post", header_json("Accept-Post"));
-		if (http == 429 || (http == 503 && r->offload))
+		if (http == 429 || (http == 503 && web_route_pool(r) != WEB_POOL_NONE))
 			put(g, h, "Retry-After", header_json("Retry-After"));
 		if (json_object_size(h))
 			put(g, o, "headers", h);

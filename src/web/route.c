@@ -18,6 +18,13 @@
  *      GET): 405, with an Allow header listing the methods of those rows.
  *   3. Otherwise the row's handler answers.
  *
+ * The `offload` column says which threads serve a route (server.c,
+ * web_route_pool): false, the default, decides by the method — GET and
+ * HEAD on the request thread, any other method, which writes and so waits
+ * for the store's group commit, on the write pool; WEB_POOL_SIGNIN for the
+ * routes that check a password; WEB_POOL_WRITE for a GET that writes (a read
+ * of personal data is audited before it is answered).
+ *
  * A path pattern is either exact ("/healthz") or a prefix ending in '/'
  * followed by one "{name}" segment ("/api/v1/reports/{ref}"), which matches
  * exactly one non-empty segment; the handler gets it as `param`.
@@ -493,8 +500,8 @@ const struct web_route web_routes[] = {
      web_static_css, NULL, "The stylesheet of the pages.", &doc_css},
     {"GET", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_NONE, false, web_page_login, NULL,
      "The staff sign-in page: e-mail address and password.", &doc_login},
-    {"POST", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_LOGIN, true, web_page_login_post,
-     web_page_login_refused,
+    {"POST", "/login", WEB_KIND_PAGE, PUBLIC, NOACT, WEB_CSRF_LOGIN, WEB_POOL_SIGNIN,
+     web_page_login_post, web_page_login_refused,
      "Sign in from the sign-in form; sets the session cookie and goes on to /staff, or "
      "shows the form again.",
      &doc_login_post},
@@ -509,7 +516,7 @@ const struct web_route web_routes[] = {
      web_api_stats_arrests, NULL,
      "Arrest statistics as JSON; query: by=year|offence|year,offence, from=YEAR, to=YEAR.",
      &doc_stats_arrests},
-    {"POST", "/api/v1/session", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, true,
+    {"POST", "/api/v1/session", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, WEB_POOL_SIGNIN,
      web_api_session_create, NULL,
      "Sign in with {\"email\", \"password\"}: sets the session cookie and answers 201 "
      "with the account and the session's CSRF token.",
@@ -552,12 +559,12 @@ const struct web_route web_routes[] = {
      "with the person.",
      &web_doc_persons_create},
     {"GET", "/api/v1/persons", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ, WEB_CSRF_NONE,
-     false, web_api_persons_search, NULL,
+     WEB_POOL_WRITE, web_api_persons_search, NULL,
      "Find persons the caller may read by name and/or date of birth through the blind index "
      "(person.read; purpose required, each person found audited); answers their ids.",
      &web_doc_persons_search},
     {"GET", "/api/v1/persons/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
-     WEB_CSRF_NONE, false, web_api_person_get, NULL,
+     WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_person_get, NULL,
      "Read a person (person.read, within its scope: 404 outside it); ?purpose= is required "
      "and written to the audit log before the answer.",
      &web_doc_person_get},
@@ -575,7 +582,7 @@ const struct web_route web_routes[] = {
      "needs and police intelligence are encrypted under the person's key.",
      &web_doc_referrals_create},
     {"GET", "/api/v1/referrals/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REFERRAL_READ,
-     WEB_CSRF_NONE, false, web_api_referral_get, NULL,
+     WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_referral_get, NULL,
      "Read a referral (referral.read, within its scope); ?purpose= is required and audited.",
      &web_doc_referral_get},
     {"PATCH", "/api/v1/referrals/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_REFERRAL_UPDATE,
@@ -587,7 +594,7 @@ const struct web_route web_routes[] = {
      "Open a case of the caller's agency about persons it may read (case.create).",
      &web_doc_cases_create},
     {"GET", "/api/v1/cases/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_CASE_READ, WEB_CSRF_NONE,
-     false, web_api_case_get, NULL,
+     WEB_POOL_WRITE, web_api_case_get, NULL,
      "Read a case (case.read, within its scope); ?purpose= is required and audited.",
      &web_doc_case_get},
     {"PATCH", "/api/v1/cases/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_CASE_UPDATE,
@@ -929,6 +936,20 @@ const struct web_route *web_route_for(const char *method, const char *target)
 static bool method_safe(const char *method)
 {
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+enum web_pool web_route_pool(const struct web_route *r)
+{
+	switch (r->offload) {
+	case WEB_POOL_SIGNIN:
+	case WEB_POOL_WRITE:
+		return r->offload;
+	case WEB_POOL_BY_METHOD:
+		return method_safe(r->method) ? WEB_POOL_NONE : WEB_POOL_WRITE;
+	case WEB_POOL_NONE:
+		break;
+	}
+	LT_BUG("route %s %s: offload %d is not a table value", r->method, r->path, (int)r->offload);
 }
 
 /*

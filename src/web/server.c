@@ -9,16 +9,28 @@
  * backends are thread-safe), the read-only parts of web_app and its
  * throttles (which lock).
  *
- * Password checks never run on those threads. argon2id takes 64 MiB and
- * tens of milliseconds of a core by design, and at most
- * LT_PASSWORD_HASHES_AT_ONCE run at once (crypto_password.c): a burst of
- * sign-ins on the request threads would leave them all waiting for a hash
- * slot while reads queue behind them. So a route marked `offload` in the
- * route table (the two sign-in routes) is served by a pool of its own,
- * LT_HTTP_POOL_THREADS threads fed by a bounded queue (LT_LOGIN_QUEUE_MAX):
+ * Nothing slow runs on those threads, so that a read never waits behind
+ * anything but other reads. Two kinds of requests are slow, each served by
+ * a worker pool of its own (the route table says which, web_route_pool):
+ *
+ *   - password checks (WEB_POOL_SIGNIN: the two sign-in routes). argon2id
+ *     takes 64 MiB and tens of milliseconds of a core by design, and at most
+ *     LT_PASSWORD_HASHES_AT_ONCE run at once (crypto_password.c): a burst of
+ *     sign-ins would leave the request threads waiting for a hash slot.
+ *     LT_HTTP_POOL_THREADS threads, a queue of LT_LOGIN_QUEUE_MAX.
+ *   - writes (WEB_POOL_WRITE: every method but GET and HEAD, and reads that
+ *     write an audit entry). A write is acknowledged only once the store's
+ *     group commit holding it has been fsynced (store_sqlite_writer.c),
+ *     about a millisecond. The write pool has LT_HTTP_WRITE_THREADS threads,
+ *     enough to keep the writer's batches full — the writes waiting for one
+ *     fsync are committed together — and a queue of LT_HTTP_WRITE_QUEUE_MAX,
+ *     as many as there can be connections, so a burst of reports waits
+ *     rather than being refused.
+ *
+ * A request for a pool goes like this:
  *
  *   on_access (request thread)   the request is complete and its route is
- *                                an offload route: copy what web_handle
+ *                                a pool's: copy what web_handle
  *                                needs out of libmicrohttpd (headers, peer,
  *                                time), reserve a queue slot,
  *                                MHD_suspend_connection, queue the job,
@@ -33,7 +45,7 @@
  * A full queue is answered 503 with Retry-After at once, on the request
  * thread, without suspending. Suspended connections do not time out and
  * count against the connection limits, so the queue bound is also a bound
- * on them. Stopping drains the pool before the daemon stops, since
+ * on them. Stopping drains the pools before the daemon stops, since
  * libmicrohttpd must not be stopped with a connection suspended.
  *
  * Ceilings, all set explicitly: open connections (LT_HTTP_CONNECTIONS_MAX),
@@ -114,18 +126,21 @@ struct pool_job {
 	struct request_state *s;
 };
 
-/* The worker pool of the routes that check a password (see above). */
-struct web_pool {
+/* A worker pool (see above): the sign-in pool, or the write pool. */
+struct worker_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t wake;                     /* a job was queued, or stop */
-	struct pool_job queue[LT_LOGIN_QUEUE_MAX]; /* a ring: `count` jobs from `head` */
+	pthread_cond_t wake;    /* a job was queued, or stop */
+	struct pool_job *queue; /* heap, a ring of `cap` jobs: `count` from `head` */
+	size_t cap;
 	size_t head, count;
-	size_t reserved;                         /* slots promised to requests being
-	                                            suspended, not yet queued */
-	bool stopping;                           /* finish the queue, then exit */
-	pthread_t threads[LT_HTTP_POOL_THREADS];
-	size_t nthreads;                         /* threads started */
-	struct web_server *srv;
+	size_t reserved;        /* slots promised to requests being suspended, not yet
+	                           queued */
+	bool stopping;          /* finish the queue, then exit */
+	pthread_t *threads;     /* heap, `want` of them */
+	size_t want;
+	size_t nthreads;        /* threads started */
+	const char *busy;       /* the detail of the 503 when the queue is full */
+	struct web_server *srv; /* NULL until started, and once stopped */
 };
 
 struct web_server {
@@ -134,7 +149,8 @@ struct web_server {
 	unsigned port;         /* the port bound */
 	atomic_ulong next_id;  /* request ids, counted from 1 */
 	atomic_long in_flight; /* requests between on_uri and on_completed */
-	struct web_pool pool;
+	struct worker_pool signin; /* routes that check a password (WEB_POOL_SIGNIN) */
+	struct worker_pool writes; /* routes that wait for the store's commit (WEB_POOL_WRITE) */
 };
 
 /* Everything lantern keeps about one request. Freed by on_completed. */
@@ -474,7 +490,7 @@ static enum MHD_Result respond(struct web_server *srv, struct MHD_Connection *co
 
 static void *pool_main(void *arg)
 {
-	struct web_pool *p = arg;
+	struct worker_pool *p = arg;
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are for the thread that waits */
@@ -487,7 +503,7 @@ static void *pool_main(void *arg)
 			return NULL;
 		}
 		struct pool_job job = p->queue[p->head];
-		p->head = (p->head + 1) % LT_LOGIN_QUEUE_MAX;
+		p->head = (p->head + 1) % p->cap;
 		p->count--;
 		LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
 
@@ -499,16 +515,13 @@ static void *pool_main(void *arg)
 }
 
 /*
- * Hand `s` to the pool: reserve a slot, suspend the connection, queue the
+ * Hand `s` to pool `p`: reserve a slot, suspend the connection, queue the
  * job. False, with nothing changed, when the queue is full or stopping.
  */
-static bool pool_submit(struct web_server *srv, struct MHD_Connection *con,
-                        struct request_state *s)
+static bool pool_submit(struct worker_pool *p, struct MHD_Connection *con, struct request_state *s)
 {
-	struct web_pool *p = &srv->pool;
 	LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
-	bool room = !p->stopping && p->nthreads > 0 &&
-	            p->count + p->reserved < LT_LOGIN_QUEUE_MAX;
+	bool room = !p->stopping && p->nthreads > 0 && p->count + p->reserved < p->cap;
 	if (room)
 		p->reserved++;
 	LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
@@ -521,20 +534,33 @@ static bool pool_submit(struct web_server *srv, struct MHD_Connection *con,
 
 	LT_ASSERT(pthread_mutex_lock(&p->lock) == 0);
 	p->reserved--;
-	p->queue[(p->head + p->count) % LT_LOGIN_QUEUE_MAX] = (struct pool_job){con, s};
+	p->queue[(p->head + p->count) % p->cap] = (struct pool_job){con, s};
 	p->count++;
 	LT_ASSERT(pthread_cond_signal(&p->wake) == 0);
 	LT_ASSERT(pthread_mutex_unlock(&p->lock) == 0);
 	return true;
 }
 
-static lt_status pool_start(struct web_server *srv, struct lt_error *err)
+/* Start pool `p`: `threads` threads, a queue of `cap` jobs. */
+static lt_status pool_start_one(struct web_server *srv, struct worker_pool *p, size_t threads,
+                                size_t cap, const char *busy, struct lt_error *err)
 {
-	struct web_pool *p = &srv->pool;
+	p->queue = calloc(cap, sizeof(*p->queue));
+	p->threads = calloc(threads, sizeof(*p->threads));
+	if (!p->queue || !p->threads) {
+		free(p->queue);
+		free(p->threads);
+		p->queue = NULL;
+		p->threads = NULL;
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	}
+	p->cap = cap;
+	p->want = threads;
+	p->busy = busy;
 	p->srv = srv;
 	if (pthread_mutex_init(&p->lock, NULL) != 0 || pthread_cond_init(&p->wake, NULL) != 0)
 		return lt_error_set(err, LT_ENOMEM, NULL, "could not make the worker pool's lock");
-	for (size_t i = 0; i < LT_HTTP_POOL_THREADS; i++) {
+	for (size_t i = 0; i < threads; i++) {
 		if (pthread_create(&p->threads[i], NULL, pool_main, p) != 0)
 			return lt_error_set(err, LT_ENOMEM, NULL,
 			                    "could not start the worker pool's threads");
@@ -543,8 +569,21 @@ static lt_status pool_start(struct web_server *srv, struct lt_error *err)
 	return LT_OK;
 }
 
-/* Finish every queued job, stop the threads. */
-static void pool_stop(struct web_pool *p)
+/* Start the sign-in pool and the write pool. */
+static lt_status pool_start(struct web_server *srv, struct lt_error *err)
+{
+	lt_status rc = pool_start_one(srv, &srv->signin, LT_HTTP_POOL_THREADS, LT_LOGIN_QUEUE_MAX,
+	                              "Too many people are signing in at once: try again in a "
+	                              "moment.",
+	                              err);
+	if (rc == LT_OK)
+		rc = pool_start_one(srv, &srv->writes, LT_HTTP_WRITE_THREADS, LT_HTTP_WRITE_QUEUE_MAX,
+		                    "Too many writes are waiting: try again in a moment.", err);
+	return rc;
+}
+
+/* Finish every queued job of `p`, stop its threads. */
+static void pool_stop_one(struct worker_pool *p)
 {
 	if (!p->srv)
 		return;
@@ -557,7 +596,18 @@ static void pool_stop(struct web_pool *p)
 	p->nthreads = 0;
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
+	free(p->queue);
+	free(p->threads);
+	p->queue = NULL;
+	p->threads = NULL;
 	p->srv = NULL;
+}
+
+/* Stop both pools (each may not have started). */
+static void pool_stop(struct web_server *srv)
+{
+	pool_stop_one(&srv->signin);
+	pool_stop_one(&srv->writes);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url,
@@ -614,18 +664,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	capture(con, s);
 	if (s->failed == LT_OK && !s->too_big) {
 		const struct web_route *r = web_route_for(s->method, s->target);
-		if (r && r->offload) {
-			if (pool_submit(srv, con, s))
+		enum web_pool kind = r ? web_route_pool(r) : WEB_POOL_NONE;
+		struct worker_pool *p = kind == WEB_POOL_SIGNIN  ? &srv->signin
+		                     : kind == WEB_POOL_WRITE ? &srv->writes
+		                                              : NULL;
+		if (p) {
+			if (pool_submit(p, con, s))
 				return MHD_YES;
 			struct web_request rq;
 			struct web_response rs;
 			request_of(s, &rq);
 			web_response_init(&rs);
 			rs.route = r->path;
-			web_error_response(&rq, &rs, r->kind, LT_EBUSY,
-			                   "Too many people are signing in at once: try again in a "
-			                   "moment.",
-			                   NULL);
+			web_error_response(&rq, &rs, r->kind, LT_EBUSY, p->busy, NULL);
 			web_response_header(&rs, "Retry-After", "1");
 			return queue_answer(con, s, &rs);
 		}
@@ -775,7 +826,7 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 	rc = LT_OK;
 out:
 	if (srv) {
-		pool_stop(&srv->pool);
+		pool_stop(srv);
 		if (app_ready)
 			web_app_release(&srv->app);
 		free(srv);
@@ -801,13 +852,13 @@ void web_server_stop(struct web_server *srv)
 			struct timespec ts = {0, 10 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
-		/* No connection may be suspended when the daemon stops: the pool
-		 * finishes (and resumes) every job it holds first. */
-		pool_stop(&srv->pool);
+		/* No connection may be suspended when the daemon stops: the pools
+		 * finish (and resume) every job they hold first. */
+		pool_stop(srv);
 		MHD_stop_daemon(srv->daemon);
 		srv->daemon = NULL;
 	}
-	pool_stop(&srv->pool);
+	pool_stop(srv);
 	web_app_release(&srv->app);
 	free(srv);
 }

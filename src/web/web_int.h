@@ -324,6 +324,21 @@ struct web_api_doc {
 	const struct web_api_schema *page_of;
 };
 
+/*
+ * Which threads serve a route (server.c). A read runs on the request thread
+ * that read it; what is slow runs on a worker pool, so that reads never wait
+ * behind it.
+ */
+enum web_pool {
+	WEB_POOL_BY_METHOD, /* in the table: GET (and HEAD) on the request thread, any other
+	                       method — it writes, and waits for the store's group commit —
+	                       on the write pool */
+	WEB_POOL_SIGNIN,    /* checks a password (argon2id): the sign-in pool */
+	WEB_POOL_WRITE,     /* the write pool, whatever the method: for reads that write (an
+	                       audited read of personal data) */
+	WEB_POOL_NONE,      /* only from web_route_pool: the request thread */
+};
+
 struct web_route {
 	const char *method; /* "GET", "POST", "PATCH" or "DELETE"; a GET route also answers HEAD */
 	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
@@ -332,8 +347,8 @@ struct web_route {
 	int action;          /* the enum lt_action the principal must hold (its cell not
 	                        empty), or WEB_NO_ACTION; record scopes are the handler's */
 	enum web_csrf csrf;  /* for POST page routes: never NONE */
-	bool offload;        /* checks a password: runs on the server's worker pool, never
-	                        on a thread that serves other requests (server.c) */
+	enum web_pool offload; /* which threads serve it (server.c): false (0) is
+	                        WEB_POOL_BY_METHOD; see web_route_pool */
 	void (*handler)(struct web_call *c);
 	/* How a form whose CSRF token was refused is answered (403); NULL for the
 	 * plain 403 page. The form has been read; nothing may be written. */
@@ -344,6 +359,10 @@ struct web_route {
 
 extern const struct web_route web_routes[];
 extern const size_t web_route_count;
+
+/* Where route `r` runs: WEB_POOL_SIGNIN, WEB_POOL_WRITE or WEB_POOL_NONE (the
+ * request thread), its `offload` with WEB_POOL_BY_METHOD decided. */
+enum web_pool web_route_pool(const struct web_route *r);
 
 /* The kind of answer for a path no route matched: API under /api/. */
 enum web_kind web_kind_for_path(const char *path);

@@ -1542,14 +1542,22 @@ static void test_route_access_table(void **state)
 			snprintf(target, sizeof(target), "%s", r->path);
 
 		/* Table rules: a state-changing page names its token; only the
-		 * sign-ins go to the worker pool; an action is an action. */
+		 * sign-ins go to the sign-in pool, every other state-changing
+		 * route to the write pool and reads stay on the request thread
+		 * unless marked; an action is an action. */
 		if (post && page)
 			assert_int_not_equal(r->csrf, WEB_CSRF_NONE);
 		if (!post || !page)
 			assert_int_equal(r->csrf, WEB_CSRF_NONE);
-		assert_int_equal(r->offload, strcmp(r->method, "POST") == 0 &&
-		                                 (strcmp(r->path, "/login") == 0 ||
-		                                  strcmp(r->path, "/api/v1/session") == 0));
+		bool signin = strcmp(r->method, "POST") == 0 &&
+		              (strcmp(r->path, "/login") == 0 || strcmp(r->path, "/api/v1/session") == 0);
+		assert_int_equal(r->offload == WEB_POOL_SIGNIN, signin);
+		assert_true(r->offload == WEB_POOL_BY_METHOD || r->offload == WEB_POOL_SIGNIN ||
+		            r->offload == WEB_POOL_WRITE);
+		if (!signin)
+			assert_int_equal(web_route_pool(r),
+			                 post || r->offload == WEB_POOL_WRITE ? WEB_POOL_WRITE
+			                                                      : WEB_POOL_NONE);
 		assert_true(r->action == WEB_NO_ACTION ||
 		            (r->action >= 0 && r->action < LT_ACTION_COUNT));
 		if (r->access == WEB_ACCESS_PUBLIC) {
@@ -2522,7 +2530,10 @@ static void test_openapi_document(void **state)
 			assert_non_null(
 			    json_object_get(responses, r->kind == WEB_KIND_API ? "401" : "303"));
 		}
-		if (r->offload) {
+		if (web_route_pool(r) != WEB_POOL_NONE)
+			assert_non_null(json_object_get(
+			    json_object_get(json_object_get(responses, "503"), "headers"), "Retry-After"));
+		if (r->offload == WEB_POOL_SIGNIN) {
 			assert_non_null(json_object_get(responses, "429"));
 			assert_non_null(json_object_get(json_object_get(json_object_get(responses, "429"),
 			                                                "headers"),
