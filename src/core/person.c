@@ -833,6 +833,255 @@ lt_status lt_case_check(const struct lt_case *c, const struct lt_date *today, st
 	return lt_diags_total(d) == before ? LT_OK : LT_EINVAL;
 }
 
+/* ---- shares ---------------------------------------------------------------- */
+
+#define TERM3(sfx, code, label) {code, label, "", "", ""},
+static const struct lt_term share_kind_terms[] = {LT_SHARE_KIND_MAP(TERM3)};
+static const struct lt_term share_basis_terms[] = {LT_SHARE_BASIS_MAP(TERM3)};
+static const struct lt_term consent_by_terms[] = {LT_CONSENT_BY_MAP(TERM3)};
+static const struct lt_term lawful_reason_terms[] = {LT_LAWFUL_REASON_MAP(TERM3)};
+#undef TERM3
+#define TERM3(sfx, code, desc) {code, desc, "", "", ""},
+static const struct lt_term data_class_terms[] = {LT_DATA_CLASS_MAP(TERM3)};
+#undef TERM3
+
+#define VOCAB(var, nm, arr) const struct lt_vocab var = {nm, arr, sizeof(arr) / sizeof(arr[0])}
+VOCAB(lt_vocab_share_kind, "share kind", share_kind_terms);
+VOCAB(lt_vocab_share_basis, "share basis", share_basis_terms);
+VOCAB(lt_vocab_consent_by, "consent given by", consent_by_terms);
+VOCAB(lt_vocab_lawful_reason, "lawful reason", lawful_reason_terms);
+VOCAB(lt_vocab_data_class, "data class", data_class_terms);
+#undef VOCAB
+
+void lt_share_init(struct lt_share *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = -1;
+	s->basis = -1;
+	s->consent_by = -1;
+	s->lawful_reason = -1;
+}
+
+#define SHARE(rec) ((struct lt_share *)(rec))
+#define CSHARE(rec) ((const struct lt_share *)(rec))
+
+static lt_status sp_person(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	return id_parse("person", v, n, &SHARE(rec)->person_id, e);
+}
+static void sc_person(void *rec)
+{
+	SHARE(rec)->person_id = 0;
+}
+static lt_status se_person(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_id(CSHARE(rec)->person_id, i, out);
+}
+
+static lt_status sp_to(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	lt_status st = lt_agency_code_check(v, n, "to_agency", e);
+	if (st == LT_OK) {
+		memcpy(SHARE(rec)->to_agency, v, n);
+		SHARE(rec)->to_agency[n] = '\0';
+	}
+	return st;
+}
+static void sc_to(void *rec)
+{
+	SHARE(rec)->to_agency[0] = '\0';
+}
+static lt_status se_to(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_str(CSHARE(rec)->to_agency[0] ? CSHARE(rec)->to_agency : NULL, i, out);
+}
+
+static lt_status sp_kind(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	return lt_vocab_parse(&lt_vocab_share_kind, "kind", v, n, &SHARE(rec)->kind, e);
+}
+static void sc_kind(void *rec)
+{
+	SHARE(rec)->kind = -1;
+}
+static lt_status se_kind(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_code(&lt_vocab_share_kind, CSHARE(rec)->kind, i, out);
+}
+
+static lt_status sp_classes(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	int k;
+	trim(&v, &n);
+	lt_status st = lt_vocab_parse(&lt_vocab_data_class, "classes", v, n, &k, e);
+	if (st != LT_OK)
+		return st;
+	if (k == LT_DATA_NONE)
+		return lt_error_set(e, LT_EINVAL, "classes",
+				    "'none' is not a class of personal data (identity, contact, "
+				    "support, intelligence)");
+	SHARE(rec)->classes |= 1u << k;
+	return LT_OK;
+}
+static void sc_classes(void *rec)
+{
+	SHARE(rec)->classes = 0;
+}
+static lt_status se_classes(const void *rec, size_t i, struct lt_buf *out)
+{
+	size_t k = 0;
+	for (int c = 0; c < LT_DATA_CLASS_COUNT; c++)
+		if ((CSHARE(rec)->classes & (1u << c)) && k++ == i)
+			return lt_buf_puts(out, lt_data_class_code((enum lt_data_class)c));
+	return LT_ENOTFOUND;
+}
+
+static lt_status sp_basis(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	return lt_vocab_parse(&lt_vocab_share_basis, "basis", v, n, &SHARE(rec)->basis, e);
+}
+static void sc_basis(void *rec)
+{
+	SHARE(rec)->basis = -1;
+}
+static lt_status se_basis(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_code(&lt_vocab_share_basis, CSHARE(rec)->basis, i, out);
+}
+
+static lt_status sp_consent_by(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	return lt_vocab_parse(&lt_vocab_consent_by, "consent_by", v, n, &SHARE(rec)->consent_by, e);
+}
+static void sc_consent_by(void *rec)
+{
+	SHARE(rec)->consent_by = -1;
+}
+static lt_status se_consent_by(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_code(&lt_vocab_consent_by, CSHARE(rec)->consent_by, i, out);
+}
+
+static lt_status sp_consent_at(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	return lt_date_parse(v, n, &SHARE(rec)->consent_at, "consent_at", e);
+}
+static void sc_consent_at(void *rec)
+{
+	memset(&SHARE(rec)->consent_at, 0, sizeof(struct lt_date));
+}
+static lt_status se_consent_at(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_date(&CSHARE(rec)->consent_at, i, out);
+}
+
+static lt_status sp_lawful(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	return lt_vocab_parse(&lt_vocab_lawful_reason, "lawful_reason", v, n,
+			      &SHARE(rec)->lawful_reason, e);
+}
+static void sc_lawful(void *rec)
+{
+	SHARE(rec)->lawful_reason = -1;
+}
+static lt_status se_lawful(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_code(&lt_vocab_lawful_reason, CSHARE(rec)->lawful_reason, i, out);
+}
+
+static lt_status sp_purpose(void *rec, const char *v, size_t n, struct lt_error *e)
+{
+	trim(&v, &n);
+	if (n > LT_AUDIT_PURPOSE_MAX)
+		return lt_error_set(e, LT_ETOOBIG, "purpose", "is at most %d bytes",
+				    LT_AUDIT_PURPOSE_MAX);
+	if (!lt_text_valid(v, n) || memchr(v, '\n', n) || memchr(v, '\r', n))
+		return lt_error_set(e, LT_EINVAL, "purpose", "must be one line of UTF-8 text");
+	memcpy(SHARE(rec)->purpose, v, n);
+	SHARE(rec)->purpose[n] = '\0';
+	return LT_OK;
+}
+static void sc_purpose(void *rec)
+{
+	SHARE(rec)->purpose[0] = '\0';
+}
+static lt_status se_purpose(const void *rec, size_t i, struct lt_buf *out)
+{
+	return emit_str(CSHARE(rec)->purpose[0] ? CSHARE(rec)->purpose : NULL, i, out);
+}
+
+const struct lt_pfield lt_share_fields[] = {
+    {"person", LT_PF_REQUIRED | LT_PF_ID, LT_DATA_NONE, "id of the person shared", sp_person,
+     sc_person, se_person},
+    {"to_agency", LT_PF_REQUIRED, LT_DATA_NONE, "code of the receiving agency", sp_to, sc_to,
+     se_to},
+    {"kind", LT_PF_REQUIRED, LT_DATA_NONE,
+     "refer (the receiver may read; revocable) or transfer (the receiver becomes the owner)",
+     sp_kind, sc_kind, se_kind},
+    {"classes", LT_PF_LIST, LT_DATA_NONE,
+     "refer: which personal data the receiver sees, an array of identity, contact, support, "
+     "intelligence (intelligence only to police forces and national agencies)",
+     sp_classes, sc_classes, se_classes},
+    {"basis", LT_PF_REQUIRED, LT_DATA_NONE, "consent or lawful_reason", sp_basis, sc_basis,
+     se_basis},
+    {"consent_by", 0, LT_DATA_NONE,
+     "with consent: who gave it — person, parent_or_guardian or representative", sp_consent_by,
+     sc_consent_by, se_consent_by},
+    {"consent_at", 0, LT_DATA_NONE, "with consent: when it was given, YYYY-MM-DD",
+     sp_consent_at, sc_consent_at, se_consent_at},
+    {"lawful_reason", 0, LT_DATA_NONE,
+     "without consent: safeguarding_child, safeguarding_adult, "
+     "prevention_or_detection_of_crime, vital_interests or legal_obligation",
+     sp_lawful, sc_lawful, se_lawful},
+    {"purpose", LT_PF_REQUIRED, LT_DATA_NONE,
+     "for what the person is shared, one line (at most 200 bytes), written to the audit log",
+     sp_purpose, sc_purpose, se_purpose},
+};
+const size_t lt_share_field_count = sizeof(lt_share_fields) / sizeof(lt_share_fields[0]);
+
+lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today,
+			 struct lt_diags *d)
+{
+	size_t before = lt_diags_total(d);
+	if (s->person_id <= 0)
+		add(d, "person", "is required: the id of the person shared");
+	if (!s->to_agency[0])
+		add(d, "to_agency", "is required: the agency the person is shared with");
+	if (s->kind < 0)
+		add(d, "kind", "is required: refer or transfer");
+	if (s->kind == LT_SHARE_REFER && s->classes == 0)
+		add(d, "classes", "is required to refer: which personal data the receiver may see");
+	if (s->basis < 0)
+		add(d, "basis", "is required: consent or lawful_reason");
+	if (s->basis == LT_BASIS_CONSENT) {
+		if (s->consent_by < 0)
+			add(d, "consent_by", "is required with consent: who gave it");
+		if (s->consent_at.year == 0)
+			add(d, "consent_at", "is required with consent: when it was given");
+		if (s->lawful_reason >= 0)
+			add(d, "lawful_reason", "must be empty when the basis is consent");
+	}
+	if (s->basis == LT_BASIS_LAWFUL_REASON) {
+		if (s->lawful_reason < 0)
+			add(d, "lawful_reason", "is required when there is no consent");
+		if (s->consent_by >= 0)
+			add(d, "consent_by", "must be empty when the basis is a lawful reason");
+		if (s->consent_at.year)
+			add(d, "consent_at", "must be empty when the basis is a lawful reason");
+	}
+	if (in_future(&s->consent_at, today))
+		add(d, "consent_at", "is after today");
+	if (!s->purpose[0])
+		add(d, "purpose", "is required: for what the person is shared");
+	return lt_diags_total(d) == before ? LT_OK : LT_EINVAL;
+}
+
 /* ---- field tables in general -------------------------------------------- */
 
 const struct lt_pfield *lt_pfield_find(const struct lt_pfield *fields, size_t n, const char *name,

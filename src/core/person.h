@@ -301,4 +301,87 @@ lt_status lt_person_index_terms(const struct lt_person *p, struct lt_index_terms
 lt_status lt_person_query_terms(const char *name, size_t name_len, const struct lt_date *dob,
 				struct lt_index_terms *t, size_t *n_words, struct lt_error *err);
 
+/* ---- sharing (docs/security.md, "Sharing") ----
+ *
+ * A person belongs to the agency that recorded it. The owner may *refer*
+ * it to another agency — the receiver may then read the person and its
+ * referrals, but only the classes of personal data the share names (a
+ * charity receives support needs, not police intelligence; intelligence
+ * goes only to agencies of kind police or national_agency) — or
+ * *transfer* it: ownership moves to the receiver. Either needs a recorded
+ * basis: the consent of someone (who, when) or a lawful reason without
+ * consent, and a purpose. A referral can be revoked; a transfer cannot (the
+ * new owner may transfer back). lt_share_fields is the field table of a
+ * share as the API takes it.
+ */
+#define LT_SHARE_KIND_MAP(X)                                                                \
+	X(REFER, "refer", "Referred: the receiver may read, the owner keeps the record")   \
+	X(TRANSFER, "transfer", "Transferred: the receiver becomes the owner")
+
+#define LT_SHARE_BASIS_MAP(X)                                                               \
+	X(CONSENT, "consent", "With the consent of the person or of someone for them")     \
+	X(LAWFUL_REASON, "lawful_reason", "Without consent, for a lawful reason")
+
+#define LT_CONSENT_BY_MAP(X)                                                                \
+	X(PERSON, "person", "The person themselves")                                       \
+	X(PARENT_OR_GUARDIAN, "parent_or_guardian", "A parent or guardian")                \
+	X(REPRESENTATIVE, "representative", "A legal representative or an advocate")
+
+#define LT_LAWFUL_REASON_MAP(X)                                                             \
+	X(SAFEGUARDING_CHILD, "safeguarding_child", "Safeguarding a child")                \
+	X(SAFEGUARDING_ADULT, "safeguarding_adult", "Safeguarding an adult at risk")       \
+	X(CRIME, "prevention_or_detection_of_crime", "Preventing or detecting crime")      \
+	X(VITAL_INTERESTS, "vital_interests", "Protecting someone's life")                 \
+	X(LEGAL_OBLIGATION, "legal_obligation", "A legal obligation or a court order")
+
+enum lt_share_kind {
+#define X(sfx, code, label) LT_SHARE_##sfx,
+	LT_SHARE_KIND_MAP(X)
+#undef X
+	LT_SHARE_KIND_COUNT
+};
+enum lt_share_basis {
+#define X(sfx, code, label) LT_BASIS_##sfx,
+	LT_SHARE_BASIS_MAP(X)
+#undef X
+	LT_SHARE_BASIS_COUNT
+};
+
+extern const struct lt_vocab lt_vocab_share_kind;
+extern const struct lt_vocab lt_vocab_share_basis;
+extern const struct lt_vocab lt_vocab_consent_by;
+extern const struct lt_vocab lt_vocab_lawful_reason;
+/* The data classes as a vocabulary (LT_DATA_CLASS_MAP's codes). */
+extern const struct lt_vocab lt_vocab_data_class;
+
+/* A share of a person with another agency. No field is personal data. */
+struct lt_share {
+	int64_t id;                  /* store id, 0 until stored */
+	int64_t person_id;           /* the person shared (required) */
+	char from_agency[LT_CODE_MAX]; /* the sharing (owning) agency; set by the store */
+	char to_agency[LT_CODE_MAX]; /* the receiving agency's code (required) */
+	int kind;                    /* enum lt_share_kind, -1 until given (required) */
+	unsigned classes;            /* refer: the data classes the receiver sees, bit (1u <<
+	                                enum lt_data_class), never LT_DATA_NONE; transfer: all */
+	int basis;                   /* enum lt_share_basis, -1 until given (required) */
+	int consent_by;              /* index into lt_vocab_consent_by, -1: none */
+	struct lt_date consent_at;   /* when consent was given; year 0: none */
+	int lawful_reason;           /* index into lt_vocab_lawful_reason, -1: none */
+	char purpose[LT_AUDIT_PURPOSE_MAX + 1]; /* for what it is shared (required; one line) */
+	char created_at[32];         /* set by the store */
+	char revoked_at[32];         /* "" while it holds */
+};
+
+void lt_share_init(struct lt_share *s);
+extern const struct lt_pfield lt_share_fields[];
+extern const size_t lt_share_field_count;
+/*
+ * The rules of a share: a person, a receiver, a kind, a purpose; a referral
+ * names at least one class; consent names who gave it and when (not after
+ * `today`), and no lawful reason; a lawful reason names the reason and no
+ * consent. Every problem into `d`. LT_OK or LT_EINVAL.
+ */
+lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today,
+			 struct lt_diags *d);
+
 #endif

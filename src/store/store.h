@@ -446,6 +446,37 @@ struct store_ops {
 	/* Read arrest `id` (arrest.read). */
 	lt_status (*arrest_get)(struct store *s, const struct lt_principal *p, int64_t id,
 				struct lt_arrest *out, struct lt_error *err);
+
+	/*
+	 * Sharing (docs/security.md, "Sharing"). A person shared with an agency
+	 * by a referral ("refer") is `shared` for that agency's principals, and
+	 * so are its referrals: person_get, referral_get and person_find give
+	 * them only the classes of personal data the share names (the others
+	 * come back as not given), and person_find finds a shared person only
+	 * when its identity is shared.
+	 */
+	/* Share person sh->person_id with agency sh->to_agency (share.create on
+	 * the person), checked with lt_share_check first: a referral, or a
+	 * transfer, which makes the receiver the owner. Audit "share.create" on
+	 * "share:<id>" with the person and the share's purpose. LT_EINVAL
+	 * naming "to_agency" (no such agency, or the owner itself), "classes"
+	 * (intelligence to an agency that is neither a police force nor a
+	 * national agency) or "person" (erased). Fills id, from_agency and
+	 * created_at; a transfer's classes become every class. */
+	lt_status (*share_create)(struct store *s, const struct lt_principal *p,
+				  struct lt_share *sh, struct lt_error *err);
+	/* Revoke the referral share `id` (share.revoke on the share: owned by
+	 * the sharing agency, created by whoever shared). LT_EINVAL for a
+	 * transfer; a revoked share is LT_OK and nothing is written. Audit
+	 * "share.revoke". */
+	lt_status (*share_revoke)(struct store *s, const struct lt_principal *p, int64_t id,
+				  struct lt_error *err);
+	/* The shares of person `person_id` that p may see, by id: all of them
+	 * for a principal of its owner, those with its own agency for a
+	 * receiver (person.read on the person, else LT_ENOTFOUND or
+	 * LT_EFORBIDDEN). The caller frees *out. */
+	lt_status (*share_list)(struct store *s, const struct lt_principal *p, int64_t person_id,
+				struct lt_share **out, size_t *n, struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -754,6 +785,22 @@ static inline lt_status store_arrest_get(struct store *s, const struct lt_princi
 					 int64_t id, struct lt_arrest *out, struct lt_error *err)
 {
 	return s->ops->arrest_get(s, p, id, out, err);
+}
+static inline lt_status store_share_create(struct store *s, const struct lt_principal *p,
+					   struct lt_share *sh, struct lt_error *err)
+{
+	return s->ops->share_create(s, p, sh, err);
+}
+static inline lt_status store_share_revoke(struct store *s, const struct lt_principal *p,
+					   int64_t id, struct lt_error *err)
+{
+	return s->ops->share_revoke(s, p, id, err);
+}
+static inline lt_status store_share_list(struct store *s, const struct lt_principal *p,
+					 int64_t person_id, struct lt_share **out, size_t *n,
+					 struct lt_error *err)
+{
+	return s->ops->share_list(s, p, person_id, out, n, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

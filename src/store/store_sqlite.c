@@ -2829,4 +2829,7 @@ static const struct store_ops sqlite_ops = {
 	.case_update = store_sqlite_case_update,
 	.arrest_add = store_sqlite_arrest_add,
 	.arrest_get = store_sqlite_arrest_get,
+	.share_create = store_sqlite_share_create,
+	.share_revoke = store_sqlite_share_revoke,
+	.share_list = store_sqlite_share_list,
 };

@@ -256,5 +256,13 @@ lt_status store_sqlite_arrest_add(struct store *s, const struct lt_principal *p,
 				  struct lt_arrest *a, struct lt_error *err);
 lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p, int64_t id,
 				  struct lt_arrest *out, struct lt_error *err);
+struct lt_share;
+lt_status store_sqlite_share_create(struct store *s, const struct lt_principal *p,
+				    struct lt_share *sh, struct lt_error *err);
+lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *p, int64_t id,
+				    struct lt_error *err);
+lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
+				  int64_t person_id, struct lt_share **out, size_t *n,
+				  struct lt_error *err);
 
 #endif

@@ -49,10 +49,15 @@
  * entry that records it is on disk. Reads of records that hold no personal
  * data (an arrest, the key status) use a reader connection.
  *
- * Access. The facts of a record (owner agency, creator) come from its row,
- * inside the transaction; lt_access_check decides. Records of another
- * agency are not shared yet (no share table), so `shared` is always false.
- * An invisible record is "not found", exactly like a missing one.
+ * Access. The facts of a record (owner agency, creator, whether it is
+ * shared with the caller's agency) come from its rows, inside the
+ * transaction; lt_access_check decides. An invisible record is "not
+ * found", exactly like a missing one. A person referred to another agency
+ * (shares, kind 'refer') is shared with it, and so are its referrals; the
+ * receiver sees only the classes of personal data the shares name: the
+ * others are cleared (lt_pfields_clear) after opening, before anything is
+ * handed out, and a person whose identity is not shared is never found by
+ * a search. A transfer moves persons.agency_id.
  *
  * Nothing here prints, logs or puts a personal value into an error message.
  */
@@ -332,23 +337,35 @@ static lt_status audit(struct store *s, sqlite3 *db, const struct lt_principal *
 /* ---- facts and access ------------------------------------------------------ */
 
 /* What the rows say about the record `id` of `table` ("persons",
- * "referrals", "cases", "arrests"): LT_ENOTFOUND when there is none. */
-static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, struct lt_access_facts *f,
-			  struct lt_error *err)
+ * "referrals", "cases", "arrests") for a principal of agency `agency`:
+ * LT_ENOTFOUND when there is none. A person is shared with the agency when
+ * a referral share of it to the agency holds; a referral when its person
+ * is. */
+static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, int64_t agency,
+			  struct lt_access_facts *f, struct lt_error *err)
 {
-	char sql[160];
+	char sql[400];
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int rc;
 	memset(f, 0, sizeof(*f));
 	if (strcmp(table, "arrests") == 0)
-		snprintf(sql, sizeof(sql), "SELECT agency_id, NULL, NULL FROM arrests WHERE id = ?1");
+		snprintf(sql, sizeof(sql),
+			 "SELECT agency_id, NULL, NULL, 0 FROM arrests WHERE id = ?1 AND ?2 = ?2");
+	else if (strcmp(table, "cases") == 0)
+		snprintf(sql, sizeof(sql),
+			 "SELECT agency_id, creator_kind, creator_id, 0 FROM cases WHERE id = ?1 "
+			 "AND ?2 = ?2");
 	else
 		snprintf(sql, sizeof(sql),
-			 "SELECT agency_id, creator_kind, creator_id FROM %s WHERE id = ?1", table);
+			 "SELECT t.agency_id, t.creator_kind, t.creator_id, EXISTS (SELECT 1 FROM "
+			 "shares s WHERE s.person_id = t.%s AND s.to_agency_id = ?2 AND s.kind = "
+			 "'refer' AND s.revoked_at IS NULL) FROM %s t WHERE t.id = ?1",
+			 strcmp(table, "persons") == 0 ? "id" : "person_id", table);
 	if ((s = prep(db, sql, &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, agency);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		s = LT_ENOTFOUND;
@@ -365,8 +382,38 @@ static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, struct lt_
 	else if (k && strcmp((const char *)k, "token") == 0)
 		f->creator_kind = LT_PRINCIPAL_TOKEN;
 	f->creator_id = sqlite3_column_int64(st, 2);
-	f->shared = false; /* no shares yet */
+	f->shared = sqlite3_column_int(st, 3) != 0;
 out:
+	sqlite3_finalize(st);
+	return s;
+}
+
+/* The classes of personal data of person `person` a principal of agency
+ * `agency` may see: every class when the agency owns it, else those of
+ * the referral shares of it to the agency (0: none). */
+static lt_status visible_classes(sqlite3 *db, int64_t person, int64_t agency, unsigned *out,
+				 struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	lt_status s;
+	int rc;
+	*out = 0;
+	if ((s = prep(db,
+		      "SELECT p.agency_id = ?2, s.classes FROM persons p LEFT JOIN shares s ON "
+		      "s.person_id = p.id AND s.to_agency_id = ?2 AND s.kind = 'refer' AND "
+		      "s.revoked_at IS NULL WHERE p.id = ?1",
+		      &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, person);
+	sqlite3_bind_int64(st, 2, agency);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 0))
+			*out = LT_DATA_ALL;
+		else
+			*out |= (unsigned)sqlite3_column_int64(st, 1) & LT_DATA_ALL;
+	}
+	if (rc != SQLITE_DONE)
+		s = store_sqlite_fail(db, rc, "reading a person's shares", err);
 	sqlite3_finalize(st);
 	return s;
 }
@@ -377,7 +424,7 @@ static lt_status access(sqlite3 *db, const struct lt_principal *p, enum lt_actio
 			const char *table, const char *noun, int64_t id, struct lt_error *err)
 {
 	struct lt_access_facts f;
-	lt_status s = facts_of(db, table, id, &f, err);
+	lt_status s = facts_of(db, table, id, p->agency_id, &f, err);
 	if (s == LT_OK)
 		s = lt_access_check(p, a, &f);
 	if (s == LT_ENOTFOUND)
@@ -407,7 +454,7 @@ static lt_status reference_visible(sqlite3 *db, const struct lt_principal *p, en
 				   int64_t id, struct lt_error *err)
 {
 	struct lt_access_facts f;
-	lt_status s = facts_of(db, table, id, &f, err);
+	lt_status s = facts_of(db, table, id, p->agency_id, &f, err);
 	if (s == LT_OK)
 		s = lt_access_check(p, a, &f);
 	if (s == LT_ENOTFOUND || s == LT_EFORBIDDEN)
@@ -1266,6 +1313,7 @@ struct person_get_write {
 	const struct lt_principal *p;
 	int64_t id;
 	const char *purpose;
+	unsigned classes;                           /* out: what p may see */
 	struct person_key k;                        /* out */
 	struct blob sealed;                         /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
@@ -1285,6 +1333,7 @@ static lt_status person_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 		       err)) != LT_OK ||
 	    (s = person_key_read(db, w->id, &w->k, err)) != LT_OK ||
 	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) != LT_OK ||
+	    (s = visible_classes(db, w->id, w->p->agency_id, &w->classes, err)) != LT_OK ||
 	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->id);
@@ -1310,7 +1359,7 @@ lt_status store_sqlite_person_get(struct store *s, const struct lt_crypto_keyrin
 	if ((r = purpose_check(purpose, "purpose", err)) != LT_OK ||
 	    (r = keyset_derive(keys, &ks, err)) != LT_OK)
 		return r;
-	struct person_get_write w = {s, p, id, purpose, {0}, {0}, "", "", ""};
+	struct person_get_write w = {s, p, id, purpose, 0, {0}, {0}, "", "", ""};
 	if ((r = store_sqlite_write(s, person_get_run, &w, err)) != LT_OK)
 		goto out;
 	/* The read is recorded; now open it. */
@@ -1326,6 +1375,8 @@ lt_status store_sqlite_person_get(struct store *s, const struct lt_crypto_keyrin
 	    (r = open_fields(lt_person_fields, lt_person_field_count, out, dk, ad,
 			     ad_person(ad, id, w.k.gen), &w.sealed, "person", id, err)) != LT_OK)
 		goto out;
+	/* A receiver of a share sees only the classes it names. */
+	lt_pfields_clear(lt_person_fields, lt_person_field_count, out, LT_DATA_ALL & ~w.classes);
 out:
 	if (r != LT_OK) {
 		lt_person_release(out);
@@ -1477,9 +1528,15 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < nc && s == LT_OK; i++) {
 		struct lt_access_facts f;
-		if ((s = facts_of(db, "persons", cand[i], &f, err)) != LT_OK)
+		unsigned classes = 0;
+		if ((s = facts_of(db, "persons", cand[i], w->p->agency_id, &f, err)) != LT_OK)
 			break;
 		if (lt_access_check(w->p, LT_ACTION_PERSON_READ, &f) != LT_OK)
+			continue;
+		/* found by name or date only when its identity may be seen */
+		if ((s = visible_classes(db, cand[i], w->p->agency_id, &classes, err)) != LT_OK)
+			break;
+		if (!(classes & (1u << LT_DATA_IDENTITY)))
 			continue;
 		if (w->n == w->limit) {
 			w->more = true;
@@ -1865,6 +1922,7 @@ struct referral_get_write {
 	const struct lt_principal *p;
 	int64_t id;
 	const char *purpose;
+	unsigned classes;                           /* out: what p may see */
 	struct referral_row x;                      /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
 };
@@ -1878,6 +1936,17 @@ static lt_status referral_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 	    (s = referral_row_read(db, w->id, &w->x, err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "referral.read", "referral", w->id, w->x.r.person_id,
 		       w->purpose, err)) != LT_OK)
+		return s;
+	/* a referral of the caller's own agency shows everything; another
+	 * agency's only what the shares of its person allow */
+	long own = 0;
+	if ((s = query_long(db, "SELECT agency_id FROM referrals WHERE id = ?1", true, w->id, &own,
+			    err)) != LT_OK)
+		return s;
+	if (own == (long)w->p->agency_id)
+		w->classes = LT_DATA_ALL;
+	else if ((s = visible_classes(db, w->x.r.person_id, w->p->agency_id, &w->classes, err)) !=
+		 LT_OK)
 		return s;
 	return stamp_read(db, "referrals", w->id, w->agency, w->created, w->updated, err);
 }
@@ -1893,10 +1962,12 @@ lt_status store_sqlite_referral_get(struct store *s, const struct lt_crypto_keyr
 	if ((r = purpose_check(purpose, "purpose", err)) != LT_OK ||
 	    (r = keyset_derive(keys, &ks, err)) != LT_OK)
 		return r;
-	struct referral_get_write w = {s, p, id, purpose, {{0}, 0, {0}, {0}}, "", "", ""};
+	struct referral_get_write w = {s, p, id, purpose, 0, {{0}, 0, {0}, {0}}, "", "", ""};
 	lt_referral_init(&w.x.r);
 	if ((r = store_sqlite_write(s, referral_get_run, &w, err)) == LT_OK &&
 	    (r = referral_row_open(&ks, &w.x, err)) == LT_OK) {
+		lt_pfields_clear(lt_referral_fields, lt_referral_field_count, &w.x.r,
+				 LT_DATA_ALL & ~w.classes);
 		*out = w.x.r; /* the strings move to *out */
 		lt_referral_init(&w.x.r);
 		memcpy(out->agency, w.agency, sizeof(out->agency));
@@ -2328,5 +2399,291 @@ lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p,
 out:
 	sqlite3_finalize(st);
 	store_sqlite_read_unlock(conn);
+	return r;
+}
+
+/* ---- sharing ------------------------------------------------------------------------ */
+
+struct share_write {
+	struct store *s;
+	const struct lt_principal *p;
+	struct lt_share *sh;  /* in: the share; out: id, from_agency, created_at */
+	int64_t id;           /* share_revoke: the share */
+	bool wrote;           /* out: share_revoke changed something */
+};
+
+static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct share_write *w = arg;
+	struct lt_share *sh = w->sh;
+	sqlite3_stmt *st = NULL;
+	int64_t to_id = 0, from_id = 0;
+	long erased = 0;
+	char to_kind[32] = "";
+	lt_status s;
+	int rc;
+
+	sh->id = 0;
+	s = access(db, w->p, LT_ACTION_SHARE_CREATE, "persons", "person", sh->person_id, err);
+	if (s == LT_ENOTFOUND &&
+	    access(db, w->p, LT_ACTION_PERSON_READ, "persons", "person", sh->person_id, NULL) ==
+		    LT_OK)
+		return lt_error_set(err, LT_EFORBIDDEN, NULL,
+				    "only the agency that owns a person may share it");
+	if (s != LT_OK ||
+	    (s = query_long(db, "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?1", true,
+			    sh->person_id, &erased, err)) != LT_OK)
+		return s;
+	if (erased)
+		return lt_error_set(err, LT_EINVAL, "person",
+				    "person %lld was erased: there is nothing to share",
+				    (long long)sh->person_id);
+	long owner = 0;
+	if ((s = query_long(db, "SELECT agency_id FROM persons WHERE id = ?1", true, sh->person_id,
+			    &owner, err)) != LT_OK)
+		return s;
+	from_id = owner;
+	if ((s = prep(db, "SELECT id, kind FROM agencies WHERE code = ?1", &st, err)) != LT_OK)
+		return s;
+	bind_str(st, 1, sh->to_agency);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		to_id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, to_kind, sizeof(to_kind));
+	} else if (rc != SQLITE_DONE) {
+		s = store_sqlite_fail(db, rc, "looking up an agency", err);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (s != LT_OK)
+		return s;
+	if (to_id == 0)
+		return lt_error_set(err, LT_EINVAL, "to_agency", "there is no agency '%s'",
+				    sh->to_agency);
+	if (to_id == from_id)
+		return lt_error_set(err, LT_EINVAL, "to_agency",
+				    "the person already belongs to that agency");
+	if (sh->kind == LT_SHARE_TRANSFER)
+		sh->classes = LT_DATA_ALL & ~(1u << LT_DATA_NONE);
+	/* (a transfer moves the person, whose own fields hold no intelligence;
+	 * its referrals stay with the agencies that made them) */
+	if (sh->kind == LT_SHARE_REFER && (sh->classes & (1u << LT_DATA_INTELLIGENCE)) &&
+	    strcmp(to_kind, "police") != 0 &&
+	    strcmp(to_kind, "national_agency") != 0)
+		return lt_error_set(err, LT_EINVAL, "classes",
+				    "police intelligence goes only to police forces and national "
+				    "agencies, not to '%s' (a %s)",
+				    sh->to_agency, to_kind);
+	if ((s = prep(db,
+		      "INSERT INTO shares(person_id, from_agency_id, to_agency_id, kind, classes, "
+		      "basis, consent_by, consent_at, lawful_reason, purpose, creator_kind, "
+		      "creator_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		      &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, sh->person_id);
+	sqlite3_bind_int64(st, 2, from_id);
+	sqlite3_bind_int64(st, 3, to_id);
+	bind_code(st, 4, &lt_vocab_share_kind, sh->kind);
+	sqlite3_bind_int64(st, 5, sh->classes);
+	bind_code(st, 6, &lt_vocab_share_basis, sh->basis);
+	bind_code(st, 7, &lt_vocab_consent_by, sh->consent_by);
+	bind_date(st, 8, &sh->consent_at);
+	bind_code(st, 9, &lt_vocab_lawful_reason, sh->lawful_reason);
+	bind_str(st, 10, sh->purpose);
+	bind_str(st, 11, creator_kind(w->p));
+	sqlite3_bind_int64(st, 12, w->p->id);
+	s = step_done(db, st, "recording a share", err);
+	sqlite3_finalize(st);
+	if (s != LT_OK)
+		return s;
+	sh->id = sqlite3_last_insert_rowid(db);
+	if (sh->kind == LT_SHARE_TRANSFER) {
+		if ((s = prep(db,
+			      "UPDATE persons SET agency_id = ?1, updated_at = " NOW_SQL
+			      " WHERE id = ?2",
+			      &st, err)) != LT_OK)
+			return s;
+		sqlite3_bind_int64(st, 1, to_id);
+		sqlite3_bind_int64(st, 2, sh->person_id);
+		s = step_done(db, st, "transferring a person", err);
+		sqlite3_finalize(st);
+		if (s != LT_OK)
+			return s;
+	}
+	if ((s = audit(w->s, db, w->p, NULL, "share.create", "share", sh->id, sh->person_id,
+		       sh->purpose, err)) != LT_OK ||
+	    (s = prep(db,
+		      "SELECT a.code, s.created_at FROM shares s JOIN agencies a ON a.id = "
+		      "s.from_agency_id WHERE s.id = ?1",
+		      &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, sh->id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_copy(st, 0, sh->from_agency, sizeof(sh->from_agency));
+		column_copy(st, 1, sh->created_at, sizeof(sh->created_at));
+	} else {
+		s = store_sqlite_fail(db, rc, "reading a share back", err);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+lt_status store_sqlite_share_create(struct store *s, const struct lt_principal *p,
+				    struct lt_share *sh, struct lt_error *err)
+{
+	struct lt_diags d;
+	lt_status r;
+	principal_check(p);
+	lt_diags_init(&d);
+	if (lt_share_check(sh, NULL, &d) != LT_OK) {
+		r = lt_error_set(err, LT_EINVAL, d.count ? d.items[0].field : NULL, "%s",
+				 d.count ? d.items[0].message : "the share is not valid");
+		lt_diags_release(&d);
+		return r;
+	}
+	lt_diags_release(&d);
+	struct lt_share work = *sh;
+	struct share_write w = {s, p, &work, 0, false};
+	if ((r = store_sqlite_write(s, share_create_run, &w, err)) == LT_OK)
+		*sh = work;
+	return r;
+}
+
+static lt_status share_revoke_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct share_write *w = arg;
+	struct lt_access_facts f = {0, LT_PRINCIPAL_NONE, 0, false};
+	sqlite3_stmt *st = NULL;
+	int64_t person = 0;
+	bool transfer = false, revoked = false;
+	lt_status s;
+	int rc;
+
+	w->wrote = false;
+	if ((s = prep(db,
+		      "SELECT person_id, from_agency_id, creator_kind, creator_id, kind = "
+		      "'transfer', revoked_at IS NOT NULL FROM shares WHERE id = ?1",
+		      &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, w->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		person = sqlite3_column_int64(st, 0);
+		f.owner_agency_id = sqlite3_column_int64(st, 1);
+		const unsigned char *k = sqlite3_column_text(st, 2);
+		f.creator_kind = k && strcmp((const char *)k, "user") == 0 ? LT_PRINCIPAL_USER
+									  : LT_PRINCIPAL_TOKEN;
+		f.creator_id = sqlite3_column_int64(st, 3);
+		transfer = sqlite3_column_int(st, 4) != 0;
+		revoked = sqlite3_column_int(st, 5) != 0;
+	} else if (rc != SQLITE_DONE) {
+		s = store_sqlite_fail(db, rc, "reading a share", err);
+	}
+	sqlite3_finalize(st);
+	if (s != LT_OK)
+		return s;
+	s = rc == SQLITE_ROW ? lt_access_check(w->p, LT_ACTION_SHARE_REVOKE, &f) : LT_ENOTFOUND;
+	if (s == LT_ENOTFOUND)
+		return lt_error_set(err, LT_ENOTFOUND, NULL, "no share %lld", (long long)w->id);
+	if (s == LT_EFORBIDDEN)
+		return lt_error_set(err, LT_EFORBIDDEN, NULL,
+				    "your role may revoke only the shares you made");
+	if (transfer)
+		return lt_error_set(err, LT_EINVAL, "share",
+				    "a transfer cannot be revoked: the new owner may transfer the "
+				    "person back");
+	if (revoked)
+		return LT_OK;
+	if ((s = exec_id(db, "UPDATE shares SET revoked_at = " NOW_SQL " WHERE id = ?1", w->id,
+			 "revoking a share", err)) != LT_OK ||
+	    (s = audit(w->s, db, w->p, NULL, "share.revoke", "share", w->id, person, NULL, err)) !=
+		    LT_OK)
+		return s;
+	w->wrote = true;
+	return LT_OK;
+}
+
+lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *p, int64_t id,
+				    struct lt_error *err)
+{
+	principal_check(p);
+	struct share_write w = {s, p, NULL, id, false};
+	return store_sqlite_write(s, share_revoke_run, &w, err);
+}
+
+lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
+				  int64_t person_id, struct lt_share **out, size_t *n,
+				  struct lt_error *err)
+{
+	void *conn;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	struct lt_access_facts f;
+	struct lt_share *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status r;
+	int rc;
+
+	principal_check(p);
+	*out = NULL;
+	*n = 0;
+	db = store_sqlite_read_lock(s, &conn);
+	if ((r = access(db, p, LT_ACTION_PERSON_READ, "persons", "person", person_id, err)) !=
+		    LT_OK ||
+	    (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) != LT_OK ||
+	    (r = prep(db,
+		      "SELECT s.id, fa.code, ta.code, s.kind, s.classes, s.basis, s.consent_by, "
+		      "s.consent_at, s.lawful_reason, s.purpose, s.created_at, coalesce(s.revoked_at, "
+		      "'') FROM shares s JOIN agencies fa ON fa.id = s.from_agency_id JOIN agencies "
+		      "ta ON ta.id = s.to_agency_id WHERE s.person_id = ?1 AND (?2 OR "
+		      "s.to_agency_id = ?3) ORDER BY s.id",
+		      &st, err)) != LT_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int(st, 2, f.owner_agency_id == p->agency_id);
+	sqlite3_bind_int64(st, 3, p->agency_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct lt_share *nv = realloc(v, nc * sizeof(*v));
+			if (!nv) {
+				r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+				goto out;
+			}
+			v = nv;
+			cap = nc;
+		}
+		struct lt_share *x = &v[count];
+		lt_share_init(x);
+		x->id = sqlite3_column_int64(st, 0);
+		x->person_id = person_id;
+		column_copy(st, 1, x->from_agency, sizeof(x->from_agency));
+		column_copy(st, 2, x->to_agency, sizeof(x->to_agency));
+		x->classes = (unsigned)sqlite3_column_int64(st, 4) & LT_DATA_ALL;
+		column_copy(st, 9, x->purpose, sizeof(x->purpose));
+		column_copy(st, 10, x->created_at, sizeof(x->created_at));
+		column_copy(st, 11, x->revoked_at, sizeof(x->revoked_at));
+		if ((r = column_code(st, 3, &lt_vocab_share_kind, "shares.kind", &x->kind, err)) ||
+		    (r = column_code(st, 5, &lt_vocab_share_basis, "shares.basis", &x->basis,
+				     err)) ||
+		    (r = column_code(st, 6, &lt_vocab_consent_by, "shares.consent_by",
+				     &x->consent_by, err)) ||
+		    (r = column_date(st, 7, "shares.consent_at", &x->consent_at, err)) ||
+		    (r = column_code(st, 8, &lt_vocab_lawful_reason, "shares.lawful_reason",
+				     &x->lawful_reason, err)))
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_sqlite_fail(db, rc, "listing a person's shares", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	store_sqlite_read_unlock(conn);
+	free(v);
 	return r;
 }

@@ -353,6 +353,47 @@ static const char schema_v5[] =
 	") WITHOUT ROWID;\n"
 	"CREATE INDEX case_persons_person ON case_persons(person_id);\n";
 
+/*
+ * Version 6: sharing (store_sqlite_person.c; docs/security.md, "Sharing").
+ * A share is a person referred (kind 'refer': the receiver may read the
+ * person and its referrals, only the data classes `classes` names, a bit
+ * set of core/person.h's enum lt_data_class) or transferred ('transfer':
+ * persons.agency_id moves to the receiver) to another agency, on a basis —
+ * consent, with who gave it and when, or a lawful reason — and for a
+ * purpose. A referral is revoked by setting revoked_at; a transfer is never
+ * revoked. Nothing here is personal data: who consented is a role, not a
+ * name.
+ */
+static const char schema_v6[] =
+	VOCAB_TABLE("share_kind")
+	VOCAB_TABLE("share_basis")
+	VOCAB_TABLE("consent_by")
+	VOCAB_TABLE("lawful_reason")
+	"\n"
+	"CREATE TABLE shares (\n"
+	"  id             INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  person_id      INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  from_agency_id INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  to_agency_id   INTEGER NOT NULL REFERENCES agencies(id),\n"
+	"  kind           TEXT NOT NULL REFERENCES vocab_share_kind(code),\n"
+	"  classes        INTEGER NOT NULL CHECK (classes > 0),\n"
+	"  basis          TEXT NOT NULL REFERENCES vocab_share_basis(code),\n"
+	"  consent_by     TEXT REFERENCES vocab_consent_by(code),\n"
+	"  consent_at     TEXT " DATE_SHAPE("consent_at") ",\n"
+	"  lawful_reason  TEXT REFERENCES vocab_lawful_reason(code),\n"
+	"  purpose        TEXT NOT NULL CHECK (length(purpose) BETWEEN 1 AND 200),\n"
+	"  creator_kind   TEXT NOT NULL CHECK (creator_kind IN ('user', 'token')),\n"
+	"  creator_id     INTEGER NOT NULL CHECK (creator_id > 0),\n"
+	"  created_at     TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  revoked_at     TEXT,\n"
+	"  CHECK (to_agency_id != from_agency_id),\n"
+	"  CHECK (kind = 'refer' OR revoked_at IS NULL),\n"
+	"  CHECK ((basis = 'consent') = (consent_by IS NOT NULL AND consent_at IS NOT NULL)),\n"
+	"  CHECK ((basis = 'lawful_reason') = (lawful_reason IS NOT NULL))\n"
+	");\n"
+	"CREATE INDEX shares_person ON shares(person_id);\n"
+	"CREATE INDEX shares_to ON shares(to_agency_id, person_id) WHERE revoked_at IS NULL;\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -361,6 +402,8 @@ const struct store_migration store_sqlite_migrations[] = {
 	{4, "sessions of signed-in staff (sessions): the hash of the id, never the id", schema_v4},
 	{5, "records about people: master_keys, persons (sealed, key wrapped), person_index (blind "
 	    "index), referrals, case status and persons", schema_v5},
+	{6, "sharing: shares of persons referred or transferred to other agencies, with their "
+	    "basis (consent or a lawful reason) and purpose", schema_v6},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
@@ -375,6 +418,10 @@ const struct store_vocab_table store_sqlite_vocab_tables[] = {
 	{"vocab_country", &lt_vocab_country},
 	{"vocab_role", &lt_vocab_role},
 	{"vocab_case_status", &lt_vocab_case_status},
+	{"vocab_share_kind", &lt_vocab_share_kind},
+	{"vocab_share_basis", &lt_vocab_share_basis},
+	{"vocab_consent_by", &lt_vocab_consent_by},
+	{"vocab_lawful_reason", &lt_vocab_lawful_reason},
 };
 const size_t store_sqlite_vocab_table_count =
 	sizeof(store_sqlite_vocab_tables) / sizeof(store_sqlite_vocab_tables[0]);

@@ -1087,6 +1087,183 @@ static void test_cases(void **state)
 	chain_intact(f->s);
 }
 
+/* ---- sharing --------------------------------------------------------------------------- */
+
+static void share_make(struct lt_share *sh, int64_t person, const char *to, int kind,
+		       unsigned classes)
+{
+	lt_share_init(sh);
+	sh->person_id = person;
+	snprintf(sh->to_agency, sizeof(sh->to_agency), "%s", to);
+	sh->kind = kind;
+	sh->classes = classes;
+	sh->basis = LT_BASIS_CONSENT;
+	sh->consent_by = lt_vocab_find(&lt_vocab_consent_by, "person", 6);
+	sh->consent_at = (struct lt_date){2024, 4, 1};
+	snprintf(sh->purpose, sizeof(sh->purpose), "support and accommodation");
+}
+
+static void test_sharing(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	struct lt_person got;
+	struct lt_referral r, rgot;
+	struct lt_share sh;
+	struct one_patch op;
+	int64_t found[LT_PERSON_FIND_MAX];
+	struct lt_person rec;
+	const char *spec[] = {"name=Olena Kovalenko", "dob=1991", "contact=+44 7700 900456",
+			      "safe_to_contact=true"};
+	person_make(&rec, spec, N(spec));
+	assert_st(store_person_add(f->s, &f->kr, &f->cw, &rec, &e), LT_OK);
+	int64_t id = rec.id;
+	lt_person_release(&rec);
+	lt_referral_init(&r);
+	r.person_id = id;
+	r.date = (struct lt_date){2024, 4, 2};
+	r.forms = 1u << LT_FORM_LABOUR_EXPLOITATION;
+	assert_int_equal(lt_referral_fields[7].parse(&r, "met twice", 9, &e), LT_OK);
+	assert_int_equal(lt_referral_fields[8].parse(&r, "a safe house", 12, &e), LT_OK);
+	assert_int_equal(lt_referral_fields[9].parse(&r, "linked to a gang", 16, &e), LT_OK);
+	assert_st(store_referral_add(f->s, &f->kr, &f->cw, &r, &e), LT_OK);
+
+	/* before any share the charity sees nothing */
+	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_ENOTFOUND);
+	assert_int_equal(find(f, &f->other, "olena kovalenko", NULL, found), 0);
+
+	/* police intelligence never goes to a charity */
+	share_make(&sh, id, "unseen", LT_SHARE_REFER,
+		   (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_INTELLIGENCE));
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_EINVAL);
+	assert_string_equal(e.field, "classes");
+	/* a share needs its basis */
+	share_make(&sh, id, "unseen", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
+	sh.consent_by = -1;
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_EINVAL);
+	assert_string_equal(e.field, "consent_by");
+	share_make(&sh, id, "nowhere", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_EINVAL);
+	assert_string_equal(e.field, "to_agency");
+	share_make(&sh, id, "herts_police", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_EINVAL);
+	/* the analyst may never share; another agency does not see the person */
+	share_make(&sh, id, "unseen", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
+	assert_st(store_share_create(f->s, &f->analyst, &sh, &e), LT_EFORBIDDEN);
+	assert_st(store_share_create(f->s, &f->other, &sh, &e), LT_ENOTFOUND);
+
+	/* referred: identity and support, with the person's consent */
+	share_make(&sh, id, "unseen", LT_SHARE_REFER,
+		   (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_SUPPORT));
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_OK);
+	assert_true(sh.id > 0);
+	assert_string_equal(sh.from_agency, "herts_police");
+	char want[160];
+	snprintf(want, sizeof(want), "user:1 share.create share:%lld %lld support and accommodation",
+		 (long long)sh.id, (long long)id);
+	assert_string_equal(last_audit(f->s), want);
+	int64_t share_id = sh.id;
+
+	/* the charity reads what is shared and nothing else */
+	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_OK);
+	assert_string_equal(got.name, "Olena Kovalenko");
+	assert_int_equal(got.dob.year, 1991);
+	assert_null(got.contact);          /* contact not shared */
+	assert_false(got.safe_to_contact); /* nor whether it is safe */
+	lt_person_release(&got);
+	assert_st(store_referral_get(f->s, &f->kr, &f->other, r.id, "support", &rgot, &e), LT_OK);
+	assert_string_equal(rgot.support_needs, "a safe house");
+	assert_string_equal(rgot.notes, "met twice");
+	assert_null(rgot.police_intelligence); /* a charity never sees intelligence */
+	lt_referral_release(&rgot);
+	/* the owner still sees everything */
+	assert_st(store_referral_get(f->s, &f->kr, &f->cw2, r.id, "check", &rgot, &e), LT_OK);
+	assert_string_equal(rgot.police_intelligence, "linked to a gang");
+	lt_referral_release(&rgot);
+	/* found by name; but it may read, not change, nor share on */
+	assert_int_equal(find(f, &f->other, "olena kovalenko", NULL, found), 1);
+	assert_st(store_person_update(f->s, &f->kr, &f->other, id,
+				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
+					     "female"),
+				      &today, NULL, &e),
+		  LT_EFORBIDDEN);
+	struct lt_share again;
+	share_make(&again, id, "herts_police", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
+	assert_st(store_share_create(f->s, &f->other, &again, &e), LT_EFORBIDDEN);
+
+	/* the shares of the person: all for the owner, its own for the receiver */
+	struct lt_share *list = NULL;
+	size_t n = 0;
+	assert_st(store_share_list(f->s, &f->cw, id, &list, &n, &e), LT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].kind, LT_SHARE_REFER);
+	assert_string_equal(list[0].to_agency, "unseen");
+	assert_int_equal(list[0].classes, (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_SUPPORT));
+	assert_int_equal(list[0].consent_at.month, 4);
+	assert_string_equal(list[0].revoked_at, "");
+	free(list);
+	assert_st(store_share_list(f->s, &f->other, id, &list, &n, &e), LT_OK);
+	assert_int_equal(n, 1);
+	free(list);
+
+	/* a share of support alone does not let the receiver find the person */
+	struct lt_principal nca = {LT_PRINCIPAL_USER, 9, 0, LT_ROLE_POLICE};
+	struct lt_agency a3 = {0, "nca", "National Crime Agency", LT_AGENCY_KIND_NATIONAL_AGENCY};
+	assert_int_equal(store_agency_add(f->s, &a3, "test", &e), LT_OK);
+	nca.agency_id = a3.id;
+	share_make(&sh, id, "nca", LT_SHARE_REFER, 1u << LT_DATA_INTELLIGENCE);
+	sh.basis = LT_BASIS_LAWFUL_REASON;
+	sh.consent_by = -1;
+	sh.consent_at = (struct lt_date){0, 0, 0};
+	sh.lawful_reason = lt_vocab_find(&lt_vocab_lawful_reason, "prevention_or_detection_of_crime",
+					 32);
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_OK);
+	assert_int_equal(find(f, &nca, "olena kovalenko", NULL, found), 0);
+	assert_st(store_person_get(f->s, &f->kr, &nca, id, "investigation", &got, &e), LT_OK);
+	assert_null(got.name);
+	lt_person_release(&got);
+	assert_st(store_referral_get(f->s, &f->kr, &nca, r.id, "investigation", &rgot, &e), LT_OK);
+	assert_string_equal(rgot.police_intelligence, "linked to a gang");
+	assert_null(rgot.support_needs);
+	lt_referral_release(&rgot);
+
+	/* revoking: not by another caseworker (own scope), by its maker */
+	assert_st(store_share_revoke(f->s, &f->cw2, share_id, &e), LT_EFORBIDDEN);
+	assert_st(store_share_revoke(f->s, &f->other, share_id, &e), LT_ENOTFOUND);
+	assert_st(store_share_revoke(f->s, &f->cw, share_id, &e), LT_OK);
+	snprintf(want, sizeof(want), "user:1 share.revoke share:%lld %lld ", (long long)share_id,
+		 (long long)id);
+	assert_string_equal(last_audit(f->s), want);
+	long before = count_of(f->s, "SELECT count(*) FROM audit");
+	assert_st(store_share_revoke(f->s, &f->admin, share_id, &e), LT_OK); /* already: no-op */
+	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
+	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_ENOTFOUND);
+	assert_st(store_referral_get(f->s, &f->kr, &f->other, r.id, "support", &rgot, &e),
+		  LT_ENOTFOUND);
+	assert_st(store_share_revoke(f->s, &f->cw, 99999, &e), LT_ENOTFOUND);
+
+	/* transferred: the charity owns it now, the police no longer see it */
+	share_make(&sh, id, "unseen", LT_SHARE_TRANSFER, 0);
+	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_OK);
+	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_OK);
+	assert_string_equal(got.contact, "+44 7700 900456");
+	assert_string_equal(got.agency, "unseen");
+	lt_person_release(&got);
+	assert_st(store_person_update(f->s, &f->kr, &f->other, id,
+				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
+					     "female"),
+				      &today, NULL, &e),
+		  LT_OK);
+	assert_st(store_person_get(f->s, &f->kr, &f->cw, id, "check", &got, &e), LT_ENOTFOUND);
+	assert_st(store_share_revoke(f->s, &f->cw, sh.id, &e), LT_EINVAL);
+	/* the referral stays the police's own, and opens for them */
+	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r.id, "check", &rgot, &e), LT_OK);
+	assert_string_equal(rgot.police_intelligence, "linked to a gang");
+	lt_referral_release(&rgot);
+	chain_intact(f->s);
+	lt_referral_release(&r);
+}
+
 /* Every read of personal data left exactly one entry with its purpose. */
 static void test_every_read_audited(void **state)
 {
@@ -1133,6 +1310,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_referrals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sharing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_every_read_audited, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
