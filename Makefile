@@ -5,7 +5,7 @@
 #                 the demo data if it does not exist, serve on 127.0.0.1:8080
 #   make test     install what is missing, build with ASan + UBSan and
 #                 warnings as errors, run every test
-#   make bench    the benchmarks (release build)
+#   make bench    install wrk if missing, the benchmarks (release build)
 #   make clean    remove the build directories
 #
 # Meson + Ninja do the building; this file only chooses the configuration.
@@ -16,7 +16,7 @@ BENCHBUILD ?= build-bench
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps test-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line clean format
+.PHONY: all deps test-deps bench-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -29,6 +29,9 @@ deps:
 
 test-deps:
 	@scripts/install-deps --test
+
+bench-deps:
+	@scripts/install-deps --bench
 
 run: deps
 	@$(MAKE) --no-print-directory all >/dev/null
@@ -48,7 +51,7 @@ test: test-deps $(TESTBUILD)/build.ninja
 $(BENCHBUILD)/build.ninja:
 	meson setup $(BENCHBUILD) -Dtests=false --buildtype=release >/dev/null
 
-bench: deps $(BENCHBUILD)/build.ninja
+bench: bench-deps $(BENCHBUILD)/build.ninja
 	ninja -C $(BENCHBUILD)
 	bench/run $(BENCHBUILD)
 
