@@ -131,7 +131,7 @@ static void add_warnings(const struct mse_table *t, struct mse_estimate *e)
 		    e,
 		    "Each bootstrap replicate re-weights only the %zu best models, which carry "
 		    "%.1f%% of the BIC weight on the data: the interval is that of an average over "
-		    "fewer models than the estimate's; search more (boot_top).",
+		    "fewer models than the estimate's; search more (--boot-top, API boot_top).",
 		    e->boot_models, 100 * e->boot_weight);
 	warn(e, "The estimate assumes a closed population, lists linked without error, and "
 	        "people equally likely to be listed within each group the model describes; "
