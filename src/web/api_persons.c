@@ -914,6 +914,162 @@ void web_api_arrest_get(struct web_call *c)
 	answer(c, 200, arrest_json(&a));
 }
 
+/* ---- shares ------------------------------------------------------------------------- */
+
+static json_t *share_json(const struct lt_share *sh)
+{
+	json_t *o = fields_json(lt_share_fields, lt_share_field_count, sh);
+	if (o) {
+		json_object_set_new(o, "id", json_integer((json_int_t)sh->id));
+		json_object_set_new(o, "from_agency", json_string(sh->from_agency));
+		json_object_set_new(o, "created_at", json_string(sh->created_at));
+		json_object_set_new(o, "revoked_at",
+				    sh->revoked_at[0] ? json_string(sh->revoked_at) : json_null());
+	}
+	return o;
+}
+
+void web_api_shares_create(struct web_call *c)
+{
+	struct lt_share sh;
+	struct lt_diags d;
+	struct lt_error err;
+	struct jpatch *jp = NULL;
+	json_t *doc = NULL;
+	int64_t id;
+	lt_status st;
+
+	lt_share_init(&sh);
+	lt_diags_init(&d);
+	lt_error_clear(&err);
+	if (!param_id(c, "person", &id) || !(doc = body_object(c, false)))
+		goto out;
+	if (!(jp = calloc(1, sizeof(*jp)))) {
+		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
+		goto out;
+	}
+	if (json_object_get(doc, "person")) {
+		bad(&d, "person", "is the person of the address; leave it out");
+		json_object_del(doc, "person");
+	}
+	patch_build(doc, lt_share_fields, lt_share_field_count, jp, &d);
+	lt_patch_apply(lt_share_fields, lt_share_field_count, &sh, &jp->p, &d);
+	sh.person_id = id;
+	lt_share_check(&sh, &c->rq->today, &d);
+	if (lt_diags_total(&d)) {
+		web_error(c, WEB_KIND_API, LT_EINVAL, "The share is not valid.", &d);
+		goto out;
+	}
+	if ((st = store_share_create(c->app->st, &c->who->p, &sh, &err)) != LT_OK) {
+		store_failed(c, st, &err, NULL, st == LT_ENOTFOUND ? "person" : "share");
+		goto out;
+	}
+	char location[96];
+	snprintf(location, sizeof(location), "/api/v1/persons/%lld/shares/%lld", (long long)id,
+		 (long long)sh.id);
+	answer(c, 201, share_json(&sh));
+	if (c->rs->status == 201)
+		web_response_header(c->rs, "Location", location);
+out:
+	json_decref(doc);
+	free(jp);
+	lt_diags_release(&d);
+}
+
+static int share_cmp_desc(const void *a, const void *b)
+{
+	int64_t x = ((const struct lt_share *)a)->id, y = ((const struct lt_share *)b)->id;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void web_api_shares_list(struct web_call *c)
+{
+	struct web_form q;
+	struct web_paging pg;
+	struct lt_diags d;
+	struct lt_error err;
+	struct lt_share *v = NULL;
+	size_t n = 0;
+	int64_t id;
+	lt_status st;
+
+	lt_diags_init(&d);
+	lt_error_clear(&err);
+	if (!param_id(c, "person", &id) || !query_parse(c, &q))
+		return;
+	if (web_paging_parse(&q, "shares", NULL, &pg, &d) != LT_OK) {
+		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
+		goto out;
+	}
+	if ((st = store_share_list(c->app->st, &c->who->p, id, &v, &n, &err)) != LT_OK) {
+		store_failed(c, st, &err, NULL, "person");
+		goto out;
+	}
+	/* newest first, below the cursor, a page at a time, like every list */
+	if (n > 1)
+		qsort(v, n, sizeof(*v), share_cmp_desc);
+	json_t *items = json_array();
+	size_t shown = 0;
+	int64_t last = 0;
+	bool more = false;
+	for (size_t i = 0; items && i < n; i++) {
+		if (pg.after && v[i].id >= pg.after)
+			continue;
+		if (shown == pg.limit) {
+			more = true;
+			break;
+		}
+		json_array_append_new(items, share_json(&v[i]));
+		last = v[i].id;
+		shown++;
+	}
+	web_paging_answer(c, "shares", &q, &pg, items ? items : json_array(), more, last);
+out:
+	free(v);
+	lt_diags_release(&d);
+	web_form_release(&q);
+}
+
+void web_api_share_revoke(struct web_call *c)
+{
+	struct lt_error err;
+	struct lt_share *v = NULL;
+	size_t n = 0;
+	int64_t id, sid;
+	lt_status st;
+	bool mine = false;
+
+	lt_error_clear(&err);
+	if (!param_id(c, "person", &id))
+		return;
+	{
+		/* the share's own id is the second segment */
+		struct web_call c2 = *c;
+		c2.param = c->param2;
+		if (!param_id(&c2, "share", &sid))
+			return;
+	}
+	/* the share must be one of this person's that the caller sees */
+	if ((st = store_share_list(c->app->st, &c->who->p, id, &v, &n, &err)) != LT_OK) {
+		store_failed(c, st, &err, NULL, "share");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		mine = mine || v[i].id == sid;
+	if (!mine) {
+		web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no such share that you can see.",
+			  NULL);
+		goto out;
+	}
+	if ((st = store_share_revoke(c->app->st, &c->who->p, sid, &err)) != LT_OK) {
+		store_failed(c, st, &err, NULL, "share");
+		goto out;
+	}
+	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)sid, "revoked", 1));
+out:
+	free(v);
+}
+
 /* ---- the data keys ------------------------------------------------------------------- */
 
 lt_status web_app_data_keys(struct web_app *app, const struct lt_crypto_keyring *keys,
@@ -1193,3 +1349,57 @@ const struct web_api_doc web_doc_arrests_create = {
 const struct web_api_doc web_doc_arrest_get = {
     .summary = "Read an arrest", .tag = "arrests", .params = p_id,
     .responses = ANSWER(200, "The arrest.", s_arrest, NULL), .errors = e_found};
+
+static const struct web_api_param p_person_id[] = {
+    {.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
+     .description = "The person's id."},
+    {0}};
+static const struct web_api_param p_share_ids[] = {
+    {.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
+     .description = "The person's id."},
+    {.name = "share", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
+     .description = "The share's id."},
+    {0}};
+static const struct web_api_member share_types[] = {
+    {.name = "kind", .vocab = &lt_vocab_share_kind},
+    {.name = "basis", .vocab = &lt_vocab_share_basis},
+    {.name = "consent_by", .vocab = &lt_vocab_consent_by},
+    {.name = "lawful_reason", .vocab = &lt_vocab_lawful_reason},
+    {.name = "consent_at",
+     .schema = "{\"type\":[\"string\",\"null\"],\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}"},
+    {.name = "classes",
+     .schema = "{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"identity\","
+               "\"contact\",\"support\",\"intelligence\"]}}"},
+    {0}};
+static const char *const share_in_omit[] = {"person", NULL};
+static const struct web_api_schema s_share_in = {
+    .name = "ShareInput",
+    .description = "A referral or a transfer of the person of the address to another agency, "
+                   "with its basis and purpose.",
+    .pfields = lt_share_fields, .npfields = &lt_share_field_count, .types = share_types,
+    .omit = share_in_omit, .nullable = true, .closed = true};
+static const struct web_api_schema s_share = {
+    .name = "Share",
+    .pfields = lt_share_fields, .npfields = &lt_share_field_count, .types = share_types,
+    .extra = "{\"id\":" S_ID ",\"from_agency\":{\"type\":\"string\"},\"created_at\":" S_TIME
+             ",\"revoked_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}}",
+    .nullable = true, .all_required = true, .closed = true};
+static const struct web_api_schema s_revoked = {
+    .json = "{\"type\":\"object\",\"required\":[\"id\",\"revoked\"],\"properties\":{\"id\":" S_ID
+            ",\"revoked\":{\"const\":true}}}"};
+static const lt_status e_share[] = {LT_ENOTFOUND, LT_OK};
+
+const struct web_api_doc web_doc_shares_create = {
+    .summary = "Share a person with another agency", .tag = "persons", .params = p_person_id,
+    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
+                                             .schema = &s_share_in}, {0}},
+    .responses = ANSWER(201, "Shared: the share as recorded.", s_share, h_location),
+    .errors = e_share};
+const struct web_api_doc web_doc_shares_list = {
+    .summary = "The shares of a person", .tag = "persons", .params = p_person_id,
+    .page_of = &s_share, .errors = e_share};
+const struct web_api_doc web_doc_share_revoke = {
+    .summary = "Revoke a share", .tag = "persons", .params = p_share_ids,
+    .responses = ANSWER(200, "Revoked: the receiver sees nothing of the person any more.",
+                        s_revoked, NULL),
+    .errors = e_share};

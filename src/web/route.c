@@ -25,9 +25,10 @@
  * routes that check a password; WEB_POOL_WRITE for a GET that writes (a read
  * of personal data is audited before it is answered).
  *
- * A path pattern is either exact ("/healthz") or a prefix ending in '/'
- * followed by one "{name}" segment ("/api/v1/reports/{ref}"), which matches
- * exactly one non-empty segment; the handler gets it as `param`.
+ * A path pattern is either exact ("/healthz") or has "{name}" segments
+ * ("/api/v1/reports/{ref}", "/api/v1/persons/{id}/shares/{share}"), at
+ * most two, each matching exactly one non-empty segment; the handler gets
+ * them as `param` and `param2`.
  *
  * Errors take the form of the route's kind: an HTML page for pages and
  * static assets, an RFC 9457 problem document (application/problem+json)
@@ -608,6 +609,22 @@ const struct web_route web_routes[] = {
     {"GET", "/api/v1/arrests/{id}", WEB_KIND_API, PRINCIPAL, LT_ACTION_ARREST_READ,
      WEB_CSRF_NONE, false, web_api_arrest_get, NULL,
      "Read an arrest (arrest.read, within its scope: 404 outside it).", &web_doc_arrest_get},
+    {"POST", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_SHARE_CREATE,
+     WEB_CSRF_NONE, false, web_api_shares_create, NULL,
+     "Share a person of the caller's agency with another agency (share.create): refer it, "
+     "naming the classes of personal data the receiver sees, or transfer it; with consent "
+     "(who, when) or a lawful reason, and a purpose; audited.",
+     &web_doc_shares_create},
+    {"GET", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
+     WEB_CSRF_NONE, false, web_api_shares_list, NULL,
+     "The shares of a person the caller may read: all for its owner, those with its own "
+     "agency for a receiver; newest first, a page at a time.",
+     &web_doc_shares_list},
+    {"DELETE", "/api/v1/persons/{id}/shares/{share}", WEB_KIND_API, PRINCIPAL,
+     LT_ACTION_SHARE_REVOKE, WEB_CSRF_NONE, false, web_api_share_revoke, NULL,
+     "Revoke a referral share (share.revoke: its maker, or the agency's administrator); the "
+     "receiver sees nothing of the person from then on; a transfer is not revoked.",
+     &web_doc_share_revoke},
     {"GET", "/api/v1/openapi.json", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
      web_api_openapi, NULL,
      "The OpenAPI 3.1 document of every route, generated from this table.", &doc_openapi},
@@ -836,22 +853,36 @@ enum web_kind web_kind_for_path(const char *path)
 	return strncmp(path, "/api/", 5) == 0 ? WEB_KIND_API : WEB_KIND_PAGE;
 }
 
-/* Does `path` match the route's pattern? On a pattern match *param points
- * at the segment (inside `path`). */
-static bool route_match(const struct web_route *r, const char *path, const char **param)
+/* Does `path` match the route's pattern? Each "{name}" segment of the
+ * pattern matches one non-empty segment of the path (shorter than
+ * WEB_PARAM_MAX); on a match params[0] and params[1] get the first two, ""
+ * when there are fewer. */
+static bool route_match(const struct web_route *r, const char *path,
+                        char params[2][WEB_PARAM_MAX])
 {
-	const char *brace = strchr(r->path, '{');
-	*param = "";
-	if (!brace)
-		return strcmp(r->path, path) == 0;
-	size_t plen = (size_t)(brace - r->path);
-	if (strncmp(r->path, path, plen) != 0)
-		return false;
-	const char *seg = path + plen;
-	if (!*seg || strchr(seg, '/'))
-		return false;
-	*param = seg;
-	return true;
+	const char *pp = r->path, *p = path;
+	size_t k = 0;
+	params[0][0] = params[1][0] = '\0';
+	while (*pp) {
+		if (*pp == '{') {
+			const char *close = strchr(pp, '}');
+			size_t n = strcspn(p, "/");
+			LT_ASSERT(close && k < 2);
+			if (n == 0 || n >= WEB_PARAM_MAX)
+				return false;
+			memcpy(params[k], p, n);
+			params[k][n] = '\0';
+			k++;
+			p += n;
+			pp = close + 1;
+			continue;
+		}
+		if (*pp != *p)
+			return false;
+		pp++;
+		p++;
+	}
+	return *p == '\0';
 }
 
 static bool method_match(const char *route_method, const char *method)
@@ -879,7 +910,7 @@ static void allow_add(char *allow, size_t cap, const char *m)
 /* The outcome of matching a request's target and method against the table. */
 struct route_match_result {
 	const struct web_route *found; /* the row that answers, NULL when none */
-	const char *param;             /* its {param}, inside path */
+	char params[2][WEB_PARAM_MAX]; /* its {param} segments, "" when none */
 	bool path_known;               /* some row has the path */
 	enum web_kind kind;            /* what errors look like */
 	char allow[64];                /* the methods of the rows with the path */
@@ -890,15 +921,15 @@ struct route_match_result {
 static void route_find(const char *path, const char *method, struct route_match_result *m)
 {
 	m->found = NULL;
-	m->param = "";
+	m->params[0][0] = m->params[1][0] = '\0';
 	m->path_known = false;
 	m->kind = web_kind_for_path(path);
 	m->allow[0] = '\0';
 	m->route = "-";
 	for (size_t i = 0; i < web_route_count; i++) {
 		const struct web_route *r = &web_routes[i];
-		const char *p;
-		if (!route_match(r, path, &p))
+		char p[2][WEB_PARAM_MAX];
+		if (!route_match(r, path, p))
 			continue;
 		if (!m->path_known)
 			m->route = r->path; /* for the log line, even when the method is wrong */
@@ -909,7 +940,7 @@ static void route_find(const char *path, const char *method, struct route_match_
 			allow_add(m->allow, sizeof(m->allow), "HEAD");
 		if (!m->found && method_match(r->method, method)) {
 			m->found = r;
-			m->param = p;
+			memcpy(m->params, p, sizeof(m->params));
 		}
 	}
 }
@@ -1141,7 +1172,8 @@ void web_handle(struct web_app *app, const struct web_request *rq, struct web_re
 	    .rq = rq,
 	    .path = path,
 	    .query = q ? q + 1 : "",
-	    .param = m.param,
+	    .param = m.params[0],
+	    .param2 = m.params[1],
 	    .who = &who,
 	    .rs = rs,
 	};

@@ -63,6 +63,7 @@
 #define WEB_HEADERS_MAX      16  /* headers on one response */
 #define WEB_HEADER_VALUE_MAX 256 /* bytes of one header value, with its NUL */
 #define WEB_METHOD_MAX       16  /* bytes of a method name kept for logs */
+#define WEB_PARAM_MAX        256 /* bytes of a {param} segment of a path, with its NUL */
 
 /* What the application serves from: the store and the sealing key. */
 struct web_app {
@@ -230,7 +231,8 @@ struct web_call {
 	const struct web_request *rq;
 	const char *path;  /* decoded path, NUL-terminated */
 	const char *query; /* raw query string after '?', "" when none */
-	const char *param; /* the {param} segment of a pattern route, "" when none */
+	const char *param; /* the first {param} segment of a pattern route, "" when none */
+	const char *param2; /* the second, "" when none */
 	const struct web_principal *who; /* never NULL; auth NONE on public routes */
 	struct web_response *rs;
 };
@@ -341,7 +343,7 @@ enum web_pool {
 
 struct web_route {
 	const char *method; /* "GET", "POST", "PATCH" or "DELETE"; a GET route also answers HEAD */
-	const char *path;   /* exact path, or a prefix followed by one "{name}" segment */
+	const char *path;   /* exact path, or a pattern with at most two "{name}" segments */
 	enum web_kind kind;
 	enum web_access access;
 	int action;          /* the enum lt_action the principal must hold (its cell not
@@ -559,10 +561,14 @@ void web_api_case_get(struct web_call *c);
 void web_api_case_update(struct web_call *c);
 void web_api_arrests_create(struct web_call *c);
 void web_api_arrest_get(struct web_call *c);
+void web_api_shares_create(struct web_call *c);
+void web_api_shares_list(struct web_call *c);
+void web_api_share_revoke(struct web_call *c);
 extern const struct web_api_doc web_doc_persons_create, web_doc_persons_search,
     web_doc_person_get, web_doc_person_update, web_doc_person_erase, web_doc_referrals_create,
     web_doc_referral_get, web_doc_referral_update, web_doc_cases_create, web_doc_case_get,
-    web_doc_case_update, web_doc_arrests_create, web_doc_arrest_get;
+    web_doc_case_update, web_doc_arrests_create, web_doc_arrest_get, web_doc_shares_create,
+    web_doc_shares_list, web_doc_share_revoke;
 
 /* ---- sign-in, sessions and CSRF (auth.c) ------------------------------------ */
 

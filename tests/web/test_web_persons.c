@@ -551,6 +551,96 @@ static void test_no_data_key(void **state)
 	lt_crypto_keyring_wipe(&other);
 }
 
+static void test_shares_api(void **state)
+{
+	(void)state;
+	char target[200], body[600];
+	int64_t p = add_person(g_cw, "{\"name\":\"Olena Kovalenko\",\"contact\":\"+44 7700 900456\"}");
+	snprintf(body, sizeof(body),
+		 "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"],"
+		 "\"support_needs\":\"a safe house\",\"police_intelligence\":\"linked to a gang\"}",
+		 (long long)p);
+	json_t *doc = CALL(201, "POST", "/api/v1/referrals", g_cw, body);
+	int64_t rid = num(doc, "id");
+	json_decref(doc);
+
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", (long long)p);
+	/* every bad member named; intelligence never to a charity */
+	doc = CALL(400, "POST", target, g_cw,
+		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"basis\":\"consent\","
+		   "\"person\":1,\"classes\":[\"identity\",\"x\"]}");
+	assert_true(names_field(doc, "person"));
+	assert_true(names_field(doc, "classes"));
+	assert_true(names_field(doc, "consent_by"));
+	assert_true(names_field(doc, "consent_at"));
+	assert_true(names_field(doc, "purpose"));
+	json_decref(doc);
+	doc = CALL(400, "POST", target, g_cw,
+		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"intelligence\"],"
+		   "\"basis\":\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\","
+		   "\"purpose\":\"x\"}");
+	assert_true(names_field(doc, "classes"));
+	json_decref(doc);
+	/* referred with consent: identity and support */
+	doc = CALL(201, "POST", target, g_cw,
+		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"identity\","
+		   "\"support\"],\"basis\":\"consent\",\"consent_by\":\"person\",\"consent_at\":"
+		   "\"2024-05-01\",\"purpose\":\"accommodation\"}");
+	int64_t sid = num(doc, "id");
+	assert_string_equal(str(doc, "from_agency"), "herts_police");
+	assert_int_equal(json_array_size(json_object_get(doc, "classes")), 2);
+	assert_true(json_is_null(json_object_get(doc, "revoked_at")));
+	json_decref(doc);
+	assert_contains(last_audit(), "share.create");
+
+	/* the charity reads what is shared, and nothing else */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=support", (long long)p);
+	doc = CALL(200, "GET", target, g_other);
+	assert_string_equal(str(doc, "name"), "Olena Kovalenko");
+	assert_true(json_is_null(json_object_get(doc, "contact")));
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/referrals/%lld?purpose=support", (long long)rid);
+	doc = CALL(200, "GET", target, g_other);
+	assert_string_equal(str(doc, "support_needs"), "a safe house");
+	assert_true(json_is_null(json_object_get(doc, "police_intelligence")));
+	json_decref(doc);
+	/* it may read, not change (403: it can see the person) */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)p);
+	doc = CALL(403, "PATCH", target, g_other, "{\"sex\":\"female\"}");
+	json_decref(doc);
+	/* the lists: the owner's and the receiver's */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", (long long)p);
+	doc = CALL(200, "GET", target, g_cw);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
+	json_decref(doc);
+	doc = CALL(200, "GET", target, g_other);
+	assert_int_equal(json_array_size(json_object_get(doc, "items")), 1);
+	json_decref(doc);
+	/* revoked by its maker; then the charity sees nothing */
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p,
+		 (long long)sid);
+	doc = CALL(404, "DELETE", target, g_other);
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p + 1000,
+		 (long long)sid);
+	doc = CALL(404, "DELETE", target, g_cw);
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p,
+		 (long long)sid);
+	doc = CALL(200, "DELETE", target, g_cw);
+	assert_true(json_is_true(json_object_get(doc, "revoked")));
+	json_decref(doc);
+	assert_contains(last_audit(), "share.revoke");
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=support", (long long)p);
+	doc = CALL(404, "GET", target, g_other);
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", (long long)p);
+	doc = CALL(404, "GET", target, g_other);
+	json_decref(doc);
+	doc = CALL(403, "POST", target, g_analyst, "{}");
+	json_decref(doc);
+}
+
 /* The README documents every member of the three field tables. */
 static void test_documented(void **state)
 {
@@ -592,6 +682,7 @@ int main(void)
 	    cmocka_unit_test(test_referrals_cases_arrests),
 	    cmocka_unit_test(test_erase_api),
 	    cmocka_unit_test(test_no_data_key),
+	    cmocka_unit_test(test_shares_api),
 	    cmocka_unit_test(test_documented),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
