@@ -37,8 +37,7 @@
 
 #define OPT_LIMIT 2101
 
-const char *cli_data_key_path(const struct cli_common *c, const char *given, char *buf,
-			      size_t cap)
+const char *cli_data_key_path(const struct cli_common *c, const char *given, char *buf, size_t cap)
 {
 	if (given)
 		return given;
@@ -57,9 +56,9 @@ lt_status cli_data_key_load(const char *path, struct lt_crypto_keyring *kr, stru
 	lt_status st = lt_crypto_keyring_read(path, kr, err);
 	if (st == LT_OK && stat(path, &sb) == 0 && (sb.st_mode & 077))
 		fprintf(stderr,
-			"lantern: warning: %s can be read by other users of this machine "
-			"(chmod 600 %s)\n",
-			path, path);
+		        "lantern: warning: %s can be read by other users of this machine "
+		        "(chmod 600 %s)\n",
+		        path, path);
 	return st;
 }
 
@@ -72,17 +71,17 @@ static int key_init(struct store *s, const char *path)
 	lt_error_clear(&err);
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "lantern key init: %s already exists (see 'lantern key status')\n",
-			path);
+		        path);
 		return CLI_EXIT_FAIL;
 	}
 	if ((st = store_data_keys_status(s, NULL, &ks, &err)) != LT_OK)
 		return cli_fail("lantern key init", st, &err);
 	if (ks.n > 0) {
 		fprintf(stderr,
-			"lantern key init: the database already has data key %lu, and a new key "
-			"file would open none of its %ld persons; restore the data key file from "
-			"its copy (docs/operations.md, \"Keys\")\n",
-			(unsigned long)ks.keys[ks.n - 1].id, ks.persons);
+		        "lantern key init: the database already has data key %lu, and a new key "
+		        "file would open none of its %ld persons; restore the data key file from "
+		        "its copy (docs/operations.md, \"Keys\")\n",
+		        (unsigned long)ks.keys[ks.n - 1].id, ks.persons);
 		return CLI_EXIT_FAIL;
 	}
 	/* The database records the key, audited, with the first person sealed
@@ -96,13 +95,13 @@ static int key_init(struct store *s, const char *path)
 }
 
 static void ids_text(const struct lt_crypto_keyring *kr, size_t from, size_t to, char *out,
-		     size_t cap)
+                     size_t cap)
 {
 	size_t n = 0;
 	out[0] = '\0';
 	for (size_t i = from; i < to && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%lu", i > from ? ", " : "",
-				      (unsigned long)kr->keys[i].id);
+		                      (unsigned long)kr->keys[i].id);
 }
 
 static int key_rotate(struct store *s, const char *path, size_t limit)
@@ -130,16 +129,18 @@ static int key_rotate(struct store *s, const char *path, size_t limit)
 	}
 	st = store_data_keys_rotate(s, &kr, "cli", limit, &done, &left, &err);
 	if (st != LT_OK) {
-		printf("re-encrypted %zu persons before the failure; run 'lantern key rotate' again "
-		       "to resume\n",
-		       done);
+		printf(
+		    "re-encrypted %zu persons before the failure; run 'lantern key rotate' again "
+		    "to resume\n",
+		    done);
 		rc = cli_fail("lantern key rotate", st, &err);
 		goto out;
 	}
 	if (left > 0) {
-		printf("re-encrypted %zu persons under data key %lu; %zu remain under an older key: "
-		       "run 'lantern key rotate' again to finish (%s keeps both keys until then)\n",
-		       done, (unsigned long)lt_crypto_keyring_current(&kr)->id, left, path);
+		printf(
+		    "re-encrypted %zu persons under data key %lu; %zu remain under an older key: "
+		    "run 'lantern key rotate' again to finish (%s keeps both keys until then)\n",
+		    done, (unsigned long)lt_crypto_keyring_current(&kr)->id, left, path);
 		goto out;
 	}
 	ids_text(&kr, 0, kr.n - 1, old, sizeof(old));
@@ -194,9 +195,10 @@ static int key_status(struct store *s, const char *path)
 		for (size_t i = 0; i < ks.n; i++) {
 			const struct store_key_info *k = &ks.keys[i];
 			const char *in = !k->in_keyring ? "no"
-					 : !k->check_ok ? "ANOTHER KEY under this id"
-					 : k->id == lt_crypto_keyring_current(&kr)->id ? "yes (current)"
-										       : "yes";
+			                 : !k->check_ok ? "ANOTHER KEY under this id"
+			                 : k->id == lt_crypto_keyring_current(&kr)->id
+			                     ? "yes (current)"
+			                     : "yes";
 			printf("%-5lu %-24s  %-24s  %8ld  %s\n", (unsigned long)k->id, k->added_at,
 			       k->retired_at[0] ? k->retired_at : "-", k->persons, in);
 			if (k->persons > 0 && (!k->in_keyring || !k->check_ok))
@@ -210,7 +212,7 @@ static int key_status(struct store *s, const char *path)
 		       ks.not_current);
 	if (!ok)
 		fprintf(stderr, "lantern key status: the data key file does not open every person: "
-				"restore the right file from its copy\n");
+		                "restore the right file from its copy\n");
 	lt_crypto_keyring_wipe(&kr);
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -218,10 +220,10 @@ static int key_status(struct store *s, const char *path)
 int cli_cmd_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data-key", required_argument, NULL, CLI_OPT_DATA_KEY},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		CLI_COMMON_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"data-key", required_argument, NULL, CLI_OPT_DATA_KEY},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    CLI_COMMON_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
 	struct store *s = NULL;
@@ -246,7 +248,7 @@ int cli_cmd_key(int argc, char **argv)
 			if (errno || end == optarg || *end || v == 0 || v > 100000000ULL ||
 			    optarg[0] == '-')
 				return cli_usage("key", "--limit: '%s' is not a number of persons",
-						 optarg);
+				                 optarg);
 			limit = (size_t)v;
 			break;
 		}

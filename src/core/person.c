@@ -41,8 +41,8 @@ static const struct lt_term language_terms[] = {
 const struct lt_vocab lt_vocab_sex = {"sex", sex_terms, sizeof(sex_terms) / sizeof(sex_terms[0])};
 const struct lt_vocab lt_vocab_case_status = {
     "case status", case_status_terms, sizeof(case_status_terms) / sizeof(case_status_terms[0])};
-const struct lt_vocab lt_vocab_language = {
-    "language", language_terms, sizeof(language_terms) / sizeof(language_terms[0])};
+const struct lt_vocab lt_vocab_language = {"language", language_terms,
+                                           sizeof(language_terms) / sizeof(language_terms[0])};
 
 static const char *const data_class_codes[] = {
 #define X(sfx, code, desc) code,
@@ -84,8 +84,8 @@ static void trim(const char **s, size_t *len)
 		(*s)++;
 		(*len)--;
 	}
-	while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
-			(*s)[*len - 1] == '\r' || (*s)[*len - 1] == '\n'))
+	while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' || (*s)[*len - 1] == '\r' ||
+	                (*s)[*len - 1] == '\n'))
 		(*len)--;
 }
 
@@ -94,14 +94,14 @@ static void trim(const char **s, size_t *len)
  * bytes, no line breaks when `one_line`. Messages never quote the value.
  */
 static lt_status text_dup(const char *field, const char *v, size_t len, size_t max, bool one_line,
-			  char **out, struct lt_error *err)
+                          char **out, struct lt_error *err)
 {
 	if (len > max)
-		return lt_error_set(err, LT_ETOOBIG, field, "is %zu bytes long; at most %zu allowed",
-				    len, max);
+		return lt_error_set(err, LT_ETOOBIG, field,
+		                    "is %zu bytes long; at most %zu allowed", len, max);
 	if (!lt_text_valid(v, len))
 		return lt_error_set(err, LT_EINVAL, field,
-				    "contains bytes that are not UTF-8 text or control characters");
+		                    "contains bytes that are not UTF-8 text or control characters");
 	if (one_line && (memchr(v, '\n', len) || memchr(v, '\r', len) || memchr(v, '\t', len)))
 		return lt_error_set(err, LT_EINVAL, field, "must be one line, without tabs");
 	char *s = malloc(len + 1);
@@ -115,7 +115,7 @@ static lt_status text_dup(const char *field, const char *v, size_t len, size_t m
 
 /* A positive decimal id. */
 static lt_status id_parse(const char *field, const char *v, size_t len, int64_t *out,
-			  struct lt_error *err)
+                          struct lt_error *err)
 {
 	int64_t x = 0;
 	if (len == 0 || len > 18)
@@ -184,7 +184,7 @@ static lt_status emit_forms(uint32_t forms, size_t i, struct lt_buf *out)
 }
 
 static lt_status one_form(const char *field, const char *v, size_t len, uint32_t *forms,
-			  struct lt_error *err)
+                          struct lt_error *err)
 {
 	int k;
 	lt_status st;
@@ -240,11 +240,11 @@ void lt_person_release(struct lt_person *p)
 	lt_person_init(p);
 }
 
-#define PERSON(rec) ((struct lt_person *)(rec))
+#define PERSON(rec)  ((struct lt_person *)(rec))
 #define CPERSON(rec) ((const struct lt_person *)(rec))
 
 static lt_status name_dup(const char *field, const char *v, size_t len, char **out,
-			  struct lt_error *err)
+                          struct lt_error *err)
 {
 	trim(&v, &len);
 	if (len == 0)
@@ -276,7 +276,7 @@ static lt_status pp_aliases(void *rec, const char *v, size_t n, struct lt_error 
 	struct lt_person *p = PERSON(rec);
 	if (p->n_aliases == LT_PERSON_ALIASES_MAX)
 		return lt_error_set(e, LT_ETOOBIG, "aliases", "at most %d aliases",
-				    LT_PERSON_ALIASES_MAX);
+		                    LT_PERSON_ALIASES_MAX);
 	lt_status st = name_dup("aliases", v, n, &p->aliases[p->n_aliases], e);
 	if (st == LT_OK)
 		p->n_aliases++;
@@ -302,8 +302,8 @@ static lt_status pp_dob(void *rec, const char *v, size_t n, struct lt_error *e)
 	 * what is wrong without it. */
 	if (lt_date_parse(v, n, &d, "dob", NULL) != LT_OK)
 		return lt_error_set(e, LT_EINVAL, "dob",
-				    "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY, from %d)",
-				    LT_YEAR_MIN);
+		                    "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY, from %d)",
+		                    LT_YEAR_MIN);
 	PERSON(rec)->dob = d;
 	return LT_OK;
 }
@@ -352,7 +352,7 @@ static lt_status pp_languages(void *rec, const char *v, size_t n, struct lt_erro
 	trim(&v, &n);
 	if (p->n_languages == LT_PERSON_LANGUAGES_MAX)
 		return lt_error_set(e, LT_ETOOBIG, "languages", "at most %d languages",
-				    LT_PERSON_LANGUAGES_MAX);
+		                    LT_PERSON_LANGUAGES_MAX);
 	if (n == 0 || n >= sizeof(low))
 		goto bad;
 	for (size_t i = 0; i < n; i++)
@@ -368,9 +368,9 @@ bad:;
 	char q[80];
 	lt_error_quote(q, sizeof(q), v, n, 16);
 	return lt_error_set(e, LT_EINVAL, "languages",
-			    "unknown value '%s' (expected an ISO 639-1 language code such as en, "
-			    "ro or vi, or an ISO 639-2 code where there is no 639-1 code)",
-			    q);
+	                    "unknown value '%s' (expected an ISO 639-1 language code such as en, "
+	                    "ro or vi, or an ISO 639-2 code where there is no 639-1 code)",
+	                    q);
 }
 static void pc_languages(void *rec)
 {
@@ -424,16 +424,17 @@ static lt_status pe_safe(const void *rec, size_t i, struct lt_buf *out)
 
 const struct lt_pfield lt_person_fields[] = {
     {"name", LT_PF_REQUIRED, LT_DATA_IDENTITY,
-     "the name the person gives, as they write it (at most 200 bytes)", pp_name, pc_name,
-     pe_name},
+     "the name the person gives, as they write it (at most 200 bytes)", pp_name, pc_name, pe_name},
     {"aliases", LT_PF_LIST, LT_DATA_IDENTITY,
      "other names the person is known by: an array of at most 8 names", pp_aliases, pc_aliases,
      pe_aliases},
-    {"dob", 0, LT_DATA_IDENTITY, "date of birth: YYYY-MM-DD, or YYYY-MM or YYYY when only that "
-     "is known", pp_dob, pc_dob, pe_dob},
+    {"dob", 0, LT_DATA_IDENTITY,
+     "date of birth: YYYY-MM-DD, or YYYY-MM or YYYY when only that "
+     "is known",
+     pp_dob, pc_dob, pe_dob},
     {"sex", 0, LT_DATA_IDENTITY, "female, male, other or unknown", pp_sex, pc_sex, pe_sex},
-    {"nationality", 0, LT_DATA_IDENTITY, "ISO 3166-1 alpha-2 country code, e.g. RO",
-     pp_nationality, pc_nationality, pe_nationality},
+    {"nationality", 0, LT_DATA_IDENTITY, "ISO 3166-1 alpha-2 country code, e.g. RO", pp_nationality,
+     pc_nationality, pe_nationality},
     {"languages", LT_PF_LIST, LT_DATA_IDENTITY,
      "languages the person speaks: an array of ISO 639-1 codes (ISO 639-2 where there is none), "
      "e.g. [\"ro\", \"en\"]",
@@ -448,7 +449,7 @@ const struct lt_pfield lt_person_fields[] = {
 const size_t lt_person_field_count = sizeof(lt_person_fields) / sizeof(lt_person_fields[0]);
 
 lt_status lt_person_check(const struct lt_person *p, const struct lt_date *today,
-			  struct lt_diags *d)
+                          struct lt_diags *d)
 {
 	size_t before = lt_diags_total(d);
 	if (!p->name || !p->name[0])
@@ -476,7 +477,7 @@ void lt_referral_release(struct lt_referral *r)
 	lt_referral_init(r);
 }
 
-#define REFERRAL(rec) ((struct lt_referral *)(rec))
+#define REFERRAL(rec)  ((struct lt_referral *)(rec))
 #define CREFERRAL(rec) ((const struct lt_referral *)(rec))
 
 static lt_status rp_person(void *rec, const char *v, size_t n, struct lt_error *e)
@@ -581,7 +582,7 @@ static lt_status re_country(const void *rec, size_t i, struct lt_buf *out)
 
 /* A free-text personal field of a referral: `off` is its member's offset. */
 static lt_status rp_text(void *rec, const char *field, char **slot, const char *v, size_t n,
-			 struct lt_error *e)
+                         struct lt_error *e)
 {
 	char *s = NULL;
 	(void)rec;
@@ -655,16 +656,15 @@ const struct lt_pfield lt_referral_fields[] = {
     {"notes", 0, LT_DATA_SUPPORT, "the caseworker's notes, free text (at most 8000 bytes)",
      rp_notes, rc_notes, re_notes},
     {"support_needs", 0, LT_DATA_SUPPORT,
-     "what the person needs: housing, health, legal advice, ... (at most 8000 bytes)",
-     rp_support, rc_support, re_support},
+     "what the person needs: housing, health, legal advice, ... (at most 8000 bytes)", rp_support,
+     rc_support, re_support},
     {"police_intelligence", 0, LT_DATA_INTELLIGENCE,
-     "intelligence for the police, free text (at most 8000 bytes)", rp_intel, rc_intel,
-     re_intel},
+     "intelligence for the police, free text (at most 8000 bytes)", rp_intel, rc_intel, re_intel},
 };
 const size_t lt_referral_field_count = sizeof(lt_referral_fields) / sizeof(lt_referral_fields[0]);
 
 lt_status lt_referral_check(const struct lt_referral *r, const struct lt_date *today,
-			    struct lt_diags *d)
+                            struct lt_diags *d)
 {
 	size_t before = lt_diags_total(d);
 	if (r->person_id <= 0)
@@ -694,7 +694,7 @@ void lt_case_init(struct lt_case *c)
 	c->status = LT_CASE_STATUS_OPEN;
 }
 
-#define CASE(rec) ((struct lt_case *)(rec))
+#define CASE(rec)  ((struct lt_case *)(rec))
 #define CCASE(rec) ((const struct lt_case *)(rec))
 
 static lt_status cp_ref(void *rec, const char *v, size_t n, struct lt_error *e)
@@ -782,7 +782,7 @@ static lt_status cp_persons(void *rec, const char *v, size_t n, struct lt_error 
 			return LT_OK; /* a repeat is harmless */
 	if (c->n_persons == LT_CASE_PERSONS_MAX)
 		return lt_error_set(e, LT_ETOOBIG, "persons", "at most %d persons in one case",
-				    LT_CASE_PERSONS_MAX);
+		                    LT_CASE_PERSONS_MAX);
 	c->persons[c->n_persons++] = id;
 	return LT_OK;
 }
@@ -800,8 +800,10 @@ const struct lt_pfield lt_case_fields[] = {
     {"ref", LT_PF_REQUIRED, LT_DATA_NONE,
      "the agency's reference for the case: letters, digits and / . _ - (unique)", cp_ref, cc_ref,
      ce_ref},
-    {"opened", LT_PF_REQUIRED, LT_DATA_NONE, "when the case was opened: YYYY-MM-DD (or YYYY-MM, "
-     "YYYY)", cp_opened, cc_opened, ce_opened},
+    {"opened", LT_PF_REQUIRED, LT_DATA_NONE,
+     "when the case was opened: YYYY-MM-DD (or YYYY-MM, "
+     "YYYY)",
+     cp_opened, cc_opened, ce_opened},
     {"status", 0, LT_DATA_NONE, "open (default) or closed", cp_status, cc_status, ce_status},
     {"closed", 0, LT_DATA_NONE, "when the case was closed; required when status is closed",
      cp_closed, cc_closed, ce_closed},
@@ -862,7 +864,7 @@ void lt_share_init(struct lt_share *s)
 	s->lawful_reason = -1;
 }
 
-#define SHARE(rec) ((struct lt_share *)(rec))
+#define SHARE(rec)  ((struct lt_share *)(rec))
 #define CSHARE(rec) ((const struct lt_share *)(rec))
 
 static lt_status sp_person(void *rec, const char *v, size_t n, struct lt_error *e)
@@ -921,8 +923,8 @@ static lt_status sp_classes(void *rec, const char *v, size_t n, struct lt_error 
 		return st;
 	if (k == LT_DATA_NONE)
 		return lt_error_set(e, LT_EINVAL, "classes",
-				    "'none' is not a class of personal data (identity, contact, "
-				    "support, intelligence)");
+		                    "'none' is not a class of personal data (identity, contact, "
+		                    "support, intelligence)");
 	SHARE(rec)->classes |= 1u << k;
 	return LT_OK;
 }
@@ -984,7 +986,7 @@ static lt_status sp_lawful(void *rec, const char *v, size_t n, struct lt_error *
 {
 	trim(&v, &n);
 	return lt_vocab_parse(&lt_vocab_lawful_reason, "lawful_reason", v, n,
-			      &SHARE(rec)->lawful_reason, e);
+	                      &SHARE(rec)->lawful_reason, e);
 }
 static void sc_lawful(void *rec)
 {
@@ -1000,7 +1002,7 @@ static lt_status sp_purpose(void *rec, const char *v, size_t n, struct lt_error 
 	trim(&v, &n);
 	if (n > LT_AUDIT_PURPOSE_MAX)
 		return lt_error_set(e, LT_ETOOBIG, "purpose", "is at most %d bytes",
-				    LT_AUDIT_PURPOSE_MAX);
+		                    LT_AUDIT_PURPOSE_MAX);
 	if (!lt_text_valid(v, n) || memchr(v, '\n', n) || memchr(v, '\r', n))
 		return lt_error_set(e, LT_EINVAL, "purpose", "must be one line of UTF-8 text");
 	memcpy(SHARE(rec)->purpose, v, n);
@@ -1033,8 +1035,8 @@ const struct lt_pfield lt_share_fields[] = {
     {"consent_by", 0, LT_DATA_NONE,
      "with consent: who gave it — person, parent_or_guardian or representative", sp_consent_by,
      sc_consent_by, se_consent_by},
-    {"consent_at", 0, LT_DATA_NONE, "with consent: when it was given, YYYY-MM-DD",
-     sp_consent_at, sc_consent_at, se_consent_at},
+    {"consent_at", 0, LT_DATA_NONE, "with consent: when it was given, YYYY-MM-DD", sp_consent_at,
+     sc_consent_at, se_consent_at},
     {"lawful_reason", 0, LT_DATA_NONE,
      "without consent: safeguarding_child, safeguarding_adult, "
      "prevention_or_detection_of_crime, vital_interests or legal_obligation",
@@ -1045,8 +1047,7 @@ const struct lt_pfield lt_share_fields[] = {
 };
 const size_t lt_share_field_count = sizeof(lt_share_fields) / sizeof(lt_share_fields[0]);
 
-lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today,
-			 struct lt_diags *d)
+lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today, struct lt_diags *d)
 {
 	size_t before = lt_diags_total(d);
 	if (s->person_id <= 0)
@@ -1085,7 +1086,7 @@ lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today,
 /* ---- field tables in general -------------------------------------------- */
 
 const struct lt_pfield *lt_pfield_find(const struct lt_pfield *fields, size_t n, const char *name,
-				       size_t len)
+                                       size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(fields[i].name) == len && memcmp(fields[i].name, name, len) == 0)
@@ -1094,7 +1095,7 @@ const struct lt_pfield *lt_pfield_find(const struct lt_pfield *fields, size_t n,
 }
 
 lt_status lt_patch_apply(const struct lt_pfield *fields, size_t nfields, void *rec,
-			 const struct lt_patch *patch, struct lt_diags *d)
+                         const struct lt_patch *patch, struct lt_diags *d)
 {
 	size_t before = lt_diags_total(d);
 	for (size_t i = 0; i < patch->n; i++) {
@@ -1118,8 +1119,7 @@ lt_status lt_patch_apply(const struct lt_pfield *fields, size_t nfields, void *r
 	return lt_diags_total(d) == before ? LT_OK : LT_EINVAL;
 }
 
-void lt_pfields_clear(const struct lt_pfield *fields, size_t nfields, void *rec,
-		      unsigned classes)
+void lt_pfields_clear(const struct lt_pfield *fields, size_t nfields, void *rec, unsigned classes)
 {
 	for (size_t i = 0; i < nfields; i++)
 		if (fields[i].class != LT_DATA_NONE && (classes & (1u << fields[i].class)))
@@ -1129,7 +1129,7 @@ void lt_pfields_clear(const struct lt_pfield *fields, size_t nfields, void *rec,
 #define ENCODING_MAGIC "LTF1"
 
 lt_status lt_pfields_encode(const struct lt_pfield *fields, size_t nfields, const void *rec,
-			    struct lt_buf *out)
+                            struct lt_buf *out)
 {
 	struct lt_buf v;
 	lt_status st = lt_buf_append(out, ENCODING_MAGIC, 4);
@@ -1147,8 +1147,9 @@ lt_status lt_pfields_encode(const struct lt_pfield *fields, size_t nfields, cons
 			size_t nl = strlen(fields[i].name);
 			LT_ASSERT(nl < 256);
 			unsigned char h[1] = {(unsigned char)nl};
-			unsigned char len[4] = {(unsigned char)(v.len >> 24), (unsigned char)(v.len >> 16),
-						(unsigned char)(v.len >> 8), (unsigned char)v.len};
+			unsigned char len[4] = {(unsigned char)(v.len >> 24),
+			                        (unsigned char)(v.len >> 16),
+			                        (unsigned char)(v.len >> 8), (unsigned char)v.len};
 			if ((st = lt_buf_append(out, h, 1)) != LT_OK ||
 			    (st = lt_buf_append(out, fields[i].name, nl)) != LT_OK ||
 			    (st = lt_buf_append(out, len, 4)) != LT_OK ||
@@ -1162,7 +1163,7 @@ lt_status lt_pfields_encode(const struct lt_pfield *fields, size_t nfields, cons
 }
 
 lt_status lt_pfields_decode(const struct lt_pfield *fields, size_t nfields, void *rec,
-			    const unsigned char *bytes, size_t len, struct lt_error *err)
+                            const unsigned char *bytes, size_t len, struct lt_error *err)
 {
 	size_t at = 4;
 	const struct lt_pfield *last = NULL;
@@ -1174,24 +1175,24 @@ lt_status lt_pfields_decode(const struct lt_pfield *fields, size_t nfields, void
 		size_t nl = bytes[at++];
 		if (len - at < nl + 4)
 			goto short_read;
-		const struct lt_pfield *f = lt_pfield_find(fields, nfields, (const char *)bytes + at,
-							   nl);
+		const struct lt_pfield *f =
+		    lt_pfield_find(fields, nfields, (const char *)bytes + at, nl);
 		at += nl;
 		size_t vl = ((size_t)bytes[at] << 24) | ((size_t)bytes[at + 1] << 16) |
-			    ((size_t)bytes[at + 2] << 8) | bytes[at + 3];
+		            ((size_t)bytes[at + 2] << 8) | bytes[at + 3];
 		at += 4;
 		if (len - at < vl)
 			goto short_read;
 		if (!f || f->class == LT_DATA_NONE)
 			return lt_error_set(err, LT_EPARSE, NULL,
-					    "sealed fields: a field this lantern does not know");
+			                    "sealed fields: a field this lantern does not know");
 		size_t idx = (size_t)(f - fields);
 		if (seen[idx] && !(f->flags & LT_PF_LIST))
 			return lt_error_set(err, LT_EPARSE, f->name,
-					    "sealed fields: one value given twice");
+			                    "sealed fields: one value given twice");
 		if (f != last && seen[idx])
 			return lt_error_set(err, LT_EPARSE, f->name,
-					    "sealed fields: a list given in two places");
+			                    "sealed fields: a list given in two places");
 		seen[idx] = true;
 		last = f;
 		lt_status st = f->parse(rec, (const char *)bytes + at, vl, err);
@@ -1300,8 +1301,9 @@ lt_status lt_name_normalise(const char *s, size_t len, struct lt_buf *out)
 		}
 		if (combining(cp))
 			continue;
-		const struct fold *f = bsearch(&cp, fold_table, sizeof(fold_table) / sizeof(fold_table[0]),
-					       sizeof(fold_table[0]), fold_cmp);
+		const struct fold *f =
+		    bsearch(&cp, fold_table, sizeof(fold_table) / sizeof(fold_table[0]),
+		            sizeof(fold_table[0]), fold_cmp);
 		if (f)
 			st = put_folded(out, f->to, strlen(f->to), &space);
 		else
@@ -1334,7 +1336,7 @@ const char *lt_index_term(const struct lt_index_terms *t, size_t i)
 /* Add "<kind><text>" unless it is there already, or the list is full
  * (LT_ETOOBIG, *added false). */
 static lt_status term_add(struct lt_index_terms *t, const char *kind, const char *text, size_t n,
-			  bool *added)
+                          bool *added)
 {
 	size_t kl = strlen(kind);
 	*added = false;
@@ -1359,7 +1361,7 @@ static lt_status term_add(struct lt_index_terms *t, const char *kind, const char
 /* Add the whole-name term of `norm` (when `whole`) and its words, at most
  * *words_left more words. */
 static lt_status name_terms(struct lt_index_terms *t, const char *norm, size_t n, bool whole,
-			    size_t *words_left, size_t *words_added)
+                            size_t *words_left, size_t *words_added)
 {
 	bool added;
 	lt_status st = LT_OK;
@@ -1367,7 +1369,7 @@ static lt_status name_terms(struct lt_index_terms *t, const char *norm, size_t n
 		return LT_OK;
 	if (whole && (st = term_add(t, "n:", norm, n, &added)) != LT_OK)
 		return st;
-	for (size_t i = 0; i < n && *words_left > 0;) {
+	for (size_t i = 0; i<n && * words_left> 0;) {
 		size_t j = i;
 		while (j < n && norm[j] != ' ')
 			j++;
@@ -1424,7 +1426,7 @@ lt_status lt_person_index_terms(const struct lt_person *p, struct lt_index_terms
 }
 
 lt_status lt_person_query_terms(const char *name, size_t name_len, const struct lt_date *dob,
-				struct lt_index_terms *t, size_t *n_words, struct lt_error *err)
+                                struct lt_index_terms *t, size_t *n_words, struct lt_error *err)
 {
 	struct lt_buf norm;
 	size_t words_left = LT_INDEX_WORDS_MAX;
@@ -1433,12 +1435,13 @@ lt_status lt_person_query_terms(const char *name, size_t name_len, const struct 
 	t->n = 0;
 	*n_words = 0;
 	if ((!name || name_len == 0) && (!dob || dob->year == 0))
-		return lt_error_set(err, LT_EINVAL, "query", "give a name, a date of birth or both");
+		return lt_error_set(err, LT_EINVAL, "query",
+		                    "give a name, a date of birth or both");
 	lt_buf_init(&norm, LT_PERSON_NAME_MAX * 3 + 1);
 	if (name && name_len) {
 		if (name_len > LT_PERSON_NAME_MAX) {
 			st = lt_error_set(err, LT_ETOOBIG, "name", "is longer than %d bytes",
-					  LT_PERSON_NAME_MAX);
+			                  LT_PERSON_NAME_MAX);
 			goto out;
 		}
 		if (lt_name_normalise(name, name_len, &norm) != LT_OK) {
@@ -1446,10 +1449,12 @@ lt_status lt_person_query_terms(const char *name, size_t name_len, const struct 
 			goto out;
 		}
 		if (norm.len == 0) {
-			st = lt_error_set(err, LT_EINVAL, "name", "has no letter or digit to search by");
+			st = lt_error_set(err, LT_EINVAL, "name",
+			                  "has no letter or digit to search by");
 			goto out;
 		}
-		if ((st = name_terms(t, norm.data, norm.len, true, &words_left, n_words)) != LT_OK) {
+		if ((st = name_terms(t, norm.data, norm.len, true, &words_left, n_words)) !=
+		    LT_OK) {
 			st = lt_error_set(err, st, "name", "has too many words");
 			goto out;
 		}

@@ -64,10 +64,10 @@
 #include "core/taxonomy.h"
 
 /* Sex, as recorded. X(SUFFIX, code, label). Append, never rename. */
-#define LT_SEX_MAP(X)                                  \
-	X(FEMALE, "female", "Female")                  \
-	X(MALE, "male", "Male")                        \
-	X(OTHER, "other", "Another sex or gender")     \
+#define LT_SEX_MAP(X)                                                                              \
+	X(FEMALE, "female", "Female")                                                              \
+	X(MALE, "male", "Male")                                                                    \
+	X(OTHER, "other", "Another sex or gender")                                                 \
 	X(UNKNOWN, "unknown", "Not known")
 
 enum lt_sex {
@@ -78,8 +78,8 @@ enum lt_sex {
 };
 
 /* The status of a case. X(SUFFIX, code, label). Append, never rename. */
-#define LT_CASE_STATUS_MAP(X)                              \
-	X(OPEN, "open", "Open")                            \
+#define LT_CASE_STATUS_MAP(X)                                                                      \
+	X(OPEN, "open", "Open")                                                                    \
 	X(CLOSED, "closed", "Closed")
 
 enum lt_case_status {
@@ -96,12 +96,13 @@ extern const struct lt_vocab lt_vocab_language;
 
 /* What kind of personal data a field holds; LT_DATA_NONE for a field that
  * is not personal. X(SUFFIX, code, description). Append, never rename. */
-#define LT_DATA_CLASS_MAP(X)                                                              \
-	X(NONE, "none", "not personal data: dates, codes, links")                        \
-	X(IDENTITY, "identity", "who the person is: names, date of birth, sex, nationality, " \
-	  "languages")                                                                    \
-	X(CONTACT, "contact", "how to reach the person, and whether it is safe to")       \
-	X(SUPPORT, "support", "what the person needs, and a caseworker's notes")          \
+#define LT_DATA_CLASS_MAP(X)                                                                       \
+	X(NONE, "none", "not personal data: dates, codes, links")                                  \
+	X(IDENTITY, "identity",                                                                    \
+	  "who the person is: names, date of birth, sex, nationality, "                            \
+	  "languages")                                                                             \
+	X(CONTACT, "contact", "how to reach the person, and whether it is safe to")                \
+	X(SUPPORT, "support", "what the person needs, and a caseworker's notes")                   \
 	X(INTELLIGENCE, "intelligence", "police intelligence")
 
 enum lt_data_class {
@@ -117,21 +118,21 @@ const char *lt_data_class_code(enum lt_data_class c);
 
 /* A person. Fields after `erased` are personal: sealed at rest. */
 struct lt_person {
-	int64_t id;                /* store id, 0 until stored */
-	char agency[LT_CODE_MAX];  /* owning agency's code; set by the store */
-	char created_at[32];       /* UTC, set by the store; "" until stored */
-	char updated_at[32];       /* UTC, set by the store */
-	bool erased;               /* erased by destroying its key: no personal field is left */
-	char *name;                /* the name the person gives; owned; required */
+	int64_t id;               /* store id, 0 until stored */
+	char agency[LT_CODE_MAX]; /* owning agency's code; set by the store */
+	char created_at[32];      /* UTC, set by the store; "" until stored */
+	char updated_at[32];      /* UTC, set by the store */
+	bool erased;              /* erased by destroying its key: no personal field is left */
+	char *name;               /* the name the person gives; owned; required */
 	char *aliases[LT_PERSON_ALIASES_MAX]; /* other names, owned */
 	size_t n_aliases;
-	struct lt_date dob;        /* date of birth, partial allowed; year 0 when not known */
-	int sex;                   /* index into lt_vocab_sex, -1 when not given */
-	int nationality;           /* index into lt_vocab_country, -1 when not given */
+	struct lt_date dob; /* date of birth, partial allowed; year 0 when not known */
+	int sex;            /* index into lt_vocab_sex, -1 when not given */
+	int nationality;    /* index into lt_vocab_country, -1 when not given */
 	int languages[LT_PERSON_LANGUAGES_MAX]; /* indexes into lt_vocab_language */
 	size_t n_languages;
-	char *contact;             /* how to reach them; owned; NULL when none */
-	bool safe_to_contact;      /* whether contacting them is known to be safe; default false */
+	char *contact;        /* how to reach them; owned; NULL when none */
+	bool safe_to_contact; /* whether contacting them is known to be safe; default false */
 };
 
 /* A referral of a person by an agency. Fields after `place`'s group are
@@ -141,16 +142,16 @@ struct lt_referral {
 	char agency[LT_CODE_MAX]; /* the referring (owning) agency's code; set by the store */
 	char created_at[32];
 	char updated_at[32];
-	bool erased;              /* its person was erased: the personal fields are gone */
-	int64_t person_id;        /* the person referred (required) */
-	int64_t case_id;          /* the case it belongs to, 0 when none */
-	struct lt_date date;      /* when the referral was made (required) */
-	uint32_t forms;           /* forms of exploitation, bit (1u << lt_form); at least one */
+	bool erased;         /* its person was erased: the personal fields are gone */
+	int64_t person_id;   /* the person referred (required) */
+	int64_t case_id;     /* the case it belongs to, 0 when none */
+	struct lt_date date; /* when the referral was made (required) */
+	uint32_t forms;      /* forms of exploitation, bit (1u << lt_form); at least one */
 	enum lt_place place;
-	int district;             /* lt_vocab_district index, or -1 */
-	int country;              /* lt_vocab_country index, or -1 */
-	char *notes;              /* personal (support): a caseworker's notes; owned */
-	char *support_needs;      /* personal (support): what the person needs; owned */
+	int district;              /* lt_vocab_district index, or -1 */
+	int country;               /* lt_vocab_country index, or -1 */
+	char *notes;               /* personal (support): a caseworker's notes; owned */
+	char *support_needs;       /* personal (support): what the person needs; owned */
 	char *police_intelligence; /* personal (intelligence); owned */
 };
 
@@ -165,9 +166,9 @@ void lt_case_init(struct lt_case *c);
 /* ---- field tables ---- */
 
 #define LT_PF_REQUIRED 1u /* must be given, non-empty, when the record is made */
-#define LT_PF_LIST 2u     /* a JSON array of strings; parse appends one element */
-#define LT_PF_BOOL 4u     /* a JSON boolean; text "true" or "false" */
-#define LT_PF_ID 8u       /* a JSON integer id (> 0); text in decimal */
+#define LT_PF_LIST     2u /* a JSON array of strings; parse appends one element */
+#define LT_PF_BOOL     4u /* a JSON boolean; text "true" or "false" */
+#define LT_PF_ID       8u /* a JSON integer id (> 0); text in decimal */
 
 struct lt_pfield {
 	const char *name;         /* the JSON member */
@@ -195,7 +196,7 @@ extern const size_t lt_case_field_count;
 
 /* The field named `name` (`len` bytes), or NULL. */
 const struct lt_pfield *lt_pfield_find(const struct lt_pfield *fields, size_t n, const char *name,
-				       size_t len);
+                                       size_t len);
 
 /* One field of a patch and its new text values: one value for a scalar
  * field, any number (up to the list's ceiling) for a list; n == 0 sets the
@@ -219,7 +220,7 @@ struct lt_patch {
  * naming the field; the other items are still applied. LT_OK or LT_EINVAL.
  */
 lt_status lt_patch_apply(const struct lt_pfield *fields, size_t nfields, void *rec,
-			 const struct lt_patch *patch, struct lt_diags *d);
+                         const struct lt_patch *patch, struct lt_diags *d);
 
 /*
  * The rules that span fields and the required fields, after a patch: every
@@ -234,9 +235,9 @@ lt_status lt_patch_apply(const struct lt_pfield *fields, size_t nfields, void *r
  *             person twice.
  */
 lt_status lt_person_check(const struct lt_person *p, const struct lt_date *today,
-			  struct lt_diags *d);
+                          struct lt_diags *d);
 lt_status lt_referral_check(const struct lt_referral *r, const struct lt_date *today,
-			    struct lt_diags *d);
+                            struct lt_diags *d);
 lt_status lt_case_check(const struct lt_case *c, const struct lt_date *today, struct lt_diags *d);
 
 /*
@@ -245,7 +246,7 @@ lt_status lt_case_check(const struct lt_case *c, const struct lt_date *today, st
  * LT_ETOOBIG / LT_ENOMEM from `out`.
  */
 lt_status lt_pfields_encode(const struct lt_pfield *fields, size_t nfields, const void *rec,
-			    struct lt_buf *out);
+                            struct lt_buf *out);
 /*
  * Decode what lt_pfields_encode wrote into `rec` (whose personal fields
  * must be clear), through the field parsers. LT_EPARSE when the bytes are
@@ -253,11 +254,10 @@ lt_status lt_pfields_encode(const struct lt_pfield *fields, size_t nfields, cons
  * status when a value is refused.
  */
 lt_status lt_pfields_decode(const struct lt_pfield *fields, size_t nfields, void *rec,
-			    const unsigned char *bytes, size_t len, struct lt_error *err);
+                            const unsigned char *bytes, size_t len, struct lt_error *err);
 /* Clear every field of `classes` (a set of enum lt_data_class bits) that
  * `rec` holds: what a receiver of a share may not see. */
-void lt_pfields_clear(const struct lt_pfield *fields, size_t nfields, void *rec,
-		      unsigned classes);
+void lt_pfields_clear(const struct lt_pfield *fields, size_t nfields, void *rec, unsigned classes);
 
 /* ---- the blind index ---- */
 
@@ -272,8 +272,8 @@ lt_status lt_name_normalise(const char *s, size_t len, struct lt_buf *out);
 /* The terms a record is found by: each a NUL-terminated string in `text`,
  * at the offsets in `at`. */
 struct lt_index_terms {
-	struct lt_buf text;               /* the terms, each followed by its NUL */
-	size_t at[LT_INDEX_TERMS_MAX];    /* offset of each term in text.data */
+	struct lt_buf text;            /* the terms, each followed by its NUL */
+	size_t at[LT_INDEX_TERMS_MAX]; /* offset of each term in text.data */
 	size_t n;
 };
 void lt_index_terms_init(struct lt_index_terms *t);
@@ -299,7 +299,7 @@ lt_status lt_person_index_terms(const struct lt_person *p, struct lt_index_terms
  * name folds to nothing, or naming "query" when neither is given.
  */
 lt_status lt_person_query_terms(const char *name, size_t name_len, const struct lt_date *dob,
-				struct lt_index_terms *t, size_t *n_words, struct lt_error *err);
+                                struct lt_index_terms *t, size_t *n_words, struct lt_error *err);
 
 /* ---- sharing (docs/security.md, "Sharing") ----
  *
@@ -314,24 +314,24 @@ lt_status lt_person_query_terms(const char *name, size_t name_len, const struct 
  * new owner may transfer back). lt_share_fields is the field table of a
  * share as the API takes it.
  */
-#define LT_SHARE_KIND_MAP(X)                                                                \
-	X(REFER, "refer", "Referred: the receiver may read, the owner keeps the record")   \
+#define LT_SHARE_KIND_MAP(X)                                                                       \
+	X(REFER, "refer", "Referred: the receiver may read, the owner keeps the record")           \
 	X(TRANSFER, "transfer", "Transferred: the receiver becomes the owner")
 
-#define LT_SHARE_BASIS_MAP(X)                                                               \
-	X(CONSENT, "consent", "With the consent of the person or of someone for them")     \
+#define LT_SHARE_BASIS_MAP(X)                                                                      \
+	X(CONSENT, "consent", "With the consent of the person or of someone for them")             \
 	X(LAWFUL_REASON, "lawful_reason", "Without consent, for a lawful reason")
 
-#define LT_CONSENT_BY_MAP(X)                                                                \
-	X(PERSON, "person", "The person themselves")                                       \
-	X(PARENT_OR_GUARDIAN, "parent_or_guardian", "A parent or guardian")                \
+#define LT_CONSENT_BY_MAP(X)                                                                       \
+	X(PERSON, "person", "The person themselves")                                               \
+	X(PARENT_OR_GUARDIAN, "parent_or_guardian", "A parent or guardian")                        \
 	X(REPRESENTATIVE, "representative", "A legal representative or an advocate")
 
-#define LT_LAWFUL_REASON_MAP(X)                                                             \
-	X(SAFEGUARDING_CHILD, "safeguarding_child", "Safeguarding a child")                \
-	X(SAFEGUARDING_ADULT, "safeguarding_adult", "Safeguarding an adult at risk")       \
-	X(CRIME, "prevention_or_detection_of_crime", "Preventing or detecting crime")      \
-	X(VITAL_INTERESTS, "vital_interests", "Protecting someone's life")                 \
+#define LT_LAWFUL_REASON_MAP(X)                                                                    \
+	X(SAFEGUARDING_CHILD, "safeguarding_child", "Safeguarding a child")                        \
+	X(SAFEGUARDING_ADULT, "safeguarding_adult", "Safeguarding an adult at risk")               \
+	X(CRIME, "prevention_or_detection_of_crime", "Preventing or detecting crime")              \
+	X(VITAL_INTERESTS, "vital_interests", "Protecting someone's life")                         \
 	X(LEGAL_OBLIGATION, "legal_obligation", "A legal obligation or a court order")
 
 enum lt_share_kind {
@@ -356,20 +356,20 @@ extern const struct lt_vocab lt_vocab_data_class;
 
 /* A share of a person with another agency. No field is personal data. */
 struct lt_share {
-	int64_t id;                  /* store id, 0 until stored */
-	int64_t person_id;           /* the person shared (required) */
+	int64_t id;                    /* store id, 0 until stored */
+	int64_t person_id;             /* the person shared (required) */
 	char from_agency[LT_CODE_MAX]; /* the sharing (owning) agency; set by the store */
-	char to_agency[LT_CODE_MAX]; /* the receiving agency's code (required) */
-	int kind;                    /* enum lt_share_kind, -1 until given (required) */
-	unsigned classes;            /* refer: the data classes the receiver sees, bit (1u <<
-	                                enum lt_data_class), never LT_DATA_NONE; transfer: all */
-	int basis;                   /* enum lt_share_basis, -1 until given (required) */
-	int consent_by;              /* index into lt_vocab_consent_by, -1: none */
-	struct lt_date consent_at;   /* when consent was given; year 0: none */
-	int lawful_reason;           /* index into lt_vocab_lawful_reason, -1: none */
+	char to_agency[LT_CODE_MAX];   /* the receiving agency's code (required) */
+	int kind;                      /* enum lt_share_kind, -1 until given (required) */
+	unsigned classes;              /* refer: the data classes the receiver sees, bit (1u <<
+	                                  enum lt_data_class), never LT_DATA_NONE; transfer: all */
+	int basis;                     /* enum lt_share_basis, -1 until given (required) */
+	int consent_by;                /* index into lt_vocab_consent_by, -1: none */
+	struct lt_date consent_at;     /* when consent was given; year 0: none */
+	int lawful_reason;             /* index into lt_vocab_lawful_reason, -1: none */
 	char purpose[LT_AUDIT_PURPOSE_MAX + 1]; /* for what it is shared (required; one line) */
-	char created_at[32];         /* set by the store */
-	char revoked_at[32];         /* "" while it holds */
+	char created_at[32];                    /* set by the store */
+	char revoked_at[32];                    /* "" while it holds */
 };
 
 void lt_share_init(struct lt_share *s);
@@ -381,7 +381,6 @@ extern const size_t lt_share_field_count;
  * `today`), and no lawful reason; a lawful reason names the reason and no
  * consent. Every problem into `d`. LT_OK or LT_EINVAL.
  */
-lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today,
-			 struct lt_diags *d);
+lt_status lt_share_check(const struct lt_share *s, const struct lt_date *today, struct lt_diags *d);
 
 #endif

@@ -40,16 +40,15 @@
 #include "core/banned.h"
 
 _Static_assert(LT_CRYPTO_DATA_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key");
-_Static_assert(LT_CRYPTO_AEAD_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-	       "nonce");
+_Static_assert(LT_CRYPTO_AEAD_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
 _Static_assert(LT_CRYPTO_AEAD_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag");
 _Static_assert(LT_CRYPTO_DATA_KEY_BYTES == crypto_kdf_KEYBYTES, "kdf key");
 _Static_assert(LT_CRYPTO_DATA_KEY_BYTES >= crypto_kdf_BYTES_MIN &&
-		       LT_CRYPTO_DATA_KEY_BYTES <= crypto_kdf_BYTES_MAX,
-	       "kdf output");
+                   LT_CRYPTO_DATA_KEY_BYTES <= crypto_kdf_BYTES_MAX,
+               "kdf output");
 _Static_assert(LT_CRYPTO_DATA_KEY_BYTES >= crypto_generichash_KEYBYTES_MIN &&
-		       LT_CRYPTO_DATA_KEY_BYTES <= crypto_generichash_KEYBYTES_MAX,
-	       "hash key");
+                   LT_CRYPTO_DATA_KEY_BYTES <= crypto_generichash_KEYBYTES_MAX,
+               "hash key");
 
 #define KDF_CONTEXT  "ltdata01" /* crypto_kdf_CONTEXTBYTES == 8 */
 #define KEYFILE_MAX  4096
@@ -61,13 +60,13 @@ _Static_assert(sizeof(KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES, "kdf context"
 /* ---- the key file -------------------------------------------------------- */
 
 static lt_status keyring_text(const struct lt_crypto_keyring *kr, char *text, size_t cap,
-			      size_t *len)
+                              size_t *len)
 {
 	size_t n = 0;
 	int w = snprintf(text, cap,
-			 "# lantern data key: the master key of personal data at rest\n"
-			 "# (XChaCha20-Poly1305). Keep it secret, and keep a copy apart from\n"
-			 "# the database's backups: without it no person can be read.\n");
+	                 "# lantern data key: the master key of personal data at rest\n"
+	                 "# (XChaCha20-Poly1305). Keep it secret, and keep a copy apart from\n"
+	                 "# the database's backups: without it no person can be read.\n");
 	if (w < 0 || (size_t)w >= cap)
 		return LT_EINTERNAL;
 	n = (size_t)w;
@@ -75,7 +74,7 @@ static lt_status keyring_text(const struct lt_crypto_keyring *kr, char *text, si
 		char hex[2 * LT_CRYPTO_DATA_KEY_BYTES + 1];
 		sodium_bin2hex(hex, sizeof(hex), kr->keys[i].key, sizeof(kr->keys[i].key));
 		w = snprintf(text + n, cap - n, KEY_LINE " %lu %s\n", (unsigned long)kr->keys[i].id,
-			     hex);
+		             hex);
 		sodium_memzero(hex, sizeof(hex));
 		if (w < 0 || (size_t)w >= cap - n)
 			return LT_EINTERNAL;
@@ -94,14 +93,14 @@ static lt_status write_new(const char *path, const char *text, size_t len, struc
 		if (errno == EEXIST)
 			return lt_error_set(err, LT_EEXIST, "data-key", "%s already exists", path);
 		return lt_error_set(err, LT_EIO, "data-key", "cannot create %s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
 		st = lt_error_set(err, LT_EIO, "data-key", "cannot write %s: %s", path,
-				  strerror(errno));
+		                  strerror(errno));
 	if (close(fd) != 0 && st == LT_OK)
 		st = lt_error_set(err, LT_EIO, "data-key", "cannot write %s: %s", path,
-				  strerror(errno));
+		                  strerror(errno));
 	if (st != LT_OK)
 		unlink(path);
 	return st;
@@ -117,13 +116,13 @@ static lt_status sync_dir(const char *path, struct lt_error *err)
 	int fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return lt_error_set(err, LT_EIO, "data-key", "cannot open the directory of %s: %s",
-				    path, strerror(errno));
+		                    path, strerror(errno));
 	int rc = fsync(fd);
 	int e = errno;
 	close(fd);
 	if (rc != 0)
 		return lt_error_set(err, LT_EIO, "data-key", "cannot sync the directory of %s: %s",
-				    path, strerror(e));
+		                    path, strerror(e));
 	return LT_OK;
 }
 
@@ -150,7 +149,7 @@ lt_status lt_crypto_keyring_create(const char *path, uint32_t id, struct lt_erro
 }
 
 lt_status lt_crypto_keyring_write(const char *path, const struct lt_crypto_keyring *kr,
-				  struct lt_error *err)
+                                  struct lt_error *err)
 {
 	char text[KEYFILE_MAX];
 	char tmp[4200];
@@ -165,14 +164,14 @@ lt_status lt_crypto_keyring_write(const char *path, const struct lt_crypto_keyri
 	/* A .new file left by a crash is an unfinished copy: replace it. */
 	if (unlink(tmp) != 0 && errno != ENOENT) {
 		st = lt_error_set(err, LT_EIO, "data-key", "cannot remove %s: %s", tmp,
-				  strerror(errno));
+		                  strerror(errno));
 		goto out;
 	}
 	if ((st = write_new(tmp, text, len, err)) != LT_OK)
 		goto out;
 	if (rename(tmp, path) != 0) {
 		st = lt_error_set(err, LT_EIO, "data-key", "cannot replace %s: %s", path,
-				  strerror(errno));
+		                  strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -206,7 +205,7 @@ static int key_line(const char *p, size_t len, struct lt_crypto_data_key *k)
 	const char *end = NULL;
 	if (len - i < 2 * sizeof(k->key) ||
 	    sodium_hex2bin(k->key, sizeof(k->key), p + i, 2 * sizeof(k->key), NULL, &bin_len,
-			   &end) != 0 ||
+	                   &end) != 0 ||
 	    bin_len != sizeof(k->key))
 		return 0;
 	i += 2 * sizeof(k->key);
@@ -219,7 +218,7 @@ static int key_line(const char *p, size_t len, struct lt_crypto_data_key *k)
 }
 
 lt_status lt_crypto_keyring_read(const char *path, struct lt_crypto_keyring *kr,
-				 struct lt_error *err)
+                                 struct lt_error *err)
 {
 	char text[KEYFILE_MAX + 1];
 	lt_status st = LT_OK;
@@ -230,15 +229,15 @@ lt_status lt_crypto_keyring_read(const char *path, struct lt_crypto_keyring *kr,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return lt_error_set(err, errno == ENOENT ? LT_ENOTFOUND : LT_EIO, "data-key",
-				    "cannot open the data key file %s: %s", path, strerror(errno));
+		                    "cannot open the data key file %s: %s", path, strerror(errno));
 	n = read(fd, text, sizeof(text));
 	close(fd);
 	if (n < 0)
 		return lt_error_set(err, LT_EIO, "data-key", "cannot read %s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	if (n > KEYFILE_MAX) {
 		st = lt_error_set(err, LT_EINVAL, "data-key",
-				  "%s is larger than a data key file can be (is it one?)", path);
+		                  "%s is larger than a data key file can be (is it one?)", path);
 		goto out;
 	}
 	text[n] = '\0';
@@ -250,21 +249,21 @@ lt_status lt_crypto_keyring_read(const char *path, struct lt_crypto_keyring *kr,
 			/* a comment or a blank line */
 		} else if (kr->n == LT_CRYPTO_KEYRING_MAX) {
 			st = lt_error_set(err, LT_EINVAL, "data-key",
-					  "%s:%ld: more than %d keys in one file", path, line,
-					  LT_CRYPTO_KEYRING_MAX);
+			                  "%s:%ld: more than %d keys in one file", path, line,
+			                  LT_CRYPTO_KEYRING_MAX);
 			goto out;
 		} else if (!key_line(p, len, &kr->keys[kr->n])) {
 			st = lt_error_set(err, LT_EINVAL, "data-key",
-					  "%s:%ld: not a 'data-key: ID HEX' line (is it the data "
-					  "key file?)",
-					  path, line);
+			                  "%s:%ld: not a 'data-key: ID HEX' line (is it the data "
+			                  "key file?)",
+			                  path, line);
 			goto out;
 		} else if (kr->n > 0 && kr->keys[kr->n].id <= kr->keys[kr->n - 1].id) {
 			st = lt_error_set(err, LT_EINVAL, "data-key",
-					  "%s:%ld: key ids must ascend, and key %lu comes after "
-					  "key %lu",
-					  path, line, (unsigned long)kr->keys[kr->n].id,
-					  (unsigned long)kr->keys[kr->n - 1].id);
+			                  "%s:%ld: key ids must ascend, and key %lu comes after "
+			                  "key %lu",
+			                  path, line, (unsigned long)kr->keys[kr->n].id,
+			                  (unsigned long)kr->keys[kr->n - 1].id);
 			goto out;
 		} else {
 			kr->n++;
@@ -285,7 +284,7 @@ lt_status lt_crypto_keyring_add(struct lt_crypto_keyring *kr, struct lt_error *e
 	LT_ASSERT(kr->n >= 1);
 	if (kr->n == LT_CRYPTO_KEYRING_MAX)
 		return lt_error_set(err, LT_ETOOBIG, "data-key", "a key file holds at most %d keys",
-				    LT_CRYPTO_KEYRING_MAX);
+		                    LT_CRYPTO_KEYRING_MAX);
 	if (kr->keys[kr->n - 1].id == UINT32_MAX)
 		return lt_error_set(err, LT_ETOOBIG, "data-key", "no key id is left");
 	kr->keys[kr->n].id = kr->keys[kr->n - 1].id + 1;
@@ -309,7 +308,7 @@ const struct lt_crypto_data_key *lt_crypto_keyring_current(const struct lt_crypt
 }
 
 const struct lt_crypto_data_key *lt_crypto_keyring_find(const struct lt_crypto_keyring *kr,
-							 uint32_t id)
+                                                        uint32_t id)
 {
 	for (size_t i = 0; i < kr->n; i++)
 		if (kr->keys[i].id == id)
@@ -325,29 +324,29 @@ void lt_crypto_keyring_wipe(struct lt_crypto_keyring *kr)
 /* ---- derived keys, sealing, hashing -------------------------------------- */
 
 void lt_crypto_subkey(const struct lt_crypto_data_key *k, enum lt_crypto_subkey which,
-		      unsigned char out[LT_CRYPTO_DATA_KEY_BYTES])
+                      unsigned char out[LT_CRYPTO_DATA_KEY_BYTES])
 {
 	LT_ASSERT(which == LT_CRYPTO_SUBKEY_WRAP || which == LT_CRYPTO_SUBKEY_INDEX ||
-		  which == LT_CRYPTO_SUBKEY_CHECK);
+	          which == LT_CRYPTO_SUBKEY_CHECK);
 	LT_ASSERT(crypto_kdf_derive_from_key(out, LT_CRYPTO_DATA_KEY_BYTES, (uint64_t)which,
-					     KDF_CONTEXT, k->key) == 0);
+	                                     KDF_CONTEXT, k->key) == 0);
 }
 
 void lt_crypto_key_check(const struct lt_crypto_data_key *k,
-			 unsigned char out[LT_CRYPTO_KEY_CHECK_BYTES])
+                         unsigned char out[LT_CRYPTO_KEY_CHECK_BYTES])
 {
 	unsigned char ck[LT_CRYPTO_DATA_KEY_BYTES];
 	unsigned char id[4] = {(unsigned char)(k->id >> 24), (unsigned char)(k->id >> 16),
-			       (unsigned char)(k->id >> 8), (unsigned char)k->id};
+	                       (unsigned char)(k->id >> 8), (unsigned char)k->id};
 	lt_crypto_subkey(k, LT_CRYPTO_SUBKEY_CHECK, ck);
 	lt_crypto_keyed_hash(out, LT_CRYPTO_KEY_CHECK_BYTES, ck, CHECK_DOMAIN,
-			     sizeof(CHECK_DOMAIN) - 1, id, sizeof(id));
+	                     sizeof(CHECK_DOMAIN) - 1, id, sizeof(id));
 	sodium_memzero(ck, sizeof(ck));
 }
 
 lt_status lt_crypto_aead_seal(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *ad,
-			      size_t adlen, const void *msg, size_t n, unsigned char **out,
-			      size_t *outlen)
+                              size_t adlen, const void *msg, size_t n, unsigned char **out,
+                              size_t *outlen)
 {
 	unsigned long long clen = 0;
 	*out = NULL;
@@ -359,8 +358,8 @@ lt_status lt_crypto_aead_seal(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
 		return LT_ENOMEM;
 	randombytes_buf(c, LT_CRYPTO_AEAD_NONCE_BYTES);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
-		c + LT_CRYPTO_AEAD_NONCE_BYTES, &clen, msg, (unsigned long long)n, ad,
-		(unsigned long long)adlen, NULL, c, key) != 0) {
+	        c + LT_CRYPTO_AEAD_NONCE_BYTES, &clen, msg, (unsigned long long)n, ad,
+	        (unsigned long long)adlen, NULL, c, key) != 0) {
 		free(c);
 		return LT_ECRYPTO;
 	}
@@ -371,8 +370,8 @@ lt_status lt_crypto_aead_seal(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
 }
 
 lt_status lt_crypto_aead_open(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *ad,
-			      size_t adlen, const unsigned char *blob, size_t n,
-			      unsigned char **out, size_t *outlen)
+                              size_t adlen, const unsigned char *blob, size_t n,
+                              unsigned char **out, size_t *outlen)
 {
 	unsigned long long mlen = 0;
 	*out = NULL;
@@ -384,9 +383,9 @@ lt_status lt_crypto_aead_open(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
 	if (!m)
 		return LT_ENOMEM;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		m, &mlen, NULL, blob + LT_CRYPTO_AEAD_NONCE_BYTES,
-		(unsigned long long)(n - LT_CRYPTO_AEAD_NONCE_BYTES), ad, (unsigned long long)adlen,
-		blob, key) != 0) {
+	        m, &mlen, NULL, blob + LT_CRYPTO_AEAD_NONCE_BYTES,
+	        (unsigned long long)(n - LT_CRYPTO_AEAD_NONCE_BYTES), ad, (unsigned long long)adlen,
+	        blob, key) != 0) {
 		sodium_memzero(m, cap + 1);
 		free(m);
 		return LT_ECRYPTO;
@@ -399,8 +398,8 @@ lt_status lt_crypto_aead_open(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
 }
 
 void lt_crypto_keyed_hash(unsigned char *out, size_t outlen,
-			  const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *a,
-			  size_t alen, const void *b, size_t blen)
+                          const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *a,
+                          size_t alen, const void *b, size_t blen)
 {
 	crypto_generichash_state st;
 	LT_ASSERT(outlen >= crypto_generichash_BYTES_MIN && outlen <= crypto_generichash_BYTES_MAX);

@@ -73,10 +73,10 @@
 #include "core/bug.h"
 #include "core/banned.h"
 
-#define WRAPPED_BYTES   (LT_CRYPTO_DATA_KEY_BYTES + LT_CRYPTO_AEAD_OVERHEAD)
-#define INDEX_BYTES     16
-#define ENCODING_MAX    (64 * 1024) /* bytes of a record's encoded personal fields */
-#define NOW_SQL         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+#define WRAPPED_BYTES (LT_CRYPTO_DATA_KEY_BYTES + LT_CRYPTO_AEAD_OVERHEAD)
+#define INDEX_BYTES   16
+#define ENCODING_MAX  (64 * 1024) /* bytes of a record's encoded personal fields */
+#define NOW_SQL       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 /* ---- small SQLite helpers ------------------------------------------------ */
 
@@ -112,7 +112,8 @@ static int bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 
 static int bind_code(sqlite3_stmt *st, int i, const struct lt_vocab *v, int k)
 {
-	return k < 0 ? sqlite3_bind_null(st, i) : bind_str(st, i, lt_vocab_term(v, (size_t)k)->code);
+	return k < 0 ? sqlite3_bind_null(st, i)
+	             : bind_str(st, i, lt_vocab_term(v, (size_t)k)->code);
 }
 
 /* Run a statement that returns no row; reset it for reuse. */
@@ -127,13 +128,14 @@ static lt_status step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, stru
 
 /* Run `sql` with one int64 parameter and no result rows. */
 static lt_status exec_id(sqlite3 *db, const char *sql, int64_t id, const char *what,
-			 struct lt_error *err)
+                         struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s = prep(db, sql, &st, err);
 	if (s == LT_OK) {
 		int rc = sqlite3_bind_int64(st, 1, id);
-		s = rc == SQLITE_OK ? step_done(db, st, what, err) : store_sqlite_fail(db, rc, what, err);
+		s = rc == SQLITE_OK ? step_done(db, st, what, err)
+		                    : store_sqlite_fail(db, rc, what, err);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -142,7 +144,7 @@ static lt_status exec_id(sqlite3 *db, const char *sql, int64_t id, const char *w
 /* The first column of the one row of `sql` (one optional int64 parameter
  * when has_arg) as an integer; 0 when there is no row or it is NULL. */
 static lt_status query_long(sqlite3 *db, const char *sql, bool has_arg, int64_t arg, long *out,
-			    struct lt_error *err)
+                            struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s = prep(db, sql, &st, err);
@@ -176,21 +178,21 @@ static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
 }
 
 static lt_status column_date(sqlite3_stmt *st, int col, const char *what, struct lt_date *out,
-			     struct lt_error *err)
+                             struct lt_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return LT_OK;
 	const unsigned char *t = sqlite3_column_text(st, col);
 	if (!t || lt_date_parse((const char *)t, (size_t)sqlite3_column_bytes(st, col), out, what,
-				NULL) != LT_OK)
+	                        NULL) != LT_OK)
 		return lt_error_set(err, LT_ESTORE, NULL, "%s in the database is not a date", what);
 	return LT_OK;
 }
 
 /* A coded column back to its index in `v`; -1 when NULL. */
 static lt_status column_code(sqlite3_stmt *st, int col, const struct lt_vocab *v, const char *what,
-			     int *out, struct lt_error *err)
+                             int *out, struct lt_error *err)
 {
 	*out = -1;
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
@@ -199,8 +201,8 @@ static lt_status column_code(sqlite3_stmt *st, int col, const struct lt_vocab *v
 	int k = t ? lt_vocab_find(v, (const char *)t, (size_t)sqlite3_column_bytes(st, col)) : -1;
 	if (k < 0)
 		return lt_error_set(err, LT_ESTORE, NULL,
-				    "%s in the database holds a %s code this lantern does not know",
-				    what, v->name);
+		                    "%s in the database holds a %s code this lantern does not know",
+		                    what, v->name);
 	*out = k;
 	return LT_OK;
 }
@@ -238,7 +240,7 @@ static lt_status column_blob(sqlite3_stmt *st, int col, struct blob *b, struct l
 /* Forms rows of record `owner` (the statement's one parameter) into a bit
  * set. */
 static lt_status forms_read(sqlite3 *db, const char *sql, int64_t owner, uint32_t *forms,
-			    struct lt_error *err)
+                            struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s = prep(db, sql, &st, err);
@@ -264,7 +266,7 @@ out:
 /* Replace the forms rows of `owner` with `forms`: `del` and `ins` are the
  * statements ("DELETE ... WHERE owner = ?1", "INSERT ... VALUES (?1, ?2)"). */
 static lt_status forms_write(sqlite3 *db, const char *del, const char *ins, int64_t owner,
-			     uint32_t forms, struct lt_error *err)
+                             uint32_t forms, struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s = exec_id(db, del, owner, "replacing the forms of exploitation", err);
@@ -310,10 +312,10 @@ static lt_status purpose_check(const char *purpose, const char *field, struct lt
 	size_t n = purpose ? strlen(purpose) : 0;
 	if (n == 0)
 		return lt_error_set(err, LT_EINVAL, field,
-				    "is required: say why you need this person's data");
+		                    "is required: say why you need this person's data");
 	if (n > LT_AUDIT_PURPOSE_MAX)
 		return lt_error_set(err, LT_EINVAL, field, "is at most %d bytes",
-				    LT_AUDIT_PURPOSE_MAX);
+		                    LT_AUDIT_PURPOSE_MAX);
 	if (!lt_text_valid(purpose, n) || strchr(purpose, '\n') || strchr(purpose, '\r'))
 		return lt_error_set(err, LT_EINVAL, field, "must be one line of UTF-8 text");
 	return LT_OK;
@@ -321,8 +323,8 @@ static lt_status purpose_check(const char *purpose, const char *field, struct lt
 
 /* Append the audit entry "<action> <kind>:<id>" by p about `person`. */
 static lt_status audit(struct store *s, sqlite3 *db, const struct lt_principal *p,
-		       const char *actor, const char *action, const char *kind, int64_t id,
-		       int64_t person, const char *purpose, struct lt_error *err)
+                       const char *actor, const char *action, const char *kind, int64_t id,
+                       int64_t person, const char *purpose, struct lt_error *err)
 {
 	char who[64], object[64];
 	if (p) {
@@ -342,7 +344,7 @@ static lt_status audit(struct store *s, sqlite3 *db, const struct lt_principal *
  * a referral share of it to the agency holds; a referral when its person
  * is. */
 static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, int64_t agency,
-			  struct lt_access_facts *f, struct lt_error *err)
+                          struct lt_access_facts *f, struct lt_error *err)
 {
 	char sql[400];
 	sqlite3_stmt *st = NULL;
@@ -351,17 +353,17 @@ static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, int64_t ag
 	memset(f, 0, sizeof(*f));
 	if (strcmp(table, "arrests") == 0)
 		snprintf(sql, sizeof(sql),
-			 "SELECT agency_id, NULL, NULL, 0 FROM arrests WHERE id = ?1 AND ?2 = ?2");
+		         "SELECT agency_id, NULL, NULL, 0 FROM arrests WHERE id = ?1 AND ?2 = ?2");
 	else if (strcmp(table, "cases") == 0)
 		snprintf(sql, sizeof(sql),
-			 "SELECT agency_id, creator_kind, creator_id, 0 FROM cases WHERE id = ?1 "
-			 "AND ?2 = ?2");
+		         "SELECT agency_id, creator_kind, creator_id, 0 FROM cases WHERE id = ?1 "
+		         "AND ?2 = ?2");
 	else
 		snprintf(sql, sizeof(sql),
-			 "SELECT t.agency_id, t.creator_kind, t.creator_id, EXISTS (SELECT 1 FROM "
-			 "shares s WHERE s.person_id = t.%s AND s.to_agency_id = ?2 AND s.kind = "
-			 "'refer' AND s.revoked_at IS NULL) FROM %s t WHERE t.id = ?1",
-			 strcmp(table, "persons") == 0 ? "id" : "person_id", table);
+		         "SELECT t.agency_id, t.creator_kind, t.creator_id, EXISTS (SELECT 1 FROM "
+		         "shares s WHERE s.person_id = t.%s AND s.to_agency_id = ?2 AND s.kind = "
+		         "'refer' AND s.revoked_at IS NULL) FROM %s t WHERE t.id = ?1",
+		         strcmp(table, "persons") == 0 ? "id" : "person_id", table);
 	if ((s = prep(db, sql, &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -392,17 +394,17 @@ out:
  * `agency` may see: every class when the agency owns it, else those of
  * the referral shares of it to the agency (0: none). */
 static lt_status visible_classes(sqlite3 *db, int64_t person, int64_t agency, unsigned *out,
-				 struct lt_error *err)
+                                 struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int rc;
 	*out = 0;
 	if ((s = prep(db,
-		      "SELECT p.agency_id = ?2, s.classes FROM persons p LEFT JOIN shares s ON "
-		      "s.person_id = p.id AND s.to_agency_id = ?2 AND s.kind = 'refer' AND "
-		      "s.revoked_at IS NULL WHERE p.id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT p.agency_id = ?2, s.classes FROM persons p LEFT JOIN shares s ON "
+	              "s.person_id = p.id AND s.to_agency_id = ?2 AND s.kind = 'refer' AND "
+	              "s.revoked_at IS NULL WHERE p.id = ?1",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, person);
 	sqlite3_bind_int64(st, 2, agency);
@@ -421,7 +423,7 @@ static lt_status visible_classes(sqlite3 *db, int64_t person, int64_t agency, un
 /* Decide `a` on record `id` of `table` for p: LT_OK, or LT_ENOTFOUND /
  * LT_EFORBIDDEN with a message naming the kind of record, never whose. */
 static lt_status access(sqlite3 *db, const struct lt_principal *p, enum lt_action a,
-			const char *table, const char *noun, int64_t id, struct lt_error *err)
+                        const char *table, const char *noun, int64_t id, struct lt_error *err)
 {
 	struct lt_access_facts f;
 	lt_status s = facts_of(db, table, id, p->agency_id, &f, err);
@@ -430,15 +432,15 @@ static lt_status access(sqlite3 *db, const struct lt_principal *p, enum lt_actio
 	if (s == LT_ENOTFOUND)
 		return lt_error_set(err, LT_ENOTFOUND, NULL, "no %s %lld", noun, (long long)id);
 	if (s == LT_EFORBIDDEN)
-		return lt_error_set(err, LT_EFORBIDDEN, NULL, "your role may not do that to this %s",
-				    noun);
+		return lt_error_set(err, LT_EFORBIDDEN, NULL,
+		                    "your role may not do that to this %s", noun);
 	return s;
 }
 
 /* Creating is checked as if the record were stored, owned by p's agency and
  * created by p. */
 static lt_status access_create(const struct lt_principal *p, enum lt_action a, const char *noun,
-			       struct lt_error *err)
+                               struct lt_error *err)
 {
 	struct lt_access_facts f = {p->agency_id, p->kind, p->id, false};
 	lt_status s = lt_access_check(p, a, &f);
@@ -450,8 +452,8 @@ static lt_status access_create(const struct lt_principal *p, enum lt_action a, c
 /* For a record that names another: LT_EINVAL naming `field` when record
  * `id` of `table` does not exist or p may not read it. */
 static lt_status reference_visible(sqlite3 *db, const struct lt_principal *p, enum lt_action a,
-				   const char *table, const char *noun, const char *field,
-				   int64_t id, struct lt_error *err)
+                                   const char *table, const char *noun, const char *field,
+                                   int64_t id, struct lt_error *err)
 {
 	struct lt_access_facts f;
 	lt_status s = facts_of(db, table, id, p->agency_id, &f, err);
@@ -459,7 +461,7 @@ static lt_status reference_visible(sqlite3 *db, const struct lt_principal *p, en
 		s = lt_access_check(p, a, &f);
 	if (s == LT_ENOTFOUND || s == LT_EFORBIDDEN)
 		return lt_error_set(err, LT_EINVAL, field, "there is no %s %lld that you can see",
-				    noun, (long long)id);
+		                    noun, (long long)id);
 	return s;
 }
 
@@ -480,13 +482,13 @@ struct keyset {
 };
 
 static lt_status keyset_derive(const struct lt_crypto_keyring *kr, struct keyset *ks,
-			       struct lt_error *err)
+                               struct lt_error *err)
 {
 	memset(ks, 0, sizeof(*ks));
 	if (!kr || kr->n == 0)
 		return lt_error_set(err, LT_ECRYPTO, "data-key",
-				    "no data key was given: personal data cannot be sealed or "
-				    "opened without the data key file (lantern key init)");
+		                    "no data key was given: personal data cannot be sealed or "
+		                    "opened without the data key file (lantern key init)");
 	LT_ASSERT(kr->n <= LT_CRYPTO_KEYRING_MAX);
 	for (size_t i = 0; i < kr->n; i++) {
 		ks->k[i].id = kr->keys[i].id;
@@ -522,23 +524,24 @@ static const struct mkey *keyset_find(const struct keyset *ks, uint32_t id)
  * the database does not know the key). LT_ECRYPTO with a sentence when the
  * key file does not hold it or holds another key under that id.
  */
-static lt_status key_for(const struct keyset *ks, uint32_t id, const void *check,
-			 size_t check_len, const struct mkey **out, struct lt_error *err)
+static lt_status key_for(const struct keyset *ks, uint32_t id, const void *check, size_t check_len,
+                         const struct mkey **out, struct lt_error *err)
 {
 	const struct mkey *m = keyset_find(ks, id);
 	*out = NULL;
 	if (!m)
-		return lt_error_set(err, LT_ECRYPTO, "data-key",
-				    "the record is sealed under data key %lu, which the data key "
-				    "file does not hold (an older key file, or a rotation removed it "
-				    "too early?)",
-				    (unsigned long)id);
+		return lt_error_set(
+		    err, LT_ECRYPTO, "data-key",
+		    "the record is sealed under data key %lu, which the data key "
+		    "file does not hold (an older key file, or a rotation removed it "
+		    "too early?)",
+		    (unsigned long)id);
 	if (!check || check_len != sizeof(m->check) ||
 	    !lt_crypto_equal(check, m->check, sizeof(m->check)))
 		return lt_error_set(err, LT_ECRYPTO, "data-key",
-				    "data key %lu of the data key file is not this database's data "
-				    "key %lu (another installation's key file?)",
-				    (unsigned long)id, (unsigned long)id);
+		                    "data key %lu of the data key file is not this database's data "
+		                    "key %lu (another installation's key file?)",
+		                    (unsigned long)id, (unsigned long)id);
 	*out = m;
 	return LT_OK;
 }
@@ -550,7 +553,7 @@ static lt_status key_for(const struct keyset *ks, uint32_t id, const void *check
  * (audit "datakey.add" by `actor`).
  */
 static lt_status key_current_ready(struct store *s, sqlite3 *db, const struct keyset *ks,
-				   bool first, const char *actor, struct lt_error *err)
+                                   bool first, const char *actor, struct lt_error *err)
 {
 	const struct mkey *cur = keyset_current(ks);
 	sqlite3_stmt *st = NULL;
@@ -559,13 +562,13 @@ static lt_status key_current_ready(struct store *s, sqlite3 *db, const struct ke
 	int rc;
 
 	if ((r = query_long(db, "SELECT count(*) FROM master_keys", false, 0, &count, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (r = query_long(db, "SELECT coalesce(max(id), 0) FROM master_keys", false, 0, &max,
-			    err)) != LT_OK)
+	                    err)) != LT_OK)
 		return r;
 	if (count == 0 && first) {
 		if ((r = prep(db, "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)", &st,
-			      err)) != LT_OK)
+		              err)) != LT_OK)
 			return r;
 		sqlite3_bind_int64(st, 1, cur->id);
 		bind_blob(st, 2, cur->check, sizeof(cur->check));
@@ -577,32 +580,32 @@ static lt_status key_current_ready(struct store *s, sqlite3 *db, const struct ke
 	}
 	if ((long)cur->id < max)
 		return lt_error_set(err, LT_ECRYPTO, "data-key",
-				    "the database has a newer data key (%ld) than the key file's "
-				    "current key (%lu): a rotation has begun; use the new key file",
-				    max, (unsigned long)cur->id);
+		                    "the database has a newer data key (%ld) than the key file's "
+		                    "current key (%lu): a rotation has begun; use the new key file",
+		                    max, (unsigned long)cur->id);
 	if ((r = prep(db, "SELECT key_check, retired_at FROM master_keys WHERE id = ?1", &st,
-		      err)) != LT_OK)
+	              err)) != LT_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, cur->id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		r = lt_error_set(err, LT_ECRYPTO, "data-key",
-				 "the database does not know data key %lu of the key file: run "
-				 "'lantern key status'",
-				 (unsigned long)cur->id);
+		                 "the database does not know data key %lu of the key file: run "
+		                 "'lantern key status'",
+		                 (unsigned long)cur->id);
 	} else if (rc != SQLITE_ROW) {
 		r = store_sqlite_fail(db, rc, "reading the data keys", err);
 	} else if (sqlite3_column_bytes(st, 0) != (int)sizeof(cur->check) ||
-		   !lt_crypto_equal(sqlite3_column_blob(st, 0), cur->check,
-					     sizeof(cur->check))) {
-		r = lt_error_set(err, LT_ECRYPTO, "data-key",
-				 "data key %lu of the data key file is not this database's data key "
-				 "%lu (another installation's key file?)",
-				 (unsigned long)cur->id, (unsigned long)cur->id);
+	           !lt_crypto_equal(sqlite3_column_blob(st, 0), cur->check, sizeof(cur->check))) {
+		r = lt_error_set(
+		    err, LT_ECRYPTO, "data-key",
+		    "data key %lu of the data key file is not this database's data key "
+		    "%lu (another installation's key file?)",
+		    (unsigned long)cur->id, (unsigned long)cur->id);
 	} else if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 		r = lt_error_set(err, LT_ECRYPTO, "data-key",
-				 "data key %lu was retired by a rotation; use the new key file",
-				 (unsigned long)cur->id);
+		                 "data key %lu was retired by a rotation; use the new key file",
+		                 (unsigned long)cur->id);
 	}
 	sqlite3_finalize(st);
 	return r;
@@ -654,20 +657,20 @@ static size_t ad_referral(unsigned char ad[24], int64_t referral, int64_t person
 }
 
 static lt_status key_wrap(const struct mkey *m, int64_t person, uint32_t gen,
-			  const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], struct blob *out,
-			  struct lt_error *err)
+                          const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], struct blob *out,
+                          struct lt_error *err)
 {
 	unsigned char ad[20];
 	size_t adlen = ad_key(ad, person, gen, m->id);
 	blob_free(out);
-	lt_status s = lt_crypto_aead_seal(m->wrap, ad, adlen, dk, LT_CRYPTO_DATA_KEY_BYTES, &out->p,
-					  &out->n);
+	lt_status s =
+	    lt_crypto_aead_seal(m->wrap, ad, adlen, dk, LT_CRYPTO_DATA_KEY_BYTES, &out->p, &out->n);
 	return s == LT_OK ? LT_OK : lt_error_set(err, s, NULL, "wrapping a data key failed");
 }
 
 static lt_status key_unwrap(const struct mkey *m, int64_t person, uint32_t gen,
-			    const struct blob *wrapped, unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES],
-			    struct lt_error *err)
+                            const struct blob *wrapped, unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES],
+                            struct lt_error *err)
 {
 	unsigned char ad[20];
 	unsigned char *k = NULL;
@@ -682,16 +685,17 @@ static lt_status key_unwrap(const struct mkey *m, int64_t person, uint32_t gen,
 		lt_crypto_free_secret(k, n);
 	if (s == LT_ECRYPTO)
 		return lt_error_set(err, LT_ECRYPTO, NULL,
-				    "the data key of person %lld does not open (the database was "
-				    "altered, or a key was moved from another record)",
-				    (long long)person);
+		                    "the data key of person %lld does not open (the database was "
+		                    "altered, or a key was moved from another record)",
+		                    (long long)person);
 	return s == LT_OK ? LT_OK : lt_error_set(err, s, NULL, "out of memory");
 }
 
 /* Encode and seal the personal fields of `rec` under data key `dk`. */
 static lt_status seal_fields(const struct lt_pfield *fields, size_t nf, const void *rec,
-			     const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], const unsigned char *ad,
-			     size_t adlen, struct blob *out, struct lt_error *err)
+                             const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES],
+                             const unsigned char *ad, size_t adlen, struct blob *out,
+                             struct lt_error *err)
 {
 	struct lt_buf enc;
 	lt_status s;
@@ -708,32 +712,32 @@ static lt_status seal_fields(const struct lt_pfield *fields, size_t nf, const vo
 
 /* Open a blob sealed by seal_fields into `rec` (personal fields clear). */
 static lt_status open_fields(const struct lt_pfield *fields, size_t nf, void *rec,
-			     const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], const unsigned char *ad,
-			     size_t adlen, const struct blob *b, const char *noun, int64_t id,
-			     struct lt_error *err)
+                             const unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES],
+                             const unsigned char *ad, size_t adlen, const struct blob *b,
+                             const char *noun, int64_t id, struct lt_error *err)
 {
 	unsigned char *m = NULL;
 	size_t n = 0;
 	lt_status s = lt_crypto_aead_open(dk, ad, adlen, b->p, b->n, &m, &n);
 	if (s == LT_ECRYPTO)
 		return lt_error_set(err, LT_ECRYPTO, NULL,
-				    "the sealed data of %s %lld does not open (the database was "
-				    "altered, or the data was moved from another record)",
-				    noun, (long long)id);
+		                    "the sealed data of %s %lld does not open (the database was "
+		                    "altered, or the data was moved from another record)",
+		                    noun, (long long)id);
 	if (s != LT_OK)
 		return lt_error_set(err, s, NULL, "out of memory");
 	s = lt_pfields_decode(fields, nf, rec, m, n, err);
 	lt_crypto_free_secret(m, n);
 	if (s != LT_OK)
 		return lt_error_set(err, LT_ESTORE, NULL,
-				    "the sealed data of %s %lld opens but is not well formed", noun,
-				    (long long)id);
+		                    "the sealed data of %s %lld opens but is not well formed", noun,
+		                    (long long)id);
 	return LT_OK;
 }
 
 /* Replace the blind index of person `id` by the terms of `p`, under key m. */
 static lt_status index_write(sqlite3 *db, int64_t id, const struct mkey *m,
-			     const struct lt_person *p, struct lt_error *err)
+                             const struct lt_person *p, struct lt_error *err)
 {
 	struct lt_index_terms t;
 	sqlite3_stmt *st = NULL;
@@ -742,16 +746,16 @@ static lt_status index_write(sqlite3 *db, int64_t id, const struct mkey *m,
 
 	lt_index_terms_init(&t);
 	if ((s = exec_id(db, "DELETE FROM person_index WHERE person_id = ?1", id,
-			 "replacing the blind index", err)) != LT_OK)
+	                 "replacing the blind index", err)) != LT_OK)
 		goto out;
 	if ((s = lt_person_index_terms(p, &t)) != LT_OK) {
 		s = lt_error_set(err, s, NULL, "indexing a person failed");
 		goto out;
 	}
 	if ((s = prep(db,
-		      "INSERT OR IGNORE INTO person_index(hash, person_id, master_key_id) "
-		      "VALUES (?1, ?2, ?3)",
-		      &st, err)) != LT_OK)
+	              "INSERT OR IGNORE INTO person_index(hash, person_id, master_key_id) "
+	              "VALUES (?1, ?2, ?3)",
+	              &st, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < t.n; i++) {
 		const char *term = lt_index_term(&t, i);
@@ -787,17 +791,18 @@ static void person_key_free(struct person_key *k)
 
 /* Read the key columns of person `id`: LT_ENOTFOUND when there is none. */
 static lt_status person_key_read(sqlite3 *db, int64_t id, struct person_key *k,
-				 struct lt_error *err)
+                                 struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int rc;
 	person_key_free(k);
-	if ((s = prep(db,
-		      "SELECT p.erased_at IS NOT NULL, p.master_key_id, p.key_gen, p.key_wrapped, "
-		      "m.key_check FROM persons p LEFT JOIN master_keys m ON m.id = p.master_key_id "
-		      "WHERE p.id = ?1",
-		      &st, err)) != LT_OK)
+	if ((s = prep(
+	         db,
+	         "SELECT p.erased_at IS NOT NULL, p.master_key_id, p.key_gen, p.key_wrapped, "
+	         "m.key_check FROM persons p LEFT JOIN master_keys m ON m.id = p.master_key_id "
+	         "WHERE p.id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -818,8 +823,8 @@ static lt_status person_key_read(sqlite3 *db, int64_t id, struct person_key *k,
 
 /* Unwrap the data key of person `id` whose key columns are `k`. */
 static lt_status person_key_open(const struct keyset *ks, int64_t id, const struct person_key *k,
-				 unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], const struct mkey **mk,
-				 struct lt_error *err)
+                                 unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], const struct mkey **mk,
+                                 struct lt_error *err)
 {
 	const struct mkey *m = NULL;
 	lt_status s = key_for(ks, k->master_id, k->check.p, k->check.n, &m, err);
@@ -847,10 +852,10 @@ static lt_status register_run(sqlite3 *db, void *arg, struct lt_error *err)
 	int rc;
 
 	if ((s = query_long(db, "SELECT coalesce(max(id), 0) FROM master_keys", false, 0, &max,
-			    err)) != LT_OK ||
+	                    err)) != LT_OK ||
 	    (s = prep(db, "SELECT key_check FROM master_keys WHERE id = ?1", &get, err)) != LT_OK ||
 	    (s = prep(db, "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)", &ins, err)) !=
-		    LT_OK)
+	        LT_OK)
 		goto out;
 	for (size_t i = 0; i < w->ks->n; i++) {
 		const struct mkey *m = &w->ks->k[i];
@@ -858,15 +863,16 @@ static lt_status register_run(sqlite3 *db, void *arg, struct lt_error *err)
 		rc = sqlite3_step(get);
 		if (rc == SQLITE_ROW) {
 			bool same = sqlite3_column_bytes(get, 0) == (int)sizeof(m->check) &&
-				    lt_crypto_equal(sqlite3_column_blob(get, 0), m->check,
-							     sizeof(m->check));
+			            lt_crypto_equal(sqlite3_column_blob(get, 0), m->check,
+			                            sizeof(m->check));
 			sqlite3_reset(get);
 			if (!same) {
-				s = lt_error_set(err, LT_ECRYPTO, "data-key",
-						 "data key %lu of the data key file is not this "
-						 "database's data key %lu (another installation's key "
-						 "file?)",
-						 (unsigned long)m->id, (unsigned long)m->id);
+				s = lt_error_set(
+				    err, LT_ECRYPTO, "data-key",
+				    "data key %lu of the data key file is not this "
+				    "database's data key %lu (another installation's key "
+				    "file?)",
+				    (unsigned long)m->id, (unsigned long)m->id);
 				goto out;
 			}
 			continue;
@@ -877,25 +883,27 @@ static lt_status register_run(sqlite3 *db, void *arg, struct lt_error *err)
 			goto out;
 		}
 		if ((long)m->id < max) {
-			s = lt_error_set(err, LT_ECRYPTO, "data-key",
-					 "data key %lu of the key file is older than the database's "
-					 "newest data key (%ld) and unknown to it",
-					 (unsigned long)m->id, max);
+			s = lt_error_set(
+			    err, LT_ECRYPTO, "data-key",
+			    "data key %lu of the key file is older than the database's "
+			    "newest data key (%ld) and unknown to it",
+			    (unsigned long)m->id, max);
 			goto out;
 		}
 		sqlite3_bind_int64(ins, 1, m->id);
 		bind_blob(ins, 2, m->check, sizeof(m->check));
 		if ((s = step_done(db, ins, "recording a data key", err)) != LT_OK ||
 		    (s = audit(w->s, db, NULL, w->actor, "datakey.add", "key", m->id, 0, NULL,
-			       err)) != LT_OK)
+		               err)) != LT_OK)
 			goto out;
 		max = (long)m->id;
 	}
 	if ((long)keyset_current(w->ks)->id < max)
-		s = lt_error_set(err, LT_ECRYPTO, "data-key",
-				 "the database has a newer data key (%ld) than the key file's current "
-				 "key (%lu): a rotation has begun; use the new key file",
-				 max, (unsigned long)keyset_current(w->ks)->id);
+		s = lt_error_set(
+		    err, LT_ECRYPTO, "data-key",
+		    "the database has a newer data key (%ld) than the key file's current "
+		    "key (%lu): a rotation has begun; use the new key file",
+		    max, (unsigned long)keyset_current(w->ks)->id);
 out:
 	sqlite3_finalize(get);
 	sqlite3_finalize(ins);
@@ -903,7 +911,7 @@ out:
 }
 
 lt_status store_sqlite_data_keys_register(struct store *s, const struct lt_crypto_keyring *keys,
-					  const char *actor, struct lt_error *err)
+                                          const char *actor, struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r = keyset_derive(keys, &ks, err);
@@ -917,7 +925,7 @@ lt_status store_sqlite_data_keys_register(struct store *s, const struct lt_crypt
 }
 
 lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_keyring *keys,
-					struct store_key_status *out, struct lt_error *err)
+                                        struct store_key_status *out, struct lt_error *err)
 {
 	void *conn;
 	sqlite3 *db = store_sqlite_read_lock(s, &conn);
@@ -933,19 +941,19 @@ lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_
 	if (ks.n)
 		cur = (long)keyset_current(&ks)->id;
 	if ((r = query_long(db, "SELECT count(*) FROM persons", false, 0, &out->persons, err)) !=
-		    LT_OK ||
-	    (r = query_long(db, "SELECT count(*) FROM persons WHERE erased_at IS NOT NULL", false, 0,
-			    &out->erased, err)) != LT_OK ||
+	        LT_OK ||
+	    (r = query_long(db, "SELECT count(*) FROM persons WHERE erased_at IS NOT NULL", false,
+	                    0, &out->erased, err)) != LT_OK ||
 	    (r = query_long(db,
-			    "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL AND "
-			    "master_key_id IS NOT ?1",
-			    true, cur, &out->not_current, err)) != LT_OK)
+	                    "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL AND "
+	                    "master_key_id IS NOT ?1",
+	                    true, cur, &out->not_current, err)) != LT_OK)
 		goto out;
 	if ((r = prep(db,
-		      "SELECT * FROM (SELECT k.id, k.added_at, k.retired_at, k.key_check, "
-		      "(SELECT count(*) FROM persons p WHERE p.master_key_id = k.id) "
-		      "FROM master_keys k ORDER BY k.id DESC LIMIT 16) ORDER BY 1",
-		      &st, err)) != LT_OK)
+	              "SELECT * FROM (SELECT k.id, k.added_at, k.retired_at, k.key_check, "
+	              "(SELECT count(*) FROM persons p WHERE p.master_key_id = k.id) "
+	              "FROM master_keys k ORDER BY k.id DESC LIMIT 16) ORDER BY 1",
+	              &st, err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_key_info *k = &out->keys[out->n++];
@@ -955,9 +963,9 @@ lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_
 		k->persons = (long)sqlite3_column_int64(st, 4);
 		const struct mkey *m = keyset_find(&ks, k->id);
 		k->in_keyring = m != NULL;
-		k->check_ok = m && sqlite3_column_bytes(st, 3) == (int)sizeof(m->check) &&
-			      lt_crypto_equal(sqlite3_column_blob(st, 3), m->check,
-						       sizeof(m->check));
+		k->check_ok =
+		    m && sqlite3_column_bytes(st, 3) == (int)sizeof(m->check) &&
+		    lt_crypto_equal(sqlite3_column_blob(st, 3), m->check, sizeof(m->check));
 	}
 	if (rc != SQLITE_DONE)
 		r = store_sqlite_fail(db, rc, "reading the data keys", err);
@@ -981,7 +989,7 @@ struct rotate_write {
 
 /* Re-encrypt person `id` (key columns `k`) under the current key. */
 static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
-			       const struct person_key *k, struct lt_error *err)
+                               const struct person_key *k, struct lt_error *err)
 {
 	const struct mkey *cur = keyset_current(w->ks);
 	unsigned char old[LT_CRYPTO_DATA_KEY_BYTES], dk[LT_CRYPTO_DATA_KEY_BYTES];
@@ -1011,17 +1019,17 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((s = open_fields(lt_person_fields, lt_person_field_count, &p, old, ad,
-			     ad_person(ad, id, k->gen), &b, "person", id, err)) != LT_OK)
+	                     ad_person(ad, id, k->gen), &b, "person", id, err)) != LT_OK)
 		goto out;
 	lt_crypto_random(dk, sizeof(dk));
 	if ((s = seal_fields(lt_person_fields, lt_person_field_count, &p, dk, ad,
-			     ad_person(ad, id, gen), &sealed, err)) != LT_OK ||
+	                     ad_person(ad, id, gen), &sealed, err)) != LT_OK ||
 	    (s = key_wrap(cur, id, gen, dk, &wrapped, err)) != LT_OK)
 		goto out;
 	if ((s = prep(db,
-		      "UPDATE persons SET master_key_id = ?1, key_gen = ?2, key_wrapped = ?3, "
-		      "sealed = ?4 WHERE id = ?5",
-		      &upd, err)) != LT_OK)
+	              "UPDATE persons SET master_key_id = ?1, key_gen = ?2, key_wrapped = ?3, "
+	              "sealed = ?4 WHERE id = ?5",
+	              &upd, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(upd, 1, cur->id);
 	sqlite3_bind_int64(upd, 2, gen);
@@ -1036,12 +1044,13 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 		goto out;
 
 	/* its referrals */
-	if ((s = prep(db,
-		      "SELECT id, key_gen, sealed FROM referrals WHERE person_id = ?1 AND sealed IS "
-		      "NOT NULL ORDER BY id",
-		      &st, err)) != LT_OK ||
+	if ((s = prep(
+	         db,
+	         "SELECT id, key_gen, sealed FROM referrals WHERE person_id = ?1 AND sealed IS "
+	         "NOT NULL ORDER BY id",
+	         &st, err)) != LT_OK ||
 	    (s = prep(db, "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3", &upd,
-		      err)) != LT_OK)
+	              err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1051,10 +1060,10 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 			goto out;
 		lt_referral_release(&r);
 		if ((s = open_fields(lt_referral_fields, lt_referral_field_count, &r, old, ad,
-				     ad_referral(ad, rid, id, rgen), &b, "referral", rid, err)) !=
-			    LT_OK ||
+		                     ad_referral(ad, rid, id, rgen), &b, "referral", rid, err)) !=
+		        LT_OK ||
 		    (s = seal_fields(lt_referral_fields, lt_referral_field_count, &r, dk, ad,
-				     ad_referral(ad, rid, id, gen), &sealed, err)) != LT_OK)
+		                     ad_referral(ad, rid, id, gen), &sealed, err)) != LT_OK)
 			goto out;
 		sqlite3_bind_int64(upd, 1, gen);
 		bind_blob(upd, 2, sealed.p, sealed.n);
@@ -1095,17 +1104,17 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if (w->retire) {
 		long left = 0;
 		if ((s = query_long(db,
-				    "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL "
-				    "AND master_key_id != ?1",
-				    true, cur->id, &left, err)) != LT_OK)
+		                    "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL "
+		                    "AND master_key_id != ?1",
+		                    true, cur->id, &left, err)) != LT_OK)
 			return s;
 		w->left = left;
 		if (left > 0)
 			return LT_OK;
 		if ((s = prep(db,
-			      "SELECT id FROM master_keys WHERE id != ?1 AND retired_at IS NULL "
-			      "ORDER BY id",
-			      &st, err)) != LT_OK)
+		              "SELECT id FROM master_keys WHERE id != ?1 AND retired_at IS NULL "
+		              "ORDER BY id",
+		              &st, err)) != LT_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, cur->id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
@@ -1114,19 +1123,21 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 		st = NULL;
 		for (size_t i = 0; i < n; i++)
 			if ((s = exec_id(db,
-					 "UPDATE master_keys SET retired_at = " NOW_SQL " WHERE id = ?1",
-					 ids[i], "retiring a data key", err)) != LT_OK ||
+			                 "UPDATE master_keys SET retired_at = " NOW_SQL
+			                 " WHERE id = ?1",
+			                 ids[i], "retiring a data key", err)) != LT_OK ||
 			    (s = audit(w->s, db, NULL, w->actor, "datakey.retire", "key", ids[i], 0,
-				       NULL, err)) != LT_OK)
+			               NULL, err)) != LT_OK)
 				return s;
 		return LT_OK;
 	}
 	/* PRAGMA secure_delete: the pages the old blobs leave are zeroed. */
 	sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
-	if ((s = prep(db,
-		      "SELECT id FROM persons WHERE master_key_id IS NOT NULL AND master_key_id != ?1 "
-		      "ORDER BY id LIMIT ?2",
-		      &st, err)) != LT_OK)
+	if ((s = prep(
+	         db,
+	         "SELECT id FROM persons WHERE master_key_id IS NOT NULL AND master_key_id != ?1 "
+	         "ORDER BY id LIMIT ?2",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, cur->id);
 	sqlite3_bind_int64(st, 2, (int64_t)w->limit);
@@ -1150,14 +1161,14 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 	}
 	w->done = n;
 	return query_long(db,
-			  "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL AND "
-			  "master_key_id != ?1",
-			  true, cur->id, &w->left, err);
+	                  "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL AND "
+	                  "master_key_id != ?1",
+	                  true, cur->id, &w->left, err);
 }
 
 lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_keyring *keys,
-					const char *actor, size_t max_persons, size_t *done,
-					size_t *remaining, struct lt_error *err)
+                                        const char *actor, size_t max_persons, size_t *done,
+                                        size_t *remaining, struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r;
@@ -1195,16 +1206,16 @@ lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_
 
 /* Read back the agency code and times of record `id` of `table`. */
 static lt_status stamp_read(sqlite3 *db, const char *table, int64_t id, char agency[LT_CODE_MAX],
-			    char created[32], char updated[32], struct lt_error *err)
+                            char created[32], char updated[32], struct lt_error *err)
 {
 	char sql[200];
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int rc;
 	snprintf(sql, sizeof(sql),
-		 "SELECT a.code, t.created_at, t.updated_at FROM %s t JOIN agencies a ON a.id = "
-		 "t.agency_id WHERE t.id = ?1",
-		 table);
+	         "SELECT a.code, t.created_at, t.updated_at FROM %s t JOIN agencies a ON a.id = "
+	         "t.agency_id WHERE t.id = ?1",
+	         table);
 	if ((s = prep(db, sql, &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
@@ -1215,7 +1226,7 @@ static lt_status stamp_read(sqlite3 *db, const char *table, int64_t id, char age
 		column_copy(st, 2, updated, 32);
 	} else {
 		s = rc == SQLITE_DONE ? lt_error_set(err, LT_ESTORE, NULL, "a record vanished")
-				      : store_sqlite_fail(db, rc, "reading a record back", err);
+		                      : store_sqlite_fail(db, rc, "reading a record back", err);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -1226,7 +1237,7 @@ struct person_add_write {
 	const struct keyset *ks;
 	const struct lt_principal *p;
 	const struct lt_person *rec;
-	int64_t id;                                 /* out */
+	int64_t id;                                         /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
 };
 
@@ -1245,9 +1256,9 @@ static lt_status person_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((s = key_current_ready(w->s, db, w->ks, true, actor, err)) != LT_OK)
 		return s;
 	if ((s = prep(db,
-		      "INSERT INTO persons(agency_id, creator_kind, creator_id, master_key_id, "
-		      "key_gen, key_wrapped, sealed) VALUES (?1, ?2, ?3, ?4, 1, x'', x'')",
-		      &st, err)) != LT_OK)
+	              "INSERT INTO persons(agency_id, creator_kind, creator_id, master_key_id, "
+	              "key_gen, key_wrapped, sealed) VALUES (?1, ?2, ?3, ?4, 1, x'', x'')",
+	              &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->p->agency_id);
 	bind_str(st, 2, creator_kind(w->p));
@@ -1262,10 +1273,10 @@ static lt_status person_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_crypto_random(dk, sizeof(dk));
 	if ((s = key_wrap(cur, w->id, 1, dk, &wrapped, err)) != LT_OK ||
 	    (s = seal_fields(lt_person_fields, lt_person_field_count, w->rec, dk, ad,
-			     ad_person(ad, w->id, 1), &sealed, err)) != LT_OK)
+	                     ad_person(ad, w->id, 1), &sealed, err)) != LT_OK)
 		goto out;
 	if ((s = prep(db, "UPDATE persons SET key_wrapped = ?1, sealed = ?2 WHERE id = ?3", &st,
-		      err)) != LT_OK)
+	              err)) != LT_OK)
 		goto out;
 	bind_blob(st, 1, wrapped.p, wrapped.n);
 	bind_blob(st, 2, sealed.p, sealed.n);
@@ -1273,7 +1284,7 @@ static lt_status person_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((s = step_done(db, st, "recording a person", err)) != LT_OK ||
 	    (s = index_write(db, w->id, cur, w->rec, err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "person.create", "person", w->id, w->id, NULL, err)) !=
-		    LT_OK)
+	        LT_OK)
 		goto out;
 	s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err);
 out:
@@ -1285,8 +1296,8 @@ out:
 }
 
 lt_status store_sqlite_person_add(struct store *s, const struct lt_crypto_keyring *keys,
-				  const struct lt_principal *p, struct lt_person *rec,
-				  struct lt_error *err)
+                                  const struct lt_principal *p, struct lt_person *rec,
+                                  struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r;
@@ -1313,9 +1324,9 @@ struct person_get_write {
 	const struct lt_principal *p;
 	int64_t id;
 	const char *purpose;
-	unsigned classes;                           /* out: what p may see */
-	struct person_key k;                        /* out */
-	struct blob sealed;                         /* out */
+	unsigned classes;                                   /* out: what p may see */
+	struct person_key k;                                /* out */
+	struct blob sealed;                                 /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
 };
 
@@ -1328,11 +1339,12 @@ static lt_status person_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	blob_free(&w->sealed);
 	if ((s = access(db, w->p, LT_ACTION_PERSON_READ, "persons", "person", w->id, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "person.read", "person", w->id, w->id, w->purpose,
-		       err)) != LT_OK ||
+	               err)) != LT_OK ||
 	    (s = person_key_read(db, w->id, &w->k, err)) != LT_OK ||
-	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) != LT_OK ||
+	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) !=
+	        LT_OK ||
 	    (s = visible_classes(db, w->id, w->p->agency_id, &w->classes, err)) != LT_OK ||
 	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
 		goto out;
@@ -1347,8 +1359,8 @@ out:
 }
 
 lt_status store_sqlite_person_get(struct store *s, const struct lt_crypto_keyring *keys,
-				  const struct lt_principal *p, int64_t id, const char *purpose,
-				  struct lt_person *out, struct lt_error *err)
+                                  const struct lt_principal *p, int64_t id, const char *purpose,
+                                  struct lt_person *out, struct lt_error *err)
 {
 	struct keyset ks;
 	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[16];
@@ -1373,7 +1385,7 @@ lt_status store_sqlite_person_get(struct store *s, const struct lt_crypto_keyrin
 	}
 	if ((r = person_key_open(&ks, id, &w.k, dk, NULL, err)) != LT_OK ||
 	    (r = open_fields(lt_person_fields, lt_person_field_count, out, dk, ad,
-			     ad_person(ad, id, w.k.gen), &w.sealed, "person", id, err)) != LT_OK)
+	                     ad_person(ad, id, w.k.gen), &w.sealed, "person", id, err)) != LT_OK)
 		goto out;
 	/* A receiver of a share sees only the classes it names. */
 	lt_pfields_clear(lt_person_fields, lt_person_field_count, out, LT_DATA_ALL & ~w.classes);
@@ -1415,12 +1427,12 @@ static lt_status person_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_diags_init(&w->d);
 	lt_person_init(&rec);
 	if ((s = access(db, w->p, LT_ACTION_PERSON_UPDATE, "persons", "person", w->id, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (s = person_key_read(db, w->id, &k, err)) != LT_OK)
 		goto out;
 	if (k.erased) {
 		s = lt_error_set(err, LT_EINVAL, "person", "person %lld was erased",
-				 (long long)w->id);
+		                 (long long)w->id);
 		goto out;
 	}
 	if ((s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
@@ -1436,19 +1448,19 @@ static lt_status person_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	st = NULL;
 	if ((s = person_key_open(w->ks, w->id, &k, dk, &m, err)) != LT_OK ||
 	    (s = open_fields(lt_person_fields, lt_person_field_count, &rec, dk, ad,
-			     ad_person(ad, w->id, k.gen), &b, "person", w->id, err)) != LT_OK)
+	                     ad_person(ad, w->id, k.gen), &b, "person", w->id, err)) != LT_OK)
 		goto out;
 	lt_patch_apply(lt_person_fields, lt_person_field_count, &rec, w->patch, &w->d);
 	lt_person_check(&rec, w->today, &w->d);
 	if (lt_diags_total(&w->d)) {
 		s = lt_error_set(err, LT_EINVAL, w->d.count ? w->d.items[0].field : NULL, "%s",
-				 w->d.count ? w->d.items[0].message : "the changes are not valid");
+		                 w->d.count ? w->d.items[0].message : "the changes are not valid");
 		goto out;
 	}
 	if ((s = seal_fields(lt_person_fields, lt_person_field_count, &rec, dk, ad,
-			     ad_person(ad, w->id, k.gen), &sealed, err)) != LT_OK ||
+	                     ad_person(ad, w->id, k.gen), &sealed, err)) != LT_OK ||
 	    (s = prep(db, "UPDATE persons SET sealed = ?1, updated_at = " NOW_SQL " WHERE id = ?2",
-		      &st, err)) != LT_OK)
+	              &st, err)) != LT_OK)
 		goto out;
 	bind_blob(st, 1, sealed.p, sealed.n);
 	sqlite3_bind_int64(st, 2, w->id);
@@ -1476,9 +1488,9 @@ static void diags_hand(struct lt_diags *from, struct lt_diags *to)
 }
 
 lt_status store_sqlite_person_update(struct store *s, const struct lt_crypto_keyring *keys,
-				     const struct lt_principal *p, int64_t id,
-				     const struct lt_patch *patch, const struct lt_date *today,
-				     struct lt_diags *d, struct lt_error *err)
+                                     const struct lt_principal *p, int64_t id,
+                                     const struct lt_patch *patch, const struct lt_date *today,
+                                     struct lt_diags *d, struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r;
@@ -1543,7 +1555,7 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 			break;
 		}
 		if ((s = audit(w->s, db, w->p, NULL, "person.search", "person", cand[i], cand[i],
-			       w->purpose, err)) != LT_OK)
+		               w->purpose, err)) != LT_OK)
 			break;
 		w->ids[w->n++] = cand[i];
 	}
@@ -1551,8 +1563,8 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyring *keys,
-				   const struct lt_principal *p, const struct store_person_query *q,
-				   int64_t *ids, size_t *n, bool *more, struct lt_error *err)
+                                   const struct lt_principal *p, const struct store_person_query *q,
+                                   int64_t *ids, size_t *n, bool *more, struct lt_error *err)
 {
 	struct keyset ks;
 	struct lt_index_terms t;
@@ -1575,7 +1587,7 @@ lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyri
 	}
 	if ((r = purpose_check(q->purpose, "purpose", err)) != LT_OK ||
 	    (r = lt_person_query_terms(q->name, q->name ? q->name_len : 0, &q->dob, &t, &words,
-				       err)) != LT_OK ||
+	                               err)) != LT_OK ||
 	    (r = keyset_derive(keys, &ks, err)) != LT_OK)
 		goto out;
 	hashes = calloc(t.n * ks.n, sizeof(*hashes));
@@ -1597,7 +1609,7 @@ lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyri
 		char kind = term[0] == 'n' ? 'n' : term[0] == 't' ? 't' : 'd';
 		for (size_t k = 0; k < ks.n; k++) {
 			lt_crypto_keyed_hash(hashes[nh], INDEX_BYTES, ks.k[k].index, term,
-					     strlen(term), NULL, 0);
+			                     strlen(term), NULL, 0);
 			lt_buf_printf(&sql, "%s(?%zu, '%c')", nh ? ", " : "", nh + 1, kind);
 			nh++;
 		}
@@ -1617,9 +1629,16 @@ lt_status store_sqlite_person_find(struct store *s, const struct lt_crypto_keyri
 		r = lt_error_set(err, r, NULL, "the search is too large");
 		goto out;
 	}
-	struct person_find_write w = {s,	  p,	sql.data, (const unsigned char(*)[INDEX_BYTES])hashes,
-				      nh,	  q->purpose, q->limit ? q->limit : LT_PERSON_FIND_MAX,
-				      ids,	  0,	false};
+	struct person_find_write w = {s,
+	                              p,
+	                              sql.data,
+	                              (const unsigned char(*)[INDEX_BYTES])hashes,
+	                              nh,
+	                              q->purpose,
+	                              q->limit ? q->limit : LT_PERSON_FIND_MAX,
+	                              ids,
+	                              0,
+	                              false};
 	if ((r = store_sqlite_write(s, person_find_run, &w, err)) == LT_OK) {
 		*n = w.n;
 		if (more)
@@ -1648,9 +1667,9 @@ static lt_status person_erase_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status s;
 
 	if ((s = access(db, w->p, LT_ACTION_PERSON_ERASE, "persons", "person", w->id, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (s = query_long(db, "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?1", true,
-			    w->id, &erased, err)) != LT_OK)
+	                    w->id, &erased, err)) != LT_OK)
 		return s;
 	if (erased)
 		return LT_OK;
@@ -1658,22 +1677,23 @@ static lt_status person_erase_run(sqlite3 *db, void *arg, struct lt_error *err)
 	 * the file's free space (docs/security.md says what remains: the WAL
 	 * until its next checkpoint, and backups). */
 	sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
-	if ((s = exec_id(db,
-			 "UPDATE persons SET master_key_id = NULL, key_wrapped = NULL, sealed = NULL, "
-			 "erased_at = " NOW_SQL ", updated_at = " NOW_SQL " WHERE id = ?1",
-			 w->id, "erasing a person", err)) != LT_OK ||
+	if ((s = exec_id(
+	         db,
+	         "UPDATE persons SET master_key_id = NULL, key_wrapped = NULL, sealed = NULL, "
+	         "erased_at = " NOW_SQL ", updated_at = " NOW_SQL " WHERE id = ?1",
+	         w->id, "erasing a person", err)) != LT_OK ||
 	    (s = exec_id(db, "DELETE FROM person_index WHERE person_id = ?1", w->id,
-			 "erasing a person's index", err)) != LT_OK ||
+	                 "erasing a person's index", err)) != LT_OK ||
 	    (s = exec_id(db,
-			 "UPDATE referrals SET key_gen = NULL, sealed = NULL, updated_at = " NOW_SQL
-			 " WHERE person_id = ?1",
-			 w->id, "erasing a person's referrals", err)) != LT_OK)
+	                 "UPDATE referrals SET key_gen = NULL, sealed = NULL, updated_at = " NOW_SQL
+	                 " WHERE person_id = ?1",
+	                 w->id, "erasing a person's referrals", err)) != LT_OK)
 		return s;
 	return audit(w->s, db, w->p, NULL, "person.erase", "person", w->id, w->id, w->reason, err);
 }
 
 lt_status store_sqlite_person_erase(struct store *s, const struct lt_principal *p, int64_t id,
-				    const char *reason, struct lt_error *err)
+                                    const char *reason, struct lt_error *err)
 {
 	lt_status r;
 	principal_check(p);
@@ -1688,23 +1708,23 @@ lt_status store_sqlite_person_erase(struct store *s, const struct lt_principal *
 /* Write the plain columns of a referral (UPDATE when id > 0, else the
  * INSERT of a new row whose id comes back in *id). */
 static lt_status referral_row_write(sqlite3 *db, const struct lt_principal *p,
-				    const struct lt_referral *r, uint32_t gen, int64_t *id,
-				    struct lt_error *err)
+                                    const struct lt_referral *r, uint32_t gen, int64_t *id,
+                                    struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int i = 1;
 	if (*id == 0)
 		s = prep(db,
-			 "INSERT INTO referrals(case_id, date, place, district, country, key_gen, "
-			 "sealed, person_id, agency_id, creator_kind, creator_id) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7, ?8, ?9, ?10)",
-			 &st, err);
+		         "INSERT INTO referrals(case_id, date, place, district, country, key_gen, "
+		         "sealed, person_id, agency_id, creator_kind, creator_id) "
+		         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7, ?8, ?9, ?10)",
+		         &st, err);
 	else
 		s = prep(db,
-			 "UPDATE referrals SET case_id = ?1, date = ?2, place = ?3, district = ?4, "
-			 "country = ?5, key_gen = ?6, updated_at = " NOW_SQL " WHERE id = ?7",
-			 &st, err);
+		         "UPDATE referrals SET case_id = ?1, date = ?2, place = ?3, district = ?4, "
+		         "country = ?5, key_gen = ?6, updated_at = " NOW_SQL " WHERE id = ?7",
+		         &st, err);
 	if (s != LT_OK)
 		return s;
 	if (r->case_id)
@@ -1733,7 +1753,8 @@ static lt_status referral_row_write(sqlite3 *db, const struct lt_principal *p,
 /* Seal the personal fields of referral `id` of person `person` under the
  * person's key and store them, with the forms. */
 static lt_status referral_seal_write(sqlite3 *db, const struct keyset *ks, int64_t id,
-				     int64_t person, const struct lt_referral *r, struct lt_error *err)
+                                     int64_t person, const struct lt_referral *r,
+                                     struct lt_error *err)
 {
 	struct person_key k = {0};
 	struct blob sealed = {0};
@@ -1745,14 +1766,14 @@ static lt_status referral_seal_write(sqlite3 *db, const struct keyset *ks, int64
 		goto out;
 	if (k.erased) {
 		s = lt_error_set(err, LT_EINVAL, "person", "person %lld was erased",
-				 (long long)person);
+		                 (long long)person);
 		goto out;
 	}
 	if ((s = person_key_open(ks, person, &k, dk, NULL, err)) != LT_OK ||
 	    (s = seal_fields(lt_referral_fields, lt_referral_field_count, r, dk, ad,
-			     ad_referral(ad, id, person, k.gen), &sealed, err)) != LT_OK ||
+	                     ad_referral(ad, id, person, k.gen), &sealed, err)) != LT_OK ||
 	    (s = prep(db, "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3", &st,
-		      err)) != LT_OK)
+	              err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, k.gen);
 	bind_blob(st, 2, sealed.p, sealed.n);
@@ -1760,8 +1781,8 @@ static lt_status referral_seal_write(sqlite3 *db, const struct keyset *ks, int64
 	if ((s = step_done(db, st, "sealing a referral", err)) != LT_OK)
 		goto out;
 	s = forms_write(db, "DELETE FROM referral_forms WHERE referral_id = ?1",
-			"INSERT INTO referral_forms(referral_id, form) VALUES (?1, ?2)", id, r->forms,
-			err);
+	                "INSERT INTO referral_forms(referral_id, form) VALUES (?1, ?2)", id,
+	                r->forms, err);
 out:
 	sqlite3_finalize(st);
 	person_key_free(&k);
@@ -1775,7 +1796,7 @@ struct referral_add_write {
 	const struct keyset *ks;
 	const struct lt_principal *p;
 	const struct lt_referral *r;
-	int64_t id;                                 /* out */
+	int64_t id;                                         /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
 };
 
@@ -1786,13 +1807,13 @@ static lt_status referral_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->id = 0;
 	if ((s = reference_visible(db, w->p, LT_ACTION_PERSON_READ, "persons", "person", "person",
-				   w->r->person_id, err)) != LT_OK ||
+	                           w->r->person_id, err)) != LT_OK ||
 	    (w->r->case_id && (s = reference_visible(db, w->p, LT_ACTION_CASE_READ, "cases", "case",
-						      "case", w->r->case_id, err)) != LT_OK) ||
+	                                             "case", w->r->case_id, err)) != LT_OK) ||
 	    (s = referral_row_write(db, w->p, w->r, 1, &w->id, err)) != LT_OK ||
 	    (s = referral_seal_write(db, w->ks, w->id, w->r->person_id, w->r, err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "referral.create", "referral", w->id, w->r->person_id,
-		       NULL, err)) != LT_OK)
+	               NULL, err)) != LT_OK)
 		return s;
 	return stamp_read(db, "referrals", w->id, w->agency, w->created, w->updated, err);
 }
@@ -1811,8 +1832,8 @@ static lt_status referral_precheck(const struct lt_referral *r, struct lt_error 
 }
 
 lt_status store_sqlite_referral_add(struct store *s, const struct lt_crypto_keyring *keys,
-				    const struct lt_principal *p, struct lt_referral *r,
-				    struct lt_error *err)
+                                    const struct lt_principal *p, struct lt_referral *r,
+                                    struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status st;
@@ -1837,7 +1858,7 @@ struct referral_row {
 	struct lt_referral r; /* the plain fields */
 	uint32_t gen;         /* 0 when its sealed fields were erased */
 	struct blob sealed;
-	struct person_key k;  /* its person's key */
+	struct person_key k; /* its person's key */
 };
 
 static void referral_row_free(struct referral_row *x)
@@ -1849,7 +1870,7 @@ static void referral_row_free(struct referral_row *x)
 }
 
 static lt_status referral_row_read(sqlite3 *db, int64_t id, struct referral_row *x,
-				   struct lt_error *err)
+                                   struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s;
@@ -1857,15 +1878,15 @@ static lt_status referral_row_read(sqlite3 *db, int64_t id, struct referral_row 
 
 	referral_row_free(x);
 	if ((s = prep(db,
-		      "SELECT person_id, coalesce(case_id, 0), date, place, district, country, "
-		      "key_gen, sealed FROM referrals WHERE id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT person_id, coalesce(case_id, 0), date, place, district, country, "
+	              "key_gen, sealed FROM referrals WHERE id = ?1",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		s = rc == SQLITE_DONE ? lt_error_set(err, LT_ENOTFOUND, NULL, "no referral %lld",
-						     (long long)id)
-				      : store_sqlite_fail(db, rc, "reading a referral", err);
+		s = rc == SQLITE_DONE
+		        ? lt_error_set(err, LT_ENOTFOUND, NULL, "no referral %lld", (long long)id)
+		        : store_sqlite_fail(db, rc, "reading a referral", err);
 		goto out;
 	}
 	x->r.id = id;
@@ -1876,9 +1897,9 @@ static lt_status referral_row_read(sqlite3 *db, int64_t id, struct referral_row 
 		goto out;
 	x->r.place = k < 0 ? LT_PLACE_UNKNOWN : (enum lt_place)k;
 	if ((s = column_code(st, 4, &lt_vocab_district, "referrals.district", &x->r.district,
-			     err)) != LT_OK ||
+	                     err)) != LT_OK ||
 	    (s = column_code(st, 5, &lt_vocab_country, "referrals.country", &x->r.country, err)) !=
-		    LT_OK)
+	        LT_OK)
 		goto out;
 	x->gen = (uint32_t)sqlite3_column_int64(st, 6);
 	if ((s = column_blob(st, 7, &x->sealed, err)) != LT_OK)
@@ -1886,7 +1907,7 @@ static lt_status referral_row_read(sqlite3 *db, int64_t id, struct referral_row 
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((s = forms_read(db, "SELECT form FROM referral_forms WHERE referral_id = ?1", id,
-			    &x->r.forms, err)) != LT_OK)
+	                    &x->r.forms, err)) != LT_OK)
 		goto out;
 	s = person_key_read(db, x->r.person_id, &x->k, err);
 out:
@@ -1896,7 +1917,7 @@ out:
 
 /* Open the sealed fields of a referral row into x->r (erased: none). */
 static lt_status referral_row_open(const struct keyset *ks, struct referral_row *x,
-				   struct lt_error *err)
+                                   struct lt_error *err)
 {
 	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[24];
 	lt_status s = LT_OK;
@@ -1906,13 +1927,13 @@ static lt_status referral_row_open(const struct keyset *ks, struct referral_row 
 	}
 	if (x->gen != x->k.gen)
 		return lt_error_set(err, LT_ECRYPTO, NULL,
-				    "referral %lld is sealed under another key generation than its "
-				    "person's (the database was altered)",
-				    (long long)x->r.id);
+		                    "referral %lld is sealed under another key generation than its "
+		                    "person's (the database was altered)",
+		                    (long long)x->r.id);
 	if ((s = person_key_open(ks, x->r.person_id, &x->k, dk, NULL, err)) == LT_OK)
 		s = open_fields(lt_referral_fields, lt_referral_field_count, &x->r, dk, ad,
-				ad_referral(ad, x->r.id, x->r.person_id, x->gen), &x->sealed,
-				"referral", x->r.id, err);
+		                ad_referral(ad, x->r.id, x->r.person_id, x->gen), &x->sealed,
+		                "referral", x->r.id, err);
 	lt_crypto_wipe(dk, sizeof(dk));
 	return s;
 }
@@ -1922,8 +1943,8 @@ struct referral_get_write {
 	const struct lt_principal *p;
 	int64_t id;
 	const char *purpose;
-	unsigned classes;                           /* out: what p may see */
-	struct referral_row x;                      /* out */
+	unsigned classes;                                   /* out: what p may see */
+	struct referral_row x;                              /* out */
 	char agency[LT_CODE_MAX], created[32], updated[32]; /* out */
 };
 
@@ -1932,28 +1953,28 @@ static lt_status referral_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 	struct referral_get_write *w = arg;
 	lt_status s;
 	if ((s = access(db, w->p, LT_ACTION_REFERRAL_READ, "referrals", "referral", w->id, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (s = referral_row_read(db, w->id, &w->x, err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "referral.read", "referral", w->id, w->x.r.person_id,
-		       w->purpose, err)) != LT_OK)
+	               w->purpose, err)) != LT_OK)
 		return s;
 	/* a referral of the caller's own agency shows everything; another
 	 * agency's only what the shares of its person allow */
 	long own = 0;
 	if ((s = query_long(db, "SELECT agency_id FROM referrals WHERE id = ?1", true, w->id, &own,
-			    err)) != LT_OK)
+	                    err)) != LT_OK)
 		return s;
 	if (own == (long)w->p->agency_id)
 		w->classes = LT_DATA_ALL;
 	else if ((s = visible_classes(db, w->x.r.person_id, w->p->agency_id, &w->classes, err)) !=
-		 LT_OK)
+	         LT_OK)
 		return s;
 	return stamp_read(db, "referrals", w->id, w->agency, w->created, w->updated, err);
 }
 
 lt_status store_sqlite_referral_get(struct store *s, const struct lt_crypto_keyring *keys,
-				    const struct lt_principal *p, int64_t id, const char *purpose,
-				    struct lt_referral *out, struct lt_error *err)
+                                    const struct lt_principal *p, int64_t id, const char *purpose,
+                                    struct lt_referral *out, struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r;
@@ -1967,7 +1988,7 @@ lt_status store_sqlite_referral_get(struct store *s, const struct lt_crypto_keyr
 	if ((r = store_sqlite_write(s, referral_get_run, &w, err)) == LT_OK &&
 	    (r = referral_row_open(&ks, &w.x, err)) == LT_OK) {
 		lt_pfields_clear(lt_referral_fields, lt_referral_field_count, &w.x.r,
-				 LT_DATA_ALL & ~w.classes);
+		                 LT_DATA_ALL & ~w.classes);
 		*out = w.x.r; /* the strings move to *out */
 		lt_referral_init(&w.x.r);
 		memcpy(out->agency, w.agency, sizeof(out->agency));
@@ -2000,11 +2021,12 @@ static lt_status referral_update_run(sqlite3 *db, void *arg, struct lt_error *er
 	lt_diags_init(&w->d);
 	lt_referral_init(&x.r);
 	if ((s = access(db, w->p, LT_ACTION_REFERRAL_UPDATE, "referrals", "referral", w->id,
-			err)) != LT_OK ||
+	                err)) != LT_OK ||
 	    (s = referral_row_read(db, w->id, &x, err)) != LT_OK)
 		goto out;
 	if (!x.sealed.p || x.k.erased) {
-		s = lt_error_set(err, LT_EINVAL, "person", "the person of this referral was erased");
+		s = lt_error_set(err, LT_EINVAL, "person",
+		                 "the person of this referral was erased");
 		goto out;
 	}
 	if ((s = referral_row_open(w->ks, &x, err)) != LT_OK)
@@ -2017,17 +2039,17 @@ static lt_status referral_update_run(sqlite3 *db, void *arg, struct lt_error *er
 		struct lt_error e;
 		lt_error_clear(&e);
 		lt_error_set(&e, LT_EINVAL, "person",
-			     "cannot be changed: record a new referral for the other person");
+		             "cannot be changed: record a new referral for the other person");
 		lt_diags_add(&w->d, &e);
 	}
 	if (lt_diags_total(&w->d)) {
 		s = lt_error_set(err, LT_EINVAL, w->d.count ? w->d.items[0].field : NULL, "%s",
-				 w->d.count ? w->d.items[0].message : "the changes are not valid");
+		                 w->d.count ? w->d.items[0].message : "the changes are not valid");
 		goto out;
 	}
 	if (x.r.case_id && x.r.case_id != old_case &&
 	    (s = reference_visible(db, w->p, LT_ACTION_CASE_READ, "cases", "case", "case",
-				   x.r.case_id, err)) != LT_OK)
+	                           x.r.case_id, err)) != LT_OK)
 		goto out;
 	int64_t id = w->id;
 	if ((s = referral_row_write(db, w->p, &x.r, x.gen, &id, err)) != LT_OK ||
@@ -2040,9 +2062,9 @@ out:
 }
 
 lt_status store_sqlite_referral_update(struct store *s, const struct lt_crypto_keyring *keys,
-				       const struct lt_principal *p, int64_t id,
-				       const struct lt_patch *patch, const struct lt_date *today,
-				       struct lt_diags *d, struct lt_error *err)
+                                       const struct lt_principal *p, int64_t id,
+                                       const struct lt_patch *patch, const struct lt_date *today,
+                                       struct lt_diags *d, struct lt_error *err)
 {
 	struct keyset ks;
 	lt_status r;
@@ -2061,11 +2083,11 @@ lt_status store_sqlite_referral_update(struct store *s, const struct lt_crypto_k
 
 /* Check that p may read every person of `c`. */
 static lt_status case_persons_visible(sqlite3 *db, const struct lt_principal *p,
-				      const struct lt_case *c, struct lt_error *err)
+                                      const struct lt_case *c, struct lt_error *err)
 {
 	for (size_t i = 0; i < c->n_persons; i++) {
 		lt_status s = reference_visible(db, p, LT_ACTION_PERSON_READ, "persons", "person",
-						"persons", c->persons[i], err);
+		                                "persons", c->persons[i], err);
 		if (s != LT_OK)
 			return s;
 	}
@@ -2075,21 +2097,21 @@ static lt_status case_persons_visible(sqlite3 *db, const struct lt_principal *p,
 /* Write case `c` (INSERT when *id is 0, else UPDATE), its forms and its
  * persons. LT_EEXIST naming "ref" when the reference is taken. */
 static lt_status case_row_write(sqlite3 *db, const struct lt_principal *p, const struct lt_case *c,
-				int64_t *id, struct lt_error *err)
+                                int64_t *id, struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s;
 	int rc, i = 1;
 	if (*id == 0)
 		s = prep(db,
-			 "INSERT INTO cases(ref, opened, status, closed, agency_id, creator_kind, "
-			 "creator_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " NOW_SQL ")",
-			 &st, err);
+		         "INSERT INTO cases(ref, opened, status, closed, agency_id, creator_kind, "
+		         "creator_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " NOW_SQL ")",
+		         &st, err);
 	else
 		s = prep(db,
-			 "UPDATE cases SET ref = ?1, opened = ?2, status = ?3, closed = ?4, "
-			 "updated_at = " NOW_SQL " WHERE id = ?5",
-			 &st, err);
+		         "UPDATE cases SET ref = ?1, opened = ?2, status = ?3, closed = ?4, "
+		         "updated_at = " NOW_SQL " WHERE id = ?5",
+		         &st, err);
 	if (s != LT_OK)
 		return s;
 	bind_str(st, i++, c->ref);
@@ -2105,7 +2127,8 @@ static lt_status case_row_write(sqlite3 *db, const struct lt_principal *p, const
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
-		s = lt_error_set(err, LT_EEXIST, "ref", "a case with this reference already exists");
+		s = lt_error_set(err, LT_EEXIST, "ref",
+		                 "a case with this reference already exists");
 	else if (rc != SQLITE_DONE)
 		s = store_sqlite_fail(db, rc, "writing a case", err);
 	else if (*id == 0)
@@ -2115,12 +2138,12 @@ static lt_status case_row_write(sqlite3 *db, const struct lt_principal *p, const
 	if (s != LT_OK)
 		return s;
 	if ((s = forms_write(db, "DELETE FROM case_forms WHERE case_id = ?1",
-			     "INSERT INTO case_forms(case_id, form) VALUES (?1, ?2)", *id, c->forms,
-			     err)) != LT_OK ||
+	                     "INSERT INTO case_forms(case_id, form) VALUES (?1, ?2)", *id, c->forms,
+	                     err)) != LT_OK ||
 	    (s = exec_id(db, "DELETE FROM case_persons WHERE case_id = ?1", *id,
-			 "replacing a case's persons", err)) != LT_OK ||
+	                 "replacing a case's persons", err)) != LT_OK ||
 	    (s = prep(db, "INSERT INTO case_persons(case_id, person_id) VALUES (?1, ?2)", &st,
-		      err)) != LT_OK)
+	              err)) != LT_OK)
 		return s;
 	for (size_t k = 0; k < c->n_persons && s == LT_OK; k++) {
 		sqlite3_bind_int64(st, 1, *id);
@@ -2139,16 +2162,16 @@ static lt_status case_row_read(sqlite3 *db, int64_t id, struct lt_case *c, struc
 
 	lt_case_init(c);
 	if ((s = prep(db,
-		      "SELECT c.ref, c.opened, c.status, c.closed, a.code, c.created_at, "
-		      "coalesce(c.updated_at, c.created_at) FROM cases c JOIN agencies a ON a.id = "
-		      "c.agency_id WHERE c.id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT c.ref, c.opened, c.status, c.closed, a.code, c.created_at, "
+	              "coalesce(c.updated_at, c.created_at) FROM cases c JOIN agencies a ON a.id = "
+	              "c.agency_id WHERE c.id = ?1",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		s = rc == SQLITE_DONE ? lt_error_set(err, LT_ENOTFOUND, NULL, "no case %lld",
-						     (long long)id)
-				      : store_sqlite_fail(db, rc, "reading a case", err);
+		s = rc == SQLITE_DONE
+		        ? lt_error_set(err, LT_ENOTFOUND, NULL, "no case %lld", (long long)id)
+		        : store_sqlite_fail(db, rc, "reading a case", err);
 		goto out;
 	}
 	c->id = id;
@@ -2164,10 +2187,10 @@ static lt_status case_row_read(sqlite3 *db, int64_t id, struct lt_case *c, struc
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((s = forms_read(db, "SELECT form FROM case_forms WHERE case_id = ?1", id, &c->forms,
-			    err)) != LT_OK ||
+	                    err)) != LT_OK ||
 	    (s = prep(db,
-		      "SELECT person_id FROM case_persons WHERE case_id = ?1 ORDER BY person_id",
-		      &st, err)) != LT_OK)
+	              "SELECT person_id FROM case_persons WHERE case_id = ?1 ORDER BY person_id",
+	              &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->n_persons < LT_CASE_PERSONS_MAX)
@@ -2204,7 +2227,7 @@ static lt_status case_open_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_case_open(struct store *s, const struct lt_principal *p, struct lt_case *c,
-				 struct lt_error *err)
+                                 struct lt_error *err)
 {
 	lt_status r;
 	principal_check(p);
@@ -2225,13 +2248,13 @@ static lt_status case_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status s;
 	if ((s = access(db, w->p, LT_ACTION_CASE_READ, "cases", "case", w->id, err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "case.read", "case", w->id, 0, w->purpose, err)) !=
-		    LT_OK)
+	        LT_OK)
 		return s;
 	return case_row_read(db, w->id, &w->out, err);
 }
 
 lt_status store_sqlite_case_get(struct store *s, const struct lt_principal *p, int64_t id,
-				const char *purpose, struct lt_case *out, struct lt_error *err)
+                                const char *purpose, struct lt_case *out, struct lt_error *err)
 {
 	lt_status r;
 	principal_check(p);
@@ -2257,7 +2280,8 @@ static lt_status case_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_case_check(&w->out, w->today, &w->d);
 	if (lt_diags_total(&w->d))
 		return lt_error_set(err, LT_EINVAL, w->d.count ? w->d.items[0].field : NULL, "%s",
-				    w->d.count ? w->d.items[0].message : "the changes are not valid");
+		                    w->d.count ? w->d.items[0].message
+		                               : "the changes are not valid");
 	int64_t id = w->id;
 	if ((s = case_persons_visible(db, w->p, &w->out, err)) != LT_OK ||
 	    (s = case_row_write(db, w->p, &w->out, &id, err)) != LT_OK)
@@ -2266,8 +2290,8 @@ static lt_status case_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_case_update(struct store *s, const struct lt_principal *p, int64_t id,
-				   const struct lt_patch *patch, const struct lt_date *today,
-				   struct lt_diags *d, struct lt_error *err)
+                                   const struct lt_patch *patch, const struct lt_date *today,
+                                   struct lt_diags *d, struct lt_error *err)
 {
 	lt_status r;
 	principal_check(p);
@@ -2309,12 +2333,14 @@ static lt_status arrest_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 		if (s != LT_OK)
 			return s;
 		if (case_id == 0)
-			return lt_error_set(err, LT_EINVAL, "case",
-					    "there is no case with that reference that you can see");
+			return lt_error_set(
+			    err, LT_EINVAL, "case",
+			    "there is no case with that reference that you can see");
 		if ((s = reference_visible(db, w->p, LT_ACTION_CASE_READ, "cases", "case", "case",
-					   case_id, err)) != LT_OK)
-			return lt_error_set(err, LT_EINVAL, "case",
-					    "there is no case with that reference that you can see");
+		                           case_id, err)) != LT_OK)
+			return lt_error_set(
+			    err, LT_EINVAL, "case",
+			    "there is no case with that reference that you can see");
 	}
 	if ((s = prep(db, "SELECT code FROM agencies WHERE id = ?1", &st, err)) != LT_OK)
 		return s;
@@ -2324,13 +2350,14 @@ static lt_status arrest_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 		column_copy(st, 0, w->a.agency, sizeof(w->a.agency));
 	else
 		s = rc == SQLITE_DONE ? lt_error_set(err, LT_EINVAL, "agency", "no such agency")
-				      : store_sqlite_fail(db, rc, "looking up an agency", err);
+		                      : store_sqlite_fail(db, rc, "looking up an agency", err);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (s != LT_OK ||
-	    (s = prep(db,
-		      "INSERT INTO arrests(date, offence, agency_id, case_id) VALUES (?1, ?2, ?3, ?4)",
-		      &st, err)) != LT_OK)
+	    (s = prep(
+	         db,
+	         "INSERT INTO arrests(date, offence, agency_id, case_id) VALUES (?1, ?2, ?3, ?4)",
+	         &st, err)) != LT_OK)
 		return s;
 	bind_date(st, 1, &w->a.date);
 	bind_code(st, 2, &lt_vocab_offence, (int)w->a.offence);
@@ -2348,7 +2375,7 @@ static lt_status arrest_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_arrest_add(struct store *s, const struct lt_principal *p,
-				  struct lt_arrest *a, struct lt_error *err)
+                                  struct lt_arrest *a, struct lt_error *err)
 {
 	lt_status r;
 	principal_check(p);
@@ -2364,7 +2391,7 @@ lt_status store_sqlite_arrest_add(struct store *s, const struct lt_principal *p,
 }
 
 lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p, int64_t id,
-				  struct lt_arrest *out, struct lt_error *err)
+                                  struct lt_arrest *out, struct lt_error *err)
 {
 	void *conn;
 	sqlite3 *db;
@@ -2377,16 +2404,16 @@ lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p,
 	db = store_sqlite_read_lock(s, &conn);
 	if ((r = access(db, p, LT_ACTION_ARREST_READ, "arrests", "arrest", id, err)) != LT_OK ||
 	    (r = prep(db,
-		      "SELECT a.date, a.offence, g.code, coalesce(c.ref, '') FROM arrests a "
-		      "JOIN agencies g ON g.id = a.agency_id LEFT JOIN cases c ON c.id = a.case_id "
-		      "WHERE a.id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT a.date, a.offence, g.code, coalesce(c.ref, '') FROM arrests a "
+	              "JOIN agencies g ON g.id = a.agency_id LEFT JOIN cases c ON c.id = a.case_id "
+	              "WHERE a.id = ?1",
+	              &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		r = rc == SQLITE_DONE ? lt_error_set(err, LT_ENOTFOUND, NULL, "no arrest %lld",
-						     (long long)id)
-				      : store_sqlite_fail(db, rc, "reading an arrest", err);
+		r = rc == SQLITE_DONE
+		        ? lt_error_set(err, LT_ENOTFOUND, NULL, "no arrest %lld", (long long)id)
+		        : store_sqlite_fail(db, rc, "reading an arrest", err);
 		goto out;
 	}
 	out->id = id;
@@ -2407,9 +2434,9 @@ out:
 struct share_write {
 	struct store *s;
 	const struct lt_principal *p;
-	struct lt_share *sh;  /* in: the share; out: id, from_agency, created_at */
-	int64_t id;           /* share_revoke: the share */
-	bool wrote;           /* out: share_revoke changed something */
+	struct lt_share *sh; /* in: the share; out: id, from_agency, created_at */
+	int64_t id;          /* share_revoke: the share */
+	bool wrote;          /* out: share_revoke changed something */
 };
 
 static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
@@ -2425,22 +2452,21 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	sh->id = 0;
 	s = access(db, w->p, LT_ACTION_SHARE_CREATE, "persons", "person", sh->person_id, err);
-	if (s == LT_ENOTFOUND &&
-	    access(db, w->p, LT_ACTION_PERSON_READ, "persons", "person", sh->person_id, NULL) ==
-		    LT_OK)
+	if (s == LT_ENOTFOUND && access(db, w->p, LT_ACTION_PERSON_READ, "persons", "person",
+	                                sh->person_id, NULL) == LT_OK)
 		return lt_error_set(err, LT_EFORBIDDEN, NULL,
-				    "only the agency that owns a person may share it");
+		                    "only the agency that owns a person may share it");
 	if (s != LT_OK ||
 	    (s = query_long(db, "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?1", true,
-			    sh->person_id, &erased, err)) != LT_OK)
+	                    sh->person_id, &erased, err)) != LT_OK)
 		return s;
 	if (erased)
 		return lt_error_set(err, LT_EINVAL, "person",
-				    "person %lld was erased: there is nothing to share",
-				    (long long)sh->person_id);
+		                    "person %lld was erased: there is nothing to share",
+		                    (long long)sh->person_id);
 	long owner = 0;
 	if ((s = query_long(db, "SELECT agency_id FROM persons WHERE id = ?1", true, sh->person_id,
-			    &owner, err)) != LT_OK)
+	                    &owner, err)) != LT_OK)
 		return s;
 	from_id = owner;
 	if ((s = prep(db, "SELECT id, kind FROM agencies WHERE code = ?1", &st, err)) != LT_OK)
@@ -2459,26 +2485,25 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 		return s;
 	if (to_id == 0)
 		return lt_error_set(err, LT_EINVAL, "to_agency", "there is no agency '%s'",
-				    sh->to_agency);
+		                    sh->to_agency);
 	if (to_id == from_id)
 		return lt_error_set(err, LT_EINVAL, "to_agency",
-				    "the person already belongs to that agency");
+		                    "the person already belongs to that agency");
 	if (sh->kind == LT_SHARE_TRANSFER)
 		sh->classes = LT_DATA_ALL & ~(1u << LT_DATA_NONE);
 	/* (a transfer moves the person, whose own fields hold no intelligence;
 	 * its referrals stay with the agencies that made them) */
 	if (sh->kind == LT_SHARE_REFER && (sh->classes & (1u << LT_DATA_INTELLIGENCE)) &&
-	    strcmp(to_kind, "police") != 0 &&
-	    strcmp(to_kind, "national_agency") != 0)
+	    strcmp(to_kind, "police") != 0 && strcmp(to_kind, "national_agency") != 0)
 		return lt_error_set(err, LT_EINVAL, "classes",
-				    "police intelligence goes only to police forces and national "
-				    "agencies, not to '%s' (a %s)",
-				    sh->to_agency, to_kind);
+		                    "police intelligence goes only to police forces and national "
+		                    "agencies, not to '%s' (a %s)",
+		                    sh->to_agency, to_kind);
 	if ((s = prep(db,
-		      "INSERT INTO shares(person_id, from_agency_id, to_agency_id, kind, classes, "
-		      "basis, consent_by, consent_at, lawful_reason, purpose, creator_kind, "
-		      "creator_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-		      &st, err)) != LT_OK)
+	              "INSERT INTO shares(person_id, from_agency_id, to_agency_id, kind, classes, "
+	              "basis, consent_by, consent_at, lawful_reason, purpose, creator_kind, "
+	              "creator_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, sh->person_id);
 	sqlite3_bind_int64(st, 2, from_id);
@@ -2499,9 +2524,9 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 	sh->id = sqlite3_last_insert_rowid(db);
 	if (sh->kind == LT_SHARE_TRANSFER) {
 		if ((s = prep(db,
-			      "UPDATE persons SET agency_id = ?1, updated_at = " NOW_SQL
-			      " WHERE id = ?2",
-			      &st, err)) != LT_OK)
+		              "UPDATE persons SET agency_id = ?1, updated_at = " NOW_SQL
+		              " WHERE id = ?2",
+		              &st, err)) != LT_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, to_id);
 		sqlite3_bind_int64(st, 2, sh->person_id);
@@ -2511,11 +2536,11 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 			return s;
 	}
 	if ((s = audit(w->s, db, w->p, NULL, "share.create", "share", sh->id, sh->person_id,
-		       sh->purpose, err)) != LT_OK ||
+	               sh->purpose, err)) != LT_OK ||
 	    (s = prep(db,
-		      "SELECT a.code, s.created_at FROM shares s JOIN agencies a ON a.id = "
-		      "s.from_agency_id WHERE s.id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT a.code, s.created_at FROM shares s JOIN agencies a ON a.id = "
+	              "s.from_agency_id WHERE s.id = ?1",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, sh->id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2529,7 +2554,7 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_share_create(struct store *s, const struct lt_principal *p,
-				    struct lt_share *sh, struct lt_error *err)
+                                    struct lt_share *sh, struct lt_error *err)
 {
 	struct lt_diags d;
 	lt_status r;
@@ -2537,7 +2562,7 @@ lt_status store_sqlite_share_create(struct store *s, const struct lt_principal *
 	lt_diags_init(&d);
 	if (lt_share_check(sh, NULL, &d) != LT_OK) {
 		r = lt_error_set(err, LT_EINVAL, d.count ? d.items[0].field : NULL, "%s",
-				 d.count ? d.items[0].message : "the share is not valid");
+		                 d.count ? d.items[0].message : "the share is not valid");
 		lt_diags_release(&d);
 		return r;
 	}
@@ -2561,9 +2586,9 @@ static lt_status share_revoke_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->wrote = false;
 	if ((s = prep(db,
-		      "SELECT person_id, from_agency_id, creator_kind, creator_id, kind = "
-		      "'transfer', revoked_at IS NOT NULL FROM shares WHERE id = ?1",
-		      &st, err)) != LT_OK)
+	              "SELECT person_id, from_agency_id, creator_kind, creator_id, kind = "
+	              "'transfer', revoked_at IS NOT NULL FROM shares WHERE id = ?1",
+	              &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, w->id);
 	rc = sqlite3_step(st);
@@ -2572,7 +2597,7 @@ static lt_status share_revoke_run(sqlite3 *db, void *arg, struct lt_error *err)
 		f.owner_agency_id = sqlite3_column_int64(st, 1);
 		const unsigned char *k = sqlite3_column_text(st, 2);
 		f.creator_kind = k && strcmp((const char *)k, "user") == 0 ? LT_PRINCIPAL_USER
-									  : LT_PRINCIPAL_TOKEN;
+		                                                           : LT_PRINCIPAL_TOKEN;
 		f.creator_id = sqlite3_column_int64(st, 3);
 		transfer = sqlite3_column_int(st, 4) != 0;
 		revoked = sqlite3_column_int(st, 5) != 0;
@@ -2587,33 +2612,32 @@ static lt_status share_revoke_run(sqlite3 *db, void *arg, struct lt_error *err)
 		return lt_error_set(err, LT_ENOTFOUND, NULL, "no share %lld", (long long)w->id);
 	if (s == LT_EFORBIDDEN)
 		return lt_error_set(err, LT_EFORBIDDEN, NULL,
-				    "your role may revoke only the shares you made");
+		                    "your role may revoke only the shares you made");
 	if (transfer)
 		return lt_error_set(err, LT_EINVAL, "share",
-				    "a transfer cannot be revoked: the new owner may transfer the "
-				    "person back");
+		                    "a transfer cannot be revoked: the new owner may transfer the "
+		                    "person back");
 	if (revoked)
 		return LT_OK;
 	if ((s = exec_id(db, "UPDATE shares SET revoked_at = " NOW_SQL " WHERE id = ?1", w->id,
-			 "revoking a share", err)) != LT_OK ||
+	                 "revoking a share", err)) != LT_OK ||
 	    (s = audit(w->s, db, w->p, NULL, "share.revoke", "share", w->id, person, NULL, err)) !=
-		    LT_OK)
+	        LT_OK)
 		return s;
 	w->wrote = true;
 	return LT_OK;
 }
 
 lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *p, int64_t id,
-				    struct lt_error *err)
+                                    struct lt_error *err)
 {
 	principal_check(p);
 	struct share_write w = {s, p, NULL, id, false};
 	return store_sqlite_write(s, share_revoke_run, &w, err);
 }
 
-lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
-				  int64_t person_id, struct lt_share **out, size_t *n,
-				  struct lt_error *err)
+lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p, int64_t person_id,
+                                  struct lt_share **out, size_t *n, struct lt_error *err)
 {
 	void *conn;
 	sqlite3 *db;
@@ -2629,15 +2653,16 @@ lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 	*n = 0;
 	db = store_sqlite_read_lock(s, &conn);
 	if ((r = access(db, p, LT_ACTION_PERSON_READ, "persons", "person", person_id, err)) !=
-		    LT_OK ||
+	        LT_OK ||
 	    (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) != LT_OK ||
-	    (r = prep(db,
-		      "SELECT s.id, fa.code, ta.code, s.kind, s.classes, s.basis, s.consent_by, "
-		      "s.consent_at, s.lawful_reason, s.purpose, s.created_at, coalesce(s.revoked_at, "
-		      "'') FROM shares s JOIN agencies fa ON fa.id = s.from_agency_id JOIN agencies "
-		      "ta ON ta.id = s.to_agency_id WHERE s.person_id = ?1 AND (?2 OR "
-		      "s.to_agency_id = ?3) ORDER BY s.id",
-		      &st, err)) != LT_OK)
+	    (r = prep(
+	         db,
+	         "SELECT s.id, fa.code, ta.code, s.kind, s.classes, s.basis, s.consent_by, "
+	         "s.consent_at, s.lawful_reason, s.purpose, s.created_at, coalesce(s.revoked_at, "
+	         "'') FROM shares s JOIN agencies fa ON fa.id = s.from_agency_id JOIN agencies "
+	         "ta ON ta.id = s.to_agency_id WHERE s.person_id = ?1 AND (?2 OR "
+	         "s.to_agency_id = ?3) ORDER BY s.id",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, person_id);
 	sqlite3_bind_int(st, 2, f.owner_agency_id == p->agency_id);
@@ -2665,12 +2690,12 @@ lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 		column_copy(st, 11, x->revoked_at, sizeof(x->revoked_at));
 		if ((r = column_code(st, 3, &lt_vocab_share_kind, "shares.kind", &x->kind, err)) ||
 		    (r = column_code(st, 5, &lt_vocab_share_basis, "shares.basis", &x->basis,
-				     err)) ||
+		                     err)) ||
 		    (r = column_code(st, 6, &lt_vocab_consent_by, "shares.consent_by",
-				     &x->consent_by, err)) ||
+		                     &x->consent_by, err)) ||
 		    (r = column_date(st, 7, "shares.consent_at", &x->consent_at, err)) ||
 		    (r = column_code(st, 8, &lt_vocab_lawful_reason, "shares.lawful_reason",
-				     &x->lawful_reason, err)))
+		                     &x->lawful_reason, err)))
 			goto out;
 		count++;
 	}

@@ -65,7 +65,7 @@ static void answer(struct web_call *c, int status, json_t *doc)
 /* Answer a store failure: 404 and 403 as they are, 400 naming the fields
  * (from `d` when it holds any, else err's field), 409, 500. */
 static void store_failed(struct web_call *c, lt_status st, const struct lt_error *err,
-			 const struct lt_diags *d, const char *what)
+                         const struct lt_diags *d, const char *what)
 {
 	char detail[LT_MESSAGE_MAX + 128];
 	struct lt_diags one;
@@ -87,12 +87,13 @@ static void store_failed(struct web_call *c, lt_status st, const struct lt_error
 			d = &one;
 		}
 		snprintf(detail, sizeof(detail), "The %s is not valid%s%s.", what,
-			 d && d->count ? "" : ": ", d && d->count ? "" : err->message);
+		         d && d->count ? "" : ": ", d && d->count ? "" : err->message);
 		web_error(c, WEB_KIND_API, st, detail, d && d->count ? d : NULL);
 		break;
 	case LT_ECRYPTO:
-		snprintf(detail, sizeof(detail), "The %s's personal data could not be sealed or opened: %s",
-			 what, err->message);
+		snprintf(detail, sizeof(detail),
+		         "The %s's personal data could not be sealed or opened: %s", what,
+		         err->message);
 		web_error(c, WEB_KIND_API, st, detail, NULL);
 		break;
 	default:
@@ -109,9 +110,9 @@ static const struct lt_crypto_keyring *keys_of(struct web_call *c)
 	if (c->app->data_keys && c->app->data_keys->n)
 		return c->app->data_keys;
 	web_error(c, WEB_KIND_API, LT_ECRYPTO,
-		  "The server has no data key, so it cannot seal or open personal data (lantern "
-		  "serve --data-key PATH; see lantern key).",
-		  NULL);
+	          "The server has no data key, so it cannot seal or open personal data (lantern "
+	          "serve --data-key PATH; see lantern key).",
+	          NULL);
 	return NULL;
 }
 
@@ -141,7 +142,7 @@ static bool param_id(struct web_call *c, const char *what, int64_t *id)
  * naming it when given twice or too long. *q owns the decoded query.
  */
 static bool query_get(struct web_call *c, struct web_form *q, const char *name, size_t max,
-		      const char **out)
+                      const char **out)
 {
 	const struct web_pair *p = NULL;
 	struct lt_diags d;
@@ -189,8 +190,8 @@ static bool purpose_of(struct web_call *c, struct web_form *q, const char **purp
 	lt_diags_init(&d);
 	lt_error_clear(&e);
 	lt_error_set(&e, LT_EINVAL, "purpose",
-		     "is required: say why you need this person's data (it is written to the audit "
-		     "log)");
+	             "is required: say why you need this person's data (it is written to the audit "
+	             "log)");
 	lt_diags_add(&d, &e);
 	web_error(c, WEB_KIND_API, LT_EINVAL, "A read of personal data needs a purpose.", &d);
 	lt_diags_release(&d);
@@ -234,24 +235,24 @@ static json_t *body_object(struct web_call *c, bool patch)
 	if (!web_content_type_is(rq->content_type, "application/json") &&
 	    !(patch && web_content_type_is(rq->content_type, "application/merge-patch+json"))) {
 		web_error(c, WEB_KIND_API, LT_EMEDIATYPE,
-			  "The body must be a JSON object sent as Content-Type: application/json.",
-			  NULL);
+		          "The body must be a JSON object sent as Content-Type: application/json.",
+		          NULL);
 		web_response_header(c->rs, patch ? "Accept-Patch" : "Accept-Post",
-				    patch ? "application/json, application/merge-patch+json"
-					  : "application/json");
+		                    patch ? "application/json, application/merge-patch+json"
+		                          : "application/json");
 		return NULL;
 	}
 	if (!depth_ok(rq->body ? rq->body : "", rq->body_len, LT_HTTP_JSON_DEPTH_MAX)) {
 		snprintf(msg, sizeof(msg), "The JSON is nested more than %d levels deep.",
-			 LT_HTTP_JSON_DEPTH_MAX);
+		         LT_HTTP_JSON_DEPTH_MAX);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
 		return NULL;
 	}
-	json_t *doc = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES,
-				 &jerr);
+	json_t *doc =
+	    json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		snprintf(msg, sizeof(msg), "The body is not valid JSON: %s (line %d, column %d).",
-			 jerr.text, jerr.line, jerr.column);
+		         jerr.text, jerr.line, jerr.column);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
 		return NULL;
 	}
@@ -284,7 +285,7 @@ static void bad(struct lt_diags *d, const char *field, const char *msg)
 /* One JSON value as the text a field parser takes; false when its type is
  * not the field's. */
 static bool value_text(const struct lt_pfield *f, json_t *v, char num[24], const char **s,
-		       size_t *n)
+                       size_t *n)
 {
 	if (f->flags & LT_PF_ID) {
 		if (!json_is_integer(v))
@@ -312,7 +313,7 @@ static const char *type_words(const struct lt_pfield *f)
 {
 	if (f->flags & LT_PF_LIST)
 		return f->flags & LT_PF_ID ? "must be an array of ids (integers)"
-					   : "must be an array of strings";
+		                           : "must be an array of strings";
 	if (f->flags & LT_PF_ID)
 		return "must be an id (an integer)";
 	if (f->flags & LT_PF_BOOL)
@@ -322,7 +323,7 @@ static const char *type_words(const struct lt_pfield *f)
 
 /* Build a patch from `doc`; every member of a wrong name or type into `d`. */
 static void patch_build(json_t *doc, const struct lt_pfield *fields, size_t nf, struct jpatch *jp,
-			struct lt_diags *d)
+                        struct lt_diags *d)
 {
 	const char *key;
 	json_t *v;
@@ -356,8 +357,8 @@ static void patch_build(json_t *doc, const struct lt_pfield *fields, size_t nf, 
 			}
 			bool ok = true;
 			for (size_t i = 0; ok && i < json_array_size(v); i++)
-				ok = value_text(f, json_array_get(v, i), jp->num[n][i], &jp->vals[n][i],
-						&jp->lens[n][i]);
+				ok = value_text(f, json_array_get(v, i), jp->num[n][i],
+				                &jp->vals[n][i], &jp->lens[n][i]);
 			if (!ok) {
 				bad(d, key, type_words(f));
 				continue;
@@ -394,8 +395,8 @@ static json_t *fields_json(const struct lt_pfield *fields, size_t nf, const void
 				break;
 			const char *t = b.data ? b.data : "";
 			json_t *x = (f->flags & LT_PF_ID)     ? json_integer(strtoll(t, NULL, 10))
-				    : (f->flags & LT_PF_BOOL) ? json_boolean(strcmp(t, "true") == 0)
-							      : json_stringn(t, b.len);
+			            : (f->flags & LT_PF_BOOL) ? json_boolean(strcmp(t, "true") == 0)
+			                                      : json_stringn(t, b.len);
 			if (f->flags & LT_PF_LIST) {
 				json_array_append_new(v, x);
 			} else {
@@ -412,7 +413,7 @@ static json_t *fields_json(const struct lt_pfield *fields, size_t nf, const void
 }
 
 static void stamp_json(json_t *o, int64_t id, const char *agency, const char *created,
-		       const char *updated)
+                       const char *updated)
 {
 	json_object_set_new(o, "id", json_integer((json_int_t)id));
 	json_object_set_new(o, "agency", json_string(agency));
@@ -542,7 +543,7 @@ void web_api_persons_search(struct web_call *c)
 	for (size_t i = 0; items && i < n; i++)
 		json_array_append_new(items, json_pack("{s:I}", "id", (json_int_t)ids[i]));
 	web_paging_answer(c, "persons", &q, &pg, items ? items : json_array(), more,
-			  n ? ids[n - 1] : 0);
+	                  n ? ids[n - 1] : 0);
 out:
 	lt_diags_release(&d);
 	web_form_release(&q);
@@ -722,7 +723,7 @@ void web_api_referral_update(struct web_call *c)
 		goto out;
 	}
 	st = store_referral_update(c->app->st, keys, &c->who->p, id, &jp->p, &c->rq->today, &d,
-				   &err);
+	                           &err);
 	if (st != LT_OK) {
 		store_failed(c, st, &err, &d, "referral");
 		goto out;
@@ -836,8 +837,8 @@ static json_t *arrest_json(const struct lt_arrest *a)
 	char date[LT_DATE_TEXT];
 	lt_date_format(&a->date, date);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id", (json_int_t)a->id, "date", date,
-			 "offence", lt_vocab_term(&lt_vocab_offence, (size_t)a->offence)->code,
-			 "agency", a->agency, "case", a->case_ref[0] ? a->case_ref : NULL);
+	                 "offence", lt_vocab_term(&lt_vocab_offence, (size_t)a->offence)->code,
+	                 "agency", a->agency, "case", a->case_ref[0] ? a->case_ref : NULL);
 }
 
 void web_api_arrests_create(struct web_call *c)
@@ -856,8 +857,8 @@ void web_api_arrests_create(struct web_call *c)
 		goto out;
 	json_object_foreach(doc, key, v)
 	{
-		const struct lt_field *f = lt_field_find(lt_arrest_fields, lt_arrest_field_count, key,
-							 strlen(key));
+		const struct lt_field *f =
+		    lt_field_find(lt_arrest_fields, lt_arrest_field_count, key, strlen(key));
 		if (!f) {
 			bad(&d, key, "is not a member of an arrest");
 			continue;
@@ -868,10 +869,12 @@ void web_api_arrests_create(struct web_call *c)
 			bad(&d, key, "must be a string");
 			continue;
 		}
-		if (strcmp(key, "agency") == 0 && strcmp(json_string_value(v), c->who->agency) != 0) {
+		if (strcmp(key, "agency") == 0 &&
+		    strcmp(json_string_value(v), c->who->agency) != 0) {
 			char msg[128];
-			snprintf(msg, sizeof(msg), "must be the caller's own agency (%s), or left out",
-				 c->who->agency);
+			snprintf(msg, sizeof(msg),
+			         "must be the caller's own agency (%s), or left out",
+			         c->who->agency);
 			bad(&d, key, msg);
 			continue;
 		}
@@ -924,7 +927,7 @@ static json_t *share_json(const struct lt_share *sh)
 		json_object_set_new(o, "from_agency", json_string(sh->from_agency));
 		json_object_set_new(o, "created_at", json_string(sh->created_at));
 		json_object_set_new(o, "revoked_at",
-				    sh->revoked_at[0] ? json_string(sh->revoked_at) : json_null());
+		                    sh->revoked_at[0] ? json_string(sh->revoked_at) : json_null());
 	}
 	return o;
 }
@@ -966,7 +969,7 @@ void web_api_shares_create(struct web_call *c)
 	}
 	char location[96];
 	snprintf(location, sizeof(location), "/api/v1/persons/%lld/shares/%lld", (long long)id,
-		 (long long)sh.id);
+	         (long long)sh.id);
 	answer(c, 201, share_json(&sh));
 	if (c->rs->status == 201)
 		web_response_header(c->rs, "Location", location);
@@ -1058,7 +1061,7 @@ void web_api_share_revoke(struct web_call *c)
 		mine = mine || v[i].id == sid;
 	if (!mine) {
 		web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no such share that you can see.",
-			  NULL);
+		          NULL);
 		goto out;
 	}
 	if ((st = store_share_revoke(c->app->st, &c->who->p, sid, &err)) != LT_OK) {
@@ -1073,7 +1076,7 @@ out:
 /* ---- the data keys ------------------------------------------------------------------- */
 
 lt_status web_app_data_keys(struct web_app *app, const struct lt_crypto_keyring *keys,
-			    struct lt_error *err)
+                            struct lt_error *err)
 {
 	struct store_key_status ks;
 	struct lt_crypto_keyring *k;
@@ -1083,20 +1086,22 @@ lt_status web_app_data_keys(struct web_app *app, const struct lt_crypto_keyring 
 	for (size_t i = 0; i < ks.n; i++) {
 		const struct store_key_info *x = &ks.keys[i];
 		if (x->in_keyring && !x->check_ok)
-			return lt_error_set(err, LT_ECRYPTO, "data-key",
-					    "data key %lu of the key file is not this database's data "
-					    "key %lu (another installation's key file?)",
-					    (unsigned long)x->id, (unsigned long)x->id);
+			return lt_error_set(
+			    err, LT_ECRYPTO, "data-key",
+			    "data key %lu of the key file is not this database's data "
+			    "key %lu (another installation's key file?)",
+			    (unsigned long)x->id, (unsigned long)x->id);
 		if (x->persons > 0 && !x->in_keyring)
-			return lt_error_set(err, LT_ECRYPTO, "data-key",
-					    "%ld persons are sealed under data key %lu, which the key "
-					    "file does not hold",
-					    x->persons, (unsigned long)x->id);
+			return lt_error_set(
+			    err, LT_ECRYPTO, "data-key",
+			    "%ld persons are sealed under data key %lu, which the key "
+			    "file does not hold",
+			    x->persons, (unsigned long)x->id);
 		if (x->id > lt_crypto_keyring_current(keys)->id)
 			return lt_error_set(err, LT_ECRYPTO, "data-key",
-					    "the database has a newer data key (%lu) than the key "
-					    "file's current key: use the key file of the rotation",
-					    (unsigned long)x->id);
+			                    "the database has a newer data key (%lu) than the key "
+			                    "file's current key: use the key file of the rotation",
+			                    (unsigned long)x->id);
 	}
 	if (!(k = malloc(sizeof(*k))))
 		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
@@ -1122,13 +1127,17 @@ void web_app_data_keys_release(struct web_app *app)
 
 static const char *const h_location[] = {"Location", NULL};
 
-#define PATH_ID(what)                                                                      \
-	{.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,                \
-	 .description = "The " what "'s id."}
+#define PATH_ID(what)                                                                              \
+	{                                                                                          \
+		.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,                 \
+		.description = "The " what "'s id."                                                \
+	}
 
 static const struct web_api_param p_id_purpose[] = {
     PATH_ID("record"),
-    {.name = "purpose", .in = WEB_IN_QUERY, .required = true,
+    {.name = "purpose",
+     .in = WEB_IN_QUERY,
+     .required = true,
      .schema = "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}",
      .description = "Why the record is read: written to the audit log with the reader and "
                     "the person (one line, never personal data)."},
@@ -1136,18 +1145,25 @@ static const struct web_api_param p_id_purpose[] = {
 static const struct web_api_param p_id[] = {PATH_ID("record"), {0}};
 static const struct web_api_param p_erase[] = {
     PATH_ID("person"),
-    {.name = "reason", .in = WEB_IN_QUERY, .required = true,
+    {.name = "reason",
+     .in = WEB_IN_QUERY,
+     .required = true,
      .schema = "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}",
      .description = "Why the person is erased (an erasure request's reference): audited."},
     {0}};
 static const struct web_api_param p_search[] = {
-    {.name = "name", .in = WEB_IN_QUERY, .schema = "{\"type\":\"string\"}",
+    {.name = "name",
+     .in = WEB_IN_QUERY,
+     .schema = "{\"type\":\"string\"}",
      .description = "Any of a person's names or aliases, whole or by all of its words; case, "
                     "accents, punctuation and spacing do not matter."},
-    {.name = "dob", .in = WEB_IN_QUERY,
+    {.name = "dob",
+     .in = WEB_IN_QUERY,
      .schema = "{\"type\":\"string\",\"pattern\":\"^[0-9]{4}(-[0-9]{2}){0,2}$\"}",
      .description = "A date of birth, matched at the precision given."},
-    {.name = "purpose", .in = WEB_IN_QUERY, .required = true,
+    {.name = "purpose",
+     .in = WEB_IN_QUERY,
+     .required = true,
      .schema = "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}",
      .description = "Why the search is made: each person found is audited with it."},
     {0}};
@@ -1174,25 +1190,31 @@ static const struct web_api_member case_types[] = {
      .schema = "{\"type\":\"array\",\"items\":{\"type\":\"string\",\"description\":\"A "
                "form of exploitation's code.\"}}"},
     {.name = "status", .vocab = &lt_vocab_case_status},
-    {.name = "persons",
-     .schema = "{\"type\":\"array\",\"items\":" S_ID ",\"maxItems\":64}"},
+    {.name = "persons", .schema = "{\"type\":\"array\",\"items\":" S_ID ",\"maxItems\":64}"},
     {0}};
 
-#define STAMP_EXTRA                                                                        \
-	"\"id\":" S_ID ",\"agency\":{\"type\":\"string\",\"description\":\"The owning "     \
+#define STAMP_EXTRA                                                                                \
+	"\"id\":" S_ID ",\"agency\":{\"type\":\"string\",\"description\":\"The owning "            \
 	"agency's code.\"},\"created_at\":" S_TIME ",\"updated_at\":" S_TIME
 
 static const struct web_api_schema s_person_in = {
     .name = "PersonInput",
     .description = "A person, in the name of the caller's agency. Every member but name may be "
                    "left out or null; all are personal data, encrypted at rest.",
-    .pfields = lt_person_fields, .npfields = &lt_person_field_count, .types = person_types,
-    .nullable = true, .closed = true};
-static const struct web_api_schema s_person_patch = {
-    .name = "PersonChange",
-    .description = "The members to change; null clears one.",
-    .pfields = lt_person_fields, .npfields = &lt_person_field_count, .types = person_types,
-    .nullable = true, .none_required = true, .closed = true};
+    .pfields = lt_person_fields,
+    .npfields = &lt_person_field_count,
+    .types = person_types,
+    .nullable = true,
+    .closed = true};
+static const struct web_api_schema s_person_patch = {.name = "PersonChange",
+                                                     .description =
+                                                         "The members to change; null clears one.",
+                                                     .pfields = lt_person_fields,
+                                                     .npfields = &lt_person_field_count,
+                                                     .types = person_types,
+                                                     .nullable = true,
+                                                     .none_required = true,
+                                                     .closed = true};
 /* As answered: even the name is null once the person is erased. */
 static const struct web_api_member person_out_types[] = {
     {.name = "name", .schema = "{\"type\":[\"string\",\"null\"]}"},
@@ -1207,42 +1229,68 @@ static const struct web_api_member person_out_types[] = {
 static const struct web_api_schema s_person = {
     .name = "Person",
     .description = "A person as stored. When erased, every personal member is null.",
-    .pfields = lt_person_fields, .npfields = &lt_person_field_count, .types = person_out_types,
+    .pfields = lt_person_fields,
+    .npfields = &lt_person_field_count,
+    .types = person_out_types,
     .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"}}",
-    .nullable = true, .all_required = true, .closed = true};
+    .nullable = true,
+    .all_required = true,
+    .closed = true};
 static const struct web_api_schema s_referral_in = {
     .name = "ReferralInput",
     .description = "A referral of a person the caller may read, in the name of the caller's "
                    "agency. Notes, support needs and police intelligence are personal data, "
                    "encrypted at rest under the person's key.",
-    .pfields = lt_referral_fields, .npfields = &lt_referral_field_count,
-    .types = referral_types, .nullable = true, .closed = true};
+    .pfields = lt_referral_fields,
+    .npfields = &lt_referral_field_count,
+    .types = referral_types,
+    .nullable = true,
+    .closed = true};
 static const struct web_api_schema s_referral_patch = {
     .name = "ReferralChange",
     .description = "The members to change; null clears one. The person cannot change.",
-    .pfields = lt_referral_fields, .npfields = &lt_referral_field_count,
-    .types = referral_types, .nullable = true, .none_required = true, .closed = true};
+    .pfields = lt_referral_fields,
+    .npfields = &lt_referral_field_count,
+    .types = referral_types,
+    .nullable = true,
+    .none_required = true,
+    .closed = true};
 static const struct web_api_schema s_referral = {
     .name = "Referral",
     .description = "A referral as stored; its personal members are null once its person was "
                    "erased.",
-    .pfields = lt_referral_fields, .npfields = &lt_referral_field_count,
-    .types = referral_types, .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"}}",
-    .nullable = true, .all_required = true, .closed = true};
+    .pfields = lt_referral_fields,
+    .npfields = &lt_referral_field_count,
+    .types = referral_types,
+    .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"}}",
+    .nullable = true,
+    .all_required = true,
+    .closed = true};
 static const struct web_api_schema s_case_in = {
     .name = "CaseInput",
     .description = "A case of the caller's agency about persons the caller may read.",
-    .pfields = lt_case_fields, .npfields = &lt_case_field_count, .types = case_types,
-    .nullable = true, .closed = true};
+    .pfields = lt_case_fields,
+    .npfields = &lt_case_field_count,
+    .types = case_types,
+    .nullable = true,
+    .closed = true};
 static const struct web_api_schema s_case_patch = {
     .name = "CaseChange",
     .description = "The members to change; null clears one; persons replaces the list.",
-    .pfields = lt_case_fields, .npfields = &lt_case_field_count, .types = case_types,
-    .nullable = true, .none_required = true, .closed = true};
-static const struct web_api_schema s_case = {
-    .name = "Case",
-    .pfields = lt_case_fields, .npfields = &lt_case_field_count, .types = case_types,
-    .extra = "{" STAMP_EXTRA "}", .nullable = true, .all_required = true, .closed = true};
+    .pfields = lt_case_fields,
+    .npfields = &lt_case_field_count,
+    .types = case_types,
+    .nullable = true,
+    .none_required = true,
+    .closed = true};
+static const struct web_api_schema s_case = {.name = "Case",
+                                             .pfields = lt_case_fields,
+                                             .npfields = &lt_case_field_count,
+                                             .types = case_types,
+                                             .extra = "{" STAMP_EXTRA "}",
+                                             .nullable = true,
+                                             .all_required = true,
+                                             .closed = true};
 static const struct web_api_schema s_arrest_in = {
     .name = "ArrestInput",
     .description = "An arrest by the caller's agency (agency may be left out).",
@@ -1279,87 +1327,134 @@ static const lt_status e_erase[] = {LT_ENOTFOUND, LT_OK};
 static const lt_status e_plain[] = {LT_OK};
 
 /* One answer that is not an error, as a doc's responses. */
-#define ANSWER(status_, what_, schema_, headers_)                                           \
-	((const struct web_api_response[]){{.status = status_, .description = what_,         \
-					     .media_type = "application/json",               \
-					     .schema = &schema_, .headers = headers_},         \
-					    {0}})
+#define ANSWER(status_, what_, schema_, headers_)                                                  \
+	((const struct web_api_response[]){{.status = status_,                                     \
+	                                    .description = what_,                                  \
+	                                    .media_type = "application/json",                      \
+	                                    .schema = &schema_,                                    \
+	                                    .headers = headers_},                                  \
+	                                   {0}})
 
 const struct web_api_doc web_doc_persons_create = {
-    .summary = "Record a person", .tag = "persons",
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_person_in}, {0}},
+    .summary = "Record a person",
+    .tag = "persons",
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_person_in},
+                                      {0}},
     .responses = ANSWER(201, "Recorded: the person as stored.", s_person, h_location),
     .errors = e_create};
-const struct web_api_doc web_doc_persons_search = {
-    .summary = "Find persons by name or date of birth", .tag = "persons", .params = p_search,
-    .page_of = &s_found, .errors = e_found};
+const struct web_api_doc web_doc_persons_search = {.summary =
+                                                       "Find persons by name or date of birth",
+                                                   .tag = "persons",
+                                                   .params = p_search,
+                                                   .page_of = &s_found,
+                                                   .errors = e_found};
 const struct web_api_doc web_doc_person_get = {
-    .summary = "Read a person", .tag = "persons", .params = p_id_purpose,
+    .summary = "Read a person",
+    .tag = "persons",
+    .params = p_id_purpose,
     .responses = ANSWER(200, "The person; the read is in the audit log.", s_person, NULL),
     .errors = e_read};
 const struct web_api_doc web_doc_person_update = {
-    .summary = "Change a person", .tag = "persons", .params = p_id,
-    .bodies = (const struct web_api_body[]){
-        {.media_type = "application/json", .schema = &s_person_patch},
-        {.media_type = "application/merge-patch+json", .schema = &s_person_patch}, {0}},
-    .responses = ANSWER(200, "Changed.", s_changed, NULL), .errors = e_change};
+    .summary = "Change a person",
+    .tag = "persons",
+    .params = p_id,
+    .bodies =
+        (const struct web_api_body[]){
+            {.media_type = "application/json", .schema = &s_person_patch},
+            {.media_type = "application/merge-patch+json", .schema = &s_person_patch},
+            {0}},
+    .responses = ANSWER(200, "Changed.", s_changed, NULL),
+    .errors = e_change};
 const struct web_api_doc web_doc_person_erase = {
-    .summary = "Erase a person by destroying their key", .tag = "persons", .params = p_erase,
-    .responses = ANSWER(200, "Erased: nothing personal of the person can be opened again.",
-                        s_erased, NULL),
+    .summary = "Erase a person by destroying their key",
+    .tag = "persons",
+    .params = p_erase,
+    .responses =
+        ANSWER(200, "Erased: nothing personal of the person can be opened again.", s_erased, NULL),
     .errors = e_erase};
 const struct web_api_doc web_doc_referrals_create = {
-    .summary = "Record a referral", .tag = "persons",
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_referral_in}, {0}},
+    .summary = "Record a referral",
+    .tag = "persons",
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_referral_in},
+                                      {0}},
     .responses = ANSWER(201, "Recorded: the referral as stored.", s_referral, h_location),
     .errors = e_create};
 const struct web_api_doc web_doc_referral_get = {
-    .summary = "Read a referral", .tag = "persons", .params = p_id_purpose,
+    .summary = "Read a referral",
+    .tag = "persons",
+    .params = p_id_purpose,
     .responses = ANSWER(200, "The referral; the read is in the audit log.", s_referral, NULL),
     .errors = e_read};
 const struct web_api_doc web_doc_referral_update = {
-    .summary = "Change a referral", .tag = "persons", .params = p_id,
-    .bodies = (const struct web_api_body[]){
-        {.media_type = "application/json", .schema = &s_referral_patch},
-        {.media_type = "application/merge-patch+json", .schema = &s_referral_patch}, {0}},
-    .responses = ANSWER(200, "Changed.", s_changed, NULL), .errors = e_change};
+    .summary = "Change a referral",
+    .tag = "persons",
+    .params = p_id,
+    .bodies =
+        (const struct web_api_body[]){
+            {.media_type = "application/json", .schema = &s_referral_patch},
+            {.media_type = "application/merge-patch+json", .schema = &s_referral_patch},
+            {0}},
+    .responses = ANSWER(200, "Changed.", s_changed, NULL),
+    .errors = e_change};
 const struct web_api_doc web_doc_cases_create = {
-    .summary = "Open a case", .tag = "persons",
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_case_in}, {0}},
+    .summary = "Open a case",
+    .tag = "persons",
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_case_in},
+                                      {0}},
     .responses = ANSWER(201, "Opened: the case as stored.", s_case, h_location),
     .errors = e_case_create};
 const struct web_api_doc web_doc_case_get = {
-    .summary = "Read a case", .tag = "persons", .params = p_id_purpose,
+    .summary = "Read a case",
+    .tag = "persons",
+    .params = p_id_purpose,
     .responses = ANSWER(200, "The case; the read is in the audit log.", s_case, NULL),
     .errors = e_read};
 const struct web_api_doc web_doc_case_update = {
-    .summary = "Change a case", .tag = "persons", .params = p_id,
-    .bodies = (const struct web_api_body[]){
-        {.media_type = "application/json", .schema = &s_case_patch},
-        {.media_type = "application/merge-patch+json", .schema = &s_case_patch}, {0}},
-    .responses = ANSWER(200, "Changed.", s_changed, NULL), .errors = e_case_change};
+    .summary = "Change a case",
+    .tag = "persons",
+    .params = p_id,
+    .bodies =
+        (const struct web_api_body[]){
+            {.media_type = "application/json", .schema = &s_case_patch},
+            {.media_type = "application/merge-patch+json", .schema = &s_case_patch},
+            {0}},
+    .responses = ANSWER(200, "Changed.", s_changed, NULL),
+    .errors = e_case_change};
 const struct web_api_doc web_doc_arrests_create = {
-    .summary = "Record an arrest", .tag = "arrests",
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_arrest_in}, {0}},
-    .responses = ANSWER(201, "Recorded.", s_arrest, h_location), .errors = e_plain};
-const struct web_api_doc web_doc_arrest_get = {
-    .summary = "Read an arrest", .tag = "arrests", .params = p_id,
-    .responses = ANSWER(200, "The arrest.", s_arrest, NULL), .errors = e_found};
+    .summary = "Record an arrest",
+    .tag = "arrests",
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_arrest_in},
+                                      {0}},
+    .responses = ANSWER(201, "Recorded.", s_arrest, h_location),
+    .errors = e_plain};
+const struct web_api_doc web_doc_arrest_get = {.summary = "Read an arrest",
+                                               .tag = "arrests",
+                                               .params = p_id,
+                                               .responses =
+                                                   ANSWER(200, "The arrest.", s_arrest, NULL),
+                                               .errors = e_found};
 
-static const struct web_api_param p_person_id[] = {
-    {.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
-     .description = "The person's id."},
-    {0}};
-static const struct web_api_param p_share_ids[] = {
-    {.name = "id", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
-     .description = "The person's id."},
-    {.name = "share", .in = WEB_IN_PATH, .required = true, .schema = S_ID,
-     .description = "The share's id."},
-    {0}};
+static const struct web_api_param p_person_id[] = {{.name = "id",
+                                                    .in = WEB_IN_PATH,
+                                                    .required = true,
+                                                    .schema = S_ID,
+                                                    .description = "The person's id."},
+                                                   {0}};
+static const struct web_api_param p_share_ids[] = {{.name = "id",
+                                                    .in = WEB_IN_PATH,
+                                                    .required = true,
+                                                    .schema = S_ID,
+                                                    .description = "The person's id."},
+                                                   {.name = "share",
+                                                    .in = WEB_IN_PATH,
+                                                    .required = true,
+                                                    .schema = S_ID,
+                                                    .description = "The share's id."},
+                                                   {0}};
 static const struct web_api_member share_types[] = {
     {.name = "kind", .vocab = &lt_vocab_share_kind},
     {.name = "basis", .vocab = &lt_vocab_share_basis},
@@ -1376,30 +1471,45 @@ static const struct web_api_schema s_share_in = {
     .name = "ShareInput",
     .description = "A referral or a transfer of the person of the address to another agency, "
                    "with its basis and purpose.",
-    .pfields = lt_share_fields, .npfields = &lt_share_field_count, .types = share_types,
-    .omit = share_in_omit, .nullable = true, .closed = true};
+    .pfields = lt_share_fields,
+    .npfields = &lt_share_field_count,
+    .types = share_types,
+    .omit = share_in_omit,
+    .nullable = true,
+    .closed = true};
 static const struct web_api_schema s_share = {
     .name = "Share",
-    .pfields = lt_share_fields, .npfields = &lt_share_field_count, .types = share_types,
+    .pfields = lt_share_fields,
+    .npfields = &lt_share_field_count,
+    .types = share_types,
     .extra = "{\"id\":" S_ID ",\"from_agency\":{\"type\":\"string\"},\"created_at\":" S_TIME
              ",\"revoked_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}}",
-    .nullable = true, .all_required = true, .closed = true};
+    .nullable = true,
+    .all_required = true,
+    .closed = true};
 static const struct web_api_schema s_revoked = {
     .json = "{\"type\":\"object\",\"required\":[\"id\",\"revoked\"],\"properties\":{\"id\":" S_ID
             ",\"revoked\":{\"const\":true}}}"};
 static const lt_status e_share[] = {LT_ENOTFOUND, LT_OK};
 
 const struct web_api_doc web_doc_shares_create = {
-    .summary = "Share a person with another agency", .tag = "persons", .params = p_person_id,
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_share_in}, {0}},
+    .summary = "Share a person with another agency",
+    .tag = "persons",
+    .params = p_person_id,
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_share_in},
+                                      {0}},
     .responses = ANSWER(201, "Shared: the share as recorded.", s_share, h_location),
     .errors = e_share};
-const struct web_api_doc web_doc_shares_list = {
-    .summary = "The shares of a person", .tag = "persons", .params = p_person_id,
-    .page_of = &s_share, .errors = e_share};
+const struct web_api_doc web_doc_shares_list = {.summary = "The shares of a person",
+                                                .tag = "persons",
+                                                .params = p_person_id,
+                                                .page_of = &s_share,
+                                                .errors = e_share};
 const struct web_api_doc web_doc_share_revoke = {
-    .summary = "Revoke a share", .tag = "persons", .params = p_share_ids,
-    .responses = ANSWER(200, "Revoked: the receiver sees nothing of the person any more.",
-                        s_revoked, NULL),
+    .summary = "Revoke a share",
+    .tag = "persons",
+    .params = p_share_ids,
+    .responses =
+        ANSWER(200, "Revoked: the receiver sees nothing of the person any more.", s_revoked, NULL),
     .errors = e_share};

@@ -119,7 +119,7 @@ static void add_persons(const struct dir *d, size_t n)
 	assert_int_equal(lt_crypto_keyring_read(d->data_key, &kr, &e), LT_OK);
 	assert_int_equal(store_open_sqlite(d->db, &s, &e), LT_OK);
 	struct lt_agency a = {0, "herts_police", "Hertfordshire Constabulary",
-			      LT_AGENCY_KIND_POLICE};
+	                      LT_AGENCY_KIND_POLICE};
 	lt_status st = store_agency_add(s, &a, "test", &e);
 	assert_true(st == LT_OK || st == LT_EEXIST);
 	for (size_t i = 0; i < n; i++) {
@@ -147,7 +147,8 @@ static void check_persons(const struct dir *d, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct lt_person p;
 		char want[32];
-		if (store_person_get(s, &kr, &caseworker, (int64_t)i + 1, "key test", &p, &e) != LT_OK)
+		if (store_person_get(s, &kr, &caseworker, (int64_t)i + 1, "key test", &p, &e) !=
+		    LT_OK)
 			fail_msg("person %zu: %s", i + 1, e.message);
 		snprintf(want, sizeof(want), "Person %zu", i);
 		assert_string_equal(p.name, want);
@@ -225,7 +226,7 @@ static void test_init_and_status(void **state)
 	run_free(&r);
 	/* another installation's key under the same id */
 	r = RUN_EXPECT(0, "key", "init", "--db", test_tmp_path("other.db"), "--data-key",
-		       d.data_key);
+	               d.data_key);
 	run_free(&r);
 	r = RUN_EXPECT(1, "key", "status", "--db", d.db);
 	assert_contains(r.out, "ANOTHER KEY under this id");
@@ -283,7 +284,7 @@ static void test_rotate_interrupted(void **state)
 	check_persons(&d, 100);
 	r = RUN_EXPECT(0, "key", "rotate", "--db", d.db);
 	assert_contains(r.out, "rotation finished: 20 persons re-encrypted under data key 2; data "
-			       "key 1 retired");
+	                       "key 1 retired");
 	run_free(&r);
 	assert_int_equal(key_lines(d.data_key), 1);
 	char *text = slurp(d.data_key);
@@ -332,9 +333,9 @@ static void test_docs(void **state)
 	assert_non_null(src);
 	snprintf(path, sizeof(path), "%s/README.md", src);
 	char *readme = slurp(path);
-	static const char *const want[] = {"lantern key init", "lantern key rotate",
-					   "lantern key status", "data.key", "LANTERN_DATA_KEY",
-					   "--data-key PATH"};
+	static const char *const want[] = {"lantern key init",   "lantern key rotate",
+	                                   "lantern key status", "data.key",
+	                                   "LANTERN_DATA_KEY",   "--data-key PATH"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_contains(readme, want[i]);
 	free(readme);

@@ -31,7 +31,7 @@ struct tpatch {
 /* "name=v" sets a scalar; "name=[a|b|c]" a list ("name=[]" empties it);
  * "name=" clears. */
 static void tpatch_build(struct tpatch *t, const struct lt_pfield *fields, size_t nf,
-			 const char *const *spec, size_t n)
+                         const char *const *spec, size_t n)
 {
 	static char store[16][256];
 	memset(t, 0, sizeof(*t));
@@ -81,7 +81,7 @@ static const char *diag_text(const struct lt_diags *d)
 	out[0] = '\0';
 	for (size_t i = 0; i < d->count; i++)
 		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s: %s", i ? "; " : "",
-					d->items[i].field, d->items[i].message);
+		                        d->items[i].field, d->items[i].message);
 	return out;
 }
 
@@ -94,8 +94,8 @@ static void test_tables(void **state)
 		const struct lt_pfield *f;
 		size_t n;
 	} tables[] = {{lt_person_fields, lt_person_field_count},
-		      {lt_referral_fields, lt_referral_field_count},
-		      {lt_case_fields, lt_case_field_count}};
+	              {lt_referral_fields, lt_referral_field_count},
+	              {lt_case_fields, lt_case_field_count}};
 	for (size_t t = 0; t < N(tables); t++) {
 		for (size_t i = 0; i < tables[t].n; i++) {
 			const struct lt_pfield *f = &tables[t].f[i];
@@ -103,9 +103,8 @@ static void test_tables(void **state)
 			assert_non_null(f->clear);
 			assert_non_null(f->emit);
 			assert_true(strlen(f->format) > 10);
-			assert_ptr_equal(lt_pfield_find(tables[t].f, tables[t].n, f->name,
-							strlen(f->name)),
-					 f);
+			assert_ptr_equal(
+			    lt_pfield_find(tables[t].f, tables[t].n, f->name, strlen(f->name)), f);
 			assert_false((f->flags & LT_PF_BOOL) && (f->flags & LT_PF_LIST));
 		}
 	}
@@ -115,8 +114,8 @@ static void test_tables(void **state)
 		assert_int_not_equal(lt_person_fields[i].class, LT_DATA_NONE);
 	for (size_t i = 0; i < lt_case_field_count; i++)
 		assert_int_equal(lt_case_fields[i].class, LT_DATA_NONE);
-	const struct lt_pfield *f = lt_pfield_find(lt_referral_fields, lt_referral_field_count,
-						   "police_intelligence", 19);
+	const struct lt_pfield *f =
+	    lt_pfield_find(lt_referral_fields, lt_referral_field_count, "police_intelligence", 19);
 	assert_int_equal(f->class, LT_DATA_INTELLIGENCE);
 	f = lt_pfield_find(lt_referral_fields, lt_referral_field_count, "support_needs", 13);
 	assert_int_equal(f->class, LT_DATA_SUPPORT);
@@ -139,15 +138,20 @@ static void test_person_patch(void **state)
 	struct lt_diags d;
 	struct tpatch t;
 	struct lt_buf b;
-	const char *ok[] = {"name=  Maria Popescu ", "aliases=[Mariana|Mara P.]", "dob=1990-02",
-			    "sex=female", "nationality=ro", "languages=[ro|EN|ro]",
-			    "contact=+44 7700 900123", "safe_to_contact=true"};
+	const char *ok[] = {"name=  Maria Popescu ",
+	                    "aliases=[Mariana|Mara P.]",
+	                    "dob=1990-02",
+	                    "sex=female",
+	                    "nationality=ro",
+	                    "languages=[ro|EN|ro]",
+	                    "contact=+44 7700 900123",
+	                    "safe_to_contact=true"};
 
 	lt_person_init(&p);
 	lt_diags_init(&d);
 	tpatch_build(&t, lt_person_fields, lt_person_field_count, ok, N(ok));
 	assert_int_equal(lt_patch_apply(lt_person_fields, lt_person_field_count, &p, &t.p, &d),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(lt_person_check(&p, &today, &d), LT_OK);
 	assert_string_equal(p.name, "Maria Popescu");
 	assert_int_equal(p.n_aliases, 2);
@@ -163,8 +167,8 @@ static void test_person_patch(void **state)
 
 	/* emit gives back what the API returns */
 	lt_buf_init(&b, 1024);
-	const struct lt_pfield *f = lt_pfield_find(lt_person_fields, lt_person_field_count,
-						   "languages", 9);
+	const struct lt_pfield *f =
+	    lt_pfield_find(lt_person_fields, lt_person_field_count, "languages", 9);
 	assert_int_equal(f->emit(&p, 0, &b), LT_OK);
 	assert_string_equal(b.data, "ro");
 	assert_int_equal(f->emit(&p, 2, &b), LT_ENOTFOUND);
@@ -178,7 +182,7 @@ static void test_person_patch(void **state)
 	const char *clear[] = {"aliases=[]", "contact=", "dob="};
 	tpatch_build(&t, lt_person_fields, lt_person_field_count, clear, N(clear));
 	assert_int_equal(lt_patch_apply(lt_person_fields, lt_person_field_count, &p, &t.p, &d),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(p.n_aliases, 0);
 	assert_null(p.contact);
 	assert_int_equal(p.dob.year, 0);
@@ -188,18 +192,23 @@ static void test_person_patch(void **state)
 	assert_int_equal(p.sex, -1);
 
 	/* every bad field named; none quotes a personal value */
-	const char *bad[] = {"name=", "dob=1990-13-01", "sex=f", "nationality=Romania",
-			     "languages=[ro|klingon]", "safe_to_contact=maybe",
-			     "aliases=[a|b|c|d|e|f|g|h|i]"};
+	const char *bad[] = {"name=",
+	                     "dob=1990-13-01",
+	                     "sex=f",
+	                     "nationality=Romania",
+	                     "languages=[ro|klingon]",
+	                     "safe_to_contact=maybe",
+	                     "aliases=[a|b|c|d|e|f|g|h|i]"};
 	lt_person_init(&p);
 	tpatch_build(&t, lt_person_fields, lt_person_field_count, bad, N(bad));
 	assert_int_equal(lt_patch_apply(lt_person_fields, lt_person_field_count, &p, &t.p, &d),
-			 LT_EINVAL);
+	                 LT_EINVAL);
 	lt_person_check(&p, &today, &d);
 	const char *got = diag_text(&d);
 	assert_contains(got, "dob: is not a date of birth");
 	assert_not_contains(got, "1990-13-01");
-	assert_contains(got, "sex: unknown value 'f' (expected one of: female, male, other, unknown)");
+	assert_contains(got,
+	                "sex: unknown value 'f' (expected one of: female, male, other, unknown)");
 	assert_contains(got, "nationality: unknown value 'Romania'");
 	assert_contains(got, "languages: unknown value 'klingon'");
 	assert_contains(got, "safe_to_contact: unknown value 'maybe'");
@@ -219,7 +228,7 @@ static void test_person_patch(void **state)
 	const char *bad2[] = {"sex=[female|male]", "dob=2024-06", "name=Ann"};
 	tpatch_build(&t, lt_person_fields, lt_person_field_count, bad2, N(bad2));
 	assert_int_equal(lt_patch_apply(lt_person_fields, lt_person_field_count, &p, &t.p, &d),
-			 LT_EINVAL);
+	                 LT_EINVAL);
 	assert_int_equal(lt_person_check(&p, &today, &d), LT_EINVAL);
 	got = diag_text(&d);
 	assert_contains(got, "sex: takes one value, not a list");
@@ -244,13 +253,17 @@ static void test_referral_and_case(void **state)
 
 	lt_referral_init(&r);
 	lt_diags_init(&d);
-	const char *ok[] = {"person=42", "date=2024-04-30", "forms=[labour_exploitation|unknown]",
-			    "place=local", "district=watford", "notes=Met at the car wash.",
-			    "support_needs=housing; a Romanian interpreter",
-			    "police_intelligence=Vehicle seen at two addresses."};
+	const char *ok[] = {"person=42",
+	                    "date=2024-04-30",
+	                    "forms=[labour_exploitation|unknown]",
+	                    "place=local",
+	                    "district=watford",
+	                    "notes=Met at the car wash.",
+	                    "support_needs=housing; a Romanian interpreter",
+	                    "police_intelligence=Vehicle seen at two addresses."};
 	tpatch_build(&t, lt_referral_fields, lt_referral_field_count, ok, N(ok));
-	assert_int_equal(
-	    lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, &t.p, &d), LT_OK);
+	assert_int_equal(lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, &t.p, &d),
+	                 LT_OK);
 	assert_int_equal(lt_referral_check(&r, &today, &d), LT_OK);
 	assert_int_equal(r.person_id, 42);
 	assert_int_equal(r.forms, (1u << LT_FORM_LABOUR_EXPLOITATION) | (1u << LT_FORM_UNKNOWN));
@@ -258,14 +271,14 @@ static void test_referral_and_case(void **state)
 
 	/* clear the personal fields of the classes a share does not allow */
 	lt_pfields_clear(lt_referral_fields, lt_referral_field_count, &r,
-			 1u << LT_DATA_INTELLIGENCE);
+	                 1u << LT_DATA_INTELLIGENCE);
 	assert_null(r.police_intelligence);
 	assert_non_null(r.support_needs);
 	assert_int_equal(r.person_id, 42); /* not personal, never cleared */
 	lt_referral_release(&r);
 
 	const char *bad[] = {"person=abc", "forms=[slavery]", "place=abroad", "district=watford",
-			     "date=2025-01-01"};
+	                     "date=2025-01-01"};
 	lt_referral_init(&r);
 	tpatch_build(&t, lt_referral_fields, lt_referral_field_count, bad, N(bad));
 	lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, &t.p, &d);
@@ -284,7 +297,7 @@ static void test_referral_and_case(void **state)
 	lt_case_init(&c);
 	lt_diags_init(&d);
 	const char *cok[] = {"ref=HC/2024/17", "opened=2024-01-03", "persons=[3|9|3]",
-			     "forms=[sexual_exploitation]"};
+	                     "forms=[sexual_exploitation]"};
 	tpatch_build(&t, lt_case_fields, lt_case_field_count, cok, N(cok));
 	assert_int_equal(lt_patch_apply(lt_case_fields, lt_case_field_count, &c, &t.p, &d), LT_OK);
 	assert_int_equal(lt_case_check(&c, &today, &d), LT_OK);
@@ -323,15 +336,20 @@ static void test_encode_decode(void **state)
 	struct tpatch t;
 	struct lt_buf b, b2;
 	struct lt_error e = {0};
-	const char *ok[] = {"name=José García", "aliases=[Pepe|J. G.]", "dob=1987-03-14",
-			    "sex=male", "nationality=ES", "languages=[es|ca]",
-			    "contact=Calle Mayor 1; ask for Ana", "safe_to_contact=false"};
+	const char *ok[] = {"name=José García",
+	                    "aliases=[Pepe|J. G.]",
+	                    "dob=1987-03-14",
+	                    "sex=male",
+	                    "nationality=ES",
+	                    "languages=[es|ca]",
+	                    "contact=Calle Mayor 1; ask for Ana",
+	                    "safe_to_contact=false"};
 
 	lt_person_init(&p);
 	lt_diags_init(&d);
 	tpatch_build(&t, lt_person_fields, lt_person_field_count, ok, N(ok));
 	assert_int_equal(lt_patch_apply(lt_person_fields, lt_person_field_count, &p, &t.p, &d),
-			 LT_OK);
+	                 LT_OK);
 	lt_buf_init(&b, 65536);
 	lt_buf_init(&b2, 65536);
 	assert_int_equal(lt_pfields_encode(lt_person_fields, lt_person_field_count, &p, &b), LT_OK);
@@ -339,8 +357,8 @@ static void test_encode_decode(void **state)
 
 	lt_person_init(&q);
 	assert_int_equal(lt_pfields_decode(lt_person_fields, lt_person_field_count, &q,
-					   (const unsigned char *)b.data, b.len, &e),
-			 LT_OK);
+	                                   (const unsigned char *)b.data, b.len, &e),
+	                 LT_OK);
 	assert_string_equal(q.name, "José García");
 	assert_int_equal(q.n_aliases, 2);
 	assert_string_equal(q.aliases[1], "J. G.");
@@ -351,7 +369,8 @@ static void test_encode_decode(void **state)
 	assert_string_equal(q.contact, p.contact);
 	assert_false(q.safe_to_contact);
 	/* and encodes to the same bytes */
-	assert_int_equal(lt_pfields_encode(lt_person_fields, lt_person_field_count, &q, &b2), LT_OK);
+	assert_int_equal(lt_pfields_encode(lt_person_fields, lt_person_field_count, &q, &b2),
+	                 LT_OK);
 	assert_int_equal(b.len, b2.len);
 	assert_memory_equal(b.data, b2.data, b.len);
 	lt_person_release(&q);
@@ -360,26 +379,28 @@ static void test_encode_decode(void **state)
 	for (size_t len = 0; len < b.len; len++) {
 		lt_person_init(&q);
 		lt_status st = lt_pfields_decode(lt_person_fields, lt_person_field_count, &q,
-						 (const unsigned char *)b.data, len, &e);
+		                                 (const unsigned char *)b.data, len, &e);
 		if (len < 4)
 			assert_int_equal(st, LT_EPARSE);
 		lt_person_release(&q);
 	}
 	/* a field that is not personal, or unknown */
-	static const unsigned char fake[] = "LTF1\x04" "evil\x00\x00\x00\x01x";
+	static const unsigned char fake[] = "LTF1\x04"
+	                                    "evil\x00\x00\x00\x01x";
 	lt_person_init(&q);
 	assert_int_equal(lt_pfields_decode(lt_person_fields, lt_person_field_count, &q, fake,
-					   sizeof(fake) - 1, &e),
-			 LT_EPARSE);
-	static const unsigned char twice[] = "LTF1\x03sex\x00\x00\x00\x04male\x03sex\x00\x00\x00\x04male";
+	                                   sizeof(fake) - 1, &e),
+	                 LT_EPARSE);
+	static const unsigned char twice[] =
+	    "LTF1\x03sex\x00\x00\x00\x04male\x03sex\x00\x00\x00\x04male";
 	assert_int_equal(lt_pfields_decode(lt_person_fields, lt_person_field_count, &q, twice,
-					   sizeof(twice) - 1, &e),
-			 LT_EPARSE);
+	                                   sizeof(twice) - 1, &e),
+	                 LT_EPARSE);
 	assert_string_equal(e.message, "sealed fields: one value given twice");
 	static const unsigned char refused[] = "LTF1\x03sex\x00\x00\x00\x01x";
 	assert_int_equal(lt_pfields_decode(lt_person_fields, lt_person_field_count, &q, refused,
-					   sizeof(refused) - 1, &e),
-			 LT_EINVAL);
+	                                   sizeof(refused) - 1, &e),
+	                 LT_EINVAL);
 	lt_person_release(&q);
 
 	/* a referral encodes only its personal fields */
@@ -391,7 +412,7 @@ static void test_encode_decode(void **state)
 	assert_int_equal(lt_referral_fields[7].parse(&r, "secret notes", 12, &e), LT_OK);
 	lt_buf_reset(&b);
 	assert_int_equal(lt_pfields_encode(lt_referral_fields, lt_referral_field_count, &r, &b),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(b.len, 4 + 1 + 5 + 4 + 12);
 	lt_referral_release(&r);
 
@@ -410,8 +431,10 @@ static void test_normalise(void **state)
 	    {"José  García", "jose garcia"},
 	    {"jose garcia", "jose garcia"},
 	    {"JOSÉ GARCÍA", "jose garcia"},
-	    {"Jose\xcc\x81 Garci\xcc\x81" "a", "jose garcia"}, /* combining acute accents */
-	    {"  \tJosé\u00a0García  ", "jose garcia"},          /* no-break space */
+	    {"Jose\xcc\x81 Garci\xcc\x81"
+	     "a",
+	     "jose garcia"},                           /* combining acute accents */
+	    {"  \tJosé\u00a0García  ", "jose garcia"}, /* no-break space */
 	    {"O'Brien-Smith", "obrien smith"},
 	    {"O\u2019Brien", "obrien"},
 	    {"Ștefan Țară", "stefan tara"},
@@ -437,7 +460,7 @@ static void test_normalise(void **state)
 		const char *got = b.data ? b.data : "";
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("case %zu: '%s' folds to '%s', want '%s'", i, cases[i].in, got,
-				 cases[i].want);
+			         cases[i].want);
 	}
 	assert_int_equal(lt_name_normalise("\xff", 1, &b), LT_EINVAL);
 	lt_buf_release(&b);
@@ -453,20 +476,25 @@ static void test_index_terms(void **state)
 
 	lt_person_init(&p);
 	lt_index_terms_init(&t);
-	assert_int_equal(lt_person_fields[0].parse(&p, "José  García López", strlen("José  García López"), &e), LT_OK);
-	assert_int_equal(lt_person_fields[1].parse(&p, "Pepe García", strlen("Pepe García"), &e), LT_OK);
+	assert_int_equal(
+	    lt_person_fields[0].parse(&p, "José  García López", strlen("José  García López"), &e),
+	    LT_OK);
+	assert_int_equal(lt_person_fields[1].parse(&p, "Pepe García", strlen("Pepe García"), &e),
+	                 LT_OK);
 	assert_int_equal(lt_person_fields[2].parse(&p, "1987-03-14", 10, &e), LT_OK);
 	assert_int_equal(lt_person_index_terms(&p, &t), LT_OK);
 	const char *want[] = {"n:jose garcia lopez", "t:jose", "t:garcia", "t:lopez",
-			      "n:pepe garcia",       "t:pepe", "y:1987",   "m:1987-03",
-			      "d:1987-03-14"};
+	                      "n:pepe garcia",       "t:pepe", "y:1987",   "m:1987-03",
+	                      "d:1987-03-14"};
 	assert_int_equal(t.n, N(want));
 	for (size_t i = 0; i < N(want); i++)
 		assert_string_equal(lt_index_term(&t, i), want[i]);
 
 	/* a query: the whole name first, then its distinct words, then the date */
 	struct lt_date dob = {1987, 3, 0};
-	assert_int_equal(lt_person_query_terms("JOSÉ garcía josé", strlen("JOSÉ garcía josé"), &dob, &t, &words, &e), LT_OK);
+	assert_int_equal(lt_person_query_terms("JOSÉ garcía josé", strlen("JOSÉ garcía josé"), &dob,
+	                                       &t, &words, &e),
+	                 LT_OK);
 	assert_int_equal(words, 2);
 	assert_int_equal(t.n, 4);
 	assert_string_equal(lt_index_term(&t, 0), "n:jose garcia jose");
@@ -491,7 +519,7 @@ static void test_index_terms(void **state)
 	size_t len = 0;
 	for (int i = 0; i < 60 && len + 4 < sizeof(many); i++)
 		len += (size_t)snprintf(many + len, sizeof(many) - len, "%c%c ", 'a' + i % 26,
-					'a' + i / 26);
+		                        'a' + i / 26);
 	assert_int_equal(lt_person_fields[0].parse(&p, many, len, &e), LT_OK);
 	assert_int_equal(lt_person_index_terms(&p, &t), LT_OK);
 	assert_int_equal(t.n, 1 + LT_INDEX_WORDS_MAX);
@@ -502,9 +530,12 @@ static void test_index_terms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tables),      cmocka_unit_test(test_person_patch),
-	    cmocka_unit_test(test_referral_and_case), cmocka_unit_test(test_encode_decode),
-	    cmocka_unit_test(test_normalise),   cmocka_unit_test(test_index_terms),
+	    cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_person_patch),
+	    cmocka_unit_test(test_referral_and_case),
+	    cmocka_unit_test(test_encode_decode),
+	    cmocka_unit_test(test_normalise),
+	    cmocka_unit_test(test_index_terms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

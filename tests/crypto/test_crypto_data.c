@@ -114,7 +114,7 @@ static void test_keyring_create_read(void **state)
 	assert_true(all_zero(&kr, sizeof(kr)));
 	lt_crypto_keyring_wipe(&back);
 	assert_int_equal(lt_crypto_keyring_read(test_tmp_path("no-such.key"), &kr, &e),
-			 LT_ENOTFOUND);
+	                 LT_ENOTFOUND);
 }
 
 /* Copy `pattern` into `out`, replacing each "%s" with `key`. */
@@ -143,7 +143,7 @@ static void test_keyring_malformed(void **state)
 	char good[512], text[1024];
 	struct {
 		const char *text; /* %s: a good key's hex */
-		const char *want;  /* in the message */
+		const char *want; /* in the message */
 	} cases[] = {
 	    {"", "holds no 'data-key:' line"},
 	    {"# only a comment\n\n", "holds no 'data-key:' line"},
@@ -168,7 +168,7 @@ static void test_keyring_malformed(void **state)
 		lt_status st = lt_crypto_keyring_read(path, &kr, &e);
 		if (st != LT_EINVAL || !strstr(e.message, cases[i].want))
 			fail_msg("case %zu: got %d '%s', want invalid with '%s'", i, st, e.message,
-				 cases[i].want);
+			         cases[i].want);
 		assert_string_equal(e.field, "data-key");
 		assert_true(all_zero(&kr, sizeof(kr)));
 	}
@@ -204,7 +204,7 @@ static void test_aead_vector(void **state)
 	unsigned char *blob = NULL, *out = NULL;
 	size_t blen = 0, olen = 0;
 	assert_int_equal(lt_crypto_aead_seal(key, ad, sizeof(ad), plaintext, n, &blob, &blen),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(blen, n + LT_CRYPTO_AEAD_OVERHEAD);
 	assert_int_equal(lt_crypto_aead_open(key, ad, sizeof(ad), blob, blen, &out, &olen), LT_OK);
 	assert_int_equal(olen, n);
@@ -224,7 +224,7 @@ static void test_aead_vector(void **state)
 	hex_decode(ct_hex, vec + 24, 114);
 	memcpy(vec + 24 + 114, tag, 16);
 	assert_int_equal(lt_crypto_aead_open(key, ad, sizeof(ad), vec, sizeof(vec), &out, &olen),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(olen, 114);
 	assert_memory_equal(out, plaintext, 114);
 	lt_crypto_free_secret(out, olen);
@@ -244,22 +244,22 @@ static void test_aead_tamper(void **state)
 	size_t blen = 0, blen2 = 0, olen = 0;
 
 	assert_int_equal(lt_crypto_aead_seal(key, ad, strlen(ad), msg, strlen(msg), &blob, &blen),
-			 LT_OK);
+	                 LT_OK);
 	/* the plaintext is not in the blob */
 	for (size_t i = 0; i + 5 <= blen; i++)
 		assert_false(memcmp(blob + i, "María", 5) == 0);
 	/* two seals of the same message differ (random nonces) */
-	assert_int_equal(
-	    lt_crypto_aead_seal(key, ad, strlen(ad), msg, strlen(msg), &blob2, &blen2), LT_OK);
+	assert_int_equal(lt_crypto_aead_seal(key, ad, strlen(ad), msg, strlen(msg), &blob2, &blen2),
+	                 LT_OK);
 	assert_int_equal(blen, blen2);
 	assert_memory_not_equal(blob, blob2, blen);
 
 	/* wrong key, wrong associated data */
 	assert_int_equal(lt_crypto_aead_open(other, ad, strlen(ad), blob, blen, &out, &olen),
-			 LT_ECRYPTO);
+	                 LT_ECRYPTO);
 	assert_null(out);
 	assert_int_equal(lt_crypto_aead_open(key, ad2, strlen(ad2), blob, blen, &out, &olen),
-			 LT_ECRYPTO);
+	                 LT_ECRYPTO);
 	/* every single flipped bit anywhere, and every truncation */
 	for (size_t i = 0; i < blen; i++) {
 		for (int b = 0; b < 8; b++) {
@@ -272,7 +272,7 @@ static void test_aead_tamper(void **state)
 	}
 	for (size_t len = 0; len < blen; len++)
 		assert_int_equal(lt_crypto_aead_open(key, ad, strlen(ad), blob, len, &out, &olen),
-				 LT_ECRYPTO);
+		                 LT_ECRYPTO);
 	/* and untouched it opens */
 	assert_int_equal(lt_crypto_aead_open(key, ad, strlen(ad), blob, blen, &out, &olen), LT_OK);
 	assert_string_equal((char *)out, msg);

@@ -36,13 +36,13 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define assert_st(call, want)                                                                  \
-	do {                                                                                   \
-		lt_error_clear(&e);                                                            \
-		lt_status got_ = (call);                                                       \
-		if (got_ != (want))                                                            \
-			fail_msg("%s = %s (%s: %s), want %s", #call, lt_status_name(got_),     \
-				 e.field, e.message, lt_status_name(want));                    \
+#define assert_st(call, want)                                                                      \
+	do {                                                                                       \
+		lt_error_clear(&e);                                                                \
+		lt_status got_ = (call);                                                           \
+		if (got_ != (want))                                                                \
+			fail_msg("%s = %s (%s: %s), want %s", #call, lt_status_name(got_),         \
+			         e.field, e.message, lt_status_name(want));                        \
 	} while (0)
 
 struct fixture {
@@ -78,7 +78,7 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s", test_tmp_path(name));
 	open_store(f);
 	struct lt_agency a1 = {0, "herts_police", "Hertfordshire Constabulary",
-			       LT_AGENCY_KIND_POLICE};
+	                       LT_AGENCY_KIND_POLICE};
 	struct lt_agency a2 = {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY};
 	assert_int_equal(store_agency_add(f->s, &a1, "test", &e), LT_OK);
 	assert_int_equal(store_agency_add(f->s, &a2, "test", &e), LT_OK);
@@ -127,9 +127,8 @@ static void person_make(struct lt_person *p, const char *const *spec, size_t n)
 	lt_person_init(p);
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(spec[i], '=');
-		const struct lt_pfield *fl =
-		    lt_pfield_find(lt_person_fields, lt_person_field_count, spec[i],
-				   (size_t)(eq - spec[i]));
+		const struct lt_pfield *fl = lt_pfield_find(lt_person_fields, lt_person_field_count,
+		                                            spec[i], (size_t)(eq - spec[i]));
 		assert_non_null(fl);
 		const char *v = eq + 1;
 		if (fl->flags & LT_PF_LIST) {
@@ -147,7 +146,7 @@ static void person_make(struct lt_person *p, const char *const *spec, size_t n)
 }
 
 static int64_t add_person(struct fixture *f, const struct lt_principal *p, const char *name,
-			  const char *dob)
+                          const char *dob)
 {
 	struct lt_person rec;
 	struct lt_error e = {0};
@@ -174,7 +173,7 @@ static const char *last_audit(struct store *s)
 	assert_int_equal(store_audit_tail(s, 1, &a, &n, &e), LT_OK);
 	assert_int_equal(n, 1);
 	snprintf(out, sizeof(out), "%s %s %s %lld %s", a[0].actor, a[0].action, a[0].object,
-		 (long long)a[0].person, a[0].purpose);
+	         (long long)a[0].person, a[0].purpose);
 	free(a);
 	return out;
 }
@@ -197,7 +196,7 @@ struct one_patch {
 };
 
 static const struct lt_patch *patch1(struct one_patch *op, const struct lt_pfield *fields,
-				     size_t nf, const char *name, const char *value)
+                                     size_t nf, const char *name, const char *value)
 {
 	op->item.field = lt_pfield_find(fields, nf, name, strlen(name));
 	assert_non_null(op->item.field);
@@ -218,9 +217,10 @@ static void test_person_round_trip(void **state)
 	struct fixture *f = *state;
 	struct lt_error e = {0};
 	struct lt_person rec, got;
-	const char *spec[] = {"name=Maria Popescu", "aliases=Mariana|Mara P.", "dob=1990-02-11",
-			      "sex=female", "nationality=RO", "languages=ro|en",
-			      "contact=+44 7700 900123", "safe_to_contact=true"};
+	const char *spec[] = {"name=Maria Popescu",      "aliases=Mariana|Mara P.",
+	                      "dob=1990-02-11",          "sex=female",
+	                      "nationality=RO",          "languages=ro|en",
+	                      "contact=+44 7700 900123", "safe_to_contact=true"};
 
 	assert_true(store_schema_version() >= 5);
 	person_make(&rec, spec, N(spec));
@@ -230,7 +230,7 @@ static void test_person_round_trip(void **state)
 	assert_int_equal(strlen(rec.created_at), 24);
 	char want[128];
 	snprintf(want, sizeof(want), "user:1 person.create person:%lld %lld ", (long long)rec.id,
-		 (long long)rec.id);
+	         (long long)rec.id);
 	assert_string_equal(last_audit(f->s), want);
 	/* the first person recorded the key */
 	assert_string_equal(debug_query(f->s, "SELECT group_concat(id) FROM master_keys"), "1");
@@ -241,14 +241,14 @@ static void test_person_round_trip(void **state)
 	assert_string_equal(e.field, "purpose");
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "", &got, &e), LT_EINVAL);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "line\nbreak", &got, &e),
-		  LT_EINVAL);
+	          LT_EINVAL);
 	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
 
-	assert_st(store_person_get(f->s, &f->kr, &f->cw2, rec.id, "safeguarding referral", &got,
-				   &e),
-		  LT_OK);
+	assert_st(
+	    store_person_get(f->s, &f->kr, &f->cw2, rec.id, "safeguarding referral", &got, &e),
+	    LT_OK);
 	snprintf(want, sizeof(want), "user:2 person.read person:%lld %lld safeguarding referral",
-		 (long long)rec.id, (long long)rec.id);
+	         (long long)rec.id, (long long)rec.id);
 	assert_string_equal(last_audit(f->s), want);
 	assert_int_equal(got.id, rec.id);
 	assert_false(got.erased);
@@ -268,13 +268,13 @@ static void test_person_round_trip(void **state)
 	struct one_patch op;
 	struct lt_diags d;
 	lt_diags_init(&d);
-	assert_st(store_person_update(f->s, &f->kr, &f->cw, rec.id,
-				      patch1(&op, lt_person_fields, lt_person_field_count,
-					     "contact", NULL),
-				      &today, &d, &e),
-		  LT_OK);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->cw, rec.id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "contact", NULL), &today,
+	              &d, &e),
+	          LT_OK);
 	snprintf(want, sizeof(want), "user:1 person.update person:%lld %lld ", (long long)rec.id,
-		 (long long)rec.id);
+	         (long long)rec.id);
 	assert_string_equal(last_audit(f->s), want);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "check", &got, &e), LT_OK);
 	assert_null(got.contact);
@@ -283,22 +283,22 @@ static void test_person_round_trip(void **state)
 
 	/* a change that breaks a rule names it and writes nothing */
 	before = count_of(f->s, "SELECT count(*) FROM audit");
-	assert_st(store_person_update(f->s, &f->kr, &f->cw, rec.id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "name",
-					     NULL),
-				      &today, &d, &e),
-		  LT_EINVAL);
+	assert_st(
+	    store_person_update(f->s, &f->kr, &f->cw, rec.id,
+	                        patch1(&op, lt_person_fields, lt_person_field_count, "name", NULL),
+	                        &today, &d, &e),
+	    LT_EINVAL);
 	assert_string_equal(e.field, "name");
 	assert_int_equal(d.count, 1);
 	assert_string_equal(d.items[0].field, "name");
 	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
 	lt_diags_release(&d);
 	lt_diags_init(&d);
-	assert_st(store_person_update(f->s, &f->kr, &f->cw, rec.id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "dob",
-					     "2025-01-01"),
-				      &today, &d, &e),
-		  LT_EINVAL);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->cw, rec.id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "dob", "2025-01-01"),
+	              &today, &d, &e),
+	          LT_EINVAL);
 	assert_string_equal(e.field, "dob");
 	lt_diags_release(&d);
 
@@ -315,33 +315,32 @@ static void test_person_access(void **state)
 	int64_t id = add_person(f, &f->cw, "Ana Ionescu", "1985");
 
 	/* another agency: exactly as if there were no such person */
-	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "curious", &got, &e),
-		  LT_ENOTFOUND);
+	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "curious", &got, &e), LT_ENOTFOUND);
 	e404 = e;
 	assert_st(store_person_get(f->s, &f->kr, &f->other, id + 1000, "curious", &got, &e),
-		  LT_ENOTFOUND);
+	          LT_ENOTFOUND);
 	char a[64], b[64];
 	snprintf(a, sizeof(a), "no person %lld", (long long)id);
 	assert_string_equal(e404.message, a);
 	snprintf(b, sizeof(b), "no person %lld", (long long)id + 1000);
 	assert_string_equal(e.message, b);
-	assert_st(store_person_update(f->s, &f->kr, &f->other, id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
-					     "male"),
-				      &today, NULL, &e),
-		  LT_ENOTFOUND);
+	assert_st(
+	    store_person_update(f->s, &f->kr, &f->other, id,
+	                        patch1(&op, lt_person_fields, lt_person_field_count, "sex", "male"),
+	                        &today, NULL, &e),
+	    LT_ENOTFOUND);
 	/* a caseworker may never erase: 403 whatever the record (rule 1) ... */
 	assert_st(store_person_erase(f->s, &f->other, id, "asked", &e), LT_EFORBIDDEN);
 	/* ... and another agency's administrator does not see it (rule 4) */
 	struct lt_principal other_admin = {LT_PRINCIPAL_USER, 6, f->charity_id,
-					   LT_ROLE_AGENCY_ADMIN};
+	                                   LT_ROLE_AGENCY_ADMIN};
 	assert_st(store_person_erase(f->s, &other_admin, id, "asked", &e), LT_ENOTFOUND);
 
 	/* roles that may never read identifying details */
 	assert_st(store_person_get(f->s, &f->kr, &f->analyst, id, "statistics", &got, &e),
-		  LT_EFORBIDDEN);
+	          LT_EFORBIDDEN);
 	assert_st(store_person_get(f->s, &f->kr, &f->admin, id, "checking", &got, &e),
-		  LT_EFORBIDDEN);
+	          LT_EFORBIDDEN);
 	/* a caseworker may not erase (an agency administrator's job) */
 	assert_st(store_person_erase(f->s, &f->cw, id, "asked", &e), LT_EFORBIDDEN);
 	/* nobody records a person for another agency: creation is for one's own */
@@ -372,18 +371,18 @@ static void test_tamper(void **state)
 
 	/* b's sealed fields copied onto a: bound to b, they do not open as a's */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE persons SET sealed = (SELECT sealed FROM persons WHERE id = %lld) "
-		 "WHERE id = %lld",
-		 (long long)b, (long long)a);
+	         "UPDATE persons SET sealed = (SELECT sealed FROM persons WHERE id = %lld) "
+	         "WHERE id = %lld",
+	         (long long)b, (long long)a);
 	debug_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, a, "check", &got, &e), LT_ECRYPTO);
 	assert_contains(e.message, "does not open");
 	assert_null(got.name);
 	/* ... nor with b's wrapped key as well: the key is bound to b too */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE persons SET key_wrapped = (SELECT key_wrapped FROM persons WHERE id = "
-		 "%lld) WHERE id = %lld",
-		 (long long)b, (long long)a);
+	         "UPDATE persons SET key_wrapped = (SELECT key_wrapped FROM persons WHERE id = "
+	         "%lld) WHERE id = %lld",
+	         (long long)b, (long long)a);
 	debug_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, a, "check", &got, &e), LT_ECRYPTO);
 	assert_contains(e.message, "data key of person");
@@ -394,16 +393,15 @@ static void test_tamper(void **state)
 
 	/* one flipped bit of the sealed blob (in its tag) */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE persons SET sealed = substr(sealed, 1, length(sealed) - 1) || "
-		 "CASE WHEN substr(sealed, -1) = x'00' THEN x'01' ELSE x'00' END WHERE id = %lld",
-		 (long long)b);
+	         "UPDATE persons SET sealed = substr(sealed, 1, length(sealed) - 1) || "
+	         "CASE WHEN substr(sealed, -1) = x'00' THEN x'01' ELSE x'00' END WHERE id = %lld",
+	         (long long)b);
 	debug_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, b, "check", &got, &e), LT_ECRYPTO);
 
 	/* key generation changed under the blob */
 	int64_t c = add_person(f, &f->cw, "Carol Clark", NULL);
-	snprintf(sql, sizeof(sql), "UPDATE persons SET key_gen = 2 WHERE id = %lld",
-		 (long long)c);
+	snprintf(sql, sizeof(sql), "UPDATE persons SET key_gen = 2 WHERE id = %lld", (long long)c);
 	debug_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, c, "check", &got, &e), LT_ECRYPTO);
 	chain_intact(f->s);
@@ -432,9 +430,9 @@ static void test_referral_swap(void **state)
 	lt_referral_release(&got);
 	/* same person, same key, but the blob is bound to its referral */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE referrals SET sealed = (SELECT sealed FROM referrals WHERE id = %lld) "
-		 "WHERE id = %lld",
-		 (long long)r1.id, (long long)r2.id);
+	         "UPDATE referrals SET sealed = (SELECT sealed FROM referrals WHERE id = %lld) "
+	         "WHERE id = %lld",
+	         (long long)r1.id, (long long)r2.id);
 	debug_query(f->s, sql);
 	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r2.id, "check", &got, &e), LT_ECRYPTO);
 	assert_null(got.notes);
@@ -467,7 +465,8 @@ static void test_wrong_key(void **state)
 	struct lt_crypto_keyring later = {1, {{7, {0}}}};
 	lt_crypto_random(later.keys[0].key, sizeof(later.keys[0].key));
 	assert_st(store_person_get(f->s, &later, &f->cw, id, "check", &got, &e), LT_ECRYPTO);
-	assert_contains(e.message, "sealed under data key 1, which the data key file does not hold");
+	assert_contains(e.message,
+	                "sealed under data key 1, which the data key file does not hold");
 	lt_crypto_keyring_wipe(&other);
 	lt_crypto_keyring_wipe(&later);
 	/* and the right one still works */
@@ -478,10 +477,10 @@ static void test_wrong_key(void **state)
 /* ---- the blind index ------------------------------------------------------------ */
 
 static size_t find(struct fixture *f, const struct lt_principal *p, const char *name,
-		   const char *dob, int64_t ids[LT_PERSON_FIND_MAX])
+                   const char *dob, int64_t ids[LT_PERSON_FIND_MAX])
 {
-	struct store_person_query q = {name, name ? strlen(name) : 0, {0, 0, 0},
-				       "looking for a match", 0, 0};
+	struct store_person_query q = {
+	    name, name ? strlen(name) : 0, {0, 0, 0}, "looking for a match", 0, 0};
 	struct lt_error e = {0};
 	size_t n = 99;
 	bool more = true;
@@ -507,27 +506,37 @@ static void test_blind_index(void **state)
 		size_t n;
 		int64_t first;
 	} cases[] = {
-	    {"jose garcia", NULL, 1, jose},   {"JOSÉ GARCÍA", NULL, 1, jose},
-	    {"José García", NULL, 1, jose},   {"Jose\xcc\x81 Garci\xcc\x81" "a", NULL, 1, jose},
-	    {"garcia jose", NULL, 1, jose},   {"garcia", NULL, 2, maria},
-	    {"García", "1990", 1, maria},     {NULL, "1987-03-14", 1, jose},
-	    {NULL, "1987-03", 1, jose},       {NULL, "1987", 1, jose},
-	    {"jose", "1987-03-15", 0, 0},     {"jose lopez", NULL, 0, 0},
-	    {"maria lopez", NULL, 1, maria},  {"Garcia Lopez Maria", NULL, 1, maria},
+	    {"jose garcia", NULL, 1, jose},
+	    {"JOSÉ GARCÍA", NULL, 1, jose},
+	    {"José García", NULL, 1, jose},
+	    {"Jose\xcc\x81 Garci\xcc\x81"
+	     "a",
+	     NULL, 1, jose},
+	    {"garcia jose", NULL, 1, jose},
+	    {"garcia", NULL, 2, maria},
+	    {"García", "1990", 1, maria},
+	    {NULL, "1987-03-14", 1, jose},
+	    {NULL, "1987-03", 1, jose},
+	    {NULL, "1987", 1, jose},
+	    {"jose", "1987-03-15", 0, 0},
+	    {"jose lopez", NULL, 0, 0},
+	    {"maria lopez", NULL, 1, maria},
+	    {"Garcia Lopez Maria", NULL, 1, maria},
 	    {"josefina", NULL, 0, 0},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		size_t n = find(f, &f->cw, cases[i].name, cases[i].dob, ids);
 		if (n != cases[i].n || (n && ids[0] != cases[i].first))
-			fail_msg("case %zu ('%s', %s): %zu found (first %lld), want %zu (first %lld)",
-				 i, cases[i].name ? cases[i].name : "", cases[i].dob ? cases[i].dob : "-",
-				 n, n ? (long long)ids[0] : 0LL, cases[i].n, (long long)cases[i].first);
+			fail_msg(
+			    "case %zu ('%s', %s): %zu found (first %lld), want %zu (first %lld)", i,
+			    cases[i].name ? cases[i].name : "", cases[i].dob ? cases[i].dob : "-",
+			    n, n ? (long long)ids[0] : 0LL, cases[i].n, (long long)cases[i].first);
 	}
 	/* each match is audited, with the purpose */
 	find(f, &f->cw, "jose garcia", NULL, ids);
 	char want[128];
 	snprintf(want, sizeof(want), "user:1 person.search person:%lld %lld looking for a match",
-		 (long long)jose, (long long)jose);
+	         (long long)jose, (long long)jose);
 	assert_string_equal(last_audit(f->s), want);
 	/* the other agency finds only its own */
 	assert_int_equal(find(f, &f->other, "jose garcia", NULL, ids), 1);
@@ -546,13 +555,14 @@ static void test_blind_index(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], jose);
 	assert_false(more);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'"),
-			 before + 2);
+	assert_int_equal(
+	    count_of(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'"),
+	    before + 2);
 
 	/* roles that may not read persons may not search them */
 	q = (struct store_person_query){"jose", 4, {0, 0, 0}, "x", 0, 0};
 	assert_st(store_person_find(f->s, &f->kr, &f->analyst, &q, ids, &n, NULL, &e),
-		  LT_EFORBIDDEN);
+	          LT_EFORBIDDEN);
 	q.purpose = NULL;
 	assert_st(store_person_find(f->s, &f->kr, &f->cw, &q, ids, &n, NULL, &e), LT_EINVAL);
 	assert_string_equal(e.field, "purpose");
@@ -565,16 +575,16 @@ static void test_blind_index(void **state)
 	/* a change of name moves the index */
 	struct one_patch op;
 	assert_st(store_person_update(f->s, &f->kr, &f->cw, jose,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "name",
-					     "Josep Garcia i Puig"),
-				      &today, NULL, &e),
-		  LT_OK);
+	                              patch1(&op, lt_person_fields, lt_person_field_count, "name",
+	                                     "Josep Garcia i Puig"),
+	                              &today, NULL, &e),
+	          LT_OK);
 	assert_int_equal(find(f, &f->cw, "jose garcia", NULL, ids), 0);
 	assert_int_equal(find(f, &f->cw, "josep puig", NULL, ids), 1);
 	/* the index holds hashes only: 16 bytes each, under key 1 */
 	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM person_index WHERE "
-					      "length(hash) != 16 OR master_key_id != 1"),
-			    "0");
+	                                      "length(hash) != 16 OR master_key_id != 1"),
+	                    "0");
 	chain_intact(f->s);
 }
 
@@ -629,9 +639,12 @@ static void test_no_plaintext(void **state)
 	struct lt_error e = {0};
 	struct lt_person rec;
 	struct lt_referral r;
-	const char *spec[] = {"name=Zbigniewa Qwertyuiopowska", "aliases=Xanthippe Vulpecula",
-			      "dob=1983-07-29", "contact=Flat 9, 77 Quixotic Lane",
-			      "nationality=PL", "languages=pl"};
+	const char *spec[] = {"name=Zbigniewa Qwertyuiopowska",
+	                      "aliases=Xanthippe Vulpecula",
+	                      "dob=1983-07-29",
+	                      "contact=Flat 9, 77 Quixotic Lane",
+	                      "nationality=PL",
+	                      "languages=pl"};
 	person_make(&rec, spec, N(spec));
 	assert_st(store_person_add(f->s, &f->kr, &f->cw, &rec, &e), LT_OK);
 	lt_referral_init(&r);
@@ -639,23 +652,24 @@ static void test_no_plaintext(void **state)
 	r.date = (struct lt_date){2024, 3, 2};
 	r.forms = 1u << LT_FORM_DOMESTIC_SERVITUDE;
 	assert_int_equal(lt_referral_fields[8].parse(&r, "Needs a Kashubian interpreter", 29, &e),
-			 LT_OK);
+	                 LT_OK);
 	assert_int_equal(lt_referral_fields[9].parse(&r, "Plate KX19 ZZQ seen twice", 25, &e),
-			 LT_OK);
+	                 LT_OK);
 	assert_st(store_referral_add(f->s, &f->kr, &f->cw, &r, &e), LT_OK);
 	struct lt_person got;
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "a purpose", &got, &e), LT_OK);
 	lt_person_release(&got);
 	struct one_patch op;
-	assert_st(store_person_update(f->s, &f->kr, &f->cw, rec.id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
-					     "female"),
-				      &today, NULL, &e),
-		  LT_OK);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->cw, rec.id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "sex", "female"), &today,
+	              NULL, &e),
+	          LT_OK);
 
 	const char *needles[] = {"Zbigniewa", "Qwertyuiopowska", "qwertyuiopowska", "zbigniewa",
-				 "Xanthippe", "xanthippe", "Vulpecula", "1983-07-29", "1983-07",
-				 "Quixotic", "Kashubian", "KX19", "Flat 9"};
+	                         "Xanthippe", "xanthippe",       "Vulpecula",       "1983-07-29",
+	                         "1983-07",   "Quixotic",        "Kashubian",       "KX19",
+	                         "Flat 9"};
 	/* while it is open (WAL and all), and after it is closed */
 	files_must_not_contain(f, needles, N(needles));
 	store_close(f->s);
@@ -671,14 +685,14 @@ static void test_no_plaintext(void **state)
 #define ROTATE_PERSONS 150
 
 static void check_all(struct fixture *f, const struct lt_crypto_keyring *kr, const int64_t *ids,
-		      size_t n)
+                      size_t n)
 {
 	struct lt_error e = {0};
 	for (size_t i = 0; i < n; i++) {
 		struct lt_person got;
 		char want[64];
 		assert_st(store_person_get(f->s, kr, &f->cw, ids[i], "rotation check", &got, &e),
-			  LT_OK);
+		          LT_OK);
 		snprintf(want, sizeof(want), "Person Number%zu", i);
 		assert_string_equal(got.name, want);
 		lt_person_release(&got);
@@ -703,7 +717,7 @@ static void test_rotation(void **state)
 	r.date = (struct lt_date){2024, 1, 0};
 	r.forms = 1;
 	assert_int_equal(lt_referral_fields[8].parse(&r, "support across a rotation", 25, &e),
-			 LT_OK);
+	                 LT_OK);
 	assert_st(store_referral_add(f->s, &f->kr, &f->cw, &r, &e), LT_OK);
 
 	/* nothing to do under one key: the rotation ends at once */
@@ -717,11 +731,11 @@ static void test_rotation(void **state)
 	assert_st(store_data_keys_rotate(f->s, &kr2, "test", 70, &done, &left, &e), LT_OK);
 	assert_int_equal(done, 70);
 	assert_int_equal(left, ROTATE_PERSONS - 70);
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM persons WHERE master_key_id = 2"),
-			    "70");
+	assert_string_equal(
+	    debug_query(f->s, "SELECT count(*) FROM persons WHERE master_key_id = 2"), "70");
 	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM audit WHERE action = "
-					      "'datakey.rotate'"),
-			    "2"); /* a batch of 64 and one of 6 */
+	                                      "'datakey.rotate'"),
+	                    "2"); /* a batch of 64 and one of 6 */
 	/* the old key file is refused now: a newer key exists */
 	struct lt_person p;
 	lt_person_init(&p);
@@ -774,8 +788,8 @@ static void test_rotation(void **state)
 	f->kr = kr3;
 	assert_int_equal(find(f, &f->cw, "Person Number3", NULL, found), 1);
 	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM person_index WHERE "
-					      "master_key_id != 2"),
-			    "0");
+	                                      "master_key_id != 2"),
+	                    "0");
 	/* a process with key 1 only is refused, by name */
 	struct lt_crypto_keyring kr1 = kr2;
 	kr1.n = 1;
@@ -825,7 +839,7 @@ static void test_erase(void **state)
 	unsigned char wrapped[128];
 	size_t wlen;
 	snprintf(sql, sizeof(sql), "SELECT hex(key_wrapped) FROM persons WHERE id = %lld",
-		 (long long)id);
+	         (long long)id);
 	hex_to_bytes(debug_query(f->s, sql), wrapped, &wlen);
 	assert_int_equal(wlen, 72);
 
@@ -834,7 +848,7 @@ static void test_erase(void **state)
 	assert_st(store_person_erase(f->s, &f->admin, id, "erasure request 2024/7", &e), LT_OK);
 	char want[128];
 	snprintf(want, sizeof(want), "user:4 person.erase person:%lld %lld erasure request 2024/7",
-		 (long long)id, (long long)id);
+	         (long long)id, (long long)id);
 	assert_string_equal(last_audit(f->s), want);
 	long before = count_of(f->s, "SELECT count(*) FROM audit");
 	assert_st(store_person_erase(f->s, &f->admin, id, "again", &e), LT_OK);
@@ -847,7 +861,8 @@ static void test_erase(void **state)
 	assert_int_equal(got.dob.year, 0);
 	assert_int_equal(got.id, id);
 	lt_person_release(&got);
-	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r.id, "after erasure", &rgot, &e), LT_OK);
+	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r.id, "after erasure", &rgot, &e),
+	          LT_OK);
 	assert_true(rgot.erased);
 	assert_null(rgot.notes);
 	assert_int_equal(rgot.person_id, id);
@@ -856,15 +871,15 @@ static void test_erase(void **state)
 	assert_int_equal(find(f, &f->cw, "fatima farouk", NULL, found), 0);
 	assert_int_equal(find(f, &f->cw, NULL, "1994-12-01", found), 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM person_index WHERE person_id = %lld",
-		 (long long)id);
+	         (long long)id);
 	assert_string_equal(debug_query(f->s, sql), "0");
 	/* it cannot be changed, nor referred again */
 	struct one_patch op;
-	assert_st(store_person_update(f->s, &f->kr, &f->cw, id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
-					     "female"),
-				      &today, NULL, &e),
-		  LT_EINVAL);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->cw, id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "sex", "female"), &today,
+	              NULL, &e),
+	          LT_EINVAL);
 	assert_st(store_referral_add(f->s, &f->kr, &f->cw, &r, &e), LT_EINVAL);
 	assert_string_equal(e.field, "person");
 	/* the others are untouched */
@@ -912,16 +927,16 @@ static void test_referrals(void **state)
 	r.district = lt_vocab_find(&lt_vocab_district, "watford", 7);
 	assert_int_equal(lt_referral_fields[8].parse(&r, "housing", 7, &e), LT_OK);
 	assert_int_equal(lt_referral_fields[9].parse(&r, "seen with a known associate", 27, &e),
-			 LT_OK);
+	                 LT_OK);
 	assert_st(store_referral_add(f->s, &f->kr, &f->cw, &r, &e), LT_OK);
 	char want[128];
 	snprintf(want, sizeof(want), "user:1 referral.create referral:%lld %lld ", (long long)r.id,
-		 (long long)person);
+	         (long long)person);
 	assert_string_equal(last_audit(f->s), want);
 
 	assert_st(store_referral_get(f->s, &f->kr, &f->cw2, r.id, "triage", &got, &e), LT_OK);
 	snprintf(want, sizeof(want), "user:2 referral.read referral:%lld %lld triage",
-		 (long long)r.id, (long long)person);
+	         (long long)r.id, (long long)person);
 	assert_string_equal(last_audit(f->s), want);
 	assert_int_equal(got.person_id, person);
 	assert_int_equal(got.forms, r.forms);
@@ -936,25 +951,25 @@ static void test_referrals(void **state)
 	/* a change; the person cannot change */
 	lt_diags_init(&d);
 	assert_st(store_referral_update(f->s, &f->kr, &f->cw, r.id,
-					patch1(&op, lt_referral_fields, lt_referral_field_count,
-					       "notes", "called back on 2 May"),
-					&today, &d, &e),
-		  LT_OK);
+	                                patch1(&op, lt_referral_fields, lt_referral_field_count,
+	                                       "notes", "called back on 2 May"),
+	                                &today, &d, &e),
+	          LT_OK);
 	char other_id[32];
 	snprintf(other_id, sizeof(other_id), "%lld", (long long)theirs);
-	assert_st(store_referral_update(f->s, &f->kr, &f->cw, r.id,
-					patch1(&op, lt_referral_fields, lt_referral_field_count,
-					       "person", other_id),
-					&today, &d, &e),
-		  LT_EINVAL);
+	assert_st(store_referral_update(
+	              f->s, &f->kr, &f->cw, r.id,
+	              patch1(&op, lt_referral_fields, lt_referral_field_count, "person", other_id),
+	              &today, &d, &e),
+	          LT_EINVAL);
 	assert_string_equal(e.field, "person");
 	lt_diags_release(&d);
 	lt_diags_init(&d);
-	assert_st(store_referral_update(f->s, &f->kr, &f->cw, r.id,
-					patch1(&op, lt_referral_fields, lt_referral_field_count,
-					       "place", "abroad"),
-					&today, &d, &e),
-		  LT_EINVAL);
+	assert_st(store_referral_update(
+	              f->s, &f->kr, &f->cw, r.id,
+	              patch1(&op, lt_referral_fields, lt_referral_field_count, "place", "abroad"),
+	              &today, &d, &e),
+	          LT_EINVAL);
 	assert_int_equal(d.count, 2); /* district must go, country must come */
 	lt_diags_release(&d);
 	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r.id, "check", &got, &e), LT_OK);
@@ -1017,12 +1032,10 @@ static void test_cases(void **state)
 	struct lt_patch_item items[2];
 	const char *v1 = "closed", *v2 = "2024-04-01";
 	size_t l1 = 6, l2 = 10;
-	items[0] = (struct lt_patch_item){lt_pfield_find(lt_case_fields, lt_case_field_count,
-							 "status", 6),
-					  &v1, &l1, 1};
-	items[1] = (struct lt_patch_item){lt_pfield_find(lt_case_fields, lt_case_field_count,
-							 "closed", 6),
-					  &v2, &l2, 1};
+	items[0] = (struct lt_patch_item){
+	    lt_pfield_find(lt_case_fields, lt_case_field_count, "status", 6), &v1, &l1, 1};
+	items[1] = (struct lt_patch_item){
+	    lt_pfield_find(lt_case_fields, lt_case_field_count, "closed", 6), &v2, &l2, 1};
 	struct lt_patch pt = {items, 2};
 	lt_diags_init(&d);
 	assert_st(store_case_update(f->s, &f->cw, c.id, &pt, &today, &d, &e), LT_OK);
@@ -1030,10 +1043,11 @@ static void test_cases(void **state)
 	assert_int_equal(got.status, LT_CASE_STATUS_CLOSED);
 	assert_int_equal(got.closed.month, 4);
 	/* half of it breaks a rule */
-	assert_st(store_case_update(f->s, &f->cw, c.id,
-				    patch1(&op, lt_case_fields, lt_case_field_count, "closed", NULL),
-				    &today, &d, &e),
-		  LT_EINVAL);
+	assert_st(
+	    store_case_update(f->s, &f->cw, c.id,
+	                      patch1(&op, lt_case_fields, lt_case_field_count, "closed", NULL),
+	                      &today, &d, &e),
+	    LT_EINVAL);
 	assert_string_equal(e.field, "closed");
 	lt_diags_release(&d);
 
@@ -1090,7 +1104,7 @@ static void test_cases(void **state)
 /* ---- sharing --------------------------------------------------------------------------- */
 
 static void share_make(struct lt_share *sh, int64_t person, const char *to, int kind,
-		       unsigned classes)
+                       unsigned classes)
 {
 	lt_share_init(sh);
 	sh->person_id = person;
@@ -1114,7 +1128,7 @@ static void test_sharing(void **state)
 	int64_t found[LT_PERSON_FIND_MAX];
 	struct lt_person rec;
 	const char *spec[] = {"name=Olena Kovalenko", "dob=1991", "contact=+44 7700 900456",
-			      "safe_to_contact=true"};
+	                      "safe_to_contact=true"};
 	person_make(&rec, spec, N(spec));
 	assert_st(store_person_add(f->s, &f->kr, &f->cw, &rec, &e), LT_OK);
 	int64_t id = rec.id;
@@ -1134,7 +1148,7 @@ static void test_sharing(void **state)
 
 	/* police intelligence never goes to a charity */
 	share_make(&sh, id, "unseen", LT_SHARE_REFER,
-		   (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_INTELLIGENCE));
+	           (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_INTELLIGENCE));
 	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_EINVAL);
 	assert_string_equal(e.field, "classes");
 	/* a share needs its basis */
@@ -1154,13 +1168,14 @@ static void test_sharing(void **state)
 
 	/* referred: identity and support, with the person's consent */
 	share_make(&sh, id, "unseen", LT_SHARE_REFER,
-		   (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_SUPPORT));
+	           (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_SUPPORT));
 	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_OK);
 	assert_true(sh.id > 0);
 	assert_string_equal(sh.from_agency, "herts_police");
 	char want[160];
-	snprintf(want, sizeof(want), "user:1 share.create share:%lld %lld support and accommodation",
-		 (long long)sh.id, (long long)id);
+	snprintf(want, sizeof(want),
+	         "user:1 share.create share:%lld %lld support and accommodation", (long long)sh.id,
+	         (long long)id);
 	assert_string_equal(last_audit(f->s), want);
 	int64_t share_id = sh.id;
 
@@ -1182,11 +1197,11 @@ static void test_sharing(void **state)
 	lt_referral_release(&rgot);
 	/* found by name; but it may read, not change, nor share on */
 	assert_int_equal(find(f, &f->other, "olena kovalenko", NULL, found), 1);
-	assert_st(store_person_update(f->s, &f->kr, &f->other, id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
-					     "female"),
-				      &today, NULL, &e),
-		  LT_EFORBIDDEN);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->other, id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "sex", "female"), &today,
+	              NULL, &e),
+	          LT_EFORBIDDEN);
 	struct lt_share again;
 	share_make(&again, id, "herts_police", LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
 	assert_st(store_share_create(f->s, &f->other, &again, &e), LT_EFORBIDDEN);
@@ -1215,8 +1230,8 @@ static void test_sharing(void **state)
 	sh.basis = LT_BASIS_LAWFUL_REASON;
 	sh.consent_by = -1;
 	sh.consent_at = (struct lt_date){0, 0, 0};
-	sh.lawful_reason = lt_vocab_find(&lt_vocab_lawful_reason, "prevention_or_detection_of_crime",
-					 32);
+	sh.lawful_reason =
+	    lt_vocab_find(&lt_vocab_lawful_reason, "prevention_or_detection_of_crime", 32);
 	assert_st(store_share_create(f->s, &f->cw, &sh, &e), LT_OK);
 	assert_int_equal(find(f, &nca, "olena kovalenko", NULL, found), 0);
 	assert_st(store_person_get(f->s, &f->kr, &nca, id, "investigation", &got, &e), LT_OK);
@@ -1232,14 +1247,14 @@ static void test_sharing(void **state)
 	assert_st(store_share_revoke(f->s, &f->other, share_id, &e), LT_ENOTFOUND);
 	assert_st(store_share_revoke(f->s, &f->cw, share_id, &e), LT_OK);
 	snprintf(want, sizeof(want), "user:1 share.revoke share:%lld %lld ", (long long)share_id,
-		 (long long)id);
+	         (long long)id);
 	assert_string_equal(last_audit(f->s), want);
 	long before = count_of(f->s, "SELECT count(*) FROM audit");
 	assert_st(store_share_revoke(f->s, &f->admin, share_id, &e), LT_OK); /* already: no-op */
 	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
 	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_ENOTFOUND);
 	assert_st(store_referral_get(f->s, &f->kr, &f->other, r.id, "support", &rgot, &e),
-		  LT_ENOTFOUND);
+	          LT_ENOTFOUND);
 	assert_st(store_share_revoke(f->s, &f->cw, 99999, &e), LT_ENOTFOUND);
 
 	/* transferred: the charity owns it now, the police no longer see it */
@@ -1249,11 +1264,11 @@ static void test_sharing(void **state)
 	assert_string_equal(got.contact, "+44 7700 900456");
 	assert_string_equal(got.agency, "unseen");
 	lt_person_release(&got);
-	assert_st(store_person_update(f->s, &f->kr, &f->other, id,
-				      patch1(&op, lt_person_fields, lt_person_field_count, "sex",
-					     "female"),
-				      &today, NULL, &e),
-		  LT_OK);
+	assert_st(store_person_update(
+	              f->s, &f->kr, &f->other, id,
+	              patch1(&op, lt_person_fields, lt_person_field_count, "sex", "female"), &today,
+	              NULL, &e),
+	          LT_OK);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, id, "check", &got, &e), LT_ENOTFOUND);
 	assert_st(store_share_revoke(f->s, &f->cw, sh.id, &e), LT_EINVAL);
 	/* the referral stays the police's own, and opens for them */
@@ -1274,8 +1289,8 @@ static void test_every_read_audited(void **state)
 	const char *purposes[] = {"safeguarding referral", "court order 4411", "welfare check"};
 	for (size_t i = 0; i < N(purposes); i++) {
 		assert_st(store_person_get(f->s, &f->kr, i % 2 ? &f->cw2 : &f->cw, id, purposes[i],
-					   &got, &e),
-			  LT_OK);
+		                           &got, &e),
+		          LT_OK);
 		lt_person_release(&got);
 	}
 	/* denied reads leave nothing */

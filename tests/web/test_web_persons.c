@@ -33,18 +33,18 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON "application/json"
+#define NOW            1717243200 /* 2024-06-01T12:00:00Z */
+#define JSON           "application/json"
 #define SESSION_COOKIE "__Host-lantern_session"
 
 static struct store *g_store;
 static struct web_app g_app;
 static struct lt_crypto_keyring g_keys;
-static char g_police[80];   /* police, herts_police */
-static char g_cw[80];       /* caseworker, herts_police */
-static char g_other[80];    /* caseworker, unseen (a charity) */
-static char g_analyst[80];  /* analyst, herts_police */
-static int64_t g_admin;     /* agency_admin account of herts_police */
+static char g_police[80];  /* police, herts_police */
+static char g_cw[80];      /* caseworker, herts_police */
+static char g_other[80];   /* caseworker, unseen (a charity) */
+static char g_analyst[80]; /* analyst, herts_police */
+static int64_t g_admin;    /* agency_admin account of herts_police */
 
 static int group_setup(void **state)
 {
@@ -96,9 +96,9 @@ static int group_setup(void **state)
 	u.role = LT_ROLE_AGENCY_ADMIN;
 	/* the store never checks the hash against a password */
 	if (store_user_add(g_store, &u,
-			   "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-			   "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-			   "test", &err) != LT_OK)
+	                   "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	                   "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+	                   "test", &err) != LT_OK)
 		return -1;
 	g_admin = u.id;
 	web_check_open(&g_app);
@@ -161,20 +161,20 @@ static json_t *call(const struct req *r, int status)
 	serve(r, &rs);
 	if (rs.status != status)
 		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs.status, status,
-			 body_of(&rs));
+		         body_of(&rs));
 	json_t *doc = json_loads(body_of(&rs), 0, NULL);
 	if (!doc)
 		fail_msg("%s %s: not JSON: %s", r->method, r->target, body_of(&rs));
 	if (status >= 400) {
 		assert_string_equal(web_response_header_get(&rs, "Content-Type"),
-				    "application/problem+json");
+		                    "application/problem+json");
 	}
 	if (status == 201) {
 		const char *loc = web_response_header_get(&rs, "Location");
 		assert_non_null(loc);
 		char want[80];
 		snprintf(want, sizeof(want), "%.*s/%lld", (int)strcspn(r->target, "?"), r->target,
-			 (long long)json_integer_value(json_object_get(doc, "id")));
+		         (long long)json_integer_value(json_object_get(doc, "id")));
 		assert_string_equal(loc, want);
 	}
 	web_response_release(&rs);
@@ -187,8 +187,9 @@ static bool names_field(json_t *problem, const char *field)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(problem, "errors"), i, e) if (
-	    strcmp(json_string_value(json_object_get(e, "field")), field) == 0) return true;
+	json_array_foreach(json_object_get(problem, "errors"), i,
+	                   e) if (strcmp(json_string_value(json_object_get(e, "field")), field) ==
+	                          0) return true;
 	return false;
 }
 
@@ -210,7 +211,7 @@ static const char *last_audit(void)
 	struct lt_error err;
 	assert_int_equal(store_audit_tail(g_store, 1, &a, &n, &err), LT_OK);
 	snprintf(out, sizeof(out), "%s %s %s %lld %s", a[0].actor, a[0].action, a[0].object,
-		 (long long)a[0].person, a[0].purpose);
+	         (long long)a[0].person, a[0].purpose);
 	free(a);
 	return out;
 }
@@ -227,10 +228,11 @@ static void test_person_api(void **state)
 {
 	(void)state;
 	char target[160];
-	json_t *doc = CALL(201, "POST", "/api/v1/persons", g_cw,
-			   "{\"name\":\"Maria Popescu\",\"aliases\":[\"Mara\"],\"dob\":\"1990-02\","
-			   "\"sex\":\"female\",\"nationality\":\"RO\",\"languages\":[\"ro\",\"en\"],"
-			   "\"contact\":\"+44 7700 900123\",\"safe_to_contact\":true}");
+	json_t *doc =
+	    CALL(201, "POST", "/api/v1/persons", g_cw,
+	         "{\"name\":\"Maria Popescu\",\"aliases\":[\"Mara\"],\"dob\":\"1990-02\","
+	         "\"sex\":\"female\",\"nationality\":\"RO\",\"languages\":[\"ro\",\"en\"],"
+	         "\"contact\":\"+44 7700 900123\",\"safe_to_contact\":true}");
 	int64_t id = num(doc, "id");
 	assert_true(id > 0);
 	assert_string_equal(str(doc, "agency"), "herts_police");
@@ -246,18 +248,18 @@ static void test_person_api(void **state)
 	assert_true(names_field(doc, "purpose"));
 	json_decref(doc);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=safeguarding%%20referral",
-		 (long long)id);
+	         (long long)id);
 	doc = CALL(200, "GET", target, g_police);
 	assert_string_equal(str(doc, "name"), "Maria Popescu");
 	assert_string_equal(str(doc, "dob"), "1990-02");
 	assert_string_equal(str(doc, "nationality"), "RO");
 	assert_int_equal(json_array_size(json_object_get(doc, "languages")), 2);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "aliases"), 0)),
-			    "Mara");
+	                    "Mara");
 	json_decref(doc);
 	char want[160];
 	snprintf(want, sizeof(want), "person.read person:%lld %lld safeguarding referral",
-		 (long long)id, (long long)id);
+	         (long long)id, (long long)id);
 	assert_contains(last_audit(), want);
 
 	/* another agency: the same 404 as for no person at all */
@@ -276,9 +278,11 @@ static void test_person_api(void **state)
 
 	/* a change */
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)id);
-	doc = CALL(200, "PATCH", target, g_cw, "{\"contact\":null,\"aliases\":[\"Mara\",\"M.P.\"]}");
+	doc =
+	    CALL(200, "PATCH", target, g_cw, "{\"contact\":null,\"aliases\":[\"Mara\",\"M.P.\"]}");
 	json_decref(doc);
-	doc = CALL(200, "PATCH", target, g_cw, "{\"sex\":\"other\"}", "application/merge-patch+json");
+	doc =
+	    CALL(200, "PATCH", target, g_cw, "{\"sex\":\"other\"}", "application/merge-patch+json");
 	json_decref(doc);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=check", (long long)id);
 	doc = CALL(200, "GET", target, g_cw);
@@ -289,7 +293,7 @@ static void test_person_api(void **state)
 	/* bad changes are named, every one */
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld", (long long)id);
 	doc = CALL(400, "PATCH", target, g_cw,
-		   "{\"sex\":1,\"dob\":\"1990-13\",\"languages\":\"ro\",\"eyes\":\"brown\"}");
+	           "{\"sex\":1,\"dob\":\"1990-13\",\"languages\":\"ro\",\"eyes\":\"brown\"}");
 	assert_true(names_field(doc, "sex"));
 	assert_true(names_field(doc, "languages"));
 	assert_true(names_field(doc, "eyes"));
@@ -308,8 +312,8 @@ static void test_person_api(void **state)
 
 	/* a new person: every bad member named */
 	doc = CALL(400, "POST", "/api/v1/persons", g_cw,
-		   "{\"aliases\":[1],\"safe_to_contact\":\"yes\",\"nationality\":\"Romania\","
-		   "\"dob\":\"2030\"}");
+	           "{\"aliases\":[1],\"safe_to_contact\":\"yes\",\"nationality\":\"Romania\","
+	           "\"dob\":\"2030\"}");
 	assert_true(names_field(doc, "name"));
 	assert_true(names_field(doc, "aliases"));
 	assert_true(names_field(doc, "safe_to_contact"));
@@ -344,7 +348,7 @@ static void test_search(void **state)
 	assert_non_null(next);
 	char target[200];
 	snprintf(target, sizeof(target),
-		 "/api/v1/persons?name=jose%%20garcia&purpose=matching&limit=1&cursor=%s", next);
+	         "/api/v1/persons?name=jose%%20garcia&purpose=matching&limit=1&cursor=%s", next);
 	json_decref(doc);
 	doc = CALL(200, "GET", target, g_cw);
 	items = json_object_get(doc, "items");
@@ -383,9 +387,9 @@ static void test_referrals_cases_arrests(void **state)
 
 	/* a case about the person */
 	snprintf(body, sizeof(body),
-		 "{\"ref\":\"HC/2024/17\",\"opened\":\"2024-01-03\",\"persons\":[%lld],"
-		 "\"forms\":[\"labour_exploitation\"]}",
-		 (long long)p);
+	         "{\"ref\":\"HC/2024/17\",\"opened\":\"2024-01-03\",\"persons\":[%lld],"
+	         "\"forms\":[\"labour_exploitation\"]}",
+	         (long long)p);
 	json_t *doc = CALL(201, "POST", "/api/v1/cases", g_cw, body);
 	int64_t cid = num(doc, "id");
 	assert_string_equal(str(doc, "status"), "open");
@@ -395,8 +399,8 @@ static void test_referrals_cases_arrests(void **state)
 	assert_true(names_field(doc, "ref"));
 	json_decref(doc);
 	snprintf(body, sizeof(body),
-		 "{\"ref\":\"HC/2024/18\",\"opened\":\"2024-01-03\",\"persons\":[%lld]}",
-		 (long long)theirs);
+	         "{\"ref\":\"HC/2024/18\",\"opened\":\"2024-01-03\",\"persons\":[%lld]}",
+	         (long long)theirs);
 	doc = CALL(400, "POST", "/api/v1/cases", g_cw, body);
 	assert_true(names_field(doc, "persons"));
 	json_decref(doc);
@@ -415,10 +419,10 @@ static void test_referrals_cases_arrests(void **state)
 
 	/* a referral in that case */
 	snprintf(body, sizeof(body),
-		 "{\"person\":%lld,\"case\":%lld,\"date\":\"2024-04-30\",\"forms\":"
-		 "[\"labour_exploitation\"],\"place\":\"abroad\",\"country\":\"RO\","
-		 "\"support_needs\":\"housing\",\"police_intelligence\":\"seen at two addresses\"}",
-		 (long long)p, (long long)cid);
+	         "{\"person\":%lld,\"case\":%lld,\"date\":\"2024-04-30\",\"forms\":"
+	         "[\"labour_exploitation\"],\"place\":\"abroad\",\"country\":\"RO\","
+	         "\"support_needs\":\"housing\",\"police_intelligence\":\"seen at two addresses\"}",
+	         (long long)p, (long long)cid);
 	doc = CALL(201, "POST", "/api/v1/referrals", g_cw, body);
 	int64_t rid = num(doc, "id");
 	assert_string_equal(str(doc, "support_needs"), "housing");
@@ -432,7 +436,7 @@ static void test_referrals_cases_arrests(void **state)
 	json_decref(doc);
 	char want[128];
 	snprintf(want, sizeof(want), "referral.read referral:%lld %lld triage", (long long)rid,
-		 (long long)p);
+	         (long long)p);
 	assert_contains(last_audit(), want);
 	snprintf(target, sizeof(target), "/api/v1/referrals/%lld", (long long)rid);
 	doc = CALL(200, "PATCH", target, g_cw, "{\"notes\":\"called back\"}");
@@ -441,8 +445,9 @@ static void test_referrals_cases_arrests(void **state)
 	assert_true(names_field(doc, "district"));
 	assert_true(names_field(doc, "country"));
 	json_decref(doc);
-	snprintf(body, sizeof(body), "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"]}",
-		 (long long)theirs);
+	snprintf(body, sizeof(body),
+	         "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"]}",
+	         (long long)theirs);
 	doc = CALL(400, "POST", "/api/v1/referrals", g_cw, body);
 	assert_true(names_field(doc, "person"));
 	json_decref(doc);
@@ -453,8 +458,9 @@ static void test_referrals_cases_arrests(void **state)
 	json_decref(doc);
 
 	/* arrests: the police role only */
-	doc = CALL(201, "POST", "/api/v1/arrests", g_police,
-		   "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\",\"case\":\"HC/2024/17\"}");
+	doc = CALL(
+	    201, "POST", "/api/v1/arrests", g_police,
+	    "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\",\"case\":\"HC/2024/17\"}");
 	int64_t aid = num(doc, "id");
 	assert_string_equal(str(doc, "agency"), "herts_police");
 	json_decref(doc);
@@ -466,10 +472,10 @@ static void test_referrals_cases_arrests(void **state)
 	doc = CALL(403, "GET", target, g_cw);
 	json_decref(doc);
 	doc = CALL(403, "POST", "/api/v1/arrests", g_cw,
-		   "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\"}");
+	           "{\"date\":\"2024-05-02\",\"offence\":\"slavery_servitude\"}");
 	json_decref(doc);
 	doc = CALL(400, "POST", "/api/v1/arrests", g_police,
-		   "{\"date\":\"2024-13-02\",\"offence\":\"theft\",\"agency\":\"unseen\",\"x\":1}");
+	           "{\"date\":\"2024-13-02\",\"offence\":\"theft\",\"agency\":\"unseen\",\"x\":1}");
 	assert_true(names_field(doc, "date"));
 	assert_true(names_field(doc, "offence"));
 	assert_true(names_field(doc, "agency"));
@@ -490,13 +496,13 @@ static void test_erase_api(void **state)
 	lt_crypto_secret_new(raw, text);
 	lt_crypto_session_hash(raw, hash);
 	assert_int_equal(store_session_create(g_store, hash, g_admin, NOW,
-					      NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
-			 LT_OK);
+	                                      NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
+	                 LT_OK);
 	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s", text);
 	lt_crypto_csrf_token(raw, csrf);
 
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?reason=erasure%%20request",
-		 (long long)p);
+	         (long long)p);
 	/* a caseworker may not; without the CSRF token the session may not */
 	json_t *doc = CALL(403, "DELETE", target, g_cw);
 	json_decref(doc);
@@ -507,13 +513,13 @@ static void test_erase_api(void **state)
 	assert_true(names_field(doc, "reason"));
 	json_decref(doc);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?reason=erasure%%20request",
-		 (long long)p);
+	         (long long)p);
 	doc = CALL(200, "DELETE", target, NULL, NULL, NULL, cookie, csrf);
 	assert_true(json_is_true(json_object_get(doc, "erased")));
 	json_decref(doc);
 	char want[128];
 	snprintf(want, sizeof(want), "person.erase person:%lld %lld erasure request", (long long)p,
-		 (long long)p);
+	         (long long)p);
 	assert_contains(last_audit(), want);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=after", (long long)p);
 	doc = CALL(200, "GET", target, g_cw);
@@ -555,11 +561,12 @@ static void test_shares_api(void **state)
 {
 	(void)state;
 	char target[200], body[600];
-	int64_t p = add_person(g_cw, "{\"name\":\"Olena Kovalenko\",\"contact\":\"+44 7700 900456\"}");
+	int64_t p =
+	    add_person(g_cw, "{\"name\":\"Olena Kovalenko\",\"contact\":\"+44 7700 900456\"}");
 	snprintf(body, sizeof(body),
-		 "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"],"
-		 "\"support_needs\":\"a safe house\",\"police_intelligence\":\"linked to a gang\"}",
-		 (long long)p);
+	         "{\"person\":%lld,\"date\":\"2024-04-30\",\"forms\":[\"unknown\"],"
+	         "\"support_needs\":\"a safe house\",\"police_intelligence\":\"linked to a gang\"}",
+	         (long long)p);
 	json_t *doc = CALL(201, "POST", "/api/v1/referrals", g_cw, body);
 	int64_t rid = num(doc, "id");
 	json_decref(doc);
@@ -567,8 +574,8 @@ static void test_shares_api(void **state)
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", (long long)p);
 	/* every bad member named; intelligence never to a charity */
 	doc = CALL(400, "POST", target, g_cw,
-		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"basis\":\"consent\","
-		   "\"person\":1,\"classes\":[\"identity\",\"x\"]}");
+	           "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"basis\":\"consent\","
+	           "\"person\":1,\"classes\":[\"identity\",\"x\"]}");
 	assert_true(names_field(doc, "person"));
 	assert_true(names_field(doc, "classes"));
 	assert_true(names_field(doc, "consent_by"));
@@ -576,16 +583,16 @@ static void test_shares_api(void **state)
 	assert_true(names_field(doc, "purpose"));
 	json_decref(doc);
 	doc = CALL(400, "POST", target, g_cw,
-		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"intelligence\"],"
-		   "\"basis\":\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\","
-		   "\"purpose\":\"x\"}");
+	           "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"intelligence\"],"
+	           "\"basis\":\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\","
+	           "\"purpose\":\"x\"}");
 	assert_true(names_field(doc, "classes"));
 	json_decref(doc);
 	/* referred with consent: identity and support */
 	doc = CALL(201, "POST", target, g_cw,
-		   "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"identity\","
-		   "\"support\"],\"basis\":\"consent\",\"consent_by\":\"person\",\"consent_at\":"
-		   "\"2024-05-01\",\"purpose\":\"accommodation\"}");
+	           "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"identity\","
+	           "\"support\"],\"basis\":\"consent\",\"consent_by\":\"person\",\"consent_at\":"
+	           "\"2024-05-01\",\"purpose\":\"accommodation\"}");
 	int64_t sid = num(doc, "id");
 	assert_string_equal(str(doc, "from_agency"), "herts_police");
 	assert_int_equal(json_array_size(json_object_get(doc, "classes")), 2);
@@ -618,15 +625,15 @@ static void test_shares_api(void **state)
 	json_decref(doc);
 	/* revoked by its maker; then the charity sees nothing */
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p,
-		 (long long)sid);
+	         (long long)sid);
 	doc = CALL(404, "DELETE", target, g_other);
 	json_decref(doc);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p + 1000,
-		 (long long)sid);
+	         (long long)sid);
 	doc = CALL(404, "DELETE", target, g_cw);
 	json_decref(doc);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", (long long)p,
-		 (long long)sid);
+	         (long long)sid);
 	doc = CALL(200, "DELETE", target, g_cw);
 	assert_true(json_is_true(json_object_get(doc, "revoked")));
 	json_decref(doc);
@@ -662,15 +669,15 @@ static void test_documented(void **state)
 		const struct lt_pfield *f;
 		size_t n;
 	} tables[] = {{lt_person_fields, lt_person_field_count},
-		      {lt_referral_fields, lt_referral_field_count},
-		      {lt_case_fields, lt_case_field_count}};
+	              {lt_referral_fields, lt_referral_field_count},
+	              {lt_case_fields, lt_case_field_count}};
 	for (size_t t = 0; t < 3; t++)
 		for (size_t i = 0; i < tables[t].n; i++) {
 			char want[64];
 			snprintf(want, sizeof(want), "| `%s` |", tables[t].f[i].name);
 			if (!strstr(sec, want))
 				fail_msg("README.md, \"Records about people\", lacks the member %s",
-					 tables[t].f[i].name);
+				         tables[t].f[i].name);
 		}
 }
 
