@@ -196,6 +196,14 @@ struct store_ops {
 	 * synced before it returns. LT_EEXIST when `path` exists: a backup
 	 * never overwrites. The key files are not in it. */
 	lt_status (*backup)(struct store *s, const char *path, struct lt_error *err);
+	/* From read_begin to read_end, every read the calling thread makes
+	 * sees one snapshot of the database (SQLite: one read transaction on
+	 * one reader connection, instead of one per statement: cheaper, and
+	 * consistent). Writes go on as usual, but the thread's reads do not
+	 * see them until read_end: use it around work that only reads (the
+	 * server's request threads). Not nested. */
+	void (*read_begin)(struct store *s);
+	void (*read_end)(struct store *s);
 
 	lt_status (*agency_add)(struct store *s, struct lt_agency *a, const char *actor,
 				struct lt_error *err);
@@ -512,6 +520,14 @@ static inline void store_close(struct store *s)
 static inline lt_status store_backup(struct store *s, const char *path, struct lt_error *err)
 {
 	return s->ops->backup(s, path, err);
+}
+static inline void store_read_begin(struct store *s)
+{
+	s->ops->read_begin(s);
+}
+static inline void store_read_end(struct store *s)
+{
+	s->ops->read_end(s);
 }
 static inline lt_status store_agency_add(struct store *s, struct lt_agency *a, const char *actor,
 					 struct lt_error *err)

@@ -126,25 +126,52 @@ static sqlite3 *conn_lock(struct conn *c)
 	return c->db;
 }
 
+/*
+ * The reader connection the calling thread holds between read_begin and
+ * read_end, with a read transaction open on it (NULL when none): the reads
+ * of the thread use it, and do not give it back.
+ */
+static _Thread_local struct {
+	struct sqlite_store *ss;
+	struct conn *c;
+} pinned;
+
 static void conn_unlock(struct conn *c)
 {
+	if (c == pinned.c)
+		return; /* kept until read_end */
 	int rc = pthread_mutex_unlock(&c->lock);
 	if (rc != 0)
 		LT_BUG("pthread_mutex_unlock failed: %d", rc);
 }
 
 /* Take a free reader, or wait for one if all are in use. Release it with
- * conn_unlock. The rotating start spreads the waiting over all readers. */
+ * conn_unlock. A thread tries first the reader it had last time (its pages
+ * and statements are warm in that core's cache, and the server's request
+ * threads, no more than the readers, then never meet), then the others from
+ * a rotating start, which spreads the waiting over all readers. */
 static struct conn *reader_lock(struct sqlite_store *ss)
 {
-	unsigned start = atomic_fetch_add(&ss->next_reader, 1u);
-	for (unsigned i = 0; i < STORE_SQLITE_READERS; i++) {
-		struct conn *c = &ss->readers[(start + i) % STORE_SQLITE_READERS];
+	static _Thread_local unsigned preferred; /* 1 + the index last taken; 0 for none */
+	if (pinned.c && pinned.ss == ss)
+		return pinned.c;
+	if (preferred && preferred <= STORE_SQLITE_READERS) {
+		struct conn *c = &ss->readers[preferred - 1];
 		if (pthread_mutex_trylock(&c->lock) == 0)
 			return c;
 	}
+	unsigned start = atomic_fetch_add(&ss->next_reader, 1u);
+	for (unsigned i = 0; i < STORE_SQLITE_READERS; i++) {
+		unsigned k = (start + i) % STORE_SQLITE_READERS;
+		struct conn *c = &ss->readers[k];
+		if (pthread_mutex_trylock(&c->lock) == 0) {
+			preferred = k + 1;
+			return c;
+		}
+	}
 	struct conn *c = &ss->readers[start % STORE_SQLITE_READERS];
 	conn_lock(c);
+	preferred = start % STORE_SQLITE_READERS + 1;
 	return c;
 }
 
@@ -978,6 +1005,42 @@ out:
 lt_status store_open_sqlite(const char *path, struct store **out, struct lt_error *err)
 {
 	return sqlite_open(path, NULL, out, err);
+}
+
+/* One read transaction for the thread's reads until read_end (store.h). A
+ * failure here only costs the saving: the reads then run as usual. */
+static void sqlite_read_begin(struct store *s)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	sqlite3_stmt *st = NULL;
+	LT_ASSERT(!pinned.c); /* not nested */
+	struct conn *c = reader_lock(ss);
+	if (conn_prepare(c, "BEGIN", &st, NULL) == LT_OK && sqlite3_step(st) == SQLITE_DONE) {
+		pinned.ss = ss;
+		pinned.c = c;
+	}
+	stmt_release(c, st);
+	if (!pinned.c)
+		conn_unlock(c);
+}
+
+static void sqlite_read_end(struct store *s)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct conn *c = pinned.c;
+	sqlite3_stmt *st = NULL;
+	if (!c)
+		return;
+	LT_ASSERT(pinned.ss == ss);
+	pinned.c = NULL;
+	pinned.ss = NULL;
+	/* A read that failed may have ended the transaction already. */
+	if (!sqlite3_get_autocommit(c->db) && conn_prepare(c, "COMMIT", &st, NULL) == LT_OK)
+		(void)sqlite3_step(st);
+	stmt_release(c, st);
+	if (!sqlite3_get_autocommit(c->db))
+		tx_rollback(c->db);
+	conn_unlock(c);
 }
 
 /* A backup is read through a reader connection (store_sqlite_backup.c). */
@@ -2783,6 +2846,8 @@ static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
 	.backup = sqlite_backup,
+	.read_begin = sqlite_read_begin,
+	.read_end = sqlite_read_end,
 	.agency_add = sqlite_agency_add,
 	.agency_list = sqlite_agency_list,
 	.case_add = sqlite_case_add,

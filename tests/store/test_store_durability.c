@@ -570,6 +570,49 @@ static void test_checkpointer(void **state)
 	assert_string_equal(debug_query(f->s, -1, "PRAGMA integrity_check"), "ok");
 }
 
+/* ---- one snapshot for a thread's reads ---------------------------------------- */
+
+/*
+ * Between store_read_begin and store_read_end a thread's reads see one
+ * snapshot: a report written meanwhile (the write itself goes through, and
+ * is acknowledged) is not seen until store_read_end, and then it is.
+ */
+static void test_read_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_error e = {0};
+	struct lt_report a, b, got;
+	long n = 0;
+
+	report_make(&a, 0x9001, "");
+	report_make(&b, 0x9002, "");
+	assert_status(store_reports_insert(f->s, &a, 1, "test", &e), LT_OK, e);
+	store_read_begin(f->s);
+	assert_status(store_report_count(f->s, &n, &e), LT_OK, e);
+	assert_int_equal(n, 1);
+	assert_status(store_reports_insert(f->s, &b, 1, "test", &e), LT_OK, e);
+	assert_status(store_report_count(f->s, &n, &e), LT_OK, e);
+	assert_int_equal(n, 1);
+	assert_status(store_report_get(f->s, b.ref, &got, &e), LT_ENOTFOUND, e);
+	assert_status(store_report_get(f->s, a.ref, &got, &e), LT_OK, e);
+	lt_report_release(&got);
+	store_read_end(f->s);
+	assert_status(store_report_count(f->s, &n, &e), LT_OK, e);
+	assert_int_equal(n, 2);
+	assert_status(store_report_get(f->s, b.ref, &got, &e), LT_OK, e);
+	assert_int_equal(got.id, b.id);
+	lt_report_release(&got);
+	/* A snapshot with nothing read in it, and another after it. */
+	store_read_begin(f->s);
+	store_read_end(f->s);
+	store_read_begin(f->s);
+	assert_status(store_report_count(f->s, &n, &e), LT_OK, e);
+	assert_int_equal(n, 2);
+	store_read_end(f->s);
+	lt_report_release(&a);
+	lt_report_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +621,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_backup_online, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpointer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
