@@ -1255,6 +1255,21 @@ static void test_api_report_created(void **state)
 	assert_int_equal(json_array_size(json_object_get(got, "forms")), 2);
 	assert_null(json_object_get(got, "description"));
 	assert_null(json_object_get(got, "contact"));
+	/* The same document, member for member, as the report's item in the
+	 * list (the single read writes it without jansson). */
+	struct web_response ls;
+	serve(&(struct req){"GET", "/api/v1/reports?limit=1", NULL, NULL, false, false,
+	                    g_police_auth},
+	      &ls);
+	assert_int_equal(ls.status, 200);
+	json_t *list = json_loads(body_of(&ls), 0, NULL);
+	assert_non_null(list);
+	json_t *item = json_array_get(json_object_get(list, "items"), 0);
+	assert_non_null(item);
+	if (!json_equal(item, got))
+		fail_msg("GET %s:\n%s\nthe list's item:\n%s", location, body_of(&rs), body_of(&ls));
+	json_decref(list);
+	web_response_release(&ls);
 	json_decref(got);
 	web_response_release(&rs);
 
