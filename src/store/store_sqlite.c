@@ -14,10 +14,14 @@
  * blocking it or being blocked by it, so a read never waits for an fsync.
  * A last connection belongs to the checkpointer, a thread that copies the
  * write-ahead log back into the database file when it has grown, so that
- * the writer thread does not stop for it (store_sqlite_writer.c). Readers are set `query_only`, so a mistake in this
- * file cannot write through them. A read issued after a write has returned
- * sees that write: SQLite starts a fresh snapshot for each statement outside
- * a transaction. Other processes (the command line importing while the
+ * the writer thread does not stop for it (store_sqlite_writer.c). Readers
+ * are set `query_only`, so a mistake in this file cannot write through
+ * them. A read issued after a write has returned sees that write: SQLite
+ * starts a fresh snapshot for each statement outside a transaction — except
+ * between store_read_begin and store_read_end, when the calling thread's
+ * reads share one read transaction on one reader it keeps (`pinned`). Each
+ * connection keeps the statements of the hot paths prepared (conn_prepare).
+ * Other processes (the command line importing while the
  * server runs) are serialised by SQLite's own locks; a connection waits up to
  * STORE_SQLITE_BUSY_MS for them before giving up with LT_EBUSY.
  *
