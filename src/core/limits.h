@@ -58,6 +58,10 @@
 #define LT_MSE_PARAMS_MAX (1 + LT_MSE_LISTS_MAX + LT_MSE_TERMS_MAX) /* parameters of one fit */
 #define LT_MSE_ITER_MAX 10000           /* ceiling on any iteration cap an MSE caller passes */
 
+/* Record linkage (src/linkage/). */
+#define LT_LINK_RECORDS_MAX 20000000    /* records in one linkage table */
+#define LT_LINK_FIELDS_MAX 64           /* fields of one linkage table */
+
 /* Audit chain (src/core/audit.c, src/store/). */
 #define LT_AUDIT_CHECKPOINT_EVERY 1000  /* entries between the checkpoints a store with a
                                            signing key writes by itself */
