@@ -61,6 +61,9 @@
 /* Record linkage (src/linkage/). */
 #define LT_LINK_RECORDS_MAX 20000000    /* records in one linkage table */
 #define LT_LINK_FIELDS_MAX 64           /* fields of one linkage table */
+#define LT_LINK_STRING_MAX 128          /* code points of one value a comparator reads
+                                           (link_compare.h); longer values are compared
+                                           on their first LT_LINK_STRING_MAX */
 
 /* Audit chain (src/core/audit.c, src/store/). */
 #define LT_AUDIT_CHECKPOINT_EVERY 1000  /* entries between the checkpoints a store with a
