@@ -65,6 +65,11 @@
                                            (link_compare.h); longer values are compared
                                            on their first LT_LINK_STRING_MAX */
 
+/* Synthetic data (src/synth/, lantern synth). */
+#define LT_SYNTH_PEOPLE_MAX 100000000   /* persons of one synthetic population */
+#define LT_SYNTH_LISTS_MAX LT_MSE_LISTS_MAX /* lists drawn from it (2..16, as an estimate takes) */
+#define LT_SYNTH_DEPS_MAX 8             /* dependences between its lists */
+
 /* Audit chain (src/core/audit.c, src/store/). */
 #define LT_AUDIT_CHECKPOINT_EVERY 1000  /* entries between the checkpoints a store with a
                                            signing key writes by itself */
