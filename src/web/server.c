@@ -88,9 +88,10 @@
  * ("lantern: http: warning: ..." when the answer was not fully sent, or for
  * libmicrohttpd's own messages).
  * The route is the pattern from the route table, never the path as sent
- * (which could carry a reference code); bodies (a sign-in's holds a
- * password), query strings, headers (cookies, tokens) and peer addresses
- * are never logged. The copies of Cookie, Authorization and X-CSRF-Token
+ * (which could carry a reference code), and libmicrohttpd's own messages
+ * have the path they name cut out (web_log_mhd_format); bodies (a
+ * sign-in's holds a password), query strings, headers (cookies, tokens) and
+ * peer addresses are never logged. The copies of Cookie, Authorization and X-CSRF-Token
  * are wiped with the request's state.
  *
  * Stopping: web_server_stop stops accepting (MHD_quiesce_daemon), waits up
@@ -508,10 +509,51 @@ LT_PRINTF(2, 3) static void web_log(enum web_log_level level, const char *fmt, .
 
 /* ---- callbacks ----------------------------------------------------------- */
 
+/*
+ * libmicrohttpd's messages about a send that failed name the request's path
+ * ("Failed to send the response body for the request for `%s'. Error: %s",
+ * with connection->url, the path without its query), and a path can hold a
+ * person's id or a report's reference code. The log never holds a path, so
+ * each conversion that follows "request for " (after an optional opening
+ * quote) becomes "%.0s(path not logged)": it still takes its argument, so
+ * the arguments after it line up, and prints none of it.
+ */
+bool web_log_mhd_format(const char *fmt, char *out, size_t cap)
+{
+	static const char marker[] = "request for ";
+	static const char instead[] = "%.0s(path not logged)";
+	size_t n = 0;
+	const char *p = fmt;
+	while (*p) {
+		const char *m = strstr(p, marker);
+		size_t take = m ? (size_t)(m - p) + sizeof(marker) - 1 : strlen(p);
+		if (m && m[sizeof(marker) - 1] == '`')
+			take++;
+		if (n + take >= cap)
+			return false;
+		memcpy(out + n, p, take);
+		n += take;
+		p += take;
+		if (m && strncmp(p, "%s", 2) == 0) {
+			if (n + sizeof(instead) > cap)
+				return false;
+			memcpy(out + n, instead, sizeof(instead) - 1);
+			n += sizeof(instead) - 1;
+			p += 2;
+		}
+	}
+	out[n] = '\0';
+	return true;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	char f[512], msg[512];
+	if (!web_log_mhd_format(fmt, f, sizeof(f))) {
+		web_log(WEB_LOG_WARN, "libmicrohttpd: a message too long to check (not logged)");
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), f, ap);
 	web_log(WEB_LOG_WARN, "libmicrohttpd: %s", msg);
 }
 

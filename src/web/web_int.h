@@ -694,6 +694,18 @@ void web_paging_cursor(const char *list, int64_t key, char out[WEB_CURSOR_SIZE])
 void web_paging_answer(struct web_call *c, const char *list, const struct web_form *q,
                        const struct web_paging *pg, json_t *items, bool more, int64_t last);
 
+/* ---- the server's log (server.c) ------------------------------------------ */
+
+/*
+ * The format of a libmicrohttpd message made safe to log: `fmt` copied to
+ * `out` (capacity `cap`) with each "%s" that follows "request for " (or
+ * "request for `") — the request's path, which can name a person's id or a
+ * report's reference code — turned into "%.0s(path not logged)", which takes
+ * the same argument and prints none of it. False when `out` is too small
+ * (then nothing of the message may be logged).
+ */
+bool web_log_mhd_format(const char *fmt, char *out, size_t cap);
+
 /* ---- the OpenAPI document (openapi.c) ------------------------------------- */
 
 /*
