@@ -149,6 +149,12 @@ lt_status lt_link_normalise(const char *s, char *out, size_t cap);
  */
 const char *lt_link_name_canonical(const char *name);
 
+/* The table behind lt_link_name_canonical, for tests and documentation:
+ * its number of rows, and the name of row i (< the count) with its
+ * canonical name in *canonical. Rows are sorted by name. */
+size_t lt_link_nickname_count(void);
+const char *lt_link_nickname_at(size_t i, const char **canonical);
+
 /* ---- Dates ----------------------------------------------------------- */
 
 /*

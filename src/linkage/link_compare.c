@@ -1,0 +1,1320 @@
+/*
+ * link_compare.c — the comparators of record linkage (link_compare.h).
+ *
+ * Strings are decoded from UTF-8 into arrays of at most LT_LINK_STRING_MAX
+ * code points on the stack (decode below; invalid bytes become U+DC80 +
+ * byte), and every measure works on those arrays, so nothing here
+ * allocates except lt_link_normalise on non-ASCII input (through
+ * lt_name_normalise, once per record).
+ *
+ * Jaro follows the definition DuckDB's library (rapidfuzz's jaro_winkler,
+ * by Max Bachmann) computes: the match window is max(|a|,|b|)/2 - 1, each
+ * character of the second string takes the first unmatched equal
+ * character of the first within the window, transpositions are counted
+ * between the matched characters of both in order and halved (rounded
+ * down), and the similarity is (m/|a| + m/|b| + (m - t)/m) / 3 summed in
+ * that order, so that results are bit-for-bit DuckDB's on ASCII. Winkler's
+ * boost (prefix up to 4, scale 0.1) applies only above 0.7.
+ *
+ * Levenshtein is the two-row dynamic programme of Wagner and Fischer
+ * (1974) over code points after the common prefix and suffix are dropped;
+ * Damerau-Levenshtein the full-matrix algorithm of Lowrance and Wagner
+ * ("An extension of the string-to-string correction problem", JACM 1975),
+ * which keeps for each character the last row it was seen in (here a tiny
+ * open-addressing table from code point to a dense index, so any code point
+ * works). Both stop as soon as the smallest value of a row passes `max`:
+ * row minima never decrease in either algorithm (a transposition reaches
+ * back at least two rows and costs at least one), so no later cell can
+ * come back under it.
+ *
+ * Double Metaphone is Lawrence Philips' algorithm, written from its
+ * description and checked against the test vectors of Apache Commons Codec
+ * (tests/linkage/test_link_compare.c says where each comes from). It works
+ * on an upper-cased copy of the name, one byte per code point: ASCII
+ * letters as themselves, Ç and Ñ as the markers CEDILLA and ENYE, every
+ * other code point as a byte no rule matches, so positions and lengths are
+ * those of the name's characters, as in the Java original.
+ */
+#include "linkage/link_compare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/person.h"
+#include "crypto/crypto.h"
+#include "core/banned.h"
+
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+/* Decode at most `max` code points of the NUL-terminated `s` into `cp`;
+ * returns how many. A byte that does not begin a well-formed sequence is
+ * one code point, U+DC80 + byte. */
+static size_t decode(const char *s, uint32_t *cp, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	while (*p && n < max) {
+		unsigned c = p[0];
+		if (c < 0x80) {
+			cp[n++] = c;
+			p++;
+			continue;
+		}
+		uint32_t v = 0;
+		size_t len = 0;
+		if (c >= 0xC2 && c <= 0xDF) {
+			if ((p[1] & 0xC0) == 0x80) {
+				v = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+				len = 2;
+			}
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			if ((p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+				v = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+				if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF))
+					len = 3;
+			}
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			if ((p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
+				v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+				    (p[3] & 0x3Fu);
+				if (v >= 0x10000 && v <= 0x10FFFF)
+					len = 4;
+			}
+		}
+		/* A continuation test fails on the NUL, so no read passes it. */
+		if (len == 0) {
+			cp[n++] = 0xDC00u + c;
+			p++;
+		} else {
+			cp[n++] = v;
+			p += len;
+		}
+	}
+	return n;
+}
+
+/* ---- Jaro and Jaro-Winkler -------------------------------------------- */
+
+static double jaro_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+{
+	if (la == 0 || lb == 0)
+		return 0.0;
+	if (la == 1 && lb == 1)
+		return a[0] == b[0] ? 1.0 : 0.0;
+	size_t longer = la > lb ? la : lb;
+	size_t bound = longer / 2 - 1; /* longer >= 2 */
+	unsigned char amatch[LT_LINK_STRING_MAX];
+	unsigned char bmatch[LT_LINK_STRING_MAX];
+	memset(amatch, 0, la);
+	memset(bmatch, 0, lb);
+	size_t common = 0;
+	for (size_t j = 0; j < lb; j++) {
+		size_t lo = j > bound ? j - bound : 0;
+		size_t hi = j + bound + 1 < la ? j + bound + 1 : la;
+		for (size_t i = lo; i < hi; i++) {
+			if (!amatch[i] && a[i] == b[j]) {
+				amatch[i] = 1;
+				bmatch[j] = 1;
+				common++;
+				break;
+			}
+		}
+	}
+	if (common == 0)
+		return 0.0;
+	size_t trans = 0, k = 0;
+	for (size_t j = 0; j < lb; j++) {
+		if (!bmatch[j])
+			continue;
+		while (!amatch[k])
+			k++;
+		if (a[k] != b[j])
+			trans++;
+		k++;
+	}
+	trans /= 2;
+	double m = (double)common;
+	double sim = m / (double)la;
+	sim += m / (double)lb;
+	sim += (m - (double)trans) / m;
+	return sim / 3.0;
+}
+
+double lt_link_jaro(const char *a, const char *b)
+{
+	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
+	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
+	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
+	return jaro_cp(ca, la, cb, lb);
+}
+
+double lt_link_jaro_winkler(const char *a, const char *b)
+{
+	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
+	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
+	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
+	double sim = jaro_cp(ca, la, cb, lb);
+	if (sim > 0.7) {
+		size_t maxp = la < lb ? la : lb;
+		if (maxp > 4)
+			maxp = 4;
+		size_t prefix = 0;
+		while (prefix < maxp && ca[prefix] == cb[prefix])
+			prefix++;
+		sim += (double)prefix * 0.1 * (1.0 - sim);
+	}
+	return sim;
+}
+
+/* ---- Edit distances --------------------------------------------------- */
+
+unsigned lt_link_levenshtein(const char *a, const char *b, unsigned max)
+{
+	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
+	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
+	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
+	const uint32_t *pa = ca, *pb = cb;
+	/* Common prefix and suffix cost nothing. */
+	while (la && lb && *pa == *pb)
+		pa++, pb++, la--, lb--;
+	while (la && lb && pa[la - 1] == pb[lb - 1])
+		la--, lb--;
+	size_t diff = la > lb ? la - lb : lb - la;
+	if (diff > max)
+		return max + 1;
+	if (la == 0 || lb == 0)
+		return (unsigned)(la + lb);
+	unsigned row[LT_LINK_STRING_MAX + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		unsigned rowmin = row[0];
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned v = diag + (pa[i - 1] != pb[j - 1]);
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			row[j] = v;
+			diag = up;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > max)
+			return max + 1;
+	}
+	return row[lb] > max ? max + 1 : row[lb];
+}
+
+/* A dense index (< 2 * LT_LINK_STRING_MAX) for each distinct code point of
+ * a and b, through a small open-addressing table. */
+#define ALPHA_SLOTS (4 * LT_LINK_STRING_MAX) /* a power of two, > 2x the keys */
+
+struct alphabet {
+	uint32_t key[ALPHA_SLOTS];
+	uint16_t id[ALPHA_SLOTS]; /* 0 = empty slot, else index + 1 */
+	uint16_t n;
+};
+
+static uint16_t alphabet_id(struct alphabet *al, uint32_t c)
+{
+	uint32_t h = (c * 2654435761u) & (ALPHA_SLOTS - 1);
+	while (al->id[h] != 0) {
+		if (al->key[h] == c)
+			return (uint16_t)(al->id[h] - 1);
+		h = (h + 1) & (ALPHA_SLOTS - 1);
+	}
+	al->key[h] = c;
+	al->id[h] = (uint16_t)(++al->n);
+	return (uint16_t)(al->n - 1);
+}
+
+unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
+{
+	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
+	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
+	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
+	size_t diff = la > lb ? la - lb : lb - la;
+	if (diff > max)
+		return max + 1;
+	if (la == 0 || lb == 0)
+		return (unsigned)(la + lb);
+
+	/* Characters as dense indices. */
+	struct alphabet al;
+	memset(al.id, 0, sizeof(al.id));
+	al.n = 0;
+	uint16_t ia[LT_LINK_STRING_MAX], ib[LT_LINK_STRING_MAX];
+	for (size_t i = 0; i < la; i++)
+		ia[i] = alphabet_id(&al, ca[i]);
+	for (size_t j = 0; j < lb; j++)
+		ib[j] = alphabet_id(&al, cb[j]);
+
+	/* H is (la + 2) x (lb + 2), row-major with stride lb + 2; H[0][*] and
+	 * H[*][0] hold "infinity", H[i+1][j+1] the distance of the first i
+	 * characters of a and the first j of b. */
+	enum { W = LT_LINK_STRING_MAX + 2 };
+	uint16_t H[W * W];
+	size_t stride = lb + 2;
+	uint16_t inf = (uint16_t)(la + lb);
+	uint16_t da[2 * LT_LINK_STRING_MAX]; /* last row (1-based) of each char in a */
+	memset(da, 0, sizeof(da[0]) * al.n);
+	H[0] = inf;
+	for (size_t i = 0; i <= la; i++) {
+		H[(i + 1) * stride + 0] = inf;
+		H[(i + 1) * stride + 1] = (uint16_t)i;
+	}
+	for (size_t j = 0; j <= lb; j++) {
+		H[0 * stride + j + 1] = inf;
+		H[1 * stride + j + 1] = (uint16_t)j;
+	}
+	for (size_t i = 1; i <= la; i++) {
+		size_t db = 0;
+		unsigned rowmin = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t i1 = da[ib[j - 1]];
+			size_t j1 = db;
+			unsigned cost = 1;
+			if (ia[i - 1] == ib[j - 1]) {
+				cost = 0;
+				db = j;
+			}
+			unsigned v = H[i * stride + j] + cost;                 /* substitute */
+			unsigned ins = H[(i + 1) * stride + j] + 1u;            /* insert */
+			unsigned del = H[i * stride + j + 1] + 1u;              /* delete */
+			unsigned tr = H[i1 * stride + j1] + (unsigned)((i - i1 - 1) + 1 + (j - j1 - 1));
+			if (ins < v)
+				v = ins;
+			if (del < v)
+				v = del;
+			if (tr < v)
+				v = tr;
+			H[(i + 1) * stride + j + 1] = (uint16_t)v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > max)
+			return max + 1;
+		da[ia[i - 1]] = (uint16_t)i;
+	}
+	unsigned d = H[(la + 1) * stride + lb + 1];
+	return d > max ? max + 1 : d;
+}
+
+/* ---- Double Metaphone ------------------------------------------------- */
+
+#define DM_CEDILLA 0x01 /* Ç in the working copy */
+#define DM_ENYE 0x02    /* Ñ */
+#define DM_OTHER 0x03   /* any other code point that is not an ASCII letter */
+#define DM_LEN 4        /* letters in a code */
+
+struct dmeta {
+	unsigned char w[LT_LINK_STRING_MAX + 1]; /* upper-cased name, one byte a character */
+	long n;                                  /* characters in w */
+	bool slavo;                              /* Slavic or Germanic: W, K, CZ or WITZ */
+	char p[LT_LINK_DMETA_SIZE], a[LT_LINK_DMETA_SIZE];
+	size_t pl, al;
+};
+
+static unsigned char dm_at(const struct dmeta *d, long i)
+{
+	return i < 0 || i >= d->n ? 0 : d->w[i];
+}
+
+/* Whether the characters at [i, i + len) are one of the '|'-separated
+ * alternatives of `alts` (all of length len). False when the range is
+ * outside the name. */
+static bool dm_is(const struct dmeta *d, long i, const char *alts)
+{
+	size_t len = strcspn(alts, "|");
+	if (i < 0 || i + (long)len > d->n)
+		return false;
+	for (const char *s = alts;; s += len + 1) {
+		if (memcmp(d->w + i, s, len) == 0)
+			return true;
+		if (s[len] != '|')
+			return false;
+	}
+}
+
+static bool dm_vowel(unsigned char c)
+{
+	return c != 0 && strchr("AEIOUY", c) != NULL;
+}
+
+static void dm_put(char *code, size_t *len, const char *s)
+{
+	for (; *s && *len < DM_LEN; s++)
+		code[(*len)++] = *s;
+	code[*len] = '\0';
+}
+
+/* Append `p` to the primary code and `a` to the alternate (NULL: `p`). */
+static void dm_add(struct dmeta *d, const char *p, const char *a)
+{
+	dm_put(d->p, &d->pl, p);
+	dm_put(d->a, &d->al, a ? a : p);
+}
+
+static long dm_c(struct dmeta *d, long i)
+{
+	/* Various Germanic: "-ACH-" but not "-ACHE-" unless BACHER or MACHER. */
+	if (dm_is(d, i, "CHIA") ||
+	    (i > 1 && !dm_vowel(dm_at(d, i - 2)) && dm_is(d, i - 1, "ACH") &&
+	     ((dm_at(d, i + 2) != 'I' && dm_at(d, i + 2) != 'E') ||
+	      dm_is(d, i - 2, "BACHER|MACHER")))) {
+		dm_add(d, "K", NULL);
+		return i + 2;
+	}
+	if (i == 0 && dm_is(d, i, "CAESAR")) {
+		dm_add(d, "S", NULL);
+		return i + 2;
+	}
+	if (dm_is(d, i, "CH")) {
+		if (i > 0 && dm_is(d, i, "CHAE")) { /* Michael */
+			dm_add(d, "K", "X");
+			return i + 2;
+		}
+		/* Greek roots at the start: chemistry, chorus, but not chore. */
+		if (i == 0 && (dm_is(d, i + 1, "HARAC|HARIS") || dm_is(d, i + 1, "HOR|HYM|HIA|HEM")) &&
+		    !dm_is(d, 0, "CHORE")) {
+			dm_add(d, "K", NULL);
+			return i + 2;
+		}
+		/* Germanic, Greek, or otherwise CH for a KH sound. */
+		if (dm_is(d, 0, "VAN |VON ") || dm_is(d, 0, "SCH") ||
+		    dm_is(d, i - 2, "ORCHES|ARCHIT|ORCHID") || dm_is(d, i + 2, "T|S") ||
+		    ((dm_is(d, i - 1, "A|O|U|E") || i == 0) &&
+		     (dm_is(d, i + 2, "L|R|N|M|B|H|F|V|W| ") || i + 1 == d->n - 1))) {
+			dm_add(d, "K", NULL);
+			return i + 2;
+		}
+		if (i > 0) {
+			if (dm_is(d, 0, "MC"))
+				dm_add(d, "K", NULL);
+			else
+				dm_add(d, "X", "K");
+		} else {
+			dm_add(d, "X", NULL);
+		}
+		return i + 2;
+	}
+	if (dm_is(d, i, "CZ") && !dm_is(d, i - 2, "WICZ")) { /* Czerny */
+		dm_add(d, "S", "X");
+		return i + 2;
+	}
+	if (dm_is(d, i + 1, "CIA")) { /* focaccia */
+		dm_add(d, "X", NULL);
+		return i + 3;
+	}
+	if (dm_is(d, i, "CC") && !(i == 1 && dm_at(d, 0) == 'M')) { /* not McClelland */
+		if (dm_is(d, i + 2, "I|E|H") && !dm_is(d, i + 2, "HU")) { /* bellocchio, not bacchus */
+			if ((i == 1 && dm_at(d, i - 1) == 'A') || dm_is(d, i - 1, "UCCEE|UCCES"))
+				dm_add(d, "KS", NULL); /* accident, accede, succeed */
+			else
+				dm_add(d, "X", NULL); /* bacci, bertucci */
+			return i + 3;
+		}
+		dm_add(d, "K", NULL); /* Pierce's rule */
+		return i + 2;
+	}
+	if (dm_is(d, i, "CK|CG|CQ")) {
+		dm_add(d, "K", NULL);
+		return i + 2;
+	}
+	if (dm_is(d, i, "CI|CE|CY")) { /* Italian against English */
+		if (dm_is(d, i, "CIO|CIE|CIA"))
+			dm_add(d, "S", "X");
+		else
+			dm_add(d, "S", NULL);
+		return i + 2;
+	}
+	dm_add(d, "K", NULL);
+	if (dm_is(d, i + 1, " C| Q| G")) /* Mac Caffrey, Mac Gregor */
+		return i + 3;
+	if (dm_is(d, i + 1, "C|K|Q") && !dm_is(d, i + 1, "CE|CI"))
+		return i + 2;
+	return i + 1;
+}
+
+static long dm_d(struct dmeta *d, long i)
+{
+	if (dm_is(d, i, "DG")) {
+		if (dm_is(d, i + 2, "I|E|Y")) { /* edge */
+			dm_add(d, "J", NULL);
+			return i + 3;
+		}
+		dm_add(d, "TK", NULL); /* Edgar */
+		return i + 2;
+	}
+	dm_add(d, "T", NULL);
+	return dm_is(d, i, "DT|DD") ? i + 2 : i + 1;
+}
+
+static long dm_gh(struct dmeta *d, long i)
+{
+	if (i > 0 && !dm_vowel(dm_at(d, i - 1))) {
+		dm_add(d, "K", NULL);
+		return i + 2;
+	}
+	if (i == 0) { /* ghislane, ghiradelli */
+		dm_add(d, dm_at(d, i + 2) == 'I' ? "J" : "K", NULL);
+		return i + 2;
+	}
+	/* Parker's rule (with refinements): hugh, bough, broughton. */
+	if ((i > 1 && dm_is(d, i - 2, "B|H|D")) || (i > 2 && dm_is(d, i - 3, "B|H|D")) ||
+	    (i > 3 && dm_is(d, i - 4, "B|H")))
+		return i + 2;
+	if (i > 2 && dm_at(d, i - 1) == 'U' && dm_is(d, i - 3, "C|G|L|R|T"))
+		dm_add(d, "F", NULL); /* laugh, McLaughlin, cough, gough, rough, tough */
+	else if (i > 0 && dm_at(d, i - 1) != 'I')
+		dm_add(d, "K", NULL);
+	return i + 2;
+}
+
+static long dm_g(struct dmeta *d, long i)
+{
+	if (dm_at(d, i + 1) == 'H')
+		return dm_gh(d, i);
+	if (dm_at(d, i + 1) == 'N') {
+		if (i == 1 && dm_vowel(dm_at(d, 0)) && !d->slavo)
+			dm_add(d, "KN", "N");
+		else if (!dm_is(d, i + 2, "EY") && dm_at(d, i + 1) != 'Y' && !d->slavo)
+			dm_add(d, "N", "KN"); /* not "cagney" */
+		else
+			dm_add(d, "KN", NULL);
+		return i + 2;
+	}
+	if (dm_is(d, i + 1, "LI") && !d->slavo) { /* tagliaro */
+		dm_add(d, "KL", "L");
+		return i + 2;
+	}
+	/* -GES-, -GEP-, -GEL-, -GIE- at the start. */
+	if (i == 0 && (dm_at(d, i + 1) == 'Y' || dm_is(d, i + 1, "ES|EP|EB|EL|EY|IB|IL|IN|IE|EI|ER"))) {
+		dm_add(d, "K", "J");
+		return i + 2;
+	}
+	/* -GER-, -GY-. */
+	if ((dm_is(d, i + 1, "ER") || dm_at(d, i + 1) == 'Y') && !dm_is(d, 0, "DANGER|RANGER|MANGER") &&
+	    !dm_is(d, i - 1, "E|I") && !dm_is(d, i - 1, "RGY|OGY")) {
+		dm_add(d, "K", "J");
+		return i + 2;
+	}
+	/* Italian: biaggi. */
+	if (dm_is(d, i + 1, "E|I|Y") || dm_is(d, i - 1, "AGGI|OGGI")) {
+		if (dm_is(d, 0, "VAN |VON ") || dm_is(d, 0, "SCH") || dm_is(d, i + 1, "ET"))
+			dm_add(d, "K", NULL); /* obviously Germanic */
+		else if (dm_is(d, i + 1, "IER"))
+			dm_add(d, "J", NULL);
+		else
+			dm_add(d, "J", "K");
+		return i + 2;
+	}
+	dm_add(d, "K", NULL);
+	return dm_at(d, i + 1) == 'G' ? i + 2 : i + 1;
+}
+
+static long dm_h(struct dmeta *d, long i)
+{
+	/* Kept only when first or between vowels and before a vowel. */
+	if ((i == 0 || dm_vowel(dm_at(d, i - 1))) && dm_vowel(dm_at(d, i + 1))) {
+		dm_add(d, "H", NULL);
+		return i + 2;
+	}
+	return i + 1;
+}
+
+static long dm_j(struct dmeta *d, long i)
+{
+	if (dm_is(d, i, "JOSE") || dm_is(d, 0, "SAN ")) { /* Spanish: Jose, San Jacinto */
+		if ((i == 0 && dm_at(d, i + 4) == ' ') || d->n == 4 || dm_is(d, 0, "SAN "))
+			dm_add(d, "H", NULL);
+		else
+			dm_add(d, "J", "H");
+		return i + 1;
+	}
+	if (i == 0 && !dm_is(d, i, "JOSE"))
+		dm_add(d, "J", "A"); /* Yankelovich / Jankelowicz */
+	else if (dm_vowel(dm_at(d, i - 1)) && !d->slavo &&
+	         (dm_at(d, i + 1) == 'A' || dm_at(d, i + 1) == 'O'))
+		dm_add(d, "J", "H"); /* Spanish pronunciation, e.g. bajador */
+	else if (i == d->n - 1)
+		dm_add(d, "J", " ");
+	else if (!dm_is(d, i + 1, "L|T|K|S|N|M|B|Z") && !dm_is(d, i - 1, "S|K|L"))
+		dm_add(d, "J", NULL);
+	return dm_at(d, i + 1) == 'J' ? i + 2 : i + 1;
+}
+
+static long dm_l(struct dmeta *d, long i)
+{
+	if (dm_at(d, i + 1) != 'L') {
+		dm_add(d, "L", NULL);
+		return i + 1;
+	}
+	/* Spanish: cabrillo, gallegos — silent in the alternate. */
+	if ((i == d->n - 3 && dm_is(d, i - 1, "ILLO|ILLA|ALLE")) ||
+	    ((dm_is(d, d->n - 2, "AS|OS") || dm_is(d, d->n - 1, "A|O")) && dm_is(d, i - 1, "ALLE")))
+		dm_add(d, "L", "");
+	else
+		dm_add(d, "L", NULL);
+	return i + 2;
+}
+
+static long dm_r(struct dmeta *d, long i)
+{
+	/* French: Rogier — silent final R in the primary. */
+	if (i == d->n - 1 && !d->slavo && dm_is(d, i - 2, "IE") && !dm_is(d, i - 4, "ME|MA"))
+		dm_add(d, "", "R");
+	else
+		dm_add(d, "R", NULL);
+	return dm_at(d, i + 1) == 'R' ? i + 2 : i + 1;
+}
+
+static long dm_s(struct dmeta *d, long i)
+{
+	if (dm_is(d, i - 1, "ISL|YSL")) /* island, isle, carlisle, carlysle */
+		return i + 1;
+	if (i == 0 && dm_is(d, i, "SUGAR")) {
+		dm_add(d, "X", "S");
+		return i + 1;
+	}
+	if (dm_is(d, i, "SH")) {
+		if (dm_is(d, i + 1, "HEIM|HOEK|HOLM|HOLZ"))
+			dm_add(d, "S", NULL); /* Germanic */
+		else
+			dm_add(d, "X", NULL);
+		return i + 2;
+	}
+	if (dm_is(d, i, "SIO|SIA") || dm_is(d, i, "SIAN")) { /* Italian, Armenian */
+		dm_add(d, "S", d->slavo ? NULL : "X");
+		return i + 3;
+	}
+	/* German and anglicised: Smith and Schmidt, Snider and Schneider; -SZ-. */
+	if ((i == 0 && dm_is(d, i + 1, "M|N|L|W")) || dm_is(d, i + 1, "Z")) {
+		dm_add(d, "S", "X");
+		return dm_is(d, i + 1, "Z") ? i + 2 : i + 1;
+	}
+	if (dm_is(d, i, "SC")) {
+		if (dm_at(d, i + 2) == 'H') { /* Schlesinger's rule */
+			if (dm_is(d, i + 3, "OO|ER|EN|UY|ED|EM")) { /* Dutch: school, schooner */
+				if (dm_is(d, i + 3, "ER|EN"))
+					dm_add(d, "X", "SK"); /* schermerhorn, schenker */
+				else
+					dm_add(d, "SK", NULL);
+			} else if (i == 0 && !dm_vowel(dm_at(d, 3)) && dm_at(d, 3) != 'W') {
+				dm_add(d, "X", "S");
+			} else {
+				dm_add(d, "X", NULL);
+			}
+		} else if (dm_is(d, i + 2, "I|E|Y")) {
+			dm_add(d, "S", NULL);
+		} else {
+			dm_add(d, "SK", NULL);
+		}
+		return i + 3;
+	}
+	/* French: resnais, artois — silent final S in the primary. */
+	if (i == d->n - 1 && dm_is(d, i - 2, "AI|OI"))
+		dm_add(d, "", "S");
+	else
+		dm_add(d, "S", NULL);
+	return dm_is(d, i + 1, "S|Z") ? i + 2 : i + 1;
+}
+
+static long dm_t(struct dmeta *d, long i)
+{
+	if (dm_is(d, i, "TION") || dm_is(d, i, "TIA|TCH")) {
+		dm_add(d, "X", NULL);
+		return i + 3;
+	}
+	if (dm_is(d, i, "TH") || dm_is(d, i, "TTH")) {
+		/* Thomas, Thames, or Germanic. */
+		if (dm_is(d, i + 2, "OM|AM") || dm_is(d, 0, "VAN |VON ") || dm_is(d, 0, "SCH"))
+			dm_add(d, "T", NULL);
+		else
+			dm_add(d, "0", "T");
+		return i + 2;
+	}
+	dm_add(d, "T", NULL);
+	return dm_is(d, i + 1, "T|D") ? i + 2 : i + 1;
+}
+
+static long dm_w(struct dmeta *d, long i)
+{
+	if (dm_is(d, i, "WR")) {
+		dm_add(d, "R", NULL);
+		return i + 2;
+	}
+	if (i == 0 && (dm_vowel(dm_at(d, i + 1)) || dm_is(d, i, "WH"))) {
+		if (dm_vowel(dm_at(d, i + 1)))
+			dm_add(d, "A", "F"); /* Wasserman and Vasserman */
+		else
+			dm_add(d, "A", NULL); /* Uomo and Womo */
+		return i + 1;
+	}
+	/* Arnow and Arnoff; Polish -EWSKI. */
+	if ((i == d->n - 1 && dm_vowel(dm_at(d, i - 1))) ||
+	    dm_is(d, i - 1, "EWSKI|EWSKY|OWSKI|OWSKY") || dm_is(d, 0, "SCH")) {
+		dm_add(d, "", "F");
+		return i + 1;
+	}
+	if (dm_is(d, i, "WICZ|WITZ")) { /* Polish: filipowicz */
+		dm_add(d, "TS", "FX");
+		return i + 4;
+	}
+	return i + 1;
+}
+
+static long dm_x(struct dmeta *d, long i)
+{
+	if (i == 0) {
+		dm_add(d, "S", NULL);
+		return i + 1;
+	}
+	/* French: breaux. */
+	if (!(i == d->n - 1 && (dm_is(d, i - 3, "IAU|EAU") || dm_is(d, i - 2, "AU|OU"))))
+		dm_add(d, "KS", NULL);
+	return dm_is(d, i + 1, "C|X") ? i + 2 : i + 1;
+}
+
+static long dm_z(struct dmeta *d, long i)
+{
+	if (dm_at(d, i + 1) == 'H') { /* Chinese pinyin: Zhao */
+		dm_add(d, "J", NULL);
+		return i + 2;
+	}
+	if (dm_is(d, i + 1, "ZO|ZI|ZA") || (d->slavo && i > 0 && dm_at(d, i - 1) != 'T'))
+		dm_add(d, "S", "TS");
+	else
+		dm_add(d, "S", NULL);
+	return dm_at(d, i + 1) == 'Z' ? i + 2 : i + 1;
+}
+
+/* The working copy: upper-cased, one byte a code point, spaces and
+ * control characters trimmed at both ends. */
+static void dm_load(struct dmeta *d, const char *s)
+{
+	uint32_t cp[LT_LINK_STRING_MAX];
+	size_t n = decode(s, cp, LT_LINK_STRING_MAX);
+	size_t lo = 0;
+	while (lo < n && cp[lo] <= ' ')
+		lo++;
+	while (n > lo && cp[n - 1] <= ' ')
+		n--;
+	d->n = 0;
+	for (size_t k = lo; k < n; k++) {
+		uint32_t c = cp[k];
+		unsigned char b;
+		if (c >= 'a' && c <= 'z')
+			b = (unsigned char)(c - 'a' + 'A');
+		else if (c < 0x80)
+			b = (unsigned char)c;
+		else if (c == 0xC7 || c == 0xE7)
+			b = DM_CEDILLA;
+		else if (c == 0xD1 || c == 0xF1)
+			b = DM_ENYE;
+		else
+			b = DM_OTHER;
+		if (b == 0)
+			b = DM_OTHER;
+		d->w[d->n++] = b;
+	}
+	d->w[d->n] = '\0';
+	d->slavo = strchr((const char *)d->w, 'W') || strchr((const char *)d->w, 'K') ||
+	           strstr((const char *)d->w, "CZ") || strstr((const char *)d->w, "WITZ");
+}
+
+void lt_link_double_metaphone(const char *s, char primary[LT_LINK_DMETA_SIZE],
+                              char alternate[LT_LINK_DMETA_SIZE])
+{
+	struct dmeta d;
+	dm_load(&d, s);
+	d.pl = d.al = 0;
+	d.p[0] = d.a[0] = '\0';
+	/* Silent letters at the start. */
+	long i = (d.n > 0 && dm_is(&d, 0, "GN|KN|PN|WR|PS")) ? 1 : 0;
+	while ((d.pl < DM_LEN || d.al < DM_LEN) && i < d.n) {
+		unsigned char c = d.w[i];
+		switch (c) {
+		case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
+			if (i == 0)
+				dm_add(&d, "A", NULL); /* a vowel sounds only at the start */
+			i++;
+			break;
+		case 'B':
+			dm_add(&d, "P", NULL);
+			i += dm_at(&d, i + 1) == 'B' ? 2 : 1;
+			break;
+		case DM_CEDILLA:
+			dm_add(&d, "S", NULL);
+			i++;
+			break;
+		case 'C': i = dm_c(&d, i); break;
+		case 'D': i = dm_d(&d, i); break;
+		case 'F':
+			dm_add(&d, "F", NULL);
+			i += dm_at(&d, i + 1) == 'F' ? 2 : 1;
+			break;
+		case 'G': i = dm_g(&d, i); break;
+		case 'H': i = dm_h(&d, i); break;
+		case 'J': i = dm_j(&d, i); break;
+		case 'K':
+			dm_add(&d, "K", NULL);
+			i += dm_at(&d, i + 1) == 'K' ? 2 : 1;
+			break;
+		case 'L': i = dm_l(&d, i); break;
+		case 'M':
+			dm_add(&d, "M", NULL);
+			/* MM, and the silent B of dumb, thumb (but not "dumber"). */
+			if (dm_at(&d, i + 1) == 'M' ||
+			    (dm_is(&d, i - 1, "UMB") && (i + 1 == d.n - 1 || dm_is(&d, i + 2, "ER"))))
+				i += 2;
+			else
+				i++;
+			break;
+		case 'N':
+			dm_add(&d, "N", NULL);
+			i += dm_at(&d, i + 1) == 'N' ? 2 : 1;
+			break;
+		case DM_ENYE:
+			dm_add(&d, "N", NULL);
+			i++;
+			break;
+		case 'P':
+			if (dm_at(&d, i + 1) == 'H') {
+				dm_add(&d, "F", NULL);
+				i += 2;
+			} else {
+				dm_add(&d, "P", NULL);
+				i += dm_is(&d, i + 1, "P|B") ? 2 : 1;
+			}
+			break;
+		case 'Q':
+			dm_add(&d, "K", NULL);
+			i += dm_at(&d, i + 1) == 'Q' ? 2 : 1;
+			break;
+		case 'R': i = dm_r(&d, i); break;
+		case 'S': i = dm_s(&d, i); break;
+		case 'T': i = dm_t(&d, i); break;
+		case 'V':
+			dm_add(&d, "F", NULL);
+			i += dm_at(&d, i + 1) == 'V' ? 2 : 1;
+			break;
+		case 'W': i = dm_w(&d, i); break;
+		case 'X': i = dm_x(&d, i); break;
+		case 'Z': i = dm_z(&d, i); break;
+		default:
+			i++;
+			break;
+		}
+	}
+	memcpy(primary, d.p, LT_LINK_DMETA_SIZE);
+	memcpy(alternate, d.a, LT_LINK_DMETA_SIZE);
+}
+
+/* ---- Folding names ---------------------------------------------------- */
+
+/* Copy the folded name `src` (n bytes, valid UTF-8) into out[cap], cut on
+ * a code point boundary and without a trailing space when it does not fit. */
+static lt_status copy_folded(const char *src, size_t n, char *out, size_t cap)
+{
+	if (n < cap) {
+		memcpy(out, src, n);
+		out[n] = '\0';
+		return LT_OK;
+	}
+	size_t k = cap - 1;
+	while (k > 0 && ((unsigned char)src[k] & 0xC0) == 0x80)
+		k--; /* src[k] starts a code point: cut before it */
+	while (k > 0 && src[k - 1] == ' ')
+		k--;
+	memcpy(out, src, k);
+	out[k] = '\0';
+	return LT_ETOOBIG;
+}
+
+lt_status lt_link_normalise(const char *s, char *out, size_t cap)
+{
+	LT_ASSERT(cap >= 1);
+	out[0] = '\0';
+	/* The ASCII fast path, the same rules as lt_name_normalise. */
+	size_t n = 0;
+	bool space = false, ascii = true, full = false;
+	const unsigned char *p = (const unsigned char *)s;
+	for (; *p; p++) {
+		unsigned c = *p;
+		if (c >= 0x80) {
+			ascii = false;
+			break;
+		}
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) {
+			out[0] = '\0';
+			return LT_EINVAL;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c = c - 'A' + 'a';
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (full)
+				continue; /* keep checking the rest is valid */
+			if (space && n + 2 < cap) {
+				out[n++] = ' ';
+			} else if (space) {
+				full = true;
+				continue;
+			}
+			space = false;
+			if (n + 1 < cap)
+				out[n++] = (char)c;
+			else
+				full = true;
+		} else if (c != '\'' && c != '`') {
+			space = n > 0;
+		}
+	}
+	if (ascii) {
+		out[n] = '\0';
+		return full ? LT_ETOOBIG : LT_OK;
+	}
+	/* Anything else through the store's folding (which allocates). */
+	size_t len = strlen(s);
+	struct lt_buf b;
+	lt_buf_init(&b, 4 * len + 16);
+	lt_status st = lt_name_normalise(s, len, &b);
+	if (st == LT_OK)
+		st = copy_folded(b.data ? b.data : "", b.len, out, cap);
+	else
+		out[0] = '\0';
+	if (b.data)
+		lt_crypto_wipe(b.data, b.cap);
+	lt_buf_release(&b);
+	return st;
+}
+
+/* ---- Nicknames and transliterations ------------------------------------ */
+
+/*
+ * Each folded name and the canonical name of its group: English nicknames
+ * (Bill, Bob, Peggy), transliterations of Arabic, Russian and Ukrainian
+ * names (Mohamed, Aleksandr, Oleksandr, Yevgeny) and a few equivalents
+ * across European languages (Guillaume, Alejandro, Pyotr). Sorted by name
+ * for bsearch, every name once (tests/linkage/test_link_compare.c checks
+ * both). Ambiguous short forms (Sandy, Bert, Ned, Chris for Christine) are
+ * given to one group or left out: a nickname level is weaker evidence than
+ * an exact match, not a replacement for it.
+ */
+static const struct nickname {
+	const char *name;
+	const char *canonical;
+} nicknames[] = {
+	{"abdallah", "abdullah"},
+	{"abdulla", "abdullah"},
+	{"abdullah", "abdullah"},
+	{"ahmad", "ahmed"},
+	{"ahmed", "ahmed"},
+	{"ahmet", "ahmed"},
+	{"aisha", "aisha"},
+	{"aishah", "aisha"},
+	{"alejandro", "alexander"},
+	{"aleksander", "alexander"},
+	{"aleksandr", "alexander"},
+	{"aleksandra", "alexandra"},
+	{"alessandro", "alexander"},
+	{"alex", "alexander"},
+	{"alexander", "alexander"},
+	{"alexandr", "alexander"},
+	{"alexandra", "alexandra"},
+	{"alexandre", "alexander"},
+	{"alexandria", "alexandra"},
+	{"andrei", "andrew"},
+	{"andrew", "andrew"},
+	{"andrey", "andrew"},
+	{"andriy", "andrew"},
+	{"andy", "andrew"},
+	{"anthony", "anthony"},
+	{"antony", "anthony"},
+	{"ayesha", "aisha"},
+	{"aysha", "aisha"},
+	{"becca", "rebecca"},
+	{"becky", "rebecca"},
+	{"ben", "benjamin"},
+	{"benjamin", "benjamin"},
+	{"benny", "benjamin"},
+	{"bess", "elizabeth"},
+	{"bessie", "elizabeth"},
+	{"beth", "elizabeth"},
+	{"betty", "elizabeth"},
+	{"bill", "william"},
+	{"billy", "william"},
+	{"bob", "robert"},
+	{"bobby", "robert"},
+	{"catharine", "catherine"},
+	{"catherine", "catherine"},
+	{"cathy", "catherine"},
+	{"charles", "charles"},
+	{"charlie", "charles"},
+	{"chas", "charles"},
+	{"chris", "christopher"},
+	{"christopher", "christopher"},
+	{"chuck", "charles"},
+	{"dan", "daniel"},
+	{"daniel", "daniel"},
+	{"danny", "daniel"},
+	{"dave", "david"},
+	{"david", "david"},
+	{"davy", "david"},
+	{"deb", "deborah"},
+	{"debbie", "deborah"},
+	{"deborah", "deborah"},
+	{"debra", "deborah"},
+	{"dick", "richard"},
+	{"dickie", "richard"},
+	{"dimitri", "dmitri"},
+	{"dmitri", "dmitri"},
+	{"dmitriy", "dmitri"},
+	{"dmitry", "dmitri"},
+	{"drew", "andrew"},
+	{"ebrahim", "ibrahim"},
+	{"ed", "edward"},
+	{"eddie", "edward"},
+	{"edward", "edward"},
+	{"ekaterina", "catherine"},
+	{"elena", "elena"},
+	{"elisabeth", "elizabeth"},
+	{"eliza", "elizabeth"},
+	{"elizabeth", "elizabeth"},
+	{"elizaveta", "elizabeth"},
+	{"evgeni", "evgeny"},
+	{"evgenii", "evgeny"},
+	{"evgeny", "evgeny"},
+	{"fatima", "fatima"},
+	{"fatimah", "fatima"},
+	{"fatma", "fatima"},
+	{"fred", "frederick"},
+	{"freddie", "frederick"},
+	{"freddy", "frederick"},
+	{"frederic", "frederick"},
+	{"frederick", "frederick"},
+	{"greg", "gregory"},
+	{"gregory", "gregory"},
+	{"guillaume", "william"},
+	{"guillermo", "william"},
+	{"hank", "henry"},
+	{"harry", "henry"},
+	{"hasan", "hassan"},
+	{"hassan", "hassan"},
+	{"henry", "henry"},
+	{"hosein", "hussein"},
+	{"hossein", "hussein"},
+	{"husain", "hussein"},
+	{"hussain", "hussein"},
+	{"hussein", "hussein"},
+	{"ibraheem", "ibrahim"},
+	{"ibrahim", "ibrahim"},
+	{"ioan", "john"},
+	{"iskander", "alexander"},
+	{"iurii", "yuri"},
+	{"jack", "john"},
+	{"james", "james"},
+	{"jamie", "james"},
+	{"jen", "jennifer"},
+	{"jennifer", "jennifer"},
+	{"jenny", "jennifer"},
+	{"jim", "james"},
+	{"jimmy", "james"},
+	{"joe", "joseph"},
+	{"joey", "joseph"},
+	{"john", "john"},
+	{"johnny", "john"},
+	{"jonathan", "jonathan"},
+	{"jonathon", "jonathan"},
+	{"jonny", "jonathan"},
+	{"joseph", "joseph"},
+	{"kat", "catherine"},
+	{"kate", "catherine"},
+	{"katerina", "catherine"},
+	{"katharine", "catherine"},
+	{"katherine", "catherine"},
+	{"kathryn", "catherine"},
+	{"kathy", "catherine"},
+	{"katie", "catherine"},
+	{"katya", "catherine"},
+	{"libby", "elizabeth"},
+	{"liz", "elizabeth"},
+	{"lizzie", "elizabeth"},
+	{"lizzy", "elizabeth"},
+	{"madge", "margaret"},
+	{"maggie", "margaret"},
+	{"mahomed", "muhammad"},
+	{"margaret", "margaret"},
+	{"marge", "margaret"},
+	{"margie", "margaret"},
+	{"maria", "maria"},
+	{"mariya", "maria"},
+	{"marya", "maria"},
+	{"matt", "matthew"},
+	{"matthew", "matthew"},
+	{"meg", "margaret"},
+	{"mehmet", "muhammad"},
+	{"michael", "michael"},
+	{"michal", "michael"},
+	{"mick", "michael"},
+	{"mickey", "michael"},
+	{"mike", "michael"},
+	{"mikey", "michael"},
+	{"mikhail", "michael"},
+	{"mohamad", "muhammad"},
+	{"mohamed", "muhammad"},
+	{"mohammad", "muhammad"},
+	{"mohammed", "muhammad"},
+	{"mohamud", "muhammad"},
+	{"mohd", "muhammad"},
+	{"mostafa", "mustafa"},
+	{"muhamad", "muhammad"},
+	{"muhammad", "muhammad"},
+	{"muhammed", "muhammad"},
+	{"mustafa", "mustafa"},
+	{"mustapha", "mustafa"},
+	{"mykola", "nicholas"},
+	{"natalia", "natalia"},
+	{"nataliya", "natalia"},
+	{"natalya", "natalia"},
+	{"natasha", "natalia"},
+	{"nicholas", "nicholas"},
+	{"nick", "nicholas"},
+	{"nicky", "nicholas"},
+	{"nicolas", "nicholas"},
+	{"nikolai", "nicholas"},
+	{"nikolay", "nicholas"},
+	{"oleksandr", "alexander"},
+	{"olena", "elena"},
+	{"olexandr", "alexander"},
+	{"paddy", "patrick"},
+	{"pat", "patrick"},
+	{"patricia", "patricia"},
+	{"patrick", "patrick"},
+	{"patty", "patricia"},
+	{"peggy", "margaret"},
+	{"pete", "peter"},
+	{"peter", "peter"},
+	{"piotr", "peter"},
+	{"pyotr", "peter"},
+	{"rebecca", "rebecca"},
+	{"rich", "richard"},
+	{"richard", "richard"},
+	{"richie", "richard"},
+	{"rick", "richard"},
+	{"ricky", "richard"},
+	{"rob", "robert"},
+	{"robbie", "robert"},
+	{"robby", "robert"},
+	{"robert", "robert"},
+	{"sam", "samuel"},
+	{"sammy", "samuel"},
+	{"samuel", "samuel"},
+	{"sasha", "alexander"},
+	{"sergei", "sergei"},
+	{"sergey", "sergei"},
+	{"sergiy", "sergei"},
+	{"serhiy", "sergei"},
+	{"stefan", "stephen"},
+	{"stephan", "stephen"},
+	{"stephen", "stephen"},
+	{"steve", "stephen"},
+	{"steven", "stephen"},
+	{"stevie", "stephen"},
+	{"tanya", "tatiana"},
+	{"tatiana", "tatiana"},
+	{"tatyana", "tatiana"},
+	{"ted", "edward"},
+	{"thomas", "thomas"},
+	{"tom", "thomas"},
+	{"tommy", "thomas"},
+	{"tony", "anthony"},
+	{"tricia", "patricia"},
+	{"trish", "patricia"},
+	{"vicky", "victoria"},
+	{"victoria", "victoria"},
+	{"vikki", "victoria"},
+	{"viktoria", "victoria"},
+	{"wilhelm", "william"},
+	{"will", "william"},
+	{"william", "william"},
+	{"willie", "william"},
+	{"willy", "william"},
+	{"yekaterina", "catherine"},
+	{"yelena", "elena"},
+	{"yevgeni", "evgeny"},
+	{"yevgeniy", "evgeny"},
+	{"yevgeny", "evgeny"},
+	{"yousef", "yusuf"},
+	{"yousif", "yusuf"},
+	{"youssef", "yusuf"},
+	{"yuri", "yuri"},
+	{"yuriy", "yuri"},
+	{"yury", "yuri"},
+	{"yusef", "yusuf"},
+	{"yusuf", "yusuf"},
+};
+
+static int nickname_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct nickname *)elem)->name);
+}
+
+const char *lt_link_name_canonical(const char *name)
+{
+	const struct nickname *n = bsearch(name, nicknames, sizeof(nicknames) / sizeof(nicknames[0]),
+	                                   sizeof(nicknames[0]), nickname_cmp);
+	return n ? n->canonical : NULL;
+}
+
+size_t lt_link_nickname_count(void)
+{
+	return sizeof(nicknames) / sizeof(nicknames[0]);
+}
+const char *lt_link_nickname_at(size_t i, const char **canonical)
+{
+	LT_ASSERT(i < lt_link_nickname_count());
+	*canonical = nicknames[i].canonical;
+	return nicknames[i].name;
+}
+
+/* ---- Dates ------------------------------------------------------------- */
+
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Keep what is valid of year y, month m, day d (0 = not given), in order. */
+static enum lt_link_date_precision date_set(struct lt_link_date *out, int y, int m, int d)
+{
+	memset(out, 0, sizeof(*out));
+	if (y < 1 || y > 9999)
+		return LT_LINK_DATE_NONE;
+	out->year = (int16_t)y;
+	if (m < 1 || m > 12)
+		return LT_LINK_DATE_YEAR;
+	out->month = (int8_t)m;
+	if (d < 1 || d > days_in_month(y, m))
+		return LT_LINK_DATE_MONTH;
+	out->day = (int8_t)d;
+	return LT_LINK_DATE_DAY;
+}
+
+/* The value of the n digits at s. */
+static int digits(const char *s, size_t n)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+enum lt_link_date_precision lt_link_date_parse(const char *s, struct lt_link_date *d)
+{
+	memset(d, 0, sizeof(*d));
+	while (*s == ' ' || *s == '\t')
+		s++;
+	/* Up to three groups of digits, each of at most 8, one separator between. */
+	const char *g[3];
+	size_t len[3], ng = 0;
+	const char *p = s;
+	for (;;) {
+		const char *start = p;
+		while (*p >= '0' && *p <= '9' && p - start <= 8)
+			p++;
+		if (p == start || p - start > 8)
+			return LT_LINK_DATE_NONE;
+		g[ng] = start;
+		len[ng] = (size_t)(p - start);
+		ng++;
+		if (ng < 3 && (*p == '-' || *p == '/' || *p == '.') && p[1] >= '0' && p[1] <= '9') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	/* What may follow: spaces, or a time after a whole date written year first. */
+	bool whole_ymd = (ng == 3 && len[0] == 4) || (ng == 1 && len[0] == 8);
+	const char *rest = p;
+	if (whole_ymd && (*rest == 'T' || *rest == ' ') && rest[1] >= '0' && rest[1] <= '9')
+		rest += strlen(rest);
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (*rest != '\0')
+		return LT_LINK_DATE_NONE;
+
+	if (ng == 1) {
+		if (len[0] == 4)
+			return date_set(d, digits(g[0], 4), 0, 0);
+		if (len[0] == 6)
+			return date_set(d, digits(g[0], 4), digits(g[0] + 4, 2), 0);
+		if (len[0] == 8)
+			return date_set(d, digits(g[0], 4), digits(g[0] + 4, 2), digits(g[0] + 6, 2));
+		return LT_LINK_DATE_NONE;
+	}
+	if (ng == 2) {
+		if (len[0] == 4 && len[1] <= 2) {
+			int m = digits(g[1], len[1]);
+			return date_set(d, digits(g[0], 4), m == 0 ? -1 : m, 0);
+		}
+		if (len[0] <= 2 && len[1] == 4) {
+			int m = digits(g[0], len[0]);
+			return date_set(d, digits(g[1], 4), m == 0 ? -1 : m, 0);
+		}
+		return LT_LINK_DATE_NONE;
+	}
+	if (len[0] == 4 && len[1] <= 2 && len[2] <= 2)
+		return date_set(d, digits(g[0], 4), digits(g[1], len[1]), digits(g[2], len[2]));
+	if (len[0] <= 2 && len[1] <= 2 && len[2] == 4)
+		return date_set(d, digits(g[2], 4), digits(g[1], len[1]), digits(g[0], len[0]));
+	return LT_LINK_DATE_NONE;
+}
+
+static const char *const date_level_names[] = {
+#define LT_LINK_X(sym, name, meaning) name,
+    LT_LINK_DATE_LEVEL_MAP(LT_LINK_X)
+#undef LT_LINK_X
+};
+
+const char *lt_link_date_level_name(enum lt_link_date_level level)
+{
+	if ((unsigned)level >= LT_LINK_DATE_LEVELS)
+		return "?";
+	return date_level_names[level];
+}
+
+enum lt_link_date_level lt_link_date_compare(const struct lt_link_date *a,
+                                             const struct lt_link_date *b,
+                                             unsigned near_years)
+{
+	if (a->year == 0 || b->year == 0)
+		return LT_LINK_DATE_NULL;
+	if (a->year == b->year) {
+		if (a->day && b->day) {
+			if (a->month == b->month && a->day == b->day)
+				return LT_LINK_DATE_EXACT;
+			if (a->day == b->month && a->month == b->day)
+				return LT_LINK_DATE_SWAPPED;
+		}
+		if (a->month && b->month) {
+			if (a->month == b->month)
+				return LT_LINK_DATE_SAME_MONTH;
+		} else {
+			return LT_LINK_DATE_SAME_YEAR;
+		}
+	}
+	unsigned gap = (unsigned)(a->year > b->year ? a->year - b->year : b->year - a->year);
+	return gap <= near_years ? LT_LINK_DATE_NEAR : LT_LINK_DATE_DIFFERENT;
+}
