@@ -25,6 +25,22 @@ void store_strings_free(char **v, size_t n)
 	free(v);
 }
 
+void store_person_export_release(struct store_person_export *x)
+{
+	lt_person_release(&x->person);
+	for (size_t i = 0; x->referrals && i < x->n_referrals; i++)
+		lt_referral_release(&x->referrals[i]);
+	free(x->referrals);
+	free(x->cases);
+	free(x->arrests);
+	free(x->shares);
+	if (x->audit)
+		lt_crypto_wipe(x->audit, x->n_audit * sizeof(*x->audit));
+	free(x->audit);
+	memset(x, 0, sizeof(*x));
+	lt_person_init(&x->person);
+}
+
 static int strcmp_ptr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -41,6 +41,7 @@
 #include "core/limits.h"
 #include "core/person.h"
 #include "core/record.h"
+#include "core/retention.h"
 #include "crypto/crypto.h"
 
 struct store;
@@ -186,6 +187,66 @@ struct store_person_query {
 	int64_t before;      /* only persons with an id below it (the page after the one that
 				ended there); 0: from the newest */
 	size_t limit;        /* at most this many, 1..LT_PERSON_FIND_MAX; 0: LT_PERSON_FIND_MAX */
+};
+
+/*
+ * Everything an agency holds about one person, for a subject access request
+ * (person_export): the person's fields opened (all of them: the exporter is
+ * the owner), the agency's own referrals of the person opened, the agency's
+ * cases about the person (other persons linked to a case are left out:
+ * `persons` holds only this person), the arrests that name those cases,
+ * every share of the person, and the audit entries about the person (as
+ * `lantern audit show --person`, oldest first, this export's own entry
+ * last). Release with store_person_export_release, which wipes it.
+ */
+struct store_person_export {
+	char agency[LT_CODE_MAX]; /* the agency whose records these are: the owner */
+	struct lt_person person;
+	struct lt_referral *referrals; /* heap, n_referrals, by id */
+	size_t n_referrals;
+	struct lt_case *cases; /* heap, n_cases, by id */
+	size_t n_cases;
+	struct lt_arrest *arrests; /* heap, n_arrests, by id */
+	size_t n_arrests;
+	struct lt_share *shares; /* heap, n_shares, by id */
+	size_t n_shares;
+	struct store_audit_entry *audit; /* heap, n_audit, by id */
+	size_t n_audit;
+	bool audit_truncated; /* more than LT_AUDIT_SHOW_MAX entries: the newest are given */
+};
+void store_person_export_release(struct store_person_export *x);
+
+/* What retention_run did (or, in a dry run, would do), per kind of
+ * core/retention.h. */
+struct store_retention_result {
+	struct lt_retention_periods periods;      /* the periods applied */
+	struct lt_date cutoff[LT_RETENTION_COUNT]; /* the last day of activity that was due;
+	                                              year 0 for kinds that are kept */
+	long count[LT_RETENTION_COUNT];            /* records erased, wiped or deleted */
+};
+
+/*
+ * Pseudonymised reads (person.read_pseudonymised; store_sqlite_pseudo.c;
+ * docs/security.md, "Pseudonymised reads for analysts"). A person is found
+ * by its pseudonym (lt_crypto_pseudonym under the database's
+ * pseudonymisation key, which the store keeps wrapped under the master key
+ * and carries over every rotation), never by id; lists come in the order
+ * of the pseudonyms' lookups (pseudonymised order: nothing about when or
+ * by whom a person was recorded), a page at a time. Erased persons are
+ * never listed or found. Every person handed out is audited
+ * ("person.read_pseudonymised" on "person:<id>", with the purpose) in the
+ * transaction that reads it, and opened after it committed; only what
+ * core/pseudo.h shows leaves the store.
+ */
+struct store_pseudo_query {
+	const char *purpose;  /* why (required, audited) */
+	const char *agency;   /* only persons this agency owns (its code); NULL: any */
+	struct lt_date from;  /* only persons with a referral dated at or after it (a year
+	                         or a month) and at or before `to` (at its precision); */
+	struct lt_date to;    /* year 0: no bound */
+	int64_t below;        /* only pseudonyms whose lookup is below it (the page after the
+	                         one whose last person had it); 0: from the first */
+	size_t limit;         /* at most this many, 1..LT_API_PAGE_MAX */
 };
 
 struct store_ops {
@@ -485,6 +546,44 @@ struct store_ops {
 	 * LT_EFORBIDDEN). The caller frees *out. */
 	lt_status (*share_list)(struct store *s, const struct lt_principal *p, int64_t person_id,
 				struct lt_share **out, size_t *n, struct lt_error *err);
+
+	/*
+	 * Data protection (docs/security.md, "Data protection: retention,
+	 * subject access, erasure"; store_sqlite_person.c and
+	 * store_sqlite_retention.c).
+	 */
+	/* Export everything about person `id` that its owner holds (struct
+	 * store_person_export) for `purpose` (required, audited): for p
+	 * (person.export: LT_ENOTFOUND for a person p may not see,
+	 * LT_EFORBIDDEN for one it may see but not export), or with p NULL for
+	 * the operator `actor` ("cli"), as the person's owner. Audit
+	 * "person.export" on "person:<id>" with the person and the purpose, in
+	 * the transaction that reads; the data is opened after it committed.
+	 * *out is initialised by the call. */
+	lt_status (*person_export)(struct store *s, const struct lt_crypto_keyring *keys,
+				   const struct lt_principal *p, const char *actor, int64_t id,
+				   const char *purpose, struct store_person_export *out,
+				   struct lt_error *err);
+	/* The retention periods in force: the operator's settings, else the
+	 * table's defaults. */
+	lt_status (*retention_get)(struct store *s, struct lt_retention_periods *out,
+				   struct lt_error *err);
+	/* Set the period of `kind` (checked with lt_retention_check), audited
+	 * "retention.set" on "retention:<code>" by `actor`. */
+	lt_status (*retention_set)(struct store *s, enum lt_retention_kind kind, long period,
+				   const char *actor, struct lt_error *err);
+	/* Apply the retention periods as of day `as_of` (a full date; the
+	 * caller's clock): persons due are erased as by person_erase (audit
+	 * "person.erase" by `actor`, the purpose naming the period), public
+	 * reports' text and contact details due are wiped ("report.wipe" on
+	 * "report:<ref>"), sessions due are deleted ("retention.delete" on
+	 * "sessions:<n>"). Each record with its audit entry in one
+	 * transaction, in batches; a batch that fails leaves its records as
+	 * they were, and running it again finishes. With `dry_run` nothing is
+	 * written and *out counts what is due. */
+	lt_status (*retention_run)(struct store *s, const struct lt_date *as_of, bool dry_run,
+				   const char *actor, struct store_retention_result *out,
+				   struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -817,6 +916,30 @@ static inline lt_status store_share_list(struct store *s, const struct lt_princi
 					 struct lt_error *err)
 {
 	return s->ops->share_list(s, p, person_id, out, n, err);
+}
+
+static inline lt_status store_person_export(struct store *s, const struct lt_crypto_keyring *keys,
+					    const struct lt_principal *p, const char *actor,
+					    int64_t id, const char *purpose,
+					    struct store_person_export *out, struct lt_error *err)
+{
+	return s->ops->person_export(s, keys, p, actor, id, purpose, out, err);
+}
+static inline lt_status store_retention_get(struct store *s, struct lt_retention_periods *out,
+					    struct lt_error *err)
+{
+	return s->ops->retention_get(s, out, err);
+}
+static inline lt_status store_retention_set(struct store *s, enum lt_retention_kind kind,
+					    long period, const char *actor, struct lt_error *err)
+{
+	return s->ops->retention_set(s, kind, period, actor, err);
+}
+static inline lt_status store_retention_run(struct store *s, const struct lt_date *as_of,
+					    bool dry_run, const char *actor,
+					    struct store_retention_result *out, struct lt_error *err)
+{
+	return s->ops->retention_run(s, as_of, dry_run, actor, out, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

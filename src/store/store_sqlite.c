@@ -2901,4 +2901,8 @@ static const struct store_ops sqlite_ops = {
 	.share_create = store_sqlite_share_create,
 	.share_revoke = store_sqlite_share_revoke,
 	.share_list = store_sqlite_share_list,
+	.person_export = store_sqlite_person_export,
+	.retention_get = store_sqlite_retention_get,
+	.retention_set = store_sqlite_retention_set,
+	.retention_run = store_sqlite_retention_run,
 };

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/retention.h"
 #include "core/taxonomy.h"
 
 struct store;
@@ -264,5 +265,24 @@ lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *
 lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 				  int64_t person_id, struct lt_share **out, size_t *n,
 				  struct lt_error *err);
+
+/* Data protection (store_sqlite_person.c, store_sqlite_retention.c). */
+struct store_person_export;
+struct store_retention_result;
+lt_status store_sqlite_person_export(struct store *s, const struct lt_crypto_keyring *keys,
+				     const struct lt_principal *p, const char *actor, int64_t id,
+				     const char *purpose, struct store_person_export *out,
+				     struct lt_error *err);
+/* Inside a write on `db`: destroy person `id`'s data key, every blob sealed
+ * under it and its blind index, and mark it erased (no audit entry: the
+ * caller writes it). The person must exist and not be erased. */
+lt_status store_sqlite_person_destroy(struct sqlite3 *db, int64_t id, struct lt_error *err);
+lt_status store_sqlite_retention_get(struct store *s, struct lt_retention_periods *out,
+				     struct lt_error *err);
+lt_status store_sqlite_retention_set(struct store *s, enum lt_retention_kind kind, long period, const char *actor,
+				     struct lt_error *err);
+lt_status store_sqlite_retention_run(struct store *s, const struct lt_date *as_of, bool dry_run,
+				     const char *actor, struct store_retention_result *out,
+				     struct lt_error *err);
 
 #endif

@@ -1673,6 +1673,14 @@ static lt_status person_erase_run(sqlite3 *db, void *arg, struct lt_error *err)
 		return s;
 	if (erased)
 		return LT_OK;
+	if ((s = store_sqlite_person_destroy(db, w->id, err)) != LT_OK)
+		return s;
+	return audit(w->s, db, w->p, NULL, "person.erase", "person", w->id, w->id, w->reason, err);
+}
+
+lt_status store_sqlite_person_destroy(sqlite3 *db, int64_t id, struct lt_error *err)
+{
+	lt_status s;
 	/* The freed pages are zeroed, so the destroyed key does not linger in
 	 * the file's free space (docs/security.md says what remains: the WAL
 	 * until its next checkpoint, and backups). */
@@ -1681,15 +1689,14 @@ static lt_status person_erase_run(sqlite3 *db, void *arg, struct lt_error *err)
 	         db,
 	         "UPDATE persons SET master_key_id = NULL, key_wrapped = NULL, sealed = NULL, "
 	         "erased_at = " NOW_SQL ", updated_at = " NOW_SQL " WHERE id = ?1",
-	         w->id, "erasing a person", err)) != LT_OK ||
-	    (s = exec_id(db, "DELETE FROM person_index WHERE person_id = ?1", w->id,
-	                 "erasing a person's index", err)) != LT_OK ||
-	    (s = exec_id(db,
-	                 "UPDATE referrals SET key_gen = NULL, sealed = NULL, updated_at = " NOW_SQL
-	                 " WHERE person_id = ?1",
-	                 w->id, "erasing a person's referrals", err)) != LT_OK)
+	         id, "erasing a person", err)) != LT_OK ||
+	    (s = exec_id(db, "DELETE FROM person_index WHERE person_id = ?1", id,
+	                 "erasing a person's index", err)) != LT_OK)
 		return s;
-	return audit(w->s, db, w->p, NULL, "person.erase", "person", w->id, w->id, w->reason, err);
+	return exec_id(db,
+	               "UPDATE referrals SET key_gen = NULL, sealed = NULL, updated_at = " NOW_SQL
+	               " WHERE person_id = ?1",
+	               id, "erasing a person's referrals", err);
 }
 
 lt_status store_sqlite_person_erase(struct store *s, const struct lt_principal *p, int64_t id,
@@ -2636,26 +2643,20 @@ lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *
 	return store_sqlite_write(s, share_revoke_run, &w, err);
 }
 
-lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p, int64_t person_id,
-                                  struct lt_share **out, size_t *n, struct lt_error *err)
+/* The shares of person `person_id`, by id: all of them with `all`, else
+ * those with agency `agency`. *out (heap) is the caller's to free. */
+static lt_status shares_read(sqlite3 *db, int64_t person_id, bool all, int64_t agency,
+                             struct lt_share **out, size_t *n, struct lt_error *err)
 {
-	void *conn;
-	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	struct lt_access_facts f;
 	struct lt_share *v = NULL;
 	size_t count = 0, cap = 0;
 	lt_status r;
 	int rc;
 
-	principal_check(p);
 	*out = NULL;
 	*n = 0;
-	db = store_sqlite_read_lock(s, &conn);
-	if ((r = access(db, p, LT_ACTION_PERSON_READ, "persons", "person", person_id, err)) !=
-	        LT_OK ||
-	    (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) != LT_OK ||
-	    (r = prep(
+	if ((r = prep(
 	         db,
 	         "SELECT s.id, fa.code, ta.code, s.kind, s.classes, s.basis, s.consent_by, "
 	         "s.consent_at, s.lawful_reason, s.purpose, s.created_at, coalesce(s.revoked_at, "
@@ -2665,8 +2666,8 @@ lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int(st, 2, f.owner_agency_id == p->agency_id);
-	sqlite3_bind_int64(st, 3, p->agency_id);
+	sqlite3_bind_int(st, 2, all);
+	sqlite3_bind_int64(st, 3, agency);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (count == cap) {
 			size_t nc = cap ? cap * 2 : 8;
@@ -2708,7 +2709,335 @@ lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 	v = NULL;
 out:
 	sqlite3_finalize(st);
-	store_sqlite_read_unlock(conn);
 	free(v);
+	return r;
+}
+
+lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p, int64_t person_id,
+                                  struct lt_share **out, size_t *n, struct lt_error *err)
+{
+	void *conn;
+	sqlite3 *db;
+	struct lt_access_facts f;
+	lt_status r;
+
+	principal_check(p);
+	*out = NULL;
+	*n = 0;
+	db = store_sqlite_read_lock(s, &conn);
+	if ((r = access(db, p, LT_ACTION_PERSON_READ, "persons", "person", person_id, err)) ==
+	        LT_OK &&
+	    (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) == LT_OK)
+		r = shares_read(db, person_id, f.owner_agency_id == p->agency_id, p->agency_id, out,
+		                n, err);
+	store_sqlite_read_unlock(conn);
+	return r;
+}
+
+/* ---- subject access export ---------------------------------------------------------- */
+
+/*
+ * Everything the owner holds about one person, read in one transaction
+ * with its audit entry "person.export"; the sealed blobs are opened after
+ * the commit (store_sqlite_person_export). The owner's referrals, its cases
+ * about the person and the arrests naming them; another agency's referrals
+ * and cases about the person are that agency's records, not the owner's.
+ */
+struct export_write {
+	struct store *s;
+	const struct lt_principal *p; /* NULL: the operator, `actor` */
+	const char *actor;
+	int64_t id;
+	const char *purpose;
+	char agency[LT_CODE_MAX];      /* out: the owner's code */
+	char created[32], updated[32]; /* out: the person's stamps */
+	struct person_key k;           /* out */
+	struct blob sealed;            /* out */
+	struct referral_row *refs;     /* out: heap, n_refs */
+	size_t n_refs;
+	struct lt_case *cases; /* out: heap, n_cases */
+	size_t n_cases;
+	struct lt_arrest *arrests; /* out: heap, n_arrests */
+	size_t n_arrests;
+	struct lt_share *shares; /* out: heap, n_shares */
+	size_t n_shares;
+};
+
+static void export_write_reset(struct export_write *w)
+{
+	person_key_free(&w->k);
+	blob_free(&w->sealed);
+	for (size_t i = 0; w->refs && i < w->n_refs; i++)
+		referral_row_free(&w->refs[i]);
+	free(w->refs);
+	free(w->cases);
+	free(w->arrests);
+	free(w->shares);
+	w->refs = NULL;
+	w->cases = NULL;
+	w->arrests = NULL;
+	w->shares = NULL;
+	w->n_refs = w->n_cases = w->n_arrests = w->n_shares = 0;
+}
+
+/* The ids `sql` returns for ?1 = person and ?2 = agency, into a heap
+ * array (*out NULL when there are none). */
+static lt_status ids_read(sqlite3 *db, const char *sql, int64_t person, int64_t agency,
+                          int64_t **out, size_t *n, struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *v = NULL;
+	size_t count = 0, cap = 0;
+	lt_status s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = prep(db, sql, &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, person);
+	sqlite3_bind_int64(st, 2, agency);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			int64_t *nv = realloc(v, nc * sizeof(*v));
+			if (!nv) {
+				s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+				goto out;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[count++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		s = store_sqlite_fail(db, rc, "reading a person's records", err);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	free(v);
+	return s;
+}
+
+static lt_status export_arrests(sqlite3 *db, struct export_write *w, int64_t agency,
+                                struct lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	lt_status s;
+	int rc, k;
+
+	if ((s = prep(db,
+	              "SELECT DISTINCT a.id, a.date, a.offence, g.code, c.ref FROM arrests a JOIN "
+	              "agencies g ON g.id = a.agency_id JOIN cases c ON c.id = a.case_id JOIN "
+	              "case_persons cp ON cp.case_id = c.id WHERE cp.person_id = ?1 AND "
+	              "c.agency_id = ?2 ORDER BY a.id",
+	              &st, err)) != LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, w->id);
+	sqlite3_bind_int64(st, 2, agency);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (w->n_arrests == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct lt_arrest *nv = realloc(w->arrests, nc * sizeof(*nv));
+			if (!nv) {
+				s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+				goto out;
+			}
+			w->arrests = nv;
+			cap = nc;
+		}
+		struct lt_arrest *a = &w->arrests[w->n_arrests];
+		lt_arrest_init(a);
+		a->id = sqlite3_column_int64(st, 0);
+		if ((s = column_date(st, 1, "arrests.date", &a->date, err)) != LT_OK ||
+		    (s = column_code(st, 2, &lt_vocab_offence, "arrests.offence", &k, err)) != LT_OK)
+			goto out;
+		a->offence = k < 0 ? LT_OFFENCE_NOT_RECORDED : (enum lt_offence)k;
+		column_copy(st, 3, a->agency, sizeof(a->agency));
+		column_copy(st, 4, a->case_ref, sizeof(a->case_ref));
+		w->n_arrests++;
+	}
+	if (rc != SQLITE_DONE)
+		s = store_sqlite_fail(db, rc, "reading the arrests of a person's cases", err);
+out:
+	sqlite3_finalize(st);
+	return s;
+}
+
+static lt_status export_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct export_write *w = arg;
+	struct lt_access_facts f;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	long owner = 0;
+	lt_status s;
+	int rc;
+	sqlite3_stmt *st = NULL;
+
+	export_write_reset(w);
+	if (w->p)
+		s = access(db, w->p, LT_ACTION_PERSON_EXPORT, "persons", "person", w->id, err);
+	else if ((s = facts_of(db, "persons", w->id, 0, &f, err)) == LT_ENOTFOUND)
+		s = lt_error_set(err, LT_ENOTFOUND, NULL, "no person %lld", (long long)w->id);
+	if (s != LT_OK ||
+	    (s = query_long(db, "SELECT agency_id FROM persons WHERE id = ?1", true, w->id, &owner,
+	                    err)) != LT_OK ||
+	    (s = audit(w->s, db, w->p, w->actor, "person.export", "person", w->id, w->id,
+	               w->purpose, err)) != LT_OK ||
+	    (s = person_key_read(db, w->id, &w->k, err)) != LT_OK ||
+	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) !=
+	        LT_OK ||
+	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, w->id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		s = store_sqlite_fail(db, rc, "reading a person", err);
+		goto out;
+	}
+	if ((s = column_blob(st, 0, &w->sealed, err)) != LT_OK)
+		goto out;
+
+	/* the owner's referrals of the person */
+	if ((s = ids_read(db,
+	                  "SELECT id FROM referrals WHERE person_id = ?1 AND agency_id = ?2 ORDER "
+	                  "BY id",
+	                  w->id, owner, &ids, &n, err)) != LT_OK)
+		goto out;
+	if (n && !(w->refs = calloc(n, sizeof(*w->refs)))) {
+		s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct referral_row *x = &w->refs[i];
+		lt_referral_init(&x->r);
+		w->n_refs = i + 1;
+		if ((s = referral_row_read(db, ids[i], x, err)) != LT_OK ||
+		    (s = stamp_read(db, "referrals", ids[i], x->r.agency, x->r.created_at,
+		                    x->r.updated_at, err)) != LT_OK)
+			goto out;
+	}
+	free(ids);
+	ids = NULL;
+
+	/* the owner's cases about the person: the others they name are left out */
+	if ((s = ids_read(db,
+	                  "SELECT c.id FROM case_persons cp JOIN cases c ON c.id = cp.case_id "
+	                  "WHERE cp.person_id = ?1 AND c.agency_id = ?2 ORDER BY c.id",
+	                  w->id, owner, &ids, &n, err)) != LT_OK)
+		goto out;
+	if (n && !(w->cases = calloc(n, sizeof(*w->cases)))) {
+		s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((s = case_row_read(db, ids[i], &w->cases[i], err)) != LT_OK)
+			goto out;
+		w->cases[i].persons[0] = w->id;
+		w->cases[i].n_persons = 1;
+		w->n_cases = i + 1;
+	}
+	if ((s = export_arrests(db, w, owner, err)) != LT_OK)
+		goto out;
+	/* every share of the person: the exporter owns it */
+	s = shares_read(db, w->id, true, owner, &w->shares, &w->n_shares, err);
+out:
+	sqlite3_finalize(st);
+	free(ids);
+	return s;
+}
+
+static void audit_reverse(struct store_audit_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct store_audit_entry t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
+lt_status store_sqlite_person_export(struct store *s, const struct lt_crypto_keyring *keys,
+                                     const struct lt_principal *p, const char *actor, int64_t id,
+                                     const char *purpose, struct store_person_export *out,
+                                     struct lt_error *err)
+{
+	struct keyset ks;
+	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[16];
+	lt_status r;
+
+	memset(out, 0, sizeof(*out));
+	lt_person_init(&out->person);
+	if (p)
+		principal_check(p);
+	else
+		LT_ASSERT(actor && actor[0]);
+	if ((r = purpose_check(purpose, "purpose", err)) != LT_OK ||
+	    (r = keyset_derive(keys, &ks, err)) != LT_OK)
+		return r;
+	struct export_write w;
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.p = p;
+	w.actor = actor;
+	w.id = id;
+	w.purpose = purpose;
+	if ((r = store_sqlite_write(s, export_run, &w, err)) != LT_OK)
+		goto out;
+	/* The export is recorded; now open what it holds. */
+	memcpy(out->agency, w.agency, sizeof(out->agency));
+	out->person.id = id;
+	memcpy(out->person.agency, w.agency, sizeof(out->person.agency));
+	memcpy(out->person.created_at, w.created, sizeof(out->person.created_at));
+	memcpy(out->person.updated_at, w.updated, sizeof(out->person.updated_at));
+	if (w.k.erased)
+		out->person.erased = true;
+	else if ((r = person_key_open(&ks, id, &w.k, dk, NULL, err)) != LT_OK ||
+	         (r = open_fields(lt_person_fields, lt_person_field_count, &out->person, dk, ad,
+	                          ad_person(ad, id, w.k.gen), &w.sealed, "person", id, err)) !=
+	             LT_OK)
+		goto out;
+	if (w.n_refs && !(out->referrals = calloc(w.n_refs, sizeof(*out->referrals)))) {
+		r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.n_refs; i++) {
+		if ((r = referral_row_open(&ks, &w.refs[i], err)) != LT_OK)
+			goto out;
+		out->referrals[i] = w.refs[i].r; /* the strings move */
+		lt_referral_init(&w.refs[i].r);
+		out->n_referrals = i + 1;
+	}
+	out->cases = w.cases;
+	out->n_cases = w.n_cases;
+	out->arrests = w.arrests;
+	out->n_arrests = w.n_arrests;
+	out->shares = w.shares;
+	out->n_shares = w.n_shares;
+	w.cases = NULL;
+	w.arrests = NULL;
+	w.shares = NULL;
+	w.n_cases = w.n_arrests = w.n_shares = 0;
+
+	/* who read or changed the person's data: the audit entries about it,
+	 * as `lantern audit show --person` lists them */
+	struct store_audit_query q = {0, id, (size_t)LT_AUDIT_SHOW_MAX + 1, true};
+	if ((r = store_audit_list(s, &q, &out->audit, &out->n_audit, err)) != LT_OK)
+		goto out;
+	if (out->n_audit > LT_AUDIT_SHOW_MAX) {
+		out->n_audit = LT_AUDIT_SHOW_MAX;
+		out->audit_truncated = true;
+	}
+	audit_reverse(out->audit, out->n_audit);
+out:
+	if (r != LT_OK)
+		store_person_export_release(out);
+	export_write_reset(&w);
+	lt_crypto_wipe(dk, sizeof(dk));
+	keyset_wipe(&ks);
 	return r;
 }

@@ -394,6 +394,20 @@ static const char schema_v6[] =
 	"CREATE INDEX shares_person ON shares(person_id);\n"
 	"CREATE INDEX shares_to ON shares(to_agency_id, person_id) WHERE revoked_at IS NULL;\n";
 
+/*
+ * Version 7: the operator's retention periods (store_sqlite_retention.c;
+ * core/retention.h is the table, docs/security.md "Data protection:
+ * retention, subject access, erasure"). One row per kind whose period was
+ * changed from the table's default by `lantern retention set`, in the
+ * kind's unit; every change is audited ("retention.set").
+ */
+static const char schema_v7[] =
+	"CREATE TABLE retention_settings (\n"
+	"  kind   TEXT PRIMARY KEY,\n"
+	"  period INTEGER NOT NULL CHECK (period >= 0),\n"
+	"  set_at TEXT NOT NULL DEFAULT " NOW "\n"
+	") WITHOUT ROWID;\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -404,6 +418,8 @@ const struct store_migration store_sqlite_migrations[] = {
 	    "index), referrals, case status and persons", schema_v5},
 	{6, "sharing: shares of persons referred or transferred to other agencies, with their "
 	    "basis (consent or a lawful reason) and purpose", schema_v6},
+	{7, "retention_settings: the operator's retention periods (lantern retention set)",
+	 schema_v7},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
