@@ -210,27 +210,45 @@ unsigned lt_link_levenshtein(const char *a, const char *b, unsigned max)
 	return row[lb] > max ? max + 1 : row[lb];
 }
 
-/* A dense index (< 2 * LT_LINK_STRING_MAX) for each distinct code point of
- * a and b, through a small open-addressing table. */
+/* Characters as indices below 256 for the table of last rows: the code
+ * points themselves when all are below 256 (Latin-1, the common case),
+ * else dense indices through a small open-addressing table (two strings
+ * hold at most 2 * LT_LINK_STRING_MAX = 256 distinct characters). */
 #define ALPHA_SLOTS (4 * LT_LINK_STRING_MAX) /* a power of two, > 2x the keys */
 
-struct alphabet {
+static void alphabet_index(const uint32_t *ca, size_t la, const uint32_t *cb, size_t lb,
+                           uint8_t *ia, uint8_t *ib)
+{
+	uint32_t top = 0;
+	for (size_t i = 0; i < la; i++)
+		top |= ca[i];
+	for (size_t j = 0; j < lb; j++)
+		top |= cb[j];
+	if (top < 256) {
+		for (size_t i = 0; i < la; i++)
+			ia[i] = (uint8_t)ca[i];
+		for (size_t j = 0; j < lb; j++)
+			ib[j] = (uint8_t)cb[j];
+		return;
+	}
 	uint32_t key[ALPHA_SLOTS];
 	uint16_t id[ALPHA_SLOTS]; /* 0 = empty slot, else index + 1 */
-	uint16_t n;
-};
-
-static uint16_t alphabet_id(struct alphabet *al, uint32_t c)
-{
-	uint32_t h = (c * 2654435761u) & (ALPHA_SLOTS - 1);
-	while (al->id[h] != 0) {
-		if (al->key[h] == c)
-			return (uint16_t)(al->id[h] - 1);
-		h = (h + 1) & (ALPHA_SLOTS - 1);
+	uint16_t n = 0;
+	memset(id, 0, sizeof(id));
+	for (size_t k = 0; k < la + lb; k++) {
+		uint32_t c = k < la ? ca[k] : cb[k - la];
+		uint32_t h = (c * 2654435761u) & (ALPHA_SLOTS - 1);
+		while (id[h] != 0 && key[h] != c)
+			h = (h + 1) & (ALPHA_SLOTS - 1);
+		if (id[h] == 0) {
+			key[h] = c;
+			id[h] = ++n;
+		}
+		if (k < la)
+			ia[k] = (uint8_t)(id[h] - 1);
+		else
+			ib[k - la] = (uint8_t)(id[h] - 1);
 	}
-	al->key[h] = c;
-	al->id[h] = (uint16_t)(++al->n);
-	return (uint16_t)(al->n - 1);
 }
 
 unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
@@ -238,31 +256,34 @@ unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
 	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
 	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
 	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
+	const uint32_t *pa = ca, *pb = cb;
+	/* A common prefix and suffix cost nothing (checked against the full
+	 * computation in the tests). */
+	while (la && lb && *pa == *pb)
+		pa++, pb++, la--, lb--;
+	while (la && lb && pa[la - 1] == pb[lb - 1])
+		la--, lb--;
 	size_t diff = la > lb ? la - lb : lb - la;
 	if (diff > max)
 		return max + 1;
 	if (la == 0 || lb == 0)
 		return (unsigned)(la + lb);
-
-	/* Characters as dense indices. */
-	struct alphabet al;
-	memset(al.id, 0, sizeof(al.id));
-	al.n = 0;
-	uint16_t ia[LT_LINK_STRING_MAX], ib[LT_LINK_STRING_MAX];
-	for (size_t i = 0; i < la; i++)
-		ia[i] = alphabet_id(&al, ca[i]);
-	for (size_t j = 0; j < lb; j++)
-		ib[j] = alphabet_id(&al, cb[j]);
+	uint8_t ia[LT_LINK_STRING_MAX], ib[LT_LINK_STRING_MAX];
+	alphabet_index(pa, la, pb, lb, ia, ib);
 
 	/* H is (la + 2) x (lb + 2), row-major with stride lb + 2; H[0][*] and
 	 * H[*][0] hold "infinity", H[i+1][j+1] the distance of the first i
-	 * characters of a and the first j of b. */
+	 * characters of a and the first j of b. da[c] is the last row (1-based)
+	 * of a where character c was, 0 for none. */
 	enum { W = LT_LINK_STRING_MAX + 2 };
 	uint16_t H[W * W];
 	size_t stride = lb + 2;
 	uint16_t inf = (uint16_t)(la + lb);
-	uint16_t da[2 * LT_LINK_STRING_MAX]; /* last row (1-based) of each char in a */
-	memset(da, 0, sizeof(da[0]) * al.n);
+	uint16_t da[256];
+	for (size_t i = 0; i < la; i++)
+		da[ia[i]] = 0;
+	for (size_t j = 0; j < lb; j++)
+		da[ib[j]] = 0;
 	H[0] = inf;
 	for (size_t i = 0; i <= la; i++) {
 		H[(i + 1) * stride + 0] = inf;
@@ -283,9 +304,9 @@ unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
 				cost = 0;
 				db = j;
 			}
-			unsigned v = H[i * stride + j] + cost;                 /* substitute */
-			unsigned ins = H[(i + 1) * stride + j] + 1u;            /* insert */
-			unsigned del = H[i * stride + j + 1] + 1u;              /* delete */
+			unsigned v = H[i * stride + j] + cost;      /* substitute */
+			unsigned ins = H[(i + 1) * stride + j] + 1u; /* insert */
+			unsigned del = H[i * stride + j + 1] + 1u;   /* delete */
 			unsigned tr = H[i1 * stride + j1] + (unsigned)((i - i1 - 1) + 1 + (j - j1 - 1));
 			if (ins < v)
 				v = ins;

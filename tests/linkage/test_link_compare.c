@@ -380,6 +380,105 @@ static unsigned ref_osa(const char *a, const char *b)
 	return m[la][lb];
 }
 
+/*
+ * The true Damerau-Levenshtein distance by its definition: the fewest
+ * insertions, deletions, substitutions and swaps of adjacent characters
+ * that turn a into b, found by breadth-first search over strings of the
+ * letters a, b, c of at most MAXLEN characters (enough room for any
+ * shortest sequence between the short strings below). Independent of
+ * Lowrance and Wagner's dynamic programme, which equals it for unit costs.
+ */
+#define BFS_MAXLEN 7
+static size_t bfs_code(const char *s, size_t n)
+{
+	size_t c = 1; /* a leading 1 keeps the length */
+	for (size_t i = 0; i < n; i++)
+		c = c * 3 + (size_t)(s[i] - 'a');
+	return c;
+}
+static unsigned ref_true_dl(const char *a, const char *b)
+{
+	enum { STATES = 3 * 3 * 3 * 3 * 3 * 3 * 3 * 3 * 2 };
+	static unsigned char seen[STATES];
+	static char queue[STATES][BFS_MAXLEN + 1];
+	static unsigned dist[STATES];
+	memset(seen, 0, sizeof(seen));
+	size_t head = 0, tail = 0;
+	memcpy(queue[tail], a, strlen(a) + 1);
+	dist[tail++] = 0;
+	seen[bfs_code(a, strlen(a))] = 1;
+	while (head < tail) {
+		char cur[BFS_MAXLEN + 2];
+		memcpy(cur, queue[head], sizeof(queue[head]));
+		unsigned d = dist[head++];
+		if (strcmp(cur, b) == 0)
+			return d;
+		size_t n = strlen(cur);
+		char next[BFS_MAXLEN + 2];
+		for (int op = 0; op < 4; op++)
+			for (size_t i = 0; i <= n; i++)
+				for (char c = 'a'; c <= 'c'; c++) {
+					size_t m;
+					if (op == 0 && n < BFS_MAXLEN) { /* insert c at i */
+						memcpy(next, cur, i);
+						next[i] = c;
+						memcpy(next + i + 1, cur + i, n - i + 1);
+						m = n + 1;
+					} else if (op == 1 && i < n && c == 'a') { /* delete i */
+						memcpy(next, cur, i);
+						memcpy(next + i, cur + i + 1, n - i);
+						m = n - 1;
+					} else if (op == 2 && i < n && cur[i] != c) { /* substitute */
+						memcpy(next, cur, n + 1);
+						next[i] = c;
+						m = n;
+					} else if (op == 3 && i + 1 < n && c == 'a' && cur[i] != cur[i + 1]) {
+						memcpy(next, cur, n + 1); /* swap i, i + 1 */
+						next[i] = cur[i + 1];
+						next[i + 1] = cur[i];
+						m = n;
+					} else {
+						continue;
+					}
+					size_t code = bfs_code(next, m);
+					if (seen[code])
+						continue;
+					seen[code] = 1;
+					memcpy(queue[tail], next, m + 1);
+					dist[tail++] = d + 1;
+				}
+	}
+	return UINT_MAX;
+}
+
+/* On 400 seeded random pairs of up to 5 letters of {a, b, c}: the true
+ * distance by its definition. */
+static void test_damerau_levenshtein_definition(void **state)
+{
+	(void)state;
+	unsigned seed = 31;
+	char a[8], b[8];
+	int bad = 0, differs_from_osa = 0;
+	for (int k = 0; k < 400; k++) {
+		size_t na = (size_t)(rand_r(&seed) % 6), nb = (size_t)(rand_r(&seed) % 6);
+		for (size_t i = 0; i < na; i++)
+			a[i] = (char)('a' + rand_r(&seed) % 3);
+		for (size_t i = 0; i < nb; i++)
+			b[i] = (char)('a' + rand_r(&seed) % 3);
+		a[na] = b[nb] = '\0';
+		unsigned want = ref_true_dl(a, b);
+		unsigned got = lt_link_damerau_levenshtein(a, b, UINT_MAX);
+		if (got != want) {
+			print_message("damerau_levenshtein(\"%s\", \"%s\"): got %u, want %u (by search)\n", a,
+			              b, got, want);
+			bad++;
+		}
+		differs_from_osa += want != ref_osa(a, b);
+	}
+	print_message("400 pairs by search; true DL differs from OSA on %d\n", differs_from_osa);
+	assert_int_equal(bad, 0);
+}
+
 /* A seeded random string of 0..maxlen letters of a small alphabet (so that
  * repeats and transpositions are common). */
 static void random_word(char *s, size_t maxlen, unsigned *seed)
@@ -739,6 +838,7 @@ int main(void)
 	    cmocka_unit_test(test_long_values_compared_on_prefix),
 	    cmocka_unit_test(test_edit_distances_published),
 	    cmocka_unit_test(test_edit_distances_against_references),
+	    cmocka_unit_test(test_damerau_levenshtein_definition),
 	    cmocka_unit_test(test_double_metaphone_vectors),
 	    cmocka_unit_test(test_double_metaphone_bounded),
 	    cmocka_unit_test(test_normalise),
