@@ -54,13 +54,12 @@ static size_t decode(const char *s, uint32_t *cp, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0;
-	while (*p && n < max) {
+	for (;;) {
+		while (n < max && (unsigned)(p[0] - 1) < 0x7Fu) /* ASCII, not NUL */
+			cp[n++] = *p++;
+		if (n >= max || p[0] == 0)
+			break;
 		unsigned c = p[0];
-		if (c < 0x80) {
-			cp[n++] = c;
-			p++;
-			continue;
-		}
 		uint32_t v = 0;
 		size_t len = 0;
 		if (c >= 0xC2 && c <= 0xDF) {
@@ -96,6 +95,11 @@ static size_t decode(const char *s, uint32_t *cp, size_t max)
 
 /* ---- Jaro and Jaro-Winkler -------------------------------------------- */
 
+/* Match flags, one bit a character. */
+#define FLAG_WORDS ((LT_LINK_STRING_MAX + 63) / 64)
+#define FLAG_GET(f, i) (((f)[(i) >> 6] >> ((i)&63)) & 1u)
+#define FLAG_SET(f, i) ((f)[(i) >> 6] |= (uint64_t)1 << ((i)&63))
+
 static double jaro_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	if (la == 0 || lb == 0)
@@ -104,18 +108,15 @@ static double jaro_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb
 		return a[0] == b[0] ? 1.0 : 0.0;
 	size_t longer = la > lb ? la : lb;
 	size_t bound = longer / 2 - 1; /* longer >= 2 */
-	unsigned char amatch[LT_LINK_STRING_MAX];
-	unsigned char bmatch[LT_LINK_STRING_MAX];
-	memset(amatch, 0, la);
-	memset(bmatch, 0, lb);
+	uint64_t amatch[FLAG_WORDS] = {0}, bmatch[FLAG_WORDS] = {0};
 	size_t common = 0;
 	for (size_t j = 0; j < lb; j++) {
 		size_t lo = j > bound ? j - bound : 0;
 		size_t hi = j + bound + 1 < la ? j + bound + 1 : la;
 		for (size_t i = lo; i < hi; i++) {
-			if (!amatch[i] && a[i] == b[j]) {
-				amatch[i] = 1;
-				bmatch[j] = 1;
+			if (a[i] == b[j] && !FLAG_GET(amatch, i)) {
+				FLAG_SET(amatch, i);
+				FLAG_SET(bmatch, j);
 				common++;
 				break;
 			}
@@ -125,9 +126,9 @@ static double jaro_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb
 		return 0.0;
 	size_t trans = 0, k = 0;
 	for (size_t j = 0; j < lb; j++) {
-		if (!bmatch[j])
+		if (!FLAG_GET(bmatch, j))
 			continue;
-		while (!amatch[k])
+		while (!FLAG_GET(amatch, k))
 			k++;
 		if (a[k] != b[j])
 			trans++;
@@ -151,6 +152,8 @@ double lt_link_jaro(const char *a, const char *b)
 
 double lt_link_jaro_winkler(const char *a, const char *b)
 {
+	if (a[0] != '\0' && strcmp(a, b) == 0)
+		return 1.0;
 	uint32_t ca[LT_LINK_STRING_MAX], cb[LT_LINK_STRING_MAX];
 	size_t la = decode(a, ca, LT_LINK_STRING_MAX);
 	size_t lb = decode(b, cb, LT_LINK_STRING_MAX);
