@@ -10,48 +10,56 @@
  *     (an access action, or a session or any principal);
  *   - the callers are every role of LT_ROLE_MAP, each signed in with a
  *     session cookie and, when lt_role_token_allowed says a token may hold
- *     it, also with an API token; and nobody;
+ *     it, also with an API token; nobody; and two whose credentials no
+ *     longer hold (a revoked token, a session of a disabled account);
  *   - the expected answer is computed by lt_access_check (core/access.h)
  *     from the facts of the record as this file built it: who owns it, who
  *     made it, whether it is referred to the caller's agency.
  *
  * What is written here is only how to call each route: the fixture table
- * `fixtures` has one row per route (method and path) saying what its {id}
- * names, what facts the decision is taken on (the record's; none for a list,
- * a search or statistics; for a create, those of the record as it would be
- * stored), the query and body of a valid call, and the status of success.
- * A route with an access action and no fixture row fails the test, naming
- * it, so a new route cannot skip the matrix.
+ * `fixtures` has at least one row per route (method and path) saying what
+ * its {id} names, what facts the decision is taken on (the record's; none
+ * for a list, a search or statistics; for a create, those of the record as
+ * it would be stored), the query and body of a valid call, and the status
+ * of success. A route whose body names other records (a referral's person,
+ * a case's persons, an arrest's case) has a row more for each, called with
+ * every record of that kind. A route with an access action and no fixture
+ * row fails the test, naming it, so a new route cannot skip the matrix.
  *
  * The world, built once through the store: agency A (a police force, where
  * every caller works), B (a national agency that refers some of its persons
  * to A) and C (another force that shares nothing with A). In A, records of
  * every kind made by each caller that may make them (so each is "own" to
  * its maker and "agency" to the others) and by a colleague; in B, a person
- * referred to A (with its referral), one not shared, one referred and then
- * revoked; in C, one of each; a person of A transferred to B; reports of A,
- * B, C and of the public. Calls that destroy their record (an erasure, a
+ * referred to A with its identity (and its referral), one referred without
+ * it, one not shared, one referred and then revoked; in C, one of each; a
+ * person of A transferred to B; reports of A, B, C and of the public. Calls that destroy their record (an erasure, a
  * revocation, a sign-out) get a fresh one, built the same way, for each
  * call, so every call meets the record it was meant for.
  *
  * The answer wanted, in the order web_handle decides:
- *   - nobody: 401 (a page: 303 to /login);
+ *   - nobody, or credentials that no longer hold: 401 (a page: 303 to
+ *     /login);
  *   - an API token on a route for sessions only: 403;
  *   - a role whose cell for the route's action is empty: 403;
  *   - a state-changing call with the session cookie and no CSRF token: 403,
  *     also when it would be allowed (every such call is made twice, with and
  *     without the token);
  *   - then the record: lt_access_check with its facts — LT_OK the route's
- *     success status, LT_EFORBIDDEN 403, LT_ENOTFOUND 404. One refinement,
- *     for the routes that act on a person through another resource (a
- *     share): a person the caller can see (`see`, person.read) is never
+ *     success status, LT_EFORBIDDEN 403, LT_ENOTFOUND 404. Two
+ *     refinements: for a route acting on a person through another resource
+ *     (a share), a person the caller can see (`see`, person.read) is never
  *     "not found", so refusing it is 403 (docs/security.md, "Sharing": a
- *     receiver trying to share on is refused, 403).
+ *     receiver trying to share on is refused, 403); and a record named in
+ *     the body that the caller may not read (`names`) is a bad member, 400,
+ *     whether or not it exists.
  * An allowed read must answer the record it was asked for (its id, a
- * person's name; a list or a search exactly the records the caller may
- * see); a refused call must write nothing (the audit log's last entry is
- * the same before and after it: every change is audited in its
- * transaction).
+ * person's name exactly when its identity is the caller's to see; a list or
+ * a search exactly the records the caller may see); a refused call must
+ * write nothing (the audit log's last entry is the same before and after
+ * it: every change is audited in its transaction); an allowed change or read
+ * of personal data must write the audit log, and any other allowed call
+ * must not.
  *
  * Each wrong cell is reported as "role scope METHOD path: got N, want M",
  * all of them, before the test fails.
@@ -111,6 +119,9 @@ struct actor {
 	char authz[96];     /* tokens: "Bearer lt_..." */
 	int64_t user;       /* sessions: the account */
 	char cookie[128];   /* sessions: a session made once, for the calls that keep it */
+	char email[LT_EMAIL_MAX]; /* sessions: the account's address */
+	bool dead;          /* its credentials no longer hold: a revoked token, a disabled
+	                       account */
 	char csrf[LT_CRYPTO_SECRET_SIZE];
 };
 
@@ -170,6 +181,7 @@ static struct actor *actor_add(enum agency_index ag, enum lt_role role, enum web
 		snprintf(u.agency, sizeof(u.agency), "%s", a->agency);
 		u.role = role;
 		assert_int_equal(store_user_add(g_store, &u, FAKE_HASH, "test", &err), LT_OK);
+		snprintf(a->email, sizeof(a->email), "%s", u.email);
 		a->p = store_user_principal(&u);
 		a->user = u.id;
 		session_new(a->user, a->cookie, a->csrf);
@@ -193,7 +205,7 @@ static struct actor *actor_add(enum agency_index ag, enum lt_role role, enum web
 static struct actor *caller_find(enum lt_role role, enum web_auth auth)
 {
 	for (size_t i = 0; i < g_ncallers; i++)
-		if (g_actors[i].role == role && g_actors[i].auth == auth)
+		if (g_actors[i].role == role && g_actors[i].auth == auth && !g_actors[i].dead)
 			return &g_actors[i];
 	fail_msg("no caller %d/%d", (int)role, (int)auth);
 	return NULL;
@@ -207,6 +219,7 @@ enum kind { K_NONE, K_PERSON, K_REFERRAL, K_CASE, K_ARREST, K_REPORT, K_SHARE };
 enum fate {
 	F_KEEP,       /* nothing */
 	F_REFER_A,    /* referred to A (identity and support) */
+	F_REFER_A_NO_ID, /* referred to A without its identity (support only) */
 	F_REVOKED,    /* referred to A, then revoked */
 	F_TRANSFER_B, /* transferred to B */
 };
@@ -224,19 +237,23 @@ struct rec {
 	const char *fate;           /* "", "revoked", "transferred": for messages */
 	int64_t id;                 /* the record; for a share, the share */
 	int64_t person;             /* a person's or a share's person, a referral's person */
-	char ref[LT_REF_SIZE];      /* a report's reference */
+	char ref[LT_CODE_MAX];      /* a report's reference, a case's */
 	int64_t owner;              /* the owning agency, 0 for none (a public report) */
 	const struct actor *by;     /* who made it; NULL when the store records no maker */
 	int64_t shared_to;          /* the agency it is referred to (a person's and its
 	                               referrals'), 0 when none */
+	bool identity_shared;       /* a person: the referral shows its identity */
 };
 
 static const struct spec person_specs[] = {
     {BY_CW_S, F_KEEP},      {BY_CW_T, F_KEEP},    {BY_PO_S, F_KEEP},
     {BY_PO_T, F_KEEP},      {BY_COLLEAGUE, F_KEEP}, {BY_B_CW, F_REFER_A},
-    {BY_B_CW, F_KEEP},      {BY_B_CW, F_REVOKED}, {BY_C_CW, F_KEEP},
-    {BY_CW_S, F_TRANSFER_B},
+    {BY_B_CW, F_REFER_A_NO_ID}, {BY_B_CW, F_KEEP}, {BY_B_CW, F_REVOKED},
+    {BY_C_CW, F_KEEP},      {BY_CW_S, F_TRANSFER_B},
 };
+/* The index in person_specs and case_specs of the colleague's record, which
+ * every caller of A that may read such records reads. */
+#define COLLEAGUE 4
 #define N_PERSONS (sizeof(person_specs) / sizeof(person_specs[0]))
 static const struct spec case_specs[] = {
     {BY_CW_S}, {BY_CW_T}, {BY_PO_S}, {BY_PO_T}, {BY_COLLEAGUE}, {BY_B_CW}, {BY_C_CW},
@@ -328,6 +345,12 @@ static void person_build(const struct spec *s, const char *name, struct rec *out
 		share_make(by, out->id, AG_A, LT_SHARE_REFER,
 		           (1u << LT_DATA_IDENTITY) | (1u << LT_DATA_SUPPORT));
 		out->shared_to = g_agencies[AG_A].id;
+		out->identity_shared = true;
+		break;
+	case F_REFER_A_NO_ID:
+		share_make(by, out->id, AG_A, LT_SHARE_REFER, 1u << LT_DATA_SUPPORT);
+		out->shared_to = g_agencies[AG_A].id;
+		out->fate = "no identity";
 		break;
 	case F_REVOKED: {
 		int64_t sid = share_make(by, out->id, AG_A, LT_SHARE_REFER, 1u << LT_DATA_IDENTITY);
@@ -363,6 +386,7 @@ static void case_build(const struct spec *s, struct rec *out)
 	out->kind = K_CASE;
 	out->fate = "";
 	out->id = k.id;
+	snprintf(out->ref, sizeof(out->ref), "%s", k.ref);
 	out->owner = by->p.agency_id;
 	out->by = by;
 	/* cases are never shared: a share is of a person and its referrals */
@@ -438,7 +462,7 @@ static void reports_build(void)
 		o->kind = K_REPORT;
 		o->fate = i < AG_COUNT ? "" : "public";
 		o->id = r[i].id;
-		memcpy(o->ref, r[i].ref, sizeof(o->ref));
+		snprintf(o->ref, sizeof(o->ref), "%s", r[i].ref);
 		o->owner = i < AG_COUNT ? g_agencies[i].id : 0;
 		o->by = NULL; /* a report records no maker */
 		lt_report_release(&r[i]);
@@ -470,6 +494,18 @@ static int group_setup(void **state)
 		if (lt_role_token_allowed((enum lt_role)r))
 			actor_add(AG_A, (enum lt_role)r, WEB_AUTH_TOKEN, "");
 	}
+	/* and two whose credentials no longer hold: answered as nobody */
+	struct actor *dead = actor_add(AG_A, LT_ROLE_CASEWORKER, WEB_AUTH_TOKEN, " (revoked)");
+	bool was = false;
+	if (store_token_revoke(g_store, dead->p.id, "test", &was, &err) != LT_OK || !was)
+		return -1;
+	dead->dead = true;
+	dead = actor_add(AG_A, LT_ROLE_POLICE, WEB_AUTH_SESSION, " (account disabled)");
+	struct store_user u;
+	if (store_user_set_disabled(g_store, dead->email, true, "test", &u, &err) != LT_OK)
+		return -1;
+	store_user_wipe(&u);
+	dead->dead = true;
 	g_ncallers = g_nactors;
 	g_by[BY_CW_S] = caller_find(LT_ROLE_CASEWORKER, WEB_AUTH_SESSION);
 	g_by[BY_CW_T] = caller_find(LT_ROLE_CASEWORKER, WEB_AUTH_TOKEN);
@@ -528,10 +564,27 @@ enum facts_from {
 	                 caller */
 };
 
+/* An action in a fixture's `see` or `names`: 1 + the enum lt_action, so that
+ * 0, a member left out, means none. */
+#define ACT(a)         ((a) + 1)
+#define ACT_NONE       0
+#define ACT_OF(member) ((enum lt_action)((member)-1))
+
+/* What an allowed call does to the audit log. */
+enum audit_effect {
+	AUDIT_GROWS, /* writes at least one entry (every change, every read of personal data) */
+	AUDIT_SAME,  /* writes none (reads of what is not personal, statistics) */
+};
+
+/*
+ * How to call a route. Written with designated initializers; a member left
+ * out is NULL, 0, false or the first value of its enum.
+ */
 struct fixture {
 	const char *method;
 	const char *path;  /* exactly as in web_routes */
-	enum kind target;  /* what {id} (and {share}) name; K_NONE: nothing */
+	enum kind target;  /* the records of the world it is called on: {id} (and {share}) name
+	                      one, or the body names one (`names`); K_NONE: no record */
 	enum facts_from facts;
 	const char *query; /* what follows '?', or NULL */
 	const char *ctype; /* NULL: JSON when there is a body */
@@ -539,8 +592,20 @@ struct fixture {
 	void (*body)(const struct cell *c, char *out, size_t cap);
 	int ok;            /* the status of an allowed call */
 	bool fresh;        /* the call ends its record (or session): a fresh one for each call */
-	int see;           /* for a route acting on a person through another resource: the action
-	                      by which the caller sees the person (WEB_NO_ACTION: none) */
+	/* ACT(a) for a route acting on a person through another resource (a
+	 * share): the action by which the caller sees the person, so that
+	 * refusing a person it sees is 403, not 404. */
+	int see;
+	/* ACT(a) when the body names the target record (a referral's person, a
+	 * case's persons, an arrest's case) instead of the path: a create is
+	 * checked with FACTS_CREATE, then the record named must be one the
+	 * caller may do `a` to, else 400 naming the member. */
+	int names;
+	/* With `names`, for a change: the kind of record the path's {id} names,
+	 * the colleague's record of that kind, on which the route's action is
+	 * checked (K_NONE: the path names no record). */
+	enum kind on;
+	enum audit_effect audit;
 	/* Check the JSON answer of an allowed call (NULL: none). */
 	void (*check)(const struct cell *c, json_t *doc);
 };
@@ -556,14 +621,25 @@ static void body_person_patch(const struct cell *c, char *out, size_t cap)
 	snprintf(out, cap, "{\"sex\":\"female\"}");
 }
 /* A referral of the colleague's person, which every caller that may make a
- * referral can read. */
+ * referral can read; or of the target person; or in the target case. */
 static void body_referral(const struct cell *c, char *out, size_t cap)
 {
 	(void)c;
 	snprintf(out, cap,
 	         "{\"person\":%lld,\"date\":\"2024-05-01\",\"forms\":[\"unknown\"],\"place\":"
 	         "\"unknown\"}",
-	         (long long)g_persons[4].id);
+	         (long long)g_persons[COLLEAGUE].id);
+}
+static void body_referral_of(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "{\"person\":%lld,\"date\":\"2024-05-01\",\"forms\":[\"unknown\"]}",
+	         (long long)c->rec->id);
+}
+static void body_referral_in(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap,
+	         "{\"person\":%lld,\"case\":%lld,\"date\":\"2024-05-01\",\"forms\":[\"unknown\"]}",
+	         (long long)g_persons[COLLEAGUE].id, (long long)c->rec->id);
 }
 static void body_referral_patch(const struct cell *c, char *out, size_t cap)
 {
@@ -575,6 +651,19 @@ static void body_case(const struct cell *c, char *out, size_t cap)
 	(void)c;
 	snprintf(out, cap, "{\"ref\":\"MXN/%d\",\"opened\":\"2024-01-03\"}", ++g_serial);
 }
+static void body_case_about(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "{\"ref\":\"MXN/%d\",\"opened\":\"2024-01-03\",\"persons\":[%lld]}",
+	         ++g_serial, (long long)c->rec->id);
+}
+static void body_referral_into(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "{\"case\":%lld}", (long long)c->rec->id);
+}
+static void body_case_persons(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "{\"persons\":[%lld]}", (long long)c->rec->id);
+}
 static void body_case_patch(const struct cell *c, char *out, size_t cap)
 {
 	(void)c;
@@ -584,6 +673,11 @@ static void body_arrest(const struct cell *c, char *out, size_t cap)
 {
 	(void)c;
 	snprintf(out, cap, "{\"date\":\"2024-05-02\",\"offence\":\"forced_labour\"}");
+}
+static void body_arrest_in(const struct cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "{\"date\":\"2024-05-02\",\"offence\":\"forced_labour\",\"case\":\"%s\"}",
+	         c->rec->ref);
 }
 static void body_report(const struct cell *c, char *out, size_t cap)
 {
@@ -611,65 +705,96 @@ static void body_logout(const struct cell *c, char *out, size_t cap)
 }
 
 static void check_id(const struct cell *c, json_t *doc);
+static void check_on_id(const struct cell *c, json_t *doc);
 static void check_person(const struct cell *c, json_t *doc);
 static void check_report(const struct cell *c, json_t *doc);
 static void check_reports(const struct cell *c, json_t *doc);
 static void check_search(const struct cell *c, json_t *doc);
 static void check_shares(const struct cell *c, json_t *doc);
-
-#define NOACT WEB_NO_ACTION
+static void check_names_person(const struct cell *c, json_t *doc);
+static void check_names_case(const struct cell *c, json_t *doc);
+static void check_about_person(const struct cell *c, json_t *doc);
+static void check_arrest_case(const struct cell *c, json_t *doc);
 
 /*
- * One row per route that needs a principal. A new route adds its row here
- * (the matrix fails naming a route without one).
+ * Every route that needs a principal has at least one row (the matrix
+ * fails naming a route without one); a route whose body names records has
+ * a row for that too. A new route adds its rows here, in the same commit.
  */
 static const struct fixture fixtures[] = {
-    /* method, path, target, facts, query, ctype, body, ok, fresh, see, check */
-    {"GET", "/staff", K_NONE, FACTS_NONE, NULL, NULL, NULL, 200, false, NOACT, NULL},
-    {"POST", "/logout", K_NONE, FACTS_NONE, NULL, FORM, body_logout, 303, true, NOACT, NULL},
-    {"GET", "/api/v1/session", K_NONE, FACTS_NONE, NULL, NULL, NULL, 200, false, NOACT, NULL},
-    {"DELETE", "/api/v1/session", K_NONE, FACTS_NONE, NULL, NULL, NULL, 200, true, NOACT, NULL},
-    {"POST", "/api/v1/reports", K_NONE, FACTS_CREATE, NULL, NULL, body_report, 201, false,
-     NOACT, NULL},
-    {"GET", "/api/v1/reports", K_NONE, FACTS_NONE, "limit=200", NULL, NULL, 200, false, NOACT,
-     check_reports},
-    {"GET", "/api/v1/reports/{ref}", K_REPORT, FACTS_RECORD, NULL, NULL, NULL, 200, false,
-     NOACT, check_report},
-    {"POST", "/api/v1/estimate", K_NONE, FACTS_NONE, NULL, "text/csv", body_estimate, 200,
-     false, NOACT, NULL},
-    {"POST", "/api/v1/persons", K_NONE, FACTS_CREATE, NULL, NULL, body_person, 201, false,
-     NOACT, NULL},
-    {"GET", "/api/v1/persons", K_NONE, FACTS_NONE,
-     "name=matrix%20person&purpose=matrix&limit=200", NULL, NULL, 200, false, NOACT,
-     check_search},
-    {"GET", "/api/v1/persons/{id}", K_PERSON, FACTS_RECORD, "purpose=matrix", NULL, NULL, 200,
-     false, NOACT, check_person},
-    {"PATCH", "/api/v1/persons/{id}", K_PERSON, FACTS_RECORD, NULL, NULL, body_person_patch,
-     200, false, NOACT, check_id},
-    {"DELETE", "/api/v1/persons/{id}", K_PERSON, FACTS_RECORD, "reason=matrix", NULL, NULL, 200,
-     true, NOACT, check_id},
-    {"POST", "/api/v1/referrals", K_NONE, FACTS_CREATE, NULL, NULL, body_referral, 201, false,
-     NOACT, NULL},
-    {"GET", "/api/v1/referrals/{id}", K_REFERRAL, FACTS_RECORD, "purpose=matrix", NULL, NULL,
-     200, false, NOACT, check_id},
-    {"PATCH", "/api/v1/referrals/{id}", K_REFERRAL, FACTS_RECORD, NULL, NULL,
-     body_referral_patch, 200, false, NOACT, check_id},
-    {"POST", "/api/v1/cases", K_NONE, FACTS_CREATE, NULL, NULL, body_case, 201, false, NOACT,
-     NULL},
-    {"GET", "/api/v1/cases/{id}", K_CASE, FACTS_RECORD, "purpose=matrix", NULL, NULL, 200, false,
-     NOACT, check_id},
-    {"PATCH", "/api/v1/cases/{id}", K_CASE, FACTS_RECORD, NULL, NULL, body_case_patch, 200,
-     false, NOACT, check_id},
-    {"POST", "/api/v1/arrests", K_NONE, FACTS_CREATE, NULL, NULL, body_arrest, 201, false,
-     NOACT, NULL},
-    {"GET", "/api/v1/arrests/{id}", K_ARREST, FACTS_RECORD, NULL, NULL, NULL, 200, false, NOACT,
-     check_id},
-    {"POST", "/api/v1/persons/{id}/shares", K_PERSON, FACTS_RECORD, NULL, NULL, body_share, 201,
-     false, LT_ACTION_PERSON_READ, NULL},
-    {"GET", "/api/v1/persons/{id}/shares", K_PERSON, FACTS_RECORD, NULL, NULL, NULL, 200, false,
-     NOACT, check_shares},
-    {"DELETE", "/api/v1/persons/{id}/shares/{share}", K_SHARE, FACTS_RECORD, NULL, NULL, NULL,
-     200, true, NOACT, check_id},
+    /* signed-in pages and the session */
+    {.method = "GET", .path = "/staff", .facts = FACTS_NONE, .ok = 200, .audit = AUDIT_SAME},
+    {.method = "POST", .path = "/logout", .facts = FACTS_NONE, .ctype = FORM,
+     .body = body_logout, .ok = 303, .fresh = true},
+    {.method = "GET", .path = "/api/v1/session", .facts = FACTS_NONE, .ok = 200,
+     .audit = AUDIT_SAME},
+    {.method = "DELETE", .path = "/api/v1/session", .facts = FACTS_NONE, .ok = 200,
+     .fresh = true},
+    /* reports and statistics */
+    {.method = "POST", .path = "/api/v1/reports", .facts = FACTS_CREATE, .body = body_report,
+     .ok = 201},
+    {.method = "GET", .path = "/api/v1/reports", .facts = FACTS_NONE, .query = "limit=200",
+     .ok = 200, .audit = AUDIT_SAME, .check = check_reports},
+    {.method = "GET", .path = "/api/v1/reports/{ref}", .target = K_REPORT, .ok = 200,
+     .audit = AUDIT_SAME, .check = check_report},
+    {.method = "POST", .path = "/api/v1/estimate", .facts = FACTS_NONE, .ctype = "text/csv",
+     .body = body_estimate, .ok = 200, .audit = AUDIT_SAME},
+    /* persons */
+    {.method = "POST", .path = "/api/v1/persons", .facts = FACTS_CREATE, .body = body_person,
+     .ok = 201},
+    {.method = "GET", .path = "/api/v1/persons", .facts = FACTS_NONE,
+     .query = "name=matrix%20person&purpose=matrix&limit=200", .ok = 200,
+     .check = check_search},
+    {.method = "GET", .path = "/api/v1/persons/{id}", .target = K_PERSON,
+     .query = "purpose=matrix", .ok = 200, .check = check_person},
+    {.method = "PATCH", .path = "/api/v1/persons/{id}", .target = K_PERSON,
+     .body = body_person_patch, .ok = 200, .check = check_id},
+    {.method = "DELETE", .path = "/api/v1/persons/{id}", .target = K_PERSON,
+     .query = "reason=matrix", .ok = 200, .fresh = true, .check = check_id},
+    /* referrals: of a person the caller may read, of each person, in each case */
+    {.method = "POST", .path = "/api/v1/referrals", .facts = FACTS_CREATE,
+     .body = body_referral, .ok = 201},
+    {.method = "POST", .path = "/api/v1/referrals", .target = K_PERSON, .facts = FACTS_CREATE,
+     .body = body_referral_of, .ok = 201, .names = ACT(LT_ACTION_PERSON_READ),
+     .check = check_names_person},
+    {.method = "POST", .path = "/api/v1/referrals", .target = K_CASE, .facts = FACTS_CREATE,
+     .body = body_referral_in, .ok = 201, .names = ACT(LT_ACTION_CASE_READ),
+     .check = check_names_case},
+    {.method = "GET", .path = "/api/v1/referrals/{id}", .target = K_REFERRAL,
+     .query = "purpose=matrix", .ok = 200, .check = check_id},
+    {.method = "PATCH", .path = "/api/v1/referrals/{id}", .target = K_REFERRAL,
+     .body = body_referral_patch, .ok = 200, .check = check_id},
+    {.method = "PATCH", .path = "/api/v1/referrals/{id}", .target = K_CASE,
+     .body = body_referral_into, .ok = 200, .names = ACT(LT_ACTION_CASE_READ), .on = K_REFERRAL,
+     .check = check_on_id},
+    /* cases: about nobody, about each person */
+    {.method = "POST", .path = "/api/v1/cases", .facts = FACTS_CREATE, .body = body_case,
+     .ok = 201},
+    {.method = "POST", .path = "/api/v1/cases", .target = K_PERSON, .facts = FACTS_CREATE,
+     .body = body_case_about, .ok = 201, .names = ACT(LT_ACTION_PERSON_READ),
+     .check = check_about_person},
+    {.method = "GET", .path = "/api/v1/cases/{id}", .target = K_CASE, .query = "purpose=matrix",
+     .ok = 200, .check = check_id},
+    {.method = "PATCH", .path = "/api/v1/cases/{id}", .target = K_CASE, .body = body_case_patch,
+     .ok = 200, .check = check_id},
+    {.method = "PATCH", .path = "/api/v1/cases/{id}", .target = K_PERSON,
+     .body = body_case_persons, .ok = 200, .names = ACT(LT_ACTION_PERSON_READ), .on = K_CASE,
+     .check = check_on_id},
+    /* arrests: in no case, in each case */
+    {.method = "POST", .path = "/api/v1/arrests", .facts = FACTS_CREATE, .body = body_arrest,
+     .ok = 201},
+    {.method = "POST", .path = "/api/v1/arrests", .target = K_CASE, .facts = FACTS_CREATE,
+     .body = body_arrest_in, .ok = 201, .names = ACT(LT_ACTION_CASE_READ),
+     .check = check_arrest_case},
+    {.method = "GET", .path = "/api/v1/arrests/{id}", .target = K_ARREST, .ok = 200,
+     .audit = AUDIT_SAME, .check = check_id},
+    /* sharing */
+    {.method = "POST", .path = "/api/v1/persons/{id}/shares", .target = K_PERSON,
+     .body = body_share, .ok = 201, .see = ACT(LT_ACTION_PERSON_READ)},
+    {.method = "GET", .path = "/api/v1/persons/{id}/shares", .target = K_PERSON, .ok = 200,
+     .audit = AUDIT_SAME, .check = check_shares},
+    {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
+     .ok = 200, .fresh = true, .check = check_id},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -686,6 +811,23 @@ static struct lt_access_facts facts_for(const struct actor *caller, const struct
 	return f;
 }
 
+/* The colleague's record of kind `k`: what the path names in a change whose
+ * body names the target. */
+static const struct rec *colleague_rec(enum kind k)
+{
+	switch (k) {
+	case K_PERSON:
+		return &g_persons[COLLEAGUE];
+	case K_REFERRAL:
+		return &g_referrals[COLLEAGUE];
+	case K_CASE:
+		return &g_cases[COLLEAGUE];
+	default:
+		fail_msg("no colleague's record of kind %d", (int)k);
+		return NULL;
+	}
+}
+
 static bool method_unsafe(const char *m)
 {
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
@@ -698,7 +840,7 @@ static int want_status(const struct cell *c, bool *allowed)
 	const struct web_route *r = c->route;
 	const struct fixture *fx = c->fx;
 	*allowed = false;
-	if (!c->caller)
+	if (!c->caller || c->caller->dead)
 		return r->kind == WEB_KIND_PAGE ? 303 : 401;
 	if (r->access == WEB_ACCESS_SESSION && c->caller->auth != WEB_AUTH_SESSION)
 		return 403;
@@ -714,11 +856,18 @@ static int want_status(const struct cell *c, bool *allowed)
 			f = (struct lt_access_facts){c->caller->p.agency_id, c->caller->p.kind,
 			                             c->caller->p.id, false};
 		else
-			f = facts_for(c->caller, c->rec);
+			f = facts_for(c->caller, fx->on != K_NONE ? colleague_rec(fx->on) : c->rec);
 		st = lt_access_check(&c->caller->p, (enum lt_action)r->action, &f);
-		if (st == LT_ENOTFOUND && fx->see != WEB_NO_ACTION &&
-		    lt_access_check(&c->caller->p, (enum lt_action)fx->see, &f) == LT_OK)
+		if (st == LT_ENOTFOUND && fx->see != ACT_NONE &&
+		    lt_access_check(&c->caller->p, ACT_OF(fx->see), &f) == LT_OK)
 			st = LT_EFORBIDDEN;
+	}
+	if (st == LT_OK && fx->names != ACT_NONE) {
+		/* the record the body names: one the caller may not see is a bad
+		 * member (400), never a hint that it exists */
+		struct lt_access_facts f = facts_for(c->caller, c->rec);
+		if (lt_access_check(&c->caller->p, ACT_OF(fx->names), &f) != LT_OK)
+			return 400;
 	}
 	*allowed = st == LT_OK;
 	return st == LT_OK ? fx->ok : lt_status_http(st);
@@ -732,7 +881,7 @@ static void scope_words(const struct cell *c, char *out, size_t cap)
 		snprintf(out, cap, "%s", c->fx->facts == FACTS_CREATE ? "new" : "none");
 		return;
 	}
-	if (!c->caller) {
+	if (!c->caller || c->caller->dead) {
 		snprintf(out, cap, "any%s%s", c->rec->fate[0] ? "/" : "", c->rec->fate);
 		return;
 	}
@@ -749,7 +898,7 @@ static void scope_words(const struct cell *c, char *out, size_t cap)
 /* ---- running the cells ----------------------------------------------------------------- */
 
 static struct lt_buf g_failures;
-static size_t g_nfailures, g_ncells, g_nallowed;
+static size_t g_nfailures, g_ncells, g_nallowed, g_nfixtures;
 
 static void failure(const struct cell *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -787,8 +936,10 @@ static void target_of(const struct cell *c, char *out, size_t cap)
 	size_t n = 0, k = 0;
 	for (const char *p = c->route->path; *p && n + 24 < cap;) {
 		if (*p == '{') {
-			char v[32] = "0";
-			if (c->rec && c->rec->kind == K_REPORT)
+			char v[LT_CODE_MAX + 8] = "0";
+			if (c->fx->on != K_NONE)
+				snprintf(v, sizeof(v), "%lld", (long long)colleague_rec(c->fx->on)->id);
+			else if (c->rec && c->rec->kind == K_REPORT)
 				snprintf(v, sizeof(v), "%s", c->rec->ref);
 			else if (c->rec && c->rec->kind == K_SHARE)
 				snprintf(v, sizeof(v), "%lld",
@@ -861,11 +1012,16 @@ static void run_cell(struct cell *c)
 	if (!allowed && after != before)
 		failure(c, "refused with %d but the audit log grew from entry %lld to %lld",
 		        rs.status, (long long)before, (long long)after);
-	if (want == 303 && !c->caller &&
+	if (want == 303 && (!c->caller || c->caller->dead) &&
 	    strcmp(web_response_header_get(&rs, "Location") ? web_response_header_get(&rs, "Location")
 	                                                    : "",
 	           "/login") != 0)
 		failure(c, "a page refused nobody without sending it to /login");
+	if (allowed && fx->audit == AUDIT_GROWS && after == before)
+		failure(c, "allowed, but wrote nothing to the audit log");
+	if (allowed && fx->audit == AUDIT_SAME && after != before)
+		failure(c, "a call that changes nothing wrote to the audit log (entries %lld to %lld)",
+		        (long long)before, (long long)after);
 	if (allowed) {
 		g_nallowed++;
 		if (fx->check) {
@@ -890,12 +1046,31 @@ static void check_id(const struct cell *c, json_t *doc)
 		failure(c, "answered record %lld, not %lld", (long long)id, (long long)c->rec->id);
 }
 
+/* Does the caller see the person's identity (its own agency's, or referred
+ * with it)? */
+static bool identity_visible(const struct actor *a, const struct rec *p)
+{
+	return p->owner == a->p.agency_id || (p->shared_to == a->p.agency_id && p->identity_shared);
+}
+
+static void check_on_id(const struct cell *c, json_t *doc)
+{
+	int64_t id = (int64_t)json_integer_value(json_object_get(doc, "id"));
+	if (id != colleague_rec(c->fx->on)->id)
+		failure(c, "answered record %lld, not %lld", (long long)id,
+		        (long long)colleague_rec(c->fx->on)->id);
+}
+
 static void check_person(const struct cell *c, json_t *doc)
 {
 	check_id(c, doc);
 	const char *name = json_string_value(json_object_get(doc, "name"));
-	if (!name || strcmp(name, WORLD_NAME) != 0)
-		failure(c, "the person's name is %s, not " WORLD_NAME, name ? name : "null");
+	if (identity_visible(c->caller, c->rec)) {
+		if (!name || strcmp(name, WORLD_NAME) != 0)
+			failure(c, "the person's name is %s, not " WORLD_NAME, name ? name : "null");
+	} else if (name) {
+		failure(c, "the person's name is shown, though its identity is not shared");
+	}
 }
 
 static void check_report(const struct cell *c, json_t *doc)
@@ -903,6 +1078,30 @@ static void check_report(const struct cell *c, json_t *doc)
 	const char *ref = json_string_value(json_object_get(doc, "ref"));
 	if (!ref || strcmp(ref, c->rec->ref) != 0)
 		failure(c, "answered report %s, not %s", ref ? ref : "null", c->rec->ref);
+}
+
+/* A record made by a call that names the target: it names it. */
+static void check_names_person(const struct cell *c, json_t *doc)
+{
+	if (json_integer_value(json_object_get(doc, "person")) != c->rec->id)
+		failure(c, "the referral is not of person %lld", (long long)c->rec->id);
+}
+static void check_names_case(const struct cell *c, json_t *doc)
+{
+	if (json_integer_value(json_object_get(doc, "case")) != c->rec->id)
+		failure(c, "the referral is not in case %lld", (long long)c->rec->id);
+}
+static void check_about_person(const struct cell *c, json_t *doc)
+{
+	json_t *ps = json_object_get(doc, "persons");
+	if (json_array_size(ps) != 1 || json_integer_value(json_array_get(ps, 0)) != c->rec->id)
+		failure(c, "the case is not about person %lld", (long long)c->rec->id);
+}
+static void check_arrest_case(const struct cell *c, json_t *doc)
+{
+	const char *ref = json_string_value(json_object_get(doc, "case"));
+	if (!ref || strcmp(ref, c->rec->ref) != 0)
+		failure(c, "the arrest is not in case %s", c->rec->ref);
 }
 
 static bool person_readable(const struct actor *a, const struct rec *p)
@@ -925,11 +1124,12 @@ static void check_search(const struct cell *c, json_t *doc)
 				p = &g_persons[k];
 		if (!p)
 			failure(c, "found person %lld, not of the world", (long long)id);
-		else if (!person_readable(c->caller, p))
-			failure(c, "found person %lld, which it may not read", (long long)id);
+		else if (!person_readable(c->caller, p) || !identity_visible(c->caller, p))
+			failure(c, "found person %lld, which it may not read by name", (long long)id);
 	}
 	for (size_t k = 0; k < N_PERSONS; k++) {
-		if (!person_readable(c->caller, &g_persons[k]))
+		if (!person_readable(c->caller, &g_persons[k]) ||
+		    !identity_visible(c->caller, &g_persons[k]))
 			continue;
 		bool found = false;
 		json_array_foreach(items, i, it) found =
@@ -997,9 +1197,10 @@ static void check_shares(const struct cell *c, json_t *doc)
 
 /* ---- the matrix ---------------------------------------------------------------------- */
 
-static const struct fixture *fixture_find(const struct web_route *r)
+/* The first fixture of route `r` after `from` (NULL: the first), or NULL. */
+static const struct fixture *fixture_next(const struct web_route *r, const struct fixture *from)
 {
-	for (size_t i = 0; i < N_FIXTURES; i++)
+	for (size_t i = from ? (size_t)(from - fixtures) + 1 : 0; i < N_FIXTURES; i++)
 		if (strcmp(fixtures[i].method, r->method) == 0 && strcmp(fixtures[i].path, r->path) == 0)
 			return &fixtures[i];
 	return NULL;
@@ -1020,7 +1221,7 @@ static void test_every_route_has_a_fixture(void **state)
 	size_t n = 0;
 	for (size_t i = 0; i < web_route_count; i++) {
 		const struct web_route *r = &web_routes[i];
-		if (!in_matrix(r) || fixture_find(r))
+		if (!in_matrix(r) || fixture_next(r, NULL))
 			continue;
 		n += (size_t)snprintf(missing + n, n < sizeof(missing) ? sizeof(missing) - n : 0,
 		                      "  %s %s (action %s): add a row to fixtures[] in "
@@ -1091,44 +1292,48 @@ static void fresh_build(enum kind k, size_t i, struct rec *out)
 	}
 }
 
+/* Every cell of one fixture: nobody, then every caller; a session's unsafe
+ * calls also without the CSRF token; on each record of the target kind. */
+static void run_fixture(const struct web_route *r, const struct fixture *fx)
+{
+	const struct rec *recs;
+	size_t nrecs = targets_of(fx->target, &recs);
+	g_nfixtures++;
+	for (size_t ci = 0; ci <= g_ncallers; ci++) {
+		const struct actor *caller = ci ? &g_actors[ci - 1] : NULL;
+		int variants =
+		    caller && caller->auth == WEB_AUTH_SESSION && method_unsafe(r->method) ? 2 : 1;
+		for (int v = 0; v < variants; v++)
+			for (size_t t = 0; t < nrecs; t++) {
+				struct cell c = {fx, r, caller, recs ? &recs[t] : NULL};
+				struct rec fresh;
+				c.no_csrf = v == 1;
+				if (fx->fresh && recs) {
+					fresh_build(fx->target, t, &fresh);
+					c.rec = &fresh;
+				}
+				run_cell(&c);
+			}
+	}
+}
+
 static void test_matrix(void **state)
 {
 	(void)state;
 	size_t routes = 0;
 	lt_buf_init(&g_failures, 1 << 20);
-	g_nfailures = g_ncells = g_nallowed = 0;
+	g_nfailures = g_ncells = g_nallowed = g_nfixtures = 0;
 	for (size_t i = 0; i < web_route_count; i++) {
 		const struct web_route *r = &web_routes[i];
-		const struct fixture *fx = fixture_find(r);
-		if (!in_matrix(r) || !fx)
+		if (!in_matrix(r) || !fixture_next(r, NULL))
 			continue; /* test_every_route_has_a_fixture names it */
 		routes++;
-		const struct rec *recs;
-		size_t nrecs = targets_of(fx->target, &recs);
-		/* nobody, then every caller; sessions of unsafe calls also without
-		 * the CSRF token */
-		for (size_t ci = 0; ci <= g_ncallers; ci++) {
-			const struct actor *caller = ci ? &g_actors[ci - 1] : NULL;
-			int variants = caller && caller->auth == WEB_AUTH_SESSION &&
-			                       method_unsafe(r->method)
-			                   ? 2
-			                   : 1;
-			for (int v = 0; v < variants; v++)
-				for (size_t t = 0; t < nrecs; t++) {
-					struct cell c = {fx, r, caller, recs ? &recs[t] : NULL};
-					struct rec fresh;
-					c.no_csrf = v == 1;
-					if (fx->fresh && recs) {
-						fresh_build(fx->target, t, &fresh);
-						c.rec = &fresh;
-					}
-					run_cell(&c);
-				}
-		}
+		for (const struct fixture *fx = fixture_next(r, NULL); fx; fx = fixture_next(r, fx))
+			run_fixture(r, fx);
 	}
-	print_message("[ matrix   ] %zu routes, %zu callers and nobody, %zu cells (%zu allowed), "
-	              "%zu wrong\n",
-	              routes, g_ncallers, g_ncells, g_nallowed, g_nfailures);
+	print_message("[ matrix   ] %zu routes (%zu fixtures), %zu callers and nobody, %zu cells "
+	              "(%zu allowed), %zu wrong\n",
+	              routes, g_nfixtures, g_ncallers, g_ncells, g_nallowed, g_nfailures);
 	if (g_nfailures) {
 		/* line by line: cmocka's messages are short */
 		print_error("%zu cells of the access matrix answered wrongly (caller scope METHOD "
