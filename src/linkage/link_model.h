@@ -132,14 +132,14 @@
 #include "linkage/link_block.h"
 #include "linkage/linkage.h"
 
-#define LT_LINK_COMPARISONS_MAX 16 /* comparisons in one model (4 bits each in a vector) */
-#define LT_LINK_LEVELS_MAX 16      /* levels of one comparison, null and else included */
-#define LT_LINK_LABEL_MAX 96       /* bytes of a level's label, with the NUL */
-#define LT_LINK_NAME_MAX 64        /* bytes of a comparison or field name, with the NUL */
-#define LT_LINK_EM_ITER_MAX 10000  /* ceiling on EM iterations */
-#define LT_LINK_U_PAIRS_MAX 100000000ULL /* random pairs for u, at most */
-#define LT_LINK_MODEL_JSON_MAX (256L * 1024 * 1024) /* bytes of a model's JSON */
-#define LT_LINK_PROB_MIN 1e-12     /* m and u are kept in [LT_LINK_PROB_MIN, 1] */
+#define LT_LINK_COMPARISONS_MAX 16    /* comparisons in one model (4 bits each in a vector) */
+#define LT_LINK_LEVELS_MAX      16    /* levels of one comparison, null and else included */
+#define LT_LINK_LABEL_MAX       96    /* bytes of a level's label, with the NUL */
+#define LT_LINK_NAME_MAX        64    /* bytes of a comparison or field name, with the NUL */
+#define LT_LINK_EM_ITER_MAX     10000 /* ceiling on EM iterations */
+#define LT_LINK_U_PAIRS_MAX     100000000ULL         /* random pairs for u, at most */
+#define LT_LINK_MODEL_JSON_MAX  (256L * 1024 * 1024) /* bytes of a model's JSON */
+#define LT_LINK_PROB_MIN        1e-12                /* m and u are kept in [LT_LINK_PROB_MIN, 1] */
 
 /* What a level kind reads. */
 enum lt_link_level_data {
@@ -151,7 +151,8 @@ enum lt_link_level_data {
 /* The parameter of a level kind. */
 enum lt_link_level_param {
 	LT_LINK_PARAM_NONE,
-	LT_LINK_PARAM_DISTANCE,  /* an edit distance k, integer 0..LT_LINK_STRING_MAX; JSON "distance" */
+	LT_LINK_PARAM_DISTANCE,  /* an edit distance k, integer 0..LT_LINK_STRING_MAX; JSON
+	                            "distance" */
 	LT_LINK_PARAM_THRESHOLD, /* a similarity threshold in (0, 1]; JSON "threshold" */
 	LT_LINK_PARAM_YEARS,     /* a number of years 0..200; JSON "years" */
 };
@@ -160,25 +161,23 @@ enum lt_link_level_param {
  * The level kinds: X(symbol, JSON name, data, parameter, TF allowed).
  * Append only: the names are part of the JSON format.
  */
-#define LT_LINK_LEVEL_KIND_MAP(X)                                                            \
-	X(LT_LINK_LEVEL_NULL, "null", LT_LINK_DATA_ANY, LT_LINK_PARAM_NONE, false)           \
-	X(LT_LINK_LEVEL_EXACT, "exact", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, true)       \
-	X(LT_LINK_LEVEL_LEVENSHTEIN, "levenshtein", LT_LINK_DATA_STRING,                     \
-	  LT_LINK_PARAM_DISTANCE, false)                                                     \
-	X(LT_LINK_LEVEL_DAMERAU, "damerau_levenshtein", LT_LINK_DATA_STRING,                 \
-	  LT_LINK_PARAM_DISTANCE, false)                                                     \
-	X(LT_LINK_LEVEL_JARO_WINKLER, "jaro_winkler", LT_LINK_DATA_STRING,                   \
-	  LT_LINK_PARAM_THRESHOLD, false)                                                    \
-	X(LT_LINK_LEVEL_PHONETIC, "phonetic", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, false) \
-	X(LT_LINK_LEVEL_NICKNAME, "nickname", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, false) \
-	X(LT_LINK_LEVEL_DATE_EXACT, "date_exact", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE,     \
-	  false)                                                                             \
-	X(LT_LINK_LEVEL_DATE_SWAP, "date_swap", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false) \
-	X(LT_LINK_LEVEL_DATE_YEAR_MONTH, "date_year_month", LT_LINK_DATA_DATE,               \
-	  LT_LINK_PARAM_NONE, false)                                                         \
-	X(LT_LINK_LEVEL_DATE_YEAR, "date_year", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false) \
-	X(LT_LINK_LEVEL_DATE_YEARS, "date_years", LT_LINK_DATA_DATE, LT_LINK_PARAM_YEARS,    \
-	  false)                                                                             \
+#define LT_LINK_LEVEL_KIND_MAP(X)                                                                  \
+	X(LT_LINK_LEVEL_NULL, "null", LT_LINK_DATA_ANY, LT_LINK_PARAM_NONE, false)                 \
+	X(LT_LINK_LEVEL_EXACT, "exact", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, true)             \
+	X(LT_LINK_LEVEL_LEVENSHTEIN, "levenshtein", LT_LINK_DATA_STRING, LT_LINK_PARAM_DISTANCE,   \
+	  false)                                                                                   \
+	X(LT_LINK_LEVEL_DAMERAU, "damerau_levenshtein", LT_LINK_DATA_STRING,                       \
+	  LT_LINK_PARAM_DISTANCE, false)                                                           \
+	X(LT_LINK_LEVEL_JARO_WINKLER, "jaro_winkler", LT_LINK_DATA_STRING,                         \
+	  LT_LINK_PARAM_THRESHOLD, false)                                                          \
+	X(LT_LINK_LEVEL_PHONETIC, "phonetic", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, false)      \
+	X(LT_LINK_LEVEL_NICKNAME, "nickname", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, false)      \
+	X(LT_LINK_LEVEL_DATE_EXACT, "date_exact", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false)    \
+	X(LT_LINK_LEVEL_DATE_SWAP, "date_swap", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false)      \
+	X(LT_LINK_LEVEL_DATE_YEAR_MONTH, "date_year_month", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, \
+	  false)                                                                                   \
+	X(LT_LINK_LEVEL_DATE_YEAR, "date_year", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false)      \
+	X(LT_LINK_LEVEL_DATE_YEARS, "date_years", LT_LINK_DATA_DATE, LT_LINK_PARAM_YEARS, false)   \
 	X(LT_LINK_LEVEL_ELSE, "else", LT_LINK_DATA_ANY, LT_LINK_PARAM_NONE, false)
 
 enum lt_link_level_kind {
@@ -202,12 +201,12 @@ int lt_link_level_kind_from_name(const char *name);
 
 struct lt_link_level {
 	enum lt_link_level_kind kind;
-	double param;   /* the kind's parameter (distance, threshold or years); 0 when none */
-	bool normalise; /* string kinds: compare folded values (phonetic, nickname: always) */
-	double m;       /* P(level | match), [LT_LINK_PROB_MIN, 1]; unused for null */
-	double u;       /* P(level | non-match), likewise */
+	double param;     /* the kind's parameter (distance, threshold or years); 0 when none */
+	bool normalise;   /* string kinds: compare folded values (phonetic, nickname: always) */
+	double m;         /* P(level | match), [LT_LINK_PROB_MIN, 1]; unused for null */
+	double u;         /* P(level | non-match), likewise */
 	double tf_weight; /* α in [0, 1]: the TF adjustment (exact levels only); 0 = none */
-	double tf_min;  /* floor under the term frequency, [0, 1) */
+	double tf_min;    /* floor under the term frequency, [0, 1) */
 	char label[LT_LINK_LABEL_MAX]; /* for people: "Jaro-Winkler >= 0.92" ("" = generated) */
 };
 
@@ -219,12 +218,19 @@ struct lt_link_comparison {
 	char field[LT_LINK_NAME_MAX]; /* the table field it reads */
 	size_t nlevel;                /* 2..LT_LINK_LEVELS_MAX */
 	struct lt_link_level levels[LT_LINK_LEVELS_MAX];
-	struct lt_link_tf *tf;        /* term frequencies, owned; NULL = none */
+	struct lt_link_tf *tf; /* term frequencies, owned; NULL = none */
 	/* Derived by lt_link_model_finish: */
-	double lw[LT_LINK_LEVELS_MAX];      /* log2(m/u); 0 for null */
-	double log2u[LT_LINK_LEVELS_MAX];   /* log2(u); 0 for null */
-	uint32_t tf_level_mask;             /* levels with tf_weight > 0 */
-	bool has_date;                      /* some level reads a date */
+	double lw[LT_LINK_LEVELS_MAX];          /* log2(m/u); 0 for null */
+	double log2u[LT_LINK_LEVELS_MAX];       /* log2(u); 0 for null */
+	uint32_t tf_level_mask;                 /* levels with tf_weight > 0 */
+	bool has_date;                          /* some level reads a date */
+	bool need_norm;                         /* some level reads the folded value */
+	bool need_phonetic;                     /* a phonetic level */
+	bool need_nickname;                     /* a nickname level */
+	bool tf_normalise;                      /* the TF levels read folded values */
+	int null_level;                         /* index of the null level, -1 = none */
+	unsigned else_level;                    /* index of the else level (the last) */
+	double log2_tf_min[LT_LINK_LEVELS_MAX]; /* log2(tf_min), -INFINITY when 0 */
 };
 
 struct lt_link_model {
@@ -251,8 +257,8 @@ lt_status lt_link_model_copy(struct lt_link_model *dst, const struct lt_link_mod
  * Its index is m->ncomp - 1. LT_ETOOBIG past LT_LINK_COMPARISONS_MAX;
  * LT_EINVAL for an empty or too long name or field.
  */
-lt_status lt_link_model_add_comparison(struct lt_link_model *m, const char *name,
-                                       const char *field, struct lt_error *err);
+lt_status lt_link_model_add_comparison(struct lt_link_model *m, const char *name, const char *field,
+                                       struct lt_error *err);
 /*
  * Append a level to the last comparison: kind, parameter (0 when none),
  * normalise flag, starting m and u (ignored for null), TF weight (0 =
@@ -280,8 +286,7 @@ enum lt_link_preset {
 };
 /* Append a preset comparison called `name` on `field`. As add_comparison. */
 lt_status lt_link_model_add_preset(struct lt_link_model *m, enum lt_link_preset preset,
-                                   const char *name, const char *field,
-                                   struct lt_error *err);
+                                   const char *name, const char *field, struct lt_error *err);
 
 /*
  * Check the model and compute its derived values (lw, log2u, prior_weight,
@@ -324,8 +329,8 @@ struct lt_link_prep {
 	size_t nrec;
 	size_t ncomp;
 	uint32_t field[LT_LINK_COMPARISONS_MAX]; /* table field of each comparison */
-	struct lt_link_prep_cell *cells;          /* nrec x ncomp, record-major; owned */
-	char *arena;                              /* folded strings; owned */
+	struct lt_link_prep_cell *cells;         /* nrec x ncomp, record-major; owned */
+	char *arena;                             /* folded strings; owned */
 	size_t arena_len;
 };
 
@@ -357,8 +362,8 @@ double lt_link_score(const struct lt_link_prep *p, uint32_t a, uint32_t b);
  * Weights of n pairs into weight[0..n-1] (and their vectors into vec when
  * not NULL). The hot loop: no allocation, no folding, no parsing.
  */
-void lt_link_score_pairs(const struct lt_link_prep *p, const struct lt_link_pair *pairs,
-                         size_t n, double *weight, uint64_t *vec);
+void lt_link_score_pairs(const struct lt_link_prep *p, const struct lt_link_pair *pairs, size_t n,
+                         double *weight, uint64_t *vec);
 
 /* 2^w / (1 + 2^w), without overflow. */
 double lt_link_weight_to_prob(double w);
@@ -389,8 +394,8 @@ lt_status lt_link_estimate_u(struct lt_link_model *m, const struct lt_link_prep 
  * λ = matched / (recall · total). LT_EINVAL when total is 0, recall is out
  * of range, matched is 0 or the result is not below 1. Writes *lambda.
  */
-lt_status lt_link_lambda_from_rules(uint64_t matched, uint64_t total, double recall,
-                                    double *lambda, struct lt_error *err);
+lt_status lt_link_lambda_from_rules(uint64_t matched, uint64_t total, double recall, double *lambda,
+                                    struct lt_error *err);
 
 /* Private: the hash map of distinct patterns, link_em.c. */
 struct lt_link_patterns;
@@ -414,11 +419,10 @@ lt_status lt_link_patterns_add_pairs(struct lt_link_patterns *pt, const struct l
  * elsewhere (tests, golden files). LT_EINVAL for a level out of range;
  * LT_ENOMEM.
  */
-lt_status lt_link_patterns_add_vector(struct lt_link_patterns *pt, uint64_t vec,
-                                      const double *tf, double count);
+lt_status lt_link_patterns_add_vector(struct lt_link_patterns *pt, uint64_t vec, const double *tf,
+                                      double count);
 /* Add every pattern of src into dst (same model). LT_ENOMEM. */
-lt_status lt_link_patterns_merge(struct lt_link_patterns *dst,
-                                 const struct lt_link_patterns *src);
+lt_status lt_link_patterns_merge(struct lt_link_patterns *dst, const struct lt_link_patterns *src);
 /* Distinct patterns held. */
 size_t lt_link_patterns_distinct(const struct lt_link_patterns *pt);
 /* Pairs counted (the sum of the counts). */
@@ -485,8 +489,8 @@ struct lt_link_em_summary {
  * updated all the same, and *out says so); otherwise as lt_link_em_alloc.
  */
 lt_status lt_link_em_run(struct lt_link_model *m, const struct lt_link_patterns *pt,
-                         const struct lt_link_em_params *params,
-                         struct lt_link_em_summary *out, struct lt_error *err);
+                         const struct lt_link_em_params *params, struct lt_link_em_summary *out,
+                         struct lt_error *err);
 
 /* ---- The waterfall --------------------------------------------------- */
 
@@ -495,16 +499,16 @@ struct lt_link_explain_step {
 	const char *name;    /* the comparison's name (borrowed from the model) */
 	const char *value_a; /* the raw cells (borrowed from the table), NULL = missing */
 	const char *value_b;
-	unsigned level;      /* level index */
-	const char *label;   /* the level's label (borrowed) */
+	unsigned level;    /* level index */
+	const char *label; /* the level's label (borrowed) */
 	enum lt_link_level_kind kind;
-	double m, u;         /* NAN at the null level */
-	double bf;           /* Bayes factor m/u; 1 at null */
-	double log2_bf;      /* log2(bf); 0 at null */
-	double tf_freq;      /* term frequency used, NAN when no TF adjustment */
-	double tf_bf;        /* TF factor (u/f)^α; 1 when none */
-	double tf_log2;      /* log2(tf_bf) */
-	double cumulative;   /* the weight after this step */
+	double m, u;       /* NAN at the null level */
+	double bf;         /* Bayes factor m/u; 1 at null */
+	double log2_bf;    /* log2(bf); 0 at null */
+	double tf_freq;    /* term frequency used, NAN when no TF adjustment */
+	double tf_bf;      /* TF factor (u/f)^α; 1 when none */
+	double tf_log2;    /* log2(tf_bf) */
+	double cumulative; /* the weight after this step */
 };
 
 struct lt_link_explanation {
@@ -514,8 +518,8 @@ struct lt_link_explanation {
 	size_t nstep;        /* one step per comparison */
 	struct lt_link_explain_step steps[LT_LINK_COMPARISONS_MAX];
 	uint64_t vector;
-	double weight;       /* final match weight */
-	double probability;  /* final match probability */
+	double weight;      /* final match weight */
+	double probability; /* final match probability */
 };
 
 /* The waterfall of records a and b. The explanation borrows strings from
@@ -528,8 +532,8 @@ void lt_link_explain(const struct lt_link_prep *p, uint32_t a, uint32_t b,
  * the struct, weight, probability) into *out (malloc'd, NUL-terminated;
  * free()). LT_ENOMEM.
  */
-lt_status lt_link_explain_json(const struct lt_link_prep *p,
-                               const struct lt_link_explanation *x, char **out);
+lt_status lt_link_explain_json(const struct lt_link_prep *p, const struct lt_link_explanation *x,
+                               char **out);
 
 /* ---- JSON ------------------------------------------------------------ */
 
