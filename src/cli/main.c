@@ -168,6 +168,35 @@ const struct cli_command cli_commands[] = {
 	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
 	 "                  beside the database); not lantern.key, not audit.key\n" COMMON_HELP,
 	 cli_cmd_key},
+	{"synth", "synth [--people N] [--lists NAME:P,...] [--seed S] [--heterogeneity SD] [--dependence FROM:TO:FACTOR]... [--duplicates R] [--errors R] [--missing R] [--out DIR] [--truth FILE] [--truth-column NAME] [--histories FILE]",
+	 "generate synthetic agency lists of victims with known truth, for testing linkage and estimates",
+	 "  A seeded population whose people the lists capture with the given\n"
+	 "  probabilities, each record corrupted as real records are (docs/linkage.md,\n"
+	 "  \"Synthetic data\"). The same options and seed give the same bytes anywhere.\n"
+	 "  --people N      the population (default 10000; at most 100000000)\n"
+	 "  --lists L       NAME:P,... 2 to 16 lists, P the share of the population on\n"
+	 "                  each (default police:0.3,council:0.2,charity:0.25,nrm:0.35,\n"
+	 "                  health:0.1)\n"
+	 "  --seed S        the seed, 0 to 2^64-1 (default 1)\n"
+	 "  --heterogeneity SD  spread of how visible people are, the standard\n"
+	 "                  deviation of a logit-normal visibility (default 0: all alike)\n"
+	 "  --dependence FROM:TO:FACTOR  being on FROM multiplies the odds of being on TO\n"
+	 "                  by FACTOR (above 0, at most 1000; up to 8 times)\n"
+	 "  --duplicates R  chance of each further record of a person on one list\n"
+	 "                  (default 0.02; 0 to 0.5)\n"
+	 "  --errors R      chance a name or date of birth is corrupted (default 0.2;\n"
+	 "                  other fields half of it)\n"
+	 "  --missing R     chance a field is blank (default 0.05; names a fifth of it)\n"
+	 "  --year Y        ages are counted to 1 July of Y (default 2024)\n"
+	 "  --out DIR       write DIR/NAME.csv for each list (id,first_name,...);\n"
+	 "                  default: one CSV on standard output with a list column\n"
+	 "  --truth FILE    write list,id,person: the true person of every record\n"
+	 "  --truth-column NAME  add the true person id to the data as column NAME\n"
+	 "  --histories FILE  write the true capture histories, as lantern estimate\n"
+	 "                  reads them\n"
+	 "  --quiet         no summary on standard error\n"
+	 "  -h, --help      show this help\n",
+	 cli_cmd_synth},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
