@@ -13,7 +13,8 @@
  * so it needs no -wal or -shm beside it and can be opened read-only
  * anywhere), checked with PRAGMA integrity_check, synced, and only then
  * given its name — with link(2), which refuses to replace an existing file
- * — and the directory synced. A PATH that exists is never overwritten; a
+ * — and the directory synced. The copy is created with mode 0600, whatever
+ * the umask: it holds everything the database holds. A PATH that exists is never overwritten; a
  * stale PATH.partial from an interrupted backup is replaced.
  *
  * Restore (store_restore_sqlite, `lantern restore BACKUP`). The backup is
@@ -143,6 +144,14 @@ static lt_status copy_to(sqlite3 *src, const char *path, const char *what, struc
 		return lt_error_set(err, LT_EIO, NULL, "cannot remove %s: %s", partial,
 		                    strerror(errno));
 
+	/* The copy holds what the database holds, so only lantern's own account
+	 * may read it, whatever the umask: SQLite would create it with mode
+	 * 0644, and its journal takes the mode of the file it journals. */
+	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lt_error_set(err, LT_EIO, NULL, "cannot create %s: %s", partial,
+		                    strerror(errno));
+	close(fd);
 	rc = sqlite3_open_v2(partial, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		s = lt_error_set(err, LT_EIO, NULL, "cannot create %s: %s", partial,

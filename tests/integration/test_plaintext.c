@@ -657,6 +657,21 @@ static void test_files_while_running(void **state)
 	scan_never("the output of lantern backup", b.out, strlen(b.out), true);
 	scan_never("the errors of lantern backup", b.err, strlen(b.err), true);
 	run_free(&b);
+	/* Only lantern's own account may read a backup, whatever the umask. */
+	mode_t old = umask(022);
+	assert_int_equal(stat(path, &sb), 0);
+	if ((sb.st_mode & 0777) != 0600)
+		fail_msg("the backup has mode %o, not 600", (unsigned)(sb.st_mode & 0777));
+	/* ... nor a database restored from it. */
+	char restored[700];
+	snprintf(restored, sizeof(restored), "%s/restored.db", g.dir);
+	b = RUN_EXPECT(0, "restore", path, "--db", restored);
+	run_free(&b);
+	assert_int_equal(stat(restored, &sb), 0);
+	if ((sb.st_mode & 0777) != 0600)
+		fail_msg("the restored database has mode %o, not 600",
+		         (unsigned)(sb.st_mode & 0777));
+	umask(old);
 
 	struct http_response r;
 	char headers[512];
@@ -683,6 +698,13 @@ static void test_no_plaintext(void **state)
 	scan_never("the backup", backup, n, false);
 	scan_clear("the backup", backup, n);
 	free(backup);
+
+	snprintf(path, sizeof(path), "%s/restored.db", g.dir);
+	char *restored = slurp_n(path, &n);
+	assert_true(n > 0);
+	scan_never("the database restored from the backup", restored, n, false);
+	scan_clear("the database restored from the backup", restored, n);
+	free(restored);
 
 	char *db = slurp_n(g.db, &n);
 	assert_true(n > 0);
