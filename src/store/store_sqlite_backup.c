@@ -14,8 +14,9 @@
  * anywhere), checked with PRAGMA integrity_check, synced, and only then
  * given its name — with link(2), which refuses to replace an existing file
  * — and the directory synced. The copy is created with mode 0600, whatever
- * the umask: it holds everything the database holds. A PATH that exists is never overwritten; a
- * stale PATH.partial from an interrupted backup is replaced.
+ * the umask: it holds everything the database holds. A PATH that exists is
+ * never overwritten; a stale PATH.partial from an interrupted backup is
+ * replaced.
  *
  * Restore (store_restore_sqlite, `lantern restore BACKUP`). The backup is
  * opened read-only and must pass integrity_check and be a lantern database
