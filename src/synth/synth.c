@@ -172,12 +172,12 @@ static double visibility(unsigned k)
 	return k < CLASSES / 2 ? -visibility_q[CLASSES / 2 - 1 - k] : visibility_q[k - CLASSES / 2];
 }
 
-/* QWERTY neighbours of each lower-case letter and digit. */
+/* QWERTY neighbours of each lower-case letter a..z, then of each digit 0..9. */
 static const char *const qwerty[36] = {
     "qwsz", "vghn", "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko", "huikmn",
     "jiolm", "kop", "njk", "bhjm", "iklp", "ol", "wa", "edft", "awedxz", "rfgy", "yhji",
-    "cfgb", "qase", "zsdc", "tghu", "asx", "2q", "13qw", "24we", "35er", "46rt", "57ty",
-    "68yu", "79ui", "80io", "9op",
+    "cfgb", "qase", "zsdc", "tghu", "asx", "9op", "2q", "13qw", "24we", "35er", "46rt",
+    "57ty", "68yu", "79ui", "80io",
 };
 
 /* ---------------------------------------------------------------------------
