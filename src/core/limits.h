@@ -114,6 +114,9 @@
 #define LT_KEY_ROTATE_BATCH 64          /* persons re-encrypted in one transaction by
                                            `lantern key rotate` */
 
+/* Subject access export (src/web/api_export.c, lantern person export). */
+#define LT_EXPORT_MAX (64 * 1024 * 1024) /* bytes of one person's export document */
+
 /* Messages. */
 #define LT_MESSAGE_MAX 512              /* bytes of one error message */
 

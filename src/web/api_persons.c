@@ -1519,3 +1519,30 @@ const struct web_api_doc web_doc_share_revoke = {
     .responses =
         ANSWER(200, "Revoked: the receiver sees nothing of the person any more.", s_revoked, NULL),
     .errors = e_share};
+
+/* ---- the records' JSON, for the subject access export (api_export.c) ---------------- */
+
+json_t *web_person_json(const struct lt_person *p)
+{
+	return person_json(p);
+}
+
+json_t *web_referral_json(const struct lt_referral *r)
+{
+	return referral_json(r);
+}
+
+json_t *web_case_json(const struct lt_case *k)
+{
+	return case_json(k);
+}
+
+json_t *web_arrest_json(const struct lt_arrest *a)
+{
+	return arrest_json(a);
+}
+
+json_t *web_share_json(const struct lt_share *sh)
+{
+	return share_json(sh);
+}

@@ -615,6 +615,13 @@ const struct web_route web_routes[] = {
      "naming the classes of personal data the receiver sees, or transfer it; with consent "
      "(who, when) or a lawful reason, and a purpose; audited.",
      &web_doc_shares_create},
+    {"GET", "/api/v1/persons/{id}/export", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_EXPORT,
+     WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_person_export, NULL,
+     "Export everything the caller's agency holds about a person it owns, for a subject access "
+     "request (person.export; ?purpose= required and audited): the person, the agency's "
+     "referrals and cases of it, the arrests naming those cases, its shares and the audit "
+     "entries about it, as one JSON document.",
+     &web_doc_person_export},
     {"GET", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
      WEB_CSRF_NONE, false, web_api_shares_list, NULL,
      "The shares of a person the caller may read: all for its owner, those with its own "

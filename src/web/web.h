@@ -9,6 +9,8 @@
 #define LT_WEB_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "crypto/crypto.h"
@@ -37,5 +39,17 @@ lt_status web_server_start(struct store *st, const struct web_options *o, struct
 unsigned web_server_port(const struct web_server *srv);
 /* Stop accepting, finish the requests in flight, free everything. */
 void web_server_stop(struct web_server *srv);
+
+/*
+ * The subject access export `x` as the one JSON document that GET
+ * /api/v1/persons/{id}/export answers and `lantern person export` writes
+ * (api_export.c): `generated` is the caller's clock (seconds since 1970),
+ * `pretty` indents it. *out is heap text of *len bytes (NUL-terminated)
+ * holding personal data: free it with web_export_free, which wipes it.
+ * LT_ENOMEM, or LT_ETOOBIG past LT_EXPORT_MAX.
+ */
+lt_status web_export_json(const struct store_person_export *x, int64_t generated, bool pretty,
+                          char **out, size_t *len, struct lt_error *err);
+void web_export_free(char *text, size_t len);
 
 #endif

@@ -569,6 +569,17 @@ extern const struct web_api_doc web_doc_persons_create, web_doc_persons_search,
     web_doc_referral_get, web_doc_referral_update, web_doc_cases_create, web_doc_case_get,
     web_doc_case_update, web_doc_arrests_create, web_doc_arrest_get, web_doc_shares_create,
     web_doc_shares_list, web_doc_share_revoke;
+/* The JSON of a record as the API answers it (api_persons.c), for the
+ * subject access export; NULL when out of memory. */
+json_t *web_person_json(const struct lt_person *p);
+json_t *web_referral_json(const struct lt_referral *r);
+json_t *web_case_json(const struct lt_case *k);
+json_t *web_arrest_json(const struct lt_arrest *a);
+json_t *web_share_json(const struct lt_share *sh);
+
+/* The subject access export (api_export.c). */
+void web_api_person_export(struct web_call *c);
+extern const struct web_api_doc web_doc_person_export;
 
 /* ---- sign-in, sessions and CSRF (auth.c) ------------------------------------ */
 

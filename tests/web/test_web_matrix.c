@@ -715,6 +715,7 @@ static void check_names_person(const struct cell *c, json_t *doc);
 static void check_names_case(const struct cell *c, json_t *doc);
 static void check_about_person(const struct cell *c, json_t *doc);
 static void check_arrest_case(const struct cell *c, json_t *doc);
+static void check_export(const struct cell *c, json_t *doc);
 
 /*
  * Every route that needs a principal has at least one row (the matrix
@@ -795,6 +796,9 @@ static const struct fixture fixtures[] = {
      .audit = AUDIT_SAME, .check = check_shares},
     {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
      .ok = 200, .fresh = true, .check = check_id},
+    /* subject access export: the owner's agency administrator */
+    {.method = "GET", .path = "/api/v1/persons/{id}/export", .target = K_PERSON,
+     .query = "purpose=matrix", .ok = 200, .check = check_export},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -1038,6 +1042,21 @@ out:
 }
 
 /* ---- checks of allowed answers --------------------------------------------------------- */
+
+/* An export is of the person asked for, whose name it holds in full (only
+ * the owner's administrator may make one). */
+static void check_export(const struct cell *c, json_t *doc)
+{
+	json_t *p = json_object_get(doc, "person");
+	int64_t id = (int64_t)json_integer_value(json_object_get(p, "id"));
+	const char *name = json_string_value(json_object_get(p, "name"));
+	if (id != c->rec->id)
+		failure(c, "exported person %lld, not %lld", (long long)id, (long long)c->rec->id);
+	if (!name || strcmp(name, WORLD_NAME) != 0)
+		failure(c, "the export does not hold the person's name");
+	if (!json_is_array(json_object_get(doc, "audit")))
+		failure(c, "the export has no audit trail");
+}
 
 static void check_id(const struct cell *c, json_t *doc)
 {
