@@ -114,6 +114,12 @@
 #define LT_KEY_ROTATE_BATCH 64          /* persons re-encrypted in one transaction by
                                            `lantern key rotate` */
 
+/* Pseudonymised reads (src/core/pseudo.h): what one person's answer holds at
+ * most; a person with more says "truncated". */
+#define LT_PSEUDO_REFERRALS_MAX 32      /* referrals of one person */
+#define LT_PSEUDO_CASES_MAX 8           /* cases of one person */
+#define LT_PSEUDO_ARRESTS_MAX 8         /* arrests of one case */
+
 /* Subject access export (src/web/api_export.c, lantern person export). */
 #define LT_EXPORT_MAX (64 * 1024 * 1024) /* bytes of one person's export document */
 

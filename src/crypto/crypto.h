@@ -202,6 +202,7 @@ enum lt_crypto_subkey {
 	LT_CRYPTO_SUBKEY_WRAP = 1,  /* seals per-person data keys */
 	LT_CRYPTO_SUBKEY_INDEX = 2, /* keys the blind index */
 	LT_CRYPTO_SUBKEY_CHECK = 3, /* makes the key's check value */
+	LT_CRYPTO_SUBKEY_PSEUDONYM = 4, /* wraps the pseudonymisation key (below) */
 };
 
 /* Create a data key file at `path` holding one new random key with id
@@ -255,6 +256,38 @@ lt_status lt_crypto_aead_open(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
 void lt_crypto_keyed_hash(unsigned char *out, size_t outlen,
 			  const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], const void *a,
 			  size_t alen, const void *b, size_t blen);
+
+/* ---- pseudonyms (crypto_data.c; docs/security.md, "Pseudonymised reads
+ * for analysts") ----
+ *
+ * An analyst knows a person by a pseudonym: "P-" and 16 characters of
+ * base32 (RFC 4648: A-Z, 2-7), the 80 bits of BLAKE2b keyed with a key
+ * derived from the database's *pseudonymisation key* over "LTPN1" and the
+ * person's id (8 bytes, big-endian). The same person always has the same
+ * pseudonym; without the key nobody can tell whose it is, nor make the
+ * pseudonym of a given id. The store finds a pseudonym, and orders
+ * pseudonyms for paging, by its *lookup*: 63 bits of BLAKE2b keyed with a
+ * second derived key over the pseudonym's text, so the database holds no
+ * pseudonym, and a copy of it does not tell which pseudonym is whose.
+ * Both keys are derived from the pseudonymisation key (crypto_kdf,
+ * context "ltpseu01"), a random 32-byte key the store keeps wrapped under
+ * the PSEUDONYM key of the master key (LT_CRYPTO_SUBKEY_PSEUDONYM), so it
+ * survives `lantern key rotate`.
+ */
+#define LT_CRYPTO_PSEUDONYM_BYTES 10 /* 80 bits */
+#define LT_CRYPTO_PSEUDONYM_CHARS 18 /* "P-" + 16 base32 characters */
+#define LT_CRYPTO_PSEUDONYM_SIZE  (LT_CRYPTO_PSEUDONYM_CHARS + 1)
+
+/* out = the pseudonym of person `id` (> 0) under pseudonymisation key
+ * `key`, NUL-terminated. */
+void lt_crypto_pseudonym(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], int64_t id,
+			 char out[LT_CRYPTO_PSEUDONYM_SIZE]);
+/* True when `text` (`len` bytes) has the form of a pseudonym: "P-" and 16
+ * characters of A-Z and 2-7 (exactly 80 bits: there is no other spelling). */
+bool lt_crypto_pseudonym_well_formed(const char *text, size_t len);
+/* The lookup of pseudonym `text` (`len` bytes) under `key`: 1..INT64_MAX. */
+int64_t lt_crypto_pseudonym_lookup(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
+				   const char *text, size_t len);
 
 /* ---- web sign-in: session ids, CSRF tokens, MACs (crypto_session.c) ----
  *

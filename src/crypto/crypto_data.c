@@ -327,7 +327,7 @@ void lt_crypto_subkey(const struct lt_crypto_data_key *k, enum lt_crypto_subkey 
                       unsigned char out[LT_CRYPTO_DATA_KEY_BYTES])
 {
 	LT_ASSERT(which == LT_CRYPTO_SUBKEY_WRAP || which == LT_CRYPTO_SUBKEY_INDEX ||
-	          which == LT_CRYPTO_SUBKEY_CHECK);
+	          which == LT_CRYPTO_SUBKEY_CHECK || which == LT_CRYPTO_SUBKEY_PSEUDONYM);
 	LT_ASSERT(crypto_kdf_derive_from_key(out, LT_CRYPTO_DATA_KEY_BYTES, (uint64_t)which,
 	                                     KDF_CONTEXT, k->key) == 0);
 }
@@ -410,4 +410,75 @@ void lt_crypto_keyed_hash(unsigned char *out, size_t outlen,
 		crypto_generichash_update(&st, b, blen);
 	crypto_generichash_final(&st, out, outlen);
 	sodium_memzero(&st, sizeof(st));
+}
+
+/* ---- pseudonyms ------------------------------------------------------------ */
+
+#define PSEUDO_CONTEXT "ltpseu01" /* crypto_kdf_CONTEXTBYTES == 8 */
+#define PSEUDO_NAME    1          /* the subkey that makes pseudonyms */
+#define PSEUDO_LOOKUP  2          /* the subkey of the store's lookup */
+#define PSEUDO_PREFIX  "P-"
+#define BASE32         "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+_Static_assert(sizeof(PSEUDO_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES, "pseudonym context");
+_Static_assert(LT_CRYPTO_PSEUDONYM_BYTES * 8 == 16 * 5, "16 base32 characters, no padding");
+
+static void pseudo_subkey(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], uint64_t which,
+                          unsigned char out[LT_CRYPTO_DATA_KEY_BYTES])
+{
+	crypto_kdf_derive_from_key(out, LT_CRYPTO_DATA_KEY_BYTES, which, PSEUDO_CONTEXT, key);
+}
+
+void lt_crypto_pseudonym(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES], int64_t id,
+                         char out[LT_CRYPTO_PSEUDONYM_SIZE])
+{
+	unsigned char k[LT_CRYPTO_DATA_KEY_BYTES], msg[13], h[16];
+	size_t at = strlen(PSEUDO_PREFIX);
+	unsigned bits = 0, nbits = 0;
+
+	LT_ASSERT(id > 0);
+	memcpy(msg, "LTPN1", 5);
+	for (int i = 0; i < 8; i++)
+		msg[5 + i] = (unsigned char)((uint64_t)id >> (56 - 8 * i));
+	pseudo_subkey(key, PSEUDO_NAME, k);
+	lt_crypto_keyed_hash(h, sizeof(h), k, msg, sizeof(msg), NULL, 0);
+	memcpy(out, PSEUDO_PREFIX, at);
+	for (size_t i = 0; i < LT_CRYPTO_PSEUDONYM_BYTES; i++) {
+		bits = (bits << 8) | h[i];
+		nbits += 8;
+		while (nbits >= 5) {
+			out[at++] = BASE32[(bits >> (nbits - 5)) & 31];
+			nbits -= 5;
+		}
+	}
+	LT_ASSERT(nbits == 0 && at == LT_CRYPTO_PSEUDONYM_CHARS);
+	out[at] = '\0';
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(h, sizeof(h));
+}
+
+bool lt_crypto_pseudonym_well_formed(const char *text, size_t len)
+{
+	size_t pl = strlen(PSEUDO_PREFIX);
+	if (!text || len != LT_CRYPTO_PSEUDONYM_CHARS || memcmp(text, PSEUDO_PREFIX, pl) != 0)
+		return false;
+	for (size_t i = pl; i < len; i++)
+		if (!strchr(BASE32, text[i]) || text[i] == '\0')
+			return false;
+	return true;
+}
+
+int64_t lt_crypto_pseudonym_lookup(const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
+                                   const char *text, size_t len)
+{
+	unsigned char k[LT_CRYPTO_DATA_KEY_BYTES], h[16];
+	uint64_t v = 0;
+	pseudo_subkey(key, PSEUDO_LOOKUP, k);
+	lt_crypto_keyed_hash(h, sizeof(h), k, "LTPL1", 5, text, len);
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | h[i];
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(h, sizeof(h));
+	v &= (uint64_t)INT64_MAX;
+	return v ? (int64_t)v : 1;
 }

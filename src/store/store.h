@@ -40,6 +40,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/person.h"
+#include "core/pseudo.h"
 #include "core/record.h"
 #include "core/retention.h"
 #include "crypto/crypto.h"
@@ -547,6 +548,23 @@ struct store_ops {
 	lt_status (*share_list)(struct store *s, const struct lt_principal *p, int64_t person_id,
 				struct lt_share **out, size_t *n, struct lt_error *err);
 
+	/* Pseudonymised reads (struct store_pseudo_query above). */
+	/* The persons `q` selects that p may read pseudonymised, at most
+	 * q->limit into out[0..*n-1] (caller's array of q->limit, initialised
+	 * by the call; release each with lt_pseudo_person_release); *more says
+	 * whether more follow (page on from out[*n-1].page_key). LT_EINVAL
+	 * naming "purpose", or "agency" for an agency that does not exist. */
+	lt_status (*pseudo_list)(struct store *s, const struct lt_crypto_keyring *keys,
+				 const struct lt_principal *p, const struct store_pseudo_query *q,
+				 struct lt_pseudo_person *out, size_t *n, bool *more,
+				 struct lt_error *err);
+	/* The person whose pseudonym is `pseudonym`, for `purpose`: LT_ENOTFOUND
+	 * when there is none (or it was erased, or p may not see it). */
+	lt_status (*pseudo_get)(struct store *s, const struct lt_crypto_keyring *keys,
+				const struct lt_principal *p, const char *pseudonym,
+				const char *purpose, struct lt_pseudo_person *out,
+				struct lt_error *err);
+
 	/*
 	 * Data protection (docs/security.md, "Data protection: retention,
 	 * subject access, erasure"; store_sqlite_person.c and
@@ -916,6 +934,21 @@ static inline lt_status store_share_list(struct store *s, const struct lt_princi
 					 struct lt_error *err)
 {
 	return s->ops->share_list(s, p, person_id, out, n, err);
+}
+static inline lt_status store_pseudo_list(struct store *s, const struct lt_crypto_keyring *keys,
+					  const struct lt_principal *p,
+					  const struct store_pseudo_query *q,
+					  struct lt_pseudo_person *out, size_t *n, bool *more,
+					  struct lt_error *err)
+{
+	return s->ops->pseudo_list(s, keys, p, q, out, n, more, err);
+}
+static inline lt_status store_pseudo_get(struct store *s, const struct lt_crypto_keyring *keys,
+					 const struct lt_principal *p, const char *pseudonym,
+					 const char *purpose, struct lt_pseudo_person *out,
+					 struct lt_error *err)
+{
+	return s->ops->pseudo_get(s, keys, p, pseudonym, purpose, out, err);
 }
 
 static inline lt_status store_person_export(struct store *s, const struct lt_crypto_keyring *keys,

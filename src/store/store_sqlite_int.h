@@ -265,6 +265,38 @@ lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *
 lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 				  int64_t person_id, struct lt_share **out, size_t *n,
 				  struct lt_error *err);
+/* Open the personal fields of person `id` into `out` (initialised by the
+ * call) from its columns as read inside a transaction that has committed:
+ * master_key_id `master`, key_gen `gen`, key_wrapped, sealed, and the
+ * key_check of its master key (NULL when the database does not know it).
+ * LT_ECRYPTO as person_get. (store_sqlite_person.c, for
+ * store_sqlite_pseudo.c) */
+lt_status store_sqlite_person_open(const struct lt_crypto_keyring *keys, int64_t id,
+				   uint32_t master, uint32_t gen, const void *check,
+				   size_t check_len, const void *wrapped, size_t wrapped_len,
+				   const void *sealed, size_t sealed_len, struct lt_person *out,
+				   struct lt_error *err);
+
+/* Pseudonymised reads (store_sqlite_pseudo.c; see store.h). */
+struct store_pseudo_query;
+struct lt_pseudo_person;
+lt_status store_sqlite_pseudo_list(struct store *s, const struct lt_crypto_keyring *keys,
+				   const struct lt_principal *p, const struct store_pseudo_query *q,
+				   struct lt_pseudo_person *out, size_t *n, bool *more,
+				   struct lt_error *err);
+lt_status store_sqlite_pseudo_get(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, const char *pseudonym,
+				  const char *purpose, struct lt_pseudo_person *out,
+				  struct lt_error *err);
+/* Make sure the pseudonymisation key exists and is wrapped under the
+ * current key of `keys` (unwrapping it from an older key of `keys` during
+ * a rotation; dropping its copies under retired keys), and that every
+ * person has its pseudonym's lookup: one write, audited
+ * "pseudonymkey.create" by `actor` when the key is made. Called by
+ * data_keys_register and at the end of data_keys_rotate. */
+lt_status store_sqlite_pseudonym_key_ensure(struct store *s, const struct lt_crypto_keyring *keys,
+					    const char *actor, struct lt_error *err);
+
 
 /* Data protection (store_sqlite_person.c, store_sqlite_retention.c). */
 struct store_person_export;

@@ -835,6 +835,34 @@ static lt_status person_key_open(const struct keyset *ks, int64_t id, const stru
 	return s;
 }
 
+lt_status store_sqlite_person_open(const struct lt_crypto_keyring *keys, int64_t id,
+                                   uint32_t master, uint32_t gen, const void *check,
+                                   size_t check_len, const void *wrapped, size_t wrapped_len,
+                                   const void *sealed, size_t sealed_len, struct lt_person *out,
+                                   struct lt_error *err)
+{
+	struct keyset ks;
+	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[16];
+	const struct mkey *m = NULL;
+	const struct blob w = {(unsigned char *)wrapped, wrapped_len};
+	const struct blob b = {(unsigned char *)sealed, sealed_len};
+	lt_status r;
+
+	lt_person_init(out);
+	memset(dk, 0, sizeof(dk));
+	if ((r = keyset_derive(keys, &ks, err)) != LT_OK)
+		return r;
+	if ((r = key_for(&ks, master, check, check_len, &m, err)) == LT_OK &&
+	    (r = key_unwrap(m, id, gen, &w, dk, err)) == LT_OK)
+		r = open_fields(lt_person_fields, lt_person_field_count, out, dk, ad,
+		                ad_person(ad, id, gen), &b, "person", id, err);
+	if (r != LT_OK)
+		lt_person_release(out);
+	lt_crypto_wipe(dk, sizeof(dk));
+	keyset_wipe(&ks);
+	return r;
+}
+
 /* ---- the master keys --------------------------------------------------------- */
 
 struct register_write {
@@ -921,6 +949,9 @@ lt_status store_sqlite_data_keys_register(struct store *s, const struct lt_crypt
 		r = store_sqlite_write(s, register_run, &w, err);
 	}
 	keyset_wipe(&ks);
+	/* the pseudonymisation key follows the current master key */
+	if (r == LT_OK)
+		r = store_sqlite_pseudonym_key_ensure(s, keys, actor, err);
 	return r;
 }
 
@@ -1193,6 +1224,9 @@ lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_
 			struct rotate_write fin = {s, &ks, actor, 0, 0, 0, true};
 			r = store_sqlite_write(s, rotate_run, &fin, err);
 			*remaining = (size_t)fin.left;
+			/* drop the pseudonymisation key's copies under retired keys */
+			if (r == LT_OK && fin.left == 0)
+				r = store_sqlite_pseudonym_key_ensure(s, keys, actor, err);
 			break;
 		}
 		if (w.done == 0)

@@ -408,6 +408,31 @@ static const char schema_v7[] =
 	"  set_at TEXT NOT NULL DEFAULT " NOW "\n"
 	") WITHOUT ROWID;\n";
 
+/*
+ * Version 8: pseudonymised reads for analysts (store_sqlite_pseudo.c;
+ * docs/security.md, "Pseudonymised reads for analysts").
+ *   - pseudonym_keys: the pseudonymisation key (32 random bytes), wrapped
+ *     (72 bytes) under the PSEUDONYM key derived from master key
+ *     master_key_id; a second row only while a rotation moves it to a newer
+ *     master key, so pseudonyms survive rotations.
+ *   - persons.pseudo_lookup: a keyed hash (63 bits) of the person's
+ *     pseudonym, never the pseudonym, by which a pseudonym is found and
+ *     lists are ordered; NULL until the first pseudonymised read after the
+ *     person was recorded, and again once it is erased (a partial index
+ *     finds those rows).
+ */
+static const char schema_v8[] =
+	"CREATE TABLE pseudonym_keys (\n"
+	"  master_key_id INTEGER PRIMARY KEY REFERENCES master_keys(id),\n"
+	"  wrapped       BLOB NOT NULL CHECK (length(wrapped) = 72),\n"
+	"  added_at      TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n"
+	"ALTER TABLE persons ADD COLUMN pseudo_lookup INTEGER CHECK (pseudo_lookup > 0);\n"
+	"CREATE UNIQUE INDEX persons_pseudo_lookup ON persons(pseudo_lookup)\n"
+	"  WHERE pseudo_lookup IS NOT NULL;\n"
+	"CREATE INDEX persons_pseudo_todo ON persons(id)\n"
+	"  WHERE (pseudo_lookup IS NULL) = (erased_at IS NULL);\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -420,6 +445,8 @@ const struct store_migration store_sqlite_migrations[] = {
 	    "basis (consent or a lawful reason) and purpose", schema_v6},
 	{7, "retention_settings: the operator's retention periods (lantern retention set)",
 	 schema_v7},
+	{8, "pseudonymised reads: pseudonym_keys (the pseudonymisation key, wrapped), "
+	    "persons.pseudo_lookup", schema_v8},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);

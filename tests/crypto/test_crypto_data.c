@@ -344,12 +344,77 @@ static void test_subkeys_and_hash(void **state)
 	lt_crypto_wipe(&b, sizeof(b));
 }
 
+/*
+ * Pseudonyms. The vectors were computed apart from libsodium, with Python's
+ * hashlib (BLAKE2b with key, salt and personalisation, which is what
+ * crypto_kdf_derive_from_key is):
+ *   sub(i) = blake2b(b"", key=S, salt=le64(i) + 8 zero bytes,
+ *                    person=b"ltpseu01" + 8 zero bytes, digest_size=32)
+ *   pseudonym = "P-" + base32(blake2b(b"LTPN1" + be64(id), key=sub(1),
+ *                                     digest_size=16)[:10])
+ *   lookup = be64(blake2b(b"LTPL1" + pseudonym, key=sub(2),
+ *                         digest_size=16)[:8]) & (2^63 - 1)
+ * with S = bytes 0, 1, ..., 31.
+ */
+static void test_pseudonyms(void **state)
+{
+	(void)state;
+	unsigned char k[LT_CRYPTO_DATA_KEY_BYTES], k2[LT_CRYPTO_DATA_KEY_BYTES];
+	char p[LT_CRYPTO_PSEUDONYM_SIZE], q[LT_CRYPTO_PSEUDONYM_SIZE];
+	for (size_t i = 0; i < sizeof(k); i++)
+		k[i] = (unsigned char)i;
+
+	lt_crypto_pseudonym(k, 1, p);
+	assert_string_equal(p, "P-I75X5IBOO3AFRSUH");
+	assert_true(lt_crypto_pseudonym_lookup(k, p, strlen(p)) == 8379042778799429465LL);
+	lt_crypto_pseudonym(k, 42, p);
+	assert_string_equal(p, "P-B2YMVLY67MSMCWZQ");
+	assert_true(lt_crypto_pseudonym_lookup(k, p, strlen(p)) == 1025860037480659177LL);
+
+	/* the same id under the same key, always; another key, another pseudonym */
+	lt_crypto_pseudonym(k, 42, q);
+	assert_string_equal(p, q);
+	memcpy(k2, k, sizeof(k2));
+	k2[0] ^= 1;
+	lt_crypto_pseudonym(k2, 42, q);
+	assert_string_not_equal(p, q);
+	assert_true(lt_crypto_pseudonym_lookup(k2, p, strlen(p)) !=
+	            lt_crypto_pseudonym_lookup(k, p, strlen(p)));
+
+	/* 4,096 ids, 4,096 well-formed pseudonyms and lookups, no two alike */
+	enum { N = 4096 };
+	static char all[N][LT_CRYPTO_PSEUDONYM_SIZE];
+	static int64_t look[N];
+	for (int64_t id = 1; id <= N; id++) {
+		lt_crypto_pseudonym(k, id, all[id - 1]);
+		assert_true(lt_crypto_pseudonym_well_formed(all[id - 1], strlen(all[id - 1])));
+		look[id - 1] = lt_crypto_pseudonym_lookup(k, all[id - 1], strlen(all[id - 1]));
+		assert_true(look[id - 1] > 0);
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < i; j++) {
+			if (strcmp(all[i], all[j]) == 0 || look[i] == look[j])
+				fail_msg("ids %d and %d: %s and %s", i + 1, j + 1, all[i], all[j]);
+		}
+
+	/* the form, and nothing else */
+	const char *bad[] = {"", "P-", "P-I75X5IBOO3AFRSU", "P-I75X5IBOO3AFRSUHH",
+	                     "p-I75X5IBOO3AFRSUH", "P-i75x5iboo3afrsuh", "P-I75X5IBOO3AFRSU1",
+	                     "Q-I75X5IBOO3AFRSUH", "P_I75X5IBOO3AFRSUH", "42"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lt_crypto_pseudonym_well_formed(bad[i], strlen(bad[i])))
+			fail_msg("'%s' passed for a pseudonym", bad[i]);
+	assert_false(lt_crypto_pseudonym_well_formed("P-I75X5IBOO3AFRS\0H", 18));
+	assert_true(lt_crypto_pseudonym_well_formed("P-I75X5IBOO3AFRSUH", 18));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_keyring_create_read), cmocka_unit_test(test_keyring_malformed),
 	    cmocka_unit_test(test_aead_vector),         cmocka_unit_test(test_aead_tamper),
 	    cmocka_unit_test(test_subkeys_and_hash),
+	    cmocka_unit_test(test_pseudonyms),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
