@@ -96,6 +96,9 @@ static const struct sim_case jw_cases[] = {
     /* Cyrillic, one substitution in six: j = (5/6 + 5/6 + 1)/3 = 8/9,
      * prefix 1: 8/9 + 0.1/9 = 0.9. */
     {"Москва", "Масква", "0.9", "definition, code points"},
+    /* A shared initial only: j = (2/4 + 2/4 + 1)/3 = 2/3, not above 0.7,
+     * so no boost (an unconditional one would give 0.7). */
+    {"jane", "john", "0.6666666666666666", "definition, threshold 0.7"},
     /* Invalid bytes are code points of their own (U+DCFF, U+DCFE): only
      * 'a' matches, j = (1/2 + 1/2 + 1)/3, below 0.7 so no boost. */
     {"\xff" "a", "\xfe" "a", "0.6666666666666666", "definition, invalid UTF-8"},
@@ -318,6 +321,7 @@ static const struct dist_case lev_cases[] = {
     /* By hand, on code points. */
     {"Müller", "Mueller", UINT_MAX, 2},
     {"José", "Jose", UINT_MAX, 1},
+    {"Müller", "Muller", UINT_MAX, 1}, /* two edits on bytes */
     {"Москва", "Масква", UINT_MAX, 1},
     {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x83", UINT_MAX, 1},
     {"café☕", "cafe", UINT_MAX, 2},
