@@ -82,6 +82,7 @@ int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_key(int argc, char **argv);
 int cli_cmd_backup(int argc, char **argv);
 int cli_cmd_restore(int argc, char **argv);
+int cli_cmd_link(int argc, char **argv);
 int cli_cmd_synth(int argc, char **argv); /* cmd_synth.c */
 
 /* The audit signing key file (Ed25519): `given` (--audit-key) when set,

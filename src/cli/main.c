@@ -197,6 +197,33 @@ const struct cli_command cli_commands[] = {
 	 "  --quiet         no summary on standard error\n"
 	 "  -h, --help      show this help\n",
 	 cli_cmd_synth},
+	{"link", "link FILE.csv... [--id COLUMN] [--settings FILE.json] [--threshold P] [--format csv|json] [--explain ID1 ID2] [--evaluate TRUTH_COLUMN]",
+	 "find the records of one or more CSV files that are the same person",
+	 "  Columns are recognised by name (first_name, given_name, surname, dob,\n"
+	 "  date_of_birth, city, postcode, email, ...: docs/linkage.md, \"lantern link\");\n"
+	 "  others are ignored. Prints file,id,cluster for every record.\n"
+	 "  --id COLUMN     the record id (default: id, unique_id, rec_id or record_id,\n"
+	 "                  else the row number)\n"
+	 "  --settings FILE a model saved as JSON (--save-model), used as it is instead\n"
+	 "                  of training the default model on the data\n"
+	 "  --save-model FILE  write the trained model as JSON\n"
+	 "  --threshold P   match probability at which two records are linked (default 0.5)\n"
+	 "  --format FMT    csv (default) or json\n"
+	 "  --explain ID1 ID2  print the waterfall of one pair (ID or FILE:ID) instead\n"
+	 "  --evaluate COLUMN  print precision, recall and F1 of the pairs before and after\n"
+	 "                  clustering against the true entity in COLUMN instead\n"
+	 "  --mode M        all (default: any two records), across (only records of\n"
+	 "                  different files) or within (only records of the same file)\n"
+	 "  --blocking RULE compare the pairs RULE covers, e.g. \"surname & dob:year\"; give\n"
+	 "                  it once per rule, in order (default: rules for the fields found)\n"
+	 "  --threads N     scoring threads (default 2)\n"
+	 "  --max-cluster N flag clusters of more than N records (default: no limit)\n"
+	 "  --min-density D flag clusters of 3 or more in which fewer than D of the pairs\n"
+	 "                  are linked (default 0.4)\n"
+	 "  --no-split      keep flagged clusters whole (default: split them by raising the\n"
+	 "                  threshold inside them)\n"
+	 "  -h, --help      show this help\n",
+	 cli_cmd_link},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

@@ -303,6 +303,15 @@ lt_status lt_link_rule_parse(const char *text, const struct lt_link_table *t,
 		return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s' is longer than %d bytes",
 		                    shown, LT_LINK_BLOCK_RULE_TEXT_MAX - 1);
 	const char *s = text;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (s[0] == '*') {
+		const char *e = s + 1;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (*e == '\0')
+			return LT_OK; /* every pair: no keys */
+	}
 	for (;;) {
 		const char *amp = strchr(s, '&');
 		const char *e = amp ? amp : s + strlen(s);
@@ -327,6 +336,8 @@ void lt_link_rule_format(const struct lt_link_rule *rule, const struct lt_link_t
 	if (cap == 0)
 		return;
 	out[0] = '\0';
+	if (rule->nkey == 0)
+		snprintf(out, cap, "*");
 	for (size_t i = 0; i < rule->nkey && len < cap; i++) {
 		const struct lt_link_key *k = &rule->keys[i];
 		const char *name = k->field < t->nfield ? t->field_names[k->field] : "?";
@@ -564,9 +575,9 @@ lt_status lt_link_blocker_init(struct lt_link_blocker *b, const struct lt_link_t
 		return lt_error_set(err, LT_EINVAL, "blocking", "give between 1 and %d blocking rules",
 		                    LT_LINK_BLOCK_RULES_MAX);
 	for (size_t i = 0; i < nrule; i++) {
-		if (rules[i].nkey == 0 || rules[i].nkey > LT_LINK_BLOCK_KEYS_MAX)
+		if (rules[i].nkey > LT_LINK_BLOCK_KEYS_MAX)
 			return lt_error_set(err, LT_EINVAL, "blocking",
-			                    "blocking rule %zu has %zu keys (1 to %d allowed)", i + 1,
+			                    "blocking rule %zu has %zu keys (0 to %d allowed)", i + 1,
 			                    rules[i].nkey, LT_LINK_BLOCK_KEYS_MAX);
 		for (size_t k = 0; k < rules[i].nkey; k++)
 			if (rules[i].keys[k].field >= t->nfield ||

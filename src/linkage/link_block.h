@@ -18,6 +18,9 @@
  *   year       the year of a date (YYYYMMDD, YYYY-MM-DD, YYYY-MM, YYYY,
  *              DD/MM/YYYY)
  *   nospace    the normalised value with its spaces removed
+ * A rule of no keys, written "*", puts every record in one block: every
+ * pair is compared (for small tables, where blocking would only lose
+ * pairs; 10,000 records make 5 x 10^7 pairs).
  * Normalised means lt_name_normalise (core/person.h): case folded, accents
  * removed, punctuation and runs of spaces one space, none at either end.
  * A record whose key value is missing or empty for any key of a rule is in
@@ -98,7 +101,7 @@ struct lt_link_key {
 };
 
 struct lt_link_rule {
-	size_t nkey; /* 1..LT_LINK_BLOCK_KEYS_MAX */
+	size_t nkey; /* 0..LT_LINK_BLOCK_KEYS_MAX; 0 = every pair ("*") */
 	struct lt_link_key keys[LT_LINK_BLOCK_KEYS_MAX];
 };
 
@@ -115,8 +118,8 @@ struct lt_link_pair {
 
 /*
  * Parse the text form of a rule (above) against the fields of `t`.
- * LT_EINVAL with err naming the unknown field or function, or a rule with
- * no keys or more than LT_LINK_BLOCK_KEYS_MAX.
+ * LT_EINVAL with err naming the unknown field or function, an empty key,
+ * or more than LT_LINK_BLOCK_KEYS_MAX keys. "*" is the rule of no keys.
  */
 lt_status lt_link_rule_parse(const char *text, const struct lt_link_table *t,
                              struct lt_link_rule *rule, struct lt_error *err);

@@ -1,0 +1,583 @@
+/*
+ * link_run.c — linkage end to end with defaults (link_run.h): the column
+ * alias table, default rules and model, the training recipe and threaded
+ * scoring of the blocked pairs.
+ *
+ * The training recipe follows splink's documented workflow (estimate u by
+ * random sampling, λ from deterministic rules, m by EM over blocked pairs
+ * with the blocking comparisons left out) with fastLink's pattern counts
+ * doing the work inside EM (link_em.c). Nothing here looks at any truth
+ * column: a table carries only the fields the model compares.
+ */
+#include "linkage/link_run.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/banned.h"
+
+/* The single source of the column table in docs/linkage.md. */
+const struct lt_link_field_alias lt_link_field_aliases[] = {
+    {"first_name", "first_name"},   {"given_name", "first_name"},
+    {"forename", "first_name"},     {"firstname", "first_name"},
+    {"fname", "first_name"},        {"given_names", "first_name"},
+    {"forenames", "first_name"},    {"surname", "surname"},
+    {"last_name", "surname"},       {"family_name", "surname"},
+    {"lastname", "surname"},        {"lname", "surname"},
+    {"full_name", "full_name"},     {"name", "full_name"},
+    {"fullname", "full_name"},      {"dob", "dob"},
+    {"date_of_birth", "dob"},       {"birth_date", "dob"},
+    {"birthdate", "dob"},           {"city", "city"},
+    {"town", "city"},               {"suburb", "city"},
+    {"locality", "city"},           {"postcode", "postcode"},
+    {"post_code", "postcode"},      {"postcode_fake", "postcode"},
+    {"zip", "postcode"},            {"zipcode", "postcode"},
+    {"zip_code", "postcode"},       {"postal_code", "postcode"},
+    {"email", "email"},             {"email_address", "email"},
+    {"e_mail", "email"},            {"address", "address"},
+    {"address_1", "address"},       {"address1", "address"},
+    {"street_address", "address"},  {"street", "address"},
+    {"address_2", "address_2"},     {"address2", "address_2"},
+    {"street_number", "street_number"}, {"house_number", "street_number"},
+    {"state", "state"},             {"county", "state"},
+    {"sex", "sex"},                 {"gender", "sex"},
+    {"birth_place", "birth_place"}, {"place_of_birth", "birth_place"},
+    {"occupation", "occupation"},   {"phone", "phone"},
+    {"phone_number", "phone"},      {"telephone", "phone"},
+};
+const size_t lt_link_field_alias_count =
+    sizeof(lt_link_field_aliases) / sizeof(lt_link_field_aliases[0]);
+
+const char *lt_link_field_for_column(const char *column)
+{
+	char key[64];
+	while (*column == ' ' || *column == '\t')
+		column++;
+	size_t n = strlen(column);
+	while (n > 0 && (column[n - 1] == ' ' || column[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(key))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c = column[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c == '-' || c == ' ')
+			c = '_';
+		key[i] = c;
+	}
+	key[n] = '\0';
+	for (size_t i = 0; i < lt_link_field_alias_count; i++)
+		if (strcmp(lt_link_field_aliases[i].column, key) == 0)
+			return lt_link_field_aliases[i].field;
+	return NULL;
+}
+
+void lt_link_run_opts_default(struct lt_link_run_opts *o)
+{
+	o->mode = LT_LINK_BLOCK_ALL;
+	o->u_pairs = 1000000;
+	o->seed = 42;
+	o->lambda_recall = 0.7;
+	o->train_pairs_max = 20000000;
+	o->threads = 2;
+	o->all_pairs_max = 5000000;
+}
+
+/* ---- defaults ----------------------------------------------------------- */
+
+static const char *const default_rules[] = {
+    "first_name & surname",
+    "surname & dob",
+    "first_name & dob",
+    "surname:phonetic & first_name:phonetic",
+    "dob & postcode",
+    "dob & city",
+    "surname & postcode",
+    "first_name & postcode",
+    "surname & city",
+    "first_name & city",
+    "email",
+    "full_name",
+    "full_name:phonetic & dob:year",
+    "dob & birth_place",
+    "address & street_number",
+    "postcode & street_number",
+    "dob & street_number",
+    "surname & address",
+};
+
+static int has_fields(const struct lt_link_table *t, const char *text)
+{
+	struct lt_link_rule r;
+	return lt_link_rule_parse(text, t, &r, NULL) == LT_OK;
+}
+
+static uint64_t pairs_in_mode(const struct lt_link_table *t, enum lt_link_mode mode);
+
+void lt_link_default_rules(const struct lt_link_table *t, const struct lt_link_run_opts *o,
+                           struct lt_link_rule *rules, size_t *nrule)
+{
+	*nrule = 0;
+	if (pairs_in_mode(t, o->mode) <= o->all_pairs_max) {
+		memset(&rules[0], 0, sizeof(rules[0])); /* "*": every pair */
+		*nrule = 1;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++) {
+		if (*nrule == LT_LINK_BLOCK_RULES_MAX)
+			break;
+		if (lt_link_rule_parse(default_rules[i], t, &rules[*nrule], NULL) == LT_OK)
+			(*nrule)++;
+	}
+}
+
+void lt_link_rules_budget(const struct lt_link_blocker *b, uint64_t budget, size_t *keep,
+                          size_t *nkeep, struct lt_link_rule_count *counts)
+{
+	lt_link_blocker_count(b, 0, counts);
+	*nkeep = 0;
+	for (size_t k = 0; k < b->nrule; k++)
+		if (counts[k].raw <= budget)
+			keep[(*nkeep)++] = k;
+}
+
+static const struct {
+	const char *field;
+	enum lt_link_preset preset;
+} default_comparisons[] = {
+    {"first_name", LT_LINK_PRESET_NAME},   {"surname", LT_LINK_PRESET_NAME},
+    {"full_name", LT_LINK_PRESET_NAME},    {"dob", LT_LINK_PRESET_DATE},
+    {"city", LT_LINK_PRESET_EXACT},        {"postcode", LT_LINK_PRESET_FUZZY},
+    {"email", LT_LINK_PRESET_FUZZY},       {"address", LT_LINK_PRESET_FUZZY},
+    {"address_2", LT_LINK_PRESET_FUZZY},   {"street_number", LT_LINK_PRESET_EXACT},
+    {"state", LT_LINK_PRESET_EXACT},       {"sex", LT_LINK_PRESET_EXACT},
+    {"birth_place", LT_LINK_PRESET_EXACT}, {"occupation", LT_LINK_PRESET_EXACT},
+    {"phone", LT_LINK_PRESET_FUZZY},
+};
+
+lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_model *m,
+                                 struct lt_error *err)
+{
+	lt_link_model_init(m);
+	int split_names =
+	    lt_link_table_field(t, "first_name") >= 0 || lt_link_table_field(t, "surname") >= 0;
+	for (size_t i = 0; i < sizeof(default_comparisons) / sizeof(default_comparisons[0]); i++) {
+		const char *f = default_comparisons[i].field;
+		if (lt_link_table_field(t, f) < 0)
+			continue;
+		/* a full name beside its parts would count the same evidence twice */
+		if (strcmp(f, "full_name") == 0 && split_names)
+			continue;
+		lt_status st = lt_link_model_add_preset(m, default_comparisons[i].preset, f, f, err);
+		if (st != LT_OK) {
+			lt_link_model_release(m);
+			return st;
+		}
+	}
+	if (m->ncomp == 0) {
+		lt_link_model_release(m);
+		return lt_error_set(err, LT_EINVAL, NULL,
+		                    "no column is a field lantern link compares (first_name, "
+		                    "surname, full_name, dob, city, postcode, email, ...)");
+	}
+	lt_status st = lt_link_model_finish(m, err);
+	if (st != LT_OK)
+		lt_link_model_release(m);
+	return st;
+}
+
+/* ---- training ----------------------------------------------------------- */
+
+static uint64_t pairs_in_mode(const struct lt_link_table *t, enum lt_link_mode mode)
+{
+	uint64_t n = t->nrec, all = n * (n - (n > 0)) / 2, within = 0;
+	uint64_t *per = calloc(t->nsource ? t->nsource : 1, sizeof(*per));
+	if (!per)
+		return all;
+	for (size_t r = 0; r < t->nrec; r++)
+		per[t->source[r]]++;
+	for (size_t s = 0; s < t->nsource; s++)
+		within += per[s] * (per[s] - (per[s] > 0)) / 2;
+	free(per);
+	return mode == LT_LINK_BLOCK_ALL ? all : mode == LT_LINK_BLOCK_WITHIN ? within : all - within;
+}
+
+/* Bit k set when comparison k reads a field some key of `rule` reads. */
+static uint32_t skip_mask(const struct lt_link_model *m, const struct lt_link_table *t,
+                          const struct lt_link_rule *rule)
+{
+	uint32_t mask = 0;
+	for (size_t k = 0; k < m->ncomp; k++)
+		for (size_t i = 0; i < rule->nkey; i++)
+			if (strcmp(t->field_names[rule->keys[i].field], m->comps[k].field) == 0)
+				mask |= 1u << k;
+	return mask;
+}
+
+/* Count the patterns of all pairs of blocker b into pt. */
+static lt_status patterns_of(const struct lt_link_blocker *b, const struct lt_link_prep *p,
+                             struct lt_link_patterns *pt)
+{
+	struct lt_link_chunk *chunks = NULL;
+	size_t nchunk = 0;
+	lt_status st = lt_link_blocker_chunks(b, 1u << 20, &chunks, &nchunk);
+	if (st != LT_OK)
+		return st;
+	enum { BATCH = 4096 };
+	struct lt_link_pair *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf) {
+		free(chunks);
+		return LT_ENOMEM;
+	}
+	for (size_t c = 0; c < nchunk && st == LT_OK; c++) {
+		struct lt_link_block_iter it;
+		lt_link_block_iter_init(&it, b, &chunks[c]);
+		size_t n;
+		while (st == LT_OK && (n = lt_link_block_iter_next(&it, buf, BATCH)) > 0)
+			st = lt_link_patterns_add_pairs(pt, p, buf, n);
+	}
+	free(buf);
+	free(chunks);
+	return st;
+}
+
+static const char *const lambda_rules[] = {
+    "first_name & surname & dob",
+    "full_name & dob",
+    "surname & dob",
+    "email",
+};
+static const char *const train_rules_a[] = {"dob", "postcode", "email"};
+static const char *const train_rules_b[] = {"first_name & surname", "full_name", "surname"};
+
+static const char *first_present(const struct lt_link_table *t, const char *const *rules,
+                                 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_fields(t, rules[i]))
+			return rules[i];
+	return NULL;
+}
+
+lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
+                        const struct lt_link_run_opts *o, struct lt_link_train_report *rep,
+                        struct lt_error *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	struct lt_link_prep prep;
+	memset(&prep, 0, sizeof(prep));
+	struct lt_link_blocker b;
+	memset(&b, 0, sizeof(b));
+	struct lt_link_patterns *pt = NULL;
+	struct lt_link_model copy;
+	int have_copy = 0;
+	double msum[LT_LINK_COMPARISONS_MAX][LT_LINK_LEVELS_MAX];
+	unsigned mcount[LT_LINK_COMPARISONS_MAX];
+	memset(msum, 0, sizeof(msum));
+	memset(mcount, 0, sizeof(mcount));
+
+	uint64_t total = pairs_in_mode(t, o->mode);
+	if (t->nrec < 2 || total == 0)
+		return lt_error_set(err, LT_EINVAL, NULL,
+		                    "there are no pairs of records to link (%zu records)", t->nrec);
+	lt_status st = lt_link_model_tf_compute(m, t, err);
+	if (st != LT_OK)
+		goto out;
+	st = lt_link_prep_init(&prep, m, t, err);
+	if (st != LT_OK)
+		goto out;
+	uint64_t npairs = o->u_pairs;
+	if (npairs > LT_LINK_U_PAIRS_MAX)
+		npairs = LT_LINK_U_PAIRS_MAX;
+	if (npairs == 0)
+		npairs = 1;
+	st = lt_link_estimate_u(m, &prep, o->mode, npairs, o->seed, err);
+	if (st != LT_OK)
+		goto out;
+
+	/* λ */
+	const char *lr = first_present(t, lambda_rules, sizeof(lambda_rules) / sizeof(lambda_rules[0]));
+	if (lr) {
+		struct lt_link_rule rule;
+		struct lt_link_rule_count cnt;
+		lt_link_rule_parse(lr, t, &rule, NULL);
+		st = lt_link_blocker_init(&b, t, &rule, 1, o->mode, err);
+		if (st != LT_OK)
+			goto out;
+		lt_link_blocker_count(&b, 0, &cnt);
+		lt_link_blocker_release(&b);
+		double lambda;
+		snprintf(rep->lambda_rule, sizeof(rep->lambda_rule), "%s", lr);
+		rep->lambda_matched = cnt.raw;
+		rep->lambda_total = total;
+		if (lt_link_lambda_from_rules(cnt.raw, total, o->lambda_recall, &lambda, NULL) == LT_OK) {
+			m->lambda = lambda;
+			st = lt_link_model_finish(m, err);
+			if (st != LT_OK)
+				goto out;
+		}
+	}
+	rep->lambda = m->lambda;
+
+	/* m by EM, one session per training rule */
+	const char *sessions[2] = {
+	    first_present(t, train_rules_a, sizeof(train_rules_a) / sizeof(train_rules_a[0])),
+	    first_present(t, train_rules_b, sizeof(train_rules_b) / sizeof(train_rules_b[0])),
+	};
+	for (size_t s = 0; s < 2; s++) {
+		if (!sessions[s])
+			continue;
+		struct lt_link_train_session *ses = &rep->sessions[rep->nsession++];
+		snprintf(ses->rule, sizeof(ses->rule), "%s", sessions[s]);
+		struct lt_link_rule rule;
+		lt_link_rule_parse(sessions[s], t, &rule, NULL);
+		uint32_t skip = skip_mask(m, t, &rule);
+		if (skip == (1u << m->ncomp) - 1)
+			continue; /* nothing left to train */
+		st = lt_link_blocker_init(&b, t, &rule, 1, o->mode, err);
+		if (st != LT_OK)
+			goto out;
+		struct lt_link_rule_count cnt;
+		lt_link_blocker_count(&b, 0, &cnt);
+		if (cnt.raw == 0 || cnt.raw > o->train_pairs_max) {
+			lt_link_blocker_release(&b);
+			continue;
+		}
+		st = lt_link_patterns_alloc(m, true, &pt);
+		if (st == LT_OK)
+			st = patterns_of(&b, &prep, pt);
+		lt_link_blocker_release(&b);
+		if (st != LT_OK)
+			goto out;
+		ses->pairs = cnt.raw;
+		ses->patterns = lt_link_patterns_distinct(pt);
+		st = lt_link_model_copy(&copy, m);
+		if (st != LT_OK)
+			goto out;
+		have_copy = 1;
+		struct lt_link_em_params params;
+		lt_link_em_params_default(&params);
+		params.skip = skip;
+		struct lt_link_em_summary sum;
+		st = lt_link_em_run(&copy, pt, &params, &sum, err);
+		if (st == LT_ENOCONVERGE)
+			st = LT_OK;
+		if (st != LT_OK)
+			goto out;
+		ses->iterations = sum.iterations;
+		ses->converged = sum.converged;
+		for (size_t k = 0; k < m->ncomp; k++) {
+			if (skip & (1u << k))
+				continue;
+			for (size_t l = 0; l < m->comps[k].nlevel; l++)
+				msum[k][l] += copy.comps[k].levels[l].m;
+			mcount[k]++;
+		}
+		lt_link_model_release(&copy);
+		have_copy = 0;
+		lt_link_patterns_free(pt);
+		pt = NULL;
+	}
+	for (size_t k = 0; k < m->ncomp; k++)
+		if (mcount[k] > 0)
+			for (size_t l = 0; l < m->comps[k].nlevel; l++)
+				if (m->comps[k].levels[l].kind != LT_LINK_LEVEL_NULL)
+					m->comps[k].levels[l].m = msum[k][l] / mcount[k];
+	st = lt_link_model_finish(m, err);
+out:
+	if (have_copy)
+		lt_link_model_release(&copy);
+	lt_link_patterns_free(pt);
+	lt_link_blocker_release(&b);
+	lt_link_prep_release(&prep);
+	return st;
+}
+
+lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link_prep *p,
+                                   const struct lt_link_blocker *b,
+                                   struct lt_link_train_session *ses, struct lt_error *err)
+{
+	memset(ses, 0, sizeof(*ses));
+	snprintf(ses->rule, sizeof(ses->rule), "the blocked pairs");
+	struct lt_link_rule_count counts[LT_LINK_BLOCK_RULES_MAX];
+	lt_link_blocker_count(b, 0, counts);
+	uint64_t total = pairs_in_mode(p->table, b->mode);
+	struct lt_link_patterns *pt = NULL;
+	lt_status st = lt_link_patterns_alloc(m, true, &pt);
+	if (st == LT_OK)
+		st = patterns_of(b, p, pt);
+	if (st != LT_OK) {
+		lt_link_patterns_free(pt);
+		return lt_error_set(err, st, NULL, "out of memory counting the patterns of the pairs");
+	}
+	double ncand = lt_link_patterns_total(pt);
+	ses->pairs = (uint64_t)ncand;
+	ses->patterns = lt_link_patterns_distinct(pt);
+	if (ncand < 1 || total == 0) {
+		lt_link_patterns_free(pt);
+		return LT_OK;
+	}
+	struct lt_link_em_params params;
+	lt_link_em_params_default(&params);
+	double l0 = m->lambda * (double)total / ncand;
+	params.lambda0 = l0 < 0.5 ? l0 : 0.5;
+	struct lt_link_em_summary sum;
+	st = lt_link_em_run(m, pt, &params, &sum, err);
+	lt_link_patterns_free(pt);
+	if (st == LT_ENOCONVERGE)
+		st = LT_OK;
+	if (st != LT_OK)
+		return st;
+	ses->iterations = sum.iterations;
+	ses->converged = sum.converged;
+	/* every match is taken to be among the candidates */
+	double lambda = sum.lambda * ncand / (double)total;
+	if (lambda > 0 && lambda < 1) {
+		m->lambda = lambda;
+		st = lt_link_model_finish(m, err);
+	}
+	return st;
+}
+
+/* ---- scoring ------------------------------------------------------------ */
+
+struct score_shared {
+	const struct lt_link_prep *p;
+	const struct lt_link_blocker *b;
+	const struct lt_link_chunk *chunks;
+	size_t nchunk;
+	atomic_size_t next;
+	double keep_weight;
+};
+
+struct score_thread {
+	struct score_shared *sh;
+	struct lt_link_edge *edges;
+	size_t nedge, cap;
+	uint64_t scored;
+	lt_status st;
+};
+
+static void *score_main(void *arg)
+{
+	struct score_thread *th = arg;
+	struct score_shared *sh = th->sh;
+	enum { BATCH = 2048 };
+	struct lt_link_pair *buf = malloc(BATCH * sizeof(*buf));
+	double *w = malloc(BATCH * sizeof(*w));
+	if (!buf || !w) {
+		th->st = LT_ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		size_t c = atomic_fetch_add(&sh->next, 1);
+		if (c >= sh->nchunk)
+			break;
+		struct lt_link_block_iter it;
+		lt_link_block_iter_init(&it, sh->b, &sh->chunks[c]);
+		size_t n;
+		while ((n = lt_link_block_iter_next(&it, buf, BATCH)) > 0) {
+			lt_link_score_pairs(sh->p, buf, n, w, NULL);
+			th->scored += n;
+			for (size_t i = 0; i < n; i++) {
+				if (w[i] < sh->keep_weight)
+					continue;
+				if (th->nedge == th->cap) {
+					size_t cap = th->cap ? th->cap * 2 : 4096;
+					struct lt_link_edge *e = realloc(th->edges, cap * sizeof(*e));
+					if (!e) {
+						th->st = LT_ENOMEM;
+						goto out;
+					}
+					th->edges = e;
+					th->cap = cap;
+				}
+				th->edges[th->nedge++] = (struct lt_link_edge){
+				    buf[i].a, buf[i].b, lt_link_weight_to_prob(w[i])};
+			}
+		}
+	}
+out:
+	free(buf);
+	free(w);
+	return NULL;
+}
+
+static int cmp_edge(const void *x, const void *y)
+{
+	const struct lt_link_edge *a = x, *b = y;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_link_blocker *b,
+                                double keep, unsigned threads, struct lt_link_edge **edges,
+                                size_t *nedge, uint64_t *scored)
+{
+	*edges = NULL;
+	*nedge = 0;
+	*scored = 0;
+	if (threads < 1)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	struct score_shared sh = {.p = p, .b = b};
+	sh.keep_weight = lt_link_prob_to_weight(keep);
+	atomic_init(&sh.next, 0);
+	struct lt_link_chunk *chunks = NULL;
+	lt_status st = lt_link_blocker_chunks(b, 1u << 16, &chunks, &sh.nchunk);
+	if (st != LT_OK)
+		return st;
+	sh.chunks = chunks;
+	struct score_thread th[16];
+	pthread_t tid[16];
+	unsigned started = 0;
+	memset(th, 0, sizeof(th));
+	for (unsigned i = 0; i < threads; i++) {
+		th[i].sh = &sh;
+		if (i > 0) {
+			if (pthread_create(&tid[i], NULL, score_main, &th[i]) != 0) {
+				st = LT_EINTERNAL;
+				atomic_store(&sh.next, sh.nchunk);
+				break;
+			}
+			started++;
+		}
+	}
+	score_main(&th[0]);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	size_t total = 0;
+	for (unsigned i = 0; i <= started; i++) {
+		if (th[i].st != LT_OK)
+			st = th[i].st;
+		total += th[i].nedge;
+		*scored += th[i].scored;
+	}
+	struct lt_link_edge *all = NULL;
+	if (st == LT_OK) {
+		all = malloc((total ? total : 1) * sizeof(*all));
+		if (!all)
+			st = LT_ENOMEM;
+	}
+	if (st == LT_OK) {
+		size_t at = 0;
+		for (unsigned i = 0; i <= started; i++) {
+			if (th[i].nedge)
+				memcpy(all + at, th[i].edges, th[i].nedge * sizeof(*all));
+			at += th[i].nedge;
+		}
+		qsort(all, total, sizeof(*all), cmp_edge);
+		*edges = all;
+		*nedge = total;
+	}
+	for (unsigned i = 0; i <= started; i++)
+		free(th[i].edges);
+	free(chunks);
+	return st;
+}
