@@ -605,6 +605,10 @@ struct fixture {
 	 * the colleague's record of that kind, on which the route's action is
 	 * checked (K_NONE: the path names no record). */
 	enum kind on;
+	/* The text of the path's first {segment} for the target record when it
+	 * is not the record's id (a pseudonym, say); NULL: the id (a report's
+	 * reference, a share's person). */
+	void (*param)(const struct cell *c, char *out, size_t cap);
 	enum audit_effect audit;
 	/* Check the JSON answer of an allowed call (NULL: none). */
 	void (*check)(const struct cell *c, json_t *doc);
@@ -934,38 +938,46 @@ static int64_t audit_last(void)
 	return id;
 }
 
-/* The path of the cell: the route's with {id}, {share}, {ref} filled. */
+/* The path of the cell: the route's with {id}, {share}, {ref} filled, and
+ * the fixture's query. */
 static void target_of(const struct cell *c, char *out, size_t cap)
 {
-	size_t n = 0, k = 0;
-	for (const char *p = c->route->path; *p && n + 24 < cap;) {
-		if (*p == '{') {
-			char v[LT_CODE_MAX + 8] = "0";
-			if (c->fx->on != K_NONE)
-				snprintf(v, sizeof(v), "%lld", (long long)colleague_rec(c->fx->on)->id);
-			else if (c->rec && c->rec->kind == K_REPORT)
-				snprintf(v, sizeof(v), "%s", c->rec->ref);
-			else if (c->rec && c->rec->kind == K_SHARE)
-				snprintf(v, sizeof(v), "%lld",
-				         (long long)(k == 0 ? c->rec->person : c->rec->id));
-			else if (c->rec)
-				snprintf(v, sizeof(v), "%lld", (long long)c->rec->id);
-			n += (size_t)snprintf(out + n, cap - n, "%s", v);
-			p = strchr(p, '}') + 1;
-			k++;
-		} else {
-			out[n++] = *p++;
+	struct lt_buf b;
+	size_t k = 0;
+	lt_status st = LT_OK;
+	lt_buf_init(&b, cap - 1);
+	for (const char *p = c->route->path; *p && st == LT_OK;) {
+		if (*p != '{') {
+			st = lt_buf_append(&b, p++, 1);
+			continue;
 		}
+		char v[256] = "0";
+		if (k == 0 && c->fx->param && c->rec)
+			c->fx->param(c, v, sizeof(v));
+		else if (c->fx->on != K_NONE)
+			snprintf(v, sizeof(v), "%lld", (long long)colleague_rec(c->fx->on)->id);
+		else if (c->rec && c->rec->kind == K_REPORT)
+			snprintf(v, sizeof(v), "%s", c->rec->ref);
+		else if (c->rec && c->rec->kind == K_SHARE)
+			snprintf(v, sizeof(v), "%lld", (long long)(k == 0 ? c->rec->person : c->rec->id));
+		else if (c->rec)
+			snprintf(v, sizeof(v), "%lld", (long long)c->rec->id);
+		st = lt_buf_puts(&b, v);
+		p = strchr(p, '}') + 1;
+		k++;
 	}
-	out[n] = '\0';
-	if (c->fx->query)
-		snprintf(out + n, cap - n, "?%s", c->fx->query);
+	if (st == LT_OK && c->fx->query)
+		st = lt_buf_printf(&b, "?%s", c->fx->query);
+	if (st != LT_OK)
+		fail_msg("the target of %s %s does not fit", c->route->method, c->route->path);
+	snprintf(out, cap, "%s", lt_buf_str(&b));
+	lt_buf_release(&b);
 }
 
 static void run_cell(struct cell *c)
 {
 	const struct fixture *fx = c->fx;
-	char target[256], body[1024] = "";
+	char target[512], body[1024] = "";
 	struct web_request rq;
 	struct web_response rs;
 
