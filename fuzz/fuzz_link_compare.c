@@ -6,7 +6,7 @@
  * The input is two values separated by the first tab, the first byte
  * giving the cap of the edit distances (0..15). Every pair of byte strings
  * must keep these properties, or the target aborts:
- *   - Jaro and Jaro-Winkler in [0, 1], Jaro-Winkler >= Jaro;
+ *   - Jaro and Jaro-Winkler in [0, 1], symmetric, Jaro-Winkler >= Jaro;
  *   - Levenshtein and Damerau-Levenshtein symmetric, DL <= Levenshtein
  *     <= 2 DL, a capped distance = min(distance, cap + 1), a value at
  *     distance 0 from itself;
@@ -112,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	double j = lt_link_jaro(a, b), jw = lt_link_jaro_winkler(a, b);
 	if (!(j >= 0.0 && j <= 1.0) || !(jw >= j && jw <= 1.0))
+		abort();
+	if (j != lt_link_jaro(b, a) || jw != lt_link_jaro_winkler(b, a))
 		abort();
 
 	unsigned lev = lt_link_levenshtein(a, b, UINT_MAX);
