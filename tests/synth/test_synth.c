@@ -17,6 +17,7 @@
 
 #include "mse/mse.h"
 #include "mse/mse_estimate.h"
+#include "core/taxonomy.h"
 #include "synth/synth.h"
 
 /* What a run produced, gathered record by record. */
@@ -35,6 +36,7 @@ struct tally {
 	uint64_t present[LT_SYNTH_FIELD_COUNT], corrupted[LT_SYNTH_FIELD_COUNT];
 	uint64_t kinds[LT_SYNTH_KIND_COUNT];
 	uint64_t second_copies[LT_SYNTH_LISTS_MAX]; /* records with copy == 1 */
+	uint64_t children;                          /* records of persons under 18 */
 	uint64_t bad;                               /* inconsistencies, with the first below */
 	char first_bad[256];
 	char first_record[512];
@@ -64,6 +66,13 @@ static bool utf8_valid(const char *s)
 				return false;
 	}
 	return true;
+}
+
+static unsigned month_days(unsigned y, unsigned m)
+{
+	static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
 }
 
 static void bad(struct tally *t, const struct lt_synth_record *r, const char *what)
@@ -149,6 +158,20 @@ static int collect(void *user, const struct lt_synth_record *r)
 			break;
 		}
 	}
+	/* True values: a nationality of the country vocabulary; a real date of
+	 * birth, aged 0 to 79 on 1 July of the reference year (2024). */
+	const char *nat = r->truth[LT_SYNTH_NATIONALITY];
+	if (lt_vocab_find(&lt_vocab_country, nat, strlen(nat)) < 0)
+		bad(t, r, "the nationality is not an ISO country code of taxonomy.h");
+	unsigned y, m, d;
+	char tail;
+	if (sscanf(r->truth[LT_SYNTH_DOB], "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+	    m > 12 || d < 1 || d > month_days(y, m))
+		bad(t, r, "the true date of birth is not a date");
+	else if (y > 2024 || y < 2024 - 80 || (y == 2024 && m > 7) || (y == 2024 - 80 && m < 7))
+		bad(t, r, "the true date of birth is out of the age range");
+	else if (y > 2024 - 18 || (y == 2024 - 18 && (m < 7 || (m == 7 && d == 1))))
+		t->children++;
 	if (t->stop_after > 0 && t->records >= (uint64_t)t->stop_after)
 		return 1;
 	return 0;
@@ -384,6 +407,12 @@ static void test_clean_records(void **state)
 		assert_int_equal(t.missing[f], 0);
 	}
 	assert_int_equal(t.kinds[LT_SYNTH_KIND_NONE], t.records * LT_SYNTH_FIELD_COUNT);
+	/* About 38% of the population are children (the age bands of synth.c:
+	 * weights 1480 of 3875); records of one person are not independent, so
+	 * only a loose check: between 30% and 46%. */
+	double share = (double)t.children / (double)t.records;
+	if (!(share > 0.30 && share < 0.46))
+		fail_msg("children are %.3f of the records", share);
 	tally_release(&t);
 }
 
