@@ -73,8 +73,9 @@ double lt_link_jaro(const char *a, const char *b);
 /*
  * The Jaro-Winkler similarity of `a` and `b`, in [0, 1]: the Jaro
  * similarity j, plus l * 0.1 * (1 - j) when j > 0.7, where l is the length
- * of the common prefix in code points, at most 4. Published values:
- * MARTHA/MARHTA 0.9611, DWAYNE/DUANE 0.84, DIXON/DICKSONX 0.8133.
+ * of the common prefix in code points, at most 4. Symmetric; equal
+ * non-empty strings give exactly 1.0 and nothing else does. Published
+ * values: MARTHA/MARHTA 0.9611, DWAYNE/DUANE 0.84, DIXON/DICKSONX 0.8133.
  */
 double lt_link_jaro_winkler(const char *a, const char *b);
 
@@ -82,14 +83,17 @@ double lt_link_jaro_winkler(const char *a, const char *b);
  * The Levenshtein distance of `a` and `b` in code points (insertions,
  * deletions, substitutions, each costing 1), or `max` + 1 as soon as it is
  * known to exceed `max` (so a caller banding at "<= 1", "<= 2" passes 2
- * and learns 0, 1, 2 or 3 = "more"). kitten/sitting = 3.
+ * and learns 0, 1, 2 or 3 = "more"); UINT_MAX means no cap (distances
+ * never exceed 2 * LT_LINK_STRING_MAX, so max + 1 is never returned).
+ * Symmetric. kitten/sitting = 3.
  */
 unsigned lt_link_levenshtein(const char *a, const char *b, unsigned max);
 
 /*
  * The true (unrestricted) Damerau-Levenshtein distance of `a` and `b` in
- * code points, or `max` + 1 as soon as it is known to exceed `max`.
- * dl("ca", "abc") = 2; dl("ab", "ba") = 1.
+ * code points, or `max` + 1 as soon as it is known to exceed `max`
+ * (UINT_MAX: no cap). Symmetric; at most the Levenshtein distance and at
+ * least half of it. dl("ca", "abc") = 2; dl("ab", "ba") = 1.
  */
 unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max);
 
