@@ -80,6 +80,8 @@ int cli_cmd_token(int argc, char **argv);
 int cli_cmd_estimate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_key(int argc, char **argv);
+int cli_cmd_person(int argc, char **argv);
+int cli_cmd_retention(int argc, char **argv);
 int cli_cmd_backup(int argc, char **argv);
 int cli_cmd_restore(int argc, char **argv);
 int cli_cmd_link(int argc, char **argv);

@@ -155,6 +155,30 @@ const struct cli_command cli_commands[] = {
 	 "  --audit-key PATH  check the signed checkpoints against this audit key (default:\n"
 	 "                  $LANTERN_AUDIT_KEY, else audit.key beside the database)\n" COMMON_HELP,
 	 cli_cmd_restore},
+	{"person", "person export ID --purpose TEXT [--out FILE]",
+	 "export everything held about a person, for a subject access request",
+	 "  export ID       the subject access export of person ID as one JSON document\n"
+	 "                  (the same as GET /api/v1/persons/{id}/export), for the agency\n"
+	 "                  that owns the person: its fields, the agency's referrals and\n"
+	 "                  cases of it, the arrests naming them, its shares and the audit\n"
+	 "                  entries about it. Audited as person.export by \"cli\".\n"
+	 "  --purpose TEXT  why (the request's reference); required, audited\n"
+	 "  --out FILE      write it to FILE, created with mode 0600, never overwritten\n"
+	 "                  (default: standard output)\n"
+	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
+	 "                  beside the database)\n" COMMON_HELP,
+	 cli_cmd_person},
+	{"retention", "retention show | retention run [--as-of YYYY-MM-DD] [--dry-run] | retention set KIND N",
+	 "show and apply how long personal data is kept",
+	 "  show            what is kept how long (persons, public reports' text, sessions,\n"
+	 "                  tokens, the login throttle, the audit log), and why\n"
+	 "  run             erase, wipe and delete what its period has passed, each with\n"
+	 "                  its audit entry; prints how many of each kind\n"
+	 "  --as-of DAY     apply the periods as of DAY, YYYY-MM-DD (default: today, UTC)\n"
+	 "  --dry-run       count what would go; change nothing\n"
+	 "  set KIND N      set the period of KIND (persons, report_text: months;\n"
+	 "                  sessions: days), audited\n" COMMON_HELP,
+	 cli_cmd_retention},
 	{"key", "key init | key rotate [--limit N] | key status",
 	 "create, rotate and check the data key that encrypts personal data at rest",
 	 "  init            create the data key file with key 1 (mode 0600); refused when\n"
