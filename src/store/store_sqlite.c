@@ -64,12 +64,14 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -988,6 +990,15 @@ static lt_status sqlite_open(const char *path, const char *vfs, struct store **o
 	for (size_t i = 0; i < STORE_SQLITE_READERS; i++)
 		LT_ASSERT(pthread_mutex_init(&ss->readers[i].lock, NULL) == 0);
 
+	/* A new database is made with mode 0600, whatever the umask: SQLite
+	 * would make it 0644, readable by every account on the machine. Its
+	 * -wal, -shm and -journal files take its mode. An existing file keeps
+	 * its own; any other failure is SQLite's to report, just below. */
+	if (!vfs && path[0] != ':' && strncmp(path, "file:", 5) != 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	if ((s = conn_open(path, vfs, true, &ss->writer.db, err)) != LT_OK ||
 	    (s = migrate(ss->writer.db, err)) != LT_OK ||
 	    (s = vocab_sync(ss->writer.db, err)) != LT_OK ||
