@@ -1220,6 +1220,15 @@ static void test_sharing(void **state)
 	assert_st(store_share_list(f->s, &f->other, id, &list, &n, &e), LT_OK);
 	assert_int_equal(n, 1);
 	free(list);
+	/* the owner's administrator, who shares and revokes but reads no
+	 * person, sees them too; another agency's administrator sees nothing */
+	assert_st(store_share_list(f->s, &f->admin, id, &list, &n, &e), LT_OK);
+	assert_int_equal(n, 1);
+	free(list);
+	struct lt_principal other_admin = f->other;
+	other_admin.role = LT_ROLE_AGENCY_ADMIN;
+	assert_st(store_share_list(f->s, &other_admin, id, &list, &n, &e), LT_ENOTFOUND);
+	assert_st(store_share_list(f->s, &f->analyst, id, &list, &n, &e), LT_EFORBIDDEN);
 
 	/* a share of support alone does not let the receiver find the person */
 	struct lt_principal nca = {LT_PRINCIPAL_USER, 9, 0, LT_ROLE_POLICE};
