@@ -706,6 +706,8 @@ static void test_nicknames(void **state)
 	    {"bill", "william"},       {"william", "william"},    {"mohamed", "muhammad"},
 	    {"muhammad", "muhammad"},  {"mohammed", "muhammad"},  {"aleksandr", "alexander"},
 	    {"oleksandr", "alexander"}, {"peggy", "margaret"},    {"yevgeny", "evgeny"},
+	    {"kasia", "catherine"},    {"usman", "osman"},        {"tunde", "babatunde"},
+	    {"tesfay", "tesfaye"},     {"malgorzata", "margaret"}, {"emma", NULL},
 	    {"zebedee", NULL},         {"", NULL},                {"Bill", NULL},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
