@@ -33,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/limits.h"
 #include "linkage/link_compare.h"
@@ -396,6 +399,8 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 		c->null_level = -1;
 		c->tf_level_mask = 0;
 		c->has_date = c->need_norm = c->need_phonetic = c->need_nickname = false;
+		c->dl_max[0] = c->dl_max[1] = c->lev_max[0] = c->lev_max[1] = 0;
+		int fuzzy_form = -1; /* -2: mixed */
 		int tf_norm = -1;
 		for (size_t l = 0; l < c->nlevel; l++) {
 			struct lt_link_level *lv = &c->levels[l];
@@ -415,6 +420,7 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 					    err, k, (long)l, "kind",
 					    "a comparison has at most one null level");
 				c->null_level = (int)l;
+				c->hot[l].kind = (uint8_t)lv->kind;
 				c->lw[l] = 0;
 				c->log2u[l] = 0;
 				c->log2_tf_min[l] = -INFINITY;
@@ -463,12 +469,30 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 			}
 			if (ki->data == LT_LINK_DATA_DATE)
 				c->has_date = true;
+			if (lv->kind == LT_LINK_LEVEL_LEVENSHTEIN ||
+			    lv->kind == LT_LINK_LEVEL_DAMERAU ||
+			    lv->kind == LT_LINK_LEVEL_JARO_WINKLER) {
+				int form = lv->normalise;
+				fuzzy_form = fuzzy_form == -1 || fuzzy_form == form ? form : -2;
+				unsigned *mx = lv->kind == LT_LINK_LEVEL_DAMERAU       ? c->dl_max
+				               : lv->kind == LT_LINK_LEVEL_LEVENSHTEIN ? c->lev_max
+				                                                       : NULL;
+				if (mx && (unsigned)lv->param > mx[form])
+					mx[form] = (unsigned)lv->param;
+			}
 			if (lv->normalise)
 				c->need_norm = true;
 			if (lv->kind == LT_LINK_LEVEL_PHONETIC)
 				c->need_phonetic = c->need_norm = true;
 			if (lv->kind == LT_LINK_LEVEL_NICKNAME)
 				c->need_nickname = c->need_norm = true;
+			c->hot[l].kind = (uint8_t)lv->kind;
+			c->hot[l].normalise = lv->normalise;
+			c->hot[l].k =
+			    ki->param == LT_LINK_PARAM_DISTANCE || ki->param == LT_LINK_PARAM_YEARS
+			        ? (uint16_t)lv->param
+			        : 0;
+			c->hot[l].t = lv->param;
 			c->lw[l] = log2(lv->m / lv->u);
 			c->log2u[l] = log2(lv->u);
 			c->log2_tf_min[l] = lv->tf_min > 0 ? log2(lv->tf_min) : -INFINITY;
@@ -477,6 +501,7 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 				level_label(lv, lv->label, sizeof(lv->label));
 		}
 		c->tf_normalise = tf_norm == 1;
+		c->hist_form = fuzzy_form >= 0 ? fuzzy_form : -1;
 		if (c->tf && c->tf_level_mask && c->tf->normalise != c->tf_normalise)
 			return path_error(err, k, -1, "term_frequencies",
 			                  "were counted on %s values but the TF levels compare the "
@@ -637,13 +662,74 @@ void lt_link_prep_release(struct lt_link_prep *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static uint16_t codepoints(const char *s, size_t n)
+/*
+ * The next code point of s at *i, as the comparators read it
+ * (link_compare.h): a well-formed UTF-8 sequence is one code point; any
+ * other byte (stray continuation, overlong form, surrogate, truncated
+ * sequence, above U+10FFFF) is one of its own, U+DC80 + the byte.
+ */
+static uint32_t next_cp(const unsigned char *s, size_t *i)
 {
-	size_t c = 0;
-	for (size_t i = 0; i < n && c < LT_LINK_STRING_MAX; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return (uint16_t)c;
+	unsigned char c = s[*i];
+	if (c < 0x80) {
+		(*i)++;
+		return c;
+	}
+	size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+	if (c > 0xF4)
+		n = 0;
+	uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+	for (size_t k = 1; k < n; k++) {
+		unsigned char d = s[*i + k];
+		if ((d & 0xC0) != 0x80) {
+			n = 0;
+			break;
+		}
+		cp = (cp << 6) | (d & 0x3Fu);
+	}
+	if (n == 0 || (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+		(*i)++;
+		return 0xDC80u + c;
+	}
+	*i += n;
+	return cp;
+}
+
+/* The histogram bucket of a code point: ASCII letters by letter (either
+ * case), digits in six buckets, everything else hashed. */
+static unsigned bucket(uint32_t cp)
+{
+	if ((cp | 32) >= 'a' && (cp | 32) <= 'z')
+		return (cp | 32) - 'a';
+	if (cp >= '0' && cp <= '9')
+		return 26 + (cp - '0') % 6;
+	return (cp * 2654435761u) >> 27;
+}
+
+/* Code points of s (at most LT_LINK_STRING_MAX, as the comparators read),
+ * and their histogram into hist when not NULL. */
+static uint16_t codepoints(const char *s, uint8_t *hist)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	unsigned n = 0;
+	while (u[i] && n < LT_LINK_STRING_MAX) {
+		uint32_t cp = next_cp(u, &i);
+		if (hist)
+			hist[bucket(cp)]++;
+		n++;
+	}
+	return (uint16_t)n;
+}
+
+/* A phonetic code of at most 4 letters packed in 32 bits; 0 when empty. */
+static uint32_t pack_code(const char *code)
+{
+	uint32_t v = 0;
+	for (size_t i = 0; i < 4 && code[i]; i++)
+		v |= (uint32_t)(unsigned char)code[i] << (8 * i);
+	return v;
 }
 
 lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *m,
@@ -685,7 +771,7 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 			size_t n = strlen(s);
 			cell->braw = (uint32_t)n;
 			cell->hraw = lt_link_hash(s, n);
-			cell->craw = codepoints(s, n);
+			cell->craw = codepoints(s, c->hist_form == 0 ? cell->hist : NULL);
 			if (c->has_date && lt_link_date_parse(s, &cell->date) == LT_LINK_DATE_NONE)
 				cell->missing = true;
 			bool folded = false;
@@ -706,9 +792,14 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 				alen += fn + 1;
 				cell->bnorm = (uint32_t)fn;
 				cell->hnorm = lt_link_hash(buf, fn);
-				cell->cnorm = codepoints(buf, fn);
-				if (c->need_phonetic)
-					lt_link_double_metaphone(buf, cell->dm1, cell->dm2);
+				cell->cnorm =
+				    codepoints(buf, c->hist_form == 1 ? cell->hist : NULL);
+				if (c->need_phonetic) {
+					char d1[LT_LINK_DMETA_SIZE], d2[LT_LINK_DMETA_SIZE];
+					lt_link_double_metaphone(buf, d1, d2);
+					cell->dm1 = pack_code(d1);
+					cell->dm2 = pack_code(d2);
+				}
 				if (c->need_nickname)
 					cell->nick = lt_link_name_canonical(buf);
 			}
@@ -747,46 +838,116 @@ static inline unsigned absdiff(unsigned a, unsigned b)
 	return a > b ? a - b : b - a;
 }
 
-/* Does level lv hold for cells x and y (neither missing)? */
-static inline bool level_holds(const struct lt_link_level *lv, const struct lt_link_prep_cell *x,
-                               const struct lt_link_prep_cell *y)
+/* Sum of |a[i] - b[i]| over the 32 buckets of two histograms. */
+static inline unsigned hist_l1(const uint8_t *a, const uint8_t *b)
 {
-	const char *a = lv->normalise ? x->norm : x->raw;
-	const char *b = lv->normalise ? y->norm : y->raw;
-	unsigned ca = lv->normalise ? x->cnorm : x->craw;
-	unsigned cb = lv->normalise ? y->cnorm : y->craw;
+#if defined(__SSE2__)
+	__m128i a0 = _mm_loadu_si128((const __m128i *)a);
+	__m128i a1 = _mm_loadu_si128((const __m128i *)(a + 16));
+	__m128i b0 = _mm_loadu_si128((const __m128i *)b);
+	__m128i b1 = _mm_loadu_si128((const __m128i *)(b + 16));
+	__m128i s = _mm_add_epi64(_mm_sad_epu8(a0, b0), _mm_sad_epu8(a1, b1));
+	return (unsigned)_mm_cvtsi128_si32(s) + (unsigned)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+#else
+	unsigned d = 0;
+	for (int i = 0; i < LT_LINK_HIST; i++)
+		d += a[i] > b[i] ? (unsigned)(a[i] - b[i]) : (unsigned)(b[i] - a[i]);
+	return d;
+#endif
+}
+
+/* Common leading code points of a and b, at most 4 (Winkler's prefix). */
+static inline unsigned common_prefix(const char *a, const char *b)
+{
+	unsigned n = 0;
+	for (size_t i = 0; a[i] && a[i] == b[i]; i++)
+		if (((unsigned char)a[i + 1] & 0xC0) != 0x80 && ++n == 4)
+			break;
+	return n;
+}
+
+/*
+ * What one pair has computed so far for one comparison, per form (raw 0,
+ * folded 1): a comparison with several Jaro-Winkler or edit-distance levels
+ * computes each measure once.
+ */
+struct pair_cache {
+	int l1;       /* histogram L1 distance, -1 until computed */
+	uint8_t have; /* bits: 1 jw raw, 2 jw folded, 4 dl raw, 8 dl folded, 16/32 lev */
+	double jw[2];
+	unsigned dl[2], lev[2];
+};
+
+/* Does level lv of comparison c hold for cells x and y (neither missing)? */
+static inline bool level_holds(const struct lt_link_comparison *c,
+                               const struct lt_link_level_hot *lv,
+                               const struct lt_link_prep_cell *x, const struct lt_link_prep_cell *y,
+                               struct pair_cache *pc)
+{
+	const int f = lv->normalise;
+	const char *a = f ? x->norm : x->raw;
+	const char *b = f ? y->norm : y->raw;
+	unsigned ca = f ? x->cnorm : x->craw;
+	unsigned cb = f ? y->cnorm : y->craw;
 	switch (lv->kind) {
 	case LT_LINK_LEVEL_EXACT:
-		return lv->normalise ? same_bytes(a, x->bnorm, x->hnorm, b, y->bnorm, y->hnorm)
-		                     : same_bytes(a, x->braw, x->hraw, b, y->braw, y->hraw);
-	case LT_LINK_LEVEL_LEVENSHTEIN: {
-		if (!a || !b)
-			return false;
-		unsigned k = (unsigned)lv->param;
-		return absdiff(ca, cb) <= k && lt_link_levenshtein(a, b, k) <= k;
-	}
+		return f ? same_bytes(a, x->bnorm, x->hnorm, b, y->bnorm, y->hnorm)
+		         : same_bytes(a, x->braw, x->hraw, b, y->braw, y->hraw);
+	case LT_LINK_LEVEL_LEVENSHTEIN:
 	case LT_LINK_LEVEL_DAMERAU: {
 		if (!a || !b)
 			return false;
-		unsigned k = (unsigned)lv->param;
-		return absdiff(ca, cb) <= k && lt_link_damerau_levenshtein(a, b, k) <= k;
+		unsigned k = lv->k;
+		if (absdiff(ca, cb) > k)
+			return false;
+		if (c->hist_form == f) {
+			if (pc->l1 < 0)
+				pc->l1 = (int)hist_l1(x->hist, y->hist);
+			if (((unsigned)pc->l1 + 1) / 2 > k) /* each edit moves at most 2 */
+				return false;
+		}
+		bool dl = lv->kind == LT_LINK_LEVEL_DAMERAU;
+		uint8_t bit = (uint8_t)((dl ? 4 : 16) << f);
+		if (!(pc->have & bit)) {
+			if (dl)
+				pc->dl[f] = lt_link_damerau_levenshtein(a, b, c->dl_max[f]);
+			else
+				pc->lev[f] = lt_link_levenshtein(a, b, c->lev_max[f]);
+			pc->have |= bit;
+		}
+		return (dl ? pc->dl[f] : pc->lev[f]) <= k;
 	}
 	case LT_LINK_LEVEL_JARO_WINKLER: {
 		if (!a || !b || ca == 0 || cb == 0)
 			return false;
-		double mn = ca < cb ? ca : cb;
-		double jmax = (mn / ca + mn / cb + 1) / 3;
-		if (jmax + 0.4 * (1 - jmax) < lv->param)
-			return false;
-		return lt_link_jaro_winkler(a, b) >= lv->param;
+		uint8_t bit = (uint8_t)(1 << f);
+		if (!(pc->have & bit)) {
+			/* Jaro <= (m/|a| + m/|b| + 1)/3 with m at most the common characters
+			 * (the histograms' overlap, or the shorter length); the Winkler
+			 * boost adds at most prefix * 0.1 of the rest. */
+			double mmax = ca < cb ? ca : cb;
+			if (c->hist_form == f) {
+				if (pc->l1 < 0)
+					pc->l1 = (int)hist_l1(x->hist, y->hist);
+				double common = ((double)ca + cb - pc->l1) / 2;
+				if (common < mmax)
+					mmax = common;
+			}
+			double jmax = mmax <= 0 ? 0 : (mmax / ca + mmax / cb + 1) / 3;
+			double jwmax = jmax + common_prefix(a, b) * 0.1 * (1 - jmax);
+			if (jwmax < lv->t)
+				return false; /* not cached: a lower threshold may still ask */
+			pc->jw[f] = lt_link_jaro_winkler(a, b);
+			pc->have |= bit;
+		}
+		return pc->jw[f] >= lv->t;
 	}
 	case LT_LINK_LEVEL_PHONETIC:
-		if (x->dm1[0] == '\0' || y->dm1[0] == '\0')
-			return false;
-		return strcmp(x->dm1, y->dm1) == 0 || strcmp(x->dm1, y->dm2) == 0 ||
-		       strcmp(x->dm2, y->dm1) == 0 || strcmp(x->dm2, y->dm2) == 0;
+		return x->dm1 && y->dm1 &&
+		       (x->dm1 == y->dm1 || x->dm1 == y->dm2 || x->dm2 == y->dm1 ||
+		        x->dm2 == y->dm2);
 	case LT_LINK_LEVEL_NICKNAME:
-		return x->nick && y->nick && strcmp(x->nick, y->nick) == 0;
+		return x->nick && y->nick && (x->nick == y->nick || strcmp(x->nick, y->nick) == 0);
 	case LT_LINK_LEVEL_DATE_EXACT:
 		return x->date.day && y->date.day && x->date.year == y->date.year &&
 		       x->date.month == y->date.month && x->date.day == y->date.day;
@@ -800,8 +961,7 @@ static inline bool level_holds(const struct lt_link_level *lv, const struct lt_l
 	case LT_LINK_LEVEL_DATE_YEAR:
 		return x->date.year == y->date.year;
 	case LT_LINK_LEVEL_DATE_YEARS:
-		return absdiff((unsigned)x->date.year, (unsigned)y->date.year) <=
-		       (unsigned)lv->param;
+		return absdiff((unsigned)x->date.year, (unsigned)y->date.year) <= lv->k;
 	case LT_LINK_LEVEL_ELSE:
 		return true;
 	case LT_LINK_LEVEL_NULL:
@@ -818,8 +978,11 @@ static inline unsigned level_of(const struct lt_link_comparison *c,
 {
 	if (x->missing || y->missing)
 		return c->null_level >= 0 ? (unsigned)c->null_level : c->else_level;
+	struct pair_cache pc;
+	pc.l1 = -1;
+	pc.have = 0;
 	for (unsigned l = 0; l < c->else_level; l++)
-		if (c->levels[l].kind != LT_LINK_LEVEL_NULL && level_holds(&c->levels[l], x, y))
+		if (c->hot[l].kind != LT_LINK_LEVEL_NULL && level_holds(c, &c->hot[l], x, y, &pc))
 			return l;
 	return c->else_level;
 }

@@ -220,16 +220,27 @@ struct lt_link_comparison {
 	struct lt_link_level levels[LT_LINK_LEVELS_MAX];
 	struct lt_link_tf *tf; /* term frequencies, owned; NULL = none */
 	/* Derived by lt_link_model_finish: */
-	double lw[LT_LINK_LEVELS_MAX];          /* log2(m/u); 0 for null */
-	double log2u[LT_LINK_LEVELS_MAX];       /* log2(u); 0 for null */
-	uint32_t tf_level_mask;                 /* levels with tf_weight > 0 */
-	bool has_date;                          /* some level reads a date */
-	bool need_norm;                         /* some level reads the folded value */
-	bool need_phonetic;                     /* a phonetic level */
-	bool need_nickname;                     /* a nickname level */
-	bool tf_normalise;                      /* the TF levels read folded values */
-	int null_level;                         /* index of the null level, -1 = none */
-	unsigned else_level;                    /* index of the else level (the last) */
+	double lw[LT_LINK_LEVELS_MAX];    /* log2(m/u); 0 for null */
+	double log2u[LT_LINK_LEVELS_MAX]; /* log2(u); 0 for null */
+	uint32_t tf_level_mask;           /* levels with tf_weight > 0 */
+	bool has_date;                    /* some level reads a date */
+	bool need_norm;                   /* some level reads the folded value */
+	bool need_phonetic;               /* a phonetic level */
+	bool need_nickname;               /* a nickname level */
+	bool tf_normalise;                /* the TF levels read folded values */
+	int null_level;                   /* index of the null level, -1 = none */
+	unsigned else_level;              /* index of the else level (the last) */
+	int hist_form;                    /* the form (0 raw, 1 folded) of the fuzzy levels, whose
+	                                     character histograms bound them; -1 none or mixed */
+	unsigned dl_max[2];               /* largest Damerau-Levenshtein k, per form */
+	unsigned lev_max[2];              /* largest Levenshtein k, per form */
+	/* The levels as the scorer reads them, packed (kind, form, parameter). */
+	struct lt_link_level_hot {
+		uint8_t kind;
+		uint8_t normalise;
+		uint16_t k; /* distance or years */
+		double t;   /* threshold */
+	} hot[LT_LINK_LEVELS_MAX];
 	double log2_tf_min[LT_LINK_LEVELS_MAX]; /* log2(tf_min), -INFINITY when 0 */
 };
 

@@ -17,6 +17,10 @@
 #include "linkage/link_compare.h"
 #include "linkage/link_model.h"
 
+/* Buckets of the character histogram that bounds edit distances and
+ * Jaro-Winkler before they are computed (link_model.c). */
+#define LT_LINK_HIST 32
+
 struct lt_link_tf_entry {
 	char *value;    /* owned; NULL = empty slot */
 	uint64_t hash;  /* lt_link_hash of value */
@@ -32,20 +36,23 @@ struct lt_link_tf {
 };
 
 struct lt_link_prep_cell {
-	const char *raw;              /* the table's cell, NULL = missing */
-	const char *norm;             /* the folded value (in the prep's arena), NULL = missing */
-	uint64_t hraw;                /* lt_link_hash of raw */
-	uint64_t hnorm;               /* lt_link_hash of norm */
-	uint32_t braw;                /* bytes of raw */
-	uint32_t bnorm;               /* bytes of norm */
-	uint16_t craw;                /* code points of raw, at most LT_LINK_STRING_MAX */
-	uint16_t cnorm;               /* code points of norm, likewise */
-	bool missing;                 /* the null level holds for any pair with this record */
-	char dm1[LT_LINK_DMETA_SIZE]; /* Double Metaphone of norm, primary */
-	char dm2[LT_LINK_DMETA_SIZE]; /* and alternate */
-	struct lt_link_date date;     /* parsed raw value (year 0 = not a date) */
-	const char *nick;             /* lt_link_name_canonical(norm), static, or NULL */
-	double ltf;                   /* log2 of the term frequency, -INFINITY = none */
+	/* First cache line: what exact and fuzzy levels read. */
+	const char *raw;            /* the table's cell, NULL = missing */
+	const char *norm;           /* the folded value (in the prep's arena), NULL = missing */
+	uint32_t braw;              /* bytes of raw */
+	uint32_t bnorm;             /* bytes of norm */
+	uint16_t craw;              /* code points of raw, at most LT_LINK_STRING_MAX */
+	uint16_t cnorm;             /* code points of norm, likewise */
+	bool missing;               /* the null level holds for any pair with this record */
+	uint8_t hist[LT_LINK_HIST]; /* code points by bucket, of the comparison's hist_form */
+	/* Second: hashes, codes, dates, frequencies. */
+	uint64_t hraw;            /* lt_link_hash of raw */
+	uint64_t hnorm;           /* lt_link_hash of norm */
+	uint32_t dm1;             /* Double Metaphone of norm, primary, packed; 0 = none */
+	uint32_t dm2;             /* and alternate */
+	struct lt_link_date date; /* parsed raw value (year 0 = not a date) */
+	const char *nick;         /* lt_link_name_canonical(norm), static, or NULL */
+	double ltf;               /* log2 of the term frequency, -INFINITY = none */
 };
 
 /* 64-bit FNV-1a of n bytes. */

@@ -48,6 +48,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "linkage/link_block.h"
+#include "linkage/link_compare.h"
 #include "linkage/link_model.h"
 #include "linkage/linkage.h"
 
@@ -784,6 +785,100 @@ static void test_score_pairs(void **state)
 	lt_link_table_release(&t);
 }
 
+/*
+ * The scorer skips comparators when lengths or character histograms
+ * already decide a level, and computes each measure once a comparison.
+ * Whatever it skips, the level must be the one the comparators give when
+ * called directly, level by level: checked on every pair of 150 first
+ * names and surnames of fake_1000, raw and folded, at many thresholds.
+ */
+static void test_bounds_agree(void **state)
+{
+	(void)state;
+	struct lt_link_table t;
+	struct lt_error err;
+	load_fake1000(&t);
+	static const struct {
+		enum lt_link_level_kind kind;
+		double param;
+	} lv[] = {
+	    {LT_LINK_LEVEL_JARO_WINKLER, 0.97}, {LT_LINK_LEVEL_DAMERAU, 1},
+	    {LT_LINK_LEVEL_JARO_WINKLER, 0.9},  {LT_LINK_LEVEL_LEVENSHTEIN, 2},
+	    {LT_LINK_LEVEL_JARO_WINKLER, 0.8},  {LT_LINK_LEVEL_DAMERAU, 3},
+	    {LT_LINK_LEVEL_JARO_WINKLER, 0.7},  {LT_LINK_LEVEL_LEVENSHTEIN, 4},
+	    {LT_LINK_LEVEL_JARO_WINKLER, 0.5},
+	};
+	enum { NLV = sizeof(lv) / sizeof(lv[0]) };
+	for (int form = 0; form < 2; form++) {
+		for (size_t field = 0; field < 2; field++) {
+			struct lt_link_model m;
+			lt_link_model_init(&m);
+			ok(lt_link_model_add_comparison(&m, "c", fields5[field], &err), &err);
+			ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_NULL, 0, false, 0, 0, 0, &err),
+			   &err);
+			for (size_t i = 0; i < NLV; i++)
+				ok(lt_link_model_add_level(&m, lv[i].kind, lv[i].param, form, 0.1,
+				                           0.1, 0, &err),
+				   &err);
+			ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_ELSE, 0, false, 0.1, 0.1, 0,
+			                           &err),
+			   &err);
+			ok(lt_link_model_finish(&m, &err), &err);
+			struct lt_link_prep p;
+			ok(lt_link_prep_init(&p, &m, &t, &err), &err);
+			size_t nonnull = 0;
+			for (uint32_t a = 0; a < 150; a++) {
+				for (uint32_t b = 0; b < 150; b++) {
+					const char *x = lt_link_cell(&t, a, field),
+					           *y = lt_link_cell(&t, b, field);
+					unsigned got =
+					    lt_link_vector_level(lt_link_vector(&p, a, b), 0);
+					unsigned want = 0;
+					if (x && y) {
+						char fx[512], fy[512];
+						if (form) {
+							lt_link_normalise(x, fx, sizeof(fx));
+							lt_link_normalise(y, fy, sizeof(fy));
+							x = fx;
+							y = fy;
+						}
+						want = NLV + 1;
+						for (size_t i = 0; i < NLV && want == NLV + 1;
+						     i++) {
+							bool holds;
+							if (lv[i].kind ==
+							    LT_LINK_LEVEL_JARO_WINKLER)
+								holds = lt_link_jaro_winkler(
+								            x, y) >= lv[i].param;
+							else if (lv[i].kind ==
+							         LT_LINK_LEVEL_DAMERAU)
+								holds =
+								    lt_link_damerau_levenshtein(
+								        x, y, 64) <= lv[i].param;
+							else
+								holds =
+								    lt_link_levenshtein(x, y, 64) <=
+								    lv[i].param;
+							if (holds)
+								want = (unsigned)i + 1;
+						}
+						nonnull++;
+					}
+					if (got != want)
+						fail_msg(
+						    "%s \"%s\" vs \"%s\" (%s): level %u, want %u",
+						    fields5[field], x, y, form ? "folded" : "raw",
+						    got, want);
+				}
+			}
+			assert_true(nonnull > 10000);
+			lt_link_prep_release(&p);
+			lt_link_model_release(&m);
+		}
+	}
+	lt_link_table_release(&t);
+}
+
 /* ---- JSON -------------------------------------------------------------- */
 
 static void test_json_round_trip(void **state)
@@ -977,6 +1072,7 @@ int main(void)
 	    cmocka_unit_test(test_estimate_u),
 	    cmocka_unit_test(test_lambda_from_rules),
 	    cmocka_unit_test(test_score_pairs),
+	    cmocka_unit_test(test_bounds_agree),
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_prep_missing_field),
