@@ -77,6 +77,9 @@ extern char **environ;
 #define STAFF_PASSWORD "Plumbago-Xylophone-Quixotic-93"
 #define WRONG_PASSWORD "Wrongful-Marmalade-Otterhound-55"
 #define TOKEN_LABEL    "Quillfeather records system"
+#define ADMIN_EMAIL    "warden.hollyhock@qkv-police.example"
+#define ADMIN_PASSWORD "Sassafras-Pennywhistle-Obelisk-71"
+#define ANALYST_LABEL  "Bramblecombe analysis desk"
 
 #define PERSON_NAME         "Zebulon Quaxworth-Ilvermorny"
 #define PERSON_ALIAS        "Jérôme Kwiatkowskiñé"
@@ -94,6 +97,8 @@ extern char **environ;
 
 #define PURPOSE             "Zanthoxylum safeguarding visit"
 #define PURPOSE_SEARCH      "Matching a Zanthoxylum referral"
+#define PURPOSE_EXPORT      "Wolfsbane subject access request"
+#define PURPOSE_PSEUDO      "Quarterly Nightjar trend analysis"
 #define DESCRIPTION         "Zorbington carwash on Quarrel Street, passports held"
 #define PARTNER_DESCRIPTION "Pumpernickel bakery night shift, wages withheld"
 #define CASE_REF            "QKV/2024/7781"
@@ -140,14 +145,17 @@ static const char *const never[] = {
     "Xylophone-Quixotic",
     WRONG_PASSWORD,
     "Marmalade-Otterhound",
+    ADMIN_PASSWORD,
+    "Pennywhistle-Obelisk",
 };
 
 /* Stored in clear by design (docs/security.md says so): must be found in
  * the database and the backup — the scanner's self-check — and never in the
  * server's log. */
 static const char *const in_clear[] = {
-    AGENCY_CODE, AGENCY_NAME,    STAFF_EMAIL, TOKEN_LABEL,         CASE_REF,
-    PURPOSE,     PURPOSE_SEARCH, DESCRIPTION, PARTNER_DESCRIPTION,
+    AGENCY_CODE,   AGENCY_NAME,    STAFF_EMAIL,    TOKEN_LABEL,         CASE_REF,
+    PURPOSE,       PURPOSE_SEARCH, DESCRIPTION,    PARTNER_DESCRIPTION, ADMIN_EMAIL,
+    ANALYST_LABEL, PURPOSE_EXPORT, PURPOSE_PSEUDO,
 };
 
 static struct {
@@ -157,11 +165,13 @@ static struct {
 	char log[600]; /* the server's standard error */
 	pid_t server;
 	unsigned port;
-	char token[128];   /* the API token */
-	char auth[256];    /* "Authorization: Bearer ...\r\n" */
-	char session[128]; /* the session cookie's value */
-	char csrf[128];    /* the session's CSRF token */
-	char cookie[256];  /* "Cookie: ...\r\n" */
+	char token[128];                          /* the API token */
+	char analyst[128];                        /* an analyst's API token */
+	char admin_session[128], admin_csrf[128]; /* the agency administrator's */
+	char auth[256];                           /* "Authorization: Bearer ...\r\n" */
+	char session[128];                        /* the session cookie's value */
+	char csrf[128];                           /* the session's CSRF token */
+	char cookie[256];                         /* "Cookie: ...\r\n" */
 	long long person, person2, referral, kase;
 	/* Files read while the server ran (the -wal and -shm exist only then). */
 	char *live_db, *live_wal, *live_shm;
@@ -261,7 +271,9 @@ static bool holds(const char *hay, size_t len, const char *s, const char **how)
 static void scan_never(const char *what, const char *hay, size_t len, bool also_clear)
 {
 	const char *how;
-	const char *dynamic[] = {g.token, g.token[0] ? g.token + 3 : "", g.session, g.csrf};
+	const char *dynamic[] = {
+	    g.token,   g.token[0] ? g.token + 3 : "",     g.session,       g.csrf,
+	    g.analyst, g.analyst[0] ? g.analyst + 3 : "", g.admin_session, g.admin_csrf};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		if (holds(hay, len, never[i], &how))
 			fail_msg("%s holds \"%s\" %s", what, never[i], how);
@@ -483,6 +495,19 @@ static void test_setup_and_serve(void **state)
 	g.token[n] = '\0';
 	run_free(&r);
 	snprintf(g.auth, sizeof(g.auth), "Authorization: Bearer %s\r\n", g.token);
+	r = RUN_EXPECT(0, "token", "add", "--agency", AGENCY_CODE, "--role", "analyst", "--label",
+	               ANALYST_LABEL, "--db", g.db);
+	n = strcspn(r.out, "\r\n");
+	assert_true(n > 3 && n < sizeof(g.analyst) && strncmp(r.out, "lt_", 3) == 0);
+	memcpy(g.analyst, r.out, n);
+	g.analyst[n] = '\0';
+	run_free(&r);
+	r = run_in(ADMIN_PASSWORD "\n",
+	           (const char *const[]){"user", "add", ADMIN_EMAIL, "--agency", AGENCY_CODE,
+	                                 "--role", "agency_admin", "--db", g.db, NULL});
+	if (r.status != 0)
+		fail_msg("lantern user add: exit %d\n%s", r.status, r.err);
+	run_free(&r);
 	start_server();
 }
 
@@ -591,6 +616,50 @@ static void test_records_about_people(void **state)
 	request("GET", target, g.cookie, NULL, 200, &r);
 	assert_contains(r.body, PERSON_ALIAS);
 	assert_not_contains(r.body, PERSON_ALIAS2);
+	http_response_free(&r);
+}
+
+/* An analyst's pseudonymised read, and an agency administrator's subject
+ * access export. */
+static void test_analyst_and_export(void **state)
+{
+	(void)state;
+	struct http_response r;
+	char headers[512], body[512], target[512], enc[256];
+
+	snprintf(headers, sizeof(headers), "Authorization: Bearer %s\r\n", g.analyst);
+	pct(PURPOSE_PSEUDO, enc, sizeof(enc));
+	snprintf(target, sizeof(target), "/api/v1/pseudonymised/persons?purpose=%s", enc);
+	request("GET", target, headers, NULL, 200, &r);
+	assert_contains(r.body, "\"pseudonym\":\"P-");
+	assert_contains(r.body, "\"birth_year\":1971");
+	assert_not_contains(r.body, "Quaxworth");
+	http_response_free(&r);
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", ADMIN_EMAIL,
+	         ADMIN_PASSWORD);
+	request("POST", "/api/v1/session", JSON_CT, body, 201, &r);
+	cookie_value(&r, "__Host-lantern_session", g.admin_session, sizeof(g.admin_session));
+	assert_true(g.admin_session[0]);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	assert_non_null(doc);
+	const char *csrf = json_string_value(json_object_get(doc, "csrf_token"));
+	assert_non_null(csrf);
+	snprintf(g.admin_csrf, sizeof(g.admin_csrf), "%s", csrf);
+	json_decref(doc);
+	http_response_free(&r);
+	pct(PURPOSE_EXPORT, enc, sizeof(enc));
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/export?purpose=%s", g.person, enc);
+	snprintf(headers, sizeof(headers), "Cookie: __Host-lantern_session=%s\r\n",
+	         g.admin_session);
+	request("GET", target, headers, NULL, 200, &r);
+	assert_contains(r.body, PERSON_NAME);
+	assert_contains(r.body, INTELLIGENCE);
+	http_response_free(&r);
+	snprintf(headers, sizeof(headers),
+	         "Cookie: __Host-lantern_session=%s\r\nX-CSRF-Token: %s\r\n", g.admin_session,
+	         g.admin_csrf);
+	request("DELETE", "/api/v1/session", headers, NULL, 200, &r);
 	http_response_free(&r);
 }
 
@@ -794,6 +863,7 @@ int main(void)
 	    cmocka_unit_test(test_scanner),
 	    cmocka_unit_test(test_setup_and_serve),
 	    cmocka_unit_test(test_records_about_people),
+	    cmocka_unit_test(test_analyst_and_export),
 	    cmocka_unit_test(test_reports),
 	    cmocka_unit_test(test_files_while_running),
 	    cmocka_unit_test(test_no_plaintext),
