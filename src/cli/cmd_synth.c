@@ -126,28 +126,95 @@ static void header(FILE *f, bool with_list, const char *truth_column)
 	fputc('\n', f);
 }
 
+/* A line being assembled: records are short (a few hundred bytes), so one
+ * fwrite a line instead of a stdio call a field. */
+struct line {
+	char buf[8192];
+	size_t len;
+};
+
+static void line_put(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->buf) - l->len)
+		n = sizeof(l->buf) - l->len; /* fields are bounded far below this */
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void line_str(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+static void line_char(struct line *l, char c)
+{
+	line_put(l, &c, 1);
+}
+
+static void line_u64(struct line *l, uint64_t v)
+{
+	char d[24];
+	size_t n = 0;
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	line_put(l, d + sizeof(d) - n, n);
+}
+
+/* A CSV field, quoted when it needs to be (RFC 4180). */
+static void line_field(struct line *l, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		line_str(l, s);
+		return;
+	}
+	line_char(l, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			line_char(l, '"');
+		line_char(l, *s);
+	}
+	line_char(l, '"');
+}
+
 static int on_record(void *user, const struct lt_synth_record *r)
 {
 	struct synth_out *o = user;
+	struct line l;
 	FILE *f;
+	l.len = 0;
+	const char *list = o->p->lists[r->list].name;
 	if (o->lists[0].f) {
 		f = o->lists[r->list].f;
 	} else {
 		f = o->data.f;
-		fputs(o->p->lists[r->list].name, f);
-		fputc(',', f);
+		line_str(&l, list);
+		line_char(&l, ',');
 	}
-	fputs(r->id, f);
+	line_str(&l, r->id);
 	for (unsigned i = 0; i < LT_SYNTH_FIELD_COUNT; i++) {
-		fputc(',', f);
-		csv_field(f, r->field[i]);
+		line_char(&l, ',');
+		line_field(&l, r->field[i]);
 	}
-	if (o->truth_column)
-		fprintf(f, ",%llu", (unsigned long long)r->person);
-	fputc('\n', f);
-	if (o->truth.f)
-		fprintf(o->truth.f, "%s,%s,%llu\n", o->p->lists[r->list].name, r->id,
-		        (unsigned long long)r->person);
+	if (o->truth_column) {
+		line_char(&l, ',');
+		line_u64(&l, r->person);
+	}
+	line_char(&l, '\n');
+	fwrite(l.buf, 1, l.len, f);
+	if (o->truth.f) {
+		l.len = 0;
+		line_str(&l, list);
+		line_char(&l, ',');
+		line_str(&l, r->id);
+		line_char(&l, ',');
+		line_u64(&l, r->person);
+		line_char(&l, '\n');
+		fwrite(l.buf, 1, l.len, o->truth.f);
+	}
 	if (ferror(f) || (o->truth.f && ferror(o->truth.f))) {
 		o->failed = true;
 		return 1;

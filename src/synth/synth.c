@@ -11,6 +11,8 @@
  * written in its own shuffled order without storing anyone. Draws are
  * compared as 32-bit integers against thresholds fixed at allocation:
  * uniform-below-n is Lemire's multiply-shift (bias below n / 2^32).
+ * Draws are always made in separate statements: C leaves the order in
+ * which a call's arguments are evaluated to the compiler.
  *
  * Capture. The latent visibility takes 32 equally likely values, the
  * midpoint quantiles of the standard normal rescaled to variance 1, times
@@ -971,6 +973,46 @@ static unsigned month_days(unsigned y, unsigned m)
 	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
 
+/* Decimal formatting without stdio, for the values made for every record:
+ * put_* write at p and return the end (the caller's buffer is large
+ * enough: lengths are bounded by the tables); put_end adds the NUL. */
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v, unsigned width)
+{
+	char d[24];
+	unsigned n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width && n < sizeof(d))
+		d[n++] = '0';
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+static void put_end(char *p)
+{
+	*p = '\0';
+}
+
+/* "YYYY-MM-DD" into buf (>= 11 bytes). */
+static void format_date(char *buf, unsigned y, unsigned m, unsigned d)
+{
+	char *p = put_u64(buf, y, 4);
+	*p++ = '-';
+	p = put_u64(p, m, 2);
+	*p++ = '-';
+	put_end(put_u64(p, d, 2));
+}
+
 /* Days since 1970-01-01 of a date, and back (H. Hinnant's civil calendar
  * algorithms, proleptic Gregorian). */
 static int64_t days_from_civil(int y, unsigned m, unsigned d)
@@ -1000,8 +1042,14 @@ static void civil_from_days(int64_t z, unsigned *y, unsigned *m, unsigned *d)
 static void postcode_draw(struct rng *r, const char *area, char *out, size_t cap)
 {
 	static const char unit[] = "ABDEFGHJLNPQRSTUWXYZ";
-	snprintf(out, cap, "%s%u %u%c%c", area, 1 + rng_below(r, 20), rng_below(r, 10),
-	         unit[rng_below(r, 20)], unit[rng_below(r, 20)]);
+	LT_ASSERT(cap >= strlen(area) + 8);
+	char *p = put_str(out, area);
+	p = put_u64(p, 1 + rng_below(r, 20), 1);
+	*p++ = ' ';
+	p = put_u64(p, rng_below(r, 10), 1);
+	*p++ = unit[rng_below(r, 20)];
+	*p++ = unit[rng_below(r, 20)];
+	put_end(p);
 }
 
 /* The true values of person `n`. */
@@ -1022,7 +1070,7 @@ static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 	 * days up to 1 July of (reference year - age). */
 	int64_t born = days_from_civil(g->p.reference_year - (int)age, 7, 1) - rng_below(&r, 365);
 	civil_from_days(born, &x->year, &x->month, &x->day);
-	snprintf(x->dob, sizeof(x->dob), "%04u-%02u-%02u", x->year, x->month, x->day);
+	format_date(x->dob, x->year, x->month, x->day);
 	x->city = pick_draw(&g->pick_city, &r);
 	postcode_draw(&r, cities[x->city].area, x->postcode, sizeof(x->postcode));
 	x->has_email = rng_bern(&r, EMAIL_T);
@@ -1220,13 +1268,18 @@ static enum lt_synth_kind corrupt_dob(struct rng *r, const struct person *x, cha
 		snprintf(buf, cap, "%04u-%02u-%02u", y, x->month, d);
 		return LT_SYNTH_KIND_DATE_DIGIT;
 	}
-	unsigned tens = d / 10, last = d % 10, cand[9], nc = 0;
+	/* Days one digit away (either digit) that the month has: never none,
+	 * since the tens digit can always become 0, 1 or 2 ("30" -> "10"). */
+	unsigned tens = d / 10, last = d % 10, cand[20], nc = 0;
 	for (unsigned nd = 0; nd <= 9; nd++) {
-		unsigned v = tens * 10 + nd;
+		unsigned v = tens * 10 + nd, w = nd * 10 + last;
 		if (nd != last && v >= 1 && v <= month_days(x->year, x->month))
 			cand[nc++] = v;
+		if (nd != tens && w >= 1 && w <= month_days(x->year, x->month))
+			cand[nc++] = w;
 	}
-	d = cand[rng_below(r, nc)]; /* nc >= 1: every month has 28 days */
+	LT_ASSERT(nc > 0);
+	d = cand[rng_below(r, nc)];
 	snprintf(buf, cap, "%04u-%02u-%02u", x->year, x->month, d);
 	return LT_SYNTH_KIND_DATE_DIGIT;
 }
@@ -1325,8 +1378,10 @@ static void record_make(struct lt_synth *g, const struct person *x, unsigned j, 
 			if (rng_below(&r, 2) == 0) {
 				/* Another address of the same person. */
 				size_t at = strcspn(buf, "@");
-				snprintf(buf + at, cap - at, "%u@%s", 1 + rng_below(&r, 99),
-				         email_domains[rng_below(&r, EMAIL_DOMAIN_COUNT)]);
+				unsigned num = 1 + rng_below(&r, 99); /* draws in sequence, never two
+				                                         in one call's arguments */
+				const char *dom = email_domains[rng_below(&r, EMAIL_DOMAIN_COUNT)];
+				snprintf(buf + at, cap - at, "%u@%s", num, dom);
 				rec->kind[f] = strcmp(buf, truth[f]) ? LT_SYNTH_KIND_OTHER
 				                                     : LT_SYNTH_KIND_NONE;
 			} else {
@@ -1399,8 +1454,9 @@ static int emit(struct lt_synth *g, struct emit_state *e, uint64_t n, unsigned j
 		person_make(g, n, &g->person);
 	record_make(g, &g->person, j, c, &rec);
 	e->seq++;
-	snprintf(g->idbuf, sizeof(g->idbuf), "%s-%llu", g->p.lists[j].name,
-	         (unsigned long long)e->seq);
+	char *p = put_str(g->idbuf, g->p.lists[j].name);
+	*p++ = '-';
+	put_end(put_u64(p, e->seq, 1));
 	rec.list = j;
 	rec.seq = e->seq;
 	rec.person = n + 1;
