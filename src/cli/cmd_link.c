@@ -796,15 +796,15 @@ int cli_cmd_link(int argc, char **argv)
 
 	if (!settings) {
 		struct lt_link_train_session ses;
-		st = lt_link_train_candidates(&model, &prep, &blocker, &ses, &err);
+		st = lt_link_train_candidates(&model, &prep, &blocker, ro.threads, &ses, &err);
 		if (st != LT_OK) {
 			rc = cli_fail("lantern link: training", st, &err);
 			goto out;
 		}
 		fprintf(stderr,
-		        "lantern link: EM on the blocked pairs: %llu pairs, %zu patterns, %u "
+		        "lantern link: lambda re-estimated on the blocked pairs: %llu pairs, %u "
 		        "iterations%s; lambda %.3g\n",
-		        (unsigned long long)ses.pairs, ses.patterns, ses.iterations,
+		        (unsigned long long)ses.pairs, ses.iterations,
 		        ses.converged ? "" : " (did not converge)", model.lambda);
 	}
 

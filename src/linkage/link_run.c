@@ -11,6 +11,7 @@
  */
 #include "linkage/link_run.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -397,45 +398,59 @@ out:
 	return st;
 }
 
+/* Histogram of the Bayes factors (weight minus the prior) of the scored
+ * pairs: HIST_BINS bins of 1/HIST_SCALE bit from -HIST_SPAN. */
+#define HIST_SCALE 32
+#define HIST_SPAN 128
+#define HIST_BINS (2 * HIST_SPAN * HIST_SCALE)
+
+static lt_status score_run(const struct lt_link_prep *p, const struct lt_link_blocker *b,
+                           double keep_weight, unsigned threads, uint64_t *hist,
+                           struct lt_link_edge **edges, size_t *nedge, uint64_t *scored);
+
 lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link_prep *p,
-                                   const struct lt_link_blocker *b,
+                                   const struct lt_link_blocker *b, unsigned threads,
                                    struct lt_link_train_session *ses, struct lt_error *err)
 {
 	memset(ses, 0, sizeof(*ses));
 	snprintf(ses->rule, sizeof(ses->rule), "the blocked pairs");
-	struct lt_link_rule_count counts[LT_LINK_BLOCK_RULES_MAX];
-	lt_link_blocker_count(b, 0, counts);
 	uint64_t total = pairs_in_mode(p->table, b->mode);
-	struct lt_link_patterns *pt = NULL;
-	lt_status st = lt_link_patterns_alloc(m, true, &pt);
-	if (st == LT_OK)
-		st = patterns_of(b, p, pt);
+	uint64_t *hist = calloc(HIST_BINS, sizeof(*hist));
+	if (!hist)
+		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+	uint64_t scored = 0;
+	lt_status st = score_run(p, b, INFINITY, threads, hist, NULL, NULL, &scored);
 	if (st != LT_OK) {
-		lt_link_patterns_free(pt);
-		return lt_error_set(err, st, NULL, "out of memory counting the patterns of the pairs");
+		free(hist);
+		return lt_error_set(err, st, NULL, "out of memory scoring the pairs");
 	}
-	double ncand = lt_link_patterns_total(pt);
-	ses->pairs = (uint64_t)ncand;
-	ses->patterns = lt_link_patterns_distinct(pt);
-	if (ncand < 1 || total == 0) {
-		lt_link_patterns_free(pt);
+	ses->pairs = scored;
+	if (scored == 0 || total == 0) {
+		free(hist);
 		return LT_OK;
 	}
-	struct lt_link_em_params params;
-	lt_link_em_params_default(&params);
-	double l0 = m->lambda * (double)total / ncand;
-	params.lambda0 = l0 < 0.5 ? l0 : 0.5;
-	struct lt_link_em_summary sum;
-	st = lt_link_em_run(m, pt, &params, &sum, err);
-	lt_link_patterns_free(pt);
-	if (st == LT_ENOCONVERGE)
-		st = LT_OK;
-	if (st != LT_OK)
-		return st;
-	ses->iterations = sum.iterations;
-	ses->converged = sum.converged;
-	/* every match is taken to be among the candidates */
-	double lambda = sum.lambda * ncand / (double)total;
+	/* EM for λ alone: λ' = Σ P(match | pair; λ) / all pairs, the pairs
+	 * outside the blocks taken as non-matches */
+	double lambda = m->lambda;
+	for (unsigned it = 1; it <= 1000; it++) {
+		double lo = log2(lambda / (1 - lambda)), sum = 0;
+		for (size_t i = 0; i < HIST_BINS; i++)
+			if (hist[i]) {
+				double bf = ((double)i + 0.5) / HIST_SCALE - HIST_SPAN;
+				sum += (double)hist[i] * lt_link_weight_to_prob(bf + lo);
+			}
+		double next = sum / (double)total;
+		ses->iterations = it;
+		if (!(next > 0) || !(next < 1))
+			break;
+		double change = fabs(next - lambda) / lambda;
+		lambda = next;
+		if (change < 1e-6) {
+			ses->converged = 1;
+			break;
+		}
+	}
+	free(hist);
 	if (lambda > 0 && lambda < 1) {
 		m->lambda = lambda;
 		st = lt_link_model_finish(m, err);
@@ -452,6 +467,7 @@ struct score_shared {
 	size_t nchunk;
 	atomic_size_t next;
 	double keep_weight;
+	int want_hist;
 };
 
 struct score_thread {
@@ -459,6 +475,7 @@ struct score_thread {
 	struct lt_link_edge *edges;
 	size_t nedge, cap;
 	uint64_t scored;
+	uint64_t *hist; /* HIST_BINS, when the run wants one */
 	lt_status st;
 };
 
@@ -483,6 +500,14 @@ static void *score_main(void *arg)
 		while ((n = lt_link_block_iter_next(&it, buf, BATCH)) > 0) {
 			lt_link_score_pairs(sh->p, buf, n, w, NULL);
 			th->scored += n;
+			if (th->hist) {
+				double prior = sh->p->model->prior_weight;
+				for (size_t i = 0; i < n; i++) {
+					double x = (w[i] - prior + HIST_SPAN) * HIST_SCALE;
+					size_t bin = x <= 0 ? 0 : x >= HIST_BINS - 1 ? HIST_BINS - 1 : (size_t)x;
+					th->hist[bin]++;
+				}
+			}
 			for (size_t i = 0; i < n; i++) {
 				if (w[i] < sh->keep_weight)
 					continue;
@@ -519,15 +544,24 @@ lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_li
                                 double keep, unsigned threads, struct lt_link_edge **edges,
                                 size_t *nedge, uint64_t *scored)
 {
-	*edges = NULL;
-	*nedge = 0;
+	return score_run(p, b, lt_link_prob_to_weight(keep), threads, NULL, edges, nedge, scored);
+}
+
+static lt_status score_run(const struct lt_link_prep *p, const struct lt_link_blocker *b,
+                           double keep_weight, unsigned threads, uint64_t *hist,
+                           struct lt_link_edge **edges, size_t *nedge, uint64_t *scored)
+{
+	if (edges) {
+		*edges = NULL;
+		*nedge = 0;
+	}
 	*scored = 0;
 	if (threads < 1)
 		threads = 1;
 	if (threads > 16)
 		threads = 16;
 	struct score_shared sh = {.p = p, .b = b};
-	sh.keep_weight = lt_link_prob_to_weight(keep);
+	sh.keep_weight = keep_weight;
 	atomic_init(&sh.next, 0);
 	struct lt_link_chunk *chunks = NULL;
 	lt_status st = lt_link_blocker_chunks(b, 1u << 16, &chunks, &sh.nchunk);
@@ -538,8 +572,16 @@ lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_li
 	pthread_t tid[16];
 	unsigned started = 0;
 	memset(th, 0, sizeof(th));
-	for (unsigned i = 0; i < threads; i++) {
+	for (unsigned i = 0; i < threads && st == LT_OK; i++) {
 		th[i].sh = &sh;
+		if (hist) {
+			th[i].hist = calloc(HIST_BINS, sizeof(*th[i].hist));
+			if (!th[i].hist) {
+				st = LT_ENOMEM;
+				atomic_store(&sh.next, sh.nchunk);
+				break;
+			}
+		}
 		if (i > 0) {
 			if (pthread_create(&tid[i], NULL, score_main, &th[i]) != 0) {
 				st = LT_EINTERNAL;
@@ -559,13 +601,18 @@ lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_li
 		total += th[i].nedge;
 		*scored += th[i].scored;
 	}
+	if (hist)
+		for (unsigned i = 0; i <= started; i++)
+			if (th[i].hist)
+				for (size_t k = 0; k < HIST_BINS; k++)
+					hist[k] += th[i].hist[k];
 	struct lt_link_edge *all = NULL;
-	if (st == LT_OK) {
+	if (st == LT_OK && edges) {
 		all = malloc((total ? total : 1) * sizeof(*all));
 		if (!all)
 			st = LT_ENOMEM;
 	}
-	if (st == LT_OK) {
+	if (st == LT_OK && edges) {
 		size_t at = 0;
 		for (unsigned i = 0; i <= started; i++) {
 			if (th[i].nedge)
@@ -576,8 +623,10 @@ lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_li
 		*edges = all;
 		*nedge = total;
 	}
-	for (unsigned i = 0; i <= started; i++)
+	for (unsigned i = 0; i < threads; i++) {
 		free(th[i].edges);
+		free(th[i].hist);
+	}
 	free(chunks);
 	return st;
 }

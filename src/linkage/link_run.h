@@ -139,16 +139,20 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
                         struct lt_error *err);
 
 /*
- * The last step of training, once the blocking rules are fixed: EM (u
- * fixed, m and λ free, every comparison) over the patterns of all the
- * pairs of blocker b, prepared by p (p's model must be m). Blocking is
- * taken to keep every true match, so the m of matches among the candidates
- * are the m of all matches, and λ of all pairs is the fitted λ of the
- * candidates times (candidates / all pairs in the mode). Writes m and λ
- * into m and finishes it; *ses says what was done. LT_ENOMEM.
+ * The last step of training, once the blocking rules are fixed: λ of all
+ * pairs re-estimated from the blocked pairs. Every blocked pair is scored
+ * on `threads` threads into a histogram of its Bayes factor (1/32-bit
+ * bins), then EM for λ alone (m and u fixed) runs on the histogram:
+ *   λ' = Σ over blocked pairs of P(match | pair; λ) / (all pairs in the mode),
+ * the pairs outside the blocks taken as non-matches (blocking is meant to
+ * keep every match), until λ moves less than one part in a million.
+ * The deterministic rule's λ assumed a recall; this one needs none. m is
+ * left alone: EM over blocked pairs with m free finds degenerate fits
+ * (every candidate a match) when weak rules dominate the candidates.
+ * Writes λ into m and finishes it; *ses says what was done. LT_ENOMEM.
  */
 lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link_prep *p,
-                                   const struct lt_link_blocker *b,
+                                   const struct lt_link_blocker *b, unsigned threads,
                                    struct lt_link_train_session *ses, struct lt_error *err);
 
 /*
