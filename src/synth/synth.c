@@ -285,7 +285,8 @@ struct person {
 
 struct lt_synth {
 	struct lt_synth_params p;
-	unsigned order[LT_SYNTH_LISTS_MAX]; /* lists in drawing order */
+	unsigned order[LT_SYNTH_LISTS_MAX];     /* lists in drawing order */
+	unsigned order_pos[LT_SYNTH_LISTS_MAX]; /* position of each list in it */
 	/* Parents of each list: the dependences into it. */
 	unsigned npar[LT_SYNTH_LISTS_MAX];
 	unsigned par[LT_SYNTH_LISTS_MAX][LT_SYNTH_DEPS_MAX];
@@ -864,6 +865,8 @@ lt_status lt_synth_alloc(const struct lt_synth_params *p, struct lt_synth **out,
 		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
 	g->p = *p;
 	LT_ASSERT(topo_order(p, g->order));
+	for (unsigned i = 0; i < p->nlists; i++)
+		g->order_pos[g->order[i]] = i;
 	g->heap_cap = (size_t)LT_SYNTH_DELAY_MAX * (LT_SYNTH_COPIES_MAX - 1) + LT_SYNTH_COPIES_MAX;
 	g->heap = calloc(g->heap_cap, sizeof(*g->heap));
 	g->hist = calloc((size_t)1 << p->nlists, sizeof(uint64_t));
@@ -932,6 +935,25 @@ static uint64_t permute(const struct lt_synth *g, unsigned j, uint64_t i)
 		x = l << h | r;
 	} while (x >= g->p.people);
 	return x;
+}
+
+/* The t-th draw (0-based) of a stream keyed as r was: splitmix64 is a
+ * counter, so any draw can be had without the ones before it. */
+static inline uint32_t rng_at(const struct rng *r, uint64_t t)
+{
+	return (uint32_t)(mix64(r->s + GOLDEN * (t + 1)) >> 32);
+}
+
+/* Is person `n` on list j? The same answer as capture()'s, found from two
+ * draws when j depends on no other list; -1 when it does (ask capture). */
+static int on_list_fast(const struct lt_synth *g, uint64_t n, unsigned j)
+{
+	if (g->npar[j] != 0)
+		return -1;
+	struct rng r;
+	rng_key(&r, g->p.seed, STREAM_CAPTURE, n, 0);
+	unsigned k = (unsigned)(((uint64_t)rng_at(&r, 0) * CLASSES) >> 32);
+	return rng_at(&r, 1 + g->order_pos[j]) < g->thr[j][k];
 }
 
 /* The capture history of person `n` and the copies on each list. */
@@ -1490,6 +1512,8 @@ lt_status lt_synth_run(struct lt_synth *g, lt_synth_record_fn fn, void *user, st
 		g->nheap = 0;
 		for (uint64_t i = 0; i < p->people; i++) {
 			uint64_t n = permute(g, j, i);
+			if (on_list_fast(g, n, j) == 0)
+				continue;
 			uint32_t mask = capture(g, n, copies);
 			if (!(mask >> j & 1))
 				continue;
