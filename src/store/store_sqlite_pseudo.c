@@ -828,3 +828,36 @@ lt_status store_sqlite_pseudo_get(struct store *s, const struct lt_crypto_keyrin
 	struct read_write w = {s, keys, p, NULL, pseudonym, purpose, out, NULL, 1, 0, false};
 	return read_do(s, &w, err);
 }
+
+/* ---- for tests -------------------------------------------------------------------- */
+
+struct debug_write {
+	struct store *s;
+	const struct lt_crypto_keyring *kr;
+	int64_t id;
+	char *out;
+};
+
+static lt_status debug_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct debug_write *w = arg;
+	unsigned char key[LT_CRYPTO_DATA_KEY_BYTES];
+	bool have = false;
+	lt_status r = pkey_load(w->s, db, w->kr, true, "test", key, &have, err);
+	if (r == LT_OK && !have)
+		r = lt_error_set(err, LT_ENOTFOUND, NULL, "no data key is recorded yet");
+	if (r == LT_OK)
+		lt_crypto_pseudonym(key, w->id, w->out);
+	lt_crypto_wipe(key, sizeof(key));
+	return r;
+}
+
+lt_status store_sqlite_debug_pseudonym(struct store *s, const struct lt_crypto_keyring *keys,
+                                       int64_t id, char *out,
+                                       struct lt_error *err)
+{
+	lt_status r = keys_check(keys, err);
+	struct debug_write w = {s, keys, id, out};
+	out[0] = '\0';
+	return r == LT_OK ? store_sqlite_write(s, debug_run, &w, err) : r;
+}

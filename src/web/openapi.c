@@ -152,6 +152,10 @@ static json_t *member_schema(struct gen *g, const struct web_api_schema *s, cons
 		if (t->schema) {
 			*own = true;
 			out = parse(g, t->schema);
+		} else if (t->array_of) {
+			*own = true;
+			out = json_pack("{s:s, s:o}", "type", "array", "items",
+			                schema_of(g, t->array_of));
 		} else {
 			LT_ASSERT(t->vocab);
 			out = vocab_schema(g, t->vocab);

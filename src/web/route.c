@@ -632,6 +632,22 @@ const struct web_route web_routes[] = {
      "Revoke a referral share (share.revoke: its maker, or the agency's administrator); the "
      "receiver sees nothing of the person from then on; a transfer is not revoked.",
      &web_doc_share_revoke},
+    /* Analysts' pseudonymised reads (api_pseudo.c): a pseudonym for the person, no
+     * identifying field; ?purpose= required, each person handed out audited. */
+    {"GET", "/api/v1/pseudonymised/persons", WEB_KIND_API, PRINCIPAL,
+     LT_ACTION_PERSON_READ_PSEUDONYMISED, WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_pseudo_list,
+     NULL,
+     "Persons as an analyst sees them (person.read_pseudonymised): pseudonym, year of birth, "
+     "sex, nationality, languages, owning agency, referrals, cases and arrests with dates to "
+     "the month, never a name, contact, free text or id; ?purpose= required, each person "
+     "audited; filters agency, referred_from, referred_to; a page at a time.",
+     &web_doc_pseudo_list},
+    {"GET", "/api/v1/pseudonymised/persons/{pseudonym}", WEB_KIND_API, PRINCIPAL,
+     LT_ACTION_PERSON_READ_PSEUDONYMISED, WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_pseudo_get,
+     NULL,
+     "One person by pseudonym, as the list gives it (person.read_pseudonymised); ?purpose= "
+     "required and audited; 404 for a pseudonym that is nobody's or an erased person's.",
+     &web_doc_pseudo_get},
     {"GET", "/api/v1/openapi.json", WEB_KIND_API, PUBLIC, NOACT, WEB_CSRF_NONE, false,
      web_api_openapi, NULL,
      "The OpenAPI 3.1 document of every route, generated from this table.", &doc_openapi},

@@ -267,6 +267,7 @@ struct web_api_member {
 	const struct lt_vocab *vocab; /* with schema NULL: the codes are its enum */
 	bool list;                    /* an array of codes of `vocab` */
 	const char *description;      /* instead of the field's `format`, or NULL */
+	const struct web_api_schema *array_of; /* with schema and vocab NULL: an array of these */
 };
 
 /*
@@ -580,6 +581,11 @@ json_t *web_share_json(const struct lt_share *sh);
 /* The subject access export (api_export.c). */
 void web_api_person_export(struct web_call *c);
 extern const struct web_api_doc web_doc_person_export;
+
+/* Pseudonymised reads for analysts (api_pseudo.c). */
+void web_api_pseudo_list(struct web_call *c);
+void web_api_pseudo_get(struct web_call *c);
+extern const struct web_api_doc web_doc_pseudo_list, web_doc_pseudo_get;
 
 /* ---- sign-in, sessions and CSRF (auth.c) ------------------------------------ */
 

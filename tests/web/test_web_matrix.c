@@ -79,6 +79,7 @@
 #include "core/person.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "web/web_int.h"
 #include "web_check.h"
 
@@ -720,6 +721,19 @@ static void check_names_case(const struct cell *c, json_t *doc);
 static void check_about_person(const struct cell *c, json_t *doc);
 static void check_arrest_case(const struct cell *c, json_t *doc);
 static void check_export(const struct cell *c, json_t *doc);
+static void check_pseudo_list(const struct cell *c, json_t *doc);
+static void check_pseudo_person(const struct cell *c, json_t *doc);
+
+/* The pseudonym of the target person (store_sqlite_debug_pseudonym: only a
+ * test may map an id to a pseudonym). */
+static void param_pseudonym(const struct cell *c, char *out, size_t cap)
+{
+	char p[LT_CRYPTO_PSEUDONYM_SIZE];
+	struct lt_error err = {0};
+	if (store_sqlite_debug_pseudonym(g_store, &g_keys, c->rec->id, p, &err) != LT_OK)
+		fail_msg("the pseudonym of person %lld: %s", (long long)c->rec->id, err.message);
+	snprintf(out, cap, "%s", p);
+}
 
 /*
  * Every route that needs a principal has at least one row (the matrix
@@ -803,6 +817,12 @@ static const struct fixture fixtures[] = {
     /* subject access export: the owner's agency administrator */
     {.method = "GET", .path = "/api/v1/persons/{id}/export", .target = K_PERSON,
      .query = "purpose=matrix", .ok = 200, .check = check_export},
+    /* analysts' pseudonymised reads: every person, or one by its pseudonym */
+    {.method = "GET", .path = "/api/v1/pseudonymised/persons", .facts = FACTS_NONE,
+     .query = "purpose=matrix&limit=200", .ok = 200, .check = check_pseudo_list},
+    {.method = "GET", .path = "/api/v1/pseudonymised/persons/{pseudonym}", .target = K_PERSON,
+     .param = param_pseudonym, .query = "purpose=matrix", .ok = 200,
+     .check = check_pseudo_person},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -1068,6 +1088,40 @@ static void check_export(const struct cell *c, json_t *doc)
 		failure(c, "the export does not hold the person's name");
 	if (!json_is_array(json_object_get(doc, "audit")))
 		failure(c, "the export has no audit trail");
+}
+
+/* A pseudonymised answer holds no name and no id. */
+static void check_pseudonymised(const struct cell *c, json_t *item)
+{
+	const char *p = json_string_value(json_object_get(item, "pseudonym"));
+	if (!p || !lt_crypto_pseudonym_well_formed(p, strlen(p)))
+		failure(c, "a pseudonymised person without a pseudonym");
+	if (json_object_get(item, "name") || json_object_get(item, "id"))
+		failure(c, "a pseudonymised person with a name or an id");
+	char *text = json_dumps(item, JSON_COMPACT);
+	if (text && strstr(text, WORLD_NAME))
+		failure(c, "a pseudonymised person holds the name " WORLD_NAME);
+	free(text);
+}
+
+static void check_pseudo_list(const struct cell *c, json_t *doc)
+{
+	json_t *items = json_object_get(doc, "items"), *it;
+	size_t i;
+	if (json_array_size(items) == 0)
+		failure(c, "the pseudonymised list is empty");
+	json_array_foreach(items, i, it) check_pseudonymised(c, it);
+}
+
+static void check_pseudo_person(const struct cell *c, json_t *doc)
+{
+	char want[LT_CRYPTO_PSEUDONYM_SIZE];
+	const char *p = json_string_value(json_object_get(doc, "pseudonym"));
+	param_pseudonym(c, want, sizeof(want));
+	check_pseudonymised(c, doc);
+	if (!p || strcmp(p, want) != 0)
+		failure(c, "answered %s, not person %lld's %s", p ? p : "null", (long long)c->rec->id,
+		        want);
 }
 
 static void check_id(const struct cell *c, json_t *doc)
