@@ -51,6 +51,13 @@
 
 #include "core/banned.h"
 
+/* The calibration must round the same everywhere: no fused multiply-add.
+ * GCC does not fuse in ISO C mode (-std=c17, as meson.build sets); clang
+ * fuses within an expression unless told not to. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 const char *const lt_synth_field_names[LT_SYNTH_FIELD_COUNT] = {
 #define X(sfx, name) name,
     LT_SYNTH_FIELD_MAP(X)
