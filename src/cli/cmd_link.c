@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/csv.h"
 #include "linkage/link_block.h"
@@ -65,6 +66,17 @@ struct link_state {
 	long *line;    /* nrec: the line of each record in its file */
 	char **truth;  /* nrec truth values (with --evaluate), owned */
 };
+
+/* Seconds since *mark, which moves to now: the time of each stage, for the
+ * notes on standard error. */
+static double lap(struct timespec *mark)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double d = (double)(now.tv_sec - mark->tv_sec) + (double)(now.tv_nsec - mark->tv_nsec) / 1e9;
+	*mark = now;
+	return d;
+}
 
 static int parse_num(const char *s, double lo, double hi, double *out)
 {
@@ -588,6 +600,8 @@ int cli_cmd_link(int argc, char **argv)
 	int rc = CLI_EXIT_FAIL;
 	lt_status st;
 
+	struct timespec mark;
+	clock_gettime(CLOCK_MONOTONIC, &mark);
 	s.nin = (size_t)(argc - optind);
 	s.in = calloc(s.nin, sizeof(*s.in));
 	if (!s.in)
@@ -672,15 +686,21 @@ int cli_cmd_link(int argc, char **argv)
 			rc = cli_fail("lantern link: training", st, &err);
 			goto out;
 		}
-		fprintf(stderr, "lantern link: %zu records, %zu fields, %zu comparisons\n", s.t.nrec,
-		        s.t.nfield, model.ncomp);
+		fprintf(stderr, "lantern link: %zu records, %zu fields, %zu comparisons; trained in %.2f s\n",
+		        s.t.nrec, s.t.nfield, model.ncomp, lap(&mark));
 		if (rep.lambda_rule[0])
 			fprintf(stderr,
 			        "lantern link: lambda %.3g from '%s' (%llu of %llu pairs, assumed recall "
 			        "%.2f)\n",
 			        rep.lambda, rep.lambda_rule, (unsigned long long)rep.lambda_matched,
 			        (unsigned long long)rep.lambda_total, ro.lambda_recall);
-		for (size_t i = 0; i < rep.nsession; i++)
+		for (size_t i = 0; i < rep.nsession; i++) {
+			for (size_t k = 0; k < model.ncomp; k++)
+				if (rep.sessions[i].rejected & (1u << k))
+					fprintf(stderr,
+					        "lantern link: EM on '%s': the m fitted for %s is implausible "
+					        "(complete disagreement not rarer among matches); not used\n",
+					        rep.sessions[i].rule, model.comps[k].name);
 			fprintf(stderr,
 			        "lantern link: EM on '%s': %llu pairs, %zu patterns, %u iterations%s\n",
 			        rep.sessions[i].rule, (unsigned long long)rep.sessions[i].pairs,
@@ -688,6 +708,7 @@ int cli_cmd_link(int argc, char **argv)
 			        rep.sessions[i].pairs == 0      ? " (skipped)"
 			        : rep.sessions[i].converged     ? ""
 			                                        : " (did not converge)");
+		}
 	}
 	st = lt_link_prep_init(&prep, &model, &s.t, &err);
 	if (st != LT_OK) {
@@ -803,18 +824,26 @@ int cli_cmd_link(int argc, char **argv)
 		}
 		fprintf(stderr,
 		        "lantern link: lambda re-estimated on the blocked pairs: %llu pairs, %u "
-		        "iterations%s; lambda %.3g\n",
+		        "iterations%s; lambda %.3g (%.2f s with the blocks)\n",
 		        (unsigned long long)ses.pairs, ses.iterations,
-		        ses.converged ? "" : " (did not converge)", model.lambda);
+		        ses.converged ? "" : " (did not converge)", model.lambda, lap(&mark));
 	}
 
 	/* scoring and clustering */
 	uint64_t scored = 0;
+	lap(&mark);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = lt_link_score_blocked(&prep, &blocker, threshold, ro.threads, &edges, &nedge, &scored);
 	if (st != LT_OK)
 		goto oom;
-	fprintf(stderr, "lantern link: %llu pairs scored, %zu at or above %.4g\n",
-	        (unsigned long long)scored, nedge, threshold);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr,
+	        "lantern link: %llu pairs scored in %.2f s on %u thread%s (%.2f million a second), "
+	        "%zu at or above %.4g\n",
+	        (unsigned long long)scored, secs, ro.threads, ro.threads == 1 ? "" : "s",
+	        secs > 0 ? (double)scored / secs / 1e6 : 0.0, nedge, threshold);
 	struct lt_link_cluster_opts co;
 	lt_link_cluster_opts_default(&co);
 	co.threshold = threshold;
@@ -824,9 +853,10 @@ int cli_cmd_link(int argc, char **argv)
 	st = lt_link_cluster(edges, nedge, s.t.nrec, &co, &clusters);
 	if (st != LT_OK)
 		goto oom;
-	fprintf(stderr, "lantern link: %zu clusters, the largest of %zu records; %zu flagged%s\n",
+	fprintf(stderr,
+	        "lantern link: %zu clusters, the largest of %zu records; %zu flagged%s (%.2f s)\n",
 	        clusters.ncluster, clusters.largest, clusters.nflagged,
-	        clusters.nsplit ? " and split" : "");
+	        clusters.nsplit ? " and split" : "", lap(&mark));
 
 	if (truth_col) {
 		/* entity labels: equal truth strings, a missing one its own entity */

@@ -246,6 +246,20 @@ static lt_status patterns_of(const struct lt_link_blocker *b, const struct lt_li
 	return st;
 }
 
+/*
+ * Whether the m a session fitted for comparison c can be the m of matches:
+ * its else level (complete disagreement) must be at most half as likely
+ * among matches as among non-matches (m/u <= 1/2), or the class EM called
+ * "matches" was something else — in a block of one common name, people of
+ * the same name, who disagree on everything else about as often as
+ * strangers do. A session's m for such a comparison is not used.
+ */
+static int plausible(const struct lt_link_comparison *c)
+{
+	const struct lt_link_level *e = &c->levels[c->nlevel - 1];
+	return e->kind != LT_LINK_LEVEL_ELSE || e->m <= 0.5 * e->u;
+}
+
 static const char *const lambda_rules[] = {
     "first_name & surname & dob",
     "full_name & dob",
@@ -374,6 +388,10 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
 		for (size_t k = 0; k < m->ncomp; k++) {
 			if (skip & (1u << k))
 				continue;
+			if (!plausible(&copy.comps[k])) {
+				ses->rejected |= 1u << k;
+				continue;
+			}
 			for (size_t l = 0; l < m->comps[k].nlevel; l++)
 				msum[k][l] += copy.comps[k].levels[l].m;
 			mcount[k]++;

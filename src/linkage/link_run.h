@@ -46,7 +46,11 @@
  *      surname, or full_name, or surname), each leaving out the
  *      comparisons of its own fields; a comparison trained in both gets the
  *      mean of its two m vectors. A session whose rule yields more than
- *      `train_pairs_max` pairs is skipped.
+ *      `train_pairs_max` pairs is skipped. A fitted m whose else level is
+ *      not at most half as likely among matches as among non-matches
+ *      (m/u > 1/2) is rejected: EM then found some other class (people of
+ *      one common name), not the matches; the comparison keeps the other
+ *      session's m or its preset.
  *
  * SCORING. lt_link_score_blocked walks the blocker's chunks on `threads`
  * threads (each takes the next chunk from a shared counter), scores pairs
@@ -120,6 +124,7 @@ struct lt_link_train_session {
 	size_t patterns;    /* distinct patterns */
 	unsigned iterations;
 	int converged;
+	uint32_t rejected;  /* bit k: comparison k's fitted m was implausible, not used */
 };
 struct lt_link_train_report {
 	char lambda_rule[LT_LINK_BLOCK_RULE_TEXT_MAX]; /* "" when none applied */
