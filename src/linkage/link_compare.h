@@ -6,10 +6,11 @@
  * Every function here is pure: no allocation, no I/O, no global state that
  * changes, safe to call from any number of threads at once. The ones a
  * model calls for every scored pair (the similarities, the distances, the
- * date comparison) work in fixed stack buffers and cost a few hundred
- * nanoseconds on names; the ones that prepare a value (folding, parsing a
- * date, the phonetic code, the nickname look-up) are meant to run once per
- * record, before the pairs, and their results kept beside the record.
+ * date comparison) work in fixed stack buffers and cost under a hundred
+ * nanoseconds on names (docs/linkage.md, "Speed"); the ones that prepare
+ * a value (folding, parsing a date, the phonetic code, the nickname
+ * look-up) are meant to run once per record, before the pairs, and their
+ * results kept beside the record.
  *
  * STRINGS. Every string argument is a NUL-terminated UTF-8 string, never
  * NULL (a missing value is the caller's business: it is no evidence, and a
