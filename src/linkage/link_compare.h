@@ -3,8 +3,9 @@
  * and edit distances, a phonetic code, name folding, nicknames, and dates
  * compared at several levels (docs/linkage.md, "Comparisons").
  *
- * Every function here is pure: no allocation, no I/O, no global state that
- * changes, safe to call from any number of threads at once. The ones a
+ * Every function here is pure: no I/O, no global state that changes, no
+ * allocation (but lt_link_normalise of a non-ASCII name, once per record),
+ * safe to call from any number of threads at once. The ones a
  * model calls for every scored pair (the similarities, the distances, the
  * date comparison) work in fixed stack buffers and cost under a hundred
  * nanoseconds on names (docs/linkage.md, "Speed"); the ones that prepare
