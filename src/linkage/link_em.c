@@ -105,9 +105,26 @@ double lt_link_patterns_total(const struct lt_link_patterns *pt)
 static uint64_t key_hash(uint64_t vec, const double *ltf, size_t ntf)
 {
 	uint64_t h = vec * 0x9E3779B97F4A7C15ULL;
-	if (ntf)
-		h ^= lt_link_hash(ltf, ntf * sizeof(*ltf));
-	return h ^ (h >> 29);
+	for (size_t i = 0; i < ntf; i++) {
+		uint64_t bits;
+		memcpy(&bits, &ltf[i], sizeof(bits));
+		h = (h ^ bits ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL;
+	}
+	return h ^ (h >> 32);
+}
+
+/* Equal keys: the same bits (a frequency is computed the same way every
+ * time, so equal frequencies have equal bits). */
+static bool same_ltf(const double *a, const double *b, size_t ntf)
+{
+	for (size_t i = 0; i < ntf; i++) {
+		uint64_t x, y;
+		memcpy(&x, &a[i], sizeof(x));
+		memcpy(&y, &b[i], sizeof(y));
+		if (x != y)
+			return false;
+	}
+	return true;
 }
 
 static lt_status grow_slots(struct lt_link_patterns *pt)
@@ -160,8 +177,7 @@ static lt_status add_key(struct lt_link_patterns *pt, uint64_t vec, const double
 		if (s == 0)
 			break;
 		size_t i = s - 1;
-		if (pt->vec[i] == vec &&
-		    (ntf == 0 || memcmp(pt->ltf + i * ntf, ltf, ntf * sizeof(*ltf)) == 0)) {
+		if (pt->vec[i] == vec && same_ltf(pt->ltf + i * ntf, ltf, ntf)) {
 			pt->count[i] += count;
 			pt->total += count;
 			return LT_OK;

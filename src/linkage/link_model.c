@@ -800,8 +800,11 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 					cell->dm1 = pack_code(d1);
 					cell->dm2 = pack_code(d2);
 				}
-				if (c->need_nickname)
-					cell->nick = lt_link_name_canonical(buf);
+				if (c->need_nickname) {
+					const char *canon = lt_link_name_canonical(buf);
+					cell->nick =
+					    canon ? lt_link_hash(canon, strlen(canon)) | 1 : 0;
+				}
 			}
 			if (c->tf_level_mask && c->tf && c->tf->total > 0) {
 				const char *v = c->tf_normalise ? (folded ? buf : NULL) : s;
@@ -947,7 +950,7 @@ static inline bool level_holds(const struct lt_link_comparison *c,
 		       (x->dm1 == y->dm1 || x->dm1 == y->dm2 || x->dm2 == y->dm1 ||
 		        x->dm2 == y->dm2);
 	case LT_LINK_LEVEL_NICKNAME:
-		return x->nick && y->nick && (x->nick == y->nick || strcmp(x->nick, y->nick) == 0);
+		return x->nick && x->nick == y->nick;
 	case LT_LINK_LEVEL_DATE_EXACT:
 		return x->date.day && y->date.day && x->date.year == y->date.year &&
 		       x->date.month == y->date.month && x->date.day == y->date.day;

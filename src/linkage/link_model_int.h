@@ -51,7 +51,7 @@ struct lt_link_prep_cell {
 	uint32_t dm1;             /* Double Metaphone of norm, primary, packed; 0 = none */
 	uint32_t dm2;             /* and alternate */
 	struct lt_link_date date; /* parsed raw value (year 0 = not a date) */
-	const char *nick;         /* lt_link_name_canonical(norm), static, or NULL */
+	uint64_t nick;            /* lt_link_hash of lt_link_name_canonical(norm), 0 = none */
 	double ltf;               /* log2 of the term frequency, -INFINITY = none */
 };
 

@@ -50,6 +50,7 @@
 #include "linkage/link_block.h"
 #include "linkage/link_compare.h"
 #include "linkage/link_model.h"
+#include "linkage/link_model_int.h"
 #include "linkage/linkage.h"
 
 /* ---- Helpers --------------------------------------------------------- */
@@ -879,6 +880,25 @@ static void test_bounds_agree(void **state)
 	lt_link_table_release(&t);
 }
 
+/* The scorer compares nickname groups by a 64-bit hash of the canonical
+ * name: no two groups of the compiled-in table may share one. */
+static void test_nickname_hashes(void **state)
+{
+	(void)state;
+	size_t n = lt_link_nickname_count();
+	assert_true(n > 100);
+	for (size_t i = 0; i < n; i++) {
+		const char *ci, *cj;
+		lt_link_nickname_at(i, &ci);
+		for (size_t j = 0; j < i; j++) {
+			lt_link_nickname_at(j, &cj);
+			if (strcmp(ci, cj) != 0 &&
+			    lt_link_hash(ci, strlen(ci)) == lt_link_hash(cj, strlen(cj)))
+				fail_msg("\"%s\" and \"%s\" share a hash", ci, cj);
+		}
+	}
+}
+
 /* ---- JSON -------------------------------------------------------------- */
 
 static void test_json_round_trip(void **state)
@@ -1073,6 +1093,7 @@ int main(void)
 	    cmocka_unit_test(test_lambda_from_rules),
 	    cmocka_unit_test(test_score_pairs),
 	    cmocka_unit_test(test_bounds_agree),
+	    cmocka_unit_test(test_nickname_hashes),
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_prep_missing_field),
