@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "cli_run.h"
+#include "linkage/link_run.h"
 
 /* A small file: three people written twice or three times, and two alone. */
 static const char *small_csv =
@@ -158,6 +159,46 @@ static void test_link_errors(void **state)
 	run_free(&r);
 }
 
+/* README documents the command and every option its --help lists;
+ * docs/linkage.md every column name the alias table knows. */
+static void test_link_documented(void **state)
+{
+	(void)state;
+	const char *src = getenv("LANTERN_SOURCE");
+	assert_non_null(src);
+	char path[1100];
+	snprintf(path, sizeof(path), "%s/README.md", src);
+	char *readme = slurp(path);
+	snprintf(path, sizeof(path), "%s/docs/linkage.md", src);
+	char *doc = slurp(path);
+	assert_contains(readme, "### lantern link");
+	struct run r = RUN_EXPECT(0, "link", "--help");
+	size_t nopt = 0;
+	for (const char *p = r.out; (p = strstr(p, "\n  --")) != NULL; p++) {
+		char opt[64] = "`";
+		size_t n = 1;
+		for (const char *q = p + 3; *q && *q != ' ' && *q != '\n' && n < sizeof(opt) - 1; q++)
+			opt[n++] = *q;
+		opt[n] = '\0';
+		if (strcmp(opt, "`--help") == 0)
+			continue;
+		assert_contains(readme, opt);
+		nopt++;
+	}
+	assert_true(nopt >= 10);
+	run_free(&r);
+	r = RUN_EXPECT(0, "--help");
+	assert_contains(r.out, "link");
+	run_free(&r);
+	for (size_t i = 0; i < lt_link_field_alias_count; i++) {
+		char col[80];
+		snprintf(col, sizeof(col), "`%s`", lt_link_field_aliases[i].column);
+		assert_contains(doc, col);
+	}
+	free(readme);
+	free(doc);
+}
+
 /* ---- accuracy on the benchmarks ------------------------------------------ */
 
 static double f1_after(const char *json)
@@ -256,6 +297,7 @@ int main(void)
 	    cmocka_unit_test(test_link_json_and_explain),
 	    cmocka_unit_test(test_link_evaluate),
 	    cmocka_unit_test(test_link_errors),
+	    cmocka_unit_test(test_link_documented),
 	    cmocka_unit_test(test_accuracy_febrl3),
 	    cmocka_unit_test(test_accuracy_febrl4),
 	    cmocka_unit_test(test_accuracy_fake_1000),
