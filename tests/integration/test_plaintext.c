@@ -853,6 +853,10 @@ static void test_audit_log_documented(void **state)
 			    action);
 	}
 	assert_true(entries > 20 && person_read);
+	/* The public report names no one as its actor; a failed sign-in names
+	 * the client's address, never the address typed. */
+	assert_true(strstr(r.out, " public ") && strstr(r.out, " report.create "));
+	assert_true(strstr(r.out, " web:127.0.0.1 ") && strstr(r.out, " session.login_failed "));
 	free(doc);
 	run_free(&r);
 }
