@@ -34,9 +34,9 @@
 #include "linkage/link_compare.h"
 #include "core/banned.h"
 
-#define NAMES_MAX 20000
+#define NAMES_MAX  20000
 #define NAME_BYTES 64
-#define PAIRS 2000000
+#define PAIRS      2000000
 
 static char given[NAMES_MAX][NAME_BYTES];
 static char variant[NAMES_MAX][NAME_BYTES];
@@ -92,13 +92,21 @@ static double run(enum measure m)
 		const char *a = given[pa[k]];
 		const char *b = (k & 1) ? variant[pb[k]] : given[pb[k]];
 		switch (m) {
-		case JW: acc += lt_link_jaro_winkler(a, b); break;
-		case LEV: acc += lt_link_levenshtein(a, b, 2); break;
-		case DL: acc += lt_link_damerau_levenshtein(a, b, 2); break;
-		case DATE:
-			acc += lt_link_date_compare(&dob[pa[k]], (k & 1) ? &dob2[pb[k]] : &dob[pb[k]], 5);
+		case JW:
+			acc += lt_link_jaro_winkler(a, b);
 			break;
-		default: break;
+		case LEV:
+			acc += lt_link_levenshtein(a, b, 2);
+			break;
+		case DL:
+			acc += lt_link_damerau_levenshtein(a, b, 2);
+			break;
+		case DATE:
+			acc += lt_link_date_compare(&dob[pa[k]],
+			                            (k & 1) ? &dob2[pb[k]] : &dob[pb[k]], 5);
+			break;
+		default:
+			break;
 		}
 	}
 	sink = acc;
@@ -151,16 +159,16 @@ int main(int argc, char **argv)
 		pa[k] = (unsigned)(rand_r(&seed) % n);
 		pb[k] = (k & 1) ? pa[k] : (unsigned)(rand_r(&seed) % n);
 	}
-	printf("link_compare: %zu FEBRL given names, %d pairs a run, median of %d runs, 1 thread\n", n,
-	       PAIRS, runs);
+	printf("link_compare: %zu FEBRL given names, %d pairs a run, median of %d runs, 1 thread\n",
+	       n, PAIRS, runs);
 	double times[101];
 	for (int m = 0; m < NMEASURE; m++) {
 		for (int r = 0; r < runs; r++)
 			times[r] = run((enum measure)m);
 		qsort(times, (size_t)runs, sizeof(times[0]), cmp_double);
 		double t = times[runs / 2];
-		printf("  %-16s %7.1f ns a pair  %6.2f million pairs/s\n", measure_name[m], t / PAIRS * 1e9,
-		       PAIRS / t / 1e6);
+		printf("  %-16s %7.1f ns a pair  %6.2f million pairs/s\n", measure_name[m],
+		       t / PAIRS * 1e9, PAIRS / t / 1e6);
 	}
 	char p[LT_LINK_DMETA_SIZE], a[LT_LINK_DMETA_SIZE];
 	for (int r = 0; r < runs; r++) {
@@ -171,7 +179,9 @@ int main(int argc, char **argv)
 		times[r] = now() - t0;
 	}
 	qsort(times, (size_t)runs, sizeof(times[0]), cmp_double);
-	printf("  %-16s %7.1f ns a name\n", "double_metaphone", times[runs / 2] / (20.0 * (double)n) * 1e9);
-	printf("  %-16s %7.1f ns a name (with reading the file)\n", "normalise", fold_t / (double)n * 1e9);
+	printf("  %-16s %7.1f ns a name\n", "double_metaphone",
+	       times[runs / 2] / (20.0 * (double)n) * 1e9);
+	printf("  %-16s %7.1f ns a name (with reading the file)\n", "normalise",
+	       fold_t / (double)n * 1e9);
 	return 0;
 }

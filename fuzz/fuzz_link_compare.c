@@ -57,7 +57,8 @@ static void check_fold(const char *s)
 	if (st == LT_EINVAL && n != 0)
 		abort();
 	if (st == LT_OK) {
-		if (lt_link_normalise(out, again, sizeof(again)) != LT_OK || strcmp(out, again) != 0)
+		if (lt_link_normalise(out, again, sizeof(again)) != LT_OK ||
+		    strcmp(out, again) != 0)
 			abort();
 		const char *canon = lt_link_name_canonical(out);
 		if (canon && strcmp(lt_link_name_canonical(canon), canon) != 0)
@@ -118,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	unsigned lev = lt_link_levenshtein(a, b, UINT_MAX);
 	unsigned dl = lt_link_damerau_levenshtein(a, b, UINT_MAX);
-	if (lev != lt_link_levenshtein(b, a, UINT_MAX) || dl != lt_link_damerau_levenshtein(b, a, UINT_MAX))
+	if (lev != lt_link_levenshtein(b, a, UINT_MAX) ||
+	    dl != lt_link_damerau_levenshtein(b, a, UINT_MAX))
 		abort();
 	if (dl > lev || lev > 2 * dl)
 		abort();

@@ -77,9 +77,10 @@ static size_t decode(const char *s, uint32_t *cp, size_t max)
 					len = 3;
 			}
 		} else if (c >= 0xF0 && c <= 0xF4) {
-			if ((p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
-				v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-				    (p[3] & 0x3Fu);
+			if ((p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+			    (p[3] & 0xC0) == 0x80) {
+				v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) |
+				    ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
 				if (v >= 0x10000 && v <= 0x10FFFF)
 					len = 4;
 			}
@@ -99,7 +100,7 @@ static size_t decode(const char *s, uint32_t *cp, size_t max)
 /* ---- Jaro and Jaro-Winkler -------------------------------------------- */
 
 /* Match flags, one bit a character. */
-#define FLAG_WORDS ((LT_LINK_STRING_MAX + 63) / 64)
+#define FLAG_WORDS     ((LT_LINK_STRING_MAX + 63) / 64)
 #define FLAG_GET(f, i) (((f)[(i) >> 6] >> ((i)&63)) & 1u)
 #define FLAG_SET(f, i) ((f)[(i) >> 6] |= (uint64_t)1 << ((i)&63))
 
@@ -310,10 +311,11 @@ unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
 				cost = 0;
 				db = j;
 			}
-			unsigned v = H[i * stride + j] + cost;      /* substitute */
+			unsigned v = H[i * stride + j] + cost;       /* substitute */
 			unsigned ins = H[(i + 1) * stride + j] + 1u; /* insert */
 			unsigned del = H[i * stride + j + 1] + 1u;   /* delete */
-			unsigned tr = H[i1 * stride + j1] + (unsigned)((i - i1 - 1) + 1 + (j - j1 - 1));
+			unsigned tr =
+			    H[i1 * stride + j1] + (unsigned)((i - i1 - 1) + 1 + (j - j1 - 1));
 			if (ins < v)
 				v = ins;
 			if (del < v)
@@ -335,9 +337,9 @@ unsigned lt_link_damerau_levenshtein(const char *a, const char *b, unsigned max)
 /* ---- Double Metaphone ------------------------------------------------- */
 
 #define DM_CEDILLA 0x01 /* Ç in the working copy */
-#define DM_ENYE 0x02    /* Ñ */
-#define DM_OTHER 0x03   /* any other code point that is not an ASCII letter */
-#define DM_LEN 4        /* letters in a code */
+#define DM_ENYE    0x02 /* Ñ */
+#define DM_OTHER   0x03 /* any other code point that is not an ASCII letter */
+#define DM_LEN     4    /* letters in a code */
 
 struct dmeta {
 	unsigned char w[LT_LINK_STRING_MAX + 1]; /* upper-cased name, one byte a character */
@@ -390,10 +392,9 @@ static void dm_add(struct dmeta *d, const char *p, const char *a)
 static long dm_c(struct dmeta *d, long i)
 {
 	/* Various Germanic: "-ACH-" but not "-ACHE-" unless BACHER or MACHER. */
-	if (dm_is(d, i, "CHIA") ||
-	    (i > 1 && !dm_vowel(dm_at(d, i - 2)) && dm_is(d, i - 1, "ACH") &&
-	     ((dm_at(d, i + 2) != 'I' && dm_at(d, i + 2) != 'E') ||
-	      dm_is(d, i - 2, "BACHER|MACHER")))) {
+	if (dm_is(d, i, "CHIA") || (i > 1 && !dm_vowel(dm_at(d, i - 2)) && dm_is(d, i - 1, "ACH") &&
+	                            ((dm_at(d, i + 2) != 'I' && dm_at(d, i + 2) != 'E') ||
+	                             dm_is(d, i - 2, "BACHER|MACHER")))) {
 		dm_add(d, "K", NULL);
 		return i + 2;
 	}
@@ -407,7 +408,8 @@ static long dm_c(struct dmeta *d, long i)
 			return i + 2;
 		}
 		/* Greek roots at the start: chemistry, chorus, but not chore. */
-		if (i == 0 && (dm_is(d, i + 1, "HARAC|HARIS") || dm_is(d, i + 1, "HOR|HYM|HIA|HEM")) &&
+		if (i == 0 &&
+		    (dm_is(d, i + 1, "HARAC|HARIS") || dm_is(d, i + 1, "HOR|HYM|HIA|HEM")) &&
 		    !dm_is(d, 0, "CHORE")) {
 			dm_add(d, "K", NULL);
 			return i + 2;
@@ -439,7 +441,8 @@ static long dm_c(struct dmeta *d, long i)
 		return i + 3;
 	}
 	if (dm_is(d, i, "CC") && !(i == 1 && dm_at(d, 0) == 'M')) { /* not McClelland */
-		if (dm_is(d, i + 2, "I|E|H") && !dm_is(d, i + 2, "HU")) { /* bellocchio, not bacchus */
+		if (dm_is(d, i + 2, "I|E|H") &&
+		    !dm_is(d, i + 2, "HU")) { /* bellocchio, not bacchus */
 			if ((i == 1 && dm_at(d, i - 1) == 'A') || dm_is(d, i - 1, "UCCEE|UCCES"))
 				dm_add(d, "KS", NULL); /* accident, accede, succeed */
 			else
@@ -521,13 +524,15 @@ static long dm_g(struct dmeta *d, long i)
 		return i + 2;
 	}
 	/* -GES-, -GEP-, -GEL-, -GIE- at the start. */
-	if (i == 0 && (dm_at(d, i + 1) == 'Y' || dm_is(d, i + 1, "ES|EP|EB|EL|EY|IB|IL|IN|IE|EI|ER"))) {
+	if (i == 0 &&
+	    (dm_at(d, i + 1) == 'Y' || dm_is(d, i + 1, "ES|EP|EB|EL|EY|IB|IL|IN|IE|EI|ER"))) {
 		dm_add(d, "K", "J");
 		return i + 2;
 	}
 	/* -GER-, -GY-. */
-	if ((dm_is(d, i + 1, "ER") || dm_at(d, i + 1) == 'Y') && !dm_is(d, 0, "DANGER|RANGER|MANGER") &&
-	    !dm_is(d, i - 1, "E|I") && !dm_is(d, i - 1, "RGY|OGY")) {
+	if ((dm_is(d, i + 1, "ER") || dm_at(d, i + 1) == 'Y') &&
+	    !dm_is(d, 0, "DANGER|RANGER|MANGER") && !dm_is(d, i - 1, "E|I") &&
+	    !dm_is(d, i - 1, "RGY|OGY")) {
 		dm_add(d, "K", "J");
 		return i + 2;
 	}
@@ -626,7 +631,7 @@ static long dm_s(struct dmeta *d, long i)
 		return dm_is(d, i + 1, "Z") ? i + 2 : i + 1;
 	}
 	if (dm_is(d, i, "SC")) {
-		if (dm_at(d, i + 2) == 'H') { /* Schlesinger's rule */
+		if (dm_at(d, i + 2) == 'H') {                       /* Schlesinger's rule */
 			if (dm_is(d, i + 3, "OO|ER|EN|UY|ED|EM")) { /* Dutch: school, schooner */
 				if (dm_is(d, i + 3, "ER|EN"))
 					dm_add(d, "X", "SK"); /* schermerhorn, schenker */
@@ -767,7 +772,12 @@ void lt_link_double_metaphone(const char *s, char primary[LT_LINK_DMETA_SIZE],
 	while ((d.pl < DM_LEN || d.al < DM_LEN) && i < d.n) {
 		unsigned char c = d.w[i];
 		switch (c) {
-		case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
+		case 'A':
+		case 'E':
+		case 'I':
+		case 'O':
+		case 'U':
+		case 'Y':
 			if (i == 0)
 				dm_add(&d, "A", NULL); /* a vowel sounds only at the start */
 			i++;
@@ -780,25 +790,38 @@ void lt_link_double_metaphone(const char *s, char primary[LT_LINK_DMETA_SIZE],
 			dm_add(&d, "S", NULL);
 			i++;
 			break;
-		case 'C': i = dm_c(&d, i); break;
-		case 'D': i = dm_d(&d, i); break;
+		case 'C':
+			i = dm_c(&d, i);
+			break;
+		case 'D':
+			i = dm_d(&d, i);
+			break;
 		case 'F':
 			dm_add(&d, "F", NULL);
 			i += dm_at(&d, i + 1) == 'F' ? 2 : 1;
 			break;
-		case 'G': i = dm_g(&d, i); break;
-		case 'H': i = dm_h(&d, i); break;
-		case 'J': i = dm_j(&d, i); break;
+		case 'G':
+			i = dm_g(&d, i);
+			break;
+		case 'H':
+			i = dm_h(&d, i);
+			break;
+		case 'J':
+			i = dm_j(&d, i);
+			break;
 		case 'K':
 			dm_add(&d, "K", NULL);
 			i += dm_at(&d, i + 1) == 'K' ? 2 : 1;
 			break;
-		case 'L': i = dm_l(&d, i); break;
+		case 'L':
+			i = dm_l(&d, i);
+			break;
 		case 'M':
 			dm_add(&d, "M", NULL);
 			/* MM, and the silent B of dumb, thumb (but not "dumber"). */
 			if (dm_at(&d, i + 1) == 'M' ||
-			    (dm_is(&d, i - 1, "UMB") && (i + 1 == d.n - 1 || dm_is(&d, i + 2, "ER"))))
+			    (dm_is(&d, i - 1, "UMB") &&
+			     (i + 1 == d.n - 1 || dm_is(&d, i + 2, "ER"))))
 				i += 2;
 			else
 				i++;
@@ -824,16 +847,28 @@ void lt_link_double_metaphone(const char *s, char primary[LT_LINK_DMETA_SIZE],
 			dm_add(&d, "K", NULL);
 			i += dm_at(&d, i + 1) == 'Q' ? 2 : 1;
 			break;
-		case 'R': i = dm_r(&d, i); break;
-		case 'S': i = dm_s(&d, i); break;
-		case 'T': i = dm_t(&d, i); break;
+		case 'R':
+			i = dm_r(&d, i);
+			break;
+		case 'S':
+			i = dm_s(&d, i);
+			break;
+		case 'T':
+			i = dm_t(&d, i);
+			break;
 		case 'V':
 			dm_add(&d, "F", NULL);
 			i += dm_at(&d, i + 1) == 'V' ? 2 : 1;
 			break;
-		case 'W': i = dm_w(&d, i); break;
-		case 'X': i = dm_x(&d, i); break;
-		case 'Z': i = dm_z(&d, i); break;
+		case 'W':
+			i = dm_w(&d, i);
+			break;
+		case 'X':
+			i = dm_x(&d, i);
+			break;
+		case 'Z':
+			i = dm_z(&d, i);
+			break;
 		default:
 			i++;
 			break;
@@ -931,423 +966,423 @@ lt_status lt_link_normalise(const char *s, char *out, size_t cap)
  * (Mohamed, Usman, Tesfay, Aleksandr, Oleksandr, Yevgeny) and the same
  * name across languages (Guillaume, Alejandro, Pyotr, Katarzyna, Gheorghe).
  * Sorted by name for bsearch, every name once (tests/linkage/
- * test_link_compare.c checks both). Ambiguous short forms (Sandy, Bert, Ned, Chris for Christine) are
- * given to one group or left out: a nickname level is weaker evidence than
- * an exact match, not a replacement for it.
+ * test_link_compare.c checks both). Ambiguous short forms (Sandy, Bert, Ned, Chris for Christine)
+ * are given to one group or left out: a nickname level is weaker evidence than an exact match, not
+ * a replacement for it.
  */
 static const struct nickname {
 	const char *name;
 	const char *canonical;
 } nicknames[] = {
-	{"abas", "abbas"},
-	{"abbas", "abbas"},
-	{"abbie", "abigail"},
-	{"abby", "abigail"},
-	{"abdallah", "abdullah"},
-	{"abdulla", "abdullah"},
-	{"abdullah", "abdullah"},
-	{"abigail", "abigail"},
-	{"abubakar", "abubakar"},
-	{"abubakr", "abubakar"},
-	{"adebayo", "adebayo"},
-	{"ahmad", "ahmed"},
-	{"ahmed", "ahmed"},
-	{"ahmet", "ahmed"},
-	{"aisha", "aisha"},
-	{"aishah", "aisha"},
-	{"alejandro", "alexander"},
-	{"aleksander", "alexander"},
-	{"aleksandr", "alexander"},
-	{"aleksandra", "alexandra"},
-	{"alessandro", "alexander"},
-	{"alex", "alexander"},
-	{"alexander", "alexander"},
-	{"alexandr", "alexander"},
-	{"alexandra", "alexandra"},
-	{"alexandre", "alexander"},
-	{"alexandria", "alexandra"},
-	{"amelia", "amelia"},
-	{"anastasia", "anastasia"},
-	{"anastasija", "anastasia"},
-	{"anastasiya", "anastasia"},
-	{"andrei", "andrew"},
-	{"andrew", "andrew"},
-	{"andrey", "andrew"},
-	{"andriy", "andrew"},
-	{"andy", "andrew"},
-	{"anthony", "anthony"},
-	{"antony", "anthony"},
-	{"ayesha", "aisha"},
-	{"aysha", "aisha"},
-	{"babatunde", "babatunde"},
-	{"bayo", "adebayo"},
-	{"becca", "rebecca"},
-	{"becky", "rebecca"},
-	{"ben", "benjamin"},
-	{"benjamin", "benjamin"},
-	{"benny", "benjamin"},
-	{"berhan", "berhane"},
-	{"berhane", "berhane"},
-	{"bess", "elizabeth"},
-	{"bessie", "elizabeth"},
-	{"beth", "elizabeth"},
-	{"betty", "elizabeth"},
-	{"bill", "william"},
-	{"billy", "william"},
-	{"birhane", "berhane"},
-	{"bob", "robert"},
-	{"bobby", "robert"},
-	{"catharine", "catherine"},
-	{"catherine", "catherine"},
-	{"cathy", "catherine"},
-	{"charles", "charles"},
-	{"charlie", "charles"},
-	{"charlotte", "charlotte"},
-	{"chas", "charles"},
-	{"chris", "christopher"},
-	{"christopher", "christopher"},
-	{"chuck", "charles"},
-	{"chukwuemeka", "chukwuemeka"},
-	{"constantin", "constantin"},
-	{"constantine", "constantin"},
-	{"costel", "constantin"},
-	{"costi", "constantin"},
-	{"dan", "daniel"},
-	{"daniel", "daniel"},
-	{"danny", "daniel"},
-	{"dave", "david"},
-	{"david", "david"},
-	{"davy", "david"},
-	{"deb", "deborah"},
-	{"debbie", "deborah"},
-	{"deborah", "deborah"},
-	{"debra", "deborah"},
-	{"dick", "richard"},
-	{"dickie", "richard"},
-	{"dima", "dmitri"},
-	{"dimitri", "dmitri"},
-	{"dmitri", "dmitri"},
-	{"dmitriy", "dmitri"},
-	{"dmitry", "dmitri"},
-	{"dmytro", "dmitri"},
-	{"drew", "andrew"},
-	{"ebrahim", "ibrahim"},
-	{"ed", "edward"},
-	{"eddie", "edward"},
-	{"edward", "edward"},
-	{"ekaterina", "catherine"},
-	{"elena", "elena"},
-	{"elisabeth", "elizabeth"},
-	{"eliza", "elizabeth"},
-	{"elizabeth", "elizabeth"},
-	{"elizaveta", "elizabeth"},
-	{"emeka", "chukwuemeka"},
-	{"emmanuel", "emmanuel"},
-	{"evgeni", "evgeny"},
-	{"evgenii", "evgeny"},
-	{"evgeny", "evgeny"},
-	{"fareed", "farid"},
-	{"farid", "farid"},
-	{"fatima", "fatima"},
-	{"fatimah", "fatima"},
-	{"fatma", "fatima"},
-	{"femi", "olufemi"},
-	{"fred", "frederick"},
-	{"freddie", "frederick"},
-	{"freddy", "frederick"},
-	{"frederic", "frederick"},
-	{"frederick", "frederick"},
-	{"funmi", "funmilayo"},
-	{"funmilayo", "funmilayo"},
-	{"george", "george"},
-	{"georgi", "george"},
-	{"georgiy", "george"},
-	{"gheorghe", "george"},
-	{"ghirmai", "ghirmay"},
-	{"ghirmay", "ghirmay"},
-	{"girmay", "ghirmay"},
-	{"gosia", "margaret"},
-	{"greg", "gregory"},
-	{"gregory", "gregory"},
-	{"grzegorz", "gregory"},
-	{"grzesiek", "gregory"},
-	{"guillaume", "william"},
-	{"guillermo", "william"},
-	{"haidar", "haider"},
-	{"haider", "haider"},
-	{"hamed", "hamid"},
-	{"hameed", "hamid"},
-	{"hamid", "hamid"},
-	{"hank", "henry"},
-	{"hanna", "hannah"},
-	{"hannah", "hannah"},
-	{"haroon", "harun"},
-	{"haroun", "harun"},
-	{"harry", "henry"},
-	{"harun", "harun"},
-	{"hasan", "hassan"},
-	{"hassan", "hassan"},
-	{"henry", "henry"},
-	{"hosein", "hussein"},
-	{"hossein", "hussein"},
-	{"husain", "hussein"},
-	{"hussain", "hussein"},
-	{"hussein", "hussein"},
-	{"hyder", "haider"},
-	{"ibraheem", "ibrahim"},
-	{"ibrahim", "ibrahim"},
-	{"ike", "ikechukwu"},
-	{"ikechukwu", "ikechukwu"},
-	{"ioan", "john"},
-	{"ion", "john"},
-	{"ishag", "ishaq"},
-	{"ishak", "ishaq"},
-	{"ishaq", "ishaq"},
-	{"iskander", "alexander"},
-	{"iurii", "yuri"},
-	{"jack", "john"},
-	{"jacob", "jacob"},
-	{"jake", "jacob"},
-	{"jakub", "jacob"},
-	{"james", "james"},
-	{"jamie", "james"},
-	{"javed", "javed"},
-	{"javid", "javed"},
-	{"jawed", "javed"},
-	{"jen", "jennifer"},
-	{"jennifer", "jennifer"},
-	{"jenny", "jennifer"},
-	{"jess", "jessica"},
-	{"jessica", "jessica"},
-	{"jessie", "jessica"},
-	{"jim", "james"},
-	{"jimmy", "james"},
-	{"joe", "joseph"},
-	{"joey", "joseph"},
-	{"john", "john"},
-	{"johnny", "john"},
-	{"jonathan", "jonathan"},
-	{"jonathon", "jonathan"},
-	{"jonny", "jonathan"},
-	{"joseph", "joseph"},
-	{"josh", "joshua"},
-	{"joshua", "joshua"},
-	{"kadija", "khadija"},
-	{"kadir", "qadir"},
-	{"kareem", "karim"},
-	{"karim", "karim"},
-	{"kasia", "catherine"},
-	{"kat", "catherine"},
-	{"katarzyna", "catherine"},
-	{"kate", "catherine"},
-	{"katerina", "catherine"},
-	{"kateryna", "catherine"},
-	{"katharine", "catherine"},
-	{"katherine", "catherine"},
-	{"kathryn", "catherine"},
-	{"kathy", "catherine"},
-	{"katie", "catherine"},
-	{"katya", "catherine"},
-	{"kemi", "oluwakemi"},
-	{"khadija", "khadija"},
-	{"khadijah", "khadija"},
-	{"kolya", "nicholas"},
-	{"konstantin", "constantin"},
-	{"kostya", "constantin"},
-	{"krzysiek", "christopher"},
-	{"krzysztof", "christopher"},
-	{"kuba", "jacob"},
-	{"laila", "layla"},
-	{"layla", "layla"},
-	{"leila", "layla"},
-	{"libby", "elizabeth"},
-	{"liz", "elizabeth"},
-	{"lizzie", "elizabeth"},
-	{"lizzy", "elizabeth"},
-	{"lottie", "charlotte"},
-	{"madge", "margaret"},
-	{"maggie", "margaret"},
-	{"mahmood", "mahmoud"},
-	{"mahmoud", "mahmoud"},
-	{"mahmud", "mahmoud"},
-	{"mahomed", "muhammad"},
-	{"malgorzata", "margaret"},
-	{"manny", "emmanuel"},
-	{"margaret", "margaret"},
-	{"marge", "margaret"},
-	{"margie", "margaret"},
-	{"maria", "maria"},
-	{"mariam", "mariam"},
-	{"mariya", "maria"},
-	{"marya", "maria"},
-	{"maryam", "mariam"},
-	{"matt", "matthew"},
-	{"matthew", "matthew"},
-	{"meg", "margaret"},
-	{"mehmet", "muhammad"},
-	{"meryem", "mariam"},
-	{"michael", "michael"},
-	{"michal", "michael"},
-	{"mick", "michael"},
-	{"mickey", "michael"},
-	{"mike", "michael"},
-	{"mikey", "michael"},
-	{"mikhail", "michael"},
-	{"millie", "amelia"},
-	{"miriam", "mariam"},
-	{"mohamad", "muhammad"},
-	{"mohamed", "muhammad"},
-	{"mohammad", "muhammad"},
-	{"mohammed", "muhammad"},
-	{"mohamud", "muhammad"},
-	{"mohd", "muhammad"},
-	{"mostafa", "mustafa"},
-	{"muhamad", "muhammad"},
-	{"muhammad", "muhammad"},
-	{"muhammed", "muhammad"},
-	{"mustafa", "mustafa"},
-	{"mustapha", "mustafa"},
-	{"mykola", "nicholas"},
-	{"nastya", "anastasia"},
-	{"natalia", "natalia"},
-	{"nataliya", "natalia"},
-	{"natalya", "natalia"},
-	{"natasha", "natalia"},
-	{"naveed", "naveed"},
-	{"navid", "naveed"},
-	{"nicholas", "nicholas"},
-	{"nick", "nicholas"},
-	{"nicky", "nicholas"},
-	{"nicolae", "nicholas"},
-	{"nicolas", "nicholas"},
-	{"nicu", "nicholas"},
-	{"nikolai", "nicholas"},
-	{"nikolay", "nicholas"},
-	{"noor", "noor"},
-	{"nour", "noor"},
-	{"nur", "noor"},
-	{"oleksandr", "alexander"},
-	{"olena", "elena"},
-	{"olexandr", "alexander"},
-	{"oliver", "oliver"},
-	{"ollie", "oliver"},
-	{"olufemi", "olufemi"},
-	{"oluwakemi", "oluwakemi"},
-	{"oluwaseun", "oluwaseun"},
-	{"omar", "omar"},
-	{"omer", "omar"},
-	{"osman", "osman"},
-	{"othman", "osman"},
-	{"paddy", "patrick"},
-	{"pat", "patrick"},
-	{"patricia", "patricia"},
-	{"patrick", "patrick"},
-	{"patty", "patricia"},
-	{"peggy", "margaret"},
-	{"pete", "peter"},
-	{"peter", "peter"},
-	{"piotr", "peter"},
-	{"piotrek", "peter"},
-	{"pyotr", "peter"},
-	{"qader", "qadir"},
-	{"qadir", "qadir"},
-	{"raheem", "rahim"},
-	{"rahim", "rahim"},
-	{"rasool", "rasul"},
-	{"rasul", "rasul"},
-	{"rebecca", "rebecca"},
-	{"resul", "rasul"},
-	{"rich", "richard"},
-	{"richard", "richard"},
-	{"richie", "richard"},
-	{"rick", "richard"},
-	{"ricky", "richard"},
-	{"rob", "robert"},
-	{"robbie", "robert"},
-	{"robby", "robert"},
-	{"robert", "robert"},
-	{"saleh", "saleh"},
-	{"salih", "saleh"},
-	{"sam", "samuel"},
-	{"sammy", "samuel"},
-	{"samuel", "samuel"},
-	{"sanya", "alexander"},
-	{"sasha", "alexander"},
-	{"sergei", "sergei"},
-	{"sergey", "sergei"},
-	{"sergiy", "sergei"},
-	{"serhiy", "sergei"},
-	{"seun", "oluwaseun"},
-	{"soliman", "suleiman"},
-	{"stefan", "stephen"},
-	{"stephan", "stephen"},
-	{"stephen", "stephen"},
-	{"steve", "stephen"},
-	{"steven", "stephen"},
-	{"stevie", "stephen"},
-	{"sulaiman", "suleiman"},
-	{"sulayman", "suleiman"},
-	{"suleiman", "suleiman"},
-	{"suliman", "suleiman"},
-	{"tanya", "tatiana"},
-	{"tatiana", "tatiana"},
-	{"tatyana", "tatiana"},
-	{"ted", "edward"},
-	{"tesfai", "tesfaye"},
-	{"tesfay", "tesfaye"},
-	{"tesfaye", "tesfaye"},
-	{"tetyana", "tatiana"},
-	{"thomas", "thomas"},
-	{"tom", "thomas"},
-	{"tomasz", "thomas"},
-	{"tomek", "thomas"},
-	{"tommy", "thomas"},
-	{"tony", "anthony"},
-	{"tricia", "patricia"},
-	{"trish", "patricia"},
-	{"tsegai", "tsegaye"},
-	{"tsegay", "tsegaye"},
-	{"tsegaye", "tsegaye"},
-	{"tunde", "babatunde"},
-	{"umar", "omar"},
-	{"usman", "osman"},
-	{"uthman", "osman"},
-	{"vicky", "victoria"},
-	{"victoria", "victoria"},
-	{"vikki", "victoria"},
-	{"viktoria", "victoria"},
-	{"vladimir", "volodymyr"},
-	{"volodimir", "volodymyr"},
-	{"volodya", "volodymyr"},
-	{"volodymyr", "volodymyr"},
-	{"wilhelm", "william"},
-	{"will", "william"},
-	{"william", "william"},
-	{"willie", "william"},
-	{"willy", "william"},
-	{"wojciech", "wojciech"},
-	{"wojtek", "wojciech"},
-	{"yacoub", "yaqub"},
-	{"yagoub", "yaqub"},
-	{"yakub", "yaqub"},
-	{"yaqoob", "yaqub"},
-	{"yaqub", "yaqub"},
-	{"yekaterina", "catherine"},
-	{"yelena", "elena"},
-	{"yevgeni", "evgeny"},
-	{"yevgeniy", "evgeny"},
-	{"yevgeny", "evgeny"},
-	{"yousef", "yusuf"},
-	{"yousif", "yusuf"},
-	{"youssef", "yusuf"},
-	{"yuri", "yuri"},
-	{"yuriy", "yuri"},
-	{"yury", "yuri"},
-	{"yusef", "yusuf"},
-	{"yusuf", "yusuf"},
-	{"zainab", "zainab"},
-	{"zaynab", "zainab"},
-	{"zeinab", "zainab"},
+    {"abas", "abbas"},
+    {"abbas", "abbas"},
+    {"abbie", "abigail"},
+    {"abby", "abigail"},
+    {"abdallah", "abdullah"},
+    {"abdulla", "abdullah"},
+    {"abdullah", "abdullah"},
+    {"abigail", "abigail"},
+    {"abubakar", "abubakar"},
+    {"abubakr", "abubakar"},
+    {"adebayo", "adebayo"},
+    {"ahmad", "ahmed"},
+    {"ahmed", "ahmed"},
+    {"ahmet", "ahmed"},
+    {"aisha", "aisha"},
+    {"aishah", "aisha"},
+    {"alejandro", "alexander"},
+    {"aleksander", "alexander"},
+    {"aleksandr", "alexander"},
+    {"aleksandra", "alexandra"},
+    {"alessandro", "alexander"},
+    {"alex", "alexander"},
+    {"alexander", "alexander"},
+    {"alexandr", "alexander"},
+    {"alexandra", "alexandra"},
+    {"alexandre", "alexander"},
+    {"alexandria", "alexandra"},
+    {"amelia", "amelia"},
+    {"anastasia", "anastasia"},
+    {"anastasija", "anastasia"},
+    {"anastasiya", "anastasia"},
+    {"andrei", "andrew"},
+    {"andrew", "andrew"},
+    {"andrey", "andrew"},
+    {"andriy", "andrew"},
+    {"andy", "andrew"},
+    {"anthony", "anthony"},
+    {"antony", "anthony"},
+    {"ayesha", "aisha"},
+    {"aysha", "aisha"},
+    {"babatunde", "babatunde"},
+    {"bayo", "adebayo"},
+    {"becca", "rebecca"},
+    {"becky", "rebecca"},
+    {"ben", "benjamin"},
+    {"benjamin", "benjamin"},
+    {"benny", "benjamin"},
+    {"berhan", "berhane"},
+    {"berhane", "berhane"},
+    {"bess", "elizabeth"},
+    {"bessie", "elizabeth"},
+    {"beth", "elizabeth"},
+    {"betty", "elizabeth"},
+    {"bill", "william"},
+    {"billy", "william"},
+    {"birhane", "berhane"},
+    {"bob", "robert"},
+    {"bobby", "robert"},
+    {"catharine", "catherine"},
+    {"catherine", "catherine"},
+    {"cathy", "catherine"},
+    {"charles", "charles"},
+    {"charlie", "charles"},
+    {"charlotte", "charlotte"},
+    {"chas", "charles"},
+    {"chris", "christopher"},
+    {"christopher", "christopher"},
+    {"chuck", "charles"},
+    {"chukwuemeka", "chukwuemeka"},
+    {"constantin", "constantin"},
+    {"constantine", "constantin"},
+    {"costel", "constantin"},
+    {"costi", "constantin"},
+    {"dan", "daniel"},
+    {"daniel", "daniel"},
+    {"danny", "daniel"},
+    {"dave", "david"},
+    {"david", "david"},
+    {"davy", "david"},
+    {"deb", "deborah"},
+    {"debbie", "deborah"},
+    {"deborah", "deborah"},
+    {"debra", "deborah"},
+    {"dick", "richard"},
+    {"dickie", "richard"},
+    {"dima", "dmitri"},
+    {"dimitri", "dmitri"},
+    {"dmitri", "dmitri"},
+    {"dmitriy", "dmitri"},
+    {"dmitry", "dmitri"},
+    {"dmytro", "dmitri"},
+    {"drew", "andrew"},
+    {"ebrahim", "ibrahim"},
+    {"ed", "edward"},
+    {"eddie", "edward"},
+    {"edward", "edward"},
+    {"ekaterina", "catherine"},
+    {"elena", "elena"},
+    {"elisabeth", "elizabeth"},
+    {"eliza", "elizabeth"},
+    {"elizabeth", "elizabeth"},
+    {"elizaveta", "elizabeth"},
+    {"emeka", "chukwuemeka"},
+    {"emmanuel", "emmanuel"},
+    {"evgeni", "evgeny"},
+    {"evgenii", "evgeny"},
+    {"evgeny", "evgeny"},
+    {"fareed", "farid"},
+    {"farid", "farid"},
+    {"fatima", "fatima"},
+    {"fatimah", "fatima"},
+    {"fatma", "fatima"},
+    {"femi", "olufemi"},
+    {"fred", "frederick"},
+    {"freddie", "frederick"},
+    {"freddy", "frederick"},
+    {"frederic", "frederick"},
+    {"frederick", "frederick"},
+    {"funmi", "funmilayo"},
+    {"funmilayo", "funmilayo"},
+    {"george", "george"},
+    {"georgi", "george"},
+    {"georgiy", "george"},
+    {"gheorghe", "george"},
+    {"ghirmai", "ghirmay"},
+    {"ghirmay", "ghirmay"},
+    {"girmay", "ghirmay"},
+    {"gosia", "margaret"},
+    {"greg", "gregory"},
+    {"gregory", "gregory"},
+    {"grzegorz", "gregory"},
+    {"grzesiek", "gregory"},
+    {"guillaume", "william"},
+    {"guillermo", "william"},
+    {"haidar", "haider"},
+    {"haider", "haider"},
+    {"hamed", "hamid"},
+    {"hameed", "hamid"},
+    {"hamid", "hamid"},
+    {"hank", "henry"},
+    {"hanna", "hannah"},
+    {"hannah", "hannah"},
+    {"haroon", "harun"},
+    {"haroun", "harun"},
+    {"harry", "henry"},
+    {"harun", "harun"},
+    {"hasan", "hassan"},
+    {"hassan", "hassan"},
+    {"henry", "henry"},
+    {"hosein", "hussein"},
+    {"hossein", "hussein"},
+    {"husain", "hussein"},
+    {"hussain", "hussein"},
+    {"hussein", "hussein"},
+    {"hyder", "haider"},
+    {"ibraheem", "ibrahim"},
+    {"ibrahim", "ibrahim"},
+    {"ike", "ikechukwu"},
+    {"ikechukwu", "ikechukwu"},
+    {"ioan", "john"},
+    {"ion", "john"},
+    {"ishag", "ishaq"},
+    {"ishak", "ishaq"},
+    {"ishaq", "ishaq"},
+    {"iskander", "alexander"},
+    {"iurii", "yuri"},
+    {"jack", "john"},
+    {"jacob", "jacob"},
+    {"jake", "jacob"},
+    {"jakub", "jacob"},
+    {"james", "james"},
+    {"jamie", "james"},
+    {"javed", "javed"},
+    {"javid", "javed"},
+    {"jawed", "javed"},
+    {"jen", "jennifer"},
+    {"jennifer", "jennifer"},
+    {"jenny", "jennifer"},
+    {"jess", "jessica"},
+    {"jessica", "jessica"},
+    {"jessie", "jessica"},
+    {"jim", "james"},
+    {"jimmy", "james"},
+    {"joe", "joseph"},
+    {"joey", "joseph"},
+    {"john", "john"},
+    {"johnny", "john"},
+    {"jonathan", "jonathan"},
+    {"jonathon", "jonathan"},
+    {"jonny", "jonathan"},
+    {"joseph", "joseph"},
+    {"josh", "joshua"},
+    {"joshua", "joshua"},
+    {"kadija", "khadija"},
+    {"kadir", "qadir"},
+    {"kareem", "karim"},
+    {"karim", "karim"},
+    {"kasia", "catherine"},
+    {"kat", "catherine"},
+    {"katarzyna", "catherine"},
+    {"kate", "catherine"},
+    {"katerina", "catherine"},
+    {"kateryna", "catherine"},
+    {"katharine", "catherine"},
+    {"katherine", "catherine"},
+    {"kathryn", "catherine"},
+    {"kathy", "catherine"},
+    {"katie", "catherine"},
+    {"katya", "catherine"},
+    {"kemi", "oluwakemi"},
+    {"khadija", "khadija"},
+    {"khadijah", "khadija"},
+    {"kolya", "nicholas"},
+    {"konstantin", "constantin"},
+    {"kostya", "constantin"},
+    {"krzysiek", "christopher"},
+    {"krzysztof", "christopher"},
+    {"kuba", "jacob"},
+    {"laila", "layla"},
+    {"layla", "layla"},
+    {"leila", "layla"},
+    {"libby", "elizabeth"},
+    {"liz", "elizabeth"},
+    {"lizzie", "elizabeth"},
+    {"lizzy", "elizabeth"},
+    {"lottie", "charlotte"},
+    {"madge", "margaret"},
+    {"maggie", "margaret"},
+    {"mahmood", "mahmoud"},
+    {"mahmoud", "mahmoud"},
+    {"mahmud", "mahmoud"},
+    {"mahomed", "muhammad"},
+    {"malgorzata", "margaret"},
+    {"manny", "emmanuel"},
+    {"margaret", "margaret"},
+    {"marge", "margaret"},
+    {"margie", "margaret"},
+    {"maria", "maria"},
+    {"mariam", "mariam"},
+    {"mariya", "maria"},
+    {"marya", "maria"},
+    {"maryam", "mariam"},
+    {"matt", "matthew"},
+    {"matthew", "matthew"},
+    {"meg", "margaret"},
+    {"mehmet", "muhammad"},
+    {"meryem", "mariam"},
+    {"michael", "michael"},
+    {"michal", "michael"},
+    {"mick", "michael"},
+    {"mickey", "michael"},
+    {"mike", "michael"},
+    {"mikey", "michael"},
+    {"mikhail", "michael"},
+    {"millie", "amelia"},
+    {"miriam", "mariam"},
+    {"mohamad", "muhammad"},
+    {"mohamed", "muhammad"},
+    {"mohammad", "muhammad"},
+    {"mohammed", "muhammad"},
+    {"mohamud", "muhammad"},
+    {"mohd", "muhammad"},
+    {"mostafa", "mustafa"},
+    {"muhamad", "muhammad"},
+    {"muhammad", "muhammad"},
+    {"muhammed", "muhammad"},
+    {"mustafa", "mustafa"},
+    {"mustapha", "mustafa"},
+    {"mykola", "nicholas"},
+    {"nastya", "anastasia"},
+    {"natalia", "natalia"},
+    {"nataliya", "natalia"},
+    {"natalya", "natalia"},
+    {"natasha", "natalia"},
+    {"naveed", "naveed"},
+    {"navid", "naveed"},
+    {"nicholas", "nicholas"},
+    {"nick", "nicholas"},
+    {"nicky", "nicholas"},
+    {"nicolae", "nicholas"},
+    {"nicolas", "nicholas"},
+    {"nicu", "nicholas"},
+    {"nikolai", "nicholas"},
+    {"nikolay", "nicholas"},
+    {"noor", "noor"},
+    {"nour", "noor"},
+    {"nur", "noor"},
+    {"oleksandr", "alexander"},
+    {"olena", "elena"},
+    {"olexandr", "alexander"},
+    {"oliver", "oliver"},
+    {"ollie", "oliver"},
+    {"olufemi", "olufemi"},
+    {"oluwakemi", "oluwakemi"},
+    {"oluwaseun", "oluwaseun"},
+    {"omar", "omar"},
+    {"omer", "omar"},
+    {"osman", "osman"},
+    {"othman", "osman"},
+    {"paddy", "patrick"},
+    {"pat", "patrick"},
+    {"patricia", "patricia"},
+    {"patrick", "patrick"},
+    {"patty", "patricia"},
+    {"peggy", "margaret"},
+    {"pete", "peter"},
+    {"peter", "peter"},
+    {"piotr", "peter"},
+    {"piotrek", "peter"},
+    {"pyotr", "peter"},
+    {"qader", "qadir"},
+    {"qadir", "qadir"},
+    {"raheem", "rahim"},
+    {"rahim", "rahim"},
+    {"rasool", "rasul"},
+    {"rasul", "rasul"},
+    {"rebecca", "rebecca"},
+    {"resul", "rasul"},
+    {"rich", "richard"},
+    {"richard", "richard"},
+    {"richie", "richard"},
+    {"rick", "richard"},
+    {"ricky", "richard"},
+    {"rob", "robert"},
+    {"robbie", "robert"},
+    {"robby", "robert"},
+    {"robert", "robert"},
+    {"saleh", "saleh"},
+    {"salih", "saleh"},
+    {"sam", "samuel"},
+    {"sammy", "samuel"},
+    {"samuel", "samuel"},
+    {"sanya", "alexander"},
+    {"sasha", "alexander"},
+    {"sergei", "sergei"},
+    {"sergey", "sergei"},
+    {"sergiy", "sergei"},
+    {"serhiy", "sergei"},
+    {"seun", "oluwaseun"},
+    {"soliman", "suleiman"},
+    {"stefan", "stephen"},
+    {"stephan", "stephen"},
+    {"stephen", "stephen"},
+    {"steve", "stephen"},
+    {"steven", "stephen"},
+    {"stevie", "stephen"},
+    {"sulaiman", "suleiman"},
+    {"sulayman", "suleiman"},
+    {"suleiman", "suleiman"},
+    {"suliman", "suleiman"},
+    {"tanya", "tatiana"},
+    {"tatiana", "tatiana"},
+    {"tatyana", "tatiana"},
+    {"ted", "edward"},
+    {"tesfai", "tesfaye"},
+    {"tesfay", "tesfaye"},
+    {"tesfaye", "tesfaye"},
+    {"tetyana", "tatiana"},
+    {"thomas", "thomas"},
+    {"tom", "thomas"},
+    {"tomasz", "thomas"},
+    {"tomek", "thomas"},
+    {"tommy", "thomas"},
+    {"tony", "anthony"},
+    {"tricia", "patricia"},
+    {"trish", "patricia"},
+    {"tsegai", "tsegaye"},
+    {"tsegay", "tsegaye"},
+    {"tsegaye", "tsegaye"},
+    {"tunde", "babatunde"},
+    {"umar", "omar"},
+    {"usman", "osman"},
+    {"uthman", "osman"},
+    {"vicky", "victoria"},
+    {"victoria", "victoria"},
+    {"vikki", "victoria"},
+    {"viktoria", "victoria"},
+    {"vladimir", "volodymyr"},
+    {"volodimir", "volodymyr"},
+    {"volodya", "volodymyr"},
+    {"volodymyr", "volodymyr"},
+    {"wilhelm", "william"},
+    {"will", "william"},
+    {"william", "william"},
+    {"willie", "william"},
+    {"willy", "william"},
+    {"wojciech", "wojciech"},
+    {"wojtek", "wojciech"},
+    {"yacoub", "yaqub"},
+    {"yagoub", "yaqub"},
+    {"yakub", "yaqub"},
+    {"yaqoob", "yaqub"},
+    {"yaqub", "yaqub"},
+    {"yekaterina", "catherine"},
+    {"yelena", "elena"},
+    {"yevgeni", "evgeny"},
+    {"yevgeniy", "evgeny"},
+    {"yevgeny", "evgeny"},
+    {"yousef", "yusuf"},
+    {"yousif", "yusuf"},
+    {"youssef", "yusuf"},
+    {"yuri", "yuri"},
+    {"yuriy", "yuri"},
+    {"yury", "yuri"},
+    {"yusef", "yusuf"},
+    {"yusuf", "yusuf"},
+    {"zainab", "zainab"},
+    {"zaynab", "zainab"},
+    {"zeinab", "zainab"},
 };
 
 static int nickname_cmp(const void *key, const void *elem)
@@ -1357,8 +1392,9 @@ static int nickname_cmp(const void *key, const void *elem)
 
 const char *lt_link_name_canonical(const char *name)
 {
-	const struct nickname *n = bsearch(name, nicknames, sizeof(nicknames) / sizeof(nicknames[0]),
-	                                   sizeof(nicknames[0]), nickname_cmp);
+	const struct nickname *n =
+	    bsearch(name, nicknames, sizeof(nicknames) / sizeof(nicknames[0]), sizeof(nicknames[0]),
+	            nickname_cmp);
 	return n ? n->canonical : NULL;
 }
 
@@ -1451,7 +1487,8 @@ enum lt_link_date_precision lt_link_date_parse(const char *s, struct lt_link_dat
 		if (len[0] == 6)
 			return date_set(d, digits(g[0], 4), digits(g[0] + 4, 2), 0);
 		if (len[0] == 8)
-			return date_set(d, digits(g[0], 4), digits(g[0] + 4, 2), digits(g[0] + 6, 2));
+			return date_set(d, digits(g[0], 4), digits(g[0] + 4, 2),
+			                digits(g[0] + 6, 2));
 		return LT_LINK_DATE_NONE;
 	}
 	if (ng == 2) {
@@ -1486,8 +1523,7 @@ const char *lt_link_date_level_name(enum lt_link_date_level level)
 }
 
 enum lt_link_date_level lt_link_date_compare(const struct lt_link_date *a,
-                                             const struct lt_link_date *b,
-                                             unsigned near_years)
+                                             const struct lt_link_date *b, unsigned near_years)
 {
 	if (a->year == 0 || b->year == 0)
 		return LT_LINK_DATE_NULL;

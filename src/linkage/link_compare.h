@@ -205,16 +205,15 @@ enum lt_link_date_precision lt_link_date_parse(const char *s, struct lt_link_dat
  * are stable (a model stores them); LT_LINK_DATE_LEVELS counts them.
  *   X(symbol, name for explanations, meaning)
  */
-#define LT_LINK_DATE_LEVEL_MAP(X)                                                          \
-	X(LT_LINK_DATE_NULL, "null", "either date missing: no evidence")                    \
-	X(LT_LINK_DATE_EXACT, "exact", "both whole dates, equal")                           \
-	X(LT_LINK_DATE_SWAPPED, "swapped", "both whole, same year, day and month swapped")  \
-	X(LT_LINK_DATE_SAME_MONTH, "same_month",                                             \
-	  "same year and month; days differ or one is unknown")                             \
-	X(LT_LINK_DATE_SAME_YEAR, "same_year",                                               \
-	  "same year; the month of one or both is unknown")                                 \
-	X(LT_LINK_DATE_NEAR, "near",                                                         \
-	  "years within the caller's N of each other, and no level above")                  \
+#define LT_LINK_DATE_LEVEL_MAP(X)                                                                  \
+	X(LT_LINK_DATE_NULL, "null", "either date missing: no evidence")                           \
+	X(LT_LINK_DATE_EXACT, "exact", "both whole dates, equal")                                  \
+	X(LT_LINK_DATE_SWAPPED, "swapped", "both whole, same year, day and month swapped")         \
+	X(LT_LINK_DATE_SAME_MONTH, "same_month",                                                   \
+	  "same year and month; days differ or one is unknown")                                    \
+	X(LT_LINK_DATE_SAME_YEAR, "same_year", "same year; the month of one or both is unknown")   \
+	X(LT_LINK_DATE_NEAR, "near",                                                               \
+	  "years within the caller's N of each other, and no level above")                         \
 	X(LT_LINK_DATE_DIFFERENT, "different", "years more than N apart")
 
 enum lt_link_date_level {
@@ -239,7 +238,6 @@ const char *lt_link_date_level_name(enum lt_link_date_level level);
  * otherwise DIFFERENT. Symmetric.
  */
 enum lt_link_date_level lt_link_date_compare(const struct lt_link_date *a,
-                                             const struct lt_link_date *b,
-                                             unsigned near_years);
+                                             const struct lt_link_date *b, unsigned near_years);
 
 #endif

@@ -53,9 +53,11 @@ static int check_sims(const struct sim_case *t, size_t n, double (*f)(const char
 	for (size_t i = 0; i < n; i++) {
 		double want = strtod(t[i].want, NULL), tol = tolerance_of(t[i].want);
 		double got = f(t[i].a, t[i].b), back = f(t[i].b, t[i].a);
-		if (!(got >= want - tol && got <= want + tol) || !(back >= want - tol && back <= want + tol)) {
-			print_message("%s(\"%s\", \"%s\"): got %.17g (reversed %.17g), want %s (%s)\n", what,
-			              t[i].a, t[i].b, got, back, t[i].want, t[i].source);
+		if (!(got >= want - tol && got <= want + tol) ||
+		    !(back >= want - tol && back <= want + tol)) {
+			print_message(
+			    "%s(\"%s\", \"%s\"): got %.17g (reversed %.17g), want %s (%s)\n", what,
+			    t[i].a, t[i].b, got, back, t[i].want, t[i].source);
 			bad++;
 		}
 	}
@@ -101,7 +103,11 @@ static const struct sim_case jw_cases[] = {
     {"jane", "john", "0.6666666666666666", "definition, threshold 0.7"},
     /* Invalid bytes are code points of their own (U+DCFF, U+DCFE): only
      * 'a' matches, j = (1/2 + 1/2 + 1)/3, below 0.7 so no boost. */
-    {"\xff" "a", "\xfe" "a", "0.6666666666666666", "definition, invalid UTF-8"},
+    {"\xff"
+     "a",
+     "\xfe"
+     "a",
+     "0.6666666666666666", "definition, invalid UTF-8"},
     {"\xff\xfe", "\xff\xfe", "1", "definition, invalid UTF-8"},
     /* A lone 0xC3 is U+DCC3, not U+00C3 (which is "\xc3\x83"). */
     {"\xc3", "\xc3\x83", "0", "definition, invalid UTF-8"},
@@ -119,7 +125,8 @@ static void test_jaro_winkler_published(void **state)
 	(void)state;
 	int bad = check_sims(jw_cases, sizeof(jw_cases) / sizeof(jw_cases[0]), lt_link_jaro_winkler,
 	                     "jaro_winkler");
-	bad += check_sims(jaro_cases, sizeof(jaro_cases) / sizeof(jaro_cases[0]), lt_link_jaro, "jaro");
+	bad += check_sims(jaro_cases, sizeof(jaro_cases) / sizeof(jaro_cases[0]), lt_link_jaro,
+	                  "jaro");
 	assert_int_equal(bad, 0);
 }
 
@@ -150,8 +157,8 @@ static void test_jaro_winkler_long(void **state)
 		long b1, b2;
 		const char *want;
 	} t[] = {
-	    {65, -1, -1, -1, 65, -1, -1, "1"},     {64, -1, -1, -1, 65, -1, -1, "0.9969"},
-	    {63, -1, -1, -1, 65, -1, -1, "0.9938"}, {65, 0, -1, 63, 65, -1, -1, "0.97948"},
+	    {65, -1, -1, -1, 65, -1, -1, "1"},       {64, -1, -1, -1, 65, -1, -1, "0.9969"},
+	    {63, -1, -1, -1, 65, -1, -1, "0.9938"},  {65, 0, -1, 63, 65, -1, -1, "0.97948"},
 	    {79, 78, -1, -1, 65, 14, 39, "0.95333"}, {128, 1, -1, -1, 65, -1, -1, "0.85234"},
 	};
 	int bad = 0;
@@ -161,8 +168,8 @@ static void test_jaro_winkler_long(void **state)
 		double got = lt_link_jaro_winkler(a, b), want = strtod(t[i].want, NULL);
 		double tol = tolerance_of(t[i].want);
 		if (!(got >= want - tol && got <= want + tol)) {
-			print_message("jaro_winkler(long case %zu): got %.10g, want %s (DuckDB)\n", i, got,
-			              t[i].want);
+			print_message("jaro_winkler(long case %zu): got %.10g, want %s (DuckDB)\n",
+			              i, got, t[i].want);
 			bad++;
 		}
 	}
@@ -214,8 +221,8 @@ static int check_dists(const struct dist_case *t, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		unsigned got = f(t[i].a, t[i].b, t[i].max);
 		if (got != t[i].want) {
-			print_message("%s(\"%s\", \"%s\", %u): got %u, want %u (%s)\n", what, t[i].a, t[i].b,
-			              t[i].max, got, t[i].want, source);
+			print_message("%s(\"%s\", \"%s\", %u): got %u, want %u (%s)\n", what,
+			              t[i].a, t[i].b, t[i].max, got, t[i].want, source);
 			bad++;
 		}
 	}
@@ -226,68 +233,83 @@ static int check_dists(const struct dist_case *t, size_t n,
  * the damerau_levenshtein(a, b[, max]) splink registers in DuckDB; with a
  * max it returns max + 1 beyond it. UINT_MAX: no cap. */
 static const struct dist_case dl_splink[] = {
-	{"iupnyjmguebdgljcovqkhjumysjbgprhnlihjixbzacdtcnm", "iuqnjmeglcovqjhjumysbghnhjxbzacdtcpf", UINT_MAX, 16},
-	{"iupnyjmguebdgljcovqkhjumysjbgprhnlihjixbzacdtcnm", "iuqnjmeglcovqjhjumysbghnhjxbzacdtcpf", 7, 8},
-	{"yfzt{qmvdyfmbjokavnclorkdjf", "mhom{nzjbglufbpace", UINT_MAX, 24},
-	{"yfzt{qmvdyfmbjokavnclorkdjf", "mhom{nzjbglufbpace", 9, 10},
-	{"hmsemcyexbvoawbjytimnlicduzblzpezzxsenmgdjqnnvthtlldvphoxldogxejfewskugfjbsqbirpoqmipiaeuphm", "zbqftdyoxiexzxyjeqrn", UINT_MAX, 80},
-	{"hmsemcyexbvoawbjytimnlicduzblzpezzxsenmgdjqnnvthtlldvphoxldogxejfewskugfjbsqbirpoqmipiaeuphm", "zbqftdyoxiexzxyjeqrn", 2, 3},
-	{"cygyy{ranzljftjtbsdjblxquggdfomxbnjpohnasqghyvjvonyfrwctafovpcvni", "cygyytranzfjfbjtbsdyxlxqulgdnomxbxxpohnasqghyvjcpnufrwctachvpcfli", UINT_MAX, 16},
-	{"cygyy{ranzljftjtbsdjblxquggdfomxbnjpohnasqghyvjvonyfrwctafovpcvni", "cygyytranzfjfbjtbsdyxlxqulgdnomxbxxpohnasqghyvjcpnufrwctachvpcfli", 9, 10},
-	{"bkjssmklqingkvlftonfjxswrrchvgihukgdmaloxoy", "bknscmilqqngkvlhtowfpvsweruhvgihumgdmagoxod", UINT_MAX, 13},
-	{"bkjssmklqingkvlftonfjxswrrchvgihukgdmaloxoy", "bknscmilqqngkvlhtowfpvsweruhvgihumgdmagoxod", 9, 10},
-	{"boub{joqgtpdettgevaunwnnuhbvrxjwh", "wxb{jqgtdehtvevwnnbxw", UINT_MAX, 16},
-	{"tdrekhcoyeo", "tdkhyx", UINT_MAX, 6},
-	{"tdrekhcoyeo", "tdkhyx", 4, 5},
-	{"jpexqfyycsm", "jpeqfysm", UINT_MAX, 3},
-	{"mnkceqy", "mkkc{qy", UINT_MAX, 2},
-	{"toknvn{thzxvuklyueybysrv", "zsdimswbe", UINT_MAX, 22},
-	{"toknvn{thzxvuklyueybysrv", "zsdimswbe", 12, 13},
-	{"sjgmwfdrqraoqbwlycigedemkdswrdxdfuotwhwrmbwqvyiglxphmxmraxffxwcagoh", "sgmwdrqraoqbwlygedemkswrdxdfuohwrmbwyigpmxmraxfxwagh", UINT_MAX, 15},
-	{"qebdysvwgsqffvdujmkasrggkcmuexprpntwprnyqibval{rhbjibllksfunurvmncbpx", "qeysvwgqffvdumkasggcuprpntwryqibvlrhbbllksfurvmnpx", UINT_MAX, 19},
-	{"emm", "ylbmsuiaixaomnfljgigfnxoiecuchrhwwqfnu", UINT_MAX, 36},
-	{"hmmprvylyrgdlrncccisbemtqhkweejdbrndwgemlhxyfskricwiesppkwfvzpisiihsqvemrppavmnxyiajprxskmlr", "dmmpruylyrgdlbncccidbemmqhkweajdbrndwgpmlhlyfikrfcwiesppfwfvzpixiihsrvearppzvmjyyeajprxskklr", UINT_MAX, 19},
-	{"ves{wlkrxckjiejjtszklbcuhqsuotvwlbpiyfdidyn{udxjleyxcomrprngyvfff", "veiqblkrxksuiecjkyzklbouhqzuotvwlbpibfyixynvudxjlevxpoor{rngyvfio", UINT_MAX, 21},
-	{"mbychdsoijtlsnplffltuotsztynsivoqkszyuwbedmhz", "mcdojtlnplfltuttszynsiwkszyujbudmz", UINT_MAX, 15},
-	{"café☕", "cafe", UINT_MAX, 2},
-	{"zsvvwqminqlpgquuczncastfyce", "zsvvlqmcnqlpgquugzncastfjce", UINT_MAX, 4},
-	{"zsvvwqminqlpgquuczncastfyce", "zsvvlqmcnqlpgquugzncastfjce", 2, 3},
-	{"cwypxmulpdslblyygwcjxdirpycxhpicfgqmiyhzdckqzkmmpvwtjykijwkommwxtirmofcybyeufikqqtonuak", "cymulpslblygwjxdrycxhicqmihzdckqzmmpvyjwkommwxtimocybyeufiqqtua", UINT_MAX, 24},
+    {"iupnyjmguebdgljcovqkhjumysjbgprhnlihjixbzacdtcnm", "iuqnjmeglcovqjhjumysbghnhjxbzacdtcpf",
+     UINT_MAX, 16},
+    {"iupnyjmguebdgljcovqkhjumysjbgprhnlihjixbzacdtcnm", "iuqnjmeglcovqjhjumysbghnhjxbzacdtcpf", 7,
+     8},
+    {"yfzt{qmvdyfmbjokavnclorkdjf", "mhom{nzjbglufbpace", UINT_MAX, 24},
+    {"yfzt{qmvdyfmbjokavnclorkdjf", "mhom{nzjbglufbpace", 9, 10},
+    {"hmsemcyexbvoawbjytimnlicduzblzpezzxsenmgdjqnnvthtlldvphoxldogxejfewskugfjbsqbirpoqmipiaeuphm",
+     "zbqftdyoxiexzxyjeqrn", UINT_MAX, 80},
+    {"hmsemcyexbvoawbjytimnlicduzblzpezzxsenmgdjqnnvthtlldvphoxldogxejfewskugfjbsqbirpoqmipiaeuphm",
+     "zbqftdyoxiexzxyjeqrn", 2, 3},
+    {"cygyy{ranzljftjtbsdjblxquggdfomxbnjpohnasqghyvjvonyfrwctafovpcvni",
+     "cygyytranzfjfbjtbsdyxlxqulgdnomxbxxpohnasqghyvjcpnufrwctachvpcfli", UINT_MAX, 16},
+    {"cygyy{ranzljftjtbsdjblxquggdfomxbnjpohnasqghyvjvonyfrwctafovpcvni",
+     "cygyytranzfjfbjtbsdyxlxqulgdnomxbxxpohnasqghyvjcpnufrwctachvpcfli", 9, 10},
+    {"bkjssmklqingkvlftonfjxswrrchvgihukgdmaloxoy", "bknscmilqqngkvlhtowfpvsweruhvgihumgdmagoxod",
+     UINT_MAX, 13},
+    {"bkjssmklqingkvlftonfjxswrrchvgihukgdmaloxoy", "bknscmilqqngkvlhtowfpvsweruhvgihumgdmagoxod",
+     9, 10},
+    {"boub{joqgtpdettgevaunwnnuhbvrxjwh", "wxb{jqgtdehtvevwnnbxw", UINT_MAX, 16},
+    {"tdrekhcoyeo", "tdkhyx", UINT_MAX, 6},
+    {"tdrekhcoyeo", "tdkhyx", 4, 5},
+    {"jpexqfyycsm", "jpeqfysm", UINT_MAX, 3},
+    {"mnkceqy", "mkkc{qy", UINT_MAX, 2},
+    {"toknvn{thzxvuklyueybysrv", "zsdimswbe", UINT_MAX, 22},
+    {"toknvn{thzxvuklyueybysrv", "zsdimswbe", 12, 13},
+    {"sjgmwfdrqraoqbwlycigedemkdswrdxdfuotwhwrmbwqvyiglxphmxmraxffxwcagoh",
+     "sgmwdrqraoqbwlygedemkswrdxdfuohwrmbwyigpmxmraxfxwagh", UINT_MAX, 15},
+    {"qebdysvwgsqffvdujmkasrggkcmuexprpntwprnyqibval{rhbjibllksfunurvmncbpx",
+     "qeysvwgqffvdumkasggcuprpntwryqibvlrhbbllksfurvmnpx", UINT_MAX, 19},
+    {"emm", "ylbmsuiaixaomnfljgigfnxoiecuchrhwwqfnu", UINT_MAX, 36},
+    {"hmmprvylyrgdlrncccisbemtqhkweejdbrndwgemlhxyfskricwiesppkwfvzpisiihsqvemrppavmnxyiajprxskmlr",
+     "dmmpruylyrgdlbncccidbemmqhkweajdbrndwgpmlhlyfikrfcwiesppfwfvzpixiihsrvearppzvmjyyeajprxskklr",
+     UINT_MAX, 19},
+    {"ves{wlkrxckjiejjtszklbcuhqsuotvwlbpiyfdidyn{udxjleyxcomrprngyvfff",
+     "veiqblkrxksuiecjkyzklbouhqzuotvwlbpibfyixynvudxjlevxpoor{rngyvfio", UINT_MAX, 21},
+    {"mbychdsoijtlsnplffltuotsztynsivoqkszyuwbedmhz", "mcdojtlnplfltuttszynsiwkszyujbudmz",
+     UINT_MAX, 15},
+    {"café☕", "cafe", UINT_MAX, 2},
+    {"zsvvwqminqlpgquuczncastfyce", "zsvvlqmcnqlpgquugzncastfjce", UINT_MAX, 4},
+    {"zsvvwqminqlpgquuczncastfyce", "zsvvlqmcnqlpgquugzncastfjce", 2, 3},
+    {"cwypxmulpdslblyygwcjxdirpycxhpicfgqmiyhzdckqzkmmpvwtjykijwkommwxtirmofcybyeufikqqtonuak",
+     "cymulpslblygwjxdrycxhicqmihzdckqzmmpvyjwkommwxtimocybyeufiqqtua", UINT_MAX, 24},
 };
 
 /* DuckDB test/sql/function/string/test_damerau_levenshtein.test (no cap). */
 static const struct dist_case dl_duckdb[] = {
-	{"out", "to", UINT_MAX, 2},
-	{"three", "there", UINT_MAX, 1},
-	{"potion", "option", UINT_MAX, 1},
-	{"letter", "lettre", UINT_MAX, 1},
-	{"to", "out", UINT_MAX, 2},
-	{"laos", "also", UINT_MAX, 2},
-	{"tomato", "otamot", UINT_MAX, 3},
-	{"abcdefg", "bacedgf", UINT_MAX, 3},
-	{"abcdefghi", "bzacdefig", UINT_MAX, 4},
-	{"bzacdefig", "abcdefghi", UINT_MAX, 4},
-	{"at", "tarokk", UINT_MAX, 5},
-	{"tarokk", "at", UINT_MAX, 5},
-	{"organ", "no", UINT_MAX, 4},
-	{"trips", "strip", UINT_MAX, 2},
-	{"cat", "cats", UINT_MAX, 1},
-	{"rat", "brat", UINT_MAX, 1},
-	{"amanaplanacanalpanama", "m23aanaplancaanaalnama", UINT_MAX, 6},
-	{"", "great", UINT_MAX, 5},
-	{"great", "", UINT_MAX, 5},
-	{"", "", UINT_MAX, 0},
-	{"dinetcila", "identical", UINT_MAX, 4},
-	{"abcdefghijk", "bacdfzzeghki", UINT_MAX, 6},
-	{"abcd", "bcda", UINT_MAX, 2},
-	{"great", "greta", UINT_MAX, 1},
-	{"abcdefghijklmnopqrstuvwxyz", "abdcpoxwz", UINT_MAX, 20},
-	{"a_considerably_longer_string", "a_ocnsiderably_longre_tsrig", UINT_MAX, 4},
-	{"another-quite-long-string", "naothre-quit-elongstrnig", UINT_MAX, 5},
-	{"littlehampton", "littlerhamptoner", UINT_MAX, 3},
-	{"an_incredibly_long_string_to_compare", "na_incerdibl_ylong_sr56ting_ot_ocmrpe", UINT_MAX, 10},
-	{"smaller", "notsmaller,longer", UINT_MAX, 10},
-	{"againalongerstring", "string", UINT_MAX, 12},
+    {"out", "to", UINT_MAX, 2},
+    {"three", "there", UINT_MAX, 1},
+    {"potion", "option", UINT_MAX, 1},
+    {"letter", "lettre", UINT_MAX, 1},
+    {"to", "out", UINT_MAX, 2},
+    {"laos", "also", UINT_MAX, 2},
+    {"tomato", "otamot", UINT_MAX, 3},
+    {"abcdefg", "bacedgf", UINT_MAX, 3},
+    {"abcdefghi", "bzacdefig", UINT_MAX, 4},
+    {"bzacdefig", "abcdefghi", UINT_MAX, 4},
+    {"at", "tarokk", UINT_MAX, 5},
+    {"tarokk", "at", UINT_MAX, 5},
+    {"organ", "no", UINT_MAX, 4},
+    {"trips", "strip", UINT_MAX, 2},
+    {"cat", "cats", UINT_MAX, 1},
+    {"rat", "brat", UINT_MAX, 1},
+    {"amanaplanacanalpanama", "m23aanaplancaanaalnama", UINT_MAX, 6},
+    {"", "great", UINT_MAX, 5},
+    {"great", "", UINT_MAX, 5},
+    {"", "", UINT_MAX, 0},
+    {"dinetcila", "identical", UINT_MAX, 4},
+    {"abcdefghijk", "bacdfzzeghki", UINT_MAX, 6},
+    {"abcd", "bcda", UINT_MAX, 2},
+    {"great", "greta", UINT_MAX, 1},
+    {"abcdefghijklmnopqrstuvwxyz", "abdcpoxwz", UINT_MAX, 20},
+    {"a_considerably_longer_string", "a_ocnsiderably_longre_tsrig", UINT_MAX, 4},
+    {"another-quite-long-string", "naothre-quit-elongstrnig", UINT_MAX, 5},
+    {"littlehampton", "littlerhamptoner", UINT_MAX, 3},
+    {"an_incredibly_long_string_to_compare", "na_incerdibl_ylong_sr56ting_ot_ocmrpe", UINT_MAX, 10},
+    {"smaller", "notsmaller,longer", UINT_MAX, 10},
+    {"againalongerstring", "string", UINT_MAX, 12},
     /* The true distance against optimal string alignment: ca -> ac -> abc
      * (Wikipedia, "Damerau-Levenshtein distance"); OSA gives 3. */
     {"ca", "abc", UINT_MAX, 2},
@@ -300,8 +322,16 @@ static const struct dist_case dl_duckdb[] = {
     {"Иванов", "Ивнаов", UINT_MAX, 1},
     {"\xf0\x9f\x98\x80\xf0\x9f\x98\x83", "\xf0\x9f\x98\x83\xf0\x9f\x98\x80", UINT_MAX, 1},
     /* Invalid bytes: each its own code point, so one substitution. */
-    {"a\xff" "b", "a\xfe" "b", UINT_MAX, 1},
-    {"a\xff" "b", "a\xff" "b", UINT_MAX, 0},
+    {"a\xff"
+     "b",
+     "a\xfe"
+     "b",
+     UINT_MAX, 1},
+    {"a\xff"
+     "b",
+     "a\xff"
+     "b",
+     UINT_MAX, 0},
 };
 
 static const struct dist_case lev_cases[] = {
@@ -432,11 +462,13 @@ static unsigned ref_true_dl(const char *a, const char *b)
 						memcpy(next, cur, i);
 						memcpy(next + i, cur + i + 1, n - i);
 						m = n - 1;
-					} else if (op == 2 && i < n && cur[i] != c) { /* substitute */
+					} else if (op == 2 && i < n &&
+					           cur[i] != c) { /* substitute */
 						memcpy(next, cur, n + 1);
 						next[i] = c;
 						m = n;
-					} else if (op == 3 && i + 1 < n && c == 'a' && cur[i] != cur[i + 1]) {
+					} else if (op == 3 && i + 1 < n && c == 'a' &&
+					           cur[i] != cur[i + 1]) {
 						memcpy(next, cur, n + 1); /* swap i, i + 1 */
 						next[i] = cur[i + 1];
 						next[i + 1] = cur[i];
@@ -473,8 +505,9 @@ static void test_damerau_levenshtein_definition(void **state)
 		unsigned want = ref_true_dl(a, b);
 		unsigned got = lt_link_damerau_levenshtein(a, b, UINT_MAX);
 		if (got != want) {
-			print_message("damerau_levenshtein(\"%s\", \"%s\"): got %u, want %u (by search)\n", a,
-			              b, got, want);
+			print_message(
+			    "damerau_levenshtein(\"%s\", \"%s\"): got %u, want %u (by search)\n", a,
+			    b, got, want);
 			bad++;
 		}
 		differs_from_osa += want != ref_osa(a, b);
@@ -510,17 +543,19 @@ static void test_edit_distances_against_references(void **state)
 		unsigned want = ref_levenshtein(a, b), osa = ref_osa(a, b);
 		if (lev != want || dl > osa || dl > lev || 2 * dl < lev ||
 		    dl != lt_link_damerau_levenshtein(b, a, UINT_MAX)) {
-			print_message("\"%s\" \"%s\": lev %u (plain %u), dl %u, osa %u\n", a, b, lev, want, dl,
-			              osa);
+			print_message("\"%s\" \"%s\": lev %u (plain %u), dl %u, osa %u\n", a, b,
+			              lev, want, dl, osa);
 			bad++;
 		}
 		dl_below_osa += dl < osa;
 		for (unsigned max = 0; max <= 8; max++) {
 			unsigned cl = lt_link_levenshtein(a, b, max);
 			unsigned cd = lt_link_damerau_levenshtein(a, b, max);
-			if (cl != (lev <= max ? lev : max + 1) || cd != (dl <= max ? dl : max + 1)) {
-				print_message("\"%s\" \"%s\" max %u: lev %u (full %u), dl %u (full %u)\n", a, b,
-				              max, cl, lev, cd, dl);
+			if (cl != (lev <= max ? lev : max + 1) ||
+			    cd != (dl <= max ? dl : max + 1)) {
+				print_message(
+				    "\"%s\" \"%s\" max %u: lev %u (full %u), dl %u (full %u)\n", a,
+				    b, max, cl, lev, cd, dl);
 				bad++;
 			}
 		}
@@ -545,16 +580,32 @@ static const struct {
 static const struct {
 	const char *name, *primary, *alternate;
 } dmeta_more[] = {
-    {"testing", "TSTN", "TSTN"},   {"The", "0", "T"},        {"quick", "KK", "KK"},
-    {"brown", "PRN", "PRN"},       {"fox", "FKS", "FKS"},     {"jumped", "JMPT", "AMPT"},
-    {"over", "AFR", "AFR"},        {"lazy", "LS", "LS"},      {"dogs", "TKS", "TKS"},
-    {"MacCafferey", "MKFR", "MKFR"}, {"Stephan", "STFN", "STFN"},
-    {"McClelland", "MKLL", "MKLL"}, {"san jose", "SNHS", "SNHS"},
-    {"xenophobia", "SNFP", "SNFP"}, {"Kuczewski", "KSSK", NULL},
-    {"Kutchefski", NULL, "KXFS"},  {"Fokker", NULL, "FKR"},   {"Joqqi", NULL, "AK"},
-    {"Hovvi", NULL, "HF"},         {"Czerny", NULL, "XRN"},   {"\xc3\xa7", "S", "S"},
-    {"\xc3\xb1", "N", "N"},        {"ANGHELINA", "ANKL", NULL}, {"", "", ""},
-    {" ", "", ""},                 {"\t\n\r ", "", ""},
+    {"testing", "TSTN", "TSTN"},
+    {"The", "0", "T"},
+    {"quick", "KK", "KK"},
+    {"brown", "PRN", "PRN"},
+    {"fox", "FKS", "FKS"},
+    {"jumped", "JMPT", "AMPT"},
+    {"over", "AFR", "AFR"},
+    {"lazy", "LS", "LS"},
+    {"dogs", "TKS", "TKS"},
+    {"MacCafferey", "MKFR", "MKFR"},
+    {"Stephan", "STFN", "STFN"},
+    {"McClelland", "MKLL", "MKLL"},
+    {"san jose", "SNHS", "SNHS"},
+    {"xenophobia", "SNFP", "SNFP"},
+    {"Kuczewski", "KSSK", NULL},
+    {"Kutchefski", NULL, "KXFS"},
+    {"Fokker", NULL, "FKR"},
+    {"Joqqi", NULL, "AK"},
+    {"Hovvi", NULL, "HF"},
+    {"Czerny", NULL, "XRN"},
+    {"\xc3\xa7", "S", "S"},
+    {"\xc3\xb1", "N", "N"},
+    {"ANGHELINA", "ANKL", NULL},
+    {"", "", ""},
+    {" ", "", ""},
+    {"\t\n\r ", "", ""},
 };
 
 static void test_double_metaphone_vectors(void **state)
@@ -565,10 +616,12 @@ static void test_double_metaphone_vectors(void **state)
 	char p[LT_LINK_DMETA_SIZE], a[LT_LINK_DMETA_SIZE];
 	for (size_t i = 0; i < n; i++) {
 		lt_link_double_metaphone(dmeta_vectors[i].name, p, a);
-		if (strcmp(p, dmeta_vectors[i].primary) != 0 || strcmp(a, dmeta_vectors[i].alternate) != 0) {
-			print_message("double_metaphone(\"%s\"): got %s/%s, want %s/%s (Commons Codec)\n",
-			              dmeta_vectors[i].name, p, a, dmeta_vectors[i].primary,
-			              dmeta_vectors[i].alternate);
+		if (strcmp(p, dmeta_vectors[i].primary) != 0 ||
+		    strcmp(a, dmeta_vectors[i].alternate) != 0) {
+			print_message(
+			    "double_metaphone(\"%s\"): got %s/%s, want %s/%s (Commons Codec)\n",
+			    dmeta_vectors[i].name, p, a, dmeta_vectors[i].primary,
+			    dmeta_vectors[i].alternate);
 			bad++;
 		}
 	}
@@ -576,10 +629,11 @@ static void test_double_metaphone_vectors(void **state)
 		lt_link_double_metaphone(dmeta_more[i].name, p, a);
 		if ((dmeta_more[i].primary && strcmp(p, dmeta_more[i].primary) != 0) ||
 		    (dmeta_more[i].alternate && strcmp(a, dmeta_more[i].alternate) != 0)) {
-			print_message("double_metaphone(\"%s\"): got %s/%s, want %s/%s (Commons Codec)\n",
-			              dmeta_more[i].name, p, a,
-			              dmeta_more[i].primary ? dmeta_more[i].primary : "*",
-			              dmeta_more[i].alternate ? dmeta_more[i].alternate : "*");
+			print_message(
+			    "double_metaphone(\"%s\"): got %s/%s, want %s/%s (Commons Codec)\n",
+			    dmeta_more[i].name, p, a,
+			    dmeta_more[i].primary ? dmeta_more[i].primary : "*",
+			    dmeta_more[i].alternate ? dmeta_more[i].alternate : "*");
 			bad++;
 		}
 	}
@@ -635,7 +689,9 @@ static void test_normalise(void **state)
 	    {"Émile Zola", "emile", LT_ETOOBIG, 7},
 	    /* refused */
 	    {"a\xff", "", LT_EINVAL, 64},
-	    {"\x01" "abc", "", LT_EINVAL, 64},
+	    {"\x01"
+	     "abc",
+	     "", LT_EINVAL, 64},
 	    {"é\x01", "", LT_EINVAL, 64},
 	};
 	int bad = 0;
@@ -644,9 +700,10 @@ static void test_normalise(void **state)
 		memset(out, 'x', sizeof(out));
 		lt_status st = lt_link_normalise(t[i].in, out, t[i].cap);
 		if (st != t[i].st || strcmp(out, t[i].want) != 0) {
-			print_message("normalise(\"%s\", cap %zu): got \"%s\" (%s), want \"%s\" (%s)\n",
-			              t[i].in, t[i].cap, out, lt_status_name(st), t[i].want,
-			              lt_status_name(t[i].st));
+			print_message(
+			    "normalise(\"%s\", cap %zu): got \"%s\" (%s), want \"%s\" (%s)\n",
+			    t[i].in, t[i].cap, out, lt_status_name(st), t[i].want,
+			    lt_status_name(t[i].st));
 			bad++;
 		}
 	}
@@ -671,8 +728,8 @@ static void test_normalise_fast_path_agrees(void **state)
 		assert_int_equal(lt_name_normalise(s, n, &b), LT_OK);
 		assert_int_equal(lt_link_normalise(s, out, sizeof(out)), LT_OK);
 		if (strcmp(out, lt_buf_str(&b)) != 0) {
-			print_message("\"%s\": fast path \"%s\", lt_name_normalise \"%s\"\n", s, out,
-			              lt_buf_str(&b));
+			print_message("\"%s\": fast path \"%s\", lt_name_normalise \"%s\"\n", s,
+			              out, lt_buf_str(&b));
 			bad++;
 		}
 	}
@@ -692,7 +749,8 @@ static void test_nicknames(void **state)
 		if (i > 0) {
 			const char *prev_canon, *prev = lt_link_nickname_at(i - 1, &prev_canon);
 			if (strcmp(prev, name) >= 0)
-				print_message("rows %zu and %zu out of order: %s, %s\n", i - 1, i, prev, name);
+				print_message("rows %zu and %zu out of order: %s, %s\n", i - 1, i,
+				              prev, name);
 			assert_true(strcmp(prev, name) < 0); /* sorted, each name once */
 		}
 		/* Every name finds its group, and a group's name is in it. */
@@ -703,12 +761,24 @@ static void test_nicknames(void **state)
 	static const struct {
 		const char *name, *want;
 	} t[] = {
-	    {"bill", "william"},       {"william", "william"},    {"mohamed", "muhammad"},
-	    {"muhammad", "muhammad"},  {"mohammed", "muhammad"},  {"aleksandr", "alexander"},
-	    {"oleksandr", "alexander"}, {"peggy", "margaret"},    {"yevgeny", "evgeny"},
-	    {"kasia", "catherine"},    {"usman", "osman"},        {"tunde", "babatunde"},
-	    {"tesfay", "tesfaye"},     {"malgorzata", "margaret"}, {"emma", NULL},
-	    {"zebedee", NULL},         {"", NULL},                {"Bill", NULL},
+	    {"bill", "william"},
+	    {"william", "william"},
+	    {"mohamed", "muhammad"},
+	    {"muhammad", "muhammad"},
+	    {"mohammed", "muhammad"},
+	    {"aleksandr", "alexander"},
+	    {"oleksandr", "alexander"},
+	    {"peggy", "margaret"},
+	    {"yevgeny", "evgeny"},
+	    {"kasia", "catherine"},
+	    {"usman", "osman"},
+	    {"tunde", "babatunde"},
+	    {"tesfay", "tesfaye"},
+	    {"malgorzata", "margaret"},
+	    {"emma", NULL},
+	    {"zebedee", NULL},
+	    {"", NULL},
+	    {"Bill", NULL},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		const char *got = lt_link_name_canonical(t[i].name);
@@ -731,15 +801,15 @@ static void test_date_parse(void **state)
 	} t[] = {
 	    {"1990-02-01", LT_LINK_DATE_DAY, 1990, 2, 1},
 	    {"1990/2/1", LT_LINK_DATE_DAY, 1990, 2, 1},
-	    {"19560409", LT_LINK_DATE_DAY, 1956, 4, 9},       /* FEBRL */
-	    {"1630-08-01", LT_LINK_DATE_DAY, 1630, 8, 1},     /* historical_50k */
-	    {"01/02/1990", LT_LINK_DATE_DAY, 1990, 2, 1},     /* day first */
+	    {"19560409", LT_LINK_DATE_DAY, 1956, 4, 9},   /* FEBRL */
+	    {"1630-08-01", LT_LINK_DATE_DAY, 1630, 8, 1}, /* historical_50k */
+	    {"01/02/1990", LT_LINK_DATE_DAY, 1990, 2, 1}, /* day first */
 	    {"1.2.1990", LT_LINK_DATE_DAY, 1990, 2, 1},
 	    {"31-12-1999", LT_LINK_DATE_DAY, 1999, 12, 31},
 	    {" 1990-02-01 ", LT_LINK_DATE_DAY, 1990, 2, 1},
 	    {"1990-02-01T10:20:00Z", LT_LINK_DATE_DAY, 1990, 2, 1},
 	    {"1990-02-01 10:20", LT_LINK_DATE_DAY, 1990, 2, 1},
-	    {"2000-02-29", LT_LINK_DATE_DAY, 2000, 2, 29},     /* leap */
+	    {"2000-02-29", LT_LINK_DATE_DAY, 2000, 2, 29}, /* leap */
 	    {"1990-05", LT_LINK_DATE_MONTH, 1990, 5, 0},
 	    {"199005", LT_LINK_DATE_MONTH, 1990, 5, 0},
 	    {"05/1990", LT_LINK_DATE_MONTH, 1990, 5, 0},
@@ -747,7 +817,7 @@ static void test_date_parse(void **state)
 	    /* impossible parts: keep what is valid before them */
 	    {"19162429", LT_LINK_DATE_YEAR, 1916, 0, 0},
 	    {"1990-02-30", LT_LINK_DATE_MONTH, 1990, 2, 0},
-	    {"1900-02-29", LT_LINK_DATE_MONTH, 1900, 2, 0},    /* not leap */
+	    {"1900-02-29", LT_LINK_DATE_MONTH, 1900, 2, 0}, /* not leap */
 	    {"1990-13", LT_LINK_DATE_YEAR, 1990, 0, 0},
 	    {"1990-00-00", LT_LINK_DATE_YEAR, 1990, 0, 0},
 	    {"32/01/1990", LT_LINK_DATE_MONTH, 1990, 1, 0},
@@ -774,9 +844,10 @@ static void test_date_parse(void **state)
 		memset(&d, 0x55, sizeof(d));
 		enum lt_link_date_precision p = lt_link_date_parse(t[i].in, &d);
 		if (p != t[i].prec || d.year != t[i].y || d.month != t[i].m || d.day != t[i].d) {
-			print_message("date_parse(\"%s\"): got %d %04d-%02d-%02d, want %d %04d-%02d-%02d\n",
-			              t[i].in, (int)p, d.year, d.month, d.day, (int)t[i].prec, t[i].y, t[i].m,
-			              t[i].d);
+			print_message(
+			    "date_parse(\"%s\"): got %d %04d-%02d-%02d, want %d %04d-%02d-%02d\n",
+			    t[i].in, (int)p, d.year, d.month, d.day, (int)t[i].prec, t[i].y, t[i].m,
+			    t[i].d);
 			bad++;
 		}
 	}
@@ -806,7 +877,7 @@ static void test_date_compare(void **state)
 	    {"1990", "1995-07-01", 5, LT_LINK_DATE_NEAR},
 	    {"1990-02-01", "1996-02-01", 5, LT_LINK_DATE_DIFFERENT},
 	    {"1990-02-01", "1991-02-01", 0, LT_LINK_DATE_DIFFERENT},
-	    {"1990-02-02", "1990-02-02", 0, LT_LINK_DATE_EXACT},    /* day = month */
+	    {"1990-02-02", "1990-02-02", 0, LT_LINK_DATE_EXACT}, /* day = month */
 	    {"1990-02-01", "", 5, LT_LINK_DATE_NULL},
 	    {"", "", 5, LT_LINK_DATE_NULL},
 	    {"unknown", "1990", 5, LT_LINK_DATE_NULL},
@@ -819,9 +890,10 @@ static void test_date_compare(void **state)
 		enum lt_link_date_level got = lt_link_date_compare(&a, &b, t[i].near);
 		enum lt_link_date_level back = lt_link_date_compare(&b, &a, t[i].near);
 		if (got != t[i].want || back != t[i].want) {
-			print_message("date_compare(\"%s\", \"%s\", %u): got %s (reversed %s), want %s\n",
-			              t[i].a, t[i].b, t[i].near, lt_link_date_level_name(got),
-			              lt_link_date_level_name(back), lt_link_date_level_name(t[i].want));
+			print_message(
+			    "date_compare(\"%s\", \"%s\", %u): got %s (reversed %s), want %s\n",
+			    t[i].a, t[i].b, t[i].near, lt_link_date_level_name(got),
+			    lt_link_date_level_name(back), lt_link_date_level_name(t[i].want));
 			bad++;
 		}
 	}
@@ -831,7 +903,8 @@ static void test_date_compare(void **state)
 		const char *name = lt_link_date_level_name((enum lt_link_date_level)i);
 		assert_true(name[0] != '\0' && strcmp(name, "?") != 0);
 		for (int j = 0; j < i; j++)
-			assert_true(strcmp(name, lt_link_date_level_name((enum lt_link_date_level)j)) != 0);
+			assert_true(
+			    strcmp(name, lt_link_date_level_name((enum lt_link_date_level)j)) != 0);
 	}
 	assert_string_equal(lt_link_date_level_name(LT_LINK_DATE_LEVELS), "?");
 }
