@@ -40,8 +40,13 @@
  * the same way: it must hold the route pattern of the persons' routes, and
  * none of the clear-by-design values either (no query string, no body).
  *
+ * Last, the audit log the run produced (through `lantern audit show`) holds
+ * no secret, and every action in it — and every action the sources can
+ * write — is a row of the document's table of audit entries.
+ *
  * Environment: LANTERN_BIN, the lantern binary (meson sets it).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -861,6 +866,102 @@ static void test_audit_log_documented(void **state)
 	run_free(&r);
 }
 
+/* Is `t` (n bytes) an audit action's spelling: [a-z_]+ "." [a-z_]+ ? */
+static bool action_like(const char *t, size_t n)
+{
+	size_t dots = 0, i;
+	for (i = 0; i < n; i++) {
+		if (t[i] == '.')
+			dots++;
+		else if (!((t[i] >= 'a' && t[i] <= 'z') || t[i] == '_'))
+			return false;
+	}
+	return dots == 1 && t[0] != '.' && t[n - 1] != '.';
+}
+
+/*
+ * Every action the code can write to the audit log is documented, not only
+ * those this run wrote. The actions are string literals at the places that
+ * append entries: the store's audit() and audit_add() calls, initialisers of
+ * struct store_audit_new and AUDIT_ACTION definitions, in src/store, src/web
+ * and src/cli. Each quoted "word.word" on such a line or the next is taken
+ * for an action.
+ */
+static void test_audit_actions_in_source_documented(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = {"src/store", "src/web", "src/cli"};
+	static const char *const marks[] = {"audit(", "audit_add(", "store_audit_new",
+	                                    "define AUDIT_ACTION"};
+	const char *src = getenv("LANTERN_SOURCE");
+	assert_non_null(src);
+	char *doc = logged_section();
+	int found = 0;
+	bool saw_read = false;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		char dir[1100];
+		snprintf(dir, sizeof(dir), "%s/%s", src, dirs[d]);
+		DIR *dh = opendir(dir);
+		assert_non_null(dh);
+		struct dirent *de;
+		while ((de = readdir(dh)) != NULL) {
+			size_t len = strlen(de->d_name);
+			if (len < 3 || strcmp(de->d_name + len - 2, ".c") != 0)
+				continue;
+			char path[1400];
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			char *text = slurp(path);
+			for (char *line = text; line && *line;) {
+				char *next = strchr(line, '\n');
+				bool marked = false;
+				for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+					char *hit = strstr(line, marks[m]);
+					marked |= hit && (!next || hit < next);
+				}
+				if (marked) {
+					/* this line and the next */
+					char *end = next ? strchr(next + 1, '\n') : NULL;
+					size_t span = end ? (size_t)(end - line) : strlen(line);
+					for (size_t i = 0; i < span; i++) {
+						if (line[i] != '"')
+							continue;
+						char *q = memchr(line + i + 1, '"', span - i - 1);
+						if (!q)
+							break;
+						size_t n = (size_t)(q - line - i - 1);
+						if (n > 2 && n < 60 &&
+						    action_like(line + i + 1, n)) {
+							char want[72];
+							snprintf(want, sizeof(want), "`%.*s`",
+							         (int)n, line + i + 1);
+							if (!strstr(doc, want))
+								fail_msg("%s writes the audit "
+								         "action %s, "
+								         "which docs/security.md "
+								         "(\"What is "
+								         "logged, and what never "
+								         "is\") does "
+								         "not list",
+								         path, want);
+							found++;
+							saw_read |=
+							    strcmp(want, "`person.read`") == 0;
+						}
+						i = (size_t)(q - line);
+					}
+				}
+				line = next ? next + 1 : NULL;
+			}
+			free(text);
+		}
+		closedir(dh);
+	}
+	/* The scan itself works: it found the actions it must. */
+	if (found < 30 || !saw_read)
+		fail_msg("only %d audit actions found in the sources", found);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +973,7 @@ int main(void)
 	    cmocka_unit_test(test_files_while_running),
 	    cmocka_unit_test(test_no_plaintext),
 	    cmocka_unit_test(test_audit_log_documented),
+	    cmocka_unit_test(test_audit_actions_in_source_documented),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
