@@ -27,6 +27,9 @@
  *      (cases are not shared: 404), and may not change the person (403).
  *   5. The referral is revoked by its maker; from then on the charity gets
  *      404 for the person and the referral, as if they did not exist.
+ *      Another person is transferred to the charity: it reads and changes
+ *      it, force_a gets 404, and the transfer cannot be revoked by force_a,
+ *      which no longer sees the person.
  *   6. The agency administrator erases the person (DELETE with ?reason= and
  *      the session's CSRF token); a read then says erased, with no name.
  *   7. The server stops on SIGTERM with exit 0; `lantern audit show
@@ -542,6 +545,37 @@ static void test_share_and_revoke(void **state)
 	json_decref(call("GET", target, g.charity, NULL, 404));
 }
 
+/* A transfer moves the person: the charity owns it, force_a no longer sees
+ * it, and it is not revoked. */
+static void test_transfer(void **state)
+{
+	(void)state;
+	char target[160];
+	json_t *doc = call("POST", "/api/v1/persons", g.cw,
+	                   "{\"name\":\"Ilie Rusu\",\"contact\":\"+44 7700 900888\"}", 201);
+	long long p = num(doc, "id");
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", p);
+	doc = call("POST", target, g.cw,
+	           "{\"to_agency\":\"charity_b\",\"kind\":\"transfer\",\"basis\":"
+	           "\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\",\"purpose\":"
+	           "\"the charity supports him now\"}",
+	           201);
+	long long sid = num(doc, "id");
+	json_decref(doc);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=handover", p);
+	doc = call("GET", target, g.charity, NULL, 200);
+	assert_string_equal(str(doc, "agency"), "charity_b");
+	assert_string_equal(str(doc, "contact"), "+44 7700 900888");
+	json_decref(doc);
+	json_decref(call("GET", target, g.cw, NULL, 404));
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld", p);
+	json_decref(call("PATCH", target, g.charity, "{\"sex\":\"male\"}", 200));
+	json_decref(call("PATCH", target, g.cw, "{\"sex\":\"female\"}", 404));
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares/%lld", p, sid);
+	json_decref(call("DELETE", target, g.cw, NULL, 404));
+}
+
 static void test_erase(void **state)
 {
 	(void)state;
@@ -616,7 +650,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_setup_and_serve), cmocka_unit_test(test_person),
 	    cmocka_unit_test(test_case_and_referral), cmocka_unit_test(test_arrest),
-	    cmocka_unit_test(test_share_and_revoke), cmocka_unit_test(test_erase),
+	    cmocka_unit_test(test_share_and_revoke), cmocka_unit_test(test_transfer),
+	    cmocka_unit_test(test_erase),
 	    cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
