@@ -147,10 +147,9 @@ const struct lt_pfield lt_pseudo_person_fields[] = {
     {"agency_kind", LT_PF_REQUIRED, LT_DATA_NONE, "the kind of that agency", NULL, NULL,
      pe_agency_kind},
     {"birth_year", LT_PF_ID, LT_DATA_IDENTITY,
-     "the year of birth (never the month or day); null when not known", NULL, NULL,
-     pe_birth_year},
-    {"sex", 0, LT_DATA_IDENTITY, "female, male, other or unknown; null when not given", NULL,
-     NULL, pe_sex},
+     "the year of birth (never the month or day); null when not known", NULL, NULL, pe_birth_year},
+    {"sex", 0, LT_DATA_IDENTITY, "female, male, other or unknown; null when not given", NULL, NULL,
+     pe_sex},
     {"nationality", 0, LT_DATA_IDENTITY, "ISO 3166-1 alpha-2 country code; null when not given",
      NULL, NULL, pe_nationality},
     {"languages", LT_PF_LIST, LT_DATA_IDENTITY, "ISO 639-1 codes (ISO 639-2 where there is none)",
@@ -161,8 +160,8 @@ const struct lt_pfield lt_pseudo_person_fields[] = {
      "the cases about the person, oldest first (at most 8), with their arrests: objects", NULL,
      NULL, emit_nested},
     {"truncated", LT_PF_BOOL, LT_DATA_NONE,
-     "true when the person has more referrals, cases or arrests than an answer holds", NULL,
-     NULL, pe_truncated},
+     "true when the person has more referrals, cases or arrests than an answer holds", NULL, NULL,
+     pe_truncated},
 };
 const size_t lt_pseudo_person_field_count =
     sizeof(lt_pseudo_person_fields) / sizeof(lt_pseudo_person_fields[0]);
@@ -247,8 +246,8 @@ const struct lt_pfield lt_pseudo_case_fields[] = {
     {"status", LT_PF_REQUIRED, LT_DATA_NONE, "open or closed", NULL, NULL, ce_status},
     {"opened", LT_PF_REQUIRED, LT_DATA_NONE, "when the case was opened: YYYY-MM, or YYYY", NULL,
      NULL, ce_opened},
-    {"closed", 0, LT_DATA_NONE, "when it was closed: YYYY-MM, or YYYY; null while open", NULL,
-     NULL, ce_closed},
+    {"closed", 0, LT_DATA_NONE, "when it was closed: YYYY-MM, or YYYY; null while open", NULL, NULL,
+     ce_closed},
     {"forms", LT_PF_LIST, LT_DATA_NONE, "forms of exploitation: codes", NULL, NULL, ce_forms},
     {"arrests", LT_PF_LIST, LT_DATA_NONE,
      "the arrests of the case, oldest first (at most 8): objects", NULL, NULL, emit_nested},
@@ -270,8 +269,8 @@ static lt_status ae_agency(const void *r, size_t i, struct lt_buf *o)
 }
 
 const struct lt_pfield lt_pseudo_arrest_fields[] = {
-    {"date", LT_PF_REQUIRED, LT_DATA_NONE, "when the arrest was made: YYYY-MM, or YYYY", NULL,
-     NULL, ae_date},
+    {"date", LT_PF_REQUIRED, LT_DATA_NONE, "when the arrest was made: YYYY-MM, or YYYY", NULL, NULL,
+     ae_date},
     {"offence", LT_PF_REQUIRED, LT_DATA_NONE, "the offence code", NULL, NULL, ae_offence},
     {"agency", LT_PF_REQUIRED, LT_DATA_NONE, "the code of the arresting agency", NULL, NULL,
      ae_agency},
@@ -312,8 +311,8 @@ static const void *arrest_at(const void *r, size_t i)
 const struct lt_pseudo_nest lt_pseudo_nests[] = {
     {lt_pseudo_person_fields, "referrals", lt_pseudo_referral_fields,
      &lt_pseudo_referral_field_count, n_referrals, referral_at},
-    {lt_pseudo_person_fields, "cases", lt_pseudo_case_fields, &lt_pseudo_case_field_count,
-     n_cases, case_at},
+    {lt_pseudo_person_fields, "cases", lt_pseudo_case_fields, &lt_pseudo_case_field_count, n_cases,
+     case_at},
     {lt_pseudo_case_fields, "arrests", lt_pseudo_arrest_fields, &lt_pseudo_arrest_field_count,
      n_arrests, arrest_at},
 };
@@ -322,7 +321,8 @@ const size_t lt_pseudo_nest_count = sizeof(lt_pseudo_nests) / sizeof(lt_pseudo_n
 const struct lt_pseudo_nest *lt_pseudo_nest_find(const struct lt_pfield *table, const char *member)
 {
 	for (size_t i = 0; i < lt_pseudo_nest_count; i++)
-		if (lt_pseudo_nests[i].parent == table && strcmp(lt_pseudo_nests[i].member, member) == 0)
+		if (lt_pseudo_nests[i].parent == table &&
+		    strcmp(lt_pseudo_nests[i].member, member) == 0)
 			return &lt_pseudo_nests[i];
 	return NULL;
 }
@@ -335,7 +335,8 @@ const struct lt_pseudo_source lt_pseudo_sources[] = {
     {"person.id", "pseudonym",
      "replaced by the pseudonym, a keyed hash of it that cannot be turned back without the "
      "pseudonymisation key"},
-    {"person.agency", "agency, agency_kind", "shown: the owner's code and kind (not personal data)"},
+    {"person.agency", "agency, agency_kind",
+     "shown: the owner's code and kind (not personal data)"},
     {"person.name", WITHHELD, "a name identifies the person"},
     {"person.aliases", WITHHELD, "names identify the person"},
     {"person.dob", "birth_year", "the year only: a full date of birth nearly identifies a person"},

@@ -85,9 +85,9 @@ struct lt_pseudo_person {
 	int64_t page_key;         /* the store's order of pseudonyms, for paging; never shown */
 	char agency[LT_CODE_MAX]; /* the owning agency's code */
 	int agency_kind;
-	int birth_year;   /* 0 when not known */
-	int sex;          /* lt_vocab_sex index, -1 when not given */
-	int nationality;  /* lt_vocab_country index, -1 when not given */
+	int birth_year;  /* 0 when not known */
+	int sex;         /* lt_vocab_sex index, -1 when not given */
+	int nationality; /* lt_vocab_country index, -1 when not given */
 	int languages[LT_PERSON_LANGUAGES_MAX];
 	size_t n_languages;
 	struct lt_pseudo_referral referrals[LT_PSEUDO_REFERRALS_MAX]; /* oldest first */
@@ -135,8 +135,7 @@ struct lt_pseudo_nest {
 extern const struct lt_pseudo_nest lt_pseudo_nests[];
 extern const size_t lt_pseudo_nest_count;
 /* The nest of member `member` of `table`, NULL when it is a plain member. */
-const struct lt_pseudo_nest *lt_pseudo_nest_find(const struct lt_pfield *table,
-                                                 const char *member);
+const struct lt_pseudo_nest *lt_pseudo_nest_find(const struct lt_pfield *table, const char *member);
 
 /* One field of a record about a person and what an analyst sees of it. */
 struct lt_pseudo_source {

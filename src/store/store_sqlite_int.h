@@ -296,13 +296,12 @@ lt_status store_sqlite_pseudo_get(struct store *s, const struct lt_crypto_keyrin
  * data_keys_register and at the end of data_keys_rotate. */
 lt_status store_sqlite_pseudonym_key_ensure(struct store *s, const struct lt_crypto_keyring *keys,
 					    const char *actor, struct lt_error *err);
-/* For tests only: the pseudonym of person `id` (which need not exist)
- * into `out` (LT_CRYPTO_PSEUDONYM_SIZE bytes),
- * making the pseudonymisation key when there is none yet (audited as on a
- * first read). No front end may map ids to pseudonyms. */
+/* For tests only: the pseudonym of person `id` (which need not exist) into
+ * `out` (LT_CRYPTO_PSEUDONYM_SIZE bytes), making the pseudonymisation key
+ * when there is none yet (audited as on a first read). No front end may map
+ * ids to pseudonyms. */
 lt_status store_sqlite_debug_pseudonym(struct store *s, const struct lt_crypto_keyring *keys,
-				       int64_t id, char *out,
-				       struct lt_error *err);
+				       int64_t id, char *out, struct lt_error *err);
 
 
 /* Data protection (store_sqlite_person.c, store_sqlite_retention.c). */

@@ -75,8 +75,7 @@ static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
 }
 
 /* A date column cut to the month (year 0 when NULL). */
-static lt_status column_month(sqlite3_stmt *st, int col, struct lt_date *out,
-                              struct lt_error *err)
+static lt_status column_month(sqlite3_stmt *st, int col, struct lt_date *out, struct lt_error *err)
 {
 	struct lt_date d = {0, 0, 0};
 	*out = d;
@@ -101,7 +100,8 @@ static lt_status column_code(sqlite3_stmt *st, int col, const struct lt_vocab *v
 	int k = t ? lt_vocab_find(v, (const char *)t, (size_t)sqlite3_column_bytes(st, col)) : -1;
 	if (k < 0)
 		return lt_error_set(err, LT_ESTORE, NULL,
-		                    "the database holds a %s code this lantern does not know", v->name);
+		                    "the database holds a %s code this lantern does not know",
+		                    v->name);
 	*out = k;
 	return LT_OK;
 }
@@ -115,8 +115,9 @@ static lt_status column_forms(sqlite3_stmt *st, int col, uint32_t *forms, struct
 		size_t n = strcspn(t, ",");
 		int k = lt_vocab_find(&lt_vocab_form, t, n);
 		if (k < 0)
-			return lt_error_set(err, LT_ESTORE, NULL,
-			                    "the database holds a form code this lantern does not know");
+			return lt_error_set(
+			    err, LT_ESTORE, NULL,
+			    "the database holds a form code this lantern does not know");
 		*forms |= 1u << k;
 		t += n;
 		if (*t == ',')
@@ -192,10 +193,11 @@ static lt_status pkey_unwrap(const struct lt_crypto_data_key *m, const void *wra
 	if (k)
 		lt_crypto_free_secret(k, kn);
 	if (s == LT_ECRYPTO)
-		return lt_error_set(err, LT_ECRYPTO, "data-key",
-		                    "the pseudonymisation key does not open under data key %lu (the "
-		                    "database was altered, or the key file is not this database's)",
-		                    (unsigned long)m->id);
+		return lt_error_set(
+		    err, LT_ECRYPTO, "data-key",
+		    "the pseudonymisation key does not open under data key %lu (the "
+		    "database was altered, or the key file is not this database's)",
+		    (unsigned long)m->id);
 	return s == LT_OK ? LT_OK : lt_error_set(err, s, NULL, "out of memory");
 }
 
@@ -239,10 +241,11 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 	}
 	if (sqlite3_column_bytes(st, 0) != (int)sizeof(check) ||
 	    !lt_crypto_equal(sqlite3_column_blob(st, 0), check, sizeof(check))) {
-		r = lt_error_set(err, LT_ECRYPTO, "data-key",
-		                 "data key %lu of the data key file is not this database's data key "
-		                 "%lu (another installation's key file?)",
-		                 (unsigned long)cur->id, (unsigned long)cur->id);
+		r = lt_error_set(
+		    err, LT_ECRYPTO, "data-key",
+		    "data key %lu of the data key file is not this database's data key "
+		    "%lu (another installation's key file?)",
+		    (unsigned long)cur->id, (unsigned long)cur->id);
 		goto out;
 	}
 	if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
@@ -292,10 +295,11 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 	}
 	if (from != cur->id) {
 		if ((r = pkey_wrap(cur, key, &wrapped, &wlen, err)) != LT_OK ||
-		    (r = prep(db,
-		              "INSERT OR REPLACE INTO pseudonym_keys(master_key_id, wrapped) VALUES "
-		              "(?1, ?2)",
-		              &st, err)) != LT_OK)
+		    (r = prep(
+		         db,
+		         "INSERT OR REPLACE INTO pseudonym_keys(master_key_id, wrapped) VALUES "
+		         "(?1, ?2)",
+		         &st, err)) != LT_OK)
 			goto out;
 		sqlite3_bind_int64(st, 1, cur->id);
 		sqlite3_bind_blob(st, 2, wrapped, (int)wlen, SQLITE_TRANSIENT);
@@ -358,7 +362,8 @@ static lt_status lookups_fill(sqlite3 *db, const unsigned char key[LT_CRYPTO_DAT
 		} else {
 			char name[LT_CRYPTO_PSEUDONYM_SIZE];
 			lt_crypto_pseudonym(key, id, name);
-			sqlite3_bind_int64(upd, 1, lt_crypto_pseudonym_lookup(key, name, strlen(name)));
+			sqlite3_bind_int64(upd, 1,
+			                   lt_crypto_pseudonym_lookup(key, name, strlen(name)));
 		}
 		sqlite3_bind_int64(upd, 2, id);
 		rc = sqlite3_step(upd);
@@ -497,21 +502,83 @@ static lt_status row_take(sqlite3_stmt *st, const unsigned char key[LT_CRYPTO_DA
 	return blob_dup(st, 11, &x->sealed, &x->sealed_len, err);
 }
 
-/* The person's referrals, cases and their arrests, oldest first. */
-static lt_status details_read(sqlite3 *db, int64_t id, struct lt_pseudo_person *pp,
-                              struct lt_error *err)
-{
-	sqlite3_stmt *st = NULL, *ar = NULL;
-	lt_status r;
-	int rc, k;
+/* The statements that read a person's referrals, cases and arrests,
+ * prepared once for every person of a read. */
+struct details {
+	sqlite3_stmt *referrals, *cases, *arrests;
+};
 
+static void details_close(struct details *d)
+{
+	sqlite3_finalize(d->referrals);
+	sqlite3_finalize(d->cases);
+	sqlite3_finalize(d->arrests);
+	memset(d, 0, sizeof(*d));
+}
+
+static lt_status details_open(sqlite3 *db, struct details *d, struct lt_error *err)
+{
+	lt_status r;
+	memset(d, 0, sizeof(*d));
 	if ((r = prep(db,
 	              "SELECT r.date, a.code, a.kind, r.place, r.district, r.country, (SELECT "
 	              "group_concat(form) FROM referral_forms f WHERE f.referral_id = r.id) FROM "
 	              "referrals r JOIN agencies a ON a.id = r.agency_id WHERE r.person_id = ?1 "
 	              "ORDER BY r.date, r.id LIMIT ?2",
-	              &st, err)) != LT_OK)
-		goto out;
+	              &d->referrals, err)) != LT_OK ||
+	    (r = prep(
+	         db,
+	         "SELECT c.id, a.code, a.kind, coalesce(c.status, 'open'), c.opened, c.closed, "
+	         "(SELECT group_concat(form) FROM case_forms f WHERE f.case_id = c.id) FROM "
+	         "cases c JOIN agencies a ON a.id = c.agency_id WHERE c.id IN (SELECT case_id "
+	         "FROM case_persons WHERE person_id = ?1 UNION SELECT case_id FROM referrals "
+	         "WHERE person_id = ?1 AND case_id IS NOT NULL) ORDER BY c.opened, c.id LIMIT "
+	         "?2",
+	         &d->cases, err)) != LT_OK ||
+	    (r = prep(
+	         db,
+	         "SELECT ar.date, ar.offence, a.code FROM arrests ar JOIN agencies a ON a.id = "
+	         "ar.agency_id WHERE ar.case_id = ?1 ORDER BY ar.date, ar.id LIMIT ?2",
+	         &d->arrests, err)) != LT_OK)
+		details_close(d);
+	return r;
+}
+
+/* The arrests of case `case_id` into c. */
+static lt_status arrests_read(sqlite3 *db, struct details *d, int64_t case_id,
+                              struct lt_pseudo_case *c, bool *truncated, struct lt_error *err)
+{
+	sqlite3_stmt *st = d->arrests;
+	lt_status r = LT_OK;
+	int rc;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, LT_PSEUDO_ARRESTS_MAX + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c->n_arrests == LT_PSEUDO_ARRESTS_MAX) {
+			*truncated = true;
+			break;
+		}
+		struct lt_pseudo_arrest *a = &c->arrests[c->n_arrests++];
+		if ((r = column_month(st, 0, &a->date, err)) != LT_OK ||
+		    (r = column_code(st, 1, &lt_vocab_offence, &a->offence, err)) != LT_OK)
+			goto out;
+		column_copy(st, 2, a->agency, sizeof(a->agency));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_sqlite_fail(db, rc, "reading the arrests of a case", err);
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+/* The person's referrals, cases and their arrests, oldest first. */
+static lt_status details_read(sqlite3 *db, struct details *d, int64_t id,
+                              struct lt_pseudo_person *pp, struct lt_error *err)
+{
+	sqlite3_stmt *st = d->referrals;
+	lt_status r = LT_OK;
+	int rc, k;
+
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, LT_PSEUDO_REFERRALS_MAX + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -523,7 +590,8 @@ static lt_status details_read(sqlite3 *db, int64_t id, struct lt_pseudo_person *
 		if ((r = column_month(st, 0, &x->date, err)) != LT_OK)
 			goto out;
 		column_copy(st, 1, x->agency, sizeof(x->agency));
-		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &x->agency_kind, err)) != LT_OK ||
+		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &x->agency_kind, err)) !=
+		        LT_OK ||
 		    (r = column_code(st, 3, &lt_vocab_place, &k, err)) != LT_OK)
 			goto out;
 		x->place = k < 0 ? LT_PLACE_UNKNOWN : (enum lt_place)k;
@@ -536,22 +604,9 @@ static lt_status details_read(sqlite3 *db, int64_t id, struct lt_pseudo_person *
 		r = store_sqlite_fail(db, rc, "reading a person's referrals", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_reset(st);
 
-	if ((r = prep(db,
-	              "SELECT c.id, a.code, a.kind, coalesce(c.status, 'open'), c.opened, c.closed, "
-	              "(SELECT group_concat(form) FROM case_forms f WHERE f.case_id = c.id) FROM "
-	              "cases c JOIN agencies a ON a.id = c.agency_id WHERE c.id IN (SELECT case_id "
-	              "FROM case_persons WHERE person_id = ?1 UNION SELECT case_id FROM referrals "
-	              "WHERE person_id = ?1 AND case_id IS NOT NULL) ORDER BY c.opened, c.id LIMIT "
-	              "?2",
-	              &st, err)) != LT_OK ||
-	    (r = prep(db,
-	              "SELECT ar.date, ar.offence, a.code FROM arrests ar JOIN agencies a ON a.id = "
-	              "ar.agency_id WHERE ar.case_id = ?1 ORDER BY ar.date, ar.id LIMIT ?2",
-	              &ar, err)) != LT_OK)
-		goto out;
+	st = d->cases;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, LT_PSEUDO_CASES_MAX + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -561,42 +616,26 @@ static lt_status details_read(sqlite3 *db, int64_t id, struct lt_pseudo_person *
 		}
 		struct lt_pseudo_case *c = &pp->cases[pp->n_cases++];
 		column_copy(st, 1, c->agency, sizeof(c->agency));
-		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &c->agency_kind, err)) != LT_OK ||
+		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &c->agency_kind, err)) !=
+		        LT_OK ||
 		    (r = column_code(st, 3, &lt_vocab_case_status, &c->status, err)) != LT_OK ||
 		    (r = column_month(st, 4, &c->opened, err)) != LT_OK ||
 		    (r = column_month(st, 5, &c->closed, err)) != LT_OK ||
-		    (r = column_forms(st, 6, &c->forms, err)) != LT_OK)
+		    (r = column_forms(st, 6, &c->forms, err)) != LT_OK ||
+		    (r = arrests_read(db, d, sqlite3_column_int64(st, 0), c, &pp->truncated,
+		                      err)) != LT_OK)
 			goto out;
-		sqlite3_bind_int64(ar, 1, sqlite3_column_int64(st, 0));
-		sqlite3_bind_int64(ar, 2, LT_PSEUDO_ARRESTS_MAX + 1);
-		while ((rc = sqlite3_step(ar)) == SQLITE_ROW) {
-			if (c->n_arrests == LT_PSEUDO_ARRESTS_MAX) {
-				pp->truncated = true;
-				break;
-			}
-			struct lt_pseudo_arrest *a = &c->arrests[c->n_arrests++];
-			if ((r = column_month(ar, 0, &a->date, err)) != LT_OK ||
-			    (r = column_code(ar, 1, &lt_vocab_offence, &a->offence, err)) != LT_OK)
-				goto out;
-			column_copy(ar, 2, a->agency, sizeof(a->agency));
-		}
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			r = store_sqlite_fail(db, rc, "reading the arrests of a case", err);
-			goto out;
-		}
-		sqlite3_reset(ar);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = store_sqlite_fail(db, rc, "reading a person's cases", err);
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ar);
+	sqlite3_reset(st);
 	return r;
 }
 
 /* Audit one person handed out. */
-static lt_status audit_read(struct store *s, sqlite3 *db, const struct lt_principal *p,
-                            int64_t id, const char *purpose, struct lt_error *err)
+static lt_status audit_read(struct store *s, sqlite3 *db, const struct lt_principal *p, int64_t id,
+                            const char *purpose, struct lt_error *err)
 {
 	char actor[64], object[64];
 	actor_of(p, actor);
@@ -636,6 +675,7 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 	unsigned char key[LT_CRYPTO_DATA_KEY_BYTES];
 	char actor[64];
 	sqlite3_stmt *st = NULL;
+	struct details d = {0};
 	bool have = false;
 	int64_t agency = 0;
 	lt_status r;
@@ -671,27 +711,29 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		st = NULL;
 	}
 	if (w->pseudonym) {
-		r = prep(db, "SELECT " PERSON_COLS PERSON_FROM
-		             "WHERE p.pseudo_lookup = ?1 AND p.erased_at IS NULL",
+		r = prep(db,
+		         "SELECT " PERSON_COLS PERSON_FROM
+		         "WHERE p.pseudo_lookup = ?1 AND p.erased_at IS NULL",
 		         &st, err);
 		if (r == LT_OK)
-			sqlite3_bind_int64(st, 1,
-			                   lt_crypto_pseudonym_lookup(key, w->pseudonym,
-			                                              strlen(w->pseudonym)));
+			sqlite3_bind_int64(
+			    st, 1,
+			    lt_crypto_pseudonym_lookup(key, w->pseudonym, strlen(w->pseudonym)));
 	} else {
 		char from[LT_DATE_TEXT] = "", to[LT_DATE_TEXT] = "";
 		if (w->q->from.year)
 			lt_date_format(&w->q->from, from);
 		if (w->q->to.year)
 			lt_date_format(&w->q->to, to);
-		r = prep(db,
-		         "SELECT " PERSON_COLS PERSON_FROM
-		         "WHERE p.pseudo_lookup <= ?1 AND p.erased_at IS NULL AND (?2 = 0 OR "
-		         "p.agency_id = ?2) AND ((?3 IS NULL AND ?4 IS NULL) OR EXISTS (SELECT 1 FROM "
-		         "referrals r WHERE r.person_id = p.id AND (?3 IS NULL OR r.date >= ?3) AND "
-		         "(?4 IS NULL OR substr(r.date, 1, length(?4)) <= ?4))) ORDER BY "
-		         "p.pseudo_lookup DESC",
-		         &st, err);
+		r = prep(
+		    db,
+		    "SELECT " PERSON_COLS PERSON_FROM
+		    "WHERE p.pseudo_lookup <= ?1 AND p.erased_at IS NULL AND (?2 = 0 OR "
+		    "p.agency_id = ?2) AND ((?3 IS NULL AND ?4 IS NULL) OR EXISTS (SELECT 1 FROM "
+		    "referrals r WHERE r.person_id = p.id AND (?3 IS NULL OR r.date >= ?3) AND "
+		    "(?4 IS NULL OR substr(r.date, 1, length(?4)) <= ?4))) ORDER BY "
+		    "p.pseudo_lookup DESC",
+		    &st, err);
 		if (r == LT_OK) {
 			sqlite3_bind_int64(st, 1, w->q->below > 0 ? w->q->below - 1 : INT64_MAX);
 			sqlite3_bind_int64(st, 2, agency);
@@ -709,8 +751,9 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		if (a != LT_OK) {
 			if (w->pseudonym) {
 				r = a == LT_EFORBIDDEN
-				        ? lt_error_set(err, a, NULL,
-				                       "your role may not read this person pseudonymised")
+				        ? lt_error_set(
+				              err, a, NULL,
+				              "your role may not read this person pseudonymised")
 				        : lt_error_set(err, a, NULL, "no person %s", w->pseudonym);
 				goto out;
 			}
@@ -734,11 +777,14 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		r = lt_error_set(err, LT_ENOTFOUND, NULL, "no person %s", w->pseudonym);
 		goto out;
 	}
+	if (w->n && (r = details_open(db, &d, err)) != LT_OK)
+		goto out;
 	for (size_t i = 0; i < w->n; i++)
-		if ((r = details_read(db, w->rows[i].id, &w->out[i], err)) != LT_OK ||
+		if ((r = details_read(db, &d, w->rows[i].id, &w->out[i], err)) != LT_OK ||
 		    (r = audit_read(w->s, db, w->p, w->rows[i].id, w->purpose, err)) != LT_OK)
 			goto out;
 out:
+	details_close(&d);
 	sqlite3_finalize(st);
 	lt_crypto_wipe(key, sizeof(key));
 	return r;
@@ -758,10 +804,9 @@ static lt_status read_do(struct store *s, struct read_write *w, struct lt_error 
 	for (size_t i = 0; r == LT_OK && i < w->n; i++) {
 		struct sealed_row *x = &w->rows[i];
 		struct lt_person p;
-		r = store_sqlite_person_open(w->kr, x->id, x->master, x->gen,
-		                             x->check_len ? x->check : NULL, x->check_len,
-		                             x->wrapped, x->wrapped_len, x->sealed, x->sealed_len, &p,
-		                             err);
+		r = store_sqlite_person_open(
+		    w->kr, x->id, x->master, x->gen, x->check_len ? x->check : NULL, x->check_len,
+		    x->wrapped, x->wrapped_len, x->sealed, x->sealed_len, &p, err);
 		if (r == LT_OK)
 			lt_pseudo_person_from(&p, &w->out[i]);
 		lt_person_release(&p);
@@ -853,8 +898,7 @@ static lt_status debug_run(sqlite3 *db, void *arg, struct lt_error *err)
 }
 
 lt_status store_sqlite_debug_pseudonym(struct store *s, const struct lt_crypto_keyring *keys,
-                                       int64_t id, char *out,
-                                       struct lt_error *err)
+                                       int64_t id, char *out, struct lt_error *err)
 {
 	lt_status r = keys_check(keys, err);
 	struct debug_write w = {s, keys, id, out};

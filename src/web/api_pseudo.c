@@ -50,8 +50,8 @@ static json_t *members_json(const struct lt_pfield *fields, size_t nf, const voi
 		json_t *v = (f->flags & LT_PF_LIST) ? json_array() : NULL;
 		if (nest) {
 			for (size_t k = 0; v && k < nest->count(rec); k++)
-				json_array_append_new(
-				    v, members_json(nest->fields, *nest->nfields, nest->item(rec, k)));
+				json_array_append_new(v, members_json(nest->fields, *nest->nfields,
+				                                      nest->item(rec, k)));
 			json_object_set_new(o, f->name, v ? v : json_null());
 			continue;
 		}
@@ -109,13 +109,14 @@ static void store_failed(struct web_call *c, lt_status st, const struct lt_error
 		web_error(c, WEB_KIND_API, st, "There is no such person that you can see.", NULL);
 		break;
 	case LT_EFORBIDDEN:
-		web_error(c, WEB_KIND_API, st, "Your role may not read persons pseudonymised.", NULL);
+		web_error(c, WEB_KIND_API, st, "Your role may not read persons pseudonymised.",
+		          NULL);
 		break;
 	case LT_EINVAL:
 		if (err->field[0])
 			lt_diags_add(&d, err);
-		snprintf(detail, sizeof(detail), "The query is not valid%s%s.",
-		         d.count ? "" : ": ", d.count ? "" : err->message);
+		snprintf(detail, sizeof(detail), "The query is not valid%s%s.", d.count ? "" : ": ",
+		         d.count ? "" : err->message);
 		web_error(c, WEB_KIND_API, st, detail, d.count ? &d : NULL);
 		break;
 	case LT_ECRYPTO:
@@ -142,8 +143,7 @@ static void param_bad(struct lt_diags *d, const char *name, const char *message)
 
 /* Parameter `name` given at most once and at most `max` bytes: its value
  * or NULL; a problem into `d`. */
-static const char *param(const struct web_form *q, const char *name, size_t max,
-                         struct lt_diags *d)
+static const char *param(const struct web_form *q, const char *name, size_t max, struct lt_diags *d)
 {
 	const struct web_pair *p = NULL;
 	size_t n = web_form_get(q, name, &p);
@@ -305,8 +305,8 @@ void web_api_pseudo_get(struct web_call *c)
 	if (!(keys = keys_of(c)))
 		goto out;
 	if (!lt_crypto_pseudonym_well_formed(c->param, strlen(c->param))) {
-		web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no such person that you can see.",
-		          NULL);
+		web_error(c, WEB_KIND_API, LT_ENOTFOUND,
+		          "There is no such person that you can see.", NULL);
 		goto out;
 	}
 	if (!(pp = malloc(sizeof(*pp)))) {
@@ -335,9 +335,7 @@ out:
 #define S_PURPOSE  "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}"
 
 static const struct web_api_member arrest_types[] = {
-    {.name = "date", .schema = S_MONTH},
-    {.name = "offence", .vocab = &lt_vocab_offence},
-    {0}};
+    {.name = "date", .schema = S_MONTH}, {.name = "offence", .vocab = &lt_vocab_offence}, {0}};
 static const struct web_api_schema s_arrest = {
     .name = "PseudonymisedArrest",
     .description = "An arrest of one of the person's cases: no id, no case reference.",
@@ -443,21 +441,20 @@ static const struct web_api_param p_get[] = {
 static const lt_status e_list[] = {LT_EINVAL, LT_ECRYPTO, LT_OK};
 static const lt_status e_get[] = {LT_EINVAL, LT_ENOTFOUND, LT_ECRYPTO, LT_OK};
 
-const struct web_api_doc web_doc_pseudo_list = {
-    .summary = "Persons, pseudonymised, for analysts",
-    .tag = "analysts",
-    .params = p_list,
-    .page_of = &s_person,
-    .errors = e_list};
+const struct web_api_doc web_doc_pseudo_list = {.summary = "Persons, pseudonymised, for analysts",
+                                                .tag = "analysts",
+                                                .params = p_list,
+                                                .page_of = &s_person,
+                                                .errors = e_list};
 const struct web_api_doc web_doc_pseudo_get = {
     .summary = "A person by pseudonym, for analysts",
     .tag = "analysts",
     .params = p_get,
-    .responses = (const struct web_api_response[]){{.status = 200,
-                                                    .description =
-                                                        "The person, pseudonymised; the read "
-                                                        "is in the audit log.",
-                                                    .media_type = "application/json",
-                                                    .schema = &s_person},
-                                                   {0}},
+    .responses =
+        (const struct web_api_response[]){{.status = 200,
+                                           .description = "The person, pseudonymised; the read "
+                                                          "is in the audit log.",
+                                           .media_type = "application/json",
+                                           .schema = &s_person},
+                                          {0}},
     .errors = e_get};

@@ -38,7 +38,8 @@ static void decided(const char *record, const char *name)
 	char field[96];
 	snprintf(field, sizeof(field), "%s.%s", record, name);
 	if (!source_of(field))
-		fail_msg("%s is not in lt_pseudo_sources: decide whether an analyst sees it", field);
+		fail_msg("%s is not in lt_pseudo_sources: decide whether an analyst sees it",
+		         field);
 }
 
 static void test_every_field_decided(void **state)
@@ -53,9 +54,9 @@ static void test_every_field_decided(void **state)
 	for (size_t i = 0; i < lt_arrest_field_count; i++)
 		decided("arrest", lt_arrest_fields[i].name);
 	/* the store's own columns that a front end answers with */
-	const char *stamps[] = {"person.id", "person.agency", "person.created_at",
-	                        "person.updated_at", "referral.id", "referral.agency",
-	                        "case.id", "case.agency", "arrest.id"};
+	const char *stamps[] = {"person.id",         "person.agency", "person.created_at",
+	                        "person.updated_at", "referral.id",   "referral.agency",
+	                        "case.id",           "case.agency",   "arrest.id"};
 	for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++)
 		assert_non_null(source_of(stamps[i]));
 	/* no row twice */
@@ -245,9 +246,10 @@ static void test_docs_list_sources(void **state)
 		snprintf(row, sizeof(row), "| `%s` | %s |", s->field,
 		         s->member ? s->member : "withheld");
 		if (!strstr(sec, row))
-			fail_msg("docs/security.md, \"Pseudonymised reads for analysts\", lacks the row "
-			         "%s ...",
-			         row);
+			fail_msg(
+			    "docs/security.md, \"Pseudonymised reads for analysts\", lacks the row "
+			    "%s ...",
+			    row);
 	}
 	free(doc);
 }

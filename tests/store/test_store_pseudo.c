@@ -245,8 +245,8 @@ static void test_what_an_analyst_sees(void **state)
 	assert_int_equal(p0->referrals[1].date.month, 5);
 	assert_int_equal(p0->referrals[1].date.day, 0);
 	assert_string_equal(p0->referrals[1].agency, "herts_police");
-	assert_string_equal(lt_vocab_term(&lt_vocab_district, (size_t)p0->referrals[1].district)->code,
-	                    "watford");
+	assert_string_equal(
+	    lt_vocab_term(&lt_vocab_district, (size_t)p0->referrals[1].district)->code, "watford");
 	/* the case, closed, with its arrest, to the month */
 	assert_int_equal(p0->n_cases, 1);
 	assert_string_equal(lt_vocab_term(&lt_vocab_case_status, (size_t)p0->cases[0].status)->code,
@@ -280,7 +280,8 @@ static void test_pseudonyms_stable_and_distinct(void **state)
 	size_t na = list_all(f, &f->kr, 8, a, PERSONS + 1);
 
 	for (size_t i = 0; i < na; i++) {
-		assert_true(lt_crypto_pseudonym_well_formed(a[i].pseudonym, strlen(a[i].pseudonym)));
+		assert_true(
+		    lt_crypto_pseudonym_well_formed(a[i].pseudonym, strlen(a[i].pseudonym)));
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(a[i].pseudonym, a[j].pseudonym);
 	}
@@ -350,9 +351,9 @@ static void test_who_may_and_audit(void **state)
 	          LT_EFORBIDDEN);
 	assert_st(store_pseudo_get(f->s, &f->kr, &f->analyst, page[0].pseudonym, NULL, &one, &e),
 	          LT_EINVAL);
-	assert_st(store_pseudo_get(f->s, &f->kr, &f->analyst, page[0].pseudonym, "one more", &one,
-	                           &e),
-	          LT_OK);
+	assert_st(
+	    store_pseudo_get(f->s, &f->kr, &f->analyst, page[0].pseudonym, "one more", &one, &e),
+	    LT_OK);
 	lt_pseudo_person_release(&one);
 	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM audit WHERE action = "
 	                                      "'person.read_pseudonymised'"),

@@ -42,17 +42,17 @@
 static struct store *g_store;
 static struct web_app g_app;
 static struct lt_crypto_keyring g_keys;
-static char g_police[80];     /* police, herts_police */
-static char g_cw[80];         /* caseworker, herts_police */
-static char g_charity[80];    /* caseworker, unseen */
-static char g_analyst[80];    /* analyst, unseen: every agency all the same */
+static char g_police[80];  /* police, herts_police */
+static char g_cw[80];      /* caseworker, herts_police */
+static char g_charity[80]; /* caseworker, unseen */
+static char g_analyst[80]; /* analyst, unseen: every agency all the same */
 static char g_admin_cookie[128], g_admin_csrf[LT_CRYPTO_SECRET_SIZE]; /* agency_admin */
 static char g_boss_cookie[128], g_boss_csrf[LT_CRYPTO_SECRET_SIZE];   /* partnership_admin */
 
 /* Identifying text the persons are made with: never in an analyst's answer. */
 static const char *const g_secrets[] = {
-    "Zuzanna", "Kowalczyk", "Zuzia", "07700 900123", "NOTE-SECRET", "SUPPORT-SECRET",
-    "1987-03-14", "2024-03-17", "HP/2024/77", "Tomasz", "\"id\"", "created_at",
+    "Zuzanna",    "Kowalczyk",  "Zuzia",      "07700 900123", "NOTE-SECRET", "SUPPORT-SECRET",
+    "1987-03-14", "2024-03-17", "HP/2024/77", "Tomasz",       "\"id\"",      "created_at",
 };
 
 struct req {
@@ -224,10 +224,11 @@ static int group_setup(void **state)
 
 	/* Zuzanna, of the police, referred, in a closed case with an arrest;
 	 * Tomasz, of the charity */
-	int64_t z = post(g_cw, "/api/v1/persons",
-	                 "{\"name\":\"Zuzanna Kowalczyk\",\"aliases\":[\"Zuzia\"],\"dob\":\"1987-03-"
-	                 "14\",\"sex\":\"female\",\"nationality\":\"PL\",\"languages\":[\"pl\","
-	                 "\"en\"],\"contact\":\"07700 900123\",\"safe_to_contact\":true}");
+	int64_t z =
+	    post(g_cw, "/api/v1/persons",
+	         "{\"name\":\"Zuzanna Kowalczyk\",\"aliases\":[\"Zuzia\"],\"dob\":\"1987-03-"
+	         "14\",\"sex\":\"female\",\"nationality\":\"PL\",\"languages\":[\"pl\","
+	         "\"en\"],\"contact\":\"07700 900123\",\"safe_to_contact\":true}");
 	char body[512];
 	snprintf(body, sizeof(body),
 	         "{\"person\":%lld,\"date\":\"2024-03-17\",\"forms\":[\"labour_exploitation\"],"
@@ -235,10 +236,11 @@ static int group_setup(void **state)
 	         "\"support_needs\":\"SUPPORT-SECRET\"}",
 	         (long long)z);
 	post(g_cw, "/api/v1/referrals", body);
-	snprintf(body, sizeof(body),
-	         "{\"ref\":\"HP/2024/77\",\"opened\":\"2024-03-20\",\"status\":\"closed\","
-	         "\"closed\":\"2024-05-02\",\"forms\":[\"labour_exploitation\"],\"persons\":[%lld]}",
-	         (long long)z);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"ref\":\"HP/2024/77\",\"opened\":\"2024-03-20\",\"status\":\"closed\","
+	    "\"closed\":\"2024-05-02\",\"forms\":[\"labour_exploitation\"],\"persons\":[%lld]}",
+	    (long long)z);
 	int64_t k = post(g_police, "/api/v1/cases", body);
 	(void)k;
 	post(g_police, "/api/v1/arrests",
@@ -291,8 +293,8 @@ static const char *str(json_t *o, const char *k)
 static void test_what_an_analyst_sees(void **state)
 {
 	(void)state;
-	char *text = call_text(&(struct req){"GET", LIST "?purpose=annual%20report", g_analyst}, 200,
-	                       NULL);
+	char *text =
+	    call_text(&(struct req){"GET", LIST "?purpose=annual%20report", g_analyst}, 200, NULL);
 	no_secret_in(text, "the list");
 	json_t *doc = json_loads(text, 0, NULL);
 	free(text);
@@ -324,7 +326,8 @@ static void test_what_an_analyst_sees(void **state)
 	assert_string_equal(str(arrest, "date"), "2024-04");
 	json_t *t = item_born(items, 1990);
 	assert_string_equal(str(t, "agency"), "unseen");
-	assert_string_equal(str(json_array_get(json_object_get(t, "referrals"), 0), "country"), "PL");
+	assert_string_equal(str(json_array_get(json_object_get(t, "referrals"), 0), "country"),
+	                    "PL");
 	assert_string_not_equal(str(t, "pseudonym"), pz);
 
 	/* the same person by its pseudonym, and the read is audited with the purpose */
@@ -364,8 +367,7 @@ static void test_other_roles_refused(void **state)
 		json_decref(CALL(403, "GET", targets[i], g_cw));
 		json_decref(CALL(403, "GET", targets[i], g_police));
 		json_decref(CALL(403, "GET", targets[i], g_charity));
-		json_decref(
-		    CALL(403, "GET", targets[i], NULL, NULL, g_admin_cookie, g_admin_csrf));
+		json_decref(CALL(403, "GET", targets[i], NULL, NULL, g_admin_cookie, g_admin_csrf));
 		json_decref(CALL(403, "GET", targets[i], NULL, NULL, g_boss_cookie, g_boss_csrf));
 		json_decref(CALL(401, "GET", targets[i]));
 		assert_int_equal(audit_last(), before); /* a refusal reads and writes nothing */
@@ -413,8 +415,8 @@ static void test_query_checked(void **state)
 	doc = CALL(200, "GET", LIST "?purpose=x&referred_from=2023&referred_to=2023-12", g_analyst);
 	json_t *items = json_object_get(doc, "items");
 	assert_int_equal(json_array_size(items), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "birth_year")),
-	                 1990);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(items, 0), "birth_year")), 1990);
 	json_decref(doc);
 }
 
@@ -438,7 +440,8 @@ static void test_pages(void **state)
 	for (int pages = 0;; pages++) {
 		assert_true(pages < 64);
 		if (cursor)
-			snprintf(target, sizeof(target), LIST "?purpose=x&limit=2&cursor=%s", cursor);
+			snprintf(target, sizeof(target), LIST "?purpose=x&limit=2&cursor=%s",
+			         cursor);
 		else
 			snprintf(target, sizeof(target), LIST "?purpose=x&limit=2");
 		struct web_response rs;
@@ -476,8 +479,8 @@ static void test_pages(void **state)
 	/* every person once, in the same order as the one long page */
 	assert_int_equal(n, total);
 	for (size_t i = 0; i < n; i++)
-		assert_string_equal(seen[i],
-		                    str(json_array_get(json_object_get(all, "items"), i), "pseudonym"));
+		assert_string_equal(
+		    seen[i], str(json_array_get(json_object_get(all, "items"), i), "pseudonym"));
 	json_decref(all);
 }
 
