@@ -37,6 +37,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linkage/link_model_int.h"
@@ -102,11 +103,17 @@ lt_status lt_link_model_to_json(const struct lt_link_model *m, bool with_tf, cha
 			                           json_integer((json_int_t)c->tf->total));
 			bad |= json_object_set_new(jt, "normalise", json_boolean(c->tf->normalise));
 			bad |= json_object_set_new(jt, "values", vals);
-			for (size_t i = 0; i < c->tf->cap && !bad; i++)
-				if (c->tf->slots[i].value)
-					bad |= json_object_set_new(
-					    vals, c->tf->slots[i].value,
-					    json_integer((json_int_t)c->tf->slots[i].count));
+			for (size_t i = 0; i < c->tf->cap && !bad; i++) {
+				const struct lt_link_tf_entry *e = &c->tf->slots[i];
+				json_t *probe = e->value ? json_string(e->value) : NULL;
+				if (probe == NULL)
+					continue; /* an empty slot, or a value that is not UTF-8:
+					             left out, so it gets no adjustment when read
+					             back */
+				json_decref(probe);
+				bad |= json_object_set_new(vals, e->value,
+				                           json_integer((json_int_t)e->count));
+			}
 		}
 	}
 	bad |= json_object_set_new(root, "comparisons", comps);
@@ -421,9 +428,34 @@ lt_status lt_link_model_from_json(const char *text, size_t len, struct lt_link_m
 
 /* ---- The waterfall as JSON ------------------------------------------- */
 
+/* A JSON string of s, with each byte that is not UTF-8 shown as U+FFFD;
+ * null for NULL. */
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	if (s == NULL)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	size_t n = strlen(s), o = 0;
+	char *buf = malloc(3 * n + 1);
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; s[i];) {
+		size_t at = i;
+		uint32_t cp = lt_link_next_cp((const unsigned char *)s, &i);
+		if (cp >= 0xDC80 && cp <= 0xDCFF && i == at + 1 && (unsigned char)s[at] >= 0x80) {
+			memcpy(buf + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		} else {
+			memcpy(buf + o, s + at, i - at);
+			o += i - at;
+		}
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 lt_status lt_link_explain_json(const struct lt_link_prep *p, const struct lt_link_explanation *x,

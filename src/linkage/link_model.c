@@ -666,9 +666,9 @@ void lt_link_prep_release(struct lt_link_prep *p)
  * The next code point of s at *i, as the comparators read it
  * (link_compare.h): a well-formed UTF-8 sequence is one code point; any
  * other byte (stray continuation, overlong form, surrogate, truncated
- * sequence, above U+10FFFF) is one of its own, U+DC80 + the byte.
+ * sequence, above U+10FFFF) is one of its own, U+DC00 + the byte.
  */
-static uint32_t next_cp(const unsigned char *s, size_t *i)
+uint32_t lt_link_next_cp(const unsigned char *s, size_t *i)
 {
 	unsigned char c = s[*i];
 	if (c < 0x80) {
@@ -690,7 +690,7 @@ static uint32_t next_cp(const unsigned char *s, size_t *i)
 	if (n == 0 || (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
 	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
 		(*i)++;
-		return 0xDC80u + c;
+		return 0xDC00u + c; /* U+DC80..U+DCFF for the bytes 0x80..0xFF */
 	}
 	*i += n;
 	return cp;
@@ -715,7 +715,7 @@ static uint16_t codepoints(const char *s, uint8_t *hist)
 	size_t i = 0;
 	unsigned n = 0;
 	while (u[i] && n < LT_LINK_STRING_MAX) {
-		uint32_t cp = next_cp(u, &i);
+		uint32_t cp = lt_link_next_cp(u, &i);
 		if (hist)
 			hist[bucket(cp)]++;
 		n++;

@@ -55,6 +55,13 @@ struct lt_link_prep_cell {
 	double ltf;               /* log2 of the term frequency, -INFINITY = none */
 };
 
+/*
+ * The next code point of the NUL-terminated s at *i, advancing *i: a
+ * well-formed UTF-8 sequence is one code point; any other byte is one of
+ * its own, U+DC00 + the byte (U+DC80..U+DCFF), as the comparators read it.
+ */
+uint32_t lt_link_next_cp(const unsigned char *s, size_t *i);
+
 /* 64-bit FNV-1a of n bytes. */
 uint64_t lt_link_hash(const void *p, size_t n);
 

@@ -1060,6 +1060,44 @@ static void test_json_errors(void **state)
 	lt_link_model_release(&m);
 }
 
+/* Values that are not UTF-8 never make bad JSON: the explanation shows
+ * U+FFFD for each bad byte, and a TF table leaves such values out. */
+static void test_json_not_utf8(void **state)
+{
+	(void)state;
+	struct lt_link_table t;
+	struct lt_link_model m, back;
+	struct lt_link_prep p;
+	struct lt_error err;
+	const char *v[] = {"ab\xff", "ab\xff", "ok"};
+	table1(&t, "f", v, 3);
+	lt_link_model_init(&m);
+	ok(lt_link_model_add_comparison(&m, "f", "f", &err), &err);
+	ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_NULL, 0, false, 0, 0, 0, &err), &err);
+	ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_EXACT, 0, false, 0.9, 0.1, 1, &err), &err);
+	ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_ELSE, 0, false, 0.1, 0.9, 0, &err), &err);
+	ok(lt_link_model_finish(&m, &err), &err);
+	ok(lt_link_model_tf_compute(&m, &t, &err), &err);
+	assert_close(lt_link_model_tf(&m, 0, "ab\xff"), 2.0 / 3.0, 1e-15);
+	ok(lt_link_prep_init(&p, &m, &t, &err), &err);
+	struct lt_link_explanation x;
+	lt_link_explain(&p, 0, 1, &x);
+	assert_int_equal(x.steps[0].level, 1);
+	char *json = NULL;
+	assert_int_equal(lt_link_explain_json(&p, &x, &json), LT_OK);
+	assert_contains(json, "\"value_a\": \"ab\xef\xbf\xbd\"");
+	free(json);
+	assert_int_equal(lt_link_model_to_json(&m, true, &json), LT_OK);
+	ok(lt_link_model_from_json(json, strlen(json), &back, &err), &err);
+	assert_close(lt_link_model_tf(&back, 0, "ok"), 1.0 / 3.0, 1e-15);
+	assert_close(lt_link_model_tf(&back, 0, "ab\xff"), 0, 0);
+	free(json);
+	lt_link_model_release(&back);
+	lt_link_prep_release(&p);
+	lt_link_model_release(&m);
+	lt_link_table_release(&t);
+}
+
 /* A missing field is an error that names it. */
 static void test_prep_missing_field(void **state)
 {
@@ -1096,6 +1134,7 @@ int main(void)
 	    cmocka_unit_test(test_nickname_hashes),
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_json_not_utf8),
 	    cmocka_unit_test(test_prep_missing_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
