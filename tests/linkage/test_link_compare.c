@@ -7,8 +7,10 @@
  * Expected values come from published sources, named on each table:
  * Winkler's and Wikipedia's worked examples, DuckDB's own SQL tests of
  * jaro_winkler_similarity and damerau_levenshtein (the functions splink
- * calls), splink_udfs' tests of its damerau_levenshtein, and Apache Commons
- * Codec's Double Metaphone tests (link_compare_dmeta.inc). A few values on
+ * calls), splink_udfs' tests of its damerau_levenshtein, Apache Commons
+ * Codec's Double Metaphone tests (link_compare_dmeta.inc), and an
+ * independent implementation, jellyfish, on 1,000 random Unicode pairs
+ * (link_compare_jellyfish.tsv). A few values on
  * Unicode and invalid input are derived by hand from the definitions; the
  * derivation is written beside them. The caps are checked against the
  * uncapped distances, and Levenshtein against a plain full-matrix
@@ -204,6 +206,62 @@ static void test_long_values_compared_on_prefix(void **state)
 	assert_int_equal(lt_link_levenshtein(u, v, 5), 0);
 	v[2 * LT_LINK_STRING_MAX - 1] = (char)0xA8; /* the 128th */
 	assert_int_equal(lt_link_levenshtein(u, v, 5), 1);
+}
+
+/*
+ * Against an independent implementation: link_compare_jellyfish.tsv holds
+ * 1,000 seeded random pairs of short strings over a small alphabet of
+ * ASCII, Latin-1, Cyrillic, Arabic and an emoji (half of them a string and
+ * itself after a few edits), with jellyfish's Jaro, Jaro-Winkler,
+ * Levenshtein and Damerau-Levenshtein of each (scripts/
+ * gen-link-compare-golden says how it was made). jellyfish works on code
+ * points, as lantern does; every value must agree to the last bit but one.
+ */
+static void test_against_jellyfish(void **state)
+{
+	(void)state;
+	const char *src = getenv("LANTERN_SOURCE");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/tests/linkage/link_compare_jellyfish.tsv",
+	         src ? src : ".");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		print_message("cannot open %s\n", path);
+	assert_non_null(f);
+	char line[512];
+	int n = 0, bad = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *fld[6], *p = line;
+		line[strcspn(line, "\n")] = '\0';
+		for (int i = 0; i < 6; i++) {
+			fld[i] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+			else
+				assert_int_equal(i, 5);
+		}
+		double jaro = strtod(fld[2], NULL), jw = strtod(fld[3], NULL);
+		unsigned lev = (unsigned)strtoul(fld[4], NULL, 10),
+		         dl = (unsigned)strtoul(fld[5], NULL, 10);
+		double gj = lt_link_jaro(fld[0], fld[1]),
+		       gjw = lt_link_jaro_winkler(fld[0], fld[1]);
+		unsigned glev = lt_link_levenshtein(fld[0], fld[1], UINT_MAX);
+		unsigned gdl = lt_link_damerau_levenshtein(fld[0], fld[1], UINT_MAX);
+		if (!(gj >= jaro - 1e-15 && gj <= jaro + 1e-15) ||
+		    !(gjw >= jw - 1e-15 && gjw <= jw + 1e-15) || glev != lev || gdl != dl) {
+			print_message(
+			    "\"%s\" \"%s\": got jaro %.17g jw %.17g lev %u dl %u, want %s %s %u "
+			    "%u (jellyfish)\n",
+			    fld[0], fld[1], gj, gjw, glev, gdl, fld[2], fld[3], lev, dl);
+			bad++;
+		}
+		n++;
+	}
+	fclose(f);
+	print_message("%d pairs against jellyfish, %d wrong\n", n, bad);
+	assert_int_equal(n, 1000);
+	assert_int_equal(bad, 0);
 }
 
 /* ---- Edit distances --------------------------------------------------- */
@@ -915,6 +973,7 @@ int main(void)
 	    cmocka_unit_test(test_jaro_winkler_published),
 	    cmocka_unit_test(test_jaro_winkler_long),
 	    cmocka_unit_test(test_long_values_compared_on_prefix),
+	    cmocka_unit_test(test_against_jellyfish),
 	    cmocka_unit_test(test_edit_distances_published),
 	    cmocka_unit_test(test_edit_distances_against_references),
 	    cmocka_unit_test(test_damerau_levenshtein_definition),
