@@ -701,6 +701,63 @@ static void test_double_metaphone_vectors(void **state)
 	assert_int_equal(bad, 0);
 }
 
+static const struct {
+	const char *a, *b;
+} dmeta_matches[] = {
+#include "link_compare_dmeta_matches.inc"
+};
+
+/* Commons Codec's pairs: MATCHES agree on the primary or the alternate
+ * code; testIsDoubleMetaphoneEqualBasic's on both; Jablonski and Yablonsky
+ * on the alternate; Brain and Band on neither. */
+static void test_double_metaphone_matches(void **state)
+{
+	(void)state;
+	char pa[LT_LINK_DMETA_SIZE], aa[LT_LINK_DMETA_SIZE], pb[LT_LINK_DMETA_SIZE],
+	    ab[LT_LINK_DMETA_SIZE];
+	int bad = 0;
+	size_t n = sizeof(dmeta_matches) / sizeof(dmeta_matches[0]);
+	for (size_t i = 0; i < n; i++) {
+		lt_link_double_metaphone(dmeta_matches[i].a, pa, aa);
+		lt_link_double_metaphone(dmeta_matches[i].b, pb, ab);
+		if (strcmp(pa, pb) != 0 && strcmp(aa, ab) != 0) {
+			print_message(
+			    "%s %s/%s and %s %s/%s do not match (Commons Codec MATCHES)\n",
+			    dmeta_matches[i].a, pa, aa, dmeta_matches[i].b, pb, ab);
+			bad++;
+		}
+	}
+	static const struct {
+		const char *a, *b;
+		bool primary, alternate;
+	} t[] = {
+	    {"", "", true, true},
+	    {"Case", "case", true, true},
+	    {"caSe", "cAsE", true, true},
+	    {"cookie", "quick", true, true},
+	    {"Brian", "Bryan", true, true},
+	    {"Auto", "Otto", true, true},
+	    {"Steven", "Stefan", true, true},
+	    {"Philipowitz", "Filipowicz", true, true},
+	    {"Jablonski", "Yablonsky", false, true},
+	    {"Brain", "Band", false, false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		lt_link_double_metaphone(t[i].a, pa, aa);
+		lt_link_double_metaphone(t[i].b, pb, ab);
+		if ((strcmp(pa, pb) == 0) != t[i].primary ||
+		    (t[i].alternate && strcmp(aa, ab) != 0) ||
+		    (!t[i].primary && !t[i].alternate && strcmp(aa, ab) == 0)) {
+			print_message("%s %s/%s against %s %s/%s (Commons Codec)\n", t[i].a, pa, aa,
+			              t[i].b, pb, ab);
+			bad++;
+		}
+	}
+	print_message("%zu matching pairs, %d wrong\n", n, bad);
+	assert_true(n == 406);
+	assert_int_equal(bad, 0);
+}
+
 /* Codes fit their buffers whatever the input: long, invalid, every byte. */
 static void test_double_metaphone_bounded(void **state)
 {
@@ -978,6 +1035,7 @@ int main(void)
 	    cmocka_unit_test(test_edit_distances_against_references),
 	    cmocka_unit_test(test_damerau_levenshtein_definition),
 	    cmocka_unit_test(test_double_metaphone_vectors),
+	    cmocka_unit_test(test_double_metaphone_matches),
 	    cmocka_unit_test(test_double_metaphone_bounded),
 	    cmocka_unit_test(test_normalise),
 	    cmocka_unit_test(test_normalise_fast_path_agrees),
