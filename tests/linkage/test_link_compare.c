@@ -826,7 +826,7 @@ static void test_normalise(void **state)
 }
 
 /* The ASCII fast path gives what lt_name_normalise gives, on every
- * printable ASCII character in every position. */
+ * printable ASCII character, tab, CR and LF in every position. */
 static void test_normalise_fast_path_agrees(void **state)
 {
 	(void)state;
@@ -837,8 +837,10 @@ static void test_normalise_fast_path_agrees(void **state)
 	int bad = 0;
 	for (int k = 0; k < 5000; k++) {
 		size_t n = (size_t)(rand_r(&seed) % 12);
-		for (size_t i = 0; i < n; i++)
-			s[i] = (char)(0x20 + rand_r(&seed) % 0x5F);
+		for (size_t i = 0; i < n; i++) {
+			unsigned c = 0x20 + (unsigned)rand_r(&seed) % 0x62; /* 0x7F..0x81: */
+			s[i] = c <= 0x7E ? (char)c : "\t\r\n"[c - 0x7F];    /* tab, CR, LF */
+		}
 		s[n] = '\0';
 		assert_int_equal(lt_name_normalise(s, n, &b), LT_OK);
 		assert_int_equal(lt_link_normalise(s, out, sizeof(out)), LT_OK);
