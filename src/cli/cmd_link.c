@@ -442,8 +442,7 @@ static void json_str(FILE *out, const char *v)
 	fputc('"', out);
 }
 
-static void print_explanation(const struct lt_link_prep *p, const struct lt_link_explanation *x,
-                              const struct link_state *s)
+static void print_explanation(const struct lt_link_explanation *x, const struct link_state *s)
 {
 	printf("pair: %s:%s and %s:%s\n", s->t.source_names[s->t.source[x->a]], s->t.ids[x->a],
 	       s->t.source_names[s->t.source[x->b]], s->t.ids[x->b]);
@@ -464,7 +463,6 @@ static void print_explanation(const struct lt_link_prep *p, const struct lt_link
 		putchar('\n');
 	}
 	printf("match weight %.3f, probability %.6f\n", x->weight, x->probability);
-	(void)p;
 }
 
 int cli_cmd_link(int argc, char **argv)
@@ -490,7 +488,7 @@ int cli_cmd_link(int argc, char **argv)
 	const char *truth_col = NULL, *save_model = NULL;
 	const char *rule_text[LT_LINK_BLOCK_RULES_MAX];
 	size_t nrule_text = 0;
-	int json = 0, mode_given = 0, split = 1;
+	int json = 0, split = 1;
 	double threshold = 0.5, d;
 	size_t max_cluster = 0;
 	double min_density = 0.4;
@@ -530,7 +528,6 @@ int cli_cmd_link(int argc, char **argv)
 			truth_col = optarg;
 			break;
 		case 'm':
-			mode_given = 1;
 			if (strcmp(optarg, "all") == 0)
 				ro.mode = LT_LINK_BLOCK_ALL;
 			else if (strcmp(optarg, "across") == 0)
@@ -580,7 +577,6 @@ int cli_cmd_link(int argc, char **argv)
 		return cli_usage("link", "name one or more CSV files");
 	if (explain1 && truth_col)
 		return cli_usage("link", "--explain and --evaluate cannot be used together");
-	(void)mode_given;
 
 	struct link_state s;
 	memset(&s, 0, sizeof(s));
@@ -741,7 +737,7 @@ int cli_cmd_link(int argc, char **argv)
 			printf("%s\n", text);
 			free(text);
 		} else {
-			print_explanation(&prep, &x, &s);
+			print_explanation(&x, &s);
 		}
 		rc = CLI_EXIT_OK;
 		goto out;

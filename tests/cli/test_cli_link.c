@@ -112,6 +112,35 @@ static void test_link_evaluate(void **state)
 	run_free(&r);
 }
 
+/* A model saved by --save-model, given back with --settings, links the
+ * same way; a bad one is refused naming the file and the member. */
+static void test_link_settings(void **state)
+{
+	(void)state;
+	const char *f = write_small();
+	char model[1100];
+	snprintf(model, sizeof(model), "%s", test_tmp_path("model.json"));
+	struct run a = RUN_EXPECT(0, "link", f, "--save-model", model);
+	char *json = slurp(model);
+	assert_contains(json, "\"comparisons\"");
+	free(json);
+	struct run b = RUN_EXPECT(0, "link", f, "--settings", model);
+	assert_string_equal(a.out, b.out);
+	assert_not_contains(b.err, "EM on");
+	run_free(&a);
+	run_free(&b);
+	const char *bad = test_tmp_path("bad.json");
+	write_file(bad, "{\"format\": \"lantern-link-model\"}");
+	struct run r = RUN_EXPECT(1, "link", f, "--settings", bad);
+	assert_contains(r.err, bad);
+	assert_contains(r.err, "probability_two_random_records_match");
+	run_free(&r);
+	write_file(bad, "{\"format\": ");
+	r = RUN_EXPECT(1, "link", f, "--settings", bad);
+	assert_contains(r.err, "not valid JSON");
+	run_free(&r);
+}
+
 static void test_link_errors(void **state)
 {
 	(void)state;
@@ -296,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(test_link_csv_output),
 	    cmocka_unit_test(test_link_json_and_explain),
 	    cmocka_unit_test(test_link_evaluate),
+	    cmocka_unit_test(test_link_settings),
 	    cmocka_unit_test(test_link_errors),
 	    cmocka_unit_test(test_link_documented),
 	    cmocka_unit_test(test_accuracy_febrl3),
