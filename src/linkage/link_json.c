@@ -9,6 +9,7 @@
  *   probability_two_random_records_match   λ in (0, 1)
  *   comparisons   an array of 1..LT_LINK_COMPARISONS_MAX objects:
  *     name, field          strings of 1..63 bytes
+ *     field2               optional: the second field of swapped levels
  *     levels               an array of 2..LT_LINK_LEVELS_MAX objects:
  *       kind               a name of the level-kind table (link_model.h)
  *       distance | threshold | years   the kind's parameter, required when
@@ -68,6 +69,8 @@ lt_status lt_link_model_to_json(const struct lt_link_model *m, bool with_tf, cha
 		bad |= json_array_append_new(comps, jc);
 		bad |= json_object_set_new(jc, "name", json_string(c->name));
 		bad |= json_object_set_new(jc, "field", json_string(c->field));
+		if (c->field2[0])
+			bad |= json_object_set_new(jc, "field2", json_string(c->field2));
 		bad |= json_object_set_new(jc, "levels", levels);
 		for (size_t l = 0; l < c->nlevel && !bad; l++) {
 			const struct lt_link_level *lv = &c->levels[l];
@@ -345,7 +348,8 @@ static lt_status read_model(json_t *root, struct lt_link_model *m, struct lt_err
 {
 	static const char *const known[] = {
 	    "format", "version", "probability_two_random_records_match", "comparisons", NULL};
-	static const char *const known_c[] = {"name", "field", "levels", "term_frequencies", NULL};
+	static const char *const known_c[] = {
+	    "name", "field", "field2", "levels", "term_frequencies", NULL};
 	if (!json_is_object(root))
 		return jerr(err, LT_EINVAL, "(root)", "a model is a JSON object");
 	lt_status st = only_members(root, "", known, err);
@@ -378,7 +382,9 @@ static lt_status read_model(json_t *root, struct lt_link_model *m, struct lt_err
 		if ((st = get_string(jc, "name", path, c->name, sizeof(c->name), true, err)) !=
 		        LT_OK ||
 		    (st = get_string(jc, "field", path, c->field, sizeof(c->field), true, err)) !=
-		        LT_OK)
+		        LT_OK ||
+		    (st = get_string(jc, "field2", path, c->field2, sizeof(c->field2), false,
+		                     err)) != LT_OK)
 			return st;
 		json_t *levels = json_object_get(jc, "levels");
 		pathf(p, sizeof(p), "%s.levels", path);

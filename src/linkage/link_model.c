@@ -223,6 +223,9 @@ static void level_label(const struct lt_link_level *lv, char *out, size_t cap)
 	case LT_LINK_LEVEL_DATE_YEARS:
 		snprintf(out, cap, "years within %g", lv->param);
 		break;
+	case LT_LINK_LEVEL_SWAPPED:
+		snprintf(out, cap, "swapped with the second field");
+		break;
 	case LT_LINK_LEVEL_ELSE:
 	case LT_LINK_LEVEL_KINDS:
 		snprintf(out, cap, "all other");
@@ -258,13 +261,23 @@ lt_status lt_link_model_add_level(struct lt_link_model *m, enum lt_link_level_ki
 	memset(lv, 0, sizeof(*lv));
 	lv->kind = kind;
 	lv->param = ki->param == LT_LINK_PARAM_NONE ? 0 : param;
-	lv->normalise = ki->data == LT_LINK_DATA_STRING ? normalise : false;
+	lv->normalise = kind == LT_LINK_LEVEL_SWAPPED     ? true
+	                : ki->data == LT_LINK_DATA_STRING ? normalise
+	                                                  : false;
 	lv->m = kind == LT_LINK_LEVEL_NULL ? 0 : mprob;
 	lv->u = kind == LT_LINK_LEVEL_NULL ? 0 : uprob;
 	lv->tf_weight = tf_weight;
 	level_label(lv, lv->label, sizeof(lv->label));
 	c->nlevel++;
 	return LT_OK;
+}
+
+lt_status lt_link_model_set_field2(struct lt_link_model *m, const char *field2,
+                                   struct lt_error *err)
+{
+	if (m->ncomp == 0)
+		return lt_error_set(err, LT_EINVAL, "field2", "add a comparison first");
+	return copy_name(m->comps[m->ncomp - 1].field2, field2, "field2", err);
 }
 
 struct preset_level {
@@ -310,6 +323,14 @@ static const struct preset_level preset_fuzzy[] = {
 lt_status lt_link_model_add_preset(struct lt_link_model *m, enum lt_link_preset preset,
                                    const char *name, const char *field, struct lt_error *err)
 {
+	return lt_link_model_add_preset2(m, preset, name, field, NULL, err);
+}
+
+lt_status lt_link_model_add_preset2(struct lt_link_model *m, enum lt_link_preset preset,
+                                    const char *name, const char *field, const char *field2,
+                                    struct lt_error *err)
+{
+	bool swap = preset == LT_LINK_PRESET_NAME && field2 && field2[0];
 	const struct preset_level *pl;
 	size_t n;
 	switch (preset) {
@@ -328,21 +349,34 @@ lt_status lt_link_model_add_preset(struct lt_link_model *m, enum lt_link_preset 
 	default:
 		return lt_error_set(err, LT_EINVAL, "preset", "unknown preset %d", (int)preset);
 	}
+	size_t before = m->ncomp;
 	lt_status st = lt_link_model_add_comparison(m, name, field, err);
-	if (st != LT_OK)
+	if (st == LT_OK && swap)
+		st = lt_link_model_set_field2(m, field2, err);
+	if (st != LT_OK) {
+		m->ncomp = before;
 		return st;
+	}
+	/* the swapped level, after exact: m 0.02, u 0.0001, taken from else */
+	static const struct preset_level swapped = {
+	    LT_LINK_LEVEL_SWAPPED, 0, true, 0.02, 0.0001, 0};
 	double msum = 0, usum = 0;
 	for (size_t i = 0; i < n; i++) {
-		double mp = pl[i].m, up = pl[i].u;
-		if (pl[i].kind == LT_LINK_LEVEL_ELSE)
-			mp = 1 - msum, up = 1 - usum;
-		msum += pl[i].m;
-		usum += pl[i].u;
-		st = lt_link_model_add_level(m, pl[i].kind, pl[i].param, pl[i].normalise, mp, up,
-		                             pl[i].tf, err);
-		if (st != LT_OK) {
-			m->ncomp--;
-			return st;
+		for (int pass = 0; pass < 2; pass++) {
+			const struct preset_level *q = pass == 0 ? &pl[i] : &swapped;
+			if (pass == 1 && !(swap && pl[i].kind == LT_LINK_LEVEL_EXACT))
+				break;
+			double mp = q->m, up = q->u;
+			if (q->kind == LT_LINK_LEVEL_ELSE)
+				mp = 1 - msum, up = 1 - usum;
+			msum += q->m;
+			usum += q->u;
+			st = lt_link_model_add_level(m, q->kind, q->param, q->normalise, mp, up,
+			                             q->tf, err);
+			if (st != LT_OK) {
+				m->ncomp = before;
+				return st;
+			}
 		}
 	}
 	return LT_OK;
@@ -389,6 +423,9 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 			return path_error(err, k, -1, "name", "must be a name of 1 to 63 bytes");
 		if (c->field[0] == '\0' || memchr(c->field, '\0', LT_LINK_NAME_MAX) == NULL)
 			return path_error(err, k, -1, "field", "must be a name of 1 to 63 bytes");
+		if (memchr(c->field2, '\0', LT_LINK_NAME_MAX) == NULL)
+			return path_error(err, k, -1, "field2",
+			                  "must be a name of at most 63 bytes");
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(m->comps[j].name, c->name) == 0)
 				return path_error(err, k, -1, "name",
@@ -408,6 +445,11 @@ lt_status lt_link_model_finish(struct lt_link_model *m, struct lt_error *err)
 				return path_error(err, k, (long)l, "kind", "unknown kind %g",
 				                  (double)lv->kind);
 			const struct lt_link_level_kind_info *ki = &kind_table[lv->kind];
+			if (lv->kind == LT_LINK_LEVEL_SWAPPED && c->field2[0] == '\0')
+				return path_error(err, k, (long)l, "kind",
+				                  "a swapped level needs the comparison's field2");
+			if (lv->kind == LT_LINK_LEVEL_SWAPPED)
+				c->need_norm = true;
 			if (lv->kind == LT_LINK_LEVEL_ELSE && l != c->nlevel - 1)
 				return path_error(err, k, (long)l, "kind",
 				                  "the else level must be the last");
@@ -657,6 +699,8 @@ double lt_link_model_tf(const struct lt_link_model *m, size_t k, const char *val
 
 void lt_link_prep_release(struct lt_link_prep *p)
 {
+	for (size_t k = 0; k < LT_LINK_COMPARISONS_MAX; k++)
+		free(p->swap[k]);
 	free(p->cells);
 	free(p->arena);
 	memset(p, 0, sizeof(*p));
@@ -732,19 +776,79 @@ static uint32_t pack_code(const char *code)
 	return v;
 }
 
+/* Append n bytes and a NUL to the arena; the offset + 1, or 0 when out of
+ * memory. */
+static size_t arena_put(char **arena, size_t *acap, size_t *alen, const char *s, size_t n)
+{
+	if (*alen + n + 1 > *acap) {
+		size_t cap = *acap;
+		while (*alen + n + 1 > cap)
+			cap *= 2;
+		char *na = realloc(*arena, cap);
+		if (na == NULL)
+			return 0;
+		*arena = na;
+		*acap = cap;
+	}
+	memcpy(*arena + *alen, s, n);
+	(*arena)[*alen + n] = '\0';
+	size_t at = *alen + 1;
+	*alen += n + 1;
+	return at;
+}
+
+static bool has_swap(const struct lt_link_comparison *c)
+{
+	for (size_t l = 0; l < c->nlevel; l++)
+		if (c->levels[l].kind == LT_LINK_LEVEL_SWAPPED)
+			return true;
+	return false;
+}
+
 lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *m,
                             const struct lt_link_table *t, struct lt_error *err)
 {
+	size_t *off2[LT_LINK_COMPARISONS_MAX] = {0}; /* per swapped comparison: offset + 1 */
 	memset(p, 0, sizeof(*p));
 	size_t nc = m->ncomp;
 	for (size_t k = 0; k < nc; k++) {
 		long f = lt_link_table_field(t, m->comps[k].field);
-		if (f < 0)
+		if (f < 0) {
+			for (size_t j = 0; j < k; j++) {
+				free(p->swap[j]);
+				free(off2[j]);
+			}
+			memset(p, 0, sizeof(*p));
 			return lt_error_set(err, LT_EINVAL, m->comps[k].field,
 			                    "comparison \"%s\" reads field \"%s\", which the data "
 			                    "does not have",
 			                    m->comps[k].name, m->comps[k].field);
+		}
 		p->field[k] = (uint32_t)f;
+		if (has_swap(&m->comps[k])) {
+			long f2 = lt_link_table_field(t, m->comps[k].field2);
+			if (f2 < 0) {
+				for (size_t j = 0; j < k; j++) {
+					free(p->swap[j]);
+					free(off2[j]);
+				}
+				return lt_error_set(
+				    err, LT_EINVAL, m->comps[k].field2,
+				    "comparison \"%s\" reads field \"%s\", which the "
+				    "data does not have",
+				    m->comps[k].name, m->comps[k].field2);
+			}
+			p->field2[k] = (uint32_t)f2;
+			p->swap[k] = calloc(t->nrec + 1, sizeof(*p->swap[k]));
+			off2[k] = calloc(t->nrec + 1, sizeof(*off2[k]));
+			if (p->swap[k] == NULL || off2[k] == NULL) {
+				for (size_t j = 0; j <= k; j++) {
+					free(p->swap[j]);
+					free(off2[j]);
+				}
+				return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
+			}
+		}
 	}
 	p->model = m;
 	p->table = t;
@@ -762,6 +866,15 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 			const struct lt_link_comparison *c = &m->comps[k];
 			struct lt_link_prep_cell *cell = &p->cells[r * nc + k];
 			const char *s = lt_link_cell(t, r, p->field[k]);
+			const char *s2 = p->swap[k] ? lt_link_cell(t, r, p->field2[k]) : NULL;
+			if (s2 && fold(s2, buf, sizeof(buf))) {
+				size_t fn = strlen(buf);
+				off2[k][r] = arena_put(&arena, &acap, &alen, buf, fn);
+				if (off2[k][r] == 0)
+					goto nomem;
+				p->swap[k][r].b2 = (uint32_t)fn;
+				p->swap[k][r].h2 = lt_link_hash(buf, fn);
+			}
 			cell->ltf = -INFINITY;
 			cell->raw = s;
 			if (s == NULL) {
@@ -779,17 +892,9 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 				folded = fold(s, buf, sizeof(buf));
 			if (folded) {
 				size_t fn = strlen(buf);
-				if (alen + fn + 1 > acap) {
-					while (alen + fn + 1 > acap)
-						acap *= 2;
-					char *na = realloc(arena, acap);
-					if (na == NULL)
-						goto nomem;
-					arena = na;
-				}
-				memcpy(arena + alen, buf, fn + 1);
-				off[r * nc + k] = alen + 1;
-				alen += fn + 1;
+				off[r * nc + k] = arena_put(&arena, &acap, &alen, buf, fn);
+				if (off[r * nc + k] == 0)
+					goto nomem;
 				cell->bnorm = (uint32_t)fn;
 				cell->hnorm = lt_link_hash(buf, fn);
 				cell->cnorm =
@@ -818,10 +923,20 @@ lt_status lt_link_prep_init(struct lt_link_prep *p, const struct lt_link_model *
 	p->arena_len = alen;
 	for (size_t i = 0; i < t->nrec * nc; i++)
 		p->cells[i].norm = off[i] ? arena + off[i] - 1 : NULL;
+	for (size_t k = 0; k < nc; k++)
+		if (p->swap[k])
+			for (size_t r = 0; r < t->nrec; r++)
+				p->swap[k][r].norm2 = off2[k][r] ? arena + off2[k][r] - 1 : NULL;
 	free(off);
+	for (size_t k = 0; k < nc; k++)
+		free(off2[k]);
 	return LT_OK;
 nomem:
 	free(off);
+	for (size_t k = 0; k < nc; k++) {
+		free(off2[k]);
+		free(p->swap[k]);
+	}
 	free(arena);
 	free(p->cells);
 	memset(p, 0, sizeof(*p));
@@ -885,7 +1000,8 @@ struct pair_cache {
 static inline bool level_holds(const struct lt_link_comparison *c,
                                const struct lt_link_level_hot *lv,
                                const struct lt_link_prep_cell *x, const struct lt_link_prep_cell *y,
-                               struct pair_cache *pc)
+                               const struct lt_link_prep_swap *sx,
+                               const struct lt_link_prep_swap *sy, struct pair_cache *pc)
 {
 	const int f = lv->normalise;
 	const char *a = f ? x->norm : x->raw;
@@ -965,6 +1081,10 @@ static inline bool level_holds(const struct lt_link_comparison *c,
 		return x->date.year == y->date.year;
 	case LT_LINK_LEVEL_DATE_YEARS:
 		return absdiff((unsigned)x->date.year, (unsigned)y->date.year) <= lv->k;
+	case LT_LINK_LEVEL_SWAPPED:
+		return sx && sy &&
+		       same_bytes(x->norm, x->bnorm, x->hnorm, sy->norm2, sy->b2, sy->h2) &&
+		       same_bytes(sx->norm2, sx->b2, sx->h2, y->norm, y->bnorm, y->hnorm);
 	case LT_LINK_LEVEL_ELSE:
 		return true;
 	case LT_LINK_LEVEL_NULL:
@@ -977,7 +1097,9 @@ static inline bool level_holds(const struct lt_link_comparison *c,
 /* The level of comparison c for cells x and y. */
 static inline unsigned level_of(const struct lt_link_comparison *c,
                                 const struct lt_link_prep_cell *x,
-                                const struct lt_link_prep_cell *y)
+                                const struct lt_link_prep_cell *y,
+                                const struct lt_link_prep_swap *sx,
+                                const struct lt_link_prep_swap *sy)
 {
 	if (x->missing || y->missing)
 		return c->null_level >= 0 ? (unsigned)c->null_level : c->else_level;
@@ -985,10 +1107,14 @@ static inline unsigned level_of(const struct lt_link_comparison *c,
 	pc.l1 = -1;
 	pc.have = 0;
 	for (unsigned l = 0; l < c->else_level; l++)
-		if (c->hot[l].kind != LT_LINK_LEVEL_NULL && level_holds(c, &c->hot[l], x, y, &pc))
+		if (c->hot[l].kind != LT_LINK_LEVEL_NULL &&
+		    level_holds(c, &c->hot[l], x, y, sx, sy, &pc))
 			return l;
 	return c->else_level;
 }
+
+/* The second-field values of record r for comparison k, or NULL. */
+#define SWAP(p, k, r) ((p)->swap[k] ? &(p)->swap[k][r] : NULL)
 
 /* The TF term of comparison c at level l for cells x and y: 0 when none. */
 static inline double tf_term(const struct lt_link_comparison *c, unsigned l,
@@ -1012,7 +1138,8 @@ uint64_t lt_link_vector(const struct lt_link_prep *p, uint32_t a, uint32_t b)
 	const struct lt_link_prep_cell *cb = &p->cells[(size_t)b * p->ncomp];
 	uint64_t v = 0;
 	for (size_t k = 0; k < p->ncomp; k++)
-		v |= (uint64_t)level_of(&m->comps[k], &ca[k], &cb[k]) << (4 * k);
+		v |= (uint64_t)level_of(&m->comps[k], &ca[k], &cb[k], SWAP(p, k, a), SWAP(p, k, b))
+		     << (4 * k);
 	return v;
 }
 
@@ -1024,7 +1151,7 @@ uint64_t lt_link_vector_tf(const struct lt_link_prep *p, uint32_t a, uint32_t b,
 	uint64_t v = 0;
 	for (size_t k = 0; k < p->ncomp; k++) {
 		const struct lt_link_comparison *c = &m->comps[k];
-		unsigned l = level_of(c, &ca[k], &cb[k]);
+		unsigned l = level_of(c, &ca[k], &cb[k], SWAP(p, k, a), SWAP(p, k, b));
 		v |= (uint64_t)l << (4 * k);
 		ltf[k] = -INFINITY;
 		if (c->tf_level_mask & (1u << l))
@@ -1042,7 +1169,7 @@ static inline double score_one(const struct lt_link_prep *p, uint32_t a, uint32_
 	uint64_t v = 0;
 	for (size_t k = 0; k < p->ncomp; k++) {
 		const struct lt_link_comparison *c = &m->comps[k];
-		unsigned l = level_of(c, &ca[k], &cb[k]);
+		unsigned l = level_of(c, &ca[k], &cb[k], SWAP(p, k, a), SWAP(p, k, b));
 		v |= (uint64_t)l << (4 * k);
 		w += c->lw[l];
 		if (c->tf_level_mask & (1u << l))
@@ -1308,7 +1435,7 @@ void lt_link_explain(const struct lt_link_prep *p, uint32_t a, uint32_t b,
 	for (size_t k = 0; k < p->ncomp; k++) {
 		const struct lt_link_comparison *c = &m->comps[k];
 		struct lt_link_explain_step *s = &out->steps[k];
-		unsigned l = level_of(c, &ca[k], &cb[k]);
+		unsigned l = level_of(c, &ca[k], &cb[k], SWAP(p, k, a), SWAP(p, k, b));
 		const struct lt_link_level *lv = &c->levels[l];
 		out->vector |= (uint64_t)l << (4 * k);
 		s->comparison = k;

@@ -38,6 +38,10 @@
  *   date_year_month       same year and month (month known for both)
  *   date_year             same year
  *   date_years N          years at most N apart
+ *   swapped               the comparison's field and its second field are
+ *                         swapped between the records (first name and
+ *                         surname in the other order), folded, all four
+ *                         present (splink's columns_reversed_level)
  *   else                  always (must be last)
  * String kinds compare the raw cell, or — with the level's `normalise` flag
  * — the value folded by lt_link_normalise (case, accents, punctuation):
@@ -101,7 +105,7 @@
  * JSON (link_json.c, jansson). The model is saved as
  *   {"format": "lantern-link-model", "version": 1,
  *    "probability_two_random_records_match": λ,
- *    "comparisons": [{"name": ..., "field": ...,
+ *    "comparisons": [{"name": ..., "field": ..., "field2": ... (optional),
  *      "levels": [{"kind": "null"},
  *                 {"kind": "exact", "normalise": true, "m": .., "u": ..,
  *                  "tf_weight": 1.0, "tf_min": 0, "label": ".."},
@@ -178,7 +182,8 @@ enum lt_link_level_param {
 	  false)                                                                                   \
 	X(LT_LINK_LEVEL_DATE_YEAR, "date_year", LT_LINK_DATA_DATE, LT_LINK_PARAM_NONE, false)      \
 	X(LT_LINK_LEVEL_DATE_YEARS, "date_years", LT_LINK_DATA_DATE, LT_LINK_PARAM_YEARS, false)   \
-	X(LT_LINK_LEVEL_ELSE, "else", LT_LINK_DATA_ANY, LT_LINK_PARAM_NONE, false)
+	X(LT_LINK_LEVEL_ELSE, "else", LT_LINK_DATA_ANY, LT_LINK_PARAM_NONE, false)                 \
+	X(LT_LINK_LEVEL_SWAPPED, "swapped", LT_LINK_DATA_STRING, LT_LINK_PARAM_NONE, false)
 
 enum lt_link_level_kind {
 #define LT_LINK_X(sym, name, data, param, tf) sym,
@@ -214,9 +219,10 @@ struct lt_link_level {
 struct lt_link_tf;
 
 struct lt_link_comparison {
-	char name[LT_LINK_NAME_MAX];  /* output name, e.g. "first_name" */
-	char field[LT_LINK_NAME_MAX]; /* the table field it reads */
-	size_t nlevel;                /* 2..LT_LINK_LEVELS_MAX */
+	char name[LT_LINK_NAME_MAX];   /* output name, e.g. "first_name" */
+	char field[LT_LINK_NAME_MAX];  /* the table field it reads */
+	char field2[LT_LINK_NAME_MAX]; /* a second field, for swapped levels; "" = none */
+	size_t nlevel;                 /* 2..LT_LINK_LEVELS_MAX */
 	struct lt_link_level levels[LT_LINK_LEVELS_MAX];
 	struct lt_link_tf *tf; /* term frequencies, owned; NULL = none */
 	/* Derived by lt_link_model_finish: */
@@ -281,6 +287,14 @@ lt_status lt_link_model_add_level(struct lt_link_model *m, enum lt_link_level_ki
                                   double param, bool normalise, double mprob, double uprob,
                                   double tf_weight, struct lt_error *err);
 
+/*
+ * Give the last comparison a second field (for swapped levels): first
+ * name and surname each name the other. LT_EINVAL for an empty or too
+ * long name.
+ */
+lt_status lt_link_model_set_field2(struct lt_link_model *m, const char *field2,
+                                   struct lt_error *err);
+
 /* Ready-made comparisons with splink-like levels and starting m/u. */
 enum lt_link_preset {
 	/* null, exact (folded, TF), Jaro-Winkler >= 0.92, >= 0.88 (folded),
@@ -298,13 +312,23 @@ enum lt_link_preset {
 /* Append a preset comparison called `name` on `field`. As add_comparison. */
 lt_status lt_link_model_add_preset(struct lt_link_model *m, enum lt_link_preset preset,
                                    const char *name, const char *field, struct lt_error *err);
+/*
+ * The same with a second field `field2` (NULL or "" = none): a NAME preset
+ * then has a `swapped` level after its exact level (m 0.02, u 0.0001),
+ * for first name and surname given in the other order. Other presets
+ * ignore field2.
+ */
+lt_status lt_link_model_add_preset2(struct lt_link_model *m, enum lt_link_preset preset,
+                                    const char *name, const char *field, const char *field2,
+                                    struct lt_error *err);
 
 /*
  * Check the model and compute its derived values (lw, log2u, prior_weight,
  * masks); call after any change of λ, m, u or the levels (EM, u estimation
  * and JSON loading call it themselves). Rules: 1..LT_LINK_COMPARISONS_MAX
  * comparisons, each of 2..LT_LINK_LEVELS_MAX levels with exactly one
- * `else`, last; at most one null level; λ in (0, 1); m and u of every
+ * `else`, last; at most one null level; a swapped level only with a
+ * second field; λ in (0, 1); m and u of every
  * level but null in (0, 1] (values below LT_LINK_PROB_MIN are raised to
  * it); parameters in their range; TF weights in [0, 1] and only on kinds
  * that allow them. LT_EINVAL with err->field a path such as
@@ -331,17 +355,22 @@ double lt_link_model_tf(const struct lt_link_model *m, size_t k, const char *val
 
 /* ---- Per-record preparation and scoring ------------------------------ */
 
-/* Private: the prepared value of one record for one comparison. */
+/* Private: the prepared value of one record for one comparison, and of
+ * its second field. */
 struct lt_link_prep_cell;
+struct lt_link_prep_swap;
 
 struct lt_link_prep {
 	const struct lt_link_model *model; /* borrowed */
 	const struct lt_link_table *table; /* borrowed */
 	size_t nrec;
 	size_t ncomp;
-	uint32_t field[LT_LINK_COMPARISONS_MAX]; /* table field of each comparison */
-	struct lt_link_prep_cell *cells;         /* nrec x ncomp, record-major; owned */
-	char *arena;                             /* folded strings; owned */
+	uint32_t field[LT_LINK_COMPARISONS_MAX];  /* table field of each comparison */
+	struct lt_link_prep_cell *cells;          /* nrec x ncomp, record-major; owned */
+	uint32_t field2[LT_LINK_COMPARISONS_MAX]; /* table field of each second field */
+	struct lt_link_prep_swap *swap[LT_LINK_COMPARISONS_MAX]; /* nrec each, for the
+	                                            comparisons with a swapped level; owned */
+	char *arena;                                             /* folded strings; owned */
 	size_t arena_len;
 };
 

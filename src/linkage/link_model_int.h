@@ -62,6 +62,13 @@ struct lt_link_prep_cell {
  */
 uint32_t lt_link_next_cp(const unsigned char *s, size_t *i);
 
+/* The folded second field of a record, for swapped levels. */
+struct lt_link_prep_swap {
+	const char *norm2; /* folded, in the prep's arena; NULL = missing */
+	uint64_t h2;       /* lt_link_hash of norm2 */
+	uint32_t b2;       /* bytes of norm2 */
+};
+
 /* 64-bit FNV-1a of n bytes. */
 uint64_t lt_link_hash(const void *p, size_t n);
 

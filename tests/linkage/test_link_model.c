@@ -300,6 +300,67 @@ static void test_levels(void **state)
 	}
 }
 
+/* First name and surname in the other order: the swapped level. */
+static void test_swapped(void **state)
+{
+	(void)state;
+	const char *names[] = {"first_name", "surname"};
+	static const char *const rows[][2] = {
+	    {"John", "Smith"}, {"Smith", "John"}, {"JOHN", "smith"},
+	    {"Smith", "Jon"},  {NULL, "John"},    {"Smith", NULL},
+	};
+	struct lt_link_table t;
+	assert_int_equal(lt_link_table_init(&t, names, 2), LT_OK);
+	uint32_t src;
+	assert_int_equal(lt_link_table_source(&t, "s", &src), LT_OK);
+	for (size_t i = 0; i < 6; i++) {
+		char id[24];
+		snprintf(id, sizeof(id), "%zu", i);
+		const char *cells[] = {rows[i][0], rows[i][1]};
+		assert_int_equal(lt_link_table_add(&t, src, id, cells), LT_OK);
+	}
+	struct lt_link_model m;
+	struct lt_error err;
+	lt_link_model_init(&m);
+	ok(lt_link_model_add_preset2(&m, LT_LINK_PRESET_NAME, "first_name", "first_name", "surname",
+	                             &err),
+	   &err);
+	assert_string_equal(m.comps[0].field2, "surname");
+	assert_int_equal(m.comps[0].levels[2].kind, LT_LINK_LEVEL_SWAPPED);
+	ok(lt_link_model_finish(&m, &err), &err);
+	struct lt_link_prep p;
+	ok(lt_link_prep_init(&p, &m, &t, &err), &err);
+	static const struct {
+		uint32_t a, b;
+		enum lt_link_level_kind want;
+	} cases[] = {
+	    {0, 1, LT_LINK_LEVEL_SWAPPED}, {1, 0, LT_LINK_LEVEL_SWAPPED},
+	    {2, 1, LT_LINK_LEVEL_SWAPPED}, {0, 2, LT_LINK_LEVEL_EXACT},
+	    {0, 3, LT_LINK_LEVEL_ELSE},    {4, 1, LT_LINK_LEVEL_NULL},
+	    {0, 5, LT_LINK_LEVEL_ELSE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		unsigned l = lt_link_vector_level(lt_link_vector(&p, cases[i].a, cases[i].b), 0);
+		if (m.comps[0].levels[l].kind != cases[i].want)
+			fail_msg("records %u and %u: %s, want %s", cases[i].a, cases[i].b,
+			         lt_link_level_kind_info(m.comps[0].levels[l].kind)->name,
+			         lt_link_level_kind_info(cases[i].want)->name);
+	}
+	lt_link_prep_release(&p);
+	/* a swapped level needs a second field */
+	m.comps[0].field2[0] = '\0';
+	assert_int_equal(lt_link_model_finish(&m, &err), LT_EINVAL);
+	assert_string_equal(err.field, "comparisons[0].levels[2].kind");
+	/* and the data must have it */
+	strcpy(m.comps[0].field2, "middle_name");
+	ok(lt_link_model_finish(&m, &err), &err);
+	assert_int_equal(lt_link_prep_init(&p, &m, &t, &err), LT_EINVAL);
+	assert_contains(err.message, "middle_name");
+	lt_link_prep_release(&p);
+	lt_link_model_release(&m);
+	lt_link_table_release(&t);
+}
+
 /* ---- splink's basic settings on fake_1000 ---------------------------- */
 
 static const char *const fields5[] = {"first_name", "surname", "dob", "city", "email"};
@@ -910,7 +971,8 @@ static void test_json_round_trip(void **state)
 	struct lt_error err;
 	load_fake1000(&t);
 	lt_link_model_init(&m);
-	ok(lt_link_model_add_preset(&m, LT_LINK_PRESET_NAME, "first_name", "first_name", &err),
+	ok(lt_link_model_add_preset2(&m, LT_LINK_PRESET_NAME, "first_name", "first_name", "surname",
+	                             &err),
 	   &err);
 	ok(lt_link_model_add_preset(&m, LT_LINK_PRESET_DATE, "dob", "dob", &err), &err);
 	ok(lt_link_model_add_preset(&m, LT_LINK_PRESET_FUZZY, "email", "email", &err), &err);
@@ -926,6 +988,7 @@ static void test_json_round_trip(void **state)
 		assert_int_equal(back.ncomp, m.ncomp);
 		for (size_t k = 0; k < m.ncomp; k++) {
 			assert_string_equal(back.comps[k].name, m.comps[k].name);
+			assert_string_equal(back.comps[k].field2, m.comps[k].field2);
 			assert_int_equal(back.comps[k].nlevel, m.comps[k].nlevel);
 			for (size_t l = 0; l < m.comps[k].nlevel; l++) {
 				const struct lt_link_level *a = &m.comps[k].levels[l],
@@ -1122,6 +1185,7 @@ int main(void)
 	    cmocka_unit_test(test_kind_table),
 	    cmocka_unit_test(test_finish_errors),
 	    cmocka_unit_test(test_levels),
+	    cmocka_unit_test(test_swapped),
 	    cmocka_unit_test(test_splink2_479_481),
 	    cmocka_unit_test(test_splink2_em_fixed_u),
 	    cmocka_unit_test(test_splink2_em_no_fix),
