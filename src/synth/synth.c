@@ -412,10 +412,11 @@ lt_status lt_synth_lists_parse(struct lt_synth_params *p, const char *s, struct 
 			                    "'.' or '-'",
 			                    q, LT_MSE_NAME_MAX);
 		double v;
-		if (!parse_number(colon + 1, len - nlen - 1, &v) || !(v > 0 && v < 1))
+		if (!parse_number(colon + 1, len - nlen - 1, &v) ||
+		    !(v >= LT_SYNTH_CAPTURE_MIN && v <= 1 - LT_SYNTH_CAPTURE_MIN))
 			return lt_error_set(err, LT_EINVAL, "lists",
 			                    "in '%s': the capture probability must be a number "
-			                    "between 0 and 1 (exclusive)",
+			                    "between 0 and 1 (from 0.000001 to 0.999999)",
 			                    q);
 		memcpy(lists[n].name, at, nlen);
 		lists[n].name[nlen] = '\0';
@@ -544,10 +545,11 @@ lt_status lt_synth_params_check(const struct lt_synth_params *p, struct lt_error
 			                    "list %u: a list name is 1 to %d letters, digits, '_', "
 			                    "'.' or '-'",
 			                    i + 1, LT_MSE_NAME_MAX);
-		if (!(p->lists[i].capture > 0 && p->lists[i].capture < 1))
+		if (!(p->lists[i].capture >= LT_SYNTH_CAPTURE_MIN &&
+		      p->lists[i].capture <= 1 - LT_SYNTH_CAPTURE_MIN))
 			return lt_error_set(err, LT_EINVAL, "lists",
 			                    "list '%s': the capture probability must be between 0 and "
-			                    "1 (exclusive)",
+			                    "1 (from 0.000001 to 0.999999)",
 			                    p->lists[i].name);
 		for (unsigned j = 0; j < i; j++)
 			if (strcmp(p->lists[i].name, p->lists[j].name) == 0)
@@ -794,7 +796,7 @@ static lt_status calibrate(struct lt_synth *g)
 		unsigned j = g->order[n];
 		/* Bisection on c: the expected share on j rises with c. */
 		double target = p->lists[j].capture;
-		double lo = -60, hi = 60, c = 0;
+		double lo = -200, hi = 200, c = 0; /* wide enough for 8 factors of 1000 */
 		for (int it = 0; it < 200; it++) {
 			c = (lo + hi) / 2;
 			double ec = synth_exp(c), mean = 0;

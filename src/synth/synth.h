@@ -114,11 +114,15 @@ enum lt_synth_kind {
 extern const char *const lt_synth_kind_names[LT_SYNTH_KIND_COUNT];
 
 #define LT_SYNTH_COPIES_MAX 4   /* records of one person on one list: 1 + duplicates */
+#define LT_SYNTH_CAPTURE_MIN 1e-6 /* capture probabilities lie in [this, 1 - this]: the
+                                    calibration's range and the thresholds' 2^-32 steps
+                                    resolve them */
 #define LT_SYNTH_DELAY_MAX 2000 /* rows a duplicate is held back, at most */
 
 struct lt_synth_list {
 	char name[LT_MSE_NAME_MAX + 1]; /* [A-Za-z0-9_.-], 1..LT_MSE_NAME_MAX bytes, distinct */
-	double capture;                 /* share of the population on the list, (0, 1) */
+	double capture;                 /* share of the population on the list,
+	                                   [LT_SYNTH_CAPTURE_MIN, 1 - LT_SYNTH_CAPTURE_MIN] */
 };
 
 struct lt_synth_dependence {
@@ -149,7 +153,7 @@ void lt_synth_params_default(struct lt_synth_params *p);
 
 /*
  * Replace the lists of `p` by "NAME:P,NAME:P,..." (2..LT_SYNTH_LISTS_MAX
- * items, P a decimal in (0, 1)); drops the dependences, whose indices
+ * items, P a decimal from 0.000001 to 0.999999); drops the dependences, whose indices
  * referred to the old lists. Errors: LT_EINVAL naming the item and what is
  * allowed (err->field "lists").
  */
