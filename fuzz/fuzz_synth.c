@@ -31,7 +31,11 @@ static bool utf8_ok(const char *s)
 	if (!*p)
 		return false;
 	while (*p) {
-		unsigned n = *p < 0x80 ? 0 : (*p >> 5) == 6 ? 1 : (*p >> 4) == 14 ? 2 : (*p >> 3) == 30 ? 3 : 9;
+		unsigned n = *p < 0x80         ? 0
+		             : (*p >> 5) == 6  ? 1
+		             : (*p >> 4) == 14 ? 2
+		             : (*p >> 3) == 30 ? 3
+		                               : 9;
 		if (n == 9)
 			return false;
 		p++;

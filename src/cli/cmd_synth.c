@@ -76,7 +76,8 @@ static int out_close(struct out_file *o, bool commit)
 	}
 	if (ferror(o->f) || fclose(o->f) != 0) {
 		if (commit)
-			fprintf(stderr, "lantern synth: cannot write %s: %s\n", o->tmp, strerror(errno));
+			fprintf(stderr, "lantern synth: cannot write %s: %s\n", o->tmp,
+			        strerror(errno));
 		rc = -1;
 	}
 	o->f = NULL;
@@ -283,8 +284,9 @@ int cli_cmd_synth(int argc, char **argv)
 		switch (opt) {
 		case 'n':
 			if (!parse_u64(optarg, LT_SYNTH_PEOPLE_MAX, &v) || v < 1)
-				return cli_usage("synth", "--people: '%s' is not a whole number from 1 to %d",
-				                 optarg, LT_SYNTH_PEOPLE_MAX);
+				return cli_usage(
+				    "synth", "--people: '%s' is not a whole number from 1 to %d",
+				    optarg, LT_SYNTH_PEOPLE_MAX);
 			p.people = v;
 			break;
 		case 'l':
@@ -301,36 +303,42 @@ int cli_cmd_synth(int argc, char **argv)
 			break;
 		case 'H':
 			if (!parse_rate(optarg, 0, 5, &d))
-				return cli_usage("synth",
-				                 "--heterogeneity: '%s' is not a number from 0 to 5 (the "
-				                 "standard deviation of visibility on the logit scale)",
-				                 optarg);
+				return cli_usage(
+				    "synth",
+				    "--heterogeneity: '%s' is not a number from 0 to 5 (the "
+				    "standard deviation of visibility on the logit scale)",
+				    optarg);
 			p.heterogeneity = d;
 			break;
 		case 'd':
 			if (ndeps == LT_SYNTH_DEPS_MAX)
-				return cli_usage("synth", "--dependence: at most %d", LT_SYNTH_DEPS_MAX);
+				return cli_usage("synth", "--dependence: at most %d",
+				                 LT_SYNTH_DEPS_MAX);
 			deps[ndeps++] = optarg;
 			break;
 		case 'D':
 			if (!parse_rate(optarg, 0, 0.5, &d))
-				return cli_usage("synth", "--duplicates: '%s' is not a number from 0 to 0.5",
+				return cli_usage("synth",
+				                 "--duplicates: '%s' is not a number from 0 to 0.5",
 				                 optarg);
 			p.duplicates = d;
 			break;
 		case 'e':
 			if (!parse_rate(optarg, 0, 1, &d))
-				return cli_usage("synth", "--errors: '%s' is not a number from 0 to 1", optarg);
+				return cli_usage(
+				    "synth", "--errors: '%s' is not a number from 0 to 1", optarg);
 			p.errors = d;
 			break;
 		case 'm':
 			if (!parse_rate(optarg, 0, 1, &d))
-				return cli_usage("synth", "--missing: '%s' is not a number from 0 to 1", optarg);
+				return cli_usage(
+				    "synth", "--missing: '%s' is not a number from 0 to 1", optarg);
 			p.missing = d;
 			break;
 		case 'y':
 			if (!parse_u64(optarg, LT_YEAR_MAX, &v) || v < LT_YEAR_MIN + 120)
-				return cli_usage("synth", "--year: '%s' is not a year from %d to %d", optarg,
+				return cli_usage("synth",
+				                 "--year: '%s' is not a year from %d to %d", optarg,
 				                 LT_YEAR_MIN + 120, LT_YEAR_MAX);
 			p.reference_year = (int)v;
 			break;
@@ -342,7 +350,8 @@ int cli_cmd_synth(int argc, char **argv)
 			break;
 		case 'T':
 			if (!optarg[0])
-				return cli_usage("synth", "--truth-column: the column needs a name");
+				return cli_usage("synth",
+				                 "--truth-column: the column needs a name");
 			truth_column = optarg;
 			break;
 		case 'C':
@@ -367,7 +376,8 @@ int cli_cmd_synth(int argc, char **argv)
 		for (unsigned i = 0; i < LT_SYNTH_FIELD_COUNT; i++)
 			if (strcmp(truth_column, lt_synth_field_names[i]) == 0 ||
 			    strcmp(truth_column, "id") == 0 || strcmp(truth_column, "list") == 0)
-				return cli_usage("synth", "--truth-column: '%s' is already a column",
+				return cli_usage("synth",
+				                 "--truth-column: '%s' is already a column",
 				                 truth_column);
 
 	struct lt_synth *g = NULL;
@@ -388,8 +398,8 @@ int cli_cmd_synth(int argc, char **argv)
 	o->truth_column = truth_column;
 	if (out_dir) {
 		if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-			fprintf(stderr, "lantern synth: --out: cannot create directory %s: %s\n", out_dir,
-			        strerror(errno));
+			fprintf(stderr, "lantern synth: --out: cannot create directory %s: %s\n",
+			        out_dir, strerror(errno));
 			goto done;
 		}
 		for (unsigned j = 0; j < p.nlists; j++) {

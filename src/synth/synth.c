@@ -149,13 +149,13 @@ struct age_band {
 	uint32_t weight;   /* per year of age */
 };
 static const struct age_band age_bands[] = {
-    {0, 9, 20},    {10, 13, 80},  {14, 17, 240}, {18, 24, 100}, {25, 34, 80},
-    {35, 44, 50},  {45, 54, 25},  {55, 64, 10},  {65, 79, 3},
+    {0, 9, 20},   {10, 13, 80}, {14, 17, 240}, {18, 24, 100}, {25, 34, 80},
+    {35, 44, 50}, {45, 54, 25}, {55, 64, 10},  {65, 79, 3},
 };
 #define AGE_MAX 79
 
-static const char *const email_domains[] = {"gmail.com", "hotmail.co.uk", "yahoo.com",
-                                            "outlook.com", "icloud.com", "hotmail.com"};
+static const char *const email_domains[] = {"gmail.com",   "hotmail.co.uk", "yahoo.com",
+                                            "outlook.com", "icloud.com",    "hotmail.com"};
 #define EMAIL_DOMAIN_COUNT (sizeof(email_domains) / sizeof(email_domains[0]))
 
 /* The share of men among referred victims, per 2^32 (about 75%). */
@@ -183,10 +183,10 @@ static double visibility(unsigned k)
 
 /* QWERTY neighbours of each lower-case letter a..z, then of each digit 0..9. */
 static const char *const qwerty[36] = {
-    "qwsz", "vghn", "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko", "huikmn",
-    "jiolm", "kop", "njk", "bhjm", "iklp", "ol", "wa", "edft", "awedxz", "rfgy", "yhji",
-    "cfgb", "qase", "zsdc", "tghu", "asx", "9op", "2q", "13qw", "24we", "35er", "46rt",
-    "57ty", "68yu", "79ui", "80io",
+    "qwsz",   "vghn",  "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko",
+    "huikmn", "jiolm", "kop",  "njk",    "bhjm", "iklp",   "ol",     "wa",     "edft",
+    "awedxz", "rfgy",  "yhji", "cfgb",   "qase", "zsdc",   "tghu",   "asx",    "9op",
+    "2q",     "13qw",  "24we", "35er",   "46rt", "57ty",   "68yu",   "79ui",   "80io",
 };
 
 /* ---------------------------------------------------------------------------
@@ -308,8 +308,8 @@ struct lt_synth {
 	/* Tables. */
 	struct pick pick_origin, pick_city, pick_age;
 	struct pick pick_name[ORIGIN_COUNT][KIND_COUNT];
-	int name_group[NAME_COUNT];  /* variant group, -1 none */
-	int name_nick[NAME_COUNT];   /* nickname row, -1 none */
+	int name_group[NAME_COUNT];      /* variant group, -1 none */
+	int name_nick[NAME_COUNT];       /* nickname row, -1 none */
 	char name_ascii[NAME_COUNT][40]; /* lower-case ASCII form, for e-mail */
 	/* Split variant groups: members of group g are group_str[group_at[g] ..]. */
 	const char **members;
@@ -401,10 +401,11 @@ lt_status lt_synth_lists_parse(struct lt_synth_params *p, const char *s, struct 
 			                    LT_SYNTH_LISTS_MAX, LT_SYNTH_LISTS_MAX);
 		const char *colon = memchr(at, ':', len);
 		if (!colon)
-			return lt_error_set(err, LT_EINVAL, "lists",
-			                    "'%s' is not NAME:P (a list name, a colon and the share of "
-			                    "the population on the list, e.g. police:0.3)",
-			                    q);
+			return lt_error_set(
+			    err, LT_EINVAL, "lists",
+			    "'%s' is not NAME:P (a list name, a colon and the share of "
+			    "the population on the list, e.g. police:0.3)",
+			    q);
 		size_t nlen = (size_t)(colon - at);
 		if (!list_name_ok(at, nlen))
 			return lt_error_set(err, LT_EINVAL, "lists",
@@ -547,10 +548,11 @@ lt_status lt_synth_params_check(const struct lt_synth_params *p, struct lt_error
 			                    i + 1, LT_MSE_NAME_MAX);
 		if (!(p->lists[i].capture >= LT_SYNTH_CAPTURE_MIN &&
 		      p->lists[i].capture <= 1 - LT_SYNTH_CAPTURE_MIN))
-			return lt_error_set(err, LT_EINVAL, "lists",
-			                    "list '%s': the capture probability must be between 0 and "
-			                    "1 (from 0.000001 to 0.999999)",
-			                    p->lists[i].name);
+			return lt_error_set(
+			    err, LT_EINVAL, "lists",
+			    "list '%s': the capture probability must be between 0 and "
+			    "1 (from 0.000001 to 0.999999)",
+			    p->lists[i].name);
 		for (unsigned j = 0; j < i; j++)
 			if (strcmp(p->lists[i].name, p->lists[j].name) == 0)
 				return lt_error_set(err, LT_EINVAL, "lists",
@@ -566,14 +568,15 @@ lt_status lt_synth_params_check(const struct lt_synth_params *p, struct lt_error
 	for (unsigned d = 0; d < p->ndeps; d++) {
 		const struct lt_synth_dependence *x = &p->deps[d];
 		if (x->from >= p->nlists || x->to >= p->nlists || x->from == x->to)
-			return lt_error_set(err, LT_EINVAL, "dependence",
-			                    "dependence %u: the lists must be two different lists of "
-			                    "the %u",
-			                    d + 1, p->nlists);
+			return lt_error_set(
+			    err, LT_EINVAL, "dependence",
+			    "dependence %u: the lists must be two different lists of "
+			    "the %u",
+			    d + 1, p->nlists);
 		if (!(x->factor > 0 && x->factor <= 1000))
-			return lt_error_set(err, LT_EINVAL, "dependence",
-			                    "dependence %u: the factor must be above 0 and at most 1000",
-			                    d + 1);
+			return lt_error_set(
+			    err, LT_EINVAL, "dependence",
+			    "dependence %u: the factor must be above 0 and at most 1000", d + 1);
 		for (unsigned e = 0; e < d; e++)
 			if (p->deps[e].from == x->from && p->deps[e].to == x->to)
 				return lt_error_set(err, LT_EINVAL, "dependence",
@@ -582,9 +585,10 @@ lt_status lt_synth_params_check(const struct lt_synth_params *p, struct lt_error
 	}
 	unsigned order[LT_SYNTH_LISTS_MAX];
 	if (!topo_order(p, order))
-		return lt_error_set(err, LT_EINVAL, "dependence",
-		                    "the dependences form a cycle (A:B with B:A, or a longer loop); "
-		                    "each list may only depend on lists that do not depend on it");
+		return lt_error_set(
+		    err, LT_EINVAL, "dependence",
+		    "the dependences form a cycle (A:B with B:A, or a longer loop); "
+		    "each list may only depend on lists that do not depend on it");
 	if (!(p->duplicates >= 0 && p->duplicates <= 0.5))
 		return lt_error_set(err, LT_EINVAL, "duplicates",
 		                    "the duplicate rate must be from 0 to 0.5");
@@ -807,7 +811,8 @@ static lt_status calibrate(struct lt_synth *g)
 						continue;
 					double odds = ec * ez[k];
 					for (unsigned q = 0; q < g->npar[j]; q++) {
-						const struct lt_synth_dependence *d = &p->deps[g->par[j][q]];
+						const struct lt_synth_dependence *d =
+						    &p->deps[g->par[j][q]];
 						if (s >> pos[d->from] & 1)
 							odds *= d->factor;
 					}
@@ -835,7 +840,8 @@ static lt_status calibrate(struct lt_synth *g)
 				for (unsigned q = 0; q < g->npar[j]; q++)
 					if (sub >> q & 1)
 						odds *= p->deps[g->par[j][q]].factor;
-				g->thr[j][(size_t)k * nsub + sub] = prob_threshold(odds / (1 + odds));
+				g->thr[j][(size_t)k * nsub + sub] =
+				    prob_threshold(odds / (1 + odds));
 			}
 		if (pos[j] >= 0) {
 			/* Split each state on whether j captured. */
@@ -853,7 +859,8 @@ static lt_status calibrate(struct lt_synth *g)
 						if (sub >> q & 1)
 							odds *= p->deps[g->par[j][q]].factor;
 					double pj = odds / (1 + odds);
-					joint[(size_t)k * nstates + (s | (size_t)1 << pos[j])] = w * pj;
+					joint[(size_t)k * nstates + (s | (size_t)1 << pos[j])] =
+					    w * pj;
 					joint[(size_t)k * nstates + s] = w * (1 - pj);
 				}
 		}
@@ -895,7 +902,8 @@ lt_status lt_synth_alloc(const struct lt_synth_params *p, struct lt_synth **out,
 	g->half_bits = (bits + 1) / 2;
 	for (unsigned j = 0; j < p->nlists; j++)
 		for (unsigned r = 0; r < 4; r++)
-			g->round_key[j][r] = mix64(p->seed ^ mix64(GOLDEN * (STREAM_ORDER + 16 * j + 4 + r)));
+			g->round_key[j][r] =
+			    mix64(p->seed ^ mix64(GOLDEN * (STREAM_ORDER + 16 * j + 4 + r)));
 	*out = g;
 	return LT_OK;
 }
@@ -1113,8 +1121,8 @@ static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 			snprintf(x->email, sizeof(x->email), "%s.%s@%s", f, l, dom);
 			break;
 		case 1:
-			snprintf(x->email, sizeof(x->email), "%s%s%u@%s", f, l, 10 + rng_below(&r, 90),
-			         dom);
+			snprintf(x->email, sizeof(x->email), "%s%s%u@%s", f, l,
+			         10 + rng_below(&r, 90), dom);
 			break;
 		case 2:
 			snprintf(x->email, sizeof(x->email), "%c.%s@%s", f[0] ? f[0] : 'x', l, dom);
@@ -1349,25 +1357,29 @@ static void record_make(struct lt_synth *g, const struct person *x, unsigned j, 
 		}
 		rec->field[f] = buf;
 		if (is_name && swap) {
-			copy_str(buf, cap, truth[f == LT_SYNTH_FIRST_NAME ? LT_SYNTH_SURNAME
-			                                                  : LT_SYNTH_FIRST_NAME]);
+			copy_str(buf, cap,
+			         truth[f == LT_SYNTH_FIRST_NAME ? LT_SYNTH_SURNAME
+			                                        : LT_SYNTH_FIRST_NAME]);
 			rec->kind[f] = LT_SYNTH_KIND_SWAP_ORDER;
 			continue;
 		}
 		if (f == LT_SYNTH_POSTCODE && moved) {
 			/* Drawn with the city, above. */
-			rec->kind[f] = strcmp(buf, truth[f]) ? LT_SYNTH_KIND_OTHER : LT_SYNTH_KIND_NONE;
+			rec->kind[f] =
+			    strcmp(buf, truth[f]) ? LT_SYNTH_KIND_OTHER : LT_SYNTH_KIND_NONE;
 			continue;
 		}
 		copy_str(buf, cap, truth[f]);
-		bool corrupt = rng_bern(&r, is_name || f == LT_SYNTH_DOB ? g->error_t : g->error_other_t);
+		bool corrupt =
+		    rng_bern(&r, is_name || f == LT_SYNTH_DOB ? g->error_t : g->error_other_t);
 		if (!corrupt)
 			continue;
 		switch (f) {
 		case LT_SYNTH_FIRST_NAME:
 		case LT_SYNTH_SURNAME:
 			rec->kind[f] = (uint8_t)corrupt_name(
-			    g, &r, f == LT_SYNTH_FIRST_NAME ? x->name_first : x->name_last, buf, cap);
+			    g, &r, f == LT_SYNTH_FIRST_NAME ? x->name_first : x->name_last, buf,
+			    cap);
 			break;
 		case LT_SYNTH_DOB:
 			rec->kind[f] = (uint8_t)corrupt_dob(&r, x, buf, cap);
@@ -1399,7 +1411,8 @@ static void record_make(struct lt_synth *g, const struct person *x, unsigned j, 
 				moved = true;
 				rec->kind[f] = LT_SYNTH_KIND_OTHER;
 			} else {
-				rec->kind[f] = (uint8_t)typo(&r, buf, cap, typo_kinds[rng_below(&r, 4)]);
+				rec->kind[f] =
+				    (uint8_t)typo(&r, buf, cap, typo_kinds[rng_below(&r, 4)]);
 			}
 			break;
 		case LT_SYNTH_POSTCODE:
@@ -1409,14 +1422,16 @@ static void record_make(struct lt_synth *g, const struct person *x, unsigned j, 
 			if (rng_below(&r, 2) == 0) {
 				/* Another address of the same person. */
 				size_t at = strcspn(buf, "@");
-				unsigned num = 1 + rng_below(&r, 99); /* draws in sequence, never two
-				                                         in one call's arguments */
+				unsigned num =
+				    1 + rng_below(&r, 99); /* draws in sequence, never two
+				                              in one call's arguments */
 				const char *dom = email_domains[rng_below(&r, EMAIL_DOMAIN_COUNT)];
 				snprintf(buf + at, cap - at, "%u@%s", num, dom);
 				rec->kind[f] = strcmp(buf, truth[f]) ? LT_SYNTH_KIND_OTHER
 				                                     : LT_SYNTH_KIND_NONE;
 			} else {
-				rec->kind[f] = (uint8_t)typo(&r, buf, cap, typo_kinds[rng_below(&r, 4)]);
+				rec->kind[f] =
+				    (uint8_t)typo(&r, buf, cap, typo_kinds[rng_below(&r, 4)]);
 			}
 			break;
 		default:
@@ -1531,7 +1546,8 @@ lt_status lt_synth_run(struct lt_synth *g, lt_synth_record_fn fn, void *user, st
 			if (emit(g, &e, n, j, 0))
 				goto cancelled;
 			for (unsigned c = 1; c < copies[j]; c++) {
-				struct pending d = {e.seq + 1 + rng_below(&r, LT_SYNTH_DELAY_MAX), n, c};
+				struct pending d = {e.seq + 1 + rng_below(&r, LT_SYNTH_DELAY_MAX),
+				                    n, c};
 				heap_push(g, d);
 			}
 			while (g->nheap > 0 && g->heap[0].release <= e.seq) {

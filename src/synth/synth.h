@@ -34,7 +34,7 @@
  * corrupted with probability `errors` (other fields with a half of it) by
  * one corruption of the kinds below, each of which always changes the
  * value; the first and last names are swapped with probability errors/10.
- * Record `corrupted` bits and `kinds` say what was done.
+ * Each record's `kind` of every field says what was done.
  *
  * DETERMINISM. Every random choice comes from splitmix64 streams keyed by
  * (seed, person, purpose) or (seed, person, list, copy), compared as
@@ -78,12 +78,14 @@
 	X(POSTCODE, "postcode")                                                                    \
 	X(EMAIL, "email")
 
+/* clang-format off */
 enum lt_synth_field {
 #define X(sfx, name) LT_SYNTH_##sfx,
 	LT_SYNTH_FIELD_MAP(X)
 #undef X
 	LT_SYNTH_FIELD_COUNT
 };
+/* clang-format on */
 /* Column names, indexed by enum lt_synth_field. */
 extern const char *const lt_synth_field_names[LT_SYNTH_FIELD_COUNT];
 
@@ -104,20 +106,22 @@ extern const char *const lt_synth_field_names[LT_SYNTH_FIELD_COUNT];
 	X(DATE_DIGIT, "date_digit", "one digit of the date of birth wrong")                        \
 	X(OTHER, "other", "another value (moved house, new e-mail, wrong box ticked)")
 
+/* clang-format off */
 enum lt_synth_kind {
 #define X(sfx, name, desc) LT_SYNTH_KIND_##sfx,
 	LT_SYNTH_KIND_MAP(X)
 #undef X
 	LT_SYNTH_KIND_COUNT
 };
+/* clang-format on */
 /* Names ("keyboard", ...), indexed by enum lt_synth_kind. */
 extern const char *const lt_synth_kind_names[LT_SYNTH_KIND_COUNT];
 
-#define LT_SYNTH_COPIES_MAX 4   /* records of one person on one list: 1 + duplicates */
-#define LT_SYNTH_CAPTURE_MIN 1e-6 /* capture probabilities lie in [this, 1 - this]: the
-                                    calibration's range and the thresholds' 2^-32 steps
-                                    resolve them */
-#define LT_SYNTH_DELAY_MAX 2000 /* rows a duplicate is held back, at most */
+#define LT_SYNTH_COPIES_MAX 4 /* records of one person on one list: 1 + duplicates */
+/* Capture probabilities lie in [this, 1 - this]: the range the calibration
+ * and the thresholds' 2^-32 steps resolve. */
+#define LT_SYNTH_CAPTURE_MIN 1e-6
+#define LT_SYNTH_DELAY_MAX   2000 /* rows a duplicate is held back, at most */
 
 struct lt_synth_list {
 	char name[LT_MSE_NAME_MAX + 1]; /* [A-Za-z0-9_.-], 1..LT_MSE_NAME_MAX bytes, distinct */
@@ -142,7 +146,8 @@ struct lt_synth_params {
 	double duplicates;  /* [0, 0.5]: probability of each further copy on a list */
 	double errors;      /* [0, 1]: probability a present name or date is corrupted */
 	double missing;     /* [0, 1]: probability an optional field is blank */
-	int reference_year; /* ages are counted to 1 July of this year; LT_YEAR_MIN+120..LT_YEAR_MAX */
+	int reference_year; /* ages are counted to 1 July of this year;
+	                       LT_YEAR_MIN + 120 .. LT_YEAR_MAX */
 };
 
 /* The defaults of `lantern synth`: seed 1, 10,000 people, five lists
@@ -164,8 +169,7 @@ lt_status lt_synth_lists_parse(struct lt_synth_params *p, const char *s, struct 
  * in (0, 1000]). Errors: LT_EINVAL (unknown list, same list twice, bad
  * factor, more than LT_SYNTH_DEPS_MAX; err->field "dependence").
  */
-lt_status lt_synth_dependence_parse(struct lt_synth_params *p, const char *s,
-                                    struct lt_error *err);
+lt_status lt_synth_dependence_parse(struct lt_synth_params *p, const char *s, struct lt_error *err);
 
 /* Check every parameter against its range above, and the dependences for
  * a cycle. LT_EINVAL with err->field the parameter ("people", "lists",
@@ -176,11 +180,11 @@ lt_status lt_synth_params_check(const struct lt_synth_params *p, struct lt_error
 /* One record, valid only during the callback (its strings belong to the
  * generator). */
 struct lt_synth_record {
-	unsigned list;    /* index into params.lists */
-	uint64_t seq;     /* 1-based row of the record in its list */
-	uint64_t person;  /* the true person id, 1..people */
-	unsigned copy;    /* 0 the person's first record on the list, 1.. a duplicate */
-	const char *id;   /* the record id, "<list name>-<seq>" */
+	unsigned list;   /* index into params.lists */
+	uint64_t seq;    /* 1-based row of the record in its list */
+	uint64_t person; /* the true person id, 1..people */
+	unsigned copy;   /* 0 the person's first record on the list, 1.. a duplicate */
+	const char *id;  /* the record id, "<list name>-<seq>" */
 	const char *field[LT_SYNTH_FIELD_COUNT]; /* the recorded values; NULL = missing */
 	const char *truth[LT_SYNTH_FIELD_COUNT]; /* the person's true values; NULL only for an
 	                                            e-mail the person does not have */
@@ -208,14 +212,13 @@ void lt_synth_free(struct lt_synth *g);
  * each run gives the same records and recomputes the counts.
  * Errors: LT_ECANCELED when fn asked to stop (err says at which record).
  */
-lt_status lt_synth_run(struct lt_synth *g, lt_synth_record_fn fn, void *user,
-                       struct lt_error *err);
+lt_status lt_synth_run(struct lt_synth *g, lt_synth_record_fn fn, void *user, struct lt_error *err);
 
 /* What the last run produced. */
 struct lt_synth_counts {
-	uint64_t people;                         /* the population */
-	uint64_t captured;                       /* persons on at least one list */
-	uint64_t records;                        /* records of every list */
+	uint64_t people;                           /* the population */
+	uint64_t captured;                         /* persons on at least one list */
+	uint64_t records;                          /* records of every list */
 	uint64_t list_people[LT_SYNTH_LISTS_MAX];  /* persons on each list */
 	uint64_t list_records[LT_SYNTH_LISTS_MAX]; /* records of each list, duplicates included */
 };

@@ -28,9 +28,9 @@ static void test_files_and_determinism(void **state)
 	snprintf(tb, sizeof(tb), "%s-truth.csv", b);
 	snprintf(ha, sizeof(ha), "%s-hist.csv", a);
 	snprintf(hb, sizeof(hb), "%s-hist.csv", b);
-	struct run r = RUN_EXPECT(0, "synth", "--people", "3000", "--seed", "9", "--out", a,
-	                          "--truth", ta, "--histories", ha, "--heterogeneity", "0.5",
-	                          "--dependence", "police:nrm:3");
+	struct run r =
+	    RUN_EXPECT(0, "synth", "--people", "3000", "--seed", "9", "--out", a, "--truth", ta,
+	               "--histories", ha, "--heterogeneity", "0.5", "--dependence", "police:nrm:3");
 	assert_contains(r.err, "3000 people");
 	assert_contains(r.err, "police");
 	run_free(&r);
@@ -50,8 +50,9 @@ static void test_files_and_determinism(void **state)
 		snprintf(pb, sizeof(pb), "%s/%s.csv", b, lists[i]);
 		snprintf(pc, sizeof(pc), "%s/%s.csv", c, lists[i]);
 		char *da = slurp(pa), *db = slurp(pb), *dc = slurp(pc);
-		assert_true(strncmp(da, "id,first_name,surname,sex,dob,nationality,city,postcode,email\n",
-		                    62) == 0);
+		assert_true(
+		    strncmp(da, "id,first_name,surname,sex,dob,nationality,city,postcode,email\n",
+		            62) == 0);
 		assert_string_equal(da, db);
 		assert_true(strcmp(da, dc) != 0);
 		records += count_lines(da) - 1;
@@ -110,7 +111,8 @@ static void test_usage_errors(void **state)
 	    {{"synth", "--people", "12x"}, "--people"},
 	    {{"synth", "--lists", "police"}, "--lists: 'police' is not NAME:P"},
 	    {{"synth", "--lists", "police:2,nrm:0.1"}, "between 0 and 1"},
-	    {{"synth", "--dependence", "police:court:2"}, "--dependence: in 'police:court:2': unknown list 'court'"},
+	    {{"synth", "--dependence", "police:court:2"},
+	     "--dependence: in 'police:court:2': unknown list 'court'"},
 	    {{"synth", "--dependence", "police:nrm:2", "--dependence", "nrm:police:2"}, "cycle"},
 	    {{"synth", "--heterogeneity", "9"}, "--heterogeneity: '9' is not a number from 0 to 5"},
 	    {{"synth", "--duplicates", "0.9"}, "--duplicates"},
@@ -143,9 +145,9 @@ static void test_documented(void **state)
 	snprintf(path, sizeof(path), "%s/README.md", src);
 	char *readme = slurp(path);
 	assert_contains(readme, "### lantern synth");
-	const char *opts[] = {"--people", "--lists", "--seed", "--heterogeneity", "--dependence",
-	                      "--duplicates", "--errors", "--missing", "--out", "--truth",
-	                      "--truth-column", "--histories"};
+	const char *opts[] = {"--people",     "--lists",      "--seed",         "--heterogeneity",
+	                      "--dependence", "--duplicates", "--errors",       "--missing",
+	                      "--out",        "--truth",      "--truth-column", "--histories"};
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		assert_contains(readme, opts[i]);
 	free(readme);

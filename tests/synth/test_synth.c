@@ -22,11 +22,11 @@
 
 /* What a run produced, gathered record by record. */
 struct tally {
-	uint64_t hash;     /* FNV-1a of every record's id and fields */
+	uint64_t hash; /* FNV-1a of every record's id and fields */
 	uint64_t records;
-	uint64_t people;   /* the population */
-	uint32_t *mask;    /* [people]: lists each person has a record on */
-	uint8_t *copies;   /* [people * nlists]: records seen */
+	uint64_t people; /* the population */
+	uint32_t *mask;  /* [people]: lists each person has a record on */
+	uint8_t *copies; /* [people * nlists]: records seen */
 	uint64_t last_seq[LT_SYNTH_LISTS_MAX];
 	unsigned nlists;
 	unsigned last_list;
@@ -57,7 +57,11 @@ static bool utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		unsigned n = *p < 0x80 ? 0 : (*p >> 5) == 6 ? 1 : (*p >> 4) == 14 ? 2 : (*p >> 3) == 30 ? 3 : 9;
+		unsigned n = *p < 0x80         ? 0
+		             : (*p >> 5) == 6  ? 1
+		             : (*p >> 4) == 14 ? 2
+		             : (*p >> 3) == 30 ? 3
+		                               : 9;
 		if (n == 9)
 			return false;
 		p++;
@@ -90,8 +94,8 @@ static int collect(void *user, const struct lt_synth_record *r)
 	if (t->records == 0) {
 		size_t at = (size_t)snprintf(t->first_record, sizeof(t->first_record), "%s", r->id);
 		for (unsigned f = 0; f < LT_SYNTH_FIELD_COUNT && at < sizeof(t->first_record); f++)
-			at += (size_t)snprintf(t->first_record + at, sizeof(t->first_record) - at, ",%s",
-			                       r->field[f] ? r->field[f] : "");
+			at += (size_t)snprintf(t->first_record + at, sizeof(t->first_record) - at,
+			                       ",%s", r->field[f] ? r->field[f] : "");
 	}
 	t->records++;
 	if (r->person < 1 || r->person > t->people || r->list >= t->nlists) {
@@ -136,8 +140,8 @@ static int collect(void *user, const struct lt_synth_record *r)
 			char tail;
 			int got = sscanf(v, "%4u-%2u-%2u%c", &y, &m, &d, &tail);
 			bool year_only = strlen(v) == 4 && got == 1;
-			if (!year_only && (got != 3 || strlen(v) != 10 || m < 1 || m > 12 || d < 1 ||
-			                   d > month_days(y, m)))
+			if (!year_only && (got != 3 || strlen(v) != 10 || m < 1 || m > 12 ||
+			                   d < 1 || d > month_days(y, m)))
 				bad(t, r, "a date of birth is neither a year nor a date");
 		}
 		if (!utf8_valid(v) || !v[0])
@@ -151,7 +155,8 @@ static int collect(void *user, const struct lt_synth_record *r)
 			bad(t, r, "a present value marked missing");
 			break;
 		case LT_SYNTH_KIND_SWAP_ORDER: {
-			unsigned o = f == LT_SYNTH_FIRST_NAME ? LT_SYNTH_SURNAME : LT_SYNTH_FIRST_NAME;
+			unsigned o =
+			    f == LT_SYNTH_FIRST_NAME ? LT_SYNTH_SURNAME : LT_SYNTH_FIRST_NAME;
 			if (strcmp(v, r->truth[o]) != 0)
 				bad(t, r, "a swapped name is not the other name");
 			t->corrupted[f]++;
@@ -161,7 +166,8 @@ static int collect(void *user, const struct lt_synth_record *r)
 			if (strcmp(v, tr) == 0) {
 				char what[160];
 				snprintf(what, sizeof(what), "%s corruption left %s '%s' unchanged",
-				         lt_synth_kind_names[r->kind[f]], lt_synth_field_names[f], v);
+				         lt_synth_kind_names[r->kind[f]], lt_synth_field_names[f],
+				         v);
 				bad(t, r, what);
 			}
 			t->corrupted[f]++;
@@ -287,8 +293,10 @@ static void test_capture_shares(void **state)
 		p.ndeps = 0;
 		if (setting == 2) {
 			struct lt_error err;
-			assert_int_equal(lt_synth_dependence_parse(&p, "police:nrm:4", &err), LT_OK);
-			assert_int_equal(lt_synth_dependence_parse(&p, "nrm:health:0.5", &err), LT_OK);
+			assert_int_equal(lt_synth_dependence_parse(&p, "police:nrm:4", &err),
+			                 LT_OK);
+			assert_int_equal(lt_synth_dependence_parse(&p, "nrm:health:0.5", &err),
+			                 LT_OK);
 		}
 		struct lt_synth *g = NULL;
 		assert_int_equal(lt_synth_alloc(&p, &g, NULL), LT_OK);
@@ -297,7 +305,8 @@ static void test_capture_shares(void **state)
 		lt_synth_counts(g, &c);
 		for (unsigned j = 0; j < p.nlists; j++) {
 			char what[80];
-			snprintf(what, sizeof(what), "setting %d, people on %s", setting, p.lists[j].name);
+			snprintf(what, sizeof(what), "setting %d, people on %s", setting,
+			         p.lists[j].name);
 			assert_binomial(what, c.list_people[j], p.people, p.lists[j].capture);
 		}
 		/* The odds ratio of police (0) and nrm (3) in the population:
@@ -312,9 +321,11 @@ static void test_capture_shares(void **state)
 		if (setting == 0 && !(fabs(lor) <= 4.5 * se))
 			fail_msg("independent lists: log odds ratio %.3f (se %.3f)", lor, se);
 		if (setting == 1 && !(lor > 4.5 * se))
-			fail_msg("heterogeneity: log odds ratio %.3f (se %.3f) should be positive", lor, se);
+			fail_msg("heterogeneity: log odds ratio %.3f (se %.3f) should be positive",
+			         lor, se);
 		if (setting == 2 && !(fabs(lor - log(4)) <= 4.5 * se))
-			fail_msg("dependence 4: log odds ratio %.3f (se %.3f), want log 4", lor, se);
+			fail_msg("dependence 4: log odds ratio %.3f (se %.3f), want log 4", lor,
+			         se);
 		/* Histories sum to the population; the dark cell is those on no list. */
 		uint64_t sum = 0;
 		for (uint32_t m = 0; m < (1u << p.nlists); m++)
@@ -368,14 +379,16 @@ static void test_truth_and_rates(void **state)
 	 * `duplicates`. */
 	for (unsigned j = 0; j < p.nlists; j++) {
 		assert_int_equal(t.last_seq[j], c.list_records[j]);
-		assert_binomial("second copies", t.second_copies[j], c.list_people[j], p.duplicates);
+		assert_binomial("second copies", t.second_copies[j], c.list_people[j],
+		                p.duplicates);
 	}
 	/* Missing: names a fifth of the rate. */
 	for (unsigned f = 0; f < LT_SYNTH_FIELD_COUNT; f++) {
 		bool name = f == LT_SYNTH_FIRST_NAME || f == LT_SYNTH_SURNAME;
 		char what[80];
 		snprintf(what, sizeof(what), "missing %s", lt_synth_field_names[f]);
-		assert_binomial(what, t.missing[f], t.has_truth[f], name ? p.missing / 5 : p.missing);
+		assert_binomial(what, t.missing[f], t.has_truth[f],
+		                name ? p.missing / 5 : p.missing);
 	}
 	/* Corrupted among present: names errors/10 swapped, else errors; date
 	 * of birth errors; sex and nationality errors/2. (City, postcode and
@@ -473,7 +486,8 @@ static void test_histories_estimate(void **state)
 	lt_error_clear(&err);
 	lt_status st = mse_table_parse_csv(lt_buf_str(&b), strlen(lt_buf_str(&b)), &t, &err);
 	if (st != LT_OK)
-		fail_msg("the estimator refused the histories: %s (line %ld)", err.message, err.line);
+		fail_msg("the estimator refused the histories: %s (line %ld)", err.message,
+		         err.line);
 	struct lt_synth_counts c;
 	lt_synth_counts(g, &c);
 	assert_close(t->n, (double)c.captured, 0);
@@ -489,8 +503,9 @@ static void test_histories_estimate(void **state)
 		if (st != LT_OK)
 			fail_msg("estimate: %s", err.message);
 		if (!(e->lower <= (double)p.people && (double)p.people <= e->upper))
-			fail_msg("method %d: interval %.1f to %.1f misses the true %llu (estimate %.1f)",
-			         (int)*m, e->lower, e->upper, (unsigned long long)p.people, e->total);
+			fail_msg(
+			    "method %d: interval %.1f to %.1f misses the true %llu (estimate %.1f)",
+			    (int)*m, e->lower, e->upper, (unsigned long long)p.people, e->total);
 		free(e);
 	}
 	mse_table_free(t);
@@ -568,9 +583,8 @@ static void test_bad_parameters(void **state)
 		const char *field;
 		double value;
 	} ranges[] = {
-	    {"people", 0},        {"people", 1e9},       {"heterogeneity", -1},
-	    {"heterogeneity", 6}, {"duplicates", 0.6},   {"errors", 1.5},
-	    {"missing", -0.1},    {"reference_year", 1900},
+	    {"people", 0},       {"people", 1e9}, {"heterogeneity", -1}, {"heterogeneity", 6},
+	    {"duplicates", 0.6}, {"errors", 1.5}, {"missing", -0.1},     {"reference_year", 1900},
 	};
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		lt_synth_params_default(&p);
@@ -598,14 +612,10 @@ static void test_bad_parameters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same_seed_same_records),
-	    cmocka_unit_test(test_golden_record),
-	    cmocka_unit_test(test_capture_shares),
-	    cmocka_unit_test(test_truth_and_rates),
-	    cmocka_unit_test(test_clean_records),
-	    cmocka_unit_test(test_tiny_populations),
-	    cmocka_unit_test(test_histories_estimate),
-	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_same_seed_same_records), cmocka_unit_test(test_golden_record),
+	    cmocka_unit_test(test_capture_shares),         cmocka_unit_test(test_truth_and_rates),
+	    cmocka_unit_test(test_clean_records),          cmocka_unit_test(test_tiny_populations),
+	    cmocka_unit_test(test_histories_estimate),     cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
