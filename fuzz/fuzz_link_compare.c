@@ -13,6 +13,8 @@
  *   - Double Metaphone codes of at most 4 characters of its alphabet;
  *   - folding leaves no space at either end nor two in a row, never
  *     overruns its buffer, and folding a folded name changes nothing;
+ *     romanising a folded name never overruns its buffer either, and
+ *     romanising it again changes nothing;
  *   - a parsed date is a real date at the precision returned, and the
  *     comparison of two is symmetric and a level of the table;
  *   - a canonical name is its own canonical name.
@@ -59,6 +61,14 @@ static void check_fold(const char *s)
 	if (st == LT_OK) {
 		if (lt_link_normalise(out, again, sizeof(again)) != LT_OK ||
 		    strcmp(out, again) != 0)
+			abort();
+		char roman[64], again2[64];
+		size_t rcap = 1 + (size_t)(strlen(s) % 60);
+		lt_status rt = lt_link_transliterate(out, roman, rcap);
+		if ((rt != LT_OK && rt != LT_ETOOBIG) || strlen(roman) >= rcap)
+			abort();
+		if (rt == LT_OK && (lt_link_transliterate(roman, again2, sizeof(again2)) != LT_OK ||
+		                    strcmp(roman, again2) != 0))
 			abort();
 		const char *canon = lt_link_name_canonical(out);
 		if (canon && strcmp(lt_link_name_canonical(canon), canon) != 0)

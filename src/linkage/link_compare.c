@@ -45,6 +45,7 @@
 
 #include "core/buf.h"
 #include "core/person.h"
+#include "core/record.h"
 #include "crypto/crypto.h"
 #include "core/banned.h"
 
@@ -954,6 +955,83 @@ lt_status lt_link_normalise(const char *s, char *out, size_t cap)
 		lt_crypto_wipe(b.data, b.cap);
 	lt_buf_release(&b);
 	return st;
+}
+
+/* ---- Romanising Cyrillic and Greek ------------------------------------- */
+
+/* а..я (U+0430..U+044F), Russian (BGN/PCGN, simplified). */
+static const char *const cyrillic_ru[32] = {
+    "a", "b", "v", "g", "d", "e",  "zh", "z",  "i",  "y",    "k", "l", "m", "n", "o",  "p",
+    "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "",  "y", "",  "e", "yu", "ya"};
+
+/* The same letters in Ukrainian (2010); NULL where Russian's serves, and
+ * є, ю, я depend on the position (below). */
+static const char *const cyrillic_uk[32] = {
+    NULL, NULL, NULL, "h",  NULL, NULL, NULL, NULL, "y",  "i",  NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+
+/* α..ω (U+03B1..U+03C9), ELOT 743 letter by letter; ς (U+03C2) is s. */
+static const char *const greek[25] = {"a", "v", "g", "d", "e",  "z",  "i", "th", "i",
+                                      "k", "l", "m", "n", "x",  "o",  "p", "r",  "s",
+                                      "s", "t", "y", "f", "ch", "ps", "o"};
+
+/* Append the n bytes of t to out[cap] at *len; false when they do not fit. */
+static bool put(char *out, size_t cap, size_t *len, const char *t, size_t n)
+{
+	if (*len + n >= cap)
+		return false;
+	memcpy(out + *len, t, n);
+	*len += n;
+	return true;
+}
+
+lt_status lt_link_transliterate(const char *s, char *out, size_t cap)
+{
+	LT_ASSERT(cap >= 1);
+	out[0] = '\0';
+	size_t len = strlen(s);
+	if (!lt_text_valid(s, len))
+		return LT_EINVAL;
+	/* Ukrainian when a letter only Ukrainian uses is there: є і ї ґ. */
+	bool uk = strstr(s, "\xd1\x94") || strstr(s, "\xd1\x96") || strstr(s, "\xd1\x97") ||
+	          strstr(s, "\xd2\x91");
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	bool word_start = true;
+	while (*p) {
+		uint32_t c;
+		decode((const char *)p, &c, 1); /* valid: its length from the lead byte */
+		size_t k = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+		const char *t = NULL;
+		if (c >= 0x430 && c <= 0x44F) {
+			unsigned i = c - 0x430;
+			t = uk && cyrillic_uk[i] ? cyrillic_uk[i] : cyrillic_ru[i];
+			if (uk && (c == 0x44E || c == 0x44F)) /* ю я */
+				t = word_start ? cyrillic_ru[i] : (c == 0x44E ? "iu" : "ia");
+		} else if (c == 0x451) { /* ё */
+			t = "e";
+		} else if (c == 0x454) { /* є */
+			t = word_start ? "ye" : "ie";
+		} else if (c == 0x456 || c == 0x457) { /* і ї */
+			t = "i";
+		} else if (c == 0x491) { /* ґ */
+			t = "g";
+		} else if (c >= 0x3B1 && c <= 0x3C9) {
+			t = greek[c - 0x3B1];
+		}
+		bool ok =
+		    t ? put(out, cap, &n, t, strlen(t)) : put(out, cap, &n, (const char *)p, k);
+		if (!ok) {
+			while (n > 0 && out[n - 1] == ' ')
+				n--;
+			out[n] = '\0';
+			return LT_ETOOBIG;
+		}
+		word_start = !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
+		p += k;
+	}
+	out[n] = '\0';
+	return LT_OK;
 }
 
 /* ---- Nicknames and transliterations ------------------------------------ */

@@ -144,6 +144,28 @@ void lt_link_double_metaphone(const char *s, char primary[LT_LINK_DMETA_SIZE],
 lt_status lt_link_normalise(const char *s, char *out, size_t cap);
 
 /*
+ * Romanise the Cyrillic and Greek letters of the folded name `s` (as
+ * lt_link_normalise gives it: lower case, no accents) into `out` (`cap`
+ * bytes, cap >= 1), so that a name an agency wrote in its own script and
+ * another in Latin letters can be compared: "олександр" -> "oleksandr",
+ * "наталья" -> "natalya", "νικος" -> "nikos". Cyrillic follows the
+ * Ukrainian national system (2010) when the name has a letter only
+ * Ukrainian uses (і, ї, є, ґ: г -> h, и -> y, є ю я -> ye yu ya at the
+ * start of a word and ie iu ia elsewhere), else BGN/PCGN for Russian,
+ * simplified (е -> e, ё -> e, soft and hard signs dropped); Greek follows
+ * ELOT 743 letter by letter (θ -> th, χ -> ch, ψ -> ps, η -> i). Folding has
+ * already turned й into и and ї into і, so "андрей" gives "andrei" and
+ * "андрій" "andriy". Every other character is copied. Returns LT_OK;
+ * LT_EINVAL when `s` is not valid UTF-8 text (control characters other
+ * than tab, CR and LF are refused as by lt_link_normalise; `out` is then
+ * ""); LT_ETOOBIG
+ * when the result needs more than cap - 1 bytes (`out` then holds its
+ * longest prefix that ends on a whole character, no space at its end).
+ * Allocates nothing; meant to run once per record, after folding.
+ */
+lt_status lt_link_transliterate(const char *s, char *out, size_t cap);
+
+/*
  * Nicknames and transliterations: the canonical form of the folded first
  * name `name` (as lt_link_normalise gives it) in a small compiled-in table
  * of equivalent names — "bill", "billy", "will", "willy", "william" all

@@ -854,6 +854,66 @@ static void test_normalise_fast_path_agrees(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Romanisation after folding. The expected spellings are the ones the
+ * national systems give (Ukrainian 2010: Oleksandr, Mykola, Nataliia, Yuliia,
+ * Zhytomyr; BGN/PCGN: Natalya, Mariya, Sergei; ELOT 743: Nikos,
+ * Thessaloniki), checked by hand letter by letter. */
+static void test_transliterate(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+		lt_status st;
+		size_t cap;
+	} t[] = {
+	    {"Олександр", "oleksandr", LT_OK, 64},
+	    {"Наталья", "natalya", LT_OK, 64}, /* Russian: ь dropped, я -> ya */
+	    {"Наталія", "nataliia", LT_OK, 64}, /* Ukrainian: я -> ia inside a word */
+	    {"Юлія", "yuliia", LT_OK, 64},      /* Ukrainian: ю -> yu at the start */
+	    {"Микола", "mikola", LT_OK, 64},   /* no Ukrainian-only letter: Russian rules */
+	    {"Микола Іванів", "mykola ivaniv", LT_OK, 64}, /* і: Ukrainian rules */
+	    {"Житомир і Київ", "zhytomyr i kyiv", LT_OK, 64},
+	    {"Мария Сергеевна", "mariya sergeevna", LT_OK, 64},
+	    {"Андрей", "andrei", LT_OK, 64}, /* й folded to и */
+	    {"Андрій", "andriy", LT_OK, 64},
+	    {"Щербаков", "shcherbakov", LT_OK, 64},
+	    {"Єва", "yeva", LT_OK, 64},
+	    {"Ґалаґан", "galagan", LT_OK, 64},
+	    {"Νίκος", "nikos", LT_OK, 64},
+	    {"Θεσσαλονίκη", "thessaloniki", LT_OK, 64},
+	    {"José García", "jose garcia", LT_OK, 64}, /* Latin untouched */
+	    {"محمد", "محمد", LT_OK, 64},               /* other scripts copied */
+	    {"", "", LT_OK, 64},
+	    /* cut on whole characters, no space at the end */
+	    {"Щербаков", "shcherb", LT_ETOOBIG, 8},
+	    {"ab щ", "ab", LT_ETOOBIG, 5},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char folded[64], out[64];
+		assert_int_equal(lt_link_normalise(t[i].in, folded, sizeof(folded)), LT_OK);
+		memset(out, 'x', sizeof(out));
+		lt_status st = lt_link_transliterate(folded, out, t[i].cap);
+		if (st != t[i].st || strcmp(out, t[i].want) != 0) {
+			print_message(
+			    "transliterate(\"%s\" folded \"%s\", cap %zu): got \"%s\" (%s), "
+			    "want \"%s\" (%s)\n",
+			    t[i].in, folded, t[i].cap, out, lt_status_name(st), t[i].want,
+			    lt_status_name(t[i].st));
+			bad++;
+		}
+	}
+	char out[16];
+	assert_int_equal(lt_link_transliterate("a\xff", out, sizeof(out)), LT_EINVAL);
+	assert_string_equal(out, "");
+	assert_int_equal(bad, 0);
+	/* Romanised names meet their Latin spellings in the other measures. */
+	char a[64], b[64];
+	assert_int_equal(lt_link_normalise("Наталья Шевченко", a, sizeof(a)), LT_OK);
+	assert_int_equal(lt_link_transliterate(a, b, sizeof(b)), LT_OK);
+	assert_int_equal(lt_link_damerau_levenshtein(b, "natalia shevchenko", 5), 1);
+}
+
 /* ---- Nicknames -------------------------------------------------------- */
 
 static void test_nicknames(void **state)
@@ -1041,6 +1101,7 @@ int main(void)
 	    cmocka_unit_test(test_double_metaphone_bounded),
 	    cmocka_unit_test(test_normalise),
 	    cmocka_unit_test(test_normalise_fast_path_agrees),
+	    cmocka_unit_test(test_transliterate),
 	    cmocka_unit_test(test_nicknames),
 	    cmocka_unit_test(test_date_parse),
 	    cmocka_unit_test(test_date_compare),
