@@ -610,6 +610,10 @@ struct fixture {
 	 * is not the record's id (a pseudonym, say); NULL: the id (a report's
 	 * reference, a share's person). */
 	void (*param)(const struct cell *c, char *out, size_t cap);
+	/* The path pairs the record with another it does not belong to (a share
+	 * under a person not its own): whoever gets past the route's own
+	 * checks is answered 404. */
+	bool mismatched;
 	enum audit_effect audit;
 	/* Check the JSON answer of an allowed call (NULL: none). */
 	void (*check)(const struct cell *c, json_t *doc);
@@ -703,6 +707,12 @@ static void body_share(const struct cell *c, char *out, size_t cap)
 	         "{\"to_agency\":\"agency_c\",\"kind\":\"refer\",\"classes\":[\"identity\"],"
 	         "\"basis\":\"consent\",\"consent_by\":\"person\",\"consent_at\":\"2024-05-01\","
 	         "\"purpose\":\"matrix\"}");
+}
+/* The colleague's person, for a share that is not of it. */
+static void param_colleague_person(const struct cell *c, char *out, size_t cap)
+{
+	(void)c;
+	snprintf(out, cap, "%lld", (long long)g_persons[COLLEAGUE].id);
 }
 static void body_logout(const struct cell *c, char *out, size_t cap)
 {
@@ -814,6 +824,8 @@ static const struct fixture fixtures[] = {
      .audit = AUDIT_SAME, .check = check_shares},
     {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
      .ok = 200, .fresh = true, .check = check_id},
+    {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
+     .param = param_colleague_person, .mismatched = true, .ok = 200, .fresh = true},
     /* subject access export: the owner's agency administrator */
     {.method = "GET", .path = "/api/v1/persons/{id}/export", .target = K_PERSON,
      .query = "purpose=matrix", .ok = 200, .check = check_export},
@@ -890,6 +902,8 @@ static int want_status(const struct cell *c, bool *allowed)
 		    lt_access_check(&c->caller->p, ACT_OF(fx->see), &f) == LT_OK)
 			st = LT_EFORBIDDEN;
 	}
+	if (fx->mismatched)
+		return 404;
 	if (st == LT_OK && fx->names != ACT_NONE) {
 		/* the record the body names: one the caller may not see is a bad
 		 * member (400), never a hint that it exists */
@@ -920,7 +934,8 @@ static void scope_words(const struct cell *c, char *out, size_t cap)
 	                : rel & LT_SCOPE_SHARED ? "shared"
 	                : c->rec->owner == 0    ? "public"
 	                                        : "other";
-	snprintf(out, cap, "%s%s%s", w, c->rec->fate[0] ? "/" : "", c->rec->fate);
+	snprintf(out, cap, "%s%s%s%s", w, c->rec->fate[0] ? "/" : "", c->rec->fate,
+	         c->fx->mismatched ? "/under another record" : "");
 }
 
 /* ---- running the cells ----------------------------------------------------------------- */
