@@ -867,10 +867,10 @@ static void test_transliterate(void **state)
 		size_t cap;
 	} t[] = {
 	    {"Олександр", "oleksandr", LT_OK, 64},
-	    {"Наталья", "natalya", LT_OK, 64}, /* Russian: ь dropped, я -> ya */
+	    {"Наталья", "natalya", LT_OK, 64},  /* Russian: ь dropped, я -> ya */
 	    {"Наталія", "nataliia", LT_OK, 64}, /* Ukrainian: я -> ia inside a word */
 	    {"Юлія", "yuliia", LT_OK, 64},      /* Ukrainian: ю -> yu at the start */
-	    {"Микола", "mikola", LT_OK, 64},   /* no Ukrainian-only letter: Russian rules */
+	    {"Микола", "mikola", LT_OK, 64},    /* no Ukrainian-only letter: Russian rules */
 	    {"Микола Іванів", "mykola ivaniv", LT_OK, 64}, /* і: Ukrainian rules */
 	    {"Житомир і Київ", "zhytomyr i kyiv", LT_OK, 64},
 	    {"Мария Сергеевна", "mariya sergeevna", LT_OK, 64},
@@ -953,6 +953,9 @@ static void test_nicknames(void **state)
 	    {"tesfay", "tesfaye"},
 	    {"malgorzata", "margaret"},
 	    {"emma", NULL},
+	    {"nataliia", "natalia"},
+	    {"oleksii", "alexei"},
+	    {"mykhailo", "michael"},
 	    {"zebedee", NULL},
 	    {"", NULL},
 	    {"Bill", NULL},
