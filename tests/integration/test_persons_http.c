@@ -74,9 +74,9 @@ static struct {
 	char log[600];
 	pid_t server;
 	unsigned port;
-	char cw[160];      /* "Authorization: Bearer ...\r\n" of force_a's caseworker */
-	char police[160];  /* ... of force_a's police */
-	char charity[160]; /* ... of charity_b's caseworker */
+	char cw[160];           /* "Authorization: Bearer ...\r\n" of force_a's caseworker */
+	char police[160];       /* ... of force_a's police */
+	char charity[160];      /* ... of charity_b's caseworker */
 	char charity_actor[32]; /* "token:N": the charity's token in the audit log */
 	char admin_cookie[160]; /* "Cookie: ...\r\n" of the agency administrator's session */
 	char admin_csrf[LT_CRYPTO_SECRET_SIZE];
@@ -156,13 +156,15 @@ static void lantern_ok(const char *input, const char *const *args, char *out, si
 	argv[n] = NULL;
 	struct run r = run_in(input, argv);
 	if (r.status != 0)
-		fail_msg("lantern %s %s exited %d:\n%s%s", argv[0], argv[1], r.status, r.out, r.err);
+		fail_msg("lantern %s %s exited %d:\n%s%s", argv[0], argv[1], r.status, r.out,
+		         r.err);
 	if (out) {
 		snprintf(out, cap, "%.*s", (int)strcspn(r.out, "\r\n"), r.out);
 	}
 	run_free(&r);
 }
-#define LANTERN_OK(out, cap, ...) lantern_ok(NULL, (const char *const[]){__VA_ARGS__, NULL}, out, cap)
+#define LANTERN_OK(out, cap, ...)                                                                  \
+	lantern_ok(NULL, (const char *const[]){__VA_ARGS__, NULL}, out, cap)
 
 /* A token for `role` of `agency`, as the Authorization line. */
 static void token_for(const char *agency, const char *role, char *auth, size_t cap)
@@ -181,7 +183,8 @@ static int group_setup(void **state)
 		fprintf(stderr, "LANTERN_BIN is not set\n");
 		return -1;
 	}
-	snprintf(g.dir, sizeof(g.dir), "%s/lantern-persons-http-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(g.dir, sizeof(g.dir), "%s/lantern-persons-http-XXXXXX",
+	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(g.dir))
 		return -1;
 	snprintf(g.db, sizeof(g.db), "%s/x.db", g.dir);
@@ -208,8 +211,8 @@ static int group_teardown(void **state)
 /* One request on a fresh connection, which must answer `want`; the body is
  * parsed as JSON (problem documents too) and returned (the caller
  * json_decrefs it; NULL when the body is empty). */
-static json_t *call(const char *method, const char *target, const char *headers,
-                    const char *body, int want)
+static json_t *call(const char *method, const char *target, const char *headers, const char *body,
+                    int want)
 {
 	struct http_response r;
 	char hdr[512], ct[128];
@@ -217,8 +220,8 @@ static json_t *call(const char *method, const char *target, const char *headers,
 	if (http_exchange(g.port, method, target, hdr, body, body ? strlen(body) : 0, &r) != 0)
 		fail_msg("%s %s: no complete response", method, target);
 	if (r.status != want)
-		fail_msg("%s %s: status %d, want %d\n%s\n%s", method, target, r.status, want, r.head,
-		         r.body);
+		fail_msg("%s %s: status %d, want %d\n%s\n%s", method, target, r.status, want,
+		         r.head, r.body);
 	json_t *doc = NULL;
 	if (r.body_len) {
 		doc = json_loads(r.body, 0, NULL);
@@ -310,24 +313,23 @@ static void test_setup_and_serve(void **state)
 	assert_true(newest > 0);
 	snprintf(g.charity_actor, sizeof(g.charity_actor), "token:%lld", newest);
 	lantern_ok(ADMIN_PASSWORD "\n",
-	           (const char *const[]){"user", "add", ADMIN_EMAIL, "--agency", "force_a", "--role",
-	                                 "agency_admin", NULL},
+	           (const char *const[]){"user", "add", ADMIN_EMAIL, "--agency", "force_a",
+	                                 "--role", "agency_admin", NULL},
 	           out, sizeof(out));
 	assert_int_equal(start_server(), 0);
 
 	/* the administrator signs in once (argon2id) */
 	struct http_response hr;
 	const char *body = "{\"email\":\"" ADMIN_EMAIL "\",\"password\":\"" ADMIN_PASSWORD "\"}";
-	assert_int_equal(http_exchange(g.port, "POST", "/api/v1/session", JSON_CT, body,
-	                               strlen(body), &hr),
-	                 0);
+	assert_int_equal(
+	    http_exchange(g.port, "POST", "/api/v1/session", JSON_CT, body, strlen(body), &hr), 0);
 	if (hr.status != 201)
 		fail_msg("sign-in: %d %s", hr.status, hr.body);
 	const char *c = strstr(hr.head, "\r\nSet-Cookie: __Host-lantern_session=");
 	assert_non_null(c);
 	c += strlen("\r\nSet-Cookie: ");
-	snprintf(g.admin_cookie, sizeof(g.admin_cookie), "Cookie: %.*s\r\n",
-	         (int)strcspn(c, ";\r"), c);
+	snprintf(g.admin_cookie, sizeof(g.admin_cookie), "Cookie: %.*s\r\n", (int)strcspn(c, ";\r"),
+	         c);
 	json_t *doc = json_loads(hr.body, 0, NULL);
 	assert_non_null(doc);
 	snprintf(g.admin_csrf, sizeof(g.admin_csrf), "%s", str(doc, "csrf_token"));
@@ -353,16 +355,15 @@ static void test_person(void **state)
 	expect_problem(doc, 400, "invalid");
 	assert_true(names(doc, "purpose"));
 	json_decref(doc);
-	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=first%%20contact",
-	         g.person);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=first%%20contact", g.person);
 	doc = call("GET", target, g.cw, NULL, 200);
 	assert_string_equal(str(doc, "name"), "Ana Lungu");
 	assert_string_equal(str(doc, "contact"), "+44 7700 900777");
 	json_decref(doc);
 
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld", g.person);
-	json_decref(call("PATCH", target, g.cw, "{\"sex\":\"female\",\"aliases\":[\"Ana L.\"]}",
-	                 200));
+	json_decref(
+	    call("PATCH", target, g.cw, "{\"sex\":\"female\",\"aliases\":[\"Ana L.\"]}", 200));
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?purpose=check%%20the%%20change",
 	         g.person);
 	doc = call("GET", target, g.police, NULL, 200);
@@ -454,7 +455,8 @@ static void test_case_and_referral(void **state)
 	doc = call("PATCH", target, g.cw, body2, 400);
 	assert_true(names(doc, "person"));
 	json_decref(doc);
-	doc = call("POST", "/api/v1/referrals", g.cw, "{\"person\":\"x\",\"forms\":[\"nope\"]}", 400);
+	doc =
+	    call("POST", "/api/v1/referrals", g.cw, "{\"person\":\"x\",\"forms\":[\"nope\"]}", 400);
 	assert_true(names(doc, "person"));
 	assert_true(names(doc, "date"));
 	assert_true(names(doc, "forms"));
@@ -465,9 +467,9 @@ static void test_arrest(void **state)
 {
 	(void)state;
 	char target[96];
-	json_t *doc =
-	    call("POST", "/api/v1/arrests", g.police,
-	         "{\"date\":\"2024-03-04\",\"offence\":\"forced_labour\",\"case\":\"FA/2024/9\"}", 201);
+	json_t *doc = call(
+	    "POST", "/api/v1/arrests", g.police,
+	    "{\"date\":\"2024-03-04\",\"offence\":\"forced_labour\",\"case\":\"FA/2024/9\"}", 201);
 	g.arrest = num(doc, "id");
 	assert_string_equal(str(doc, "case"), "FA/2024/9");
 	json_decref(doc);
@@ -480,8 +482,8 @@ static void test_arrest(void **state)
 	           "{\"date\":\"2024-03-04\",\"offence\":\"forced_labour\"}", 403);
 	expect_problem(doc, 403, "forbidden");
 	json_decref(doc);
-	doc = call("POST", "/api/v1/arrests", g.police, "{\"date\":\"2024-03-04\",\"offence\":\"x\"}",
-	           400);
+	doc = call("POST", "/api/v1/arrests", g.police,
+	           "{\"date\":\"2024-03-04\",\"offence\":\"x\"}", 400);
 	assert_true(names(doc, "offence"));
 	json_decref(doc);
 }
@@ -608,14 +610,15 @@ static void test_audit(void **state)
 	if (r.status != 0)
 		fail_msg("lantern audit show exited %d: %s", r.status, r.err);
 	static const char *const want[] = {
-	    "person.create",   "person.read",   "first contact",      "person.update",
-	    "referral.create", "referral.read", "triage",             "referral.update",
-	    "share.create",    "safe accommodation", "share.revoke", "person.erase",
+	    "person.create",   "person.read",        "first contact", "person.update",
+	    "referral.create", "referral.read",      "triage",        "referral.update",
+	    "share.create",    "safe accommodation", "share.revoke",  "person.erase",
 	    "erasure request", "accommodation",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(r.out, want[i]))
-			fail_msg("lantern audit show --person %s lacks \"%s\":\n%s", id, want[i], r.out);
+			fail_msg("lantern audit show --person %s lacks \"%s\":\n%s", id, want[i],
+			         r.out);
 	/* the charity's reads, under its own token */
 	bool charity_read = false;
 	for (const char *p = r.out; (p = strstr(p, g.charity_actor)) != NULL; p++) {
@@ -648,9 +651,12 @@ static void test_audit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_setup_and_serve), cmocka_unit_test(test_person),
-	    cmocka_unit_test(test_case_and_referral), cmocka_unit_test(test_arrest),
-	    cmocka_unit_test(test_share_and_revoke), cmocka_unit_test(test_transfer),
+	    cmocka_unit_test(test_setup_and_serve),
+	    cmocka_unit_test(test_person),
+	    cmocka_unit_test(test_case_and_referral),
+	    cmocka_unit_test(test_arrest),
+	    cmocka_unit_test(test_share_and_revoke),
+	    cmocka_unit_test(test_transfer),
 	    cmocka_unit_test(test_erase),
 	    cmocka_unit_test(test_audit),
 	};

@@ -33,9 +33,9 @@
  * its maker and "agency" to the others) and by a colleague; in B, a person
  * referred to A with its identity (and its referral), one referred without
  * it, one not shared, one referred and then revoked; in C, one of each; a
- * person of A transferred to B; reports of A, B, C and of the public. Calls that destroy their record (an erasure, a
- * revocation, a sign-out) get a fresh one, built the same way, for each
- * call, so every call meets the record it was meant for.
+ * person of A transferred to B; reports of A, B, C and of the public. Calls that destroy their
+ * record (an erasure, a revocation, a sign-out) get a fresh one, built the same way, for each call,
+ * so every call meets the record it was meant for.
  *
  * The answer wanted, in the order web_handle decides:
  *   - nobody, or credentials that no longer hold: 401 (a page: 303 to
@@ -112,17 +112,17 @@ static struct lt_agency g_agencies[AG_COUNT] = {
 
 /* A principal: a caller, or one the world is built by. */
 struct actor {
-	char name[64];      /* "caseworker session" */
+	char name[64]; /* "caseworker session" */
 	enum lt_role role;
 	enum web_auth auth; /* SESSION or TOKEN */
 	struct lt_principal p;
 	char agency[LT_CODE_MAX];
-	char authz[96];     /* tokens: "Bearer lt_..." */
-	int64_t user;       /* sessions: the account */
-	char cookie[128];   /* sessions: a session made once, for the calls that keep it */
+	char authz[96];           /* tokens: "Bearer lt_..." */
+	int64_t user;             /* sessions: the account */
+	char cookie[128];         /* sessions: a session made once, for the calls that keep it */
 	char email[LT_EMAIL_MAX]; /* sessions: the account's address */
-	bool dead;          /* its credentials no longer hold: a revoked token, a disabled
-	                       account */
+	bool dead;                /* its credentials no longer hold: a revoked token, a disabled
+	                             account */
 	char csrf[LT_CRYPTO_SECRET_SIZE];
 };
 
@@ -218,11 +218,11 @@ enum kind { K_NONE, K_PERSON, K_REFERRAL, K_CASE, K_ARREST, K_REPORT, K_SHARE };
 
 /* What happens to a person after it is made (and its referral). */
 enum fate {
-	F_KEEP,       /* nothing */
-	F_REFER_A,    /* referred to A (identity and support) */
+	F_KEEP,          /* nothing */
+	F_REFER_A,       /* referred to A (identity and support) */
 	F_REFER_A_NO_ID, /* referred to A without its identity (support only) */
-	F_REVOKED,    /* referred to A, then revoked */
-	F_TRANSFER_B, /* transferred to B */
+	F_REVOKED,       /* referred to A, then revoked */
+	F_TRANSFER_B,    /* transferred to B */
 };
 
 /* How to build one record of the world. */
@@ -235,22 +235,21 @@ struct spec {
  * (never read back from the store: the store is what is tested). */
 struct rec {
 	enum kind kind;
-	const char *fate;           /* "", "revoked", "transferred": for messages */
-	int64_t id;                 /* the record; for a share, the share */
-	int64_t person;             /* a person's or a share's person, a referral's person */
-	char ref[LT_CODE_MAX];      /* a report's reference, a case's */
-	int64_t owner;              /* the owning agency, 0 for none (a public report) */
-	const struct actor *by;     /* who made it; NULL when the store records no maker */
-	int64_t shared_to;          /* the agency it is referred to (a person's and its
-	                               referrals'), 0 when none */
-	bool identity_shared;       /* a person: the referral shows its identity */
+	const char *fate;       /* "", "revoked", "transferred": for messages */
+	int64_t id;             /* the record; for a share, the share */
+	int64_t person;         /* a person's or a share's person, a referral's person */
+	char ref[LT_CODE_MAX];  /* a report's reference, a case's */
+	int64_t owner;          /* the owning agency, 0 for none (a public report) */
+	const struct actor *by; /* who made it; NULL when the store records no maker */
+	int64_t shared_to;      /* the agency it is referred to (a person's and its
+	                           referrals'), 0 when none */
+	bool identity_shared;   /* a person: the referral shows its identity */
 };
 
 static const struct spec person_specs[] = {
-    {BY_CW_S, F_KEEP},      {BY_CW_T, F_KEEP},    {BY_PO_S, F_KEEP},
-    {BY_PO_T, F_KEEP},      {BY_COLLEAGUE, F_KEEP}, {BY_B_CW, F_REFER_A},
-    {BY_B_CW, F_REFER_A_NO_ID}, {BY_B_CW, F_KEEP}, {BY_B_CW, F_REVOKED},
-    {BY_C_CW, F_KEEP},      {BY_CW_S, F_TRANSFER_B},
+    {BY_CW_S, F_KEEP},      {BY_CW_T, F_KEEP},    {BY_PO_S, F_KEEP},          {BY_PO_T, F_KEEP},
+    {BY_COLLEAGUE, F_KEEP}, {BY_B_CW, F_REFER_A}, {BY_B_CW, F_REFER_A_NO_ID}, {BY_B_CW, F_KEEP},
+    {BY_B_CW, F_REVOKED},   {BY_C_CW, F_KEEP},    {BY_CW_S, F_TRANSFER_B},
 };
 /* The index in person_specs and case_specs of the colleague's record, which
  * every caller of A that may read such records reads. */
@@ -267,7 +266,7 @@ static const struct spec arrest_specs[] = {{BY_PO_S}, {BY_PO_T}, {BY_B_PO}, {BY_
 static const struct spec share_specs[] = {
     {BY_CW_S}, {BY_CW_T}, {BY_PO_S}, {BY_PO_T}, {BY_AA_S}, {BY_COLLEAGUE}, {BY_B_CW}, {BY_C_CW},
 };
-#define N_SHARES (sizeof(share_specs) / sizeof(share_specs[0]))
+#define N_SHARES  (sizeof(share_specs) / sizeof(share_specs[0]))
 #define N_REPORTS 4 /* of A, B, C and the public */
 
 static struct rec g_persons[N_PERSONS], g_referrals[N_PERSONS], g_cases[N_CASES],
@@ -554,7 +553,7 @@ struct cell {
 	const struct rec *rec;      /* the record {id} names; NULL for none */
 	char cookie[128];           /* the session it is made with ("" for none) */
 	char csrf[LT_CRYPTO_SECRET_SIZE];
-	bool no_csrf;               /* sent without the session's CSRF token */
+	bool no_csrf; /* sent without the session's CSRF token */
 };
 
 /* On what the decision is taken. */
@@ -583,16 +582,16 @@ enum audit_effect {
  */
 struct fixture {
 	const char *method;
-	const char *path;  /* exactly as in web_routes */
-	enum kind target;  /* the records of the world it is called on: {id} (and {share}) name
-	                      one, or the body names one (`names`); K_NONE: no record */
+	const char *path; /* exactly as in web_routes */
+	enum kind target; /* the records of the world it is called on: {id} (and {share}) name
+	                     one, or the body names one (`names`); K_NONE: no record */
 	enum facts_from facts;
 	const char *query; /* what follows '?', or NULL */
 	const char *ctype; /* NULL: JSON when there is a body */
 	/* The body of a valid call into `out`; NULL: no body. */
 	void (*body)(const struct cell *c, char *out, size_t cap);
-	int ok;            /* the status of an allowed call */
-	bool fresh;        /* the call ends its record (or session): a fresh one for each call */
+	int ok;     /* the status of an allowed call */
+	bool fresh; /* the call ends its record (or session): a fresh one for each call */
 	/* ACT(a) for a route acting on a person through another resource (a
 	 * share): the action by which the caller sees the person, so that
 	 * refusing a person it sees is 403, not 404. */
@@ -685,7 +684,8 @@ static void body_arrest(const struct cell *c, char *out, size_t cap)
 }
 static void body_arrest_in(const struct cell *c, char *out, size_t cap)
 {
-	snprintf(out, cap, "{\"date\":\"2024-05-02\",\"offence\":\"forced_labour\",\"case\":\"%s\"}",
+	snprintf(out, cap,
+	         "{\"date\":\"2024-05-02\",\"offence\":\"forced_labour\",\"case\":\"%s\"}",
 	         c->rec->ref);
 }
 static void body_report(const struct cell *c, char *out, size_t cap)
@@ -753,87 +753,218 @@ static void param_pseudonym(const struct cell *c, char *out, size_t cap)
 static const struct fixture fixtures[] = {
     /* signed-in pages and the session */
     {.method = "GET", .path = "/staff", .facts = FACTS_NONE, .ok = 200, .audit = AUDIT_SAME},
-    {.method = "POST", .path = "/logout", .facts = FACTS_NONE, .ctype = FORM,
-     .body = body_logout, .ok = 303, .fresh = true},
-    {.method = "GET", .path = "/api/v1/session", .facts = FACTS_NONE, .ok = 200,
-     .audit = AUDIT_SAME},
-    {.method = "DELETE", .path = "/api/v1/session", .facts = FACTS_NONE, .ok = 200,
+    {.method = "POST",
+     .path = "/logout",
+     .facts = FACTS_NONE,
+     .ctype = FORM,
+     .body = body_logout,
+     .ok = 303,
      .fresh = true},
+    {.method = "GET",
+     .path = "/api/v1/session",
+     .facts = FACTS_NONE,
+     .ok = 200,
+     .audit = AUDIT_SAME},
+    {.method = "DELETE", .path = "/api/v1/session", .facts = FACTS_NONE, .ok = 200, .fresh = true},
     /* reports and statistics */
-    {.method = "POST", .path = "/api/v1/reports", .facts = FACTS_CREATE, .body = body_report,
+    {.method = "POST",
+     .path = "/api/v1/reports",
+     .facts = FACTS_CREATE,
+     .body = body_report,
      .ok = 201},
-    {.method = "GET", .path = "/api/v1/reports", .facts = FACTS_NONE, .query = "limit=200",
-     .ok = 200, .audit = AUDIT_SAME, .check = check_reports},
-    {.method = "GET", .path = "/api/v1/reports/{ref}", .target = K_REPORT, .ok = 200,
-     .audit = AUDIT_SAME, .check = check_report},
-    {.method = "POST", .path = "/api/v1/estimate", .facts = FACTS_NONE, .ctype = "text/csv",
-     .body = body_estimate, .ok = 200, .audit = AUDIT_SAME},
+    {.method = "GET",
+     .path = "/api/v1/reports",
+     .facts = FACTS_NONE,
+     .query = "limit=200",
+     .ok = 200,
+     .audit = AUDIT_SAME,
+     .check = check_reports},
+    {.method = "GET",
+     .path = "/api/v1/reports/{ref}",
+     .target = K_REPORT,
+     .ok = 200,
+     .audit = AUDIT_SAME,
+     .check = check_report},
+    {.method = "POST",
+     .path = "/api/v1/estimate",
+     .facts = FACTS_NONE,
+     .ctype = "text/csv",
+     .body = body_estimate,
+     .ok = 200,
+     .audit = AUDIT_SAME},
     /* persons */
-    {.method = "POST", .path = "/api/v1/persons", .facts = FACTS_CREATE, .body = body_person,
+    {.method = "POST",
+     .path = "/api/v1/persons",
+     .facts = FACTS_CREATE,
+     .body = body_person,
      .ok = 201},
-    {.method = "GET", .path = "/api/v1/persons", .facts = FACTS_NONE,
-     .query = "name=matrix%20person&purpose=matrix&limit=200", .ok = 200,
+    {.method = "GET",
+     .path = "/api/v1/persons",
+     .facts = FACTS_NONE,
+     .query = "name=matrix%20person&purpose=matrix&limit=200",
+     .ok = 200,
      .check = check_search},
-    {.method = "GET", .path = "/api/v1/persons/{id}", .target = K_PERSON,
-     .query = "purpose=matrix", .ok = 200, .check = check_person},
-    {.method = "PATCH", .path = "/api/v1/persons/{id}", .target = K_PERSON,
-     .body = body_person_patch, .ok = 200, .check = check_id},
-    {.method = "DELETE", .path = "/api/v1/persons/{id}", .target = K_PERSON,
-     .query = "reason=matrix", .ok = 200, .fresh = true, .check = check_id},
+    {.method = "GET",
+     .path = "/api/v1/persons/{id}",
+     .target = K_PERSON,
+     .query = "purpose=matrix",
+     .ok = 200,
+     .check = check_person},
+    {.method = "PATCH",
+     .path = "/api/v1/persons/{id}",
+     .target = K_PERSON,
+     .body = body_person_patch,
+     .ok = 200,
+     .check = check_id},
+    {.method = "DELETE",
+     .path = "/api/v1/persons/{id}",
+     .target = K_PERSON,
+     .query = "reason=matrix",
+     .ok = 200,
+     .fresh = true,
+     .check = check_id},
     /* referrals: of a person the caller may read, of each person, in each case */
-    {.method = "POST", .path = "/api/v1/referrals", .facts = FACTS_CREATE,
-     .body = body_referral, .ok = 201},
-    {.method = "POST", .path = "/api/v1/referrals", .target = K_PERSON, .facts = FACTS_CREATE,
-     .body = body_referral_of, .ok = 201, .names = ACT(LT_ACTION_PERSON_READ),
+    {.method = "POST",
+     .path = "/api/v1/referrals",
+     .facts = FACTS_CREATE,
+     .body = body_referral,
+     .ok = 201},
+    {.method = "POST",
+     .path = "/api/v1/referrals",
+     .target = K_PERSON,
+     .facts = FACTS_CREATE,
+     .body = body_referral_of,
+     .ok = 201,
+     .names = ACT(LT_ACTION_PERSON_READ),
      .check = check_names_person},
-    {.method = "POST", .path = "/api/v1/referrals", .target = K_CASE, .facts = FACTS_CREATE,
-     .body = body_referral_in, .ok = 201, .names = ACT(LT_ACTION_CASE_READ),
+    {.method = "POST",
+     .path = "/api/v1/referrals",
+     .target = K_CASE,
+     .facts = FACTS_CREATE,
+     .body = body_referral_in,
+     .ok = 201,
+     .names = ACT(LT_ACTION_CASE_READ),
      .check = check_names_case},
-    {.method = "GET", .path = "/api/v1/referrals/{id}", .target = K_REFERRAL,
-     .query = "purpose=matrix", .ok = 200, .check = check_id},
-    {.method = "PATCH", .path = "/api/v1/referrals/{id}", .target = K_REFERRAL,
-     .body = body_referral_patch, .ok = 200, .check = check_id},
-    {.method = "PATCH", .path = "/api/v1/referrals/{id}", .target = K_CASE,
-     .body = body_referral_into, .ok = 200, .names = ACT(LT_ACTION_CASE_READ), .on = K_REFERRAL,
+    {.method = "GET",
+     .path = "/api/v1/referrals/{id}",
+     .target = K_REFERRAL,
+     .query = "purpose=matrix",
+     .ok = 200,
+     .check = check_id},
+    {.method = "PATCH",
+     .path = "/api/v1/referrals/{id}",
+     .target = K_REFERRAL,
+     .body = body_referral_patch,
+     .ok = 200,
+     .check = check_id},
+    {.method = "PATCH",
+     .path = "/api/v1/referrals/{id}",
+     .target = K_CASE,
+     .body = body_referral_into,
+     .ok = 200,
+     .names = ACT(LT_ACTION_CASE_READ),
+     .on = K_REFERRAL,
      .check = check_on_id},
     /* cases: about nobody, about each person */
-    {.method = "POST", .path = "/api/v1/cases", .facts = FACTS_CREATE, .body = body_case,
+    {.method = "POST",
+     .path = "/api/v1/cases",
+     .facts = FACTS_CREATE,
+     .body = body_case,
      .ok = 201},
-    {.method = "POST", .path = "/api/v1/cases", .target = K_PERSON, .facts = FACTS_CREATE,
-     .body = body_case_about, .ok = 201, .names = ACT(LT_ACTION_PERSON_READ),
+    {.method = "POST",
+     .path = "/api/v1/cases",
+     .target = K_PERSON,
+     .facts = FACTS_CREATE,
+     .body = body_case_about,
+     .ok = 201,
+     .names = ACT(LT_ACTION_PERSON_READ),
      .check = check_about_person},
-    {.method = "GET", .path = "/api/v1/cases/{id}", .target = K_CASE, .query = "purpose=matrix",
-     .ok = 200, .check = check_id},
-    {.method = "PATCH", .path = "/api/v1/cases/{id}", .target = K_CASE, .body = body_case_patch,
-     .ok = 200, .check = check_id},
-    {.method = "PATCH", .path = "/api/v1/cases/{id}", .target = K_PERSON,
-     .body = body_case_persons, .ok = 200, .names = ACT(LT_ACTION_PERSON_READ), .on = K_CASE,
+    {.method = "GET",
+     .path = "/api/v1/cases/{id}",
+     .target = K_CASE,
+     .query = "purpose=matrix",
+     .ok = 200,
+     .check = check_id},
+    {.method = "PATCH",
+     .path = "/api/v1/cases/{id}",
+     .target = K_CASE,
+     .body = body_case_patch,
+     .ok = 200,
+     .check = check_id},
+    {.method = "PATCH",
+     .path = "/api/v1/cases/{id}",
+     .target = K_PERSON,
+     .body = body_case_persons,
+     .ok = 200,
+     .names = ACT(LT_ACTION_PERSON_READ),
+     .on = K_CASE,
      .check = check_on_id},
     /* arrests: in no case, in each case */
-    {.method = "POST", .path = "/api/v1/arrests", .facts = FACTS_CREATE, .body = body_arrest,
+    {.method = "POST",
+     .path = "/api/v1/arrests",
+     .facts = FACTS_CREATE,
+     .body = body_arrest,
      .ok = 201},
-    {.method = "POST", .path = "/api/v1/arrests", .target = K_CASE, .facts = FACTS_CREATE,
-     .body = body_arrest_in, .ok = 201, .names = ACT(LT_ACTION_CASE_READ),
+    {.method = "POST",
+     .path = "/api/v1/arrests",
+     .target = K_CASE,
+     .facts = FACTS_CREATE,
+     .body = body_arrest_in,
+     .ok = 201,
+     .names = ACT(LT_ACTION_CASE_READ),
      .check = check_arrest_case},
-    {.method = "GET", .path = "/api/v1/arrests/{id}", .target = K_ARREST, .ok = 200,
-     .audit = AUDIT_SAME, .check = check_id},
+    {.method = "GET",
+     .path = "/api/v1/arrests/{id}",
+     .target = K_ARREST,
+     .ok = 200,
+     .audit = AUDIT_SAME,
+     .check = check_id},
     /* sharing */
-    {.method = "POST", .path = "/api/v1/persons/{id}/shares", .target = K_PERSON,
-     .body = body_share, .ok = 201, .see = ACT(LT_ACTION_PERSON_READ)},
-    {.method = "GET", .path = "/api/v1/persons/{id}/shares", .target = K_PERSON, .ok = 200,
-     .audit = AUDIT_SAME, .check = check_shares},
-    {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
-     .ok = 200, .fresh = true, .check = check_id},
-    {.method = "DELETE", .path = "/api/v1/persons/{id}/shares/{share}", .target = K_SHARE,
-     .param = param_colleague_person, .mismatched = true, .ok = 200, .fresh = true},
+    {.method = "POST",
+     .path = "/api/v1/persons/{id}/shares",
+     .target = K_PERSON,
+     .body = body_share,
+     .ok = 201,
+     .see = ACT(LT_ACTION_PERSON_READ)},
+    {.method = "GET",
+     .path = "/api/v1/persons/{id}/shares",
+     .target = K_PERSON,
+     .ok = 200,
+     .audit = AUDIT_SAME,
+     .check = check_shares},
+    {.method = "DELETE",
+     .path = "/api/v1/persons/{id}/shares/{share}",
+     .target = K_SHARE,
+     .ok = 200,
+     .fresh = true,
+     .check = check_id},
+    {.method = "DELETE",
+     .path = "/api/v1/persons/{id}/shares/{share}",
+     .target = K_SHARE,
+     .param = param_colleague_person,
+     .mismatched = true,
+     .ok = 200,
+     .fresh = true},
     /* subject access export: the owner's agency administrator */
-    {.method = "GET", .path = "/api/v1/persons/{id}/export", .target = K_PERSON,
-     .query = "purpose=matrix", .ok = 200, .check = check_export},
+    {.method = "GET",
+     .path = "/api/v1/persons/{id}/export",
+     .target = K_PERSON,
+     .query = "purpose=matrix",
+     .ok = 200,
+     .check = check_export},
     /* analysts' pseudonymised reads: every person, or one by its pseudonym */
-    {.method = "GET", .path = "/api/v1/pseudonymised/persons", .facts = FACTS_NONE,
-     .query = "purpose=matrix&limit=200", .ok = 200, .check = check_pseudo_list},
-    {.method = "GET", .path = "/api/v1/pseudonymised/persons/{pseudonym}", .target = K_PERSON,
-     .param = param_pseudonym, .query = "purpose=matrix", .ok = 200,
+    {.method = "GET",
+     .path = "/api/v1/pseudonymised/persons",
+     .facts = FACTS_NONE,
+     .query = "purpose=matrix&limit=200",
+     .ok = 200,
+     .check = check_pseudo_list},
+    {.method = "GET",
+     .path = "/api/v1/pseudonymised/persons/{pseudonym}",
+     .target = K_PERSON,
+     .param = param_pseudonym,
+     .query = "purpose=matrix",
+     .ok = 200,
      .check = check_pseudo_person},
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
@@ -994,7 +1125,8 @@ static void target_of(const struct cell *c, char *out, size_t cap)
 		else if (c->rec && c->rec->kind == K_REPORT)
 			snprintf(v, sizeof(v), "%s", c->rec->ref);
 		else if (c->rec && c->rec->kind == K_SHARE)
-			snprintf(v, sizeof(v), "%lld", (long long)(k == 0 ? c->rec->person : c->rec->id));
+			snprintf(v, sizeof(v), "%lld",
+			         (long long)(k == 0 ? c->rec->person : c->rec->id));
 		else if (c->rec)
 			snprintf(v, sizeof(v), "%lld", (long long)c->rec->id);
 		st = lt_buf_puts(&b, v);
@@ -1064,14 +1196,16 @@ static void run_cell(struct cell *c)
 		failure(c, "refused with %d but the audit log grew from entry %lld to %lld",
 		        rs.status, (long long)before, (long long)after);
 	if (want == 303 && (!c->caller || c->caller->dead) &&
-	    strcmp(web_response_header_get(&rs, "Location") ? web_response_header_get(&rs, "Location")
-	                                                    : "",
+	    strcmp(web_response_header_get(&rs, "Location")
+	               ? web_response_header_get(&rs, "Location")
+	               : "",
 	           "/login") != 0)
 		failure(c, "a page refused nobody without sending it to /login");
 	if (allowed && fx->audit == AUDIT_GROWS && after == before)
 		failure(c, "allowed, but wrote nothing to the audit log");
 	if (allowed && fx->audit == AUDIT_SAME && after != before)
-		failure(c, "a call that changes nothing wrote to the audit log (entries %lld to %lld)",
+		failure(c,
+		        "a call that changes nothing wrote to the audit log (entries %lld to %lld)",
 		        (long long)before, (long long)after);
 	if (allowed) {
 		g_nallowed++;
@@ -1135,8 +1269,8 @@ static void check_pseudo_person(const struct cell *c, json_t *doc)
 	param_pseudonym(c, want, sizeof(want));
 	check_pseudonymised(c, doc);
 	if (!p || strcmp(p, want) != 0)
-		failure(c, "answered %s, not person %lld's %s", p ? p : "null", (long long)c->rec->id,
-		        want);
+		failure(c, "answered %s, not person %lld's %s", p ? p : "null",
+		        (long long)c->rec->id, want);
 }
 
 static void check_id(const struct cell *c, json_t *doc)
@@ -1167,7 +1301,8 @@ static void check_person(const struct cell *c, json_t *doc)
 	const char *name = json_string_value(json_object_get(doc, "name"));
 	if (identity_visible(c->caller, c->rec)) {
 		if (!name || strcmp(name, WORLD_NAME) != 0)
-			failure(c, "the person's name is %s, not " WORLD_NAME, name ? name : "null");
+			failure(c, "the person's name is %s, not " WORLD_NAME,
+			        name ? name : "null");
 	} else if (name) {
 		failure(c, "the person's name is shown, though its identity is not shared");
 	}
@@ -1225,7 +1360,8 @@ static void check_search(const struct cell *c, json_t *doc)
 		if (!p)
 			failure(c, "found person %lld, not of the world", (long long)id);
 		else if (!person_readable(c->caller, p) || !identity_visible(c->caller, p))
-			failure(c, "found person %lld, which it may not read by name", (long long)id);
+			failure(c, "found person %lld, which it may not read by name",
+			        (long long)id);
 	}
 	for (size_t k = 0; k < N_PERSONS; k++) {
 		if (!person_readable(c->caller, &g_persons[k]) ||
@@ -1301,7 +1437,8 @@ static void check_shares(const struct cell *c, json_t *doc)
 static const struct fixture *fixture_next(const struct web_route *r, const struct fixture *from)
 {
 	for (size_t i = from ? (size_t)(from - fixtures) + 1 : 0; i < N_FIXTURES; i++)
-		if (strcmp(fixtures[i].method, r->method) == 0 && strcmp(fixtures[i].path, r->path) == 0)
+		if (strcmp(fixtures[i].method, r->method) == 0 &&
+		    strcmp(fixtures[i].path, r->path) == 0)
 			return &fixtures[i];
 	return NULL;
 }
