@@ -42,7 +42,7 @@
 #include "core/banned.h"
 
 #define LINK_PAIR_BUDGET_MIN 5000000ULL /* a rule may always make this many pairs */
-#define LINK_PAIR_BUDGET_PER_RECORD 200ULL /* and this many per record */
+#define LINK_PAIR_BUDGET_PER_RECORD 20ULL /* and this many per record */
 
 static const char *const id_columns[] = {"id", "unique_id", "rec_id", "record_id"};
 
@@ -811,35 +811,35 @@ int cli_cmd_link(int argc, char **argv)
 		        text, (unsigned long long)counts[k].raw);
 	}
 
-	if (!settings) {
-		struct lt_link_train_session ses;
-		st = lt_link_train_candidates(&model, &prep, &blocker, ro.threads, &ses, &err);
-		if (st != LT_OK) {
-			rc = cli_fail("lantern link: training", st, &err);
-			goto out;
-		}
-		fprintf(stderr,
-		        "lantern link: lambda re-estimated on the blocked pairs: %llu pairs, %u "
-		        "iterations%s; lambda %.3g (%.2f s with the blocks)\n",
-		        (unsigned long long)ses.pairs, ses.iterations,
-		        ses.converged ? "" : " (did not converge)", model.lambda, lap(&mark));
-	}
-
-	/* scoring and clustering */
+	/* scoring (and, for a model trained here, λ from the blocked pairs) */
 	uint64_t scored = 0;
 	lap(&mark);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	st = lt_link_score_blocked(&prep, &blocker, threshold, ro.threads, &edges, &nedge, &scored);
-	if (st != LT_OK)
-		goto oom;
+	struct lt_link_train_session ses;
+	st = lt_link_score_fit(&model, &prep, &blocker, ro.threads, threshold, !settings, &ses,
+	                       &edges, &nedge, &scored, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern link", st, &err);
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (!settings)
+		fprintf(stderr,
+		        "lantern link: lambda re-estimated on the blocked pairs: %u iterations%s; lambda "
+		        "%.3g\n",
+		        ses.iterations,
+		        ses.capped ? " (at its ceiling, 100 times the rule's)"
+		        : ses.converged ? ""
+		                        : " (did not converge)",
+		        model.lambda);
 	fprintf(stderr,
 	        "lantern link: %llu pairs scored in %.2f s on %u thread%s (%.2f million a second), "
 	        "%zu at or above %.4g\n",
 	        (unsigned long long)scored, secs, ro.threads, ro.threads == 1 ? "" : "s",
 	        secs > 0 ? (double)scored / secs / 1e6 : 0.0, nedge, threshold);
+	lap(&mark);
 	struct lt_link_cluster_opts co;
 	lt_link_cluster_opts_default(&co);
 	co.threshold = threshold;

@@ -219,9 +219,11 @@ static uint32_t skip_mask(const struct lt_link_model *m, const struct lt_link_ta
 	return mask;
 }
 
-/* Count the patterns of all pairs of blocker b into pt. */
+/* Count the patterns of the pairs of blocker b into pt: every pair, or
+ * with stride k > 1 those of every k-th chunk (chunks follow the order of
+ * the keys' hashes, so this is a sample of whole blocks). */
 static lt_status patterns_of(const struct lt_link_blocker *b, const struct lt_link_prep *p,
-                             struct lt_link_patterns *pt)
+                             size_t stride, struct lt_link_patterns *pt)
 {
 	struct lt_link_chunk *chunks = NULL;
 	size_t nchunk = 0;
@@ -234,7 +236,7 @@ static lt_status patterns_of(const struct lt_link_blocker *b, const struct lt_li
 		free(chunks);
 		return LT_ENOMEM;
 	}
-	for (size_t c = 0; c < nchunk && st == LT_OK; c++) {
+	for (size_t c = 0; c < nchunk && st == LT_OK; c += stride) {
 		struct lt_link_block_iter it;
 		lt_link_block_iter_init(&it, b, &chunks[c]);
 		size_t n;
@@ -358,17 +360,25 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
 			goto out;
 		struct lt_link_rule_count cnt;
 		lt_link_blocker_count(&b, 0, &cnt);
-		if (cnt.raw == 0 || cnt.raw > o->train_pairs_max) {
+		if (cnt.raw == 0) {
 			lt_link_blocker_release(&b);
 			continue;
 		}
+		size_t stride = 1;
+		if (o->train_pairs_max > 0 && cnt.raw > o->train_pairs_max)
+			stride = (size_t)((cnt.raw + o->train_pairs_max - 1) / o->train_pairs_max);
 		st = lt_link_patterns_alloc(m, true, &pt);
 		if (st == LT_OK)
-			st = patterns_of(&b, &prep, pt);
+			st = patterns_of(&b, &prep, stride, pt);
 		lt_link_blocker_release(&b);
 		if (st != LT_OK)
 			goto out;
-		ses->pairs = cnt.raw;
+		ses->pairs = (uint64_t)lt_link_patterns_total(pt);
+		if (ses->pairs == 0) {
+			lt_link_patterns_free(pt);
+			pt = NULL;
+			continue;
+		}
 		ses->patterns = lt_link_patterns_distinct(pt);
 		st = lt_link_model_copy(&copy, m);
 		if (st != LT_OK)
@@ -422,34 +432,22 @@ out:
 #define HIST_SPAN 128
 #define HIST_BINS (2 * HIST_SPAN * HIST_SCALE)
 
+/* Score every pair of b; keep pairs of weight >= keep_weight as edges whose
+ * p holds the WEIGHT (callers convert), sorted by (a, b); add each pair's
+ * weight minus the prior into hist when not NULL. */
 static lt_status score_run(const struct lt_link_prep *p, const struct lt_link_blocker *b,
                            double keep_weight, unsigned threads, uint64_t *hist,
                            struct lt_link_edge **edges, size_t *nedge, uint64_t *scored);
 
-lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link_prep *p,
-                                   const struct lt_link_blocker *b, unsigned threads,
-                                   struct lt_link_train_session *ses, struct lt_error *err)
+/* λ of the candidates may rise at most this many times above the model's
+ * (it bounds the edges kept while λ is not yet known). */
+#define LAMBDA_RAISE_MAX 100.0
+
+/* EM for λ alone over a histogram of Bayes-factor weights: λ' = Σ P(match |
+ * pair; λ) / all pairs, the pairs outside the blocks taken as non-matches. */
+static double fit_lambda_hist(const uint64_t *hist, uint64_t total, double lambda, double cap,
+                              struct lt_link_train_session *ses)
 {
-	memset(ses, 0, sizeof(*ses));
-	snprintf(ses->rule, sizeof(ses->rule), "the blocked pairs");
-	uint64_t total = pairs_in_mode(p->table, b->mode);
-	uint64_t *hist = calloc(HIST_BINS, sizeof(*hist));
-	if (!hist)
-		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-	uint64_t scored = 0;
-	lt_status st = score_run(p, b, INFINITY, threads, hist, NULL, NULL, &scored);
-	if (st != LT_OK) {
-		free(hist);
-		return lt_error_set(err, st, NULL, "out of memory scoring the pairs");
-	}
-	ses->pairs = scored;
-	if (scored == 0 || total == 0) {
-		free(hist);
-		return LT_OK;
-	}
-	/* EM for λ alone: λ' = Σ P(match | pair; λ) / all pairs, the pairs
-	 * outside the blocks taken as non-matches */
-	double lambda = m->lambda;
 	for (unsigned it = 1; it <= 1000; it++) {
 		double lo = log2(lambda / (1 - lambda)), sum = 0;
 		for (size_t i = 0; i < HIST_BINS; i++)
@@ -461,6 +459,11 @@ lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link
 		ses->iterations = it;
 		if (!(next > 0) || !(next < 1))
 			break;
+		if (next > cap) {
+			lambda = cap;
+			ses->capped = 1;
+			break;
+		}
 		double change = fabs(next - lambda) / lambda;
 		lambda = next;
 		if (change < 1e-6) {
@@ -468,12 +471,67 @@ lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link
 			break;
 		}
 	}
-	free(hist);
-	if (lambda > 0 && lambda < 1) {
-		m->lambda = lambda;
-		st = lt_link_model_finish(m, err);
+	return lambda;
+}
+
+lt_status lt_link_score_fit(struct lt_link_model *m, const struct lt_link_prep *p,
+                            const struct lt_link_blocker *b, unsigned threads, double threshold,
+                            bool fit_lambda, struct lt_link_train_session *ses,
+                            struct lt_link_edge **edges, size_t *nedge, uint64_t *scored,
+                            struct lt_error *err)
+{
+	memset(ses, 0, sizeof(*ses));
+	snprintf(ses->rule, sizeof(ses->rule), "the blocked pairs");
+	*edges = NULL;
+	*nedge = 0;
+	*scored = 0;
+	uint64_t total = pairs_in_mode(p->table, b->mode);
+	double lambda0 = m->lambda, prior0 = m->prior_weight;
+	double cap = lambda0;
+	if (fit_lambda && total > 0)
+		cap = lambda0 * LAMBDA_RAISE_MAX < 0.5 ? lambda0 * LAMBDA_RAISE_MAX : 0.5;
+	if (cap < lambda0)
+		cap = lambda0;
+	uint64_t *hist = NULL;
+	if (fit_lambda) {
+		hist = calloc(HIST_BINS, sizeof(*hist));
+		if (!hist)
+			return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
 	}
-	return st;
+	/* keep every pair that could reach the threshold at any λ up to cap,
+	 * with its weight under λ0 for now */
+	double keep_w = lt_link_prob_to_weight(threshold) - lt_link_prob_to_weight(cap) + prior0;
+	lt_status st = score_run(p, b, keep_w, threads, hist, edges, nedge, scored);
+	if (st != LT_OK) {
+		free(hist);
+		return lt_error_set(err, st, NULL, "out of memory scoring the pairs");
+	}
+	ses->pairs = *scored;
+	if (fit_lambda && *scored > 0 && total > 0) {
+		double lambda = fit_lambda_hist(hist, total, lambda0, cap, ses);
+		if (lambda > 0 && lambda < 1) {
+			m->lambda = lambda;
+			st = lt_link_model_finish(m, err);
+		}
+	}
+	free(hist);
+	if (st != LT_OK) {
+		free(*edges);
+		*edges = NULL;
+		*nedge = 0;
+		return st;
+	}
+	/* the probabilities under the final λ; drop those below the threshold */
+	double shift = m->prior_weight - prior0;
+	size_t k = 0;
+	for (size_t i = 0; i < *nedge; i++) {
+		struct lt_link_edge e = (*edges)[i];
+		e.p = lt_link_weight_to_prob(e.p + shift);
+		if (e.p >= threshold)
+			(*edges)[k++] = e;
+	}
+	*nedge = k;
+	return LT_OK;
 }
 
 /* ---- scoring ------------------------------------------------------------ */
@@ -539,8 +597,9 @@ static void *score_main(void *arg)
 					th->edges = e;
 					th->cap = cap;
 				}
-				th->edges[th->nedge++] = (struct lt_link_edge){
-				    buf[i].a, buf[i].b, lt_link_weight_to_prob(w[i])};
+				/* the weight for now: score_run's callers turn it into a
+				 * probability */
+				th->edges[th->nedge++] = (struct lt_link_edge){buf[i].a, buf[i].b, w[i]};
 			}
 		}
 	}
@@ -562,7 +621,12 @@ lt_status lt_link_score_blocked(const struct lt_link_prep *p, const struct lt_li
                                 double keep, unsigned threads, struct lt_link_edge **edges,
                                 size_t *nedge, uint64_t *scored)
 {
-	return score_run(p, b, lt_link_prob_to_weight(keep), threads, NULL, edges, nedge, scored);
+	lt_status st =
+	    score_run(p, b, lt_link_prob_to_weight(keep), threads, NULL, edges, nedge, scored);
+	if (st == LT_OK)
+		for (size_t i = 0; i < *nedge; i++)
+			(*edges)[i].p = lt_link_weight_to_prob((*edges)[i].p);
+	return st;
 }
 
 static lt_status score_run(const struct lt_link_prep *p, const struct lt_link_blocker *b,

@@ -46,7 +46,9 @@
  *      surname, or full_name, or surname), each leaving out the
  *      comparisons of its own fields; a comparison trained in both gets the
  *      mean of its two m vectors. A session whose rule yields more than
- *      `train_pairs_max` pairs is skipped. A fitted m whose else level is
+ *      `train_pairs_max` pairs uses a sample of its blocks: the pairs of
+ *      every k-th chunk of the blocker, k = raw pairs / train_pairs_max
+ *      rounded up. A fitted m whose else level is
  *      not at most half as likely among matches as among non-matches
  *      (m/u > 1/2) is rejected: EM then found some other class (people of
  *      one common name), not the matches; the comparison keeps the other
@@ -61,6 +63,7 @@
 #ifndef LT_LINK_RUN_H
 #define LT_LINK_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -120,11 +123,13 @@ lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_mo
 /* What training did. */
 struct lt_link_train_session {
 	char rule[LT_LINK_BLOCK_RULE_TEXT_MAX];
-	uint64_t pairs;     /* pairs EM was run on (0: skipped) */
+	uint64_t pairs;     /* pairs EM was run on (0: skipped; a sample when the rule
+	                       yields more than train_pairs_max) */
 	size_t patterns;    /* distinct patterns */
 	unsigned iterations;
 	int converged;
 	uint32_t rejected;  /* bit k: comparison k's fitted m was implausible, not used */
+	int capped;         /* λ hit its ceiling (lt_link_score_fit) */
 };
 struct lt_link_train_report {
 	char lambda_rule[LT_LINK_BLOCK_RULE_TEXT_MAX]; /* "" when none applied */
@@ -144,21 +149,28 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
                         struct lt_error *err);
 
 /*
- * The last step of training, once the blocking rules are fixed: λ of all
- * pairs re-estimated from the blocked pairs. Every blocked pair is scored
- * on `threads` threads into a histogram of its Bayes factor (1/32-bit
- * bins), then EM for λ alone (m and u fixed) runs on the histogram:
+ * Score every pair of blocker b with prep p (whose model is m) on
+ * `threads` threads and return the pairs with match probability >=
+ * `threshold` as edges (*edges malloc'd, free() it; sorted by a then b),
+ * counting the pairs scored into *scored. With `fit_lambda`, the same pass
+ * re-estimates λ of all pairs, the last step of training: each pair's
+ * Bayes factor goes into a histogram (1/32-bit bins) and EM for λ alone (m
+ * and u fixed) runs on it,
  *   λ' = Σ over blocked pairs of P(match | pair; λ) / (all pairs in the mode),
  * the pairs outside the blocks taken as non-matches (blocking is meant to
- * keep every match), until λ moves less than one part in a million.
- * The deterministic rule's λ assumed a recall; this one needs none. m is
- * left alone: EM over blocked pairs with m free finds degenerate fits
- * (every candidate a match) when weak rules dominate the candidates.
- * Writes λ into m and finishes it; *ses says what was done. LT_ENOMEM.
+ * keep every match), until λ moves less than one part in a million. The
+ * deterministic rule's λ assumed a recall; this needs none. λ may rise at
+ * most 100-fold in this step (so the pass knows which pairs could still
+ * reach the threshold; *ses says when the cap was hit). m is left alone:
+ * EM over blocked pairs with m free finds degenerate fits (every candidate
+ * a match) when weak rules dominate the candidates. Writes λ into m and
+ * finishes it. LT_ENOMEM; LT_EINTERNAL when a thread cannot start.
  */
-lt_status lt_link_train_candidates(struct lt_link_model *m, const struct lt_link_prep *p,
-                                   const struct lt_link_blocker *b, unsigned threads,
-                                   struct lt_link_train_session *ses, struct lt_error *err);
+lt_status lt_link_score_fit(struct lt_link_model *m, const struct lt_link_prep *p,
+                            const struct lt_link_blocker *b, unsigned threads, double threshold,
+                            bool fit_lambda, struct lt_link_train_session *ses,
+                            struct lt_link_edge **edges, size_t *nedge, uint64_t *scored,
+                            struct lt_error *err);
 
 /*
  * Score every pair of blocker b with prep p on `threads` threads (1..16),
