@@ -251,6 +251,7 @@ int cli_cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"people", required_argument, NULL, 'n'},
+	    {"records", required_argument, NULL, 'r'},
 	    {"lists", required_argument, NULL, 'l'},
 	    {"seed", required_argument, NULL, 's'},
 	    {"heterogeneity", required_argument, NULL, 'H'},
@@ -273,7 +274,8 @@ int cli_cmd_synth(int argc, char **argv)
 	unsigned ndeps = 0;
 	const char *out_dir = NULL, *truth = NULL, *truth_column = NULL, *histories = NULL;
 	bool quiet = false;
-	uint64_t v;
+	uint64_t v, records = 0;
+	bool people_given = false;
 	double d;
 	int opt;
 
@@ -288,6 +290,15 @@ int cli_cmd_synth(int argc, char **argv)
 				    "synth", "--people: '%s' is not a whole number from 1 to %d",
 				    optarg, LT_SYNTH_PEOPLE_MAX);
 			p.people = v;
+			people_given = true;
+			break;
+		case 'r':
+			if (!parse_u64(optarg, 1000000000, &v) || v < 1)
+				return cli_usage(
+				    "synth",
+				    "--records: '%s' is not a whole number from 1 to 1000000000",
+				    optarg);
+			records = v;
 			break;
 		case 'l':
 			if (lt_synth_lists_parse(&p, optarg, &err) != LT_OK)
@@ -372,6 +383,17 @@ int cli_cmd_synth(int argc, char **argv)
 	for (unsigned i = 0; i < ndeps; i++)
 		if (lt_synth_dependence_parse(&p, deps[i], &err) != LT_OK)
 			return cli_usage("synth", "--dependence: %s", err.message);
+	if (records && people_given)
+		return cli_usage("synth", "--records: give --people or --records, not both");
+	if (records) {
+		p.people = lt_synth_people_for_records(&p, records);
+		if (p.people == 0)
+			return cli_usage(
+			    "synth",
+			    "--records: %llu records need more than %d people with these "
+			    "lists",
+			    (unsigned long long)records, LT_SYNTH_PEOPLE_MAX);
+	}
 	if (truth_column)
 		for (unsigned i = 0; i < LT_SYNTH_FIELD_COUNT; i++)
 			if (strcmp(truth_column, lt_synth_field_names[i]) == 0 ||

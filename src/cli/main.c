@@ -192,12 +192,14 @@ const struct cli_command cli_commands[] = {
 	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
 	 "                  beside the database); not lantern.key, not audit.key\n" COMMON_HELP,
 	 cli_cmd_key},
-	{"synth", "synth [--people N] [--lists NAME:P,...] [--seed S] [--heterogeneity SD] [--dependence FROM:TO:FACTOR]... [--duplicates R] [--errors R] [--missing R] [--out DIR] [--truth FILE] [--truth-column NAME] [--histories FILE]",
+	{"synth", "synth [--people N | --records N] [--lists NAME:P,...] [--seed S] [--heterogeneity SD] [--dependence FROM:TO:FACTOR]... [--duplicates R] [--errors R] [--missing R] [--out DIR] [--truth FILE] [--truth-column NAME] [--histories FILE]",
 	 "generate synthetic agency lists of victims with known truth, for testing linkage and estimates",
 	 "  A seeded population whose people the lists capture with the given\n"
 	 "  probabilities, each record corrupted as real records are (docs/linkage.md,\n"
 	 "  \"Synthetic data\"). The same options and seed give the same bytes anywhere.\n"
 	 "  --people N      the population (default 10000; at most 100000000)\n"
+	 "  --records N     instead of --people: the population that gives about N\n"
+	 "                  records with these lists and duplicates\n"
 	 "  --lists L       NAME:P,... 2 to 16 lists, P the share of the population on\n"
 	 "                  each (default police:0.3,council:0.2,charity:0.25,nrm:0.35,\n"
 	 "                  health:0.1)\n"

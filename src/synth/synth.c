@@ -505,6 +505,23 @@ lt_status lt_synth_dependence_parse(struct lt_synth_params *p, const char *s, st
 	return LT_OK;
 }
 
+uint64_t lt_synth_people_for_records(const struct lt_synth_params *p, uint64_t records)
+{
+	double per = 0, copies = 1, d = 1;
+	for (unsigned c = 1; c < LT_SYNTH_COPIES_MAX; c++) {
+		d *= p->duplicates;
+		copies += d;
+	}
+	for (unsigned j = 0; j < p->nlists; j++)
+		per += p->lists[j].capture * copies;
+	double people = per > 0 ? (double)records / per + 0.5 : 1;
+	if (!(people >= 1))
+		return 1;
+	if (people >= LT_SYNTH_PEOPLE_MAX + 1.0)
+		return 0;
+	return (uint64_t)people;
+}
+
 /* Kahn's algorithm, smallest list first among the ready: the drawing
  * order. false on a cycle. */
 static bool topo_order(const struct lt_synth_params *p, unsigned *order)

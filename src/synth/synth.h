@@ -171,6 +171,15 @@ lt_status lt_synth_lists_parse(struct lt_synth_params *p, const char *s, struct 
  */
 lt_status lt_synth_dependence_parse(struct lt_synth_params *p, const char *s, struct lt_error *err);
 
+/*
+ * The population that gives about `records` records with the lists,
+ * capture probabilities and duplicate rate of p: records divided by the
+ * expected records of one person, sum of capture x (1 + d + d^2 + d^3),
+ * rounded, at least 1; 0 when that is more than LT_SYNTH_PEOPLE_MAX. The
+ * number a run gives varies around it by chance (about its square root).
+ */
+uint64_t lt_synth_people_for_records(const struct lt_synth_params *p, uint64_t records);
+
 /* Check every parameter against its range above, and the dependences for
  * a cycle. LT_EINVAL with err->field the parameter ("people", "lists",
  * "heterogeneity", "dependence", "duplicates", "errors", "missing",

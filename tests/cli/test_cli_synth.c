@@ -92,6 +92,18 @@ static void test_stdout_and_truth_column(void **state)
 	assert_contains(r.out, "\nb,b-1,");
 	assert_not_contains(r.out, "police");
 	run_free(&r);
+	/* --records: about that many records. */
+	r = RUN_EXPECT(0, "synth", "--records", "5000");
+	unsigned long long people = 0, records = 0;
+	const char *sum = strstr(r.err, "lantern synth: ");
+	assert_non_null(sum);
+	assert_int_equal(
+	    sscanf(sum, "lantern synth: %llu people, %*u on at least one list, %llu records",
+	           &people, &records),
+	    2);
+	if (!(records > 4600 && records < 5400))
+		fail_msg("--records 5000 gave %llu records", records);
+	run_free(&r);
 	/* Same again, byte for byte. */
 	struct run r1 = RUN_EXPECT(0, "synth", "--people", "200", "--seed", "5", "--quiet");
 	struct run r2 = RUN_EXPECT(0, "synth", "--people", "200", "--seed", "5", "--quiet");
@@ -121,6 +133,8 @@ static void test_usage_errors(void **state)
 	    {{"synth", "--seed", "-3"}, "--seed"},
 	    {{"synth", "--truth-column", "surname"}, "already a column"},
 	    {{"synth", "extra"}, "unexpected argument 'extra'"},
+	    {{"synth", "--people", "10", "--records", "100"}, "not both"},
+	    {{"synth", "--records", "999999999"}, "need more than 100000000 people"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run r = run_lantern(cases[i].args);

@@ -513,6 +513,30 @@ static void test_histories_estimate(void **state)
 	lt_synth_free(g);
 }
 
+/* --records: the population for a number of records gives about that many. */
+static void test_people_for_records(void **state)
+{
+	(void)state;
+	struct lt_synth_params p;
+	lt_synth_params_default(&p);
+	p.duplicates = 0.2;
+	p.people = lt_synth_people_for_records(&p, 20000);
+	assert_true(p.people > 10000 && p.people < 20000);
+	struct lt_synth *g = NULL;
+	assert_int_equal(lt_synth_alloc(&p, &g, NULL), LT_OK);
+	struct tally t;
+	tally_init(&t, &p);
+	assert_int_equal(lt_synth_run(g, collect, &t, NULL), LT_OK);
+	/* Records are a sum of person-level counts: a loose 5% bound (the
+	 * standard deviation is about 1%). */
+	if (!(t.records > 19000 && t.records < 21000))
+		fail_msg("%llu records for 20000 asked", (unsigned long long)t.records);
+	lt_synth_free(g);
+	tally_release(&t);
+	assert_int_equal(lt_synth_people_for_records(&p, 0), 1);
+	assert_int_equal(lt_synth_people_for_records(&p, 1000000000000ull), 0);
+}
+
 static void test_cancel(void **state)
 {
 	(void)state;
@@ -611,12 +635,19 @@ static void test_bad_parameters(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same_seed_same_records), cmocka_unit_test(test_golden_record),
-	    cmocka_unit_test(test_capture_shares),         cmocka_unit_test(test_truth_and_rates),
-	    cmocka_unit_test(test_clean_records),          cmocka_unit_test(test_tiny_populations),
-	    cmocka_unit_test(test_histories_estimate),     cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_same_seed_same_records),
+	    cmocka_unit_test(test_golden_record),
+	    cmocka_unit_test(test_capture_shares),
+	    cmocka_unit_test(test_truth_and_rates),
+	    cmocka_unit_test(test_clean_records),
+	    cmocka_unit_test(test_tiny_populations),
+	    cmocka_unit_test(test_histories_estimate),
+	    cmocka_unit_test(test_people_for_records),
+	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_bad_parameters),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
