@@ -422,7 +422,7 @@ void lt_link_em_iterate(struct lt_link_em *em)
 			if (fabs(nm - em->m[k][l]) > change)
 				change = fabs(nm - em->m[k][l]);
 			em->m[k][l] = nm;
-			if (!em->params.fix_u) {
+			if (!em->params.fix_u || (em->params.free_u & (1u << k))) {
 				double nu = us > 0 ? uc[k][l] / us : em->u[k][l];
 				if (nu < LT_LINK_PROB_MIN)
 					nu = LT_LINK_PROB_MIN;

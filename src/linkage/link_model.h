@@ -472,6 +472,11 @@ struct lt_link_em_params {
 	double tol;        /* convergence: largest change of any m, u or λ (splink 1e-4) */
 	unsigned max_iter; /* 1..LT_LINK_EM_ITER_MAX (splink 25) */
 	bool fix_u;        /* keep u (splink's default: u from random pairs) */
+	uint32_t free_u;   /* bit k: with fix_u, comparison k's u is still fitted in this
+	                      session, and not written back by lt_link_em_result: for a
+	                      comparison that the training rule makes agree more often
+	                      among non-matches than random pairs do (e-mail or sex when
+	                      blocking on names) */
 	bool fix_lambda;   /* keep λ */
 	uint32_t skip;     /* bit k: comparison k is used by the training rule: left out */
 	double lambda0;    /* starting λ of the training pairs; <= 0: the model's λ raised by

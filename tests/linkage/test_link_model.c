@@ -715,6 +715,18 @@ static void test_em_errors(void **state)
 	assert_false(sum.converged);
 	assert_int_equal(sum.iterations, 1);
 	assert_true(m.comps[0].levels[1].m != m0);
+	/* free_u: u of comparison 1 is fitted in the session but not written back */
+	params.max_iter = 5;
+	params.tol = 1e-9;
+	params.free_u = 1u << 1;
+	ok(lt_link_em_alloc(&m, pt, &params, &em, &err), &err);
+	lt_link_em_iterate(em);
+	double u0 = m.comps[0].levels[1].u, u1 = m.comps[1].levels[1].u;
+	assert_true(lt_link_em_u(em, 0, 1) == u0);
+	assert_true(lt_link_em_u(em, 1, 1) != u1);
+	lt_link_em_result(em, &m);
+	assert_true(m.comps[1].levels[1].u == u1);
+	lt_link_em_free(em);
 	lt_link_patterns_free(pt);
 	lt_link_model_release(&m);
 }
