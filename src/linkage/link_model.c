@@ -974,13 +974,15 @@ static inline unsigned hist_l1(const uint8_t *a, const uint8_t *b)
 #endif
 }
 
-/* Common leading code points of a and b, at most 4 (Winkler's prefix). */
+/* Common leading code points of a and b, at most 4 (Winkler's prefix),
+ * decoded as the comparators decode them. */
 static inline unsigned common_prefix(const char *a, const char *b)
 {
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	size_t i = 0, j = 0;
 	unsigned n = 0;
-	for (size_t i = 0; a[i] && a[i] == b[i]; i++)
-		if (((unsigned char)a[i + 1] & 0xC0) != 0x80 && ++n == 4)
-			break;
+	while (n < 4 && x[i] && y[j] && lt_link_next_cp(x, &i) == lt_link_next_cp(y, &j))
+		n++;
 	return n;
 }
 

@@ -951,6 +951,68 @@ static void test_bounds_agree(void **state)
 		}
 	}
 	lt_link_table_release(&t);
+
+	/* And on strings that are not ASCII, or not UTF-8 at all, raw. */
+	static const char *const odd[] = {"\x80\x80\x80\x80xyz",
+	                                  "\x80\x80\x80\x80"
+	                                  "abc",
+	                                  "M\xc3\xbcller",
+	                                  "Muller",
+	                                  "Jos\xc3\xa9",
+	                                  "Jose",
+	                                  "\xed\xa0\x80"
+	                                  "abc",
+	                                  "\xc0\xaf"
+	                                  "abc",
+	                                  "\xf0\x9f\x98\x80"
+	                                  "ab",
+	                                  "\xf0\x9f\x98\x81"
+	                                  "ab",
+	                                  "\xe2\x82"
+	                                  "x",
+	                                  "\xe2\x82"
+	                                  "y",
+	                                  "\xf5\xf5\xf5\xf5",
+	                                  "\xff\xfe",
+	                                  "abcd\xe9",
+	                                  "abcd\xc3\xa9"};
+	enum { NODD = sizeof(odd) / sizeof(odd[0]) };
+	table1(&t, "f", odd, NODD);
+	struct lt_link_model m;
+	lt_link_model_init(&m);
+	ok(lt_link_model_add_comparison(&m, "c", "f", &err), &err);
+	ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_NULL, 0, false, 0, 0, 0, &err), &err);
+	for (size_t i = 0; i < NLV; i++)
+		ok(lt_link_model_add_level(&m, lv[i].kind, lv[i].param, false, 0.1, 0.1, 0, &err),
+		   &err);
+	ok(lt_link_model_add_level(&m, LT_LINK_LEVEL_ELSE, 0, false, 0.1, 0.1, 0, &err), &err);
+	ok(lt_link_model_finish(&m, &err), &err);
+	struct lt_link_prep p;
+	ok(lt_link_prep_init(&p, &m, &t, &err), &err);
+	for (uint32_t a = 0; a < NODD; a++)
+		for (uint32_t b = 0; b < NODD; b++) {
+			unsigned want = NLV + 1;
+			for (size_t i = 0; i < NLV && want == NLV + 1; i++) {
+				bool holds;
+				if (lv[i].kind == LT_LINK_LEVEL_JARO_WINKLER)
+					holds = lt_link_jaro_winkler(odd[a], odd[b]) >= lv[i].param;
+				else if (lv[i].kind == LT_LINK_LEVEL_DAMERAU)
+					holds = lt_link_damerau_levenshtein(odd[a], odd[b], 64) <=
+					        lv[i].param;
+				else
+					holds =
+					    lt_link_levenshtein(odd[a], odd[b], 64) <= lv[i].param;
+				if (holds)
+					want = (unsigned)i + 1;
+			}
+			unsigned got = lt_link_vector_level(lt_link_vector(&p, a, b), 0);
+			if (got != want)
+				fail_msg("odd strings %u and %u: level %u, want %u", a, b, got,
+				         want);
+		}
+	lt_link_prep_release(&p);
+	lt_link_model_release(&m);
+	lt_link_table_release(&t);
 }
 
 /* The scorer compares nickname groups by a 64-bit hash of the canonical
