@@ -1218,11 +1218,15 @@ static enum lt_synth_kind typo(struct rng *r, char *buf, size_t cap, enum lt_syn
 	}
 	size_t at = pos[rng_below(r, (uint32_t)n)];
 	switch (kind) {
-	case LT_SYNTH_KIND_DELETE:
+	case LT_SYNTH_KIND_DELETE: {
+		/* A name whose capital is deleted starts with the next letter,
+		 * capitalised; an e-mail address stays in lower case. */
+		bool capital = buf[at] >= 'A' && buf[at] <= 'Z';
 		memmove(buf + at, buf + at + 1, len - at);
-		if (at == 0 && buf[0] >= 'a' && buf[0] <= 'z' && buf[1] != '\0')
+		if (at == 0 && capital && buf[0] >= 'a' && buf[0] <= 'z')
 			buf[0] = (char)(buf[0] - 'a' + 'A');
 		return kind;
+	}
 	case LT_SYNTH_KIND_INSERT: {
 		memmove(buf + at + 1, buf + at, len - at + 1);
 		char c = buf[at];
@@ -1233,7 +1237,16 @@ static enum lt_synth_kind typo(struct rng *r, char *buf, size_t cap, enum lt_syn
 	default: {
 		const char *nb = qwerty[qwerty_index(buf[at])];
 		char c = nb[rng_below(r, (uint32_t)strlen(nb))];
-		if (buf[at] >= 'A' && buf[at] <= 'Z' && c >= 'a' && c <= 'z')
+		/* The case of the key's letter: that of the one it replaces, or
+		 * for a digit that of the value (a postcode is in capitals). */
+		bool upper = buf[at] >= 'A' && buf[at] <= 'Z';
+		if (buf[at] >= '0' && buf[at] <= '9') {
+			upper = true;
+			for (size_t i = 0; i < len; i++)
+				if (buf[i] >= 'a' && buf[i] <= 'z')
+					upper = false;
+		}
+		if (upper && c >= 'a' && c <= 'z')
 			c = (char)(c - 'a' + 'A');
 		buf[at] = c;
 		return LT_SYNTH_KIND_KEYBOARD;
