@@ -83,7 +83,7 @@ void lt_link_run_opts_default(struct lt_link_run_opts *o)
 	o->u_pairs = 1000000;
 	o->seed = 42;
 	o->lambda_recall = 0.7;
-	o->train_pairs_max = 20000000;
+	o->train_pairs_max = 5000000;
 	o->threads = 2;
 	o->all_pairs_max = 5000000;
 }

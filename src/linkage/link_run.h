@@ -90,7 +90,7 @@ struct lt_link_run_opts {
 	uint64_t u_pairs;         /* random pairs for u (default 1,000,000) */
 	uint64_t seed;            /* for u (default 42) */
 	double lambda_recall;     /* assumed recall of the λ rule (default 0.7) */
-	uint64_t train_pairs_max; /* pairs of one EM session at most (default 20,000,000) */
+	uint64_t train_pairs_max; /* pairs of one EM session at most (default 5,000,000) */
 	unsigned threads;         /* scoring threads (default 2) */
 	uint64_t all_pairs_max;   /* compare every pair when there are no more (default
 	                             5,000,000: about 3,000 records) */
