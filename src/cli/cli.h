@@ -85,6 +85,9 @@ int cli_cmd_retention(int argc, char **argv);
 int cli_cmd_backup(int argc, char **argv);
 int cli_cmd_restore(int argc, char **argv);
 int cli_cmd_link(int argc, char **argv);
+/* lantern link's entry: --db to cmd_link_db.c (the database's persons), else
+ * cli_cmd_link (files). */
+int cli_cmd_link_main(int argc, char **argv);
 int cli_cmd_synth(int argc, char **argv); /* cmd_synth.c */
 
 /* The audit signing key file (Ed25519): `given` (--audit-key) when set,
@@ -102,6 +105,9 @@ const char *cli_data_key_path(const struct cli_common *c, const char *given, cha
 /* Read the data key file at `path`, warning on stderr when other users of
  * the machine may read it. Wipe *kr with lt_crypto_keyring_wipe. */
 lt_status cli_data_key_load(const char *path, struct lt_crypto_keyring *kr, struct lt_error *err);
+/* Record the current key of the data key file at `path` in the store (audit
+ * "datakey.add" by "cli"); nothing when the store knows it already. */
+lt_status cli_data_key_register(struct store *s, const char *path, struct lt_error *err);
 
 /* Seal every report's plain-text contact with the key file's public key
  * (used by init --demo and import). */

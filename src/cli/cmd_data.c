@@ -131,29 +131,31 @@ int cli_cmd_init(int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	/* The data key: made with the database, never for a database that
-	 * already has one (`lantern key status` says what to do then). */
+	 * already has one (`lantern key status` says what to do then), and
+	 * recorded in it at once, so its "datakey.add" names the command line
+	 * rather than whoever records the first person. */
 	data_key = cli_data_key_path(&c, data_key, data_keybuf, sizeof(data_keybuf));
-	if (!file_exists(data_key)) {
-		struct store_key_status ks;
-		st = store_data_keys_status(s, NULL, &ks, &err);
-		if (st == LT_OK && ks.n == 0) {
-			/* The database records the key with the first person sealed
-			 * under it (audited then). */
+	struct store_key_status ks;
+	st = store_data_keys_status(s, NULL, &ks, &err);
+	if (st == LT_OK && ks.n == 0) {
+		if (!file_exists(data_key)) {
 			st = lt_crypto_keyring_create(data_key, 1, &err);
 			if (st == LT_OK)
 				printf("created data key file %s (it encrypts personal data; keep a "
 				       "copy apart from the backups)\n",
 				       data_key);
-		} else if (st == LT_OK) {
-			fprintf(stderr,
-				"lantern init: warning: the data key file %s is missing, and the "
-				"database has data key %lu: restore the file from its copy\n",
-				data_key, (unsigned long)ks.keys[ks.n - 1].id);
 		}
-		if (st != LT_OK) {
-			rc = cli_fail("lantern init", st, &err);
-			goto out;
-		}
+		if (st == LT_OK)
+			st = cli_data_key_register(s, data_key, &err);
+	} else if (st == LT_OK && !file_exists(data_key)) {
+		fprintf(stderr,
+			"lantern init: warning: the data key file %s is missing, and the "
+			"database has data key %lu: restore the file from its copy\n",
+			data_key, (unsigned long)ks.keys[ks.n - 1].id);
+	}
+	if (st != LT_OK) {
+		rc = cli_fail("lantern init", st, &err);
+		goto out;
 	}
 	if (!demo) {
 		printf("database %s is ready (schema version %d)\n", c.db, store_schema_version());

@@ -62,6 +62,17 @@ lt_status cli_data_key_load(const char *path, struct lt_crypto_keyring *kr, stru
 	return st;
 }
 
+lt_status cli_data_key_register(struct store *s, const char *path, struct lt_error *err)
+{
+	struct lt_crypto_keyring kr;
+	lt_status st;
+	memset(&kr, 0, sizeof(kr));
+	if ((st = cli_data_key_load(path, &kr, err)) == LT_OK)
+		st = store_data_keys_register(s, &kr, "cli", err);
+	lt_crypto_keyring_wipe(&kr);
+	return st;
+}
+
 static int key_init(struct store *s, const char *path)
 {
 	struct store_key_status ks;
@@ -84,10 +95,17 @@ static int key_init(struct store *s, const char *path)
 		        (unsigned long)ks.keys[ks.n - 1].id, ks.persons);
 		return CLI_EXIT_FAIL;
 	}
-	/* The database records the key, audited, with the first person sealed
-	 * under it (or at the first 'lantern key rotate'). */
+	/* The database records the key at once, audited as the command line's
+	 * ("datakey.add" by cli), not later by whoever records the first person. */
 	if ((st = lt_crypto_keyring_create(path, 1, &err)) != LT_OK)
 		return cli_fail("lantern key init", st, &err);
+	if ((st = cli_data_key_register(s, path, &err)) != LT_OK) {
+		fprintf(stderr,
+		        "lantern key init: created %s, but the database could not record it; "
+		        "'lantern key status' says what to do\n",
+		        path);
+		return cli_fail("lantern key init", st, &err);
+	}
 	printf("created data key file %s (key 1): it opens every person's data; keep a copy "
 	       "apart from the database's backups\n",
 	       path);

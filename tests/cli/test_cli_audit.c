@@ -100,9 +100,9 @@ static void test_verify_and_checkpoint(void **state)
 	(void)state;
 	struct dir d;
 	dir_init(&d, "verify");
-	/* 11 agencies, the arrests and the reports: 13 entries. */
+	/* The data key, 11 agencies, the arrests and the reports: 14 entries. */
 	struct run r = RUN_EXPECT(0, "audit", "verify", "--db", d.db);
-	assert_string_equal(r.out, "audit chain intact: 13 entries, 0 checkpoints\n");
+	assert_string_equal(r.out, "audit chain intact: 14 entries, 0 checkpoints\n");
 	assert_string_equal(r.err, "");
 	run_free(&r);
 
@@ -113,7 +113,7 @@ static void test_verify_and_checkpoint(void **state)
 	assert_true(len > 0 && r.out[len - 1] == '\n' && !memchr(r.out, '\n', len - 1));
 	if (lt_audit_checkpoint_parse(r.out, len - 1, &c, &e) != LT_OK)
 		fail_msg("'%s': %s", r.out, e.message);
-	assert_int_equal(c.entry_id, 14);
+	assert_int_equal(c.entry_id, 15);
 	char annotated[2048];
 	snprintf(annotated, sizeof(annotated), "# handed to the PCC's office\n\n%s", r.out);
 	write_file(d.cps, annotated);
@@ -121,7 +121,7 @@ static void test_verify_and_checkpoint(void **state)
 
 	r = RUN_EXPECT(0, "audit", "verify", "--db", d.db, "--checkpoint", d.cps);
 	assert_string_equal(r.out,
-			    "audit chain intact: 14 entries, 2 checkpoints (1 from --checkpoint files)\n");
+			    "audit chain intact: 15 entries, 2 checkpoints (1 from --checkpoint files)\n");
 	run_free(&r);
 
 	r = RUN_EXPECT(0, "audit", "show", "--db", d.db, "--limit", "1");
@@ -179,11 +179,11 @@ static void test_verify_detects_tampering(void **state)
 	(void)state;
 	struct dir d;
 	dir_init(&d, "tamper");
-	struct run r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d.db); /* entry 14 */
+	struct run r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d.db); /* entry 15 */
 	write_file(d.cps, r.out);
 	char *line = strdup(r.out);
 	run_free(&r);
-	r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d.db); /* entry 15 */
+	r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d.db); /* entry 16 */
 	run_free(&r);
 
 	tamper(d.db, "UPDATE audit SET object = 'agency:nobody' WHERE id = 5");
@@ -195,12 +195,12 @@ static void test_verify_detects_tampering(void **state)
 
 	struct dir d2;
 	dir_init(&d2, "tamper-2");
-	r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d2.db); /* entry 14 */
+	r = RUN_EXPECT(0, "audit", "checkpoint", "--db", d2.db); /* entry 15 */
 	write_file(d2.cps, r.out);
 	run_free(&r);
 	tamper(d2.db, "DELETE FROM audit WHERE id >= 12");
 	r = RUN_EXPECT(1, "audit", "verify", "--db", d2.db);
-	assert_string_equal(r.err, "audit chain broken: checkpoint 1 at entry 14: entry 14 is "
+	assert_string_equal(r.err, "audit chain broken: checkpoint 1 at entry 15: entry 15 is "
 				   "missing (truncated after a checkpoint?)\n");
 	run_free(&r);
 	tamper(d2.db, "DELETE FROM audit_checkpoints");
@@ -209,7 +209,7 @@ static void test_verify_detects_tampering(void **state)
 	r = RUN_EXPECT(1, "audit", "verify", "--db", d2.db, "--checkpoint", d2.cps);
 	char want[1400];
 	snprintf(want, sizeof(want),
-		 "audit chain broken: checkpoint %s:1 at entry 14: entry 14 is missing (truncated "
+		 "audit chain broken: checkpoint %s:1 at entry 15: entry 15 is missing (truncated "
 		 "after a checkpoint?)\n",
 		 d2.cps);
 	assert_string_equal(r.err, want);
@@ -317,9 +317,9 @@ static void test_show_person(void **state)
 	assert_contains(r.out, "arrest?file"); /* control characters are not printed */
 	assert_not_contains(r.out, "case review");
 	assert_not_contains(r.out, "agency.create");
-	/* Oldest first: header, then entries 14, 16, 17. */
-	const char *a = strstr(r.out, "\n14 "), *b = strstr(r.out, "\n16 "),
-		   *c = strstr(r.out, "\n17 ");
+	/* Oldest first: header, then entries 15, 17, 18. */
+	const char *a = strstr(r.out, "\n15 "), *b = strstr(r.out, "\n17 "),
+		   *c = strstr(r.out, "\n18 ");
 	assert_true(a && b && c && a < b && b < c);
 	run_free(&r);
 
@@ -338,7 +338,7 @@ static void test_show_person(void **state)
 	run_free(&r);
 
 	r = RUN_EXPECT(0, "audit", "verify", "--db", d.db);
-	assert_string_equal(r.out, "audit chain intact: 17 entries, 0 checkpoints\n");
+	assert_string_equal(r.out, "audit chain intact: 18 entries, 0 checkpoints\n");
 	run_free(&r);
 }
 

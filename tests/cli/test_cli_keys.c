@@ -89,6 +89,30 @@ static void check_persons(const struct dir *d, size_t n)
 	lt_crypto_keyring_wipe(&kr);
 }
 
+/* The "datakey.add" entries of the audit log of `db`: how many, and each
+ * one's actor and object checked against `actor` and "key:1". */
+static size_t datakey_adds(const char *db, const char *actor)
+{
+	struct store *s = NULL;
+	struct lt_error e = {0};
+	struct store_audit_entry *v = NULL;
+	size_t n = 0, adds = 0;
+	struct store_audit_query q = {0, 0, 10000, false};
+	assert_int_equal(store_open_sqlite(db, &s, &e), LT_OK);
+	assert_int_equal(store_audit_list(s, &q, &v, &n, &e), LT_OK);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].action, "datakey.add") != 0)
+			continue;
+		adds++;
+		if (strcmp(v[i].actor, actor) != 0 || strcmp(v[i].object, "key:1") != 0)
+			fail_msg("datakey.add by '%s' on '%s', want by '%s' on 'key:1'", v[i].actor,
+			         v[i].object, actor);
+	}
+	free(v);
+	store_close(s);
+	return adds;
+}
+
 static size_t key_lines(const char *path)
 {
 	char *text = slurp(path);
@@ -113,6 +137,8 @@ static void test_init_and_status(void **state)
 	assert_int_equal(stat(d.data_key, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(key_lines(d.data_key), 1);
+	/* the database records the key at once, as the command line's act */
+	assert_int_equal(datakey_adds(d.db, "cli"), 1);
 	/* init again leaves it alone */
 	char *before = slurp(d.data_key);
 	r = RUN_EXPECT(0, "init", "--db", d.db);
@@ -124,6 +150,8 @@ static void test_init_and_status(void **state)
 	free(after);
 
 	add_persons(&d, 3);
+	/* the first person recorded adds no key: it is the command line's */
+	assert_int_equal(datakey_adds(d.db, "cli"), 1);
 	r = RUN_EXPECT(0, "key", "status", "--db", d.db);
 	assert_contains(r.out, "key 1 (current 1)");
 	assert_contains(r.out, "yes (current)");
@@ -159,6 +187,7 @@ static void test_init_and_status(void **state)
 	r = RUN_EXPECT(0, "key", "init", "--db", test_tmp_path("other.db"), "--data-key",
 	               d.data_key);
 	run_free(&r);
+	assert_int_equal(datakey_adds(test_tmp_path("other.db"), "cli"), 1);
 	r = RUN_EXPECT(1, "key", "status", "--db", d.db);
 	assert_contains(r.out, "ANOTHER KEY under this id");
 	run_free(&r);
