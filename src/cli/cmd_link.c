@@ -43,6 +43,7 @@
 
 #define LINK_PAIR_BUDGET_MIN 5000000ULL /* a rule may always make this many pairs */
 #define LINK_PAIR_BUDGET_PER_RECORD 20ULL /* and this many per record */
+#define LINK_EXACT_COUNT_MAX 50000000ULL /* raw pairs up to which exact counts are shown */
 
 static const char *const id_columns[] = {"id", "unique_id", "rec_id", "record_id"};
 
@@ -804,11 +805,26 @@ int cli_cmd_link(int argc, char **argv)
 		}
 		lt_link_blocker_count(&blocker, 0, counts);
 	}
+	/* the exact pairs each rule adds cost a walk of the raw pairs (no
+	 * scoring): done when there are at most LINK_EXACT_COUNT_MAX of them */
+	uint64_t raw_total = 0;
+	for (size_t k = 0; k < nrule; k++)
+		raw_total += counts[k].raw;
+	int exact = raw_total <= LINK_EXACT_COUNT_MAX;
+	if (exact)
+		lt_link_blocker_count(&blocker, 1, counts);
 	for (size_t k = 0; k < nrule; k++) {
 		char text[LT_LINK_BLOCK_RULE_TEXT_MAX];
 		lt_link_rule_format(&rules[k], &s.t, text, sizeof(text));
-		fprintf(stderr, "lantern link: blocking rule %zu '%s': %llu pairs in its blocks\n", k + 1,
-		        text, (unsigned long long)counts[k].raw);
+		if (exact)
+			fprintf(stderr,
+			        "lantern link: blocking rule %zu '%s': %llu pairs in its blocks, %llu not "
+			        "found by an earlier rule\n",
+			        k + 1, text, (unsigned long long)counts[k].raw,
+			        (unsigned long long)counts[k].added);
+		else
+			fprintf(stderr, "lantern link: blocking rule %zu '%s': %llu pairs in its blocks\n",
+			        k + 1, text, (unsigned long long)counts[k].raw);
 	}
 
 	/* scoring (and, for a model trained here, λ from the blocked pairs) */

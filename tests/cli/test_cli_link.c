@@ -55,6 +55,7 @@ static void test_link_csv_output(void **state)
 	assert_contains(r.out, want);
 	/* notes on stderr: rules and pair counts */
 	assert_contains(r.err, "blocking rule 1");
+	assert_contains(r.err, "not found by an earlier rule");
 	assert_contains(r.err, "pairs scored");
 	/* the exact duplicates b1/b2 share a cluster; d1 and e1 are apart */
 	char line[8][64];
