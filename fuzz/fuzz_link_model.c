@@ -9,7 +9,10 @@
  * must write back to JSON that parses to the same model (every kind, field,
  * parameter, m, u and TF weight bit for bit), and must score the pairs of
  * a small table with its fields — every weight finite and equal to the sum
- * of its waterfall. Built with replay.c as a plain program that `make
+ * of its waterfall. The same bytes, split at their first newline, are two
+ * values whose level under Jaro-Winkler and edit-distance levels must be
+ * what the comparators say (the scorer's shortcuts never change a level).
+ * Built with replay.c as a plain program that `make
  * test` runs over fuzz/corpus/link_model/.
  */
 #include <math.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linkage/link_compare.h"
 #include "linkage/link_model.h"
 #include "linkage/linkage.h"
 
@@ -34,8 +38,9 @@ static void same_model(const struct lt_link_model *a, const struct lt_link_model
 			abort();
 		for (size_t l = 0; l < x->nlevel; l++) {
 			const struct lt_link_level *p = &x->levels[l], *q = &y->levels[l];
-			if (p->kind != q->kind || p->param != q->param || p->normalise != q->normalise ||
-			    p->tf_weight != q->tf_weight || strcmp(p->label, q->label))
+			if (p->kind != q->kind || p->param != q->param ||
+			    p->normalise != q->normalise || p->tf_weight != q->tf_weight ||
+			    strcmp(p->label, q->label))
 				abort();
 			if (p->kind != LT_LINK_LEVEL_NULL && (p->m != q->m || p->u != q->u))
 				abort();
@@ -46,8 +51,8 @@ static void same_model(const struct lt_link_model *a, const struct lt_link_model
 /* Score every pair of a few records whose fields are the model's. */
 static void score(const struct lt_link_model *m)
 {
-	static const char *const values[] = {"John", "jon", "1990-02-01", "01/02/1990", NULL,
-	                                     "Smith", "smyth", "1990"};
+	static const char *const values[] = {"John", "jon",   "1990-02-01", "01/02/1990",
+	                                     NULL,   "Smith", "smyth",      "1990"};
 	const char *names[2 * LT_LINK_COMPARISONS_MAX];
 	size_t nf = 0;
 	for (size_t k = 0; k < m->ncomp; k++) {
@@ -99,8 +104,89 @@ out:
 	lt_link_table_release(&t);
 }
 
+/*
+ * The scorer skips comparators when lengths or character histograms
+ * decide a level: on any two byte strings (the input split at its first
+ * newline, NULs cut), the level must be the one the comparators give when
+ * called one level at a time.
+ */
+static void bounds(const uint8_t *data, size_t size)
+{
+	static const struct {
+		enum lt_link_level_kind kind;
+		double param;
+	} lv[] = {{LT_LINK_LEVEL_JARO_WINKLER, 0.95}, {LT_LINK_LEVEL_DAMERAU, 1},
+	          {LT_LINK_LEVEL_JARO_WINKLER, 0.85}, {LT_LINK_LEVEL_LEVENSHTEIN, 2},
+	          {LT_LINK_LEVEL_JARO_WINKLER, 0.7},  {LT_LINK_LEVEL_DAMERAU, 4}};
+	enum { NLV = sizeof(lv) / sizeof(lv[0]) };
+	char s[2][256];
+	const uint8_t *nl = memchr(data, '\n', size);
+	if (!nl)
+		return;
+	size_t len[2] = {(size_t)(nl - data), size - (size_t)(nl - data) - 1};
+	const uint8_t *from[2] = {data, nl + 1};
+	for (int i = 0; i < 2; i++) {
+		size_t n = len[i] < 255 ? len[i] : 255;
+		memcpy(s[i], from[i], n);
+		s[i][n] = '\0';
+		if (!s[i][0])
+			return;
+	}
+	const char *names[] = {"f"}, *cells[2][1] = {{s[0]}, {s[1]}};
+	struct lt_link_table t;
+	struct lt_link_model m;
+	struct lt_link_prep p;
+	struct lt_error err;
+	uint32_t src;
+	if (lt_link_table_init(&t, names, 1) != LT_OK || lt_link_table_source(&t, "s", &src) ||
+	    lt_link_table_add(&t, src, "a", cells[0]) || lt_link_table_add(&t, src, "b", cells[1]))
+		abort();
+	for (int norm = 0; norm < 2; norm++) {
+		lt_link_model_init(&m);
+		if (lt_link_model_add_comparison(&m, "c", "f", &err) ||
+		    lt_link_model_add_level(&m, LT_LINK_LEVEL_NULL, 0, false, 0, 0, 0, &err))
+			abort();
+		for (size_t i = 0; i < NLV; i++)
+			if (lt_link_model_add_level(&m, lv[i].kind, lv[i].param, norm, 0.5, 0.5, 0,
+			                            &err))
+				abort();
+		if (lt_link_model_add_level(&m, LT_LINK_LEVEL_ELSE, 0, false, 0.5, 0.5, 0, &err) ||
+		    lt_link_model_finish(&m, &err) || lt_link_prep_init(&p, &m, &t, &err))
+			abort();
+		char f[2][1100];
+		const char *x = s[0], *y = s[1];
+		if (norm) {
+			for (int i = 0; i < 2; i++)
+				if (lt_link_normalise(s[i], f[i], sizeof(f[i])) != LT_OK)
+					f[i][0] = '\0';
+			x = f[0];
+			y = f[1];
+		}
+		unsigned want = NLV + 1;
+		if (x[0] && y[0])
+			for (size_t i = 0; i < NLV && want == NLV + 1; i++) {
+				bool holds;
+				if (lv[i].kind == LT_LINK_LEVEL_JARO_WINKLER)
+					holds = lt_link_jaro_winkler(x, y) >= lv[i].param;
+				else if (lv[i].kind == LT_LINK_LEVEL_DAMERAU)
+					holds =
+					    lt_link_damerau_levenshtein(x, y, 64) <= lv[i].param;
+				else
+					holds = lt_link_levenshtein(x, y, 64) <= lv[i].param;
+				if (holds)
+					want = (unsigned)i + 1;
+			}
+		if (lt_link_vector_level(lt_link_vector(&p, 0, 1), 0) != want)
+			abort();
+		lt_link_prep_release(&p);
+		lt_link_model_release(&m);
+	}
+	lt_link_table_release(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	bounds(data, size);
 	struct lt_link_model m, back;
 	struct lt_error err;
 	lt_error_clear(&err);
