@@ -2255,6 +2255,40 @@ struct case_write {
 	struct lt_diags d;  /* out */
 };
 
+/*
+ * The audit entries of `action` on case `w->id`: one for each person the
+ * case names in `a` or `b` (each once), so that `lantern audit show
+ * --person` finds every read and change of a case that names the person;
+ * one with no person when it names none. In the caller's transaction.
+ */
+static lt_status audit_case(struct case_write *w, sqlite3 *db, const char *action,
+                            const struct lt_case *a, const struct lt_case *b,
+                            const char *purpose, struct lt_error *err)
+{
+	const struct lt_case *both[2] = {a, b};
+	size_t written = 0;
+	lt_status s = LT_OK;
+	for (size_t j = 0; j < 2 && s == LT_OK; j++) {
+		if (!both[j])
+			continue;
+		for (size_t i = 0; i < both[j]->n_persons && s == LT_OK; i++) {
+			int64_t person = both[j]->persons[i];
+			bool seen = false;
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = both[j]->persons[k] == person;
+			for (size_t k = 0; j == 1 && a && k < a->n_persons && !seen; k++)
+				seen = a->persons[k] == person;
+			if (seen || person <= 0)
+				continue;
+			s = audit(w->s, db, w->p, NULL, action, "case", w->id, person, purpose, err);
+			written++;
+		}
+	}
+	if (s == LT_OK && written == 0)
+		s = audit(w->s, db, w->p, NULL, action, "case", w->id, 0, purpose, err);
+	return s;
+}
+
 static lt_status case_open_run(sqlite3 *db, void *arg, struct lt_error *err)
 {
 	struct case_write *w = arg;
@@ -2262,9 +2296,9 @@ static lt_status case_open_run(sqlite3 *db, void *arg, struct lt_error *err)
 	w->id = 0;
 	if ((s = case_persons_visible(db, w->p, w->c, err)) != LT_OK ||
 	    (s = case_row_write(db, w->p, w->c, &w->id, err)) != LT_OK ||
-	    (s = audit(w->s, db, w->p, NULL, "case.create", "case", w->id, 0, NULL, err)) != LT_OK)
+	    (s = case_row_read(db, w->id, &w->out, err)) != LT_OK)
 		return s;
-	return case_row_read(db, w->id, &w->out, err);
+	return audit_case(w, db, "case.create", &w->out, NULL, NULL, err);
 }
 
 lt_status store_sqlite_case_open(struct store *s, const struct lt_principal *p, struct lt_case *c,
@@ -2288,10 +2322,10 @@ static lt_status case_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 	struct case_write *w = arg;
 	lt_status s;
 	if ((s = access(db, w->p, LT_ACTION_CASE_READ, "cases", "case", w->id, err)) != LT_OK ||
-	    (s = audit(w->s, db, w->p, NULL, "case.read", "case", w->id, 0, w->purpose, err)) !=
-	        LT_OK)
+	    (s = case_row_read(db, w->id, &w->out, err)) != LT_OK)
 		return s;
-	return case_row_read(db, w->id, &w->out, err);
+	/* the case discloses that each of its persons is in it: one entry each */
+	return audit_case(w, db, "case.read", &w->out, NULL, w->purpose, err);
 }
 
 lt_status store_sqlite_case_get(struct store *s, const struct lt_principal *p, int64_t id,
@@ -2317,6 +2351,8 @@ static lt_status case_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((s = access(db, w->p, LT_ACTION_CASE_UPDATE, "cases", "case", w->id, err)) != LT_OK ||
 	    (s = case_row_read(db, w->id, &w->out, err)) != LT_OK)
 		return s;
+	/* the persons before the change: one taken off the case was changed too */
+	struct lt_case before = w->out;
 	lt_patch_apply(lt_case_fields, lt_case_field_count, &w->out, w->patch, &w->d);
 	lt_case_check(&w->out, w->today, &w->d);
 	if (lt_diags_total(&w->d))
@@ -2327,7 +2363,7 @@ static lt_status case_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((s = case_persons_visible(db, w->p, &w->out, err)) != LT_OK ||
 	    (s = case_row_write(db, w->p, &w->out, &id, err)) != LT_OK)
 		return s;
-	return audit(w->s, db, w->p, NULL, "case.update", "case", w->id, 0, NULL, err);
+	return audit_case(w, db, "case.update", &before, &w->out, NULL, err);
 }
 
 lt_status store_sqlite_case_update(struct store *s, const struct lt_principal *p, int64_t id,

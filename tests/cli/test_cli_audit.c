@@ -20,6 +20,7 @@
 
 #include "core/audit.h"
 #include "core/buf.h"
+#include "core/person.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
@@ -342,6 +343,114 @@ static void test_show_person(void **state)
 	run_free(&r);
 }
 
+/* Record a person named `name` by caseworker `cw`; its id. */
+static int64_t person_add(struct store *s, const struct lt_crypto_keyring *kr,
+                          const struct lt_principal *cw, const char *name)
+{
+	struct lt_person p;
+	struct lt_error e = {0};
+	lt_person_init(&p);
+	assert_int_equal(lt_person_fields[0].parse(&p, name, strlen(name), &e), LT_OK);
+	if (store_person_add(s, kr, cw, &p, &e) != LT_OK)
+		fail_msg("store_person_add: %s", e.message);
+	int64_t id = p.id;
+	lt_person_release(&p);
+	return id;
+}
+
+/* The lines of `out` (audit show) with `action` on `object`. */
+static size_t lines_with(const char *out, const char *action, const char *object)
+{
+	size_t n = 0;
+	for (const char *p = out; *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[512];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (strstr(line, action) && strstr(line, object))
+			n++;
+		p += len + (p[len] == '\n');
+	}
+	return n;
+}
+
+/* A case names persons: its reads and changes are found under each of them
+ * by `lantern audit show --person`, in a real database file. */
+static void test_show_person_case(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_init(&d, "show-case");
+	char dir[1200], keyfile[1300], ids[3][24], object[32];
+	snprintf(dir, sizeof(dir), "%s", d.db);
+	*strrchr(dir, '/') = '\0';
+	snprintf(keyfile, sizeof(keyfile), "%s/data.key", dir);
+	struct lt_crypto_keyring kr;
+	struct store *s = NULL;
+	struct lt_error e = {0};
+	assert_int_equal(lt_crypto_keyring_read(keyfile, &kr, &e), LT_OK);
+	assert_int_equal(store_open_sqlite(d.db, &s, &e), LT_OK);
+	const struct lt_principal cw = {LT_PRINCIPAL_USER, 1, 1, LT_ROLE_CASEWORKER};
+	int64_t p = person_add(s, &kr, &cw, "Ana Lungu");
+	int64_t q = person_add(s, &kr, &cw, "Ion Lungu");
+	int64_t other = person_add(s, &kr, &cw, "Maria Rusu");
+	snprintf(ids[0], sizeof(ids[0]), "%lld", (long long)p);
+	snprintf(ids[1], sizeof(ids[1]), "%lld", (long long)q);
+	snprintf(ids[2], sizeof(ids[2]), "%lld", (long long)other);
+
+	struct lt_case c;
+	lt_case_init(&c);
+	snprintf(c.ref, sizeof(c.ref), "HC-2024-7");
+	c.opened = (struct lt_date){2024, 5, 1};
+	c.persons[0] = q; /* in any order */
+	c.persons[1] = p;
+	c.n_persons = 2;
+	if (store_case_open(s, &cw, &c, &e) != LT_OK)
+		fail_msg("store_case_open: %s", e.message);
+	snprintf(object, sizeof(object), "case:%lld", (long long)c.id);
+	struct lt_case got;
+	assert_int_equal(store_case_get(s, &cw, c.id, "strategy meeting", &got, &e), LT_OK);
+	/* q taken off the case: a change to q's data too */
+	const char *vals[] = {ids[0]};
+	size_t lens[] = {strlen(ids[0])};
+	const struct lt_pfield *f = lt_pfield_find(lt_case_fields, lt_case_field_count, "persons", 7);
+	assert_non_null(f);
+	struct lt_patch_item item = {f, vals, lens, 1};
+	struct lt_patch patch = {&item, 1};
+	struct lt_diags dg;
+	struct lt_date today = {2024, 6, 1};
+	lt_diags_init(&dg);
+	assert_int_equal(store_case_update(s, &cw, c.id, &patch, &today, &dg, &e), LT_OK);
+	lt_diags_release(&dg);
+	assert_int_equal(store_case_get(s, &cw, c.id, "case closure review", &got, &e), LT_OK);
+	store_close(s);
+	lt_crypto_keyring_wipe(&kr);
+
+	/* p: opened, read twice, changed */
+	struct run r = RUN_EXPECT(0, "audit", "show", "--db", d.db, "--person", ids[0]);
+	assert_int_equal(lines_with(r.out, "case.create", object), 1);
+	assert_int_equal(lines_with(r.out, "case.read", object), 2);
+	assert_int_equal(lines_with(r.out, "strategy meeting", object), 1);
+	assert_int_equal(lines_with(r.out, "case closure review", object), 1);
+	assert_int_equal(lines_with(r.out, "case.update", object), 1);
+	run_free(&r);
+	/* q: opened, read once, taken off; the read after that is not q's */
+	r = RUN_EXPECT(0, "audit", "show", "--db", d.db, "--person", ids[1]);
+	assert_int_equal(lines_with(r.out, "case.create", object), 1);
+	assert_int_equal(lines_with(r.out, "case.read", object), 1);
+	assert_int_equal(lines_with(r.out, "strategy meeting", object), 1);
+	assert_int_equal(lines_with(r.out, "case.update", object), 1);
+	assert_not_contains(r.out, "case closure review");
+	run_free(&r);
+	/* a person the case never named */
+	r = RUN_EXPECT(0, "audit", "show", "--db", d.db, "--person", ids[2]);
+	assert_int_equal(lines_with(r.out, "case.", object), 0);
+	assert_contains(r.out, "person.create");
+	run_free(&r);
+	r = RUN_EXPECT(0, "audit", "verify", "--db", d.db);
+	assert_contains(r.out, "audit chain intact");
+	run_free(&r);
+}
+
 /* The README and docs/security.md document the commands. */
 static void test_docs(void **state)
 {
@@ -374,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_verify_detects_tampering),
 		cmocka_unit_test(test_verify_bad_input),
 		cmocka_unit_test(test_show_person),
+		cmocka_unit_test(test_show_person_case),
 		cmocka_unit_test(test_docs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

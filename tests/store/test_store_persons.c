@@ -1016,7 +1016,9 @@ static void test_cases(void **state)
 	assert_true(c.id > 0);
 	assert_string_equal(c.agency, "herts_police");
 	char want[128];
-	snprintf(want, sizeof(want), "user:1 case.create case:%lld 0 ", (long long)c.id);
+	/* one entry for each person the case names, the last for b */
+	snprintf(want, sizeof(want), "user:1 case.create case:%lld %lld ", (long long)c.id,
+	         (long long)b);
 	assert_string_equal(last_audit(f->s), want);
 
 	assert_st(store_case_get(f->s, &f->cw, c.id, NULL, &got, &e), LT_EINVAL);
