@@ -725,25 +725,6 @@ int cli_cmd_link(int argc, char **argv)
 		free(text);
 	}
 
-	if (explain1) {
-		long a = find_record(&s, explain1), b = find_record(&s, explain2);
-		if (a < 0 || b < 0)
-			goto out;
-		struct lt_link_explanation x;
-		lt_link_explain(&prep, (uint32_t)a, (uint32_t)b, &x);
-		if (json) {
-			char *text = NULL;
-			if (lt_link_explain_json(&prep, &x, &text) != LT_OK)
-				goto oom;
-			printf("%s\n", text);
-			free(text);
-		} else {
-			print_explanation(&x, &s);
-		}
-		rc = CLI_EXIT_OK;
-		goto out;
-	}
-
 	/* blocking */
 	struct lt_link_rule rules[LT_LINK_BLOCK_RULES_MAX];
 	size_t nrule = 0;
@@ -856,6 +837,45 @@ int cli_cmd_link(int argc, char **argv)
 	        (unsigned long long)scored, secs, ro.threads, ro.threads == 1 ? "" : "s",
 	        secs > 0 ? (double)scored / secs / 1e6 : 0.0, nedge, threshold);
 	lap(&mark);
+	if (explain1) {
+		/* after scoring, so λ is the one the links were made with */
+		long a = find_record(&s, explain1), b = find_record(&s, explain2);
+		if (a < 0 || b < 0)
+			goto out;
+		struct lt_link_explanation x;
+		lt_link_explain(&prep, (uint32_t)a, (uint32_t)b, &x);
+		if (json) {
+			char *text = NULL;
+			if (lt_link_explain_json(&prep, &x, &text) != LT_OK)
+				goto oom;
+			printf("%s\n", text);
+			free(text);
+		} else {
+			print_explanation(&x, &s);
+			size_t k = 0;
+			while (k < nrule && !lt_link_blocker_covers(&blocker, k, (uint32_t)a, (uint32_t)b))
+				k++;
+			char text[LT_LINK_BLOCK_RULE_TEXT_MAX];
+			int across = s.t.source[a] != s.t.source[b];
+			if (a == b)
+				printf("the two ids name the same record\n");
+			else if ((ro.mode == LT_LINK_BLOCK_ACROSS && !across) ||
+			         (ro.mode == LT_LINK_BLOCK_WITHIN && across))
+				printf("not compared: --mode leaves this pair out\n");
+			else if (k == nrule)
+				printf("not compared: no blocking rule covers this pair\n");
+			else {
+				lt_link_rule_format(&rules[k], &s.t, text, sizeof(text));
+				printf("compared: blocking rule %zu '%s' found the pair; %s at threshold "
+				       "%.4g\n",
+				       k + 1, text, x.probability >= threshold ? "linked" : "not linked",
+				       threshold);
+			}
+		}
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+
 	struct lt_link_cluster_opts co;
 	lt_link_cluster_opts_default(&co);
 	co.threshold = threshold;

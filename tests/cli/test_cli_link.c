@@ -87,6 +87,10 @@ static void test_link_json_and_explain(void **state)
 	assert_contains(r.out, "prior");
 	assert_contains(r.out, "first_name");
 	assert_contains(r.out, "match weight");
+	assert_contains(r.out, "compared: blocking rule 1 '*' found the pair");
+	run_free(&r);
+	r = RUN_EXPECT(0, "link", f, "--explain", "a1", "e1", "--blocking", "surname");
+	assert_contains(r.out, "not compared: no blocking rule covers this pair");
 	run_free(&r);
 
 	r = RUN_EXPECT(1, "link", f, "--explain", "a1", "zz");
