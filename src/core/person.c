@@ -7,8 +7,12 @@
  * for what is sealed at rest (every field whose class is not LT_DATA_NONE).
  * Parsers follow record.c: a parser reads one text value or explains what
  * it expected, naming its field; the cross-field rules live in the
- * lt_*_check functions and report every problem. Error messages never
- * quote a personal value (a name, a note): they say what is wrong with it.
+ * lt_*_check functions and report every problem. The parser of a personal
+ * field (any class but LT_DATA_NONE) never quotes the value in its message
+ * (a name, a date of birth, a nationality, a note): it names the field and
+ * says what is wrong and what was expected, since messages go back to the
+ * sender and into logs (tests/core/test_person.c walks every such field).
+ * Parsers of the other fields quote a bad value, as record.c's do.
  *
  * Folding for the blind index works on code points: ASCII is lower-cased
  * here (letters and digits kept, apostrophes dropped, everything else a
@@ -316,10 +320,28 @@ static lt_status pe_dob(const void *rec, size_t i, struct lt_buf *out)
 	return emit_date(&CPERSON(rec)->dob, i, out);
 }
 
+/* A code of vocabulary `v` for personal field `field`: lt_vocab_parse
+ * quotes a bad value, so its message is replaced by one that says what was
+ * expected without it. */
+static lt_status personal_code(const struct lt_vocab *v, const char *field, const char *s,
+                               size_t n, int *out, struct lt_error *e)
+{
+	char list[512];
+	trim(&s, &n);
+	if (lt_vocab_parse(v, field, s, n, out, NULL) == LT_OK)
+		return LT_OK;
+	if (v == &lt_vocab_country)
+		return lt_error_set(e, LT_EINVAL, field,
+		                    "is not a country code (expected an ISO 3166-1 alpha-2 code "
+		                    "such as GB, RO or VN)");
+	lt_vocab_expected(v, list, sizeof(list));
+	return lt_error_set(e, LT_EINVAL, field, "is not a known value (expected one of: %s)",
+	                    list);
+}
+
 static lt_status pp_sex(void *rec, const char *v, size_t n, struct lt_error *e)
 {
-	trim(&v, &n);
-	return lt_vocab_parse(&lt_vocab_sex, "sex", v, n, &PERSON(rec)->sex, e);
+	return personal_code(&lt_vocab_sex, "sex", v, n, &PERSON(rec)->sex, e);
 }
 static void pc_sex(void *rec)
 {
@@ -332,8 +354,7 @@ static lt_status pe_sex(const void *rec, size_t i, struct lt_buf *out)
 
 static lt_status pp_nationality(void *rec, const char *v, size_t n, struct lt_error *e)
 {
-	trim(&v, &n);
-	return lt_vocab_parse(&lt_vocab_country, "nationality", v, n, &PERSON(rec)->nationality, e);
+	return personal_code(&lt_vocab_country, "nationality", v, n, &PERSON(rec)->nationality, e);
 }
 static void pc_nationality(void *rec)
 {
@@ -364,13 +385,11 @@ static lt_status pp_languages(void *rec, const char *v, size_t n, struct lt_erro
 			return LT_OK; /* a repeat is harmless */
 	p->languages[p->n_languages++] = k;
 	return LT_OK;
-bad:;
-	char q[80];
-	lt_error_quote(q, sizeof(q), v, n, 16);
+bad:
 	return lt_error_set(e, LT_EINVAL, "languages",
-	                    "unknown value '%s' (expected an ISO 639-1 language code such as en, "
-	                    "ro or vi, or an ISO 639-2 code where there is no 639-1 code)",
-	                    q);
+	                    "has a value that is not a language code (expected ISO 639-1 codes "
+	                    "such as en, ro or vi, or an ISO 639-2 code where there is no 639-1 "
+	                    "code)");
 }
 static void pc_languages(void *rec)
 {
@@ -411,7 +430,10 @@ static lt_status pe_contact(const void *rec, size_t i, struct lt_buf *out)
 static lt_status pp_safe(void *rec, const char *v, size_t n, struct lt_error *e)
 {
 	trim(&v, &n);
-	return lt_bool_parse("safe_to_contact", v, n, &PERSON(rec)->safe_to_contact, e);
+	if (lt_bool_parse("safe_to_contact", v, n, &PERSON(rec)->safe_to_contact, NULL) == LT_OK)
+		return LT_OK;
+	return lt_error_set(e, LT_EINVAL, "safe_to_contact",
+	                    "is not true or false (also yes, no, 1, 0)");
 }
 static void pc_safe(void *rec)
 {

@@ -251,6 +251,12 @@ static json_t *body_object(struct web_call *c, bool patch)
 	json_t *doc =
 	    json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
+		/* jansson ends its message with the text it stopped at ("... near
+		 * '\"Ana'"), which may be a piece of a personal value: only the
+		 * position is given back. */
+		char *near = strstr(jerr.text, " near '");
+		if (near)
+			*near = '\0';
 		snprintf(msg, sizeof(msg), "The body is not valid JSON: %s (line %d, column %d).",
 		         jerr.text, jerr.line, jerr.column);
 		web_error(c, WEB_KIND_API, LT_EPARSE, msg, NULL);
@@ -530,7 +536,11 @@ void web_api_persons_search(struct web_call *c)
 	sq.name_len = name ? strlen(name) : 0;
 	sq.before = pg.after;
 	sq.limit = pg.limit < LT_PERSON_FIND_MAX ? pg.limit : LT_PERSON_FIND_MAX;
-	if (dob && dob[0] && lt_date_parse(dob, strlen(dob), &sq.dob, "dob", &err) != LT_OK) {
+	if (dob && dob[0] && lt_date_parse(dob, strlen(dob), &sq.dob, "dob", NULL) != LT_OK) {
+		/* a date of birth is personal: say what is wrong without quoting it */
+		lt_error_set(&err, LT_EINVAL, "dob",
+		             "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY, from %d)",
+		             LT_YEAR_MIN);
 		store_failed(c, LT_EINVAL, &err, NULL, "search");
 		goto out;
 	}

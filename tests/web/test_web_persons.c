@@ -681,11 +681,81 @@ static void test_documented(void **state)
 		}
 }
 
+/* The problem document of `method target body`, as text, with `status`. */
+static char *problem_text(int status, const char *method, const char *target, const char *body)
+{
+	json_t *doc = CALL(status, method, target, g_cw, body);
+	char *text = json_dumps(doc, 0);
+	json_decref(doc);
+	assert_non_null(text);
+	return text;
+}
+
+/*
+ * A bad personal value is never quoted back: not by a field's parser, not
+ * by the JSON parser's message, not by a search. Each value carries the
+ * marker Zq9X; the problems name every field and say what is wrong.
+ */
+static void test_personal_values_not_echoed(void **state)
+{
+	(void)state;
+	char *text = problem_text(
+	    400, "POST", "/api/v1/persons",
+	    "{\"name\":\"Zq9X\\nLungu\",\"aliases\":[\"Zq9X\\u0001\"],\"dob\":\"Zq9X-1990-13\","
+	    "\"sex\":\"Zq9X\",\"nationality\":\"Zq9X\",\"languages\":[\"ro\",\"Zq9X\"],"
+	    "\"contact\":\"Zq9X\\u0001\",\"safe_to_contact\":\"Zq9X\"}");
+	assert_not_contains(text, "Zq9X");
+	static const char *const said[] = {
+	    "\"name\"", "\"aliases\"", "\"dob\"", "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY",
+	    "\"sex\"", "is not a known value (expected one of: female, male, other, unknown)",
+	    "\"nationality\"", "is not a country code", "\"languages\"",
+	    "is not a language code", "\"contact\"", "\"safe_to_contact\"",
+	};
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		if (!strstr(text, said[i]))
+			fail_msg("the problem lacks %s: %s", said[i], text);
+	free(text);
+
+	/* a change, the same */
+	json_t *doc = CALL(201, "POST", "/api/v1/persons", g_cw, "{\"name\":\"Elena Rusu\"}");
+	char target[80];
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld",
+	         (long long)json_integer_value(json_object_get(doc, "id")));
+	json_decref(doc);
+	text = problem_text(400, "PATCH", target, "{\"dob\":\"1990-02-30Zq9X\",\"sex\":\"Zq9X\"}");
+	assert_not_contains(text, "Zq9X");
+	assert_not_contains(text, "1990-02-30");
+	assert_contains(text, "is not a date of birth");
+	free(text);
+
+	/* JSON that does not parse: the position, not the text it stopped at */
+	static const char *const broken[] = {
+	    "{\"name\":\"Zq9X Lungu", "{\"dob\": Zq9X}", "{\"name\":\"Ana\" \"Zq9X\"}",
+	    "{\"name\":\"Zq9X\x01\"}",
+	};
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		text = problem_text(400, "POST", "/api/v1/persons", broken[i]);
+		assert_not_contains(text, "Zq9X");
+		assert_contains(text, "The body is not valid JSON");
+		assert_contains(text, "(line 1, column ");
+		free(text);
+	}
+
+	/* a search by a date of birth that is not one */
+	doc = CALL(400, "GET", "/api/v1/persons?dob=19Zq9X&purpose=matching", g_cw);
+	text = json_dumps(doc, 0);
+	json_decref(doc);
+	assert_not_contains(text, "Zq9X");
+	assert_contains(text, "is not a date of birth");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_person_api),
 	    cmocka_unit_test(test_search),
+	    cmocka_unit_test(test_personal_values_not_echoed),
 	    cmocka_unit_test(test_referrals_cases_arrests),
 	    cmocka_unit_test(test_erase_api),
 	    cmocka_unit_test(test_no_data_key),
