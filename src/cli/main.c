@@ -223,7 +223,7 @@ const struct cli_command cli_commands[] = {
 	 "  --quiet         no summary on standard error\n"
 	 "  -h, --help      show this help\n",
 	 cli_cmd_synth},
-	{"link", "link FILE.csv... [--id COLUMN] [--settings FILE.json] [--threshold P] [--format csv|json] [--explain ID1 ID2] [--evaluate TRUTH_COLUMN]",
+	{"link", "link FILE.csv... | --db [PATH] [--id COLUMN] [--settings FILE.json] [--threshold P] [--format csv|json] [--explain ID1 ID2] [--evaluate TRUTH_COLUMN]",
 	 "find the records of one or more CSV files that are the same person",
 	 "  Columns are recognised by name (first_name, given_name, surname, dob,\n"
 	 "  date_of_birth, city, postcode, email, ...: docs/linkage.md, \"lantern link\");\n"
@@ -248,8 +248,18 @@ const struct cli_command cli_commands[] = {
 	 "                  are linked (default 0.4)\n"
 	 "  --no-split      keep flagged clusters whole (default: split them by raising the\n"
 	 "                  threshold inside them)\n"
-	 "  -h, --help      show this help\n",
-	 cli_cmd_link},
+	 "  -h, --help      show this help\n"
+	 "  With --db, the persons of the database instead of files (docs/linkage.md,\n"
+	 "  \"Linkage in the service\"); prints agency,person_id,cluster:\n"
+	 "  --db [PATH]     link every live person of every agency, respecting the\n"
+	 "                  match decisions (default: $LANTERN_DB, else var/lantern.db)\n"
+	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
+	 "                  beside the database)\n"
+	 "  --purpose TEXT  why the persons are read, audited for each (default: record\n"
+	 "                  linkage across agencies (lantern link --db))\n"
+	 "  --save-model    with --db: store the trained model (without term frequencies)\n"
+	 "                  in the database, for the server's likely matches\n",
+	 cli_cmd_link_main},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

@@ -215,7 +215,10 @@ enum lt_resource {
 	X(AGENCY_MANAGE, "agency.manage", AGENCY, "Add and change agencies",                       \
 	  LT_SCOPE_ALL, 0, 0, 0, 0)                                                               \
 	X(TOKEN_MANAGE, "token.manage", TOKEN, "Issue, list and revoke API tokens",                \
-	  LT_SCOPE_ALL, LT_SCOPE_AGENCY, 0, 0, 0)
+	  LT_SCOPE_ALL, LT_SCOPE_AGENCY, 0, 0, 0)                                                 \
+	X(PERSON_MATCH_DECIDE, "person.match_decide", PERSON,                                     \
+	  "Record whether two persons one may read are the same person (a match decision)",       \
+	  0, 0, LT_SCOPE_AS, LT_SCOPE_AS, 0)
 
 enum lt_action {
 #define X(sfx, code, res, label, pa, aa, cw, po, an) LT_ACTION_##sfx,

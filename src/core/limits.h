@@ -64,6 +64,10 @@
 #define LT_LINK_STRING_MAX 128          /* code points of one value a comparator reads
                                            (link_compare.h); longer values are compared
                                            on their first LT_LINK_STRING_MAX */
+#define LT_LINK_CANDIDATES_MAX 2000     /* persons the blind index hands to one likely-matches
+                                           search (the newest first) */
+#define LT_LINK_MATCHES_MAX 20          /* likely matches one answer lists */
+#define LT_LINK_DECISIONS_MAX 100000    /* match decisions one linkage run respects */
 
 /* Synthetic data (src/synth/, lantern synth). */
 #define LT_SYNTH_PEOPLE_MAX 100000000   /* persons of one synthetic population */

@@ -250,6 +250,47 @@ struct store_pseudo_query {
 	size_t limit;         /* at most this many, 1..LT_API_PAGE_MAX */
 };
 
+/*
+ * Record linkage of persons (store_sqlite_link.c; linkage/link_persons.h;
+ * docs/linkage.md, "Linkage in the service"). link_persons opens persons
+ * into a linkage table (lt_link_person_table_init's fields, one row per
+ * name or alias, the row id the person's id, the source its owning
+ * agency's code) for principal p — only persons p may read (person.read)
+ * whose identity it may see, never an erased one — or, with p NULL, for
+ * the operator `actor` ("cli"): every live person. Every person opened is
+ * audited ("person.link" on "person:<id>", the person, the purpose) in the
+ * transaction that reads it, and opened only after that transaction
+ * committed. Which persons:
+ *   - of != 0: person `of` first (LT_ENOTFOUND when p may not read it;
+ *     LT_EINVAL naming "person" when it is erased; when p may read it but
+ *     not its identity, the request is audited and the table comes back
+ *     empty: there is nothing to link it by), then its candidates;
+ *   - like != NULL: the person `like` (already opened by the caller, e.g.
+ *     just recorded; not audited again) first, then its candidates;
+ *   - neither: every person in scope.
+ * The candidates of a person are found by the blind index, never by
+ * opening everyone: the persons sharing with it a whole name or alias, a
+ * word of one ("n:", "t:") or the full date of birth ("d:"), the newest
+ * first, at most LT_LINK_CANDIDATES_MAX (*truncated says when more were
+ * found). `out` is initialised by the call; wipe it with
+ * lt_link_person_table_wipe.
+ */
+struct lt_link_table;
+struct store_link_query {
+	const char *purpose;          /* why (required, audited per person) */
+	int64_t of;                   /* the person whose candidates are wanted; 0: none */
+	const struct lt_person *like; /* or a person in hand (with its id); NULL: none */
+};
+
+/* A match decision as stored: persons a < b are the same person or not. */
+struct store_match_decision {
+	int64_t a, b;
+	bool same;
+	char actor[64];                        /* who decided ("user:7") */
+	char at[32];                           /* when, UTC */
+	char reason[LT_AUDIT_PURPOSE_MAX + 1]; /* why (one line) */
+};
+
 struct store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct store *s);
@@ -602,6 +643,37 @@ struct store_ops {
 	lt_status (*retention_run)(struct store *s, const struct lt_date *as_of, bool dry_run,
 				   const char *actor, struct store_retention_result *out,
 				   struct lt_error *err);
+
+	/* Record linkage (struct store_link_query above; store_sqlite_link.c). */
+	/* Open persons for linkage into `out`, as described above; *truncated
+	 * (may be NULL) says whether candidates were left out. */
+	lt_status (*link_persons)(struct store *s, const struct lt_crypto_keyring *keys,
+				  const struct lt_principal *p, const char *actor,
+				  const struct store_link_query *q, struct lt_link_table *out,
+				  bool *truncated, struct lt_error *err);
+	/* Record that persons a and b (a != b) are the same person or not
+	 * (person.match_decide on each, by their facts: LT_ENOTFOUND for a
+	 * person p may not see, LT_EFORBIDDEN when p's role may not decide),
+	 * for `reason` (1..LT_AUDIT_PURPOSE_MAX bytes, one line). Replaces an
+	 * earlier decision on the pair. Audit "person.match_decide" on
+	 * "person:<a>" and "person:<b>", each with its person and the reason.
+	 * LT_EINVAL naming "other" when a == b or a person is erased. */
+	lt_status (*match_decide)(struct store *s, const struct lt_principal *p, int64_t a,
+				  int64_t b, bool same, const char *reason, struct lt_error *err);
+	/* The decisions naming person `person` (0: every decision), by (a, b);
+	 * the caller frees *out. No personal data: ids, who, when, why. */
+	lt_status (*match_decisions)(struct store *s, int64_t person,
+				     struct store_match_decision **out, size_t *n,
+				     struct lt_error *err);
+	/* Store a trained linkage model (link_model.h's JSON, without term
+	 * frequencies: LT_EINVAL naming "model" when it has any, or is not
+	 * JSON of at most 4 MiB), audited "linkmodel.save" on "linkmodel:<id>"
+	 * by `actor`; *id (may be NULL) gets its id. */
+	lt_status (*link_model_save)(struct store *s, const char *actor, const char *json,
+				     int64_t *id, struct lt_error *err);
+	/* The newest stored linkage model's JSON into *json (malloc'd; free());
+	 * LT_ENOTFOUND when none was stored. */
+	lt_status (*link_model_get)(struct store *s, char **json, struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -973,6 +1045,36 @@ static inline lt_status store_retention_run(struct store *s, const struct lt_dat
 					    struct store_retention_result *out, struct lt_error *err)
 {
 	return s->ops->retention_run(s, as_of, dry_run, actor, out, err);
+}
+
+static inline lt_status store_link_persons(struct store *s, const struct lt_crypto_keyring *keys,
+					   const struct lt_principal *p, const char *actor,
+					   const struct store_link_query *q,
+					   struct lt_link_table *out, bool *truncated,
+					   struct lt_error *err)
+{
+	return s->ops->link_persons(s, keys, p, actor, q, out, truncated, err);
+}
+static inline lt_status store_match_decide(struct store *s, const struct lt_principal *p,
+					   int64_t a, int64_t b, bool same, const char *reason,
+					   struct lt_error *err)
+{
+	return s->ops->match_decide(s, p, a, b, same, reason, err);
+}
+static inline lt_status store_match_decisions(struct store *s, int64_t person,
+					      struct store_match_decision **out, size_t *n,
+					      struct lt_error *err)
+{
+	return s->ops->match_decisions(s, person, out, n, err);
+}
+static inline lt_status store_link_model_save(struct store *s, const char *actor,
+					      const char *json, int64_t *id, struct lt_error *err)
+{
+	return s->ops->link_model_save(s, actor, json, id, err);
+}
+static inline lt_status store_link_model_get(struct store *s, char **json, struct lt_error *err)
+{
+	return s->ops->link_model_get(s, json, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

@@ -304,6 +304,23 @@ lt_status store_sqlite_debug_pseudonym(struct store *s, const struct lt_crypto_k
 				       int64_t id, char *out, struct lt_error *err);
 
 
+/* Record linkage (store_sqlite_link.c; see store.h). */
+struct store_link_query;
+struct store_match_decision;
+struct lt_link_table;
+lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyring *keys,
+				    const struct lt_principal *p, const char *actor,
+				    const struct store_link_query *q, struct lt_link_table *out,
+				    bool *truncated, struct lt_error *err);
+lt_status store_sqlite_match_decide(struct store *s, const struct lt_principal *p, int64_t a,
+				    int64_t b, bool same, const char *reason, struct lt_error *err);
+lt_status store_sqlite_match_decisions(struct store *s, int64_t person,
+				       struct store_match_decision **out, size_t *n,
+				       struct lt_error *err);
+lt_status store_sqlite_link_model_save(struct store *s, const char *actor, const char *json,
+				       int64_t *id, struct lt_error *err);
+lt_status store_sqlite_link_model_get(struct store *s, char **json, struct lt_error *err);
+
 /* Data protection (store_sqlite_person.c, store_sqlite_retention.c). */
 struct store_person_export;
 struct store_retention_result;

@@ -433,6 +433,39 @@ static const char schema_v8[] =
 	"CREATE INDEX persons_pseudo_todo ON persons(id)\n"
 	"  WHERE (pseudo_lookup IS NULL) = (erased_at IS NULL);\n";
 
+/*
+ * Version 9: record linkage of persons (store_sqlite_link.c; docs/linkage.md,
+ * "Linkage in the service").
+ *   - match_decisions: a caseworker's decision that persons person_a <
+ *     person_b are the same person ('same') or not ('not_same'), who made
+ *     it (a principal, "user:<id>"), when and why (one line, never
+ *     personal data). One row per pair: a new decision replaces the old
+ *     one (the audit log keeps every decision). Every linkage respects
+ *     them: a 'same' pair is always in one cluster, a 'not_same' pair never.
+ *   - link_models: linkage models trained by `lantern link --db
+ *     --save-model`, as link_model.h's JSON without term-frequency tables
+ *     (which would hold names in clear); the newest is the one used.
+ */
+static const char schema_v9[] =
+	"CREATE TABLE match_decisions (\n"
+	"  person_a   INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  person_b   INTEGER NOT NULL REFERENCES persons(id),\n"
+	"  decision   TEXT NOT NULL CHECK (decision IN ('same', 'not_same')),\n"
+	"  actor      TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 63),\n"
+	"  decided_at TEXT NOT NULL DEFAULT " NOW ",\n"
+	"  reason     TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 200),\n"
+	"  PRIMARY KEY (person_a, person_b),\n"
+	"  CHECK (person_a < person_b)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX match_decisions_b ON match_decisions(person_b);\n"
+	"\n"
+	"CREATE TABLE link_models (\n"
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  model      TEXT NOT NULL CHECK (length(model) BETWEEN 2 AND 4194304),\n"
+	"  actor      TEXT NOT NULL,\n"
+	"  created_at TEXT NOT NULL DEFAULT " NOW "\n"
+	");\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -447,6 +480,8 @@ const struct store_migration store_sqlite_migrations[] = {
 	 schema_v7},
 	{8, "pseudonymised reads: pseudonym_keys (the pseudonymisation key, wrapped), "
 	    "persons.pseudo_lookup", schema_v8},
+	{9, "record linkage: match_decisions (same / not the same person), link_models (trained "
+	    "models without term frequencies)", schema_v9},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);

@@ -496,7 +496,13 @@ void web_api_persons_create(struct web_call *c)
 		store_failed(c, st, &err, NULL, "person");
 		goto out;
 	}
-	created(c, "persons", rec.id, person_json(&rec));
+	/* the likely matches the caller may see, so it is warned at once (api_matches.c) */
+	json_t *made = person_json(&rec), *likely = web_likely_matches(c, keys, &rec);
+	if (made)
+		json_object_set_new(made, "likely_matches", likely ? likely : json_array());
+	else
+		json_decref(likely);
+	created(c, "persons", rec.id, made);
 out:
 	json_decref(doc);
 	free(jp);
@@ -1249,6 +1255,22 @@ static const struct web_api_schema s_person = {
     .nullable = true,
     .all_required = true,
     .closed = true};
+static const struct web_api_schema s_person_created = {
+    .name = "PersonCreated",
+    .description = "A person as stored, with the likely matches the caller may read "
+                   "(api_matches.c): persons found by the blind index and scored by the "
+                   "linkage model at probability 0.5 or above, best first; every person "
+                   "compared is audited (person.link).",
+    .pfields = lt_person_fields,
+    .npfields = &lt_person_field_count,
+    .types = person_out_types,
+    .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"},\"likely_matches\":{"
+             "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\","
+             "\"agency\",\"probability\"],\"properties\":{\"id\":" S_ID ",\"agency\":{"
+             "\"type\":\"string\"},\"probability\":{\"type\":\"number\"}}}}}",
+    .nullable = true,
+    .all_required = true,    .closed = true,
+};
 static const struct web_api_schema s_referral_in = {
     .name = "ReferralInput",
     .description = "A referral of a person the caller may read, in the name of the caller's "
@@ -1354,7 +1376,10 @@ const struct web_api_doc web_doc_persons_create = {
     .bodies =
         (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_person_in},
                                       {0}},
-    .responses = ANSWER(201, "Recorded: the person as stored.", s_person, h_location),
+    .responses = ANSWER(201,
+                        "Recorded: the person as stored, and its likely matches among the "
+                        "persons the caller may read (likely_matches).",
+                        s_person_created, h_location),
     .errors = e_create};
 const struct web_api_doc web_doc_persons_search = {.summary =
                                                        "Find persons by name or date of birth",

@@ -632,6 +632,20 @@ const struct web_route web_routes[] = {
      "Revoke a referral share (share.revoke: its maker, or the agency's administrator); the "
      "receiver sees nothing of the person from then on; a transfer is not revoked.",
      &web_doc_share_revoke},
+    /* Record linkage (api_matches.c): candidates by the blind index among the persons the
+     * caller may read; every person opened audited (person.link). */
+    {"GET", "/api/v1/persons/{id}/matches", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
+     WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_person_matches, NULL,
+     "The likely matches of a person the caller may read among the persons it may read "
+     "(person.read; ?purpose= required, every person opened audited): match probability and "
+     "the waterfall explanation of each; a pair decided not the same is never listed.",
+     &web_doc_person_matches},
+    {"POST", "/api/v1/persons/{id}/matches", WEB_KIND_API, PRINCIPAL,
+     LT_ACTION_PERSON_MATCH_DECIDE, WEB_CSRF_NONE, false, web_api_person_match_decide, NULL,
+     "Record that a person and {\"other\"} are the same person or not "
+     "(person.match_decide, both readable by the caller; a reason is required and audited); "
+     "every later linkage respects it.",
+     &web_doc_person_match_decide},
     /* Analysts' pseudonymised reads (api_pseudo.c): a pseudonym for the person, no
      * identifying field; ?purpose= required, each person handed out audited. */
     {"GET", "/api/v1/pseudonymised/persons", WEB_KIND_API, PRINCIPAL,

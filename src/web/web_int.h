@@ -582,6 +582,18 @@ json_t *web_share_json(const struct lt_share *sh);
 void web_api_person_export(struct web_call *c);
 extern const struct web_api_doc web_doc_person_export;
 
+/* Record linkage in the service (api_matches.c). */
+void web_api_person_matches(struct web_call *c);
+void web_api_person_match_decide(struct web_call *c);
+extern const struct web_api_doc web_doc_person_matches, web_doc_person_match_decide;
+/* The likely matches of person `rec` (just recorded, with its id) that the
+ * caller may read, as a JSON array of {"id", "agency", "probability"}, best
+ * first; every person opened is audited ("person.link"). An empty array
+ * when none, or when the search fails (the person is recorded all the
+ * same); NULL when out of memory. */
+json_t *web_likely_matches(struct web_call *c, const struct lt_crypto_keyring *keys,
+                           const struct lt_person *rec);
+
 /* Pseudonymised reads for analysts (api_pseudo.c). */
 void web_api_pseudo_list(struct web_call *c);
 void web_api_pseudo_get(struct web_call *c);

@@ -82,6 +82,7 @@ static const struct {
 	{"user.manage",               {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
 	{"agency.manage",             {ALWAYS,     NEVER,       NEVER,     NEVER,     NEVER}},
 	{"token.manage",              {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
+	{"person.match_decide",       {NEVER,      NEVER,       "YYYNNNY", "YYYNNNY", NEVER}},
 };
 /* clang-format on */
 #define N_EXPECT (sizeof(expect) / sizeof(expect[0]))

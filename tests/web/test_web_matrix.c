@@ -733,6 +733,19 @@ static void check_arrest_case(const struct cell *c, json_t *doc);
 static void check_export(const struct cell *c, json_t *doc);
 static void check_pseudo_list(const struct cell *c, json_t *doc);
 static void check_pseudo_person(const struct cell *c, json_t *doc);
+static void check_matches(const struct cell *c, json_t *doc);
+
+/* A match decision about the target person and the colleague's (or, for
+ * the colleague's own, the first person of A), which every caller of A
+ * that may decide can read. */
+static void body_match(const struct cell *c, char *out, size_t cap)
+{
+	int64_t other = g_persons[COLLEAGUE].id;
+	if (c->rec && c->rec->id == other)
+		other = g_persons[0].id;
+	snprintf(out, cap, "{\"other\":%lld,\"decision\":\"same\",\"reason\":\"matrix\"}",
+	         (long long)other);
+}
 
 /* The pseudonym of the target person (store_sqlite_debug_pseudonym: only a
  * test may map an id to a pseudonym). */
@@ -952,6 +965,19 @@ static const struct fixture fixtures[] = {
      .query = "purpose=matrix",
      .ok = 200,
      .check = check_export},
+    /* record linkage: a person's likely matches among those the caller may read, and
+     * match decisions */
+    {.method = "GET",
+     .path = "/api/v1/persons/{id}/matches",
+     .target = K_PERSON,
+     .query = "purpose=matrix",
+     .ok = 200,
+     .check = check_matches},
+    {.method = "POST",
+     .path = "/api/v1/persons/{id}/matches",
+     .target = K_PERSON,
+     .body = body_match,
+     .ok = 200},
     /* analysts' pseudonymised reads: every person, or one by its pseudonym */
     {.method = "GET",
      .path = "/api/v1/pseudonymised/persons",
@@ -1372,6 +1398,47 @@ static void check_search(const struct cell *c, json_t *doc)
 		    found || json_integer_value(json_object_get(it, "id")) == g_persons[k].id;
 		if (!found)
 			failure(c, "did not find person %lld, which it may read",
+			        (long long)g_persons[k].id);
+	}
+}
+
+/* The likely matches of a person: every person of the world listed is one the
+ * caller may read by name (a person of an agency that did not share it, or
+ * shared it without its identity, is a leak); every such person of the
+ * world with the same name is listed when the target's identity is the
+ * caller's to see (all are named WORLD_NAME); never the target itself. */
+static void check_matches(const struct cell *c, json_t *doc)
+{
+	json_t *items = json_object_get(doc, "matches"), *it;
+	size_t i;
+	if (!json_is_array(items)) {
+		failure(c, "no matches array");
+		return;
+	}
+	json_array_foreach(items, i, it)
+	{
+		int64_t id = (int64_t)json_integer_value(json_object_get(it, "id"));
+		if (id == c->rec->id)
+			failure(c, "the person is listed as its own match");
+		for (size_t k = 0; k < N_PERSONS; k++)
+			if (g_persons[k].id == id && (!person_readable(c->caller, &g_persons[k]) ||
+			                              !identity_visible(c->caller, &g_persons[k])))
+				failure(c, "lists person %lld, which it may not read by name",
+				        (long long)id);
+		if (!json_is_object(json_object_get(it, "explanation")))
+			failure(c, "match %lld has no explanation", (long long)id);
+	}
+	if (!identity_visible(c->caller, c->rec))
+		return;
+	for (size_t k = 0; k < N_PERSONS; k++) {
+		if (g_persons[k].id == c->rec->id || !person_readable(c->caller, &g_persons[k]) ||
+		    !identity_visible(c->caller, &g_persons[k]))
+			continue;
+		bool found = false;
+		json_array_foreach(items, i, it) found =
+		    found || json_integer_value(json_object_get(it, "id")) == g_persons[k].id;
+		if (!found)
+			failure(c, "does not list person %lld, of the same name, which it may read",
 			        (long long)g_persons[k].id);
 	}
 }
