@@ -588,6 +588,13 @@ struct store_ops {
 	 * LT_ENOTFOUND or LT_EFORBIDDEN). The caller frees *out. */
 	lt_status (*share_list)(struct store *s, const struct lt_principal *p, int64_t person_id,
 				struct lt_share **out, size_t *n, struct lt_error *err);
+	/* share_list for showing to p: the same shares, read in one transaction
+	 * with the audit entry "share.list" on person:<id> about the person
+	 * (who it was shared with, on what basis, is the person's data), which
+	 * is committed before the call returns. Nothing is written when p may
+	 * not see them. */
+	lt_status (*share_read)(struct store *s, const struct lt_principal *p, int64_t person_id,
+				struct lt_share **out, size_t *n, struct lt_error *err);
 
 	/* Pseudonymised reads (struct store_pseudo_query above). */
 	/* The persons `q` selects that p may read pseudonymised, at most
@@ -1006,6 +1013,12 @@ static inline lt_status store_share_list(struct store *s, const struct lt_princi
 					 struct lt_error *err)
 {
 	return s->ops->share_list(s, p, person_id, out, n, err);
+}
+static inline lt_status store_share_read(struct store *s, const struct lt_principal *p,
+					 int64_t person_id, struct lt_share **out, size_t *n,
+					 struct lt_error *err)
+{
+	return s->ops->share_read(s, p, person_id, out, n, err);
 }
 static inline lt_status store_pseudo_list(struct store *s, const struct lt_crypto_keyring *keys,
 					  const struct lt_principal *p,

@@ -2912,6 +2912,7 @@ static const struct store_ops sqlite_ops = {
 	.share_create = store_sqlite_share_create,
 	.share_revoke = store_sqlite_share_revoke,
 	.share_list = store_sqlite_share_list,
+	.share_read = store_sqlite_share_read,
 	.pseudo_list = store_sqlite_pseudo_list,
 	.pseudo_get = store_sqlite_pseudo_get,
 	.link_persons = store_sqlite_link_persons,

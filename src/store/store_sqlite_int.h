@@ -265,6 +265,9 @@ lt_status store_sqlite_share_revoke(struct store *s, const struct lt_principal *
 lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 				  int64_t person_id, struct lt_share **out, size_t *n,
 				  struct lt_error *err);
+lt_status store_sqlite_share_read(struct store *s, const struct lt_principal *p,
+				  int64_t person_id, struct lt_share **out, size_t *n,
+				  struct lt_error *err);
 /* Open the personal fields of person `id` into `out` (initialised by the
  * call) from its columns as read inside a transaction that has committed:
  * master_key_id `master`, key_gen `gen`, key_wrapped, sealed, and the

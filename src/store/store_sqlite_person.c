@@ -2783,18 +2783,13 @@ out:
 	return r;
 }
 
-lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p, int64_t person_id,
-                                  struct lt_share **out, size_t *n, struct lt_error *err)
+/* The shares of `person_id` that p may see, read on `db` (share_list). */
+static lt_status shares_visible(sqlite3 *db, const struct lt_principal *p, int64_t person_id,
+                                struct lt_share **out, size_t *n, struct lt_error *err)
 {
-	void *conn;
-	sqlite3 *db;
 	struct lt_access_facts f;
 	lt_status r;
 
-	principal_check(p);
-	*out = NULL;
-	*n = 0;
-	db = store_sqlite_read_lock(s, &conn);
 	/* Who reads the person sees its shares; so does who may share it (an
 	 * agency administrator of its owner, who reads no person but shares
 	 * and revokes). A role with neither is answered for person.read, unless
@@ -2807,13 +2802,67 @@ lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p,
 		lt_status r2 = access(db, p, LT_ACTION_SHARE_CREATE, "persons", "person", person_id, &e2);
 		if (r2 == LT_OK || lt_access_scopes(p->role, LT_ACTION_PERSON_READ) == 0) {
 			r = r2;
-			*err = e2;
+			if (err)
+				*err = e2;
 		}
 	}
 	if (r == LT_OK && (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) == LT_OK)
 		r = shares_read(db, person_id, f.owner_agency_id == p->agency_id, p->agency_id, out,
 		                n, err);
+	return r;
+}
+
+lt_status store_sqlite_share_list(struct store *s, const struct lt_principal *p, int64_t person_id,
+                                  struct lt_share **out, size_t *n, struct lt_error *err)
+{
+	void *conn;
+	sqlite3 *db;
+	lt_status r;
+
+	principal_check(p);
+	*out = NULL;
+	*n = 0;
+	db = store_sqlite_read_lock(s, &conn);
+	r = shares_visible(db, p, person_id, out, n, err);
 	store_sqlite_read_unlock(conn);
+	return r;
+}
+
+struct share_read_write {
+	struct store *s;
+	const struct lt_principal *p;
+	int64_t person;
+	struct lt_share *v; /* out: heap */
+	size_t n;
+};
+
+static lt_status share_read_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct share_read_write *w = arg;
+	lt_status r;
+	free(w->v); /* a retried batch starts afresh */
+	w->v = NULL;
+	w->n = 0;
+	if ((r = shares_visible(db, w->p, w->person, &w->v, &w->n, err)) != LT_OK)
+		return r;
+	return audit(w->s, db, w->p, NULL, "share.list", "person", w->person, w->person, NULL, err);
+}
+
+lt_status store_sqlite_share_read(struct store *s, const struct lt_principal *p, int64_t person_id,
+                                  struct lt_share **out, size_t *n, struct lt_error *err)
+{
+	lt_status r;
+	principal_check(p);
+	*out = NULL;
+	*n = 0;
+	struct share_read_write w = {s, p, person_id, NULL, 0};
+	r = store_sqlite_write(s, share_read_run, &w, err);
+	if (r == LT_OK) {
+		*out = w.v;
+		*n = w.n;
+	} else {
+		free(w.v);
+	}
 	return r;
 }
 

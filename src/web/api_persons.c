@@ -1020,7 +1020,8 @@ void web_api_shares_list(struct web_call *c)
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
 		goto out;
 	}
-	if ((st = store_share_list(c->app->st, &c->who->p, id, &v, &n, &err)) != LT_OK) {
+	/* audited ("share.list"): whom a person was shared with, and why, is theirs */
+	if ((st = store_share_read(c->app->st, &c->who->p, id, &v, &n, &err)) != LT_OK) {
 		store_failed(c, st, &err, NULL, "person");
 		goto out;
 	}

@@ -623,9 +623,9 @@ const struct web_route web_routes[] = {
      "entries about it, as one JSON document.",
      &web_doc_person_export},
     {"GET", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
-     WEB_CSRF_NONE, false, web_api_shares_list, NULL,
+     WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_shares_list, NULL,
      "The shares of a person the caller may read: all for its owner, those with its own "
-     "agency for a receiver; newest first, a page at a time.",
+     "agency for a receiver; newest first, a page at a time; audited (share.list).",
      &web_doc_shares_list},
     {"DELETE", "/api/v1/persons/{id}/shares/{share}", WEB_KIND_API, PRINCIPAL,
      LT_ACTION_SHARE_REVOKE, WEB_CSRF_NONE, false, web_api_share_revoke, NULL,

@@ -1231,6 +1231,25 @@ static void test_sharing(void **state)
 	other_admin.role = LT_ROLE_AGENCY_ADMIN;
 	assert_st(store_share_list(f->s, &other_admin, id, &list, &n, &e), LT_ENOTFOUND);
 	assert_st(store_share_list(f->s, &f->analyst, id, &list, &n, &e), LT_EFORBIDDEN);
+	/* read to be shown: the same shares, audited about the person; the
+	 * plain list (a check) writes nothing, nor does a refused read */
+	char last[512];
+	snprintf(last, sizeof(last), "%s", last_audit(f->s));
+	assert_st(store_share_read(f->s, &f->other, id, &list, &n, &e), LT_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].to_agency, "unseen");
+	free(list);
+	snprintf(want, sizeof(want), "user:3 share.list person:%lld %lld ", (long long)id,
+	         (long long)id);
+	assert_string_equal(last_audit(f->s), want);
+	assert_st(store_share_read(f->s, &other_admin, id, &list, &n, &e), LT_ENOTFOUND);
+	assert_null(list);
+	assert_st(store_share_read(f->s, &f->analyst, id, &list, &n, &e), LT_EFORBIDDEN);
+	assert_st(store_share_list(f->s, &f->cw, id, &list, &n, &e), LT_OK);
+	free(list);
+	assert_string_equal(last_audit(f->s), want);
+	assert_string_not_equal(last, want);
+	chain_intact(f->s);
 
 	/* a share of support alone does not let the receiver find the person */
 	struct lt_principal nca = {LT_PRINCIPAL_USER, 9, 0, LT_ROLE_POLICE};
