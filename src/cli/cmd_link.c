@@ -811,8 +811,9 @@ int cli_cmd_link(int argc, char **argv)
 	/* scoring (and, for a model trained here, λ from the blocked pairs) */
 	uint64_t scored = 0;
 	lap(&mark);
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	struct lt_link_train_session ses;
 	st = lt_link_score_fit(&model, &prep, &blocker, ro.threads, threshold, !settings, &ses,
 	                       &edges, &nedge, &scored, &err);
@@ -821,7 +822,9 @@ int cli_cmd_link(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 	if (!settings)
 		fprintf(stderr,
 		        "lantern link: lambda re-estimated on the blocked pairs: %u iterations%s; lambda "
@@ -832,10 +835,11 @@ int cli_cmd_link(int argc, char **argv)
 		                        : " (did not converge)",
 		        model.lambda);
 	fprintf(stderr,
-	        "lantern link: %llu pairs scored in %.2f s on %u thread%s (%.2f million a second), "
-	        "%zu at or above %.4g\n",
+	        "lantern link: %llu pairs scored in %.2f s on %u thread%s (%.2f million a second; "
+	        "%.2f s of CPU, %.2f million a CPU second), %zu at or above %.4g\n",
 	        (unsigned long long)scored, secs, ro.threads, ro.threads == 1 ? "" : "s",
-	        secs > 0 ? (double)scored / secs / 1e6 : 0.0, nedge, threshold);
+	        secs > 0 ? (double)scored / secs / 1e6 : 0.0, cpu,
+	        cpu > 0 ? (double)scored / cpu / 1e6 : 0.0, nedge, threshold);
 	lap(&mark);
 	if (explain1) {
 		/* after scoring, so λ is the one the links were made with */
