@@ -169,6 +169,21 @@ static void test_train_and_score(void **state)
 	/* and every pair left out is below the threshold */
 	struct lt_link_rule_count cnt[LT_LINK_BLOCK_RULES_MAX];
 	lt_link_blocker_count(&b, 1, cnt);
+	/* the budget keeps exactly the rules whose raw count is within it */
+	uint64_t budget = cnt[1].raw;
+	size_t keep[LT_LINK_BLOCK_RULES_MAX], nkeep, want_keep = 0;
+	struct lt_link_rule_count bc[LT_LINK_BLOCK_RULES_MAX];
+	lt_link_rules_budget(&b, budget, keep, &nkeep, bc);
+	for (size_t k = 0; k < nrule; k++) {
+		assert_int_equal(bc[k].raw, cnt[k].raw);
+		if (cnt[k].raw <= budget) {
+			assert_true(want_keep < nkeep);
+			assert_int_equal(keep[want_keep], k);
+			want_keep++;
+		}
+	}
+	assert_int_equal(nkeep, want_keep);
+	assert_true(nkeep >= 1 && nkeep < nrule);
 	uint64_t added = 0, above = 0;
 	for (size_t k = 0; k < nrule; k++)
 		added += cnt[k].added;
