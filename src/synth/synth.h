@@ -55,6 +55,8 @@
  * whatever the number of people.
  *
  * No I/O: records go to a callback; the command writes the files.
+ * Parameters are plain values; a generator is used by one thread at a
+ * time (give each thread its own: they are cheap, about 200 KB).
  */
 #ifndef LT_SYNTH_H
 #define LT_SYNTH_H
@@ -223,7 +225,8 @@ void lt_synth_free(struct lt_synth *g);
  */
 lt_status lt_synth_run(struct lt_synth *g, lt_synth_record_fn fn, void *user, struct lt_error *err);
 
-/* What the last run produced. */
+/* What the last run produced (as far as it got, if it was cancelled: the
+ * histories are complete, the record counts partial). */
 struct lt_synth_counts {
 	uint64_t people;                           /* the population */
 	uint64_t captured;                         /* persons on at least one list */
