@@ -377,8 +377,9 @@ struct lt_link_prep {
 /*
  * Prepare every record of `t` for model `m` (finished): fold, hash, code,
  * parse dates and look up term frequencies once. Cost O(records x
- * comparisons); memory about 64 bytes a cell plus the folded strings.
- * LT_EINVAL when a comparison's field is not in t (err names it);
+ * comparisons); memory 112 bytes a cell (record x comparison), 24 more
+ * a record for a comparison with a swapped level, plus the folded
+ * strings. LT_EINVAL when a comparison's field is not in t (err names it);
  * LT_ENOMEM. On failure *p holds nothing to release (releasing it is
  * harmless). The model and the table must outlive the prep.
  */
