@@ -825,12 +825,15 @@ int cli_cmd_link(int argc, char **argv)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-	if (!settings)
+	if (!settings && ses.iterations == 0)
+		fprintf(stderr, "lantern link: too few pairs to re-estimate lambda; kept %.3g\n",
+		        model.lambda);
+	else if (!settings)
 		fprintf(stderr,
 		        "lantern link: lambda re-estimated on the blocked pairs: %u iterations%s; lambda "
 		        "%.3g\n",
 		        ses.iterations,
-		        ses.capped ? " (at its ceiling, 100 times the rule's)"
+		        ses.capped ? " (at a bound: 100 times the rule's, or a hundredth)"
 		        : ses.converged ? ""
 		                        : " (did not converge)",
 		        model.lambda);

@@ -442,11 +442,13 @@ static lt_status score_run(const struct lt_link_prep *p, const struct lt_link_bl
 /* λ of the candidates may rise at most this many times above the model's
  * (it bounds the edges kept while λ is not yet known). */
 #define LAMBDA_RAISE_MAX 100.0
+/* Fewer blocked pairs than this say too little about λ: it is kept. */
+#define LAMBDA_FIT_PAIRS_MIN 1000
 
 /* EM for λ alone over a histogram of Bayes-factor weights: λ' = Σ P(match |
  * pair; λ) / all pairs, the pairs outside the blocks taken as non-matches. */
 static double fit_lambda_hist(const uint64_t *hist, uint64_t total, double lambda, double cap,
-                              struct lt_link_train_session *ses)
+                              double floor_, struct lt_link_train_session *ses)
 {
 	for (unsigned it = 1; it <= 1000; it++) {
 		double lo = log2(lambda / (1 - lambda)), sum = 0;
@@ -459,8 +461,8 @@ static double fit_lambda_hist(const uint64_t *hist, uint64_t total, double lambd
 		ses->iterations = it;
 		if (!(next > 0) || !(next < 1))
 			break;
-		if (next > cap) {
-			lambda = cap;
+		if (next > cap || next < floor_) {
+			lambda = next > cap ? cap : floor_;
 			ses->capped = 1;
 			break;
 		}
@@ -507,8 +509,9 @@ lt_status lt_link_score_fit(struct lt_link_model *m, const struct lt_link_prep *
 		return lt_error_set(err, st, NULL, "out of memory scoring the pairs");
 	}
 	ses->pairs = *scored;
-	if (fit_lambda && *scored > 0 && total > 0) {
-		double lambda = fit_lambda_hist(hist, total, lambda0, cap, ses);
+	if (fit_lambda && *scored >= LAMBDA_FIT_PAIRS_MIN && total > 0) {
+		double lambda = fit_lambda_hist(hist, total, lambda0, cap, lambda0 / LAMBDA_RAISE_MAX,
+		                                ses);
 		if (lambda > 0 && lambda < 1) {
 			m->lambda = lambda;
 			st = lt_link_model_finish(m, err);

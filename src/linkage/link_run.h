@@ -159,9 +159,11 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
  *   λ' = Σ over blocked pairs of P(match | pair; λ) / (all pairs in the mode),
  * the pairs outside the blocks taken as non-matches (blocking is meant to
  * keep every match), until λ moves less than one part in a million. The
- * deterministic rule's λ assumed a recall; this needs none. λ may rise at
- * most 100-fold in this step (so the pass knows which pairs could still
- * reach the threshold; *ses says when the cap was hit). m is left alone:
+ * deterministic rule's λ assumed a recall; this needs none. λ may rise or
+ * fall at most 100-fold in this step (so the pass knows which pairs could
+ * still reach the threshold, and a fit on little evidence cannot run off to
+ * 0; *ses says when a bound was hit), and is kept as it is when fewer than
+ * 1,000 pairs were scored. m is left alone:
  * EM over blocked pairs with m free finds degenerate fits (every candidate
  * a match) when weak rules dominate the candidates. Writes λ into m and
  * finishes it. LT_ENOMEM; LT_EINTERNAL when a thread cannot start.
