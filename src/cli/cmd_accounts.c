@@ -520,6 +520,34 @@ static int user_set_disabled(struct store *s, const char *email, bool disabled)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Ask the server to lift its sign-in lock on an account. The login
+ * throttle lives in the server's memory, which this command cannot reach:
+ * it records the request in the database (audited "user.unlock"), and the
+ * server honours it at the account's next sign-in attempt, forgetting the
+ * account's failed attempts (docs/security.md, "Throttling of failed
+ * logins").
+ */
+static int user_unlock(struct store *s, const char *email)
+{
+	struct lt_error err;
+	struct store_user after;
+	lt_error_clear(&err);
+	memset(&after, 0, sizeof(after));
+	lt_status st = store_user_unlock(s, email, "cli", &after, &err);
+	if (st != LT_OK) {
+		if (st == LT_ENOTFOUND)
+			lt_error_set(&err, st, NULL, "there is no account with that e-mail address");
+		return cli_fail("lantern user unlock", st, &err);
+	}
+	printf("unlock of %s asked for: its next sign-in attempt is let through and its failed "
+	       "attempts are forgotten%s\n",
+	       after.email, after.disabled ? " (the account is disabled: 'lantern user enable' it too)"
+	                                   : "");
+	store_user_wipe(&after);
+	return CLI_EXIT_OK;
+}
+
 static int user_list(struct store *s, const char *agency)
 {
 	struct lt_error err;
@@ -550,15 +578,15 @@ int cli_cmd_user(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (a.nrest < 1)
-		return cli_usage("user", "expected add, disable, enable, password or list");
+		return cli_usage("user", "expected add, disable, enable, unlock, password or list");
 	const char *verb = a.rest[0];
 	bool add = strcmp(verb, "add") == 0, list = strcmp(verb, "list") == 0;
 	bool dis = strcmp(verb, "disable") == 0, en = strcmp(verb, "enable") == 0;
-	bool pass = strcmp(verb, "password") == 0;
+	bool pass = strcmp(verb, "password") == 0, unlock = strcmp(verb, "unlock") == 0;
 
-	if (!add && !list && !dis && !en && !pass)
+	if (!add && !list && !dis && !en && !pass && !unlock)
 		return cli_usage("user",
-		                 "unknown action '%s' (expected add, disable, enable, "
+		                 "unknown action '%s' (expected add, disable, enable, unlock, "
 		                 "password or list)",
 		                 verb);
 	if ((rc = only("user", verb, &a, add || list, add, false, false, false)) >= 0)
@@ -579,6 +607,8 @@ int cli_cmd_user(int argc, char **argv)
 		rc = user_password(s, a.rest[1]);
 	else if (list)
 		rc = user_list(s, a.agency);
+	else if (unlock)
+		rc = user_unlock(s, a.rest[1]);
 	else
 		rc = user_set_disabled(s, a.rest[1], dis);
 	store_close(s);

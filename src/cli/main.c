@@ -70,7 +70,7 @@ const struct cli_command cli_commands[] = {
 	 "  --code CODE     its short code, [a-z0-9_-] (default: made from the name,\n"
 	 "                  \"St Albans District Council\" -> st_albans_district_council)\n" COMMON_HELP,
 	 cli_cmd_agency},
-	{"user", "user add EMAIL --agency CODE --role ROLE | user disable|enable|password EMAIL | user list [--agency CODE]",
+	{"user", "user add EMAIL --agency CODE --role ROLE | user disable|enable|unlock|password EMAIL | user list [--agency CODE]",
 	 "add, disable, re-enable and list the accounts of partner staff",
 	 "  add EMAIL       add an account; the password is read from standard input (one\n"
 	 "                  line) or, on a terminal, asked for twice without being shown;\n"
@@ -80,6 +80,9 @@ const struct cli_command cli_commands[] = {
 	 "  --role ROLE     partnership_admin, agency_admin, caseworker, police or analyst\n"
 	 "  disable EMAIL   stop the account from signing in (it stays in the audit log)\n"
 	 "  enable EMAIL    let a disabled account sign in again\n"
+	 "  unlock EMAIL    lift the server's sign-in lock on the account (after 100\n"
+	 "                  failed attempts): taken at its next sign-in attempt, which\n"
+	 "                  goes ahead with its failed attempts forgotten\n"
 	 "  password EMAIL  set a new password, read as for add\n"
 	 "  list            every account: id, address, agency, role, state, created\n" COMMON_HELP,
 	 cli_cmd_user},

@@ -101,6 +101,9 @@ struct store_user {
 	enum lt_agency_kind agency_kind;
 	enum lt_role role;
 	bool disabled;                         /* may not sign in */
+	bool unlock_requested;                 /* `lantern user unlock` asked the server to
+						  lift its sign-in lock; taken at the next
+						  attempt (user_unlock_take) */
 	char created_at[32];                   /* UTC, "YYYY-MM-DDTHH:MM:SS.sssZ" */
 	char password_hash[LT_PASSWORD_HASH_MAX]; /* "" unless the call fills it */
 };
@@ -415,6 +418,15 @@ struct store_ops {
 	/* Replace the password hash of account `id`. LT_ENOTFOUND. */
 	lt_status (*user_set_password)(struct store *s, int64_t id, const char *password_hash,
 				       const char *actor, struct lt_error *err);
+	/* Ask the server to lift its sign-in lock on the account with address
+	 * `email`: sets unlock_requested, with the audit entry "user.unlock".
+	 * *out (may be NULL) gets the account without its hash. LT_ENOTFOUND. */
+	lt_status (*user_unlock)(struct store *s, const char *email, const char *actor,
+				 struct store_user *out, struct lt_error *err);
+	/* Take the unlock request of account `id`: *taken is true when it was
+	 * set (it is cleared, so only one caller takes it), false otherwise. */
+	lt_status (*user_unlock_take)(struct store *s, int64_t id, bool *taken,
+				      struct lt_error *err);
 	/* Add a token of agency t->agency (a code) with role t->role and label
 	 * t->label, stored as `hash` (lt_crypto_token_hash); fills t->id,
 	 * agency_id and created_at. LT_EINVAL naming "agency" when there is no
@@ -844,6 +856,16 @@ static inline lt_status store_user_set_password(struct store *s, int64_t id,
 						struct lt_error *err)
 {
 	return s->ops->user_set_password(s, id, password_hash, actor, err);
+}
+static inline lt_status store_user_unlock(struct store *s, const char *email, const char *actor,
+					  struct store_user *out, struct lt_error *err)
+{
+	return s->ops->user_unlock(s, email, actor, out, err);
+}
+static inline lt_status store_user_unlock_take(struct store *s, int64_t id, bool *taken,
+					       struct lt_error *err)
+{
+	return s->ops->user_unlock_take(s, id, taken, err);
 }
 static inline lt_status store_token_add(struct store *s, struct store_token *t,
 					const unsigned char hash[LT_CRYPTO_TOKEN_HASH_BYTES],

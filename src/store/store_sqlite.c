@@ -2035,9 +2035,11 @@ static void sqlite_audit_signer_set(struct store *s, const struct lt_crypto_sign
 
 #define USER_COLUMNS                                                                        \
 	"u.id, u.email, u.agency_id, a.code, a.kind, u.role, u.disabled, u.created_at, "   \
-	"u.password_hash FROM users u JOIN agencies a ON a.id = u.agency_id "
+	"u.password_hash, u.unlock_requested FROM users u JOIN agencies a ON a.id = "       \
+	"u.agency_id "
 
-/* Fill `u` from a row of USER_COLUMNS; the hash only when `with_hash`. */
+/* Fill `u` from a row of USER_COLUMNS (or of columns in the same places
+ * up to unlock_requested, 9); the hash only when `with_hash`. */
 static lt_status user_from_row(sqlite3_stmt *st, struct store_user *u, bool with_hash,
 			       struct lt_error *err)
 {
@@ -2060,6 +2062,7 @@ static lt_status user_from_row(sqlite3_stmt *st, struct store_user *u, bool with
 	u->agency_kind = (enum lt_agency_kind)kind;
 	u->role = (enum lt_role)role;
 	u->disabled = sqlite3_column_int(st, 6) != 0;
+	u->unlock_requested = sqlite3_column_int(st, 9) != 0;
 	return LT_OK;
 }
 
@@ -2326,6 +2329,90 @@ static lt_status sqlite_user_set_password(struct store *s, int64_t id, const cha
 	actor_check(actor);
 	LT_ASSERT(password_hash && strncmp(password_hash, "$argon2", 7) == 0);
 	return store_writer_run(ss->writes, user_password_write, &w, err);
+}
+
+static lt_status user_unlock_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct user_change_write *w = arg;
+	struct store_user *u = w->u;
+	sqlite3_stmt *up = NULL;
+	char object[32];
+	lt_status r;
+	int rc;
+
+	if ((r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", w->email, 0, false, u,
+			   err)) != LT_OK)
+		goto out;
+	if ((r = db_prepare(db, "UPDATE users SET unlock_requested = 1 WHERE id = ?1", &up, err)) !=
+	    LT_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(up, 1, u->id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(up)) != SQLITE_DONE) {
+		r = db_fail(db, rc, "asking for an account's unlock", err);
+		goto out;
+	}
+	snprintf(object, sizeof(object), "user:%lld", (long long)u->id);
+	if ((r = audit_add(w->ss, db, w->actor, "user.unlock", object, err)) != LT_OK)
+		goto out;
+	u->unlock_requested = true;
+out:
+	sqlite3_finalize(up);
+	return r;
+}
+
+static lt_status sqlite_user_unlock(struct store *s, const char *email, const char *actor,
+				    struct store_user *out, struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct store_user u;
+	struct user_change_write w = {.ss = ss, .email = email, .u = &u, .actor = actor};
+	lt_status r;
+
+	actor_check(actor);
+	memset(&u, 0, sizeof(u));
+	r = store_writer_run(ss->writes, user_unlock_write, &w, err);
+	if (r == LT_OK && out)
+		*out = u;
+	store_user_wipe(&u);
+	return r;
+}
+
+/* The arguments of a user_unlock_take write. */
+struct unlock_take_write {
+	int64_t id;
+	bool taken; /* out */
+};
+
+static lt_status user_unlock_take_write(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct unlock_take_write *w = arg;
+	sqlite3_stmt *up = NULL;
+	lt_status r;
+	int rc;
+
+	w->taken = false;
+	if ((r = db_prepare(db,
+			    "UPDATE users SET unlock_requested = 0 WHERE id = ?1 AND "
+			    "unlock_requested = 1",
+			    &up, err)) != LT_OK)
+		return r;
+	if ((rc = sqlite3_bind_int64(up, 1, w->id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(up)) != SQLITE_DONE)
+		r = db_fail(db, rc, "taking an account's unlock", err);
+	else
+		w->taken = sqlite3_changes(db) > 0;
+	sqlite3_finalize(up);
+	return r;
+}
+
+static lt_status sqlite_user_unlock_take(struct store *s, int64_t id, bool *taken,
+					 struct lt_error *err)
+{
+	struct sqlite_store *ss = sqlite_store_of(s);
+	struct unlock_take_write w = {id, false};
+	lt_status r = store_writer_run(ss->writes, user_unlock_take_write, &w, err);
+	*taken = r == LT_OK && w.taken;
+	return r;
 }
 
 #define TOKEN_COLUMNS                                                                   \
@@ -2655,7 +2742,8 @@ static lt_status sqlite_session_find(struct store *s, const unsigned char hash[L
 	memset(out, 0, sizeof(*out));
 	if ((r = conn_prepare(c,
 			    "SELECT u.id, u.email, u.agency_id, a.code, a.kind, u.role, u.disabled, "
-			    "u.created_at, NULL, s.id, s.created, s.last_seen, s.expires "
+			    "u.created_at, NULL, u.unlock_requested, s.id, s.created, s.last_seen, "
+			    "s.expires "
 			    "FROM sessions s JOIN users u ON u.id = s.user_id "
 			    "JOIN agencies a ON a.id = u.agency_id "
 			    "WHERE s.hash = ?1 AND s.revoked IS NULL",
@@ -2677,10 +2765,10 @@ static lt_status sqlite_session_find(struct store *s, const unsigned char hash[L
 	}
 	if ((r = user_from_row(st, &out->user, false, err)) != LT_OK)
 		goto out;
-	out->id = sqlite3_column_int64(st, 9);
-	out->created = sqlite3_column_int64(st, 10);
-	out->last_seen = sqlite3_column_int64(st, 11);
-	out->expires = sqlite3_column_int64(st, 12);
+	out->id = sqlite3_column_int64(st, 10);
+	out->created = sqlite3_column_int64(st, 11);
+	out->last_seen = sqlite3_column_int64(st, 12);
+	out->expires = sqlite3_column_int64(st, 13);
 out:
 	stmt_release(c, st);
 	conn_unlock(c);
@@ -2885,6 +2973,8 @@ static const struct store_ops sqlite_ops = {
 	.user_list = sqlite_user_list,
 	.user_set_disabled = sqlite_user_set_disabled,
 	.user_set_password = sqlite_user_set_password,
+	.user_unlock = sqlite_user_unlock,
+	.user_unlock_take = sqlite_user_unlock_take,
 	.token_add = sqlite_token_add,
 	.token_find = sqlite_token_find,
 	.token_revoke = sqlite_token_revoke,

@@ -466,6 +466,17 @@ static const char schema_v9[] =
 	"  created_at TEXT NOT NULL DEFAULT " NOW "\n"
 	");\n";
 
+/*
+ * Version 10: users.unlock_requested — `lantern user unlock` asks the
+ * server to lift its lock on an account (the login throttle is in the
+ * server's memory, out of the command's reach); the server takes the
+ * request (sets it back to 0) at the account's next sign-in attempt and
+ * forgets the account's failed attempts (src/web/auth.c).
+ */
+static const char schema_v10[] =
+	"ALTER TABLE users ADD COLUMN unlock_requested INTEGER NOT NULL DEFAULT 0\n"
+	"  CHECK (unlock_requested IN (0, 1));\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -482,6 +493,8 @@ const struct store_migration store_sqlite_migrations[] = {
 	    "persons.pseudo_lookup", schema_v8},
 	{9, "record linkage: match_decisions (same / not the same person), link_models (trained "
 	    "models without term frequencies)", schema_v9},
+	{10, "users.unlock_requested: lantern user unlock asks the server to lift an account's "
+	     "sign-in lock", schema_v10},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);

@@ -411,6 +411,31 @@ static void revoke_presented(struct web_app *app, const struct web_request *rq)
 	store_user_wipe(&s.user);
 }
 
+/*
+ * Whether `lantern user unlock` asked for the account the attempt names to
+ * be unlocked, taking the request if so (only one attempt takes it). Asked
+ * only when the account's throttle refuses an attempt, so that a lock
+ * costs a read, never a write, until an administrator lifts it.
+ */
+static bool unlock_taken(struct web_app *app, const struct web_login *l)
+{
+	struct store_user u;
+	struct lt_error e;
+	char email[LT_EMAIL_MAX];
+	bool taken = false;
+	if (l->email_len >= sizeof(email) || lt_email_check(l->email, l->email_len, NULL) != LT_OK)
+		return false;
+	memcpy(email, l->email, l->email_len);
+	email[l->email_len] = '\0';
+	lt_error_clear(&e);
+	memset(&u, 0, sizeof(u));
+	if (store_user_find(app->st, email, &u, &e) == LT_OK && u.unlock_requested &&
+	    store_user_unlock_take(app->st, u.id, &taken, &e) != LT_OK)
+		taken = false;
+	store_user_wipe(&u);
+	return taken;
+}
+
 lt_status web_login(struct web_app *app, const struct web_request *rq, struct web_login *l,
                     struct lt_error *err)
 {
@@ -430,9 +455,16 @@ lt_status web_login(struct web_app *app, const struct web_request *rq, struct we
 	l->retry_after = 0;
 	l->cookie[0] = '\0';
 
-	/* 1. Both throttles, before anything is looked up or hashed. */
+	/* 1. Both throttles, before anything is looked up or hashed — except,
+	 * when only the account's refuses, whether an administrator has asked
+	 * for the account to be unlocked (`lantern user unlock`): then its
+	 * failed attempts are forgotten and this attempt goes ahead. */
 	lt_status tp = lt_throttle_check(app->throttle_address, pkey, plen, now_ms, &wait_p);
 	lt_status ta = lt_throttle_check(app->throttle_account, akey, alen, now_ms, &wait_a);
+	if (tp == LT_OK && ta != LT_OK && unlock_taken(app, l)) {
+		lt_throttle_clear(app->throttle_account, akey, alen);
+		ta = LT_OK;
+	}
 	if (tp != LT_OK || ta != LT_OK) {
 		int64_t w = 0;
 		if ((ta != LT_OK && wait_a < 0) || (tp != LT_OK && wait_p < 0))
@@ -456,6 +488,15 @@ lt_status web_login(struct web_app *app, const struct web_request *rq, struct we
 		else if (st != LT_ENOTFOUND)
 			goto out;
 		lt_error_clear(err);
+	}
+	/* An unlock asked for while the account was not locked is taken now,
+	 * so it cannot lie in wait and lift a lock that comes later. */
+	if (found && u.unlock_requested) {
+		bool taken = false;
+		struct lt_error e2;
+		lt_error_clear(&e2);
+		if (store_user_unlock_take(app->st, u.id, &taken, &e2) == LT_OK && taken)
+			lt_throttle_clear(app->throttle_account, akey, alen);
 	}
 
 	/* 3. The password, or the time of checking one. */

@@ -265,6 +265,24 @@ static void test_user_disable_list_password(void **state)
 	EXPECT(r, 1);
 	run_free(&r);
 
+	/* unlock: asked for in the database, audited; the server takes it */
+	r = RUN("user", "unlock", "PC@police.example");
+	EXPECT(r, 0);
+	assert_contains(r.out, "unlock of pc@police.example asked for");
+	run_free(&r);
+	r = RUN("audit", "show", "--limit", "1");
+	EXPECT(r, 0);
+	assert_contains(r.out, "user.unlock");
+	assert_contains(r.out, "cli");
+	run_free(&r);
+	r = RUN("user", "unlock", "ghost@nowhere.example");
+	EXPECT(r, 1);
+	assert_contains(r.err, "no account with that e-mail address");
+	run_free(&r);
+	r = RUN("user", "unlock");
+	EXPECT(r, 2);
+	run_free(&r);
+
 	r = RUN_IN("a different long phrase\n", "user", "password", "pc@police.example");
 	EXPECT(r, 0);
 	assert_contains(r.out, "changed the password of pc@police.example");
@@ -467,6 +485,7 @@ static void test_readme(void **state)
 	const char *cmds[] = {
 	    "lantern agency list",  "lantern agency add",  "lantern user add",
 	    "lantern user disable", "lantern user enable", "lantern user password",
+	    "lantern user unlock",
 	    "lantern user list",    "lantern token add",   "lantern token revoke",
 	    "lantern token list",
 	};

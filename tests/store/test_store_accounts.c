@@ -235,6 +235,62 @@ static void test_disable_enable(void **state)
 	                 LT_ENOTFOUND);
 }
 
+/* An unlock is asked for (audited) and taken once; a session's account
+ * reads the flag from its own column, not from the session's. */
+static void test_unlock(void **state)
+{
+	struct store *s = *state;
+	struct lt_error e = {0};
+	struct store_user u = {0}, now, got;
+	char want[64];
+	bool taken = true;
+
+	snprintf(u.email, sizeof(u.email), "ula@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_CASEWORKER;
+	assert_int_equal(store_user_add(s, &u, HASH1, "cli", &e), LT_OK);
+	assert_false(u.unlock_requested);
+	/* nothing asked: nothing taken */
+	assert_int_equal(store_user_unlock_take(s, u.id, &taken, &e), LT_OK);
+	assert_false(taken);
+
+	assert_int_equal(store_user_unlock(s, "ULA@police.example", "cli", &now, &e), LT_OK);
+	assert_true(now.unlock_requested);
+	assert_string_equal(now.password_hash, "");
+	snprintf(want, sizeof(want), "user.unlock user:%lld", (long long)u.id);
+	assert_string_equal(last_audit(s), want);
+	assert_string_equal(debug_query(s, "SELECT actor FROM audit ORDER BY id DESC LIMIT 1"),
+	                    "cli");
+	assert_int_equal(store_user_find(s, "ula@police.example", &got, &e), LT_OK);
+	assert_true(got.unlock_requested);
+	store_user_wipe(&got);
+
+	/* a session of the account still reads as the account */
+	unsigned char hash[LT_CRYPTO_HASH_BYTES];
+	memset(hash, 0x5a, sizeof(hash));
+	int64_t sid = 0;
+	struct store_session sess;
+	assert_int_equal(store_session_create(s, hash, u.id, 1000, 5000, &sid, &e), LT_OK);
+	assert_int_equal(store_session_find(s, hash, &sess, &e), LT_OK);
+	assert_int_equal(sess.id, sid);
+	assert_int_equal(sess.user.id, u.id);
+	assert_int_equal(sess.created, 1000);
+	assert_int_equal(sess.expires, 5000);
+	assert_true(sess.user.unlock_requested);
+	store_user_wipe(&sess.user);
+
+	/* taken once */
+	assert_int_equal(store_user_unlock_take(s, u.id, &taken, &e), LT_OK);
+	assert_true(taken);
+	assert_int_equal(store_user_unlock_take(s, u.id, &taken, &e), LT_OK);
+	assert_false(taken);
+	assert_int_equal(store_user_find(s, "ula@police.example", &got, &e), LT_OK);
+	assert_false(got.unlock_requested);
+	store_user_wipe(&got);
+
+	assert_int_equal(store_user_unlock(s, "ghost@example.org", "cli", NULL, &e), LT_ENOTFOUND);
+}
+
 static void test_user_list(void **state)
 {
 	struct store *s = *state;
@@ -385,6 +441,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_user_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disable_enable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_holds_no_secrets, setup, teardown),

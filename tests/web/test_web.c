@@ -1757,6 +1757,98 @@ static void test_login_failures(void **state)
 	web_response_release(&rs);
 }
 
+/* Lock the account throttle's key of `email` as 100 failed sign-ins would
+ * (the password checks themselves are the other tests' business). */
+static void lock_account(const char *email, int64_t now)
+{
+	char key[LT_THROTTLE_KEY_MAX];
+	int n = snprintf(key, sizeof(key), "account:%s", email);
+	for (unsigned i = 0; i < lt_throttle_account_policy.lock_after; i++)
+		lt_throttle_failure(g_app.throttle_account, key, (size_t)n, now * 1000);
+}
+
+/* A locked account stays locked whatever the password, until `lantern user
+ * unlock` asks for it (store_user_unlock): the next attempt takes the
+ * request and goes ahead, with the failed attempts forgotten. */
+static void test_unlock(void **state)
+{
+	(void)state;
+	struct web_response rs;
+	struct store_user u = {0}, got;
+	struct lt_error err;
+	char hash[LT_PASSWORD_HASH_MAX];
+
+	assert_int_equal(lt_crypto_password_hash(PASSWORD, strlen(PASSWORD), hash), LT_OK);
+	snprintf(u.email, sizeof(u.email), "uma@police.example");
+	snprintf(u.agency, sizeof(u.agency), "herts_police");
+	u.role = LT_ROLE_POLICE;
+	assert_int_equal(store_user_add(g_store, &u, hash, "test", &err), LT_OK);
+
+	lock_account("uma@police.example", NOW);
+	/* locked: no Retry-After, the right password refused, days later too */
+	api_login("uma@police.example", PASSWORD, "198.51.130.1", NOW, NULL, &rs);
+	json_decref(problem(&rs, 429, "too_many_attempts"));
+	assert_null(web_response_header_get(&rs, "Retry-After"));
+	web_response_release(&rs);
+	api_login("Uma@police.example", PASSWORD, "198.51.130.2", NOW + 7 * 86400, NULL, &rs);
+	assert_int_equal(rs.status, 429);
+	web_response_release(&rs);
+
+	/* the administrator asks; audited; the next attempt goes ahead */
+	assert_int_equal(store_user_unlock(g_store, "UMA@police.example", "cli", &got, &err), LT_OK);
+	assert_true(got.unlock_requested);
+	char want[64];
+	snprintf(want, sizeof(want), "cli user.unlock user:%lld", (long long)u.id);
+	assert_string_equal(last_audit(), want);
+	api_login("uma@police.example", PASSWORD, "198.51.130.3", NOW + 7 * 86400 + 1, NULL, &rs);
+	assert_int_equal(rs.status, 201);
+	web_response_release(&rs);
+	assert_int_equal(store_user_find(g_store, "uma@police.example", &got, &err), LT_OK);
+	assert_false(got.unlock_requested); /* taken */
+	store_user_wipe(&got);
+
+	/* taken by a failed attempt too: the failures counted from zero, five
+	 * free */
+	lock_account("uma@police.example", NOW + 8 * 86400);
+	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err), LT_OK);
+	for (int i = 0; i < 5; i++) {
+		api_login("uma@police.example", "wrong wrong wrong", "198.51.131.1", NOW + 8 * 86400,
+		          NULL, &rs);
+		assert_int_equal(rs.status, 401);
+		web_response_release(&rs);
+	}
+	api_login("uma@police.example", PASSWORD, "198.51.131.2", NOW + 8 * 86400, NULL, &rs);
+	assert_int_equal(rs.status, 429);
+	assert_non_null(web_response_header_get(&rs, "Retry-After"));
+	web_response_release(&rs);
+
+	/* an unlock asked for while the account is not locked is taken by its
+	 * next attempt, and does not lift a later lock */
+	api_login("uma@police.example", PASSWORD, "198.51.131.3", NOW + 9 * 86400, NULL, &rs);
+	assert_int_equal(rs.status, 201);
+	web_response_release(&rs);
+	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err), LT_OK);
+	api_login("uma@police.example", "wrong wrong wrong", "198.51.131.4", NOW + 9 * 86400, NULL,
+	          &rs);
+	assert_int_equal(rs.status, 401);
+	web_response_release(&rs);
+	assert_int_equal(store_user_find(g_store, "uma@police.example", &got, &err), LT_OK);
+	assert_false(got.unlock_requested);
+	store_user_wipe(&got);
+	lock_account("uma@police.example", NOW + 9 * 86400);
+	api_login("uma@police.example", PASSWORD, "198.51.131.5", NOW + 9 * 86400, NULL, &rs);
+	assert_int_equal(rs.status, 429);
+	web_response_release(&rs);
+
+	/* no such account: nothing to unlock */
+	assert_int_equal(store_user_unlock(g_store, "nobody@police.example", "cli", NULL, &err),
+	                 LT_ENOTFOUND);
+	lock_account("nobody@police.example", NOW);
+	api_login("nobody@police.example", PASSWORD, "198.51.131.6", NOW, NULL, &rs);
+	assert_int_equal(rs.status, 429);
+	web_response_release(&rs);
+}
+
 /* Five free failures per account, then 429 with Retry-After; the same for
  * an account that does not exist; twenty per address. */
 static void test_throttles(void **state)
@@ -2923,6 +3015,7 @@ int main(void)
 	    cmocka_unit_test(test_session_api),
 	    cmocka_unit_test(test_login_failures),
 	    cmocka_unit_test(test_throttles),
+	    cmocka_unit_test(test_unlock),
 	    cmocka_unit_test(test_session_expiry),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_session_fixation),
