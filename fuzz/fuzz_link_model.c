@@ -1,7 +1,8 @@
 /*
  * fuzz_link_model.c — fuzz target for the model parser of record linkage
  * (lt_link_model_from_json, src/linkage/link_json.c), which reads the
- * files `lantern link --settings` is given.
+ * files `lantern link --settings` is given, and of splink's settings
+ * format (lt_link_model_from_splink_json).
  *
  * Every byte string must come back as a model that lt_link_model_finish
  * accepts, or as an error with a message and a model that holds nothing;
@@ -187,6 +188,21 @@ static void bounds(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	bounds(data, size);
+	{ /* the same bytes as splink settings */
+		struct lt_link_model sm;
+		struct lt_error se;
+		lt_error_clear(&se);
+		lt_status sst = lt_link_model_from_splink_json((const char *)data, size, &sm, &se);
+		if (sst != LT_OK) {
+			if (!se.message[0] || se.status != sst || sm.ncomp != 0)
+				abort();
+		} else {
+			if (lt_link_model_finish(&sm, &se) != LT_OK)
+				abort();
+			score(&sm);
+			lt_link_model_release(&sm);
+		}
+	}
 	struct lt_link_model m, back;
 	struct lt_error err;
 	lt_error_clear(&err);

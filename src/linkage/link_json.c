@@ -511,3 +511,247 @@ lt_status lt_link_explain_json(const struct lt_link_prep *p, const struct lt_lin
 	json_decref(root);
 	return *out ? LT_OK : LT_ENOMEM;
 }
+
+/* ---- splink's settings format ------------------------------------------ */
+
+/*
+ * The canonical form of a splink SQL condition into out (cap bytes):
+ * lower case, without double quotes, spaces, "cast(" ... "astext)" wrappers
+ * and "::varchar" / "::text" casts. False when it does not fit.
+ */
+static bool sql_canonical(const char *sql, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; sql[i]; i++) {
+		unsigned char c = (unsigned char)sql[i];
+		if (c == '"' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[o] = '\0';
+	static const char *const drop[] = {"::varchar", "::text", "astext)", "cast("};
+	for (size_t d = 0; d < 4; d++) {
+		size_t n = strlen(drop[d]);
+		char *p;
+		while ((p = strstr(out, drop[d])) != NULL)
+			memmove(p, p + n, strlen(p + n) + 1);
+	}
+	return true;
+}
+
+/* If s is "X_l" or "X_r" (side 'l' or 'r'), copy X into x and return true. */
+static bool column_side(const char *s, size_t n, char side, char *x, size_t cap)
+{
+	if (n < 3 || n - 2 >= cap || s[n - 2] != '_' || s[n - 1] != side)
+		return false;
+	for (size_t i = 0; i < n - 2; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	memcpy(x, s, n - 2);
+	x[n - 2] = '\0';
+	return true;
+}
+
+/* "X_l,X_r" of n bytes: the column X. */
+static bool column_pair(const char *s, size_t n, char *x, size_t cap)
+{
+	const char *comma = memchr(s, ',', n);
+	if (!comma)
+		return false;
+	char y[LT_LINK_NAME_MAX];
+	return column_side(s, (size_t)(comma - s), 'l', x, cap) &&
+	       column_side(comma + 1, n - (size_t)(comma - s) - 1, 'r', y, sizeof(y)) &&
+	       strcmp(x, y) == 0;
+}
+
+/* A number that is the whole of s. */
+static bool whole_number(const char *s, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	return end != s && *end == '\0' && isfinite(*v);
+}
+
+/* Read one splink condition into a kind, parameter and column. */
+static bool read_condition(const char *sql, enum lt_link_level_kind *kind, double *param, char *x,
+                           size_t cap)
+{
+	char c[1024];
+	if (!sql_canonical(sql, c, sizeof(c)))
+		return false;
+	*param = 0;
+	if (strcmp(c, "else") == 0) {
+		*kind = LT_LINK_LEVEL_ELSE;
+		x[0] = '\0';
+		return true;
+	}
+	const char *isnull = strstr(c, "isnullor");
+	if (isnull && strlen(isnull + 8) >= 6 && strcmp(c + strlen(c) - 6, "isnull") == 0) {
+		char y[LT_LINK_NAME_MAX];
+		*kind = LT_LINK_LEVEL_NULL;
+		return column_side(c, (size_t)(isnull - c), 'l', x, cap) &&
+		       column_side(isnull + 8, strlen(isnull + 8) - 6, 'r', y, sizeof(y)) &&
+		       strcmp(x, y) == 0;
+	}
+	static const struct {
+		const char *fn;
+		const char *op;
+		enum lt_link_level_kind kind;
+	} fns[] = {
+	    {"damerau_levenshtein(", "<=", LT_LINK_LEVEL_DAMERAU},
+	    {"levenshtein(", "<=", LT_LINK_LEVEL_LEVENSHTEIN},
+	    {"jaro_winkler_similarity(", ">=", LT_LINK_LEVEL_JARO_WINKLER},
+	    {"jaro_winkler(", ">=", LT_LINK_LEVEL_JARO_WINKLER},
+	};
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		size_t n = strlen(fns[i].fn);
+		if (strncmp(c, fns[i].fn, n) != 0)
+			continue;
+		const char *close = strchr(c + n, ')');
+		if (!close || strncmp(close + 1, fns[i].op, 2) != 0)
+			return false;
+		*kind = fns[i].kind;
+		return column_pair(c + n, (size_t)(close - c - n), x, cap) &&
+		       whole_number(close + 3, param);
+	}
+	const char *eq = strchr(c, '=');
+	if (eq && !strchr(eq + 1, '=')) {
+		char y[LT_LINK_NAME_MAX];
+		*kind = LT_LINK_LEVEL_EXACT;
+		return column_side(c, (size_t)(eq - c), 'l', x, cap) &&
+		       column_side(eq + 1, strlen(eq + 1), 'r', y, sizeof(y)) && strcmp(x, y) == 0;
+	}
+	return false;
+}
+
+static lt_status read_splink_level(json_t *jl, const char *path, struct lt_link_level *lv,
+                                   char *column, struct lt_error *err)
+{
+	char p[LT_CODE_MAX];
+	if (!json_is_object(jl))
+		return jerr(err, LT_EINVAL, path, "must be an object");
+	json_t *sql = json_object_get(jl, "sql_condition");
+	pathf(p, sizeof(p), "%s.sql_condition", path);
+	if (!json_is_string(sql))
+		return jerr(err, LT_EINVAL, p, "is required, a string");
+	memset(lv, 0, sizeof(*lv));
+	double param = 0;
+	enum lt_link_level_kind kind;
+	char x[LT_LINK_NAME_MAX] = "";
+	bool null_level = json_is_true(json_object_get(jl, "is_null_level"));
+	if (!read_condition(json_string_value(sql), &kind, &param, x, sizeof(x))) {
+		if (!null_level) {
+			char q[64];
+			const char *v = json_string_value(sql);
+			lt_error_quote(q, sizeof(q), v, strlen(v), 48);
+			return jerr(err, LT_EINVAL, p, "lantern cannot read this condition: %s", q);
+		}
+		x[0] = '\0';
+	}
+	if (null_level)
+		kind = LT_LINK_LEVEL_NULL;
+	lv->kind = kind;
+	lv->param = param;
+	snprintf(column, LT_LINK_NAME_MAX, "%s", x);
+	lt_status st;
+	if (kind != LT_LINK_LEVEL_NULL) {
+		if ((st = get_real(jl, "m_probability", path, true, &lv->m, err)) != LT_OK ||
+		    (st = get_real(jl, "u_probability", path, true, &lv->u, err)) != LT_OK)
+			return st;
+	}
+	if (json_object_get(jl, "tf_adjustment_column")) {
+		lv->tf_weight = 1;
+		if ((st = get_real(jl, "tf_adjustment_weight", path, false, &lv->tf_weight, err)) !=
+		        LT_OK ||
+		    (st = get_real(jl, "tf_minimum_u_value", path, false, &lv->tf_min, err)) !=
+		        LT_OK)
+			return st;
+	}
+	json_t *label = json_object_get(jl, "label_for_charts");
+	if (json_is_string(label))
+		snprintf(lv->label, sizeof(lv->label), "%s", json_string_value(label));
+	return LT_OK;
+}
+
+static lt_status read_splink(json_t *root, struct lt_link_model *m, struct lt_error *err)
+{
+	if (!json_is_object(root))
+		return jerr(err, LT_EINVAL, "(root)", "splink settings are a JSON object");
+	m->lambda = 1e-4;
+	lt_status st =
+	    get_real(root, "probability_two_random_records_match", "", false, &m->lambda, err);
+	if (st != LT_OK)
+		return st;
+	json_t *comps = json_object_get(root, "comparisons");
+	if (!json_is_array(comps) || json_array_size(comps) == 0 ||
+	    json_array_size(comps) > LT_LINK_COMPARISONS_MAX)
+		return jerr(err, LT_EINVAL, "comparisons",
+		            "must be an array of 1 to %d comparisons", LT_LINK_COMPARISONS_MAX);
+	for (size_t k = 0; k < json_array_size(comps); k++) {
+		char path[LT_CODE_MAX], p[LT_CODE_MAX];
+		pathf(path, sizeof(path), "comparisons[%zu]", k);
+		json_t *jc = json_array_get(comps, k);
+		if (!json_is_object(jc))
+			return jerr(err, LT_EINVAL, path, "must be an object");
+		struct lt_link_comparison *c = &m->comps[k];
+		m->ncomp = k + 1;
+		json_t *levels = json_object_get(jc, "comparison_levels");
+		pathf(p, sizeof(p), "%s.comparison_levels", path);
+		if (!json_is_array(levels) || json_array_size(levels) < 2 ||
+		    json_array_size(levels) > LT_LINK_LEVELS_MAX)
+			return jerr(err, LT_EINVAL, p, "must be an array of 2 to %d levels",
+			            LT_LINK_LEVELS_MAX);
+		c->nlevel = json_array_size(levels);
+		for (size_t l = 0; l < c->nlevel; l++) {
+			char lp[LT_CODE_MAX], column[LT_LINK_NAME_MAX];
+			pathf(lp, sizeof(lp), "%s.comparison_levels[%zu]", path, l);
+			st = read_splink_level(json_array_get(levels, l), lp, &c->levels[l], column,
+			                       err);
+			if (st != LT_OK)
+				return st;
+			if (!column[0])
+				continue;
+			if (!c->field[0])
+				snprintf(c->field, sizeof(c->field), "%s", column);
+			else if (strcmp(c->field, column) != 0)
+				return jerr(
+				    err, LT_EINVAL, lp,
+				    "reads column %s where the comparison's other levels read %s: "
+				    "lantern compares one column a comparison",
+				    column, c->field);
+		}
+		if (!c->field[0])
+			return jerr(err, LT_EINVAL, path, "no level names the column it compares");
+		json_t *name = json_object_get(jc, "output_column_name");
+		snprintf(c->name, sizeof(c->name), "%s",
+		         json_is_string(name) && json_string_length(name) > 0 &&
+		                 json_string_length(name) < LT_LINK_NAME_MAX
+		             ? json_string_value(name)
+		             : c->field);
+	}
+	return lt_link_model_finish(m, err);
+}
+
+lt_status lt_link_model_from_splink_json(const char *text, size_t len, struct lt_link_model *m,
+                                         struct lt_error *err)
+{
+	lt_link_model_init(m);
+	if (len > LT_LINK_MODEL_JSON_MAX)
+		return lt_error_set(err, LT_ETOOBIG, NULL, "a model is at most %ld bytes",
+		                    (long)LT_LINK_MODEL_JSON_MAX);
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		lt_status st = lt_error_set(err, LT_EPARSE, NULL, "not valid JSON: %s", je.text);
+		if (err)
+			err->line = je.line;
+		return st;
+	}
+	lt_status st = read_splink(root, m, err);
+	json_decref(root);
+	if (st != LT_OK)
+		lt_link_model_release(m);
+	return st;
+}

@@ -600,4 +600,28 @@ lt_status lt_link_model_to_json(const struct lt_link_model *m, bool with_tf, cha
 lt_status lt_link_model_from_json(const char *text, size_t len, struct lt_link_model *m,
                                   struct lt_error *err);
 
+/*
+ * Read a model in splink's settings format (a saved splink model, or a
+ * settings dictionary written as JSON): probability_two_random_records_match
+ * (default 0.0001), and for each of "comparisons" its output_column_name
+ * and comparison_levels, each with sql_condition, m_probability,
+ * u_probability, is_null_level, label_for_charts, tf_adjustment_column
+ * (its weight tf_adjustment_weight, default 1, and tf_minimum_u_value).
+ * The SQL conditions lantern reads, on one column X of the comparison
+ * (quotes, CAST(... AS TEXT) and ::VARCHAR ignored, any case):
+ *   X_l IS NULL OR X_r IS NULL         (or is_null_level)   null
+ *   X_l = X_r                                               exact
+ *   levenshtein(X_l, X_r) <= k                              levenshtein k
+ *   damerau_levenshtein(X_l, X_r) <= k                      damerau_levenshtein k
+ *   jaro_winkler_similarity(X_l, X_r) >= t (or jaro_winkler) jaro_winkler t
+ *   ELSE                                                    else
+ * Strings compare raw, as splink's SQL does. Other members (blocking rules,
+ * link type, ...) are ignored. Any other condition is refused with
+ * LT_EINVAL naming it: "comparisons[4].comparison_levels[2].sql_condition:
+ * lantern cannot read this condition: ...". Otherwise as
+ * lt_link_model_from_json.
+ */
+lt_status lt_link_model_from_splink_json(const char *text, size_t len, struct lt_link_model *m,
+                                         struct lt_error *err);
+
 #endif
