@@ -193,6 +193,10 @@ static int cli_cmd_link_db(int argc, char **argv)
 		rc = cli_fail("lantern link --db", st, &err);
 		goto out;
 	}
+	if (ndec >= LT_LINK_DECISIONS_MAX)
+		fprintf(stderr, "lantern link --db: more than %d match decisions: only the first %d "
+		                "(by person id) are respected\n",
+		        LT_LINK_DECISIONS_MAX, LT_LINK_DECISIONS_MAX);
 	if (ndec && !(ld = calloc(ndec, sizeof(*ld))))
 		goto oom;
 	for (size_t i = 0; i < ndec; i++)

@@ -679,8 +679,9 @@ struct store_ops {
 	 * LT_EINVAL naming "other" when a == b or a person is erased. */
 	lt_status (*match_decide)(struct store *s, const struct lt_principal *p, int64_t a,
 				  int64_t b, bool same, const char *reason, struct lt_error *err);
-	/* The decisions naming person `person` (0: every decision), by (a, b);
-	 * the caller frees *out. No personal data: ids, who, when, why. */
+	/* The decisions naming person `person` (0: every decision), by (a, b),
+	 * at most LT_LINK_DECISIONS_MAX; the caller frees *out. No personal
+	 * data: ids, who, when, why. */
 	lt_status (*match_decisions)(struct store *s, int64_t person,
 				     struct store_match_decision **out, size_t *n,
 				     struct lt_error *err);
