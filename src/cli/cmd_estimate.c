@@ -5,6 +5,15 @@
  * Reads a capture-history table (one 0/1 column per list and a final count
  * column), runs mse_estimate_run and prints its table or JSON. With
  * --ci bca on a terminal it draws a progress bar on stderr.
+ *
+ * With --from-links FILE.csv... the table is built from records instead
+ * (src/linkest/linkest.h): the files are read as `lantern link` reads them
+ * (columns recognised by name, cells trimmed), linked end to end with the
+ * defaults, each cluster a person, each record on the list of its file or
+ * of its --lists COLUMN; --histories OUT.csv writes that table, and
+ * --linkage-draws N adds the linkage bootstrap's interval, which carries
+ * the uncertainty of the links as well as the sampling error
+ * (docs/linkage.md, "From linked records to an estimate").
  */
 #include "cli/cli.h"
 
@@ -13,6 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/csv.h"
+#include "linkage/link_run.h"
+#include "linkest/linkest.h"
 #include "mse/mse_estimate.h"
 #include "core/banned.h"
 
@@ -59,6 +71,437 @@ static int progress_draw(void *user, size_t done, size_t total)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * --from-links
+ */
+
+#define LINKS_PAIR_BUDGET_MIN 5000000ULL /* as lantern link */
+#define LINKS_PAIR_BUDGET_PER_RECORD 20ULL
+
+struct from_links {
+	const char *lists;     /* "file" or a column name */
+	const char *histories; /* write the histories here, or NULL */
+	size_t draws;          /* linkage bootstrap replicates, 0 for none */
+	enum lt_linkest_draw mode; /* how a replicate draws its links */
+	double threshold;      /* clustering threshold */
+};
+
+/* A file's columns: the table field of each (-1: ignored) and the list column. */
+struct links_input {
+	const char *path;
+	char *data;
+	size_t len;
+	size_t ncol;
+	int col_field[LT_CSV_COLUMNS_MAX];
+	int list_col;
+};
+
+struct links_state {
+	struct links_input *in;
+	size_t nin;
+	const char *fields[LT_LINK_FIELDS_MAX];
+	size_t nfield;
+	struct lt_link_table t;
+	char **labels; /* nrec list labels, owned */
+	size_t cap;
+};
+
+static char *trim_cell(struct lt_csv_field *f)
+{
+	char *s = (char *)f->p;
+	size_t n = f->len;
+	while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+static int links_field(struct links_state *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfield; i++)
+		if (strcmp(s->fields[i], name) == 0)
+			return (int)i;
+	if (s->nfield == LT_LINK_FIELDS_MAX)
+		return -1;
+	s->fields[s->nfield] = name; /* a static alias string */
+	return (int)s->nfield++;
+}
+
+/* The header of in: which column is which field. Prints its own errors. */
+static int links_header(struct links_state *s, struct links_input *in, const char *list_col)
+{
+	struct lt_csv csv;
+	struct lt_error err;
+	lt_error_clear(&err);
+	lt_csv_init(&csv, in->data, in->len);
+	size_t nf;
+	long line;
+	lt_status st = lt_csv_next(&csv, &nf, &line, &err);
+	int ok = 1;
+	if (st == LT_ENOTFOUND) {
+		fprintf(stderr, "lantern estimate: %s: the file is empty (a header row is needed)\n",
+		        in->path);
+		ok = 0;
+	} else if (st != LT_OK) {
+		fprintf(stderr, "lantern estimate: %s:%ld: %s\n", in->path, err.line, err.message);
+		ok = 0;
+	}
+	in->list_col = -1;
+	size_t known = 0;
+	for (size_t c = 0; ok && c < nf; c++) {
+		const char *name = trim_cell(&csv.fields[c]);
+		in->col_field[c] = -1;
+		if (list_col && strcmp(name, list_col) == 0) {
+			in->list_col = (int)c;
+			continue;
+		}
+		const char *f = lt_link_field_for_column(name);
+		if (f)
+			in->col_field[c] = links_field(s, f);
+		known += f != NULL;
+	}
+	in->ncol = nf;
+	if (ok && known == 0) {
+		fprintf(stderr, "lantern estimate: %s:1: no column is a field lantern link knows "
+		                "(first_name, surname, dob, ...; see docs/linkage.md)\n", in->path);
+		ok = 0;
+	}
+	if (ok && list_col && in->list_col < 0) {
+		fprintf(stderr, "lantern estimate: %s:1: no column '%s' (--lists)\n", in->path,
+		        list_col);
+		ok = 0;
+	}
+	lt_csv_release(&csv);
+	return ok;
+}
+
+/* The rows of in into the table, each with its list label. Prints its own
+ * errors; returns the number of errors. */
+static size_t links_rows(struct links_state *s, struct links_input *in, uint32_t source)
+{
+	struct lt_csv csv;
+	struct lt_error err;
+	lt_error_clear(&err);
+	lt_csv_init(&csv, in->data, in->len);
+	size_t nf, errors = 0, row = 0;
+	long line;
+	lt_status st = lt_csv_next(&csv, &nf, &line, &err); /* the header */
+	const char *cells[LT_LINK_FIELDS_MAX];
+	while (st == LT_OK && errors < 20) {
+		st = lt_csv_next(&csv, &nf, &line, &err);
+		if (st == LT_ENOTFOUND)
+			break;
+		if (st != LT_OK) {
+			fprintf(stderr, "lantern estimate: %s:%ld: %s\n", in->path, err.line, err.message);
+			errors++;
+			break;
+		}
+		row++;
+		if (nf != in->ncol) {
+			fprintf(stderr, "lantern estimate: %s:%ld: the row has %zu fields, the header %zu\n",
+			        in->path, line, nf, in->ncol);
+			errors++;
+			continue;
+		}
+		for (size_t f = 0; f < s->nfield; f++)
+			cells[f] = NULL;
+		const char *label = in->path;
+		for (size_t c = 0; c < nf; c++) {
+			char *v = trim_cell(&csv.fields[c]);
+			if ((int)c == in->list_col)
+				label = v;
+			else if (in->col_field[c] >= 0)
+				cells[in->col_field[c]] = v;
+		}
+		if (!label[0]) {
+			fprintf(stderr, "lantern estimate: %s:%ld:%d: the list (column of --lists) is "
+			                "empty\n", in->path, line, in->list_col + 1);
+			errors++;
+			continue;
+		}
+		if (s->t.nrec == s->cap) {
+			size_t nc = s->cap ? s->cap * 2 : 1024;
+			char **l = realloc(s->labels, nc * sizeof(*l));
+			if (!l) {
+				fprintf(stderr, "lantern estimate: out of memory\n");
+				errors++;
+				break;
+			}
+			s->labels = l;
+			s->cap = nc;
+		}
+		char id[32];
+		snprintf(id, sizeof(id), "%zu", row);
+		char *lab = strdup(label);
+		lt_status ast = lab ? lt_link_table_add(&s->t, source, id, cells) : LT_ENOMEM;
+		if (ast != LT_OK) {
+			free(lab);
+			fprintf(stderr, "lantern estimate: %s:%ld: %s\n", in->path, line,
+			        ast == LT_ETOOBIG ? "too many records in all" : "out of memory");
+			errors++;
+			break;
+		}
+		s->labels[s->t.nrec - 1] = lab;
+	}
+	lt_csv_release(&csv);
+	return errors;
+}
+
+static void links_release(struct links_state *s)
+{
+	for (size_t i = 0; i < s->nin; i++)
+		free(s->in[i].data);
+	free(s->in);
+	if (s->labels)
+		for (size_t r = 0; r < s->t.nrec; r++)
+			free(s->labels[r]);
+	free(s->labels);
+	lt_link_table_release(&s->t);
+}
+
+static lt_status write_text(const char *path, const char *text, struct lt_error *err)
+{
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0) {
+		int e = errno;
+		if (f)
+			fclose(f);
+		return lt_error_set(err, LT_EIO, "", "cannot write %s: %s", path, strerror(e));
+	}
+	if (fclose(f) != 0)
+		return lt_error_set(err, LT_EIO, "", "cannot write %s: %s", path, strerror(errno));
+	return LT_OK;
+}
+
+/* Link the files, estimate from the histories of the clusters, and (with
+ * draws) the linkage bootstrap. Prints its own errors; returns the exit code. */
+static int estimate_from_links(char **files, size_t nfiles, const struct from_links *fl,
+                               const struct mse_estimate_params *p, enum mse_estimate_format fmt)
+{
+	struct links_state s;
+	memset(&s, 0, sizeof(s));
+	struct lt_link_edge *edges = NULL;
+	size_t nedge = 0;
+	struct lt_link_clusters cl;
+	memset(&cl, 0, sizeof(cl));
+	uint32_t *list = NULL;
+	struct mse_table *t = NULL;
+	struct mse_estimate *e = NULL;
+	struct lt_linkest_draw_result dr;
+	memset(&dr, 0, sizeof(dr));
+	struct lt_buf out;
+	lt_buf_init(&out, 1u << 20);
+	struct lt_error err;
+	lt_error_clear(&err);
+	int rc = CLI_EXIT_FAIL;
+	lt_status st;
+	const char *list_col = strcmp(fl->lists, "file") == 0 ? NULL : fl->lists;
+
+	s.nin = nfiles;
+	s.in = calloc(nfiles, sizeof(*s.in));
+	if (!s.in)
+		goto oom;
+	for (size_t i = 0; i < nfiles; i++) {
+		s.in[i].path = files[i];
+		st = cli_read_file(files[i], LT_IMPORT_FILE_MAX, &s.in[i].data, &s.in[i].len, &err);
+		if (st != LT_OK) {
+			rc = cli_fail("lantern estimate", st, &err);
+			goto out;
+		}
+		if (!links_header(&s, &s.in[i], list_col))
+			goto out;
+	}
+	st = lt_link_table_init(&s.t, s.fields, s.nfield);
+	if (st != LT_OK)
+		goto oom;
+	size_t errors = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		uint32_t src;
+		if (lt_link_table_source(&s.t, files[i], &src) != LT_OK)
+			goto oom;
+		if (src != i) {
+			fprintf(stderr, "lantern estimate: %s is named twice\n", files[i]);
+			goto out;
+		}
+		errors += links_rows(&s, &s.in[i], src);
+	}
+	if (errors) {
+		fprintf(stderr, "lantern estimate: %zu error%s; nothing was estimated\n", errors,
+		        errors == 1 ? "" : "s");
+		goto out;
+	}
+	list = malloc((s.t.nrec ? s.t.nrec : 1) * sizeof(*list));
+	if (!list)
+		goto oom;
+	struct lt_linkest_lists lists;
+	st = lt_linkest_lists_from_labels((const char *const *)s.labels, s.t.nrec, list, &lists,
+	                                  &err);
+	if (st == LT_OK && lists.nlists < 2)
+		st = lt_error_set(&err, LT_EINVAL, "list",
+		                  "the records are on one list; an estimate needs two or more (%s)",
+		                  list_col ? "another --lists column, or more files"
+		                           : "give two or more files, or --lists COLUMN");
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate: --lists", st, &err);
+		goto out;
+	}
+	fprintf(stderr, "lantern estimate: %zu records on %u lists (", s.t.nrec, lists.nlists);
+	for (unsigned i = 0; i < lists.nlists; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", lists.names[i]);
+	fprintf(stderr, ")\n");
+
+	struct lt_link_run_opts ro;
+	lt_link_run_opts_default(&ro);
+	ro.threads = p->select.nthreads > 16 ? 16 : p->select.nthreads;
+	struct lt_link_cluster_opts co;
+	lt_link_cluster_opts_default(&co);
+	co.threshold = fl->threshold;
+	co.split = 1;
+	co.density_min = 0.4; /* as lantern link */
+	uint64_t budget = LINKS_PAIR_BUDGET_PER_RECORD * s.t.nrec;
+	if (budget < LINKS_PAIR_BUDGET_MIN)
+		budget = LINKS_PAIR_BUDGET_MIN;
+	struct lt_linkest_draw_params dp = LT_LINKEST_DRAW_PARAMS_DEFAULT;
+	double keep = fl->draws ? lt_linkest_band_low(fl->threshold, dp.band) : fl->threshold;
+	struct lt_linkest_link_report rep;
+	st = lt_linkest_link(&s.t, &ro, budget, keep, &co, &edges, &nedge, &cl, &rep, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate: linkage", st, &err);
+		goto out;
+	}
+	size_t above = 0;
+	for (size_t k = 0; k < nedge; k++)
+		above += edges[k].p >= fl->threshold;
+	fprintf(stderr,
+	        "lantern estimate: linked with %zu blocking rule%s (%zu dropped over the budget), "
+	        "%llu pairs scored, %zu at or above %.4g; %zu persons, %zu clusters flagged\n",
+	        rep.nrule, rep.nrule == 1 ? "" : "s", rep.ndropped, (unsigned long long)rep.scored,
+	        above, fl->threshold, cl.ncluster, cl.nflagged);
+	st = lt_linkest_histories(cl.cluster, cl.ncluster, list, s.t.nrec, &lists, &t, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate", st, &err);
+		goto out;
+	}
+	if (fl->histories) {
+		struct lt_buf hb;
+		lt_buf_init(&hb, 1u << 20);
+		st = lt_linkest_histories_csv(t, &hb);
+		if (st == LT_OK)
+			st = write_text(fl->histories, lt_buf_str(&hb), &err);
+		lt_buf_release(&hb);
+		if (st != LT_OK) {
+			rc = cli_fail("lantern estimate: --histories", st, &err);
+			goto out;
+		}
+	}
+	e = malloc(sizeof(*e));
+	if (!e)
+		goto oom;
+	st = mse_estimate_run(t, p, e, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate", st, &err);
+		goto out;
+	}
+	if (fl->draws) {
+		struct mse_model fixed;
+		struct mse_boot_select sel = {p->method, NULL, p->select, NULL};
+		if (p->method == MSE_SELECT_FIXED) {
+			st = mse_model_parse(t, p->model, &fixed, &err);
+			if (st != LT_OK) {
+				rc = cli_fail("lantern estimate: --model", st, &err);
+				goto out;
+			}
+			sel.fixed = &fixed;
+		}
+		struct mse_boot_method m;
+		mse_boot_method_select(&m, &sel);
+		dp.ndraws = fl->draws;
+		dp.draw = fl->mode;
+		dp.seed = p->seed;
+		dp.level = p->level;
+		dp.point = e->total;
+		st = lt_linkest_draws_run(edges, nedge, s.t.nrec, list, &lists, &co, &m, &dp, &dr, &err);
+		if (st != LT_OK) {
+			rc = cli_fail("lantern estimate: --linkage-draws", st, &err);
+			goto out;
+		}
+	}
+	if (fmt == MSE_ESTIMATE_JSON) {
+		struct lt_buf eb;
+		lt_buf_init(&eb, 1u << 20);
+		st = mse_estimate_format(e, fmt, &eb);
+		const char *ej = lt_buf_str(&eb);
+		size_t el = strlen(ej);
+		while (el > 0 && ej[el - 1] == '\n')
+			el--;
+		if (st == LT_OK)
+			st = lt_buf_puts(&out, "{\"estimate\": ");
+		if (st == LT_OK)
+			st = lt_buf_append(&out, ej, el);
+		lt_buf_release(&eb);
+		if (st == LT_OK)
+			st = lt_buf_printf(&out,
+			                   ", \"linkage\": {\"records\": %zu, \"persons\": %zu, "
+			                   "\"threshold\": %.6g, \"pairs_scored\": %llu, "
+			                   "\"pairs_linked\": %zu",
+			                   s.t.nrec, cl.ncluster, fl->threshold,
+			                   (unsigned long long)rep.scored, above);
+		if (st == LT_OK && fl->draws)
+			st = lt_buf_printf(&out,
+			                   ", \"mode\": \"%s\", \"draws\": %zu, \"draws_failed\": %zu, "
+			                   "\"seed\": %u, "
+			                   "\"level\": %.6g, \"lower\": %.6g, \"upper\": %.6g, "
+			                   "\"persons_mean\": %.6g, \"persons_min\": %.0f, "
+			                   "\"persons_max\": %.0f",
+			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
+			                   dr.ndraws, dr.nfailed, dp.seed, dp.level, dr.lower, dr.upper,
+			                   dr.persons_mean, dr.persons_min, dr.persons_max);
+		if (st == LT_OK)
+			st = lt_buf_puts(&out, "}}\n");
+	} else {
+		st = mse_estimate_format(e, fmt, &out);
+		if (st == LT_OK)
+			st = lt_buf_printf(&out,
+			                   "\nLinkage: %zu records, %zu persons (clusters at threshold "
+			                   "%.4g); %zu pairs linked of %llu scored\n",
+			                   s.t.nrec, cl.ncluster, fl->threshold, above,
+			                   (unsigned long long)rep.scored);
+		if (st == LT_OK && fl->draws)
+			st = lt_buf_printf(&out,
+			                   "Linkage bootstrap (%s drawn): %.0f%% interval %.0f to %.0f (%zu "
+			                   "draws of the links, each resampled; %zu failed; seed %u)\n"
+			                   "  persons in the drawn linkages: mean %.1f, from %.0f to %.0f\n",
+			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
+			                   100 * dp.level, dr.lower, dr.upper, dr.ndraws, dr.nfailed, dp.seed,
+			                   dr.persons_mean, dr.persons_min, dr.persons_max);
+		else if (st == LT_OK)
+			st = lt_buf_puts(&out, "  The interval treats the links as certain; "
+			                       "--linkage-draws N carries their uncertainty.\n");
+	}
+	if (st != LT_OK)
+		goto oom;
+	fputs(lt_buf_str(&out), stdout);
+	rc = CLI_EXIT_OK;
+	goto out;
+oom:
+	fprintf(stderr, "lantern estimate: out of memory\n");
+	rc = CLI_EXIT_FAIL;
+out:
+	lt_linkest_draw_result_release(&dr);
+	lt_buf_release(&out);
+	free(e);
+	mse_table_free(t);
+	free(list);
+	free(edges);
+	lt_link_clusters_release(&cl);
+	links_release(&s);
+	return rc;
+}
+
 int cli_cmd_estimate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,6 +517,12 @@ int cli_cmd_estimate(int argc, char **argv)
 		{"top", required_argument, NULL, 't'},
 		{"boot-top", required_argument, NULL, 'B'},
 		{"format", required_argument, NULL, 'F'},
+		{"from-links", no_argument, NULL, 'L'},
+		{"lists", required_argument, NULL, 'S'},
+		{"linkage-draws", required_argument, NULL, 'D'},
+		{"linkage-mode", required_argument, NULL, 'G'},
+		{"link-threshold", required_argument, NULL, 'K'},
+		{"histories", required_argument, NULL, 'H'},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -85,6 +534,8 @@ int cli_cmd_estimate(int argc, char **argv)
 	unsigned long v;
 	int opt, rc = CLI_EXIT_OK;
 	double d;
+	int from_links = 0;
+	struct from_links fl = {"file", NULL, 0, LT_LINKEST_DRAW_PAIRS, 0.5};
 
 	cli_common_init(&c);
 	lt_error_clear(&err);
@@ -157,6 +608,36 @@ int cli_cmd_estimate(int argc, char **argv)
 			else
 				return cli_usage("estimate", "--format: unknown value '%s' (expected one of: table, json)", optarg);
 			break;
+		case 'L':
+			from_links = 1;
+			break;
+		case 'S':
+			if (!optarg[0])
+				return cli_usage("estimate", "--lists: give file or a column name");
+			fl.lists = optarg;
+			break;
+		case 'D':
+			if (!parse_ulong(optarg, LT_LINKEST_DRAWS_MAX, &v) || v < 10)
+				return cli_usage("estimate", "--linkage-draws: '%s' is not a number from 10 to %d",
+						 optarg, LT_LINKEST_DRAWS_MAX);
+			fl.draws = v;
+			break;
+		case 'G':
+			if (strcmp(optarg, "pairs") == 0)
+				fl.mode = LT_LINKEST_DRAW_PAIRS;
+			else if (strcmp(optarg, "threshold") == 0)
+				fl.mode = LT_LINKEST_DRAW_THRESHOLD;
+			else
+				return cli_usage("estimate", "--linkage-mode: unknown value '%s' (expected one of: pairs, threshold)", optarg);
+			break;
+		case 'K':
+			if (!parse_prob(optarg, &d) || d <= 0 || d >= 1)
+				return cli_usage("estimate", "--link-threshold: '%s' is not a probability between 0 and 1", optarg);
+			fl.threshold = d;
+			break;
+		case 'H':
+			fl.histories = optarg;
+			break;
 		case 'h':
 			cli_help("estimate", stdout);
 			return CLI_EXIT_OK;
@@ -164,12 +645,23 @@ int cli_cmd_estimate(int argc, char **argv)
 			return cli_usage("estimate", "unknown option");
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage("estimate", "expected one FILE.csv of capture histories");
+	if (!from_links && (fl.draws || fl.histories || strcmp(fl.lists, "file") != 0 ||
+			    fl.mode != LT_LINKEST_DRAW_PAIRS || fl.threshold != 0.5))
+		return cli_usage("estimate", "--lists, --histories, --link-threshold and --linkage-* go with --from-links");
+	if (from_links ? argc - optind < 1 : argc - optind != 1)
+		return cli_usage("estimate", from_links ? "--from-links: name one or more CSV files of records"
+							: "expected one FILE.csv of capture histories");
 	if (p.model && p.method != MSE_SELECT_FIXED)
 		p.method = MSE_SELECT_FIXED; /* --model implies --method fixed */
 	if (p.method == MSE_SELECT_FIXED && !p.model)
 		return cli_usage("estimate", "--method fixed needs --model TERMS, e.g. --model \"LA:NG,NG:GP\"");
+	if (from_links) {
+		if (p.ci == MSE_CI_BCA && isatty(STDERR_FILENO)) {
+			p.progress = progress_draw;
+			p.progress_user = &prog;
+		}
+		return estimate_from_links(argv + optind, (size_t)(argc - optind), &fl, &p, fmt);
+	}
 
 	const char *file = argv[optind];
 	char *data = NULL;

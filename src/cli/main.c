@@ -97,7 +97,7 @@ const struct cli_command cli_commands[] = {
 	 "  revoke ID       stop the token with that id at once\n"
 	 "  list            every token: id, agency, role, dates, label; never the token\n" COMMON_HELP,
 	 cli_cmd_token},
-	{"estimate", "estimate FILE.csv [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
+	{"estimate", "estimate FILE.csv | --from-links RECORDS.csv... [--lists file|COLUMN] [--linkage-draws N] [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
 	 "estimate how many cases go unreported, by multiple systems estimation",
 	 "  FILE.csv has one 0/1 column per list and a final count column, one row per\n"
 	 "  capture history (see docs/estimation.md).\n"
@@ -121,7 +121,21 @@ const struct cli_command cli_commands[] = {
 	 "                  MultipleSystemsEstimation: all for 2-3 lists, 20 for 4,\n"
 	 "                  100 for 5-6)\n"
 	 "  --format FMT    table (default) or json\n"
-	 "  -h, --help      show this help\n",
+	 "  -h, --help      show this help\n"
+	 "  With --from-links, CSV files of records instead: linked as lantern link\n"
+	 "  links them, each cluster a person (docs/linkage.md, \"From linked records\n"
+	 "  to an estimate\"):\n"
+	 "  --from-links    the arguments are files of records, not a table\n"
+	 "  --lists L       file (default: each file a list) or COLUMN (the list of each\n"
+	 "                  record is its value in COLUMN, e.g. agency)\n"
+	 "  --link-threshold P  match probability that links two records (default 0.5)\n"
+	 "  --histories FILE  also write the capture histories, as this command reads\n"
+	 "  --linkage-draws N  the linkage bootstrap: N replicates (10 to 100000) that\n"
+	 "                  draw the links near the threshold, resample and re-select;\n"
+	 "                  its interval carries linkage and sampling error (--seed,\n"
+	 "                  --level)\n"
+	 "  --linkage-mode M  pairs (default: each pair a link with its probability) or\n"
+	 "                  threshold (the threshold drawn; wider)\n",
 	 cli_cmd_estimate},
 	{"audit", "audit verify [--checkpoint FILE]... | audit checkpoint | audit show [--person ID] [--limit N]",
 	 "verify the tamper-evident audit log, sign a checkpoint of it, or list it",

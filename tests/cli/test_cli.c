@@ -311,6 +311,85 @@ static void test_estimate(void **state)
 	run_free(&r);
 }
 
+/* `lantern estimate --from-links`: records of synthetic lists linked, the
+ * histories written and read back by `lantern estimate`, lists from a
+ * column, the linkage bootstrap, and errors naming what is wrong. */
+static void test_estimate_from_links(void **state)
+{
+	(void)state;
+	char dir[1100], a[1200], b[1200], c[1200], hist[1200], all[1200], truth[1200];
+	snprintf(dir, sizeof(dir), "%s", test_tmp_path("links"));
+	snprintf(a, sizeof(a), "%s/a.csv", dir);
+	snprintf(b, sizeof(b), "%s/b.csv", dir);
+	snprintf(c, sizeof(c), "%s/c.csv", dir);
+	snprintf(hist, sizeof(hist), "%s-hist.csv", dir);
+	snprintf(all, sizeof(all), "%s-all.csv", dir);
+	snprintf(truth, sizeof(truth), "%s-truth.csv", dir);
+	struct run r = RUN_EXPECT(0, "synth", "--people", "600", "--seed", "3", "--lists",
+				  "a:0.4,b:0.35,c:0.3", "--out", dir, "--histories", truth, "--quiet");
+	run_free(&r);
+
+	r = RUN_EXPECT(0, "estimate", "--from-links", a, b, c, "--histories", hist);
+	assert_contains(r.out, "on 3 lists (a, b, c)");
+	assert_contains(r.out, "Linkage: ");
+	assert_contains(r.out, "--linkage-draws N carries their uncertainty");
+	assert_contains(r.err, "records on 3 lists (a, b, c)");
+	char *h = slurp(hist);
+	assert_true(strncmp(h, "a,b,c,count\n", 12) == 0);
+	free(h);
+	/* the histories file gives the same estimate through lantern estimate */
+	const char *line = strstr(r.out, "Estimated population");
+	assert_non_null(line);
+	char want[64];
+	snprintf(want, sizeof(want), "%.*s", (int)(strchr(line, '\n') - line), line);
+	run_free(&r);
+	r = RUN_EXPECT(0, "estimate", hist);
+	assert_contains(r.out, want);
+	run_free(&r);
+
+	/* the linkage bootstrap, as JSON */
+	r = RUN_EXPECT(0, "estimate", "--from-links", a, b, c, "--linkage-draws", "20", "--format",
+		       "json");
+	assert_true(strncmp(r.out, "{\"estimate\": {", 14) == 0);
+	assert_contains(r.out, "}, \"linkage\": {\"records\": ");
+	assert_contains(r.out, "\"draws\": 20, \"draws_failed\": ");
+	assert_contains(r.out, "\"lower\": ");
+	run_free(&r);
+	r = RUN_EXPECT(0, "estimate", "--from-links", a, b, c, "--linkage-draws", "20",
+		       "--linkage-mode", "threshold");
+	assert_contains(r.out, "Linkage bootstrap (threshold drawn): 95% interval ");
+	run_free(&r);
+
+	/* lists from a column of one file */
+	r = RUN_EXPECT(0, "synth", "--people", "300", "--seed", "4", "--lists", "x:0.5,y:0.4",
+		       "--quiet");
+	write_file(all, r.out);
+	run_free(&r);
+	r = RUN_EXPECT(0, "estimate", "--from-links", all, "--lists", "list");
+	assert_contains(r.out, "on 2 lists (x, y)");
+	run_free(&r);
+
+	/* errors */
+	r = RUN_EXPECT(1, "estimate", "--from-links", all);
+	assert_contains(r.err, "one list");
+	run_free(&r);
+	r = RUN_EXPECT(1, "estimate", "--from-links", a, b, "--lists", "agency");
+	assert_contains(r.err, "no column 'agency' (--lists)");
+	run_free(&r);
+	r = RUN_EXPECT(2, "estimate", truth, "--linkage-draws", "20");
+	assert_contains(r.err, "go with --from-links");
+	run_free(&r);
+	r = RUN_EXPECT(2, "estimate", "--from-links", a, b, "--linkage-draws", "5");
+	assert_contains(r.err, "--linkage-draws");
+	run_free(&r);
+	r = RUN_EXPECT(2, "estimate", "--from-links");
+	assert_contains(r.err, "name one or more CSV files");
+	run_free(&r);
+	r = RUN_EXPECT(1, "estimate", "--from-links", a, truth);
+	assert_contains(r.err, "-truth.csv:1: no column is a field lantern link knows");
+	run_free(&r);
+}
+
 /* The README documents every subcommand and every CSV column. */
 static void test_readme_documents_everything(void **state)
 {
@@ -341,6 +420,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_estimate_from_links),
 		cmocka_unit_test(test_demo_yearly_csv),
 		cmocka_unit_test(test_demo_by_offence),
 		cmocka_unit_test(test_demo_table_change),
