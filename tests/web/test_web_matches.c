@@ -19,7 +19,9 @@
  *   - POST /api/v1/persons/{id}/matches records a decision: a not-same
  *     pair is listed no more, a same pair is listed with its decision;
  *     each is audited on both persons with the reason; bad members are
- *     named; the council's person is "not found".
+ *     named; the council's person is "not found";
+ *   - a model stored by `lantern link --db --save-model` is the one used
+ *     (its prior shows in the waterfall), the preset before.
  * Every answer is checked against the OpenAPI document (web_check.c).
  */
 #include <stdbool.h>
@@ -34,6 +36,8 @@
 
 #include "core/person.h"
 #include "crypto/crypto.h"
+#include "linkage/link_persons.h"
+#include "linkage/link_run.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 #include "web/web_int.h"
@@ -339,12 +343,42 @@ static void test_decisions(void **state)
 	json_decref(CALL(403, "POST", target, g_analyst, body));
 }
 
+/* A model stored by lantern link --db --save-model is the one scored with. */
+static void test_stored_model(void **state)
+{
+	(void)state;
+	struct lt_link_table t;
+	struct lt_link_model m;
+	struct lt_error e = {0};
+	char *json = NULL, target[128];
+	assert_int_equal(lt_link_person_table_init(&t), LT_OK);
+	assert_int_equal(lt_link_default_model(&t, &m, &e), LT_OK);
+	m.lambda = 0.01; /* a prior unlike the preset's, to see it used */
+	assert_int_equal(lt_link_model_finish(&m, &e), LT_OK);
+	assert_int_equal(lt_link_model_to_json(&m, false, &json), LT_OK);
+	assert_int_equal(store_link_model_save(g_store, "cli", json, NULL, &e), LT_OK);
+	free(json);
+	lt_link_model_release(&m);
+	lt_link_person_table_wipe(&t);
+	snprintf(target, sizeof(target), "/api/v1/persons/%lld/matches?purpose=review",
+	         (long long)g_police1);
+	json_t *doc = CALL(200, "GET", target, g_cw);
+	assert_string_equal(json_string_value(json_object_get(doc, "model")), "trained");
+	json_t *m0 = json_array_get(json_object_get(doc, "matches"), 0);
+	assert_non_null(m0);
+	assert_close(json_number_value(
+	                 json_object_get(json_object_get(m0, "explanation"), "prior")),
+	             0.01, 1e-12);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_likely_matches_on_create),
 	    cmocka_unit_test(test_matches_route),
 	    cmocka_unit_test(test_decisions),
+	    cmocka_unit_test(test_stored_model),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
