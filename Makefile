@@ -16,7 +16,7 @@ BENCHBUILD ?= build-bench
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps test-deps bench-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line fuzz-link-compare fuzz-link-model clean format
+.PHONY: all deps test-deps bench-deps run test bench fuzz fuzz-clang fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line fuzz-link-compare fuzz-link-model fuzz-link-block clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -68,7 +68,7 @@ FUZZ_CORE = $(filter-out src/core/demo.c,$(wildcard src/core/*.c))
 FUZZ_WEB_SRC = $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/stats/*.c src/web/*.c)
 FUZZ_WEB_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lsodium -lpthread -lm
 
-fuzz: fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line fuzz-link-compare fuzz-link-model
+fuzz: fuzz-import fuzz-web fuzz-mse-table fuzz-audit-line fuzz-link-compare fuzz-link-model fuzz-link-block
 
 fuzz-clang:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
@@ -119,6 +119,15 @@ fuzz-link-model: fuzz-clang
 	@mkdir -p build-fuzz/corpus-link_model
 	build-fuzz/fuzz_link_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-link_model fuzz/corpus/link_model
+
+# Blocking rules (lantern link --blocking) and the keys made from records.
+fuzz-link-block: fuzz-clang
+	clang $(FUZZ_CFLAGS) fuzz/fuzz_link_block.c $(FUZZ_CORE) src/linkage/link_block.c \
+	    src/linkage/link_table.c src/linkage/link_compare.c src/crypto/crypto.c \
+	    -o build-fuzz/fuzz_link_block -lsodium -lm
+	@mkdir -p build-fuzz/corpus-link_block
+	build-fuzz/fuzz_link_block -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-link_block fuzz/corpus/link_block
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) build-fuzz
