@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "core/csv.h"
+#include "crypto/crypto.h"
 #include "linkage/link_block.h"
 #include "linkage/link_cluster.h"
 #include "linkage/link_model.h"
@@ -155,8 +156,11 @@ static int field_index(struct link_state *s, const char *name)
 
 static void state_release(struct link_state *s)
 {
-	for (size_t i = 0; i < s->nin; i++)
+	for (size_t i = 0; i < s->nin; i++) {
+		if (s->in[i].data) /* the files hold names and dates of birth */
+			lt_crypto_wipe(s->in[i].data, s->in[i].len);
 		free(s->in[i].data);
+	}
 	free(s->in);
 	if (s->truth)
 		for (size_t r = 0; r < s->t.nrec; r++)

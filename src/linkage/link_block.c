@@ -29,6 +29,7 @@
 
 #include "core/buf.h"
 #include "core/person.h"
+#include "crypto/crypto.h"
 #include "linkage/link_compare.h"
 #include "core/banned.h"
 
@@ -210,6 +211,8 @@ lt_status lt_link_key_value(const struct lt_link_key *key, const char *s, char *
 				st = LT_EINVAL;
 		}
 	}
+	if (norm.data)
+		lt_crypto_wipe(norm.data, norm.cap);
 	lt_buf_release(&norm);
 	return st;
 }
@@ -460,13 +463,13 @@ static lt_status build_rule(struct lt_link_blocker *b, const struct lt_link_tabl
 	struct lt_buf norm;
 	lt_buf_init(&norm, NORM_MAX);
 	struct sort_item *items = NULL;
+	char key[KEY_MAX + 8];
 	rs->hash = malloc((n ? n : 1) * sizeof(*rs->hash));
 	rs->off = malloc((n ? n : 1) * sizeof(*rs->off));
 	if (!rs->hash || !rs->off) {
 		st = LT_ENOMEM;
 		goto out;
 	}
-	char key[KEY_MAX + 8];
 	for (size_t r = 0; r < n; r++) {
 		size_t len = 0;
 		int have = 1;
@@ -562,6 +565,9 @@ static lt_status build_rule(struct lt_link_blocker *b, const struct lt_link_tabl
 	}
 out:
 	free(items);
+	lt_crypto_wipe(key, sizeof(key));
+	if (norm.data)
+		lt_crypto_wipe(norm.data, norm.cap);
 	lt_buf_release(&norm);
 	return st;
 }
@@ -619,6 +625,8 @@ void lt_link_blocker_release(struct lt_link_blocker *b)
 			struct lt_link_block_rule_state *rs = &b->state[i];
 			free(rs->hash);
 			free(rs->off);
+			if (rs->arena)
+				lt_crypto_wipe(rs->arena, rs->arena_len);
 			free(rs->arena);
 			free(rs->order);
 			free(rs->lo);
