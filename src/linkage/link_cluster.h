@@ -8,7 +8,8 @@
  * records under these edges (union-find with path compression and union by
  * size, near-linear). A record with no edge is a cluster of one. Cluster
  * ids are dense, 0..ncluster-1, numbered in the order of each cluster's
- * first record, so the same input gives the same ids.
+ * first record (the pieces of split clusters, but the first piece of each,
+ * numbered after all of them), so the same input gives the same ids.
  *
  * CHECKS. Connected components are transitive: a chain a-b, b-c, c-d puts
  * a and d together though they were never judged alike, and one false edge
