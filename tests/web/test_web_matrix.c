@@ -599,8 +599,11 @@ struct fixture {
 	/* ACT(a) when the body names the target record (a referral's person, a
 	 * case's persons, an arrest's case) instead of the path: a create is
 	 * checked with FACTS_CREATE, then the record named must be one the
-	 * caller may do `a` to, else 400 naming the member. */
+	 * caller may do `a` to, else 400 naming the member (or `names_refused`). */
 	int names;
+	/* The status refusing a record the body names, when not 400 (a match
+	 * decision answers 404 for the other person, as for the path's). */
+	int names_refused;
 	/* With `names`, for a change: the kind of record the path's {id} names,
 	 * the colleague's record of that kind, on which the route's action is
 	 * checked (K_NONE: the path names no record). */
@@ -744,6 +747,16 @@ static void body_match(const struct cell *c, char *out, size_t cap)
 	if (c->rec && c->rec->id == other)
 		other = g_persons[0].id;
 	snprintf(out, cap, "{\"other\":%lld,\"decision\":\"same\",\"reason\":\"matrix\"}",
+	         (long long)other);
+}
+
+/* A decision that the colleague's person (the path's) is not the target
+ * (for the colleague's person itself, the first person of A: a person of
+ * the same agency, which every caller sees alike). */
+static void body_match_other(const struct cell *c, char *out, size_t cap)
+{
+	int64_t other = c->rec->id == g_persons[COLLEAGUE].id ? g_persons[0].id : c->rec->id;
+	snprintf(out, cap, "{\"other\":%lld,\"decision\":\"not_same\",\"reason\":\"matrix\"}",
 	         (long long)other);
 }
 
@@ -978,6 +991,14 @@ static const struct fixture fixtures[] = {
      .target = K_PERSON,
      .body = body_match,
      .ok = 200},
+    {.method = "POST",
+     .path = "/api/v1/persons/{id}/matches",
+     .target = K_PERSON,
+     .on = K_PERSON,
+     .body = body_match_other,
+     .names = ACT(LT_ACTION_PERSON_MATCH_DECIDE),
+     .names_refused = 404,
+     .ok = 200},
     /* analysts' pseudonymised reads: every person, or one by its pseudonym */
     {.method = "GET",
      .path = "/api/v1/pseudonymised/persons",
@@ -1066,7 +1087,7 @@ static int want_status(const struct cell *c, bool *allowed)
 		 * member (400), never a hint that it exists */
 		struct lt_access_facts f = facts_for(c->caller, c->rec);
 		if (lt_access_check(&c->caller->p, ACT_OF(fx->names), &f) != LT_OK)
-			return 400;
+			return fx->names_refused ? fx->names_refused : 400;
 	}
 	*allowed = st == LT_OK;
 	return st == LT_OK ? fx->ok : lt_status_http(st);
