@@ -537,13 +537,14 @@ static int user_unlock(struct store *s, const char *email)
 	lt_status st = store_user_unlock(s, email, "cli", &after, &err);
 	if (st != LT_OK) {
 		if (st == LT_ENOTFOUND)
-			lt_error_set(&err, st, NULL, "there is no account with that e-mail address");
+			lt_error_set(&err, st, NULL,
+			             "there is no account with that e-mail address");
 		return cli_fail("lantern user unlock", st, &err);
 	}
 	printf("unlock of %s asked for: its next sign-in attempt is let through and its failed "
 	       "attempts are forgotten%s\n",
-	       after.email, after.disabled ? " (the account is disabled: 'lantern user enable' it too)"
-	                                   : "");
+	       after.email,
+	       after.disabled ? " (the account is disabled: 'lantern user enable' it too)" : "");
 	store_user_wipe(&after);
 	return CLI_EXIT_OK;
 }

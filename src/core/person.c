@@ -323,8 +323,8 @@ static lt_status pe_dob(const void *rec, size_t i, struct lt_buf *out)
 /* A code of vocabulary `v` for personal field `field`: lt_vocab_parse
  * quotes a bad value, so its message is replaced by one that says what was
  * expected without it. */
-static lt_status personal_code(const struct lt_vocab *v, const char *field, const char *s,
-                               size_t n, int *out, struct lt_error *e)
+static lt_status personal_code(const struct lt_vocab *v, const char *field, const char *s, size_t n,
+                               int *out, struct lt_error *e)
 {
 	char list[512];
 	trim(&s, &n);

@@ -2262,8 +2262,8 @@ struct case_write {
  * one with no person when it names none. In the caller's transaction.
  */
 static lt_status audit_case(struct case_write *w, sqlite3 *db, const char *action,
-                            const struct lt_case *a, const struct lt_case *b,
-                            const char *purpose, struct lt_error *err)
+                            const struct lt_case *a, const struct lt_case *b, const char *purpose,
+                            struct lt_error *err)
 {
 	const struct lt_case *both[2] = {a, b};
 	size_t written = 0;
@@ -2280,7 +2280,8 @@ static lt_status audit_case(struct case_write *w, sqlite3 *db, const char *actio
 				seen = a->persons[k] == person;
 			if (seen || person <= 0)
 				continue;
-			s = audit(w->s, db, w->p, NULL, action, "case", w->id, person, purpose, err);
+			s = audit(w->s, db, w->p, NULL, action, "case", w->id, person, purpose,
+			          err);
 			written++;
 		}
 	}
@@ -2799,7 +2800,8 @@ static lt_status shares_visible(sqlite3 *db, const struct lt_principal *p, int64
 	if (r == LT_EFORBIDDEN || r == LT_ENOTFOUND) {
 		struct lt_error e2;
 		lt_error_clear(&e2);
-		lt_status r2 = access(db, p, LT_ACTION_SHARE_CREATE, "persons", "person", person_id, &e2);
+		lt_status r2 =
+		    access(db, p, LT_ACTION_SHARE_CREATE, "persons", "person", person_id, &e2);
 		if (r2 == LT_OK || lt_access_scopes(p->role, LT_ACTION_PERSON_READ) == 0) {
 			r = r2;
 			if (err)

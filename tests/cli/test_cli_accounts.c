@@ -485,9 +485,8 @@ static void test_readme(void **state)
 	const char *cmds[] = {
 	    "lantern agency list",  "lantern agency add",  "lantern user add",
 	    "lantern user disable", "lantern user enable", "lantern user password",
-	    "lantern user unlock",
-	    "lantern user list",    "lantern token add",   "lantern token revoke",
-	    "lantern token list",
+	    "lantern user unlock",  "lantern user list",   "lantern token add",
+	    "lantern token revoke", "lantern token list",
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_contains(readme, cmds[i]);

@@ -412,7 +412,8 @@ static void test_show_person_case(void **state)
 	/* q taken off the case: a change to q's data too */
 	const char *vals[] = {ids[0]};
 	size_t lens[] = {strlen(ids[0])};
-	const struct lt_pfield *f = lt_pfield_find(lt_case_fields, lt_case_field_count, "persons", 7);
+	const struct lt_pfield *f =
+	    lt_pfield_find(lt_case_fields, lt_case_field_count, "persons", 7);
 	assert_non_null(f);
 	struct lt_patch_item item = {f, vals, lens, 1};
 	struct lt_patch patch = {&item, 1};
@@ -461,8 +462,8 @@ static void test_docs(void **state)
 	snprintf(path, sizeof(path), "%s/README.md", src);
 	char *readme = slurp(path);
 	static const char *const cmds[] = {"lantern audit verify", "lantern audit checkpoint",
-					   "lantern audit show", "--checkpoint FILE", "--person ID",
-					   "audit.key"};
+	                                   "lantern audit show",   "--checkpoint FILE",
+	                                   "--person ID",          "audit.key"};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_contains(readme, cmds[i]);
 	free(readme);

@@ -580,19 +580,21 @@ static void test_personal_messages(void **state)
 				if (f->parse(rec, bad[k], strlen(bad[k]), &e) != LT_OK) {
 					refused++;
 					if (strstr(e.message, "Zq9X") || strstr(e.field, "Zq9X"))
-						fail_msg("%s.%s quotes its value: %s", tables[t].name,
-						         f->name, e.message);
+						fail_msg("%s.%s quotes its value: %s",
+						         tables[t].name, f->name, e.message);
 					if (strcmp(e.field, f->name) != 0)
-						fail_msg("%s.%s: the error names '%s'", tables[t].name,
-						         f->name, e.field);
+						fail_msg("%s.%s: the error names '%s'",
+						         tables[t].name, f->name, e.field);
 					if (!e.message[0])
-						fail_msg("%s.%s: no message", tables[t].name, f->name);
+						fail_msg("%s.%s: no message", tables[t].name,
+						         f->name);
 				}
 				lt_person_release(&p);
 				lt_referral_release(&r);
 			}
 			if (refused == 0)
-				fail_msg("%s.%s refused none of the bad values", tables[t].name, f->name);
+				fail_msg("%s.%s refused none of the bad values", tables[t].name,
+				         f->name);
 			walked++;
 		}
 	}

@@ -1795,7 +1795,8 @@ static void test_unlock(void **state)
 	web_response_release(&rs);
 
 	/* the administrator asks; audited; the next attempt goes ahead */
-	assert_int_equal(store_user_unlock(g_store, "UMA@police.example", "cli", &got, &err), LT_OK);
+	assert_int_equal(store_user_unlock(g_store, "UMA@police.example", "cli", &got, &err),
+	                 LT_OK);
 	assert_true(got.unlock_requested);
 	char want[64];
 	snprintf(want, sizeof(want), "cli user.unlock user:%lld", (long long)u.id);
@@ -1810,10 +1811,11 @@ static void test_unlock(void **state)
 	/* taken by a failed attempt too: the failures counted from zero, five
 	 * free */
 	lock_account("uma@police.example", NOW + 8 * 86400);
-	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err), LT_OK);
+	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err),
+	                 LT_OK);
 	for (int i = 0; i < 5; i++) {
-		api_login("uma@police.example", "wrong wrong wrong", "198.51.131.1", NOW + 8 * 86400,
-		          NULL, &rs);
+		api_login("uma@police.example", "wrong wrong wrong", "198.51.131.1",
+		          NOW + 8 * 86400, NULL, &rs);
 		assert_int_equal(rs.status, 401);
 		web_response_release(&rs);
 	}
@@ -1827,7 +1829,8 @@ static void test_unlock(void **state)
 	api_login("uma@police.example", PASSWORD, "198.51.131.3", NOW + 9 * 86400, NULL, &rs);
 	assert_int_equal(rs.status, 201);
 	web_response_release(&rs);
-	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err), LT_OK);
+	assert_int_equal(store_user_unlock(g_store, "uma@police.example", "cli", NULL, &err),
+	                 LT_OK);
 	api_login("uma@police.example", "wrong wrong wrong", "198.51.131.4", NOW + 9 * 86400, NULL,
 	          &rs);
 	assert_int_equal(rs.status, 401);

@@ -706,10 +706,18 @@ static void test_personal_values_not_echoed(void **state)
 	    "\"contact\":\"Zq9X\\u0001\",\"safe_to_contact\":\"Zq9X\"}");
 	assert_not_contains(text, "Zq9X");
 	static const char *const said[] = {
-	    "\"name\"", "\"aliases\"", "\"dob\"", "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY",
-	    "\"sex\"", "is not a known value (expected one of: female, male, other, unknown)",
-	    "\"nationality\"", "is not a country code", "\"languages\"",
-	    "is not a language code", "\"contact\"", "\"safe_to_contact\"",
+	    "\"name\"",
+	    "\"aliases\"",
+	    "\"dob\"",
+	    "is not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY",
+	    "\"sex\"",
+	    "is not a known value (expected one of: female, male, other, unknown)",
+	    "\"nationality\"",
+	    "is not a country code",
+	    "\"languages\"",
+	    "is not a language code",
+	    "\"contact\"",
+	    "\"safe_to_contact\"",
 	};
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
 		if (!strstr(text, said[i]))
@@ -730,7 +738,9 @@ static void test_personal_values_not_echoed(void **state)
 
 	/* JSON that does not parse: the position, not the text it stopped at */
 	static const char *const broken[] = {
-	    "{\"name\":\"Zq9X Lungu", "{\"dob\": Zq9X}", "{\"name\":\"Ana\" \"Zq9X\"}",
+	    "{\"name\":\"Zq9X Lungu",
+	    "{\"dob\": Zq9X}",
+	    "{\"name\":\"Ana\" \"Zq9X\"}",
 	    "{\"name\":\"Zq9X\x01\"}",
 	};
 	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
