@@ -775,7 +775,6 @@ int cli_cmd_link(int argc, char **argv)
 			        text, (unsigned long long)counts[k].raw, (unsigned long long)budget,
 			        (unsigned long long)counts[k].largest);
 		}
-		lt_link_blocker_release(&blocker);
 		if (nkeep == 0) {
 			fprintf(stderr, "lantern link: no blocking rule is within the budget; give "
 			                "narrower --blocking rules\n");
@@ -783,11 +782,7 @@ int cli_cmd_link(int argc, char **argv)
 		}
 		memcpy(rules, kept, nkeep * sizeof(*rules));
 		nrule = nkeep;
-		st = lt_link_blocker_init(&blocker, &s.t, rules, nrule, ro.mode, &err);
-		if (st != LT_OK) {
-			rc = cli_fail("lantern link", st, &err);
-			goto out;
-		}
+		lt_link_blocker_keep(&blocker, keep, nkeep);
 		lt_link_blocker_count(&blocker, 0, counts);
 	}
 	/* the exact pairs each rule adds cost a walk of the raw pairs (no

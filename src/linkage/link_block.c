@@ -618,23 +618,47 @@ lt_status lt_link_blocker_init(struct lt_link_blocker *b, const struct lt_link_t
 	return LT_OK;
 }
 
+static void rule_state_release(struct lt_link_block_rule_state *rs)
+{
+	free(rs->hash);
+	free(rs->off);
+	if (rs->arena)
+		lt_crypto_wipe(rs->arena, rs->arena_len);
+	free(rs->arena);
+	free(rs->order);
+	free(rs->lo);
+	free(rs->hi);
+	memset(rs, 0, sizeof(*rs));
+}
+
 void lt_link_blocker_release(struct lt_link_blocker *b)
 {
 	if (b->state)
-		for (size_t i = 0; i < b->nrule; i++) {
-			struct lt_link_block_rule_state *rs = &b->state[i];
-			free(rs->hash);
-			free(rs->off);
-			if (rs->arena)
-				lt_crypto_wipe(rs->arena, rs->arena_len);
-			free(rs->arena);
-			free(rs->order);
-			free(rs->lo);
-			free(rs->hi);
-		}
+		for (size_t i = 0; i < b->nrule; i++)
+			rule_state_release(&b->state[i]);
 	free(b->state);
 	free(b->source);
 	memset(b, 0, sizeof(*b));
+}
+
+void lt_link_blocker_keep(struct lt_link_blocker *b, const size_t *keep, size_t nkeep)
+{
+	LT_ASSERT(nkeep >= 1 && nkeep <= b->nrule);
+	size_t j = 0;
+	for (size_t k = 0; k < b->nrule; k++) {
+		if (j < nkeep && keep[j] == k) {
+			if (j != k) {
+				b->rules[j] = b->rules[k];
+				b->state[j] = b->state[k];
+				memset(&b->state[k], 0, sizeof(b->state[k]));
+			}
+			j++;
+		} else {
+			rule_state_release(&b->state[k]);
+		}
+	}
+	LT_ASSERT(j == nkeep);
+	b->nrule = nkeep;
 }
 
 /* ---- pairs ------------------------------------------------------------ */

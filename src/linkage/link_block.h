@@ -151,6 +151,16 @@ lt_status lt_link_blocker_init(struct lt_link_blocker *b, const struct lt_link_t
                                enum lt_link_mode mode, struct lt_error *err);
 void lt_link_blocker_release(struct lt_link_blocker *b);
 
+/*
+ * Keep only the rules keep[0..nkeep-1] (ascending indices, nkeep >= 1), in
+ * that order, releasing the blocks of the others: the blocker is then what
+ * lt_link_blocker_init would build from the kept rules, without building
+ * anything again (a rule's blocks do not depend on the other rules; which
+ * pairs it adds is decided while iterating). For dropping the rules a
+ * pre-flight count finds too costly.
+ */
+void lt_link_blocker_keep(struct lt_link_blocker *b, const size_t *keep, size_t nkeep);
+
 /* Pre-flight counts of one rule. */
 struct lt_link_rule_count {
 	uint64_t raw;      /* pairs in the rule's blocks (in the mode) */

@@ -239,6 +239,21 @@ static void check_random_table(uint64_t seed, size_t nrec, enum lt_link_mode mod
 			                 keys[i][k][0] && strcmp(keys[i][k], keys[i + 1][k]) == 0);
 	free(got);
 	free(chunks);
+	/* keeping rules 1 and 3 gives the blocker built from them alone */
+	const size_t keep[] = {1, 3};
+	lt_link_blocker_keep(&b, keep, 2);
+	struct lt_link_rule two[] = {rules[1], rules[3]};
+	struct lt_link_blocker fresh;
+	assert_int_equal(lt_link_blocker_init(&fresh, &t, two, 2, mode, &err), LT_OK);
+	struct lt_link_rule_count kc[2], fc[2];
+	lt_link_blocker_count(&b, 1, kc);
+	lt_link_blocker_count(&fresh, 1, fc);
+	for (size_t k = 0; k < 2; k++) {
+		assert_int_equal(kc[k].raw, fc[k].raw);
+		assert_int_equal(kc[k].added, fc[k].added);
+		assert_int_equal(kc[k].raw, raw[keep[k]]);
+	}
+	lt_link_blocker_release(&fresh);
 	free(keys);
 	free(want);
 	lt_link_blocker_release(&b);
