@@ -645,6 +645,8 @@ int cli_cmd_link(int argc, char **argv)
 		        errors == 1 ? "" : "s");
 		goto out;
 	}
+	fprintf(stderr, "lantern link: read %zu records from %zu file%s (%.2f s)\n", s.t.nrec, s.nin,
+	        s.nin == 1 ? "" : "s", lap(&mark));
 	if (s.t.nrec < 2) {
 		fprintf(stderr, "lantern link: %zu record%s: nothing to link\n", s.t.nrec,
 		        s.t.nrec == 1 ? "" : "s");
@@ -785,6 +787,8 @@ int cli_cmd_link(int argc, char **argv)
 		lt_link_blocker_keep(&blocker, keep, nkeep);
 		lt_link_blocker_count(&blocker, 0, counts);
 	}
+	fprintf(stderr, "lantern link: blocks of %zu rule%s built (%.2f s)\n", nrule,
+	        nrule == 1 ? "" : "s", lap(&mark));
 	/* the exact pairs each rule adds cost a walk of the raw pairs (no
 	 * scoring): done when there are at most LINK_EXACT_COUNT_MAX of them */
 	uint64_t raw_total = 0;

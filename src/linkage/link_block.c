@@ -112,11 +112,11 @@ static int date_year(const char *s)
 
 /*
  * The value of key k for cell s, appended to out (at most cap - 1 bytes
- * plus a NUL at out[*len]). Returns 0 when the key is missing (no value,
- * an empty result, or text that is not UTF-8), 1 otherwise. `norm` is
- * scratch.
+ * plus a NUL at out[*len]), `normed` being s folded by lt_name_normalise
+ * (NULL when s is not UTF-8). Returns 0 when the key is missing (no value,
+ * an empty result, or text that is not UTF-8), 1 otherwise.
  */
-static int key_append(const struct lt_link_key *k, const char *s, struct lt_buf *norm, char *out,
+static int key_append(const struct lt_link_key *k, const char *s, const char *normed, char *out,
                       size_t *len, size_t cap)
 {
 	if (s == NULL || s[0] == '\0')
@@ -129,11 +129,10 @@ static int key_append(const struct lt_link_key *k, const char *s, struct lt_buf 
 			return 0;
 		n = (size_t)snprintf(tmp, sizeof(tmp), "%04d", y);
 	} else {
-		lt_buf_reset(norm);
-		if (lt_name_normalise(s, strlen(s), norm) != LT_OK || norm->len == 0)
+		if (normed == NULL || normed[0] == '\0')
 			return 0;
-		const char *v = norm->data;
-		size_t vl = norm->len;
+		const char *v = normed;
+		size_t vl = strlen(normed);
 		int done = 0;
 		switch (k->fn) {
 		case LT_LINK_KEY_PREFIX:
@@ -201,16 +200,16 @@ lt_status lt_link_key_value(const struct lt_link_key *key, const char *s, char *
 	struct lt_buf norm;
 	lt_buf_init(&norm, NORM_MAX);
 	size_t len = 0;
-	int have = key_append(key, s, &norm, out, &len, cap);
 	lt_status st = LT_OK;
-	if (!have) {
-		out[0] = '\0';
-		if (key->fn != LT_LINK_KEY_YEAR) {
-			lt_buf_reset(&norm);
-			if (lt_name_normalise(s, strlen(s), &norm) == LT_EINVAL)
-				st = LT_EINVAL;
-		}
+	const char *normed = NULL;
+	if (key->fn != LT_LINK_KEY_YEAR) {
+		st = lt_name_normalise(s, strlen(s), &norm);
+		normed = st == LT_OK ? lt_buf_str(&norm) : NULL;
+		if (st != LT_EINVAL)
+			st = LT_OK;
 	}
+	if (!key_append(key, s, normed, out, &len, cap))
+		out[0] = '\0';
 	if (norm.data)
 		lt_crypto_wipe(norm.data, norm.cap);
 	lt_buf_release(&norm);
@@ -455,13 +454,74 @@ static int same_key(const struct lt_link_block_rule_state *rs, uint32_t a, uint3
 	       strcmp(rs->arena + rs->off[a], rs->arena + rs->off[b]) == 0;
 }
 
+/* The folded values of one field, computed once for all rules: offsets
+ * into an arena, KEY_MISSING for a missing or non-UTF-8 cell. */
+struct norm_cache {
+	uint32_t *off; /* nrec, NULL when the field is not needed */
+	char *arena;
+	size_t len, cap;
+};
+
+static lt_status cache_field(const struct lt_link_table *t, size_t f, struct norm_cache *c)
+{
+	struct lt_buf norm;
+	lt_buf_init(&norm, NORM_MAX);
+	lt_status st = LT_OK;
+	c->off = malloc((t->nrec ? t->nrec : 1) * sizeof(*c->off));
+	if (!c->off) {
+		st = LT_ENOMEM;
+		goto out;
+	}
+	for (size_t r = 0; r < t->nrec; r++) {
+		const char *s = lt_link_cell(t, r, f);
+		c->off[r] = KEY_MISSING;
+		if (s == NULL || s[0] == '\0')
+			continue;
+		lt_buf_reset(&norm);
+		if (lt_name_normalise(s, strlen(s), &norm) != LT_OK || norm.len == 0)
+			continue;
+		if (c->len + norm.len + 1 > c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 65536;
+			while (cap < c->len + norm.len + 1)
+				cap *= 2;
+			if (cap > UINT32_MAX) {
+				st = LT_ETOOBIG;
+				goto out;
+			}
+			char *a = realloc(c->arena, cap);
+			if (!a) {
+				st = LT_ENOMEM;
+				goto out;
+			}
+			c->arena = a;
+			c->cap = cap;
+		}
+		c->off[r] = (uint32_t)c->len;
+		memcpy(c->arena + c->len, norm.data, norm.len + 1);
+		c->len += norm.len + 1;
+	}
+out:
+	if (norm.data)
+		lt_crypto_wipe(norm.data, norm.cap);
+	lt_buf_release(&norm);
+	return st;
+}
+
+static void cache_release(struct norm_cache *c)
+{
+	if (c->arena)
+		lt_crypto_wipe(c->arena, c->len);
+	free(c->arena);
+	free(c->off);
+	memset(c, 0, sizeof(*c));
+}
+
 static lt_status build_rule(struct lt_link_blocker *b, const struct lt_link_table *t,
-                            const struct lt_link_rule *rule, struct lt_link_block_rule_state *rs)
+                            const struct lt_link_rule *rule, const struct norm_cache *cache,
+                            struct lt_link_block_rule_state *rs)
 {
 	lt_status st = LT_OK;
 	size_t n = t->nrec;
-	struct lt_buf norm;
-	lt_buf_init(&norm, NORM_MAX);
 	struct sort_item *items = NULL;
 	char key[KEY_MAX + 8];
 	rs->hash = malloc((n ? n : 1) * sizeof(*rs->hash));
@@ -479,8 +539,11 @@ static lt_status build_rule(struct lt_link_blocker *b, const struct lt_link_tabl
 				key[len++] = KEY_SEP;
 				key[len] = '\0';
 			}
-			have = key_append(&rule->keys[i], lt_link_cell(t, r, rule->keys[i].field), &norm,
-			                  key, &len, sizeof(key));
+			const struct norm_cache *c = &cache[rule->keys[i].field];
+			const char *normed =
+			    c->off && c->off[r] != KEY_MISSING ? c->arena + c->off[r] : NULL;
+			have = key_append(&rule->keys[i], lt_link_cell(t, r, rule->keys[i].field),
+			                  normed, key, &len, sizeof(key));
 		}
 		if (!have) {
 			rs->off[r] = KEY_MISSING;
@@ -566,9 +629,6 @@ static lt_status build_rule(struct lt_link_blocker *b, const struct lt_link_tabl
 out:
 	free(items);
 	lt_crypto_wipe(key, sizeof(key));
-	if (norm.data)
-		lt_crypto_wipe(norm.data, norm.cap);
-	lt_buf_release(&norm);
 	return st;
 }
 
@@ -606,14 +666,29 @@ lt_status lt_link_blocker_init(struct lt_link_blocker *b, const struct lt_link_t
 	}
 	if (t->nrec)
 		memcpy(b->source, t->source, t->nrec * sizeof(*b->source));
-	for (size_t i = 0; i < nrule; i++) {
-		lt_status st = build_rule(b, t, &rules[i], &b->state[i]);
-		if (st != LT_OK) {
-			lt_link_blocker_release(b);
-			return lt_error_set(err, st, NULL, "%s building the blocks of rule %zu",
-			                    st == LT_ENOMEM ? "out of memory" : "too many key bytes",
-			                    i + 1);
+	/* fold each field a key reads once, for every rule */
+	struct norm_cache cache[LT_LINK_FIELDS_MAX];
+	memset(cache, 0, sizeof(cache));
+	lt_status st = LT_OK;
+	size_t failed = 0;
+	for (size_t i = 0; i < nrule && st == LT_OK; i++)
+		for (size_t k = 0; k < rules[i].nkey && st == LT_OK; k++) {
+			const struct lt_link_key *key = &rules[i].keys[k];
+			if (key->fn != LT_LINK_KEY_YEAR && key->field < LT_LINK_FIELDS_MAX &&
+			    !cache[key->field].off)
+				st = cache_field(t, key->field, &cache[key->field]);
 		}
+	for (size_t i = 0; i < nrule && st == LT_OK; i++) {
+		st = build_rule(b, t, &rules[i], cache, &b->state[i]);
+		failed = i;
+	}
+	for (size_t f = 0; f < LT_LINK_FIELDS_MAX; f++)
+		cache_release(&cache[f]);
+	if (st != LT_OK) {
+		lt_link_blocker_release(b);
+		return lt_error_set(err, st, NULL, "%s building the blocks of rule %zu",
+		                    st == LT_ENOMEM ? "out of memory" : "too many key bytes",
+		                    failed + 1);
 	}
 	return LT_OK;
 }
