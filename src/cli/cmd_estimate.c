@@ -23,6 +23,9 @@
 #include <unistd.h>
 
 #include "core/csv.h"
+#include "core/taxonomy.h"
+#include "crypto/crypto.h"
+#include "linkage/link_persons.h"
 #include "linkage/link_run.h"
 #include "linkest/linkest.h"
 #include "mse/mse_estimate.h"
@@ -79,7 +82,8 @@ static int progress_draw(void *user, size_t done, size_t total)
 #define LINKS_PAIR_BUDGET_PER_RECORD 20ULL
 
 struct from_links {
-	const char *lists;     /* "file" or a column name */
+	const char *lists;     /* "file" or a column name (files), "agency" or "agency_kind"
+	                          (the database); NULL: the default */
 	const char *histories; /* write the histories here, or NULL */
 	size_t draws;          /* linkage bootstrap replicates, 0 for none */
 	enum lt_linkest_draw mode; /* how a replicate draws its links */
@@ -277,6 +281,159 @@ static lt_status write_text(const char *path, const char *text, struct lt_error 
 	return LT_OK;
 }
 
+/* What linkage made: the units counted (records of files, or persons of the
+ * database) with their clusters and lists, and the rows the pairs were
+ * scored on, with theirs. */
+struct linked {
+	size_t nunit;
+	const uint32_t *cluster;  /* nunit cluster ids */
+	size_t ncluster;
+	const uint32_t *unit_list; /* nunit lists */
+	size_t nrow;
+	const uint32_t *row_list;  /* nrow lists */
+	const struct lt_linkest_lists *lists;
+	const struct lt_link_edge *edges; /* scored row pairs, those of one unit sure */
+	size_t nedge;
+	const struct lt_link_cluster_opts *co;
+	uint64_t scored;
+	size_t above;
+	const char *rows_are; /* "records", "names of persons" */
+};
+
+/* The histories of L's clusters (written with --histories), the estimate,
+ * the linkage bootstrap with --linkage-draws, and the report. Prints its
+ * own errors; returns the exit code. */
+static int estimate_linked(const struct linked *L, const struct from_links *fl,
+                           const struct mse_estimate_params *p, enum mse_estimate_format fmt)
+{
+	struct mse_table *t = NULL;
+	struct mse_estimate *e = NULL;
+	struct lt_linkest_draw_result dr;
+	memset(&dr, 0, sizeof(dr));
+	struct lt_linkest_draw_params dp = LT_LINKEST_DRAW_PARAMS_DEFAULT;
+	struct lt_buf out;
+	lt_buf_init(&out, 1u << 20);
+	struct lt_error err;
+	lt_error_clear(&err);
+	int rc = CLI_EXIT_FAIL;
+	lt_status st;
+	st = lt_linkest_histories(L->cluster, L->ncluster, L->unit_list, L->nunit, L->lists, &t, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate", st, &err);
+		goto out;
+	}
+	if (fl->histories) {
+		struct lt_buf hb;
+		lt_buf_init(&hb, 1u << 20);
+		st = lt_linkest_histories_csv(t, &hb);
+		if (st == LT_OK)
+			st = write_text(fl->histories, lt_buf_str(&hb), &err);
+		lt_buf_release(&hb);
+		if (st != LT_OK) {
+			rc = cli_fail("lantern estimate: --histories", st, &err);
+			goto out;
+		}
+	}
+	e = malloc(sizeof(*e));
+	if (!e)
+		goto oom;
+	st = mse_estimate_run(t, p, e, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate", st, &err);
+		goto out;
+	}
+	if (fl->draws) {
+		struct mse_model fixed;
+		struct mse_boot_select sel = {p->method, NULL, p->select, NULL};
+		if (p->method == MSE_SELECT_FIXED) {
+			st = mse_model_parse(t, p->model, &fixed, &err);
+			if (st != LT_OK) {
+				rc = cli_fail("lantern estimate: --model", st, &err);
+				goto out;
+			}
+			sel.fixed = &fixed;
+		}
+		struct mse_boot_method m;
+		mse_boot_method_select(&m, &sel);
+		dp.ndraws = fl->draws;
+		dp.draw = fl->mode;
+		dp.seed = p->seed;
+		dp.level = p->level;
+		dp.point = e->total;
+		st = lt_linkest_draws_run(L->edges, L->nedge, L->nrow, L->row_list, L->lists, L->co, &m, &dp, &dr, &err);
+		if (st != LT_OK) {
+			rc = cli_fail("lantern estimate: --linkage-draws", st, &err);
+			goto out;
+		}
+	}
+	if (fmt == MSE_ESTIMATE_JSON) {
+		struct lt_buf eb;
+		lt_buf_init(&eb, 1u << 20);
+		st = mse_estimate_format(e, fmt, &eb);
+		const char *ej = lt_buf_str(&eb);
+		size_t el = strlen(ej);
+		while (el > 0 && ej[el - 1] == '\n')
+			el--;
+		if (st == LT_OK)
+			st = lt_buf_puts(&out, "{\"estimate\": ");
+		if (st == LT_OK)
+			st = lt_buf_append(&out, ej, el);
+		lt_buf_release(&eb);
+		if (st == LT_OK)
+			st = lt_buf_printf(&out,
+			                   ", \"linkage\": {\"records\": %zu, \"persons\": %zu, "
+			                   "\"threshold\": %.6g, \"pairs_scored\": %llu, "
+			                   "\"pairs_linked\": %zu",
+			                   L->nrow, L->ncluster, fl->threshold,
+			                   (unsigned long long)L->scored, L->above);
+		if (st == LT_OK && fl->draws)
+			st = lt_buf_printf(&out,
+			                   ", \"mode\": \"%s\", \"draws\": %zu, \"draws_failed\": %zu, "
+			                   "\"seed\": %u, "
+			                   "\"level\": %.6g, \"lower\": %.6g, \"upper\": %.6g, "
+			                   "\"persons_mean\": %.6g, \"persons_min\": %.0f, "
+			                   "\"persons_max\": %.0f",
+			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
+			                   dr.ndraws, dr.nfailed, dp.seed, dp.level, dr.lower, dr.upper,
+			                   dr.persons_mean, dr.persons_min, dr.persons_max);
+		if (st == LT_OK)
+			st = lt_buf_puts(&out, "}}\n");
+	} else {
+		st = mse_estimate_format(e, fmt, &out);
+		if (st == LT_OK)
+			st = lt_buf_printf(&out,
+			                   "\nLinkage: %zu %s, %zu persons (clusters at threshold "
+			                   "%.4g); %zu pairs linked of %llu scored\n",
+			                   L->nrow, L->rows_are, L->ncluster, fl->threshold, L->above,
+			                   (unsigned long long)L->scored);
+		if (st == LT_OK && fl->draws)
+			st = lt_buf_printf(&out,
+			                   "Linkage bootstrap (%s drawn): %.0f%% interval %.0f to %.0f (%zu "
+			                   "draws of the links, each resampled; %zu failed; seed %u)\n"
+			                   "  persons in the drawn linkages: mean %.1f, from %.0f to %.0f\n",
+			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
+			                   100 * dp.level, dr.lower, dr.upper, dr.ndraws, dr.nfailed, dp.seed,
+			                   dr.persons_mean, dr.persons_min, dr.persons_max);
+		else if (st == LT_OK)
+			st = lt_buf_puts(&out, "  The interval treats the links as certain; "
+			                       "--linkage-draws N carries their uncertainty.\n");
+	}
+	if (st != LT_OK)
+		goto oom;
+	fputs(lt_buf_str(&out), stdout);
+	rc = CLI_EXIT_OK;
+	goto out;
+oom:
+	fprintf(stderr, "lantern estimate: out of memory\n");
+	rc = CLI_EXIT_FAIL;
+out:
+	lt_linkest_draw_result_release(&dr);
+	lt_buf_release(&out);
+	free(e);
+	mse_table_free(t);
+	return rc;
+}
+
 /* Link the files, estimate from the histories of the clusters, and (with
  * draws) the linkage bootstrap. Prints its own errors; returns the exit code. */
 static int estimate_from_links(char **files, size_t nfiles, const struct from_links *fl,
@@ -289,17 +446,11 @@ static int estimate_from_links(char **files, size_t nfiles, const struct from_li
 	struct lt_link_clusters cl;
 	memset(&cl, 0, sizeof(cl));
 	uint32_t *list = NULL;
-	struct mse_table *t = NULL;
-	struct mse_estimate *e = NULL;
-	struct lt_linkest_draw_result dr;
-	memset(&dr, 0, sizeof(dr));
-	struct lt_buf out;
-	lt_buf_init(&out, 1u << 20);
 	struct lt_error err;
 	lt_error_clear(&err);
 	int rc = CLI_EXIT_FAIL;
 	lt_status st;
-	const char *list_col = strcmp(fl->lists, "file") == 0 ? NULL : fl->lists;
+	const char *list_col = !fl->lists || strcmp(fl->lists, "file") == 0 ? NULL : fl->lists;
 
 	s.nin = nfiles;
 	s.in = calloc(nfiles, sizeof(*s.in));
@@ -381,124 +532,249 @@ static int estimate_from_links(char **files, size_t nfiles, const struct from_li
 	        "%llu pairs scored, %zu at or above %.4g; %zu persons, %zu clusters flagged\n",
 	        rep.nrule, rep.nrule == 1 ? "" : "s", rep.ndropped, (unsigned long long)rep.scored,
 	        above, fl->threshold, cl.ncluster, cl.nflagged);
-	st = lt_linkest_histories(cl.cluster, cl.ncluster, list, s.t.nrec, &lists, &t, &err);
-	if (st != LT_OK) {
-		rc = cli_fail("lantern estimate", st, &err);
-		goto out;
-	}
-	if (fl->histories) {
-		struct lt_buf hb;
-		lt_buf_init(&hb, 1u << 20);
-		st = lt_linkest_histories_csv(t, &hb);
-		if (st == LT_OK)
-			st = write_text(fl->histories, lt_buf_str(&hb), &err);
-		lt_buf_release(&hb);
-		if (st != LT_OK) {
-			rc = cli_fail("lantern estimate: --histories", st, &err);
-			goto out;
-		}
-	}
-	e = malloc(sizeof(*e));
-	if (!e)
-		goto oom;
-	st = mse_estimate_run(t, p, e, &err);
-	if (st != LT_OK) {
-		rc = cli_fail("lantern estimate", st, &err);
-		goto out;
-	}
-	if (fl->draws) {
-		struct mse_model fixed;
-		struct mse_boot_select sel = {p->method, NULL, p->select, NULL};
-		if (p->method == MSE_SELECT_FIXED) {
-			st = mse_model_parse(t, p->model, &fixed, &err);
-			if (st != LT_OK) {
-				rc = cli_fail("lantern estimate: --model", st, &err);
-				goto out;
-			}
-			sel.fixed = &fixed;
-		}
-		struct mse_boot_method m;
-		mse_boot_method_select(&m, &sel);
-		dp.ndraws = fl->draws;
-		dp.draw = fl->mode;
-		dp.seed = p->seed;
-		dp.level = p->level;
-		dp.point = e->total;
-		st = lt_linkest_draws_run(edges, nedge, s.t.nrec, list, &lists, &co, &m, &dp, &dr, &err);
-		if (st != LT_OK) {
-			rc = cli_fail("lantern estimate: --linkage-draws", st, &err);
-			goto out;
-		}
-	}
-	if (fmt == MSE_ESTIMATE_JSON) {
-		struct lt_buf eb;
-		lt_buf_init(&eb, 1u << 20);
-		st = mse_estimate_format(e, fmt, &eb);
-		const char *ej = lt_buf_str(&eb);
-		size_t el = strlen(ej);
-		while (el > 0 && ej[el - 1] == '\n')
-			el--;
-		if (st == LT_OK)
-			st = lt_buf_puts(&out, "{\"estimate\": ");
-		if (st == LT_OK)
-			st = lt_buf_append(&out, ej, el);
-		lt_buf_release(&eb);
-		if (st == LT_OK)
-			st = lt_buf_printf(&out,
-			                   ", \"linkage\": {\"records\": %zu, \"persons\": %zu, "
-			                   "\"threshold\": %.6g, \"pairs_scored\": %llu, "
-			                   "\"pairs_linked\": %zu",
-			                   s.t.nrec, cl.ncluster, fl->threshold,
-			                   (unsigned long long)rep.scored, above);
-		if (st == LT_OK && fl->draws)
-			st = lt_buf_printf(&out,
-			                   ", \"mode\": \"%s\", \"draws\": %zu, \"draws_failed\": %zu, "
-			                   "\"seed\": %u, "
-			                   "\"level\": %.6g, \"lower\": %.6g, \"upper\": %.6g, "
-			                   "\"persons_mean\": %.6g, \"persons_min\": %.0f, "
-			                   "\"persons_max\": %.0f",
-			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
-			                   dr.ndraws, dr.nfailed, dp.seed, dp.level, dr.lower, dr.upper,
-			                   dr.persons_mean, dr.persons_min, dr.persons_max);
-		if (st == LT_OK)
-			st = lt_buf_puts(&out, "}}\n");
-	} else {
-		st = mse_estimate_format(e, fmt, &out);
-		if (st == LT_OK)
-			st = lt_buf_printf(&out,
-			                   "\nLinkage: %zu records, %zu persons (clusters at threshold "
-			                   "%.4g); %zu pairs linked of %llu scored\n",
-			                   s.t.nrec, cl.ncluster, fl->threshold, above,
-			                   (unsigned long long)rep.scored);
-		if (st == LT_OK && fl->draws)
-			st = lt_buf_printf(&out,
-			                   "Linkage bootstrap (%s drawn): %.0f%% interval %.0f to %.0f (%zu "
-			                   "draws of the links, each resampled; %zu failed; seed %u)\n"
-			                   "  persons in the drawn linkages: mean %.1f, from %.0f to %.0f\n",
-			                   fl->mode == LT_LINKEST_DRAW_PAIRS ? "pairs" : "threshold",
-			                   100 * dp.level, dr.lower, dr.upper, dr.ndraws, dr.nfailed, dp.seed,
-			                   dr.persons_mean, dr.persons_min, dr.persons_max);
-		else if (st == LT_OK)
-			st = lt_buf_puts(&out, "  The interval treats the links as certain; "
-			                       "--linkage-draws N carries their uncertainty.\n");
-	}
-	if (st != LT_OK)
-		goto oom;
-	fputs(lt_buf_str(&out), stdout);
-	rc = CLI_EXIT_OK;
+	struct linked L = {s.t.nrec, cl.cluster, cl.ncluster, list, s.t.nrec, list, &lists,
+	                   edges, nedge, &co, rep.scored, above, "records"};
+	rc = estimate_linked(&L, fl, p, fmt);
 	goto out;
 oom:
 	fprintf(stderr, "lantern estimate: out of memory\n");
 	rc = CLI_EXIT_FAIL;
 out:
-	lt_linkest_draw_result_release(&dr);
-	lt_buf_release(&out);
-	free(e);
-	mse_table_free(t);
 	free(list);
 	free(edges);
 	lt_link_clusters_release(&cl);
 	links_release(&s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * --from-db
+ */
+
+#define DB_PURPOSE "population estimate"
+
+struct from_db {
+	const char *data_key;   /* --data-key, or NULL for the default */
+	struct lt_date from, to; /* year 0: no bound */
+};
+
+/* d within [from, to], each compared at the precision both have (a person
+ * referred in "2024" is within 2024-03-01 .. 2024-06-30). */
+static int date_in(const struct lt_date *d, const struct lt_date *from, const struct lt_date *to)
+{
+	const struct lt_date *b[2] = {from, to};
+	for (int k = 0; k < 2; k++) {
+		if (b[k]->year == 0)
+			continue;
+		int c = d->year - b[k]->year;
+		if (c == 0 && d->month && b[k]->month)
+			c = d->month - b[k]->month;
+		if (c == 0 && d->month && b[k]->month && d->day && b[k]->day)
+			c = d->day - b[k]->day;
+		if (k == 0 ? c < 0 : c > 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The live persons of the database, linked across agencies (respecting the
+ * match decisions), each on the list of its agency or agency kind; those
+ * whose first referral (else recorded) date is in the period. Each person
+ * opened is audited with the purpose "population estimate". */
+static int estimate_from_db(struct cli_common *c, const struct from_links *fl,
+                            const struct from_db *fd, const struct mse_estimate_params *p,
+                            enum mse_estimate_format fmt)
+{
+	struct store *s = NULL;
+	struct lt_crypto_keyring kr;
+	int have_keys = 0;
+	struct lt_link_table all, t;
+	memset(&all, 0, sizeof(all));
+	memset(&t, 0, sizeof(t));
+	struct store_estimate_person *ep = NULL;
+	size_t nep = 0;
+	int64_t *keep_ids = NULL;
+	size_t nkeep = 0;
+	struct lt_agency *ag = NULL;
+	size_t nag = 0;
+	struct store_match_decision *dec = NULL;
+	struct lt_link_decision *ld = NULL;
+	size_t ndec = 0;
+	struct lt_link_edge *edges = NULL, *all_edges = NULL;
+	size_t nedge = 0;
+	struct lt_link_clusters cl;
+	memset(&cl, 0, sizeof(cl));
+	struct lt_link_person_clusters pc;
+	memset(&pc, 0, sizeof(pc));
+	uint32_t *row_list = NULL, *unit_list = NULL;
+	const char **labels = NULL;
+	struct lt_error err;
+	lt_error_clear(&err);
+	lt_status st;
+	char buf[4200];
+	int rc;
+
+	cli_common_finish(c);
+	const char *key_path = cli_data_key_path(c, fd->data_key, buf, sizeof(buf));
+	if ((rc = cli_open_store(c, &s)) != CLI_EXIT_OK)
+		return rc;
+	rc = CLI_EXIT_FAIL;
+	if ((st = cli_data_key_load(key_path, &kr, &err)) != LT_OK) {
+		rc = cli_fail("lantern estimate --from-db", st, &err);
+		goto out;
+	}
+	have_keys = 1;
+	/* which persons the period holds, before any is opened */
+	if ((st = store_estimate_persons(s, &ep, &nep, &err)) != LT_OK ||
+	    (st = store_agency_list(s, &ag, &nag, &err)) != LT_OK ||
+	    (st = store_match_decisions(s, 0, &dec, &ndec, &err)) != LT_OK) {
+		rc = cli_fail("lantern estimate --from-db", st, &err);
+		goto out;
+	}
+	keep_ids = malloc((nep ? nep : 1) * sizeof(*keep_ids));
+	if (!keep_ids)
+		goto oom;
+	for (size_t i = 0; i < nep; i++)
+		if (date_in(&ep[i].date, &fd->from, &fd->to))
+			keep_ids[nkeep++] = ep[i].id;
+	struct store_link_query q = {DB_PURPOSE, 0, NULL};
+	if ((st = store_link_persons(s, &kr, NULL, "cli", &q, &all, NULL, &err)) != LT_OK) {
+		rc = cli_fail("lantern estimate --from-db", st, &err);
+		goto out;
+	}
+	/* the rows of the persons in the period */
+	if ((st = lt_link_person_table_init(&t)) != LT_OK)
+		goto oom;
+	const char *cells[LT_LINK_FIELDS_MAX];
+	for (size_t r = 0; r < all.nrec; r++) {
+		int64_t id = lt_link_person_id(&all, r);
+		if (!bsearch(&id, keep_ids, nkeep, sizeof(*keep_ids), cmp_id))
+			continue;
+		uint32_t src;
+		if (lt_link_table_source(&t, all.source_names[all.source[r]], &src) != LT_OK)
+			goto oom;
+		for (size_t f = 0; f < all.nfield; f++)
+			cells[f] = lt_link_cell(&all, r, f);
+		if (lt_link_table_add(&t, src, all.ids[r], cells) != LT_OK)
+			goto oom;
+	}
+	lt_link_person_table_wipe(&all);
+	if (t.nrec < 2) {
+		fprintf(stderr, "lantern estimate --from-db: %zu name%s of persons in the period: "
+		                "nothing to estimate from\n",
+		        t.nrec, t.nrec == 1 ? "" : "s");
+		goto out;
+	}
+	/* each row's list: its agency, or the agency's kind */
+	int by_kind = strcmp(fl->lists, "agency_kind") == 0;
+	labels = calloc(t.nrec, sizeof(*labels));
+	row_list = malloc(t.nrec * sizeof(*row_list));
+	if (!labels || !row_list)
+		goto oom;
+	for (size_t r = 0; r < t.nrec; r++) {
+		const char *code = t.source_names[t.source[r]];
+		labels[r] = code;
+		if (by_kind)
+			for (size_t a = 0; a < nag; a++)
+				if (strcmp(ag[a].code, code) == 0)
+					labels[r] = lt_vocab_term(&lt_vocab_agency_kind, (size_t)ag[a].kind)->code;
+	}
+	struct lt_linkest_lists lists;
+	st = lt_linkest_lists_from_labels(labels, t.nrec, row_list, &lists, &err);
+	if (st == LT_OK && lists.nlists < 2)
+		st = lt_error_set(&err, LT_EINVAL, "list",
+		                  "the persons of the period are all on one list (%s); an estimate "
+		                  "needs two or more",
+		                  lists.names[0]);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate --from-db: --lists", st, &err);
+		goto out;
+	}
+
+	struct lt_link_run_opts ro;
+	lt_link_run_opts_default(&ro);
+	ro.threads = p->select.nthreads > 16 ? 16 : p->select.nthreads;
+	struct lt_link_cluster_opts co;
+	lt_link_cluster_opts_default(&co);
+	co.threshold = fl->threshold;
+	struct lt_linkest_draw_params dp = LT_LINKEST_DRAW_PARAMS_DEFAULT;
+	double keep = fl->draws ? lt_linkest_band_low(fl->threshold, dp.band) : fl->threshold;
+	struct lt_linkest_link_report rep;
+	uint64_t budget = LINKS_PAIR_BUDGET_PER_RECORD * t.nrec;
+	if (budget < LINKS_PAIR_BUDGET_MIN)
+		budget = LINKS_PAIR_BUDGET_MIN;
+	st = lt_linkest_link(&t, &ro, budget, keep, &co, &edges, &nedge, &cl, &rep, &err);
+	if (st != LT_OK) {
+		rc = cli_fail("lantern estimate --from-db: linkage", st, &err);
+		goto out;
+	}
+	/* persons, not rows: clustered under the decisions */
+	if (ndec && !(ld = calloc(ndec, sizeof(*ld))))
+		goto oom;
+	for (size_t i = 0; i < ndec; i++)
+		ld[i] = (struct lt_link_decision){dec[i].a, dec[i].b, dec[i].same};
+	if ((st = lt_link_person_cluster(&t, edges, nedge, fl->threshold, ld, ndec, &pc, &err)) !=
+	    LT_OK) {
+		rc = cli_fail("lantern estimate --from-db", st, &err);
+		goto out;
+	}
+	unit_list = malloc((pc.n ? pc.n : 1) * sizeof(*unit_list));
+	/* the draws see the rows of one person as surely linked */
+	all_edges = malloc((nedge + t.nrec) * sizeof(*all_edges));
+	if (!unit_list || !all_edges)
+		goto oom;
+	size_t nall = 0, above = 0;
+	for (size_t k = 0; k < nedge; k++) {
+		all_edges[nall++] = edges[k];
+		above += edges[k].p >= fl->threshold;
+	}
+	for (size_t r = 1; r < t.nrec; r++)
+		if (lt_link_person_id(&t, r) == lt_link_person_id(&t, r - 1))
+			all_edges[nall++] = (struct lt_link_edge){(uint32_t)(r - 1), (uint32_t)r, 1.0};
+	for (size_t r = t.nrec; r-- > 0;) {
+		/* the list of a person is its rows' (one agency owns them all) */
+		int64_t id = lt_link_person_id(&t, r);
+		int64_t *hit = bsearch(&id, pc.person, pc.n, sizeof(*pc.person), cmp_id);
+		if (hit)
+			unit_list[hit - pc.person] = row_list[r];
+	}
+	fprintf(stderr,
+	        "lantern estimate --from-db: %zu persons of %zu in the period (%zu names), "
+	        "%llu pairs scored, %zu at or above %.4g; %zu after linkage; %zu decisions "
+	        "respected\n",
+	        pc.n, nep, t.nrec, (unsigned long long)rep.scored, above, fl->threshold,
+	        pc.ncluster, ndec);
+	struct linked L = {pc.n,    pc.cluster, pc.ncluster, unit_list, t.nrec, row_list, &lists,
+	                   all_edges, nall,     &co,         rep.scored, above,  "names of persons"};
+	rc = estimate_linked(&L, fl, p, fmt);
+	goto out;
+oom:
+	fprintf(stderr, "lantern estimate --from-db: out of memory\n");
+	rc = CLI_EXIT_FAIL;
+out:
+	free(all_edges);
+	free(unit_list);
+	free(row_list);
+	free(labels);
+	lt_link_person_clusters_release(&pc);
+	lt_link_clusters_release(&cl);
+	free(edges);
+	free(ld);
+	free(dec);
+	free(ag);
+	free(keep_ids);
+	free(ep);
+	lt_link_person_table_wipe(&t);
+	lt_link_person_table_wipe(&all);
+	if (have_keys)
+		lt_crypto_keyring_wipe(&kr);
+	store_close(s);
 	return rc;
 }
 
@@ -523,6 +799,10 @@ int cli_cmd_estimate(int argc, char **argv)
 		{"linkage-mode", required_argument, NULL, 'G'},
 		{"link-threshold", required_argument, NULL, 'K'},
 		{"histories", required_argument, NULL, 'H'},
+		{"from-db", no_argument, NULL, 'E'},
+		{"data-key", required_argument, NULL, 'Y'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 'u'},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -534,8 +814,10 @@ int cli_cmd_estimate(int argc, char **argv)
 	unsigned long v;
 	int opt, rc = CLI_EXIT_OK;
 	double d;
-	int from_links = 0;
-	struct from_links fl = {"file", NULL, 0, LT_LINKEST_DRAW_PAIRS, 0.5};
+	int from_links = 0, from_db = 0;
+	struct from_db fd;
+	memset(&fd, 0, sizeof(fd));
+	struct from_links fl = {NULL, NULL, 0, LT_LINKEST_DRAW_PAIRS, 0.5};
 
 	cli_common_init(&c);
 	lt_error_clear(&err);
@@ -611,6 +893,21 @@ int cli_cmd_estimate(int argc, char **argv)
 		case 'L':
 			from_links = 1;
 			break;
+		case 'E':
+			from_db = 1;
+			break;
+		case 'Y':
+			fd.data_key = optarg;
+			break;
+		case 'f':
+		case 'u': {
+			struct lt_date *dt = opt == 'f' ? &fd.from : &fd.to;
+			if (lt_date_parse(optarg, strlen(optarg), dt, opt == 'f' ? "from" : "to", &err) !=
+			    LT_OK)
+				return cli_usage("estimate", "--%s: %s", opt == 'f' ? "from" : "to",
+						 err.message);
+			break;
+		}
 		case 'S':
 			if (!optarg[0])
 				return cli_usage("estimate", "--lists: give file or a column name");
@@ -645,16 +942,32 @@ int cli_cmd_estimate(int argc, char **argv)
 			return cli_usage("estimate", "unknown option");
 		}
 	}
-	if (!from_links && (fl.draws || fl.histories || strcmp(fl.lists, "file") != 0 ||
+	if (!from_links && !from_db && (fl.draws || fl.histories || fl.lists ||
 			    fl.mode != LT_LINKEST_DRAW_PAIRS || fl.threshold != 0.5))
 		return cli_usage("estimate", "--lists, --histories, --link-threshold and --linkage-* go with --from-links");
-	if (from_links ? argc - optind < 1 : argc - optind != 1)
+	if (!from_db && (from_links ? argc - optind < 1 : argc - optind != 1))
 		return cli_usage("estimate", from_links ? "--from-links: name one or more CSV files of records"
 							: "expected one FILE.csv of capture histories");
 	if (p.model && p.method != MSE_SELECT_FIXED)
 		p.method = MSE_SELECT_FIXED; /* --model implies --method fixed */
 	if (p.method == MSE_SELECT_FIXED && !p.model)
 		return cli_usage("estimate", "--method fixed needs --model TERMS, e.g. --model \"LA:NG,NG:GP\"");
+	if (from_db) {
+		if (from_links)
+			return cli_usage("estimate", "--from-db and --from-links cannot be used together");
+		if (optind < argc)
+			return cli_usage("estimate", "with --from-db, name no files ('%s')", argv[optind]);
+		if (!fl.lists)
+			fl.lists = "agency";
+		if (strcmp(fl.lists, "agency") != 0 && strcmp(fl.lists, "agency_kind") != 0)
+			return cli_usage("estimate", "--lists: with --from-db, agency or agency_kind, not '%s'",
+					 fl.lists);
+		if (fd.from.year && fd.to.year && lt_date_cmp(&fd.from, &fd.to) > 0)
+			return cli_usage("estimate", "--from is after --to");
+		return estimate_from_db(&c, &fl, &fd, &p, fmt);
+	}
+	if (fd.from.year || fd.to.year || fd.data_key)
+		return cli_usage("estimate", "--from, --to and --data-key go with --from-db");
 	if (from_links) {
 		if (p.ci == MSE_CI_BCA && isatty(STDERR_FILENO)) {
 			p.progress = progress_draw;

@@ -97,7 +97,7 @@ const struct cli_command cli_commands[] = {
 	 "  revoke ID       stop the token with that id at once\n"
 	 "  list            every token: id, agency, role, dates, label; never the token\n" COMMON_HELP,
 	 cli_cmd_token},
-	{"estimate", "estimate FILE.csv | --from-links RECORDS.csv... [--lists file|COLUMN] [--linkage-draws N] [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
+	{"estimate", "estimate FILE.csv | --from-links RECORDS.csv... [--lists file|COLUMN] | --from-db [--from DATE] [--to DATE] [--lists agency|agency_kind] [--linkage-draws N] [--method stepwise|aic|bic|average|fixed|main] [--model TERMS] [--ci wald|profile|bca] [--nboot N] [--seed N] [--threads N] [--format table|json]",
 	 "estimate how many cases go unreported, by multiple systems estimation",
 	 "  FILE.csv has one 0/1 column per list and a final count column, one row per\n"
 	 "  capture history (see docs/estimation.md).\n"
@@ -135,7 +135,17 @@ const struct cli_command cli_commands[] = {
 	 "                  its interval carries linkage and sampling error (--seed,\n"
 	 "                  --level)\n"
 	 "  --linkage-mode M  pairs (default: each pair a link with its probability) or\n"
-	 "                  threshold (the threshold drawn; wider)\n",
+	 "                  threshold (the threshold drawn; wider)\n"
+	 "  With --from-db, the live persons of the database instead, linked across\n"
+	 "  agencies respecting the match decisions, each read audited with the\n"
+	 "  purpose \"population estimate\":\n"
+	 "  --from-db       estimate from the database (--db PATH, --data-key PATH)\n"
+	 "  --from DATE     only persons first referred (or, never referred, recorded)\n"
+	 "  --to DATE       on or after --from and on or before --to (YYYY, YYYY-MM or\n"
+	 "                  YYYY-MM-DD)\n"
+	 "  --lists L       agency (default: each agency a list) or agency_kind\n"
+	 "  --data-key PATH the data key file (default: $LANTERN_DATA_KEY, else data.key\n"
+	 "                  beside the database)\n",
 	 cli_cmd_estimate},
 	{"audit", "audit verify [--checkpoint FILE]... | audit checkpoint | audit show [--person ID] [--limit N]",
 	 "verify the tamper-evident audit log, sign a checkpoint of it, or list it",

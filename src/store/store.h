@@ -285,6 +285,15 @@ struct store_link_query {
 	const struct lt_person *like; /* or a person in hand (with its id); NULL: none */
 };
 
+/* A live person as an estimate over a period sees it (estimate_persons):
+ * its id and date — its first referral's (a year, a month or a day), else
+ * the day it was recorded. */
+struct store_estimate_person {
+	int64_t id;
+	struct lt_date date;
+	bool referred; /* the date is a referral's (else the recorded day) */
+};
+
 /* A match decision as stored: persons a < b are the same person or not. */
 struct store_match_decision {
 	int64_t a, b;
@@ -694,6 +703,13 @@ struct store_ops {
 	/* The newest stored linkage model's JSON into *json (malloc'd; free());
 	 * LT_ENOTFOUND when none was stored. */
 	lt_status (*link_model_get)(struct store *s, char **json, struct lt_error *err);
+	/* Every live person's id and date (struct store_estimate_person), by
+	 * id, for `lantern estimate --from-db --from --to`
+	 * (store_sqlite_estimate.c). Reads no personal field: nothing to
+	 * audit; the persons then opened are audited by link_persons. *out is
+	 * malloc'd (free it). */
+	lt_status (*estimate_persons)(struct store *s, struct store_estimate_person **out,
+				      size_t *n, struct lt_error *err);
 };
 
 /* Every backend's handle begins with this. */
@@ -1111,6 +1127,11 @@ static inline lt_status store_link_model_save(struct store *s, const char *actor
 static inline lt_status store_link_model_get(struct store *s, char **json, struct lt_error *err)
 {
 	return s->ops->link_model_get(s, json, err);
+}
+static inline lt_status store_estimate_persons(struct store *s, struct store_estimate_person **out,
+					       size_t *n, struct lt_error *err)
+{
+	return s->ops->estimate_persons(s, out, n, err);
 }
 
 /* Wipe an account's copy of its password hash (and everything else). */

@@ -3010,6 +3010,7 @@ static const struct store_ops sqlite_ops = {
 	.match_decisions = store_sqlite_match_decisions,
 	.link_model_save = store_sqlite_link_model_save,
 	.link_model_get = store_sqlite_link_model_get,
+	.estimate_persons = store_sqlite_estimate_persons,
 	.person_export = store_sqlite_person_export,
 	.retention_get = store_sqlite_retention_get,
 	.retention_set = store_sqlite_retention_set,

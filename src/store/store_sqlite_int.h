@@ -324,6 +324,11 @@ lt_status store_sqlite_link_model_save(struct store *s, const char *actor, const
 				       int64_t *id, struct lt_error *err);
 lt_status store_sqlite_link_model_get(struct store *s, char **json, struct lt_error *err);
 
+/* Persons an estimate counts (store_sqlite_estimate.c; see store.h). */
+struct store_estimate_person;
+lt_status store_sqlite_estimate_persons(struct store *s, struct store_estimate_person **out,
+					size_t *n, struct lt_error *err);
+
 /* Data protection (store_sqlite_person.c, store_sqlite_retention.c). */
 struct store_person_export;
 struct store_retention_result;
