@@ -218,7 +218,10 @@ enum lt_resource {
 	  LT_SCOPE_ALL, LT_SCOPE_AGENCY, 0, 0, 0)                                                 \
 	X(PERSON_MATCH_DECIDE, "person.match_decide", PERSON,                                     \
 	  "Record whether two persons one may read are the same person (a match decision)",       \
-	  0, 0, LT_SCOPE_AS, LT_SCOPE_AS, 0)
+	  0, 0, LT_SCOPE_AS, LT_SCOPE_AS, 0)                                                      \
+	X(SHARE_LIST, "share.list", SHARE,                                                        \
+	  "See with which agencies a person was shared, and on what basis",                       \
+	  0, LT_SCOPE_AGENCY, LT_SCOPE_AS, LT_SCOPE_AS, 0)
 
 enum lt_action {
 #define X(sfx, code, res, label, pa, aa, cw, po, an) LT_ACTION_##sfx,

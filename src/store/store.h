@@ -605,7 +605,7 @@ struct store_ops {
 				  struct lt_error *err);
 	/* The shares of person `person_id` that p may see, by id: all of them
 	 * for a principal of its owner, those with its own agency for a
-	 * receiver (person.read or share.create on the person, else
+	 * receiver (share.list on the person, else
 	 * LT_ENOTFOUND or LT_EFORBIDDEN). The caller frees *out. */
 	lt_status (*share_list)(struct store *s, const struct lt_principal *p, int64_t person_id,
 				struct lt_share **out, size_t *n, struct lt_error *err);

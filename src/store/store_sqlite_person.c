@@ -2791,23 +2791,10 @@ static lt_status shares_visible(sqlite3 *db, const struct lt_principal *p, int64
 	struct lt_access_facts f;
 	lt_status r;
 
-	/* Who reads the person sees its shares; so does who may share it (an
-	 * agency administrator of its owner, who reads no person but shares
-	 * and revokes). A role with neither is answered for person.read, unless
-	 * it may never read a person: then for share.create, whose 404 hides a
-	 * person of another agency. */
-	r = access(db, p, LT_ACTION_PERSON_READ, "persons", "person", person_id, err);
-	if (r == LT_EFORBIDDEN || r == LT_ENOTFOUND) {
-		struct lt_error e2;
-		lt_error_clear(&e2);
-		lt_status r2 =
-		    access(db, p, LT_ACTION_SHARE_CREATE, "persons", "person", person_id, &e2);
-		if (r2 == LT_OK || lt_access_scopes(p->role, LT_ACTION_PERSON_READ) == 0) {
-			r = r2;
-			if (err)
-				*err = e2;
-		}
-	}
+	/* share.list on the person: its owner's agency (an agency administrator
+	 * too, who reads no person but shares and revokes) and, for a receiver,
+	 * the shares with its own agency. */
+	r = access(db, p, LT_ACTION_SHARE_LIST, "persons", "person", person_id, err);
 	if (r == LT_OK && (r = facts_of(db, "persons", person_id, p->agency_id, &f, err)) == LT_OK)
 		r = shares_read(db, person_id, f.owner_agency_id == p->agency_id, p->agency_id, out,
 		                n, err);

@@ -622,9 +622,9 @@ const struct web_route web_routes[] = {
      "referrals and cases of it, the arrests naming those cases, its shares and the audit "
      "entries about it, as one JSON document.",
      &web_doc_person_export},
-    {"GET", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_PERSON_READ,
+    {"GET", "/api/v1/persons/{id}/shares", WEB_KIND_API, PRINCIPAL, LT_ACTION_SHARE_LIST,
      WEB_CSRF_NONE, WEB_POOL_WRITE, web_api_shares_list, NULL,
-     "The shares of a person the caller may read: all for its owner, those with its own "
+     "The shares of a person (share.list): all for its owner's agency, those with its own "
      "agency for a receiver; newest first, a page at a time; audited (share.list).",
      &web_doc_shares_list},
     {"DELETE", "/api/v1/persons/{id}/shares/{share}", WEB_KIND_API, PRINCIPAL,

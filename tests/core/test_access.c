@@ -75,14 +75,15 @@ static const struct {
 	{"arrest.create",             {NEVER,      NEVER,       NEVER,     "YYFNNNY", NEVER}},
 	{"report.read",               {NEVER,      NEVER,       "YYNNNNY", ALWAYS,    NEVER}},
 	{"report.create",             {NEVER,      NEVER,       "YYNNNNY", "YYFFFFY", NEVER}},
-	{"share.create",              {NEVER,      "YYNNNNY",   "YYNNNNY", "YYNNNNY", NEVER}},
-	{"share.revoke",              {NEVER,      "YYNNNNY",   "YFNNNNY", "YFNNNNY", NEVER}},
+	{"share.create",              {NEVER,      "YYNNNNY",   "YYFNNNY", "YYFNNNY", NEVER}},
+	{"share.revoke",              {NEVER,      "YYNNNNY",   "YFFNNNY", "YFFNNNY", NEVER}},
 	{"stats.read",                {ALWAYS,     ALWAYS,      ALWAYS,    ALWAYS,    ALWAYS}},
 	{"audit.read",                {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
 	{"user.manage",               {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
 	{"agency.manage",             {ALWAYS,     NEVER,       NEVER,     NEVER,     NEVER}},
 	{"token.manage",              {ALWAYS,     "YYNNNNY",   NEVER,     NEVER,     NEVER}},
 	{"person.match_decide",       {NEVER,      NEVER,       "YYYNNNY", "YYYNNNY", NEVER}},
+	{"share.list",                {NEVER,      "YYNNNNY",   "YYYNNNY", "YYYNNNY", NEVER}},
 };
 /* clang-format on */
 #define N_EXPECT (sizeof(expect) / sizeof(expect[0]))
