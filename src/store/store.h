@@ -273,9 +273,9 @@ struct store_pseudo_query {
  *   - neither: every person in scope.
  * The candidates of a person are found by the blind index, never by
  * opening everyone: the persons sharing with it a whole name or alias, a
- * word of one ("n:", "t:") or the full date of birth ("d:"), the newest
- * first, at most LT_LINK_CANDIDATES_MAX (*truncated says when more were
- * found). `out` is initialised by the call; wipe it with
+ * word of one ("n:", "t:") or the full date of birth ("d:"), and those
+ * decided the same person as it, the newest first, at most
+ * LT_LINK_CANDIDATES_MAX (*truncated says when more were found). `out` is initialised by the call; wipe it with
  * lt_link_person_table_wipe.
  */
 struct lt_link_table;

@@ -19,8 +19,9 @@
  * or month, which a great many persons share) are hashed under the INDEX
  * key of every master key of the key file, exactly as the blind index
  * stores them, and the persons holding any of those hashes are the
- * candidates. So the search reads only the index and the candidates' rows,
- * and the database learns nothing it did not hold.
+ * candidates, and so are the persons decided the same as it (whatever
+ * their names). So the search reads only the index, the decisions and the
+ * candidates' rows, and the database learns nothing it did not hold.
  *
  * Decisions and models hold no personal data: ids, who, when, why, and a
  * model's m/u (the writer refuses a model with term-frequency tables, which
@@ -243,11 +244,14 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?1");
 	} else if (w->hashes) {
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM
-		                  "WHERE p.erased_at IS NULL AND p.id != ?1 AND p.id IN (SELECT "
-		                  "person_id FROM person_index WHERE hash IN (");
+		                  "WHERE p.erased_at IS NULL AND p.id != ?1 AND (p.id IN (SELECT "
+		                  "person_b FROM match_decisions WHERE person_a = ?1 AND decision = "
+		                  "'same' UNION SELECT person_a FROM match_decisions WHERE person_b = "
+		                  "?1 AND decision = 'same') OR p.id IN (SELECT person_id FROM "
+		                  "person_index WHERE hash IN (");
 		for (size_t i = 0; i < w->nh; i++)
 			lt_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 10);
-		lt_buf_puts(&sql, ")) ORDER BY p.id DESC");
+		lt_buf_puts(&sql, "))) ORDER BY p.id DESC");
 	} else {
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM
 		                  "WHERE p.erased_at IS NULL AND p.id != ?1 ORDER BY p.id");

@@ -26,7 +26,8 @@
  * the default model of link_run.h with its preset m and u and λ = 10^-4
  * (the answer's "model" says which). A person counts as a likely match at
  * WEB_MATCH_MIN or above; a pair decided "not_same" never does, a pair
- * decided "same" always does (when the index finds it), with its decision.
+ * decided "same" always does (the store hands it over as a candidate
+ * whatever its names), with its decision.
  *
  * Nothing here logs a value; the explanation carries the two persons'
  * compared values, which the caller may read.

@@ -319,6 +319,24 @@ static void test_decisions(void **state)
 	                    "same");
 	json_decref(doc);
 
+	/* the same as a person whose names share nothing with hers: listed all the same */
+	json_t *zd = CALL(201, "POST", "/api/v1/persons", g_cw, "{\"name\":\"Zed Quinn\"}");
+	int64_t zed = num(zd, "id");
+	assert_int_equal(find_id(json_object_get(zd, "likely_matches"), g_police1), -1);
+	json_decref(zd);
+	snprintf(body, sizeof(body),
+	         "{\"other\":%lld,\"decision\":\"same\",\"reason\":\"known alias\"}",
+	         (long long)zed);
+	json_decref(CALL(200, "POST", target, g_cw, body));
+	doc = CALL(200, "GET", get, g_cw);
+	m = json_object_get(doc, "matches");
+	k = find_id(m, zed);
+	assert_true(k >= 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, (size_t)k),
+	                                                      "decision")),
+	                    "same");
+	json_decref(doc);
+
 	/* bad members named; the council's person not found; an analyst forbidden */
 	doc = CALL(400, "POST", target, g_cw, "{\"other\":\"x\",\"decision\":\"maybe\",\"y\":1}");
 	json_t *errs = json_object_get(doc, "errors");
