@@ -41,11 +41,10 @@
  *      identifying fields present (first_name & surname & dob, else
  *      full_name & dob, else surname & dob, else email) — taken to find
  *      `lambda_recall` of the true matches;
- *   4. m by EM (u fixed) in up to three sessions over the pairs of
- *      training rules that block on different fields (dob, or postcode, or
- *      email; first_name & surname, or full_name, or surname; postcode, or
- *      email, when the first session did not use it), each leaving out the
- *      comparisons of its own fields; a comparison trained in several gets
+ *   4. m by EM (u fixed) in up to two sessions over the pairs of training
+ *      rules that block on different fields (dob, or postcode, or email;
+ *      first_name & surname, or full_name, or surname), each leaving out
+ *      the comparisons of its own fields; a comparison trained in both gets
  *      the mean of their m vectors. A session whose rule yields more than
  *      `train_pairs_max` pairs uses a sample of its blocks: the pairs of
  *      every k-th chunk of the blocker, k = raw pairs / train_pairs_max
