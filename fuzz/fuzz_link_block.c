@@ -27,7 +27,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RECORDS_MAX 64
-#define TEXT_MAX 4096
+#define TEXT_MAX    4096
 
 static int same_rule(const struct lt_link_rule *a, const struct lt_link_rule *b)
 {
@@ -135,15 +135,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(id, sizeof(id), "%zu", r);
 		if (lt_link_table_add(&t, src[r % 2], id, cells) != LT_OK)
 			goto out;
-		static const enum lt_link_key_fn fns[] = {LT_LINK_KEY_EXACT,    LT_LINK_KEY_PREFIX,
-		                                          LT_LINK_KEY_SUFFIX,   LT_LINK_KEY_PHONETIC,
-		                                          LT_LINK_KEY_YEAR,     LT_LINK_KEY_NOSPACE};
+		static const enum lt_link_key_fn fns[] = {LT_LINK_KEY_EXACT,  LT_LINK_KEY_PREFIX,
+		                                          LT_LINK_KEY_SUFFIX, LT_LINK_KEY_PHONETIC,
+		                                          LT_LINK_KEY_YEAR,   LT_LINK_KEY_NOSPACE};
 		for (size_t k = 0; k < sizeof(fns) / sizeof(fns[0]); k++)
 			for (int f = 0; f < 3; f++) {
 				struct lt_link_key key = {(uint32_t)f, fns[k], 2};
 				char out[24];
 				memset(out, 0x7F, sizeof(out));
-				lt_link_key_value(&key, cells[f] ? cells[f] : "", out, 1 + r % sizeof(out));
+				lt_link_key_value(&key, cells[f] ? cells[f] : "", out,
+				                  1 + r % sizeof(out));
 				if (memchr(out, '\0', 1 + r % sizeof(out)) == NULL)
 					abort();
 			}
@@ -153,9 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char back[LT_LINK_BLOCK_RULE_TEXT_MAX * 2];
 		lt_link_rule_format(&rules[0], &t, back, sizeof(back));
 		struct lt_link_rule again;
-		if (lt_link_rule_parse(back, &t, &again, NULL) != LT_OK || !same_rule(&rules[0], &again))
+		if (lt_link_rule_parse(back, &t, &again, NULL) != LT_OK ||
+		    !same_rule(&rules[0], &again))
 			abort();
-		if (lt_link_rule_parse("surname:phonetic & dob:year", &t, &rules[1], NULL) != LT_OK ||
+		if (lt_link_rule_parse("surname:phonetic & dob:year", &t, &rules[1], NULL) !=
+		        LT_OK ||
 		    lt_link_rule_parse("first_name:2", &t, &rules[2], NULL) != LT_OK)
 			abort();
 		check_pairs(&t, rules, 3, LT_LINK_BLOCK_ALL);

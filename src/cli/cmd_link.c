@@ -42,9 +42,9 @@
 #include "linkage/linkage.h"
 #include "core/banned.h"
 
-#define LINK_PAIR_BUDGET_MIN 5000000ULL /* a rule may always make this many pairs */
-#define LINK_PAIR_BUDGET_PER_RECORD 20ULL /* and this many per record */
-#define LINK_EXACT_COUNT_MAX 50000000ULL /* raw pairs up to which exact counts are shown */
+#define LINK_PAIR_BUDGET_MIN        5000000ULL  /* a rule may always make this many pairs */
+#define LINK_PAIR_BUDGET_PER_RECORD 20ULL       /* and this many per record */
+#define LINK_EXACT_COUNT_MAX        50000000ULL /* raw pairs up to which exact counts are shown */
 
 static const char *const id_columns[] = {"id", "unique_id", "rec_id", "record_id"};
 
@@ -65,8 +65,8 @@ struct link_state {
 	char *fields[LT_LINK_FIELDS_MAX];
 	size_t nfield;
 	struct lt_link_table t;
-	long *line;    /* nrec: the line of each record in its file */
-	char **truth;  /* nrec truth values (with --evaluate), owned */
+	long *line;   /* nrec: the line of each record in its file */
+	char **truth; /* nrec truth values (with --evaluate), owned */
 };
 
 /* Seconds since *mark, which moves to now: the time of each stage, for the
@@ -75,7 +75,8 @@ static double lap(struct timespec *mark)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double d = (double)(now.tv_sec - mark->tv_sec) + (double)(now.tv_nsec - mark->tv_nsec) / 1e9;
+	double d =
+	    (double)(now.tv_sec - mark->tv_sec) + (double)(now.tv_nsec - mark->tv_nsec) / 1e9;
 	*mark = now;
 	return d;
 }
@@ -213,7 +214,8 @@ static int read_header(struct link_state *s, struct input *in, const char *id_co
 		for (size_t d = 0; d < c; d++)
 			if (in->col_field[d] == fi && fi >= 0) {
 				fprintf(stderr,
-				        "lantern link: %s:%ld:%zu: column '%s' holds the same field (%s) as "
+				        "lantern link: %s:%ld:%zu: column '%s' holds the same "
+				        "field (%s) as "
 				        "column %zu ('%s'); keep one\n",
 				        in->path, line, c + 1, name, f, d + 1, in->col_name[d]);
 				ok = 0;
@@ -221,19 +223,21 @@ static int read_header(struct link_state *s, struct input *in, const char *id_co
 		in->col_field[c] = fi;
 	}
 	if (ok && !id_col)
-		for (size_t i = 0; i < sizeof(id_columns) / sizeof(id_columns[0]) && in->id_col < 0; i++)
+		for (size_t i = 0; i < sizeof(id_columns) / sizeof(id_columns[0]) && in->id_col < 0;
+		     i++)
 			for (size_t c = 0; c < nf; c++)
 				if (strcmp(in->col_name[c], id_columns[i]) == 0) {
 					in->id_col = (int)c;
 					break;
 				}
 	if (ok && id_col && in->id_col < 0) {
-		fprintf(stderr, "lantern link: %s:%ld: no column '%s' (--id)\n", in->path, line, id_col);
+		fprintf(stderr, "lantern link: %s:%ld: no column '%s' (--id)\n", in->path, line,
+		        id_col);
 		ok = 0;
 	}
 	if (ok && truth_col && in->truth_col < 0) {
-		fprintf(stderr, "lantern link: %s:%ld: no column '%s' (--evaluate)\n", in->path, line,
-		        truth_col);
+		fprintf(stderr, "lantern link: %s:%ld: no column '%s' (--evaluate)\n", in->path,
+		        line, truth_col);
 		ok = 0;
 	}
 	lt_csv_release(&csv);
@@ -276,14 +280,17 @@ static size_t read_rows(struct link_state *s, struct input *in, size_t *cap)
 			break;
 		}
 		if (st != LT_OK) {
-			fprintf(stderr, "lantern link: %s:%ld: %s\n", in->path, err.line, err.message);
+			fprintf(stderr, "lantern link: %s:%ld: %s\n", in->path, err.line,
+			        err.message);
 			errors++;
 			break;
 		}
 		row++;
 		if (nf != in->ncol) {
-			fprintf(stderr, "lantern link: %s:%ld:%zu: the row has %zu fields, the header %zu\n",
-			        in->path, line, (nf < in->ncol ? nf : in->ncol) + 1, nf, in->ncol);
+			fprintf(
+			    stderr,
+			    "lantern link: %s:%ld:%zu: the row has %zu fields, the header %zu\n",
+			    in->path, line, (nf < in->ncol ? nf : in->ncol) + 1, nf, in->ncol);
 			errors++;
 			continue;
 		}
@@ -294,7 +301,8 @@ static size_t read_rows(struct link_state *s, struct input *in, size_t *cap)
 			char *v = trim_field(&csv.fields[c]);
 			vals[c] = v;
 			if (!utf8_valid(v)) {
-				fprintf(stderr, "lantern link: %s:%ld:%zu: column '%s': not valid UTF-8\n",
+				fprintf(stderr,
+				        "lantern link: %s:%ld:%zu: column '%s': not valid UTF-8\n",
 				        in->path, line, c + 1, in->col_name[c]);
 				errors++;
 				bad = 1;
@@ -310,7 +318,8 @@ static size_t read_rows(struct link_state *s, struct input *in, size_t *cap)
 		if (in->id_col >= 0) {
 			id = vals[in->id_col];
 			if (!id[0]) {
-				fprintf(stderr, "lantern link: %s:%ld:%d: column '%s': the id is empty\n",
+				fprintf(stderr,
+				        "lantern link: %s:%ld:%d: column '%s': the id is empty\n",
 				        in->path, line, in->id_col + 1, in->col_name[in->id_col]);
 				errors++;
 				continue;
@@ -383,8 +392,10 @@ static size_t check_ids(struct link_state *s)
 	for (size_t i = 1; i < n && errors < 20; i++)
 		if (r[i].source == r[i - 1].source && strcmp(r[i].id, r[i - 1].id) == 0) {
 			const struct input *in = &s->in[r[i].source];
-			fprintf(stderr, "lantern link: %s:%ld:%d: the id '%.40s' is already on line %ld\n",
-			        in->path, s->line[r[i].rec], in->id_col + 1, r[i].id, s->line[r[i - 1].rec]);
+			fprintf(stderr,
+			        "lantern link: %s:%ld:%d: the id '%.40s' is already on line %ld\n",
+			        in->path, s->line[r[i].rec], in->id_col + 1, r[i].id,
+			        s->line[r[i - 1].rec]);
 			errors++;
 		}
 	free(r);
@@ -400,8 +411,8 @@ static long find_record(const struct link_state *s, const char *ref)
 		const char *id = s->t.ids[r];
 		const char *file = s->t.source_names[s->t.source[r]];
 		size_t fl = strlen(file);
-		int hit = strcmp(id, ref) == 0 ||
-		          (strncmp(ref, file, fl) == 0 && ref[fl] == ':' && strcmp(ref + fl + 1, id) == 0);
+		int hit = strcmp(id, ref) == 0 || (strncmp(ref, file, fl) == 0 && ref[fl] == ':' &&
+		                                   strcmp(ref + fl + 1, id) == 0);
 		if (hit) {
 			if (found >= 0)
 				many = 1;
@@ -409,8 +420,10 @@ static long find_record(const struct link_state *s, const char *ref)
 		}
 	}
 	if (many) {
-		fprintf(stderr, "lantern link: --explain: '%s' is an id in more than one file; write "
-		                "FILE:ID\n", ref);
+		fprintf(stderr,
+		        "lantern link: --explain: '%s' is an id in more than one file; write "
+		        "FILE:ID\n",
+		        ref);
 		return -2;
 	}
 	if (found < 0)
@@ -461,8 +474,8 @@ static void print_explanation(const struct lt_link_explanation *x, const struct 
 		snprintf(lab, sizeof(lab), "%s", st->label);
 		double lw = st->log2_bf + (isnan(st->tf_freq) ? 0.0 : st->tf_log2);
 		printf("%-14.14s %-22.22s %-22.22s %-26.26s %9.3f %9.3f", st->name,
-		       st->value_a ? st->value_a : "(missing)", st->value_b ? st->value_b : "(missing)",
-		       lab, lw, st->cumulative);
+		       st->value_a ? st->value_a : "(missing)",
+		       st->value_b ? st->value_b : "(missing)", lab, lw, st->cumulative);
 		if (!isnan(st->tf_freq))
 			printf("  (term frequency %.4g: %+.3f)", st->tf_freq, st->tf_log2);
 		putchar('\n');
@@ -511,8 +524,10 @@ int cli_cmd_link(int argc, char **argv)
 			break;
 		case 't':
 			if (!parse_num(optarg, 0, 1, &d) || d <= 0 || d >= 1)
-				return cli_usage("link", "--threshold: '%s' is not a probability between 0 and 1",
-				                 optarg);
+				return cli_usage(
+				    "link",
+				    "--threshold: '%s' is not a probability between 0 and 1",
+				    optarg);
 			threshold = d;
 			break;
 		case 'F':
@@ -521,12 +536,14 @@ int cli_cmd_link(int argc, char **argv)
 			else if (strcmp(optarg, "csv") == 0)
 				json = 0;
 			else
-				return cli_usage("link", "--format: '%s' is not csv or json", optarg);
+				return cli_usage("link", "--format: '%s' is not csv or json",
+				                 optarg);
 			break;
 		case 'x':
 			explain1 = optarg;
 			if (optind >= argc || argv[optind][0] == '-')
-				return cli_usage("link", "--explain takes two ids: --explain ID1 ID2");
+				return cli_usage("link",
+				                 "--explain takes two ids: --explain ID1 ID2");
 			explain2 = argv[optind++];
 			break;
 		case 'e':
@@ -540,7 +557,8 @@ int cli_cmd_link(int argc, char **argv)
 			else if (strcmp(optarg, "within") == 0)
 				ro.mode = LT_LINK_BLOCK_WITHIN;
 			else
-				return cli_usage("link", "--mode: '%s' is not all, across or within", optarg);
+				return cli_usage(
+				    "link", "--mode: '%s' is not all, across or within", optarg);
 			break;
 		case 'b':
 			if (nrule_text == LT_LINK_BLOCK_RULES_MAX)
@@ -553,7 +571,8 @@ int cli_cmd_link(int argc, char **argv)
 			break;
 		case 'T':
 			if (!parse_num(optarg, 1, 16, &d) || d != floor(d))
-				return cli_usage("link", "--threads: '%s' is not a number from 1 to 16", optarg);
+				return cli_usage(
+				    "link", "--threads: '%s' is not a number from 1 to 16", optarg);
 			ro.threads = (unsigned)d;
 			break;
 		case 'P':
@@ -561,13 +580,17 @@ int cli_cmd_link(int argc, char **argv)
 			break;
 		case 'C':
 			if (!parse_num(optarg, 2, 1e9, &d) || d != floor(d))
-				return cli_usage("link", "--max-cluster: '%s' is not a number of records (2 or "
-				                         "more)", optarg);
+				return cli_usage(
+				    "link",
+				    "--max-cluster: '%s' is not a number of records (2 or "
+				    "more)",
+				    optarg);
 			max_cluster = (size_t)d;
 			break;
 		case 'D':
 			if (!parse_num(optarg, 0, 1, &d))
-				return cli_usage("link", "--min-density: '%s' is not a number from 0 to 1",
+				return cli_usage("link",
+				                 "--min-density: '%s' is not a number from 0 to 1",
 				                 optarg);
 			min_density = d;
 			break;
@@ -619,9 +642,11 @@ int cli_cmd_link(int argc, char **argv)
 			goto out;
 	}
 	if (s.nfield == 0) {
-		fprintf(stderr, "lantern link: no column of %s is a field lantern link knows (first_name, "
-		                "surname, full_name, dob, city, postcode, email, ...; see docs/linkage.md)\n",
-		        s.in[0].path);
+		fprintf(
+		    stderr,
+		    "lantern link: no column of %s is a field lantern link knows (first_name, "
+		    "surname, full_name, dob, city, postcode, email, ...; see docs/linkage.md)\n",
+		    s.in[0].path);
 		goto out;
 	}
 	st = lt_link_table_init(&s.t, (const char *const *)s.fields, s.nfield);
@@ -645,8 +670,8 @@ int cli_cmd_link(int argc, char **argv)
 		        errors == 1 ? "" : "s");
 		goto out;
 	}
-	fprintf(stderr, "lantern link: read %zu records from %zu file%s (%.2f s)\n", s.t.nrec, s.nin,
-	        s.nin == 1 ? "" : "s", lap(&mark));
+	fprintf(stderr, "lantern link: read %zu records from %zu file%s (%.2f s)\n", s.t.nrec,
+	        s.nin, s.nin == 1 ? "" : "s", lap(&mark));
 	if (s.t.nrec < 2) {
 		fprintf(stderr, "lantern link: %zu record%s: nothing to link\n", s.t.nrec,
 		        s.t.nrec == 1 ? "" : "s");
@@ -667,9 +692,11 @@ int cli_cmd_link(int argc, char **argv)
 		free(text);
 		if (st != LT_OK) {
 			if (err.line > 0)
-				fprintf(stderr, "lantern link: %s:%ld: %s\n", settings, err.line, err.message);
+				fprintf(stderr, "lantern link: %s:%ld: %s\n", settings, err.line,
+				        err.message);
 			else if (err.field[0])
-				fprintf(stderr, "lantern link: %s: %s: %s\n", settings, err.field, err.message);
+				fprintf(stderr, "lantern link: %s: %s: %s\n", settings, err.field,
+				        err.message);
 			else
 				fprintf(stderr, "lantern link: %s: %s\n", settings,
 				        err.message[0] ? err.message : lt_status_message(st));
@@ -689,11 +716,14 @@ int cli_cmd_link(int argc, char **argv)
 			rc = cli_fail("lantern link: training", st, &err);
 			goto out;
 		}
-		fprintf(stderr, "lantern link: %zu records, %zu fields, %zu comparisons; trained in %.2f s\n",
-		        s.t.nrec, s.t.nfield, model.ncomp, lap(&mark));
+		fprintf(
+		    stderr,
+		    "lantern link: %zu records, %zu fields, %zu comparisons; trained in %.2f s\n",
+		    s.t.nrec, s.t.nfield, model.ncomp, lap(&mark));
 		if (rep.lambda_rule[0])
 			fprintf(stderr,
-			        "lantern link: lambda %.3g from '%s' (%llu of %llu pairs, assumed recall "
+			        "lantern link: lambda %.3g from '%s' (%llu of %llu pairs, assumed "
+			        "recall "
 			        "%.2f)\n",
 			        rep.lambda, rep.lambda_rule, (unsigned long long)rep.lambda_matched,
 			        (unsigned long long)rep.lambda_total, ro.lambda_recall);
@@ -701,16 +731,19 @@ int cli_cmd_link(int argc, char **argv)
 			for (size_t k = 0; k < model.ncomp; k++)
 				if (rep.sessions[i].rejected & (1u << k))
 					fprintf(stderr,
-					        "lantern link: EM on '%s': the m fitted for %s is implausible "
-					        "(complete disagreement not rarer among matches); not used\n",
+					        "lantern link: EM on '%s': the m fitted for %s is "
+					        "implausible "
+					        "(complete disagreement not rarer among matches); "
+					        "not used\n",
 					        rep.sessions[i].rule, model.comps[k].name);
-			fprintf(stderr,
-			        "lantern link: EM on '%s': %llu pairs, %zu patterns, %u iterations%s\n",
-			        rep.sessions[i].rule, (unsigned long long)rep.sessions[i].pairs,
-			        rep.sessions[i].patterns, rep.sessions[i].iterations,
-			        rep.sessions[i].pairs == 0      ? " (skipped)"
-			        : rep.sessions[i].converged     ? ""
-			                                        : " (did not converge)");
+			fprintf(
+			    stderr,
+			    "lantern link: EM on '%s': %llu pairs, %zu patterns, %u iterations%s\n",
+			    rep.sessions[i].rule, (unsigned long long)rep.sessions[i].pairs,
+			    rep.sessions[i].patterns, rep.sessions[i].iterations,
+			    rep.sessions[i].pairs == 0  ? " (skipped)"
+			    : rep.sessions[i].converged ? ""
+			                                : " (did not converge)");
 		}
 	}
 	st = lt_link_prep_init(&prep, &model, &s.t, &err);
@@ -724,7 +757,8 @@ int cli_cmd_link(int argc, char **argv)
 			goto oom;
 		FILE *f = fopen(save_model, "w");
 		if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "lantern link: cannot write %s: %s\n", save_model, strerror(errno));
+			fprintf(stderr, "lantern link: cannot write %s: %s\n", save_model,
+			        strerror(errno));
 			free(text);
 			goto out;
 		}
@@ -746,8 +780,9 @@ int cli_cmd_link(int argc, char **argv)
 	} else {
 		lt_link_default_rules(&s.t, &ro, rules, &nrule);
 		if (nrule == 0) {
-			fprintf(stderr, "lantern link: the files have no fields the default blocking rules "
-			                "use; give --blocking RULE\n");
+			fprintf(stderr,
+			        "lantern link: the files have no fields the default blocking rules "
+			        "use; give --blocking RULE\n");
 			goto out;
 		}
 	}
@@ -772,7 +807,8 @@ int cli_cmd_link(int argc, char **argv)
 				continue;
 			}
 			fprintf(stderr,
-			        "lantern link: blocking rule '%s' dropped: it would make %llu pairs (budget "
+			        "lantern link: blocking rule '%s' dropped: it would make %llu "
+			        "pairs (budget "
 			        "%llu; its largest block holds %llu records)\n",
 			        text, (unsigned long long)counts[k].raw, (unsigned long long)budget,
 			        (unsigned long long)counts[k].largest);
@@ -802,12 +838,14 @@ int cli_cmd_link(int argc, char **argv)
 		lt_link_rule_format(&rules[k], &s.t, text, sizeof(text));
 		if (exact)
 			fprintf(stderr,
-			        "lantern link: blocking rule %zu '%s': %llu pairs in its blocks, %llu not "
+			        "lantern link: blocking rule %zu '%s': %llu pairs in its blocks, "
+			        "%llu not "
 			        "found by an earlier rule\n",
 			        k + 1, text, (unsigned long long)counts[k].raw,
 			        (unsigned long long)counts[k].added);
 		else
-			fprintf(stderr, "lantern link: blocking rule %zu '%s': %llu pairs in its blocks\n",
+			fprintf(stderr,
+			        "lantern link: blocking rule %zu '%s': %llu pairs in its blocks\n",
 			        k + 1, text, (unsigned long long)counts[k].raw);
 	}
 
@@ -833,10 +871,11 @@ int cli_cmd_link(int argc, char **argv)
 		        model.lambda);
 	else if (!settings)
 		fprintf(stderr,
-		        "lantern link: lambda re-estimated on the blocked pairs: %u iterations%s; lambda "
+		        "lantern link: lambda re-estimated on the blocked pairs: %u iterations%s; "
+		        "lambda "
 		        "%.3g\n",
 		        ses.iterations,
-		        ses.capped ? " (at a bound: 100 times the rule's, or a hundredth)"
+		        ses.capped      ? " (at a bound: 100 times the rule's, or a hundredth)"
 		        : ses.converged ? ""
 		                        : " (did not converge)",
 		        model.lambda);
@@ -863,7 +902,8 @@ int cli_cmd_link(int argc, char **argv)
 		} else {
 			print_explanation(&x, &s);
 			size_t k = 0;
-			while (k < nrule && !lt_link_blocker_covers(&blocker, k, (uint32_t)a, (uint32_t)b))
+			while (k < nrule &&
+			       !lt_link_blocker_covers(&blocker, k, (uint32_t)a, (uint32_t)b))
 				k++;
 			char text[LT_LINK_BLOCK_RULE_TEXT_MAX];
 			int across = s.t.source[a] != s.t.source[b];
@@ -876,9 +916,11 @@ int cli_cmd_link(int argc, char **argv)
 				printf("not compared: no blocking rule covers this pair\n");
 			else {
 				lt_link_rule_format(&rules[k], &s.t, text, sizeof(text));
-				printf("compared: blocking rule %zu '%s' found the pair; %s at threshold "
+				printf("compared: blocking rule %zu '%s' found the pair; %s at "
+				       "threshold "
 				       "%.4g\n",
-				       k + 1, text, x.probability >= threshold ? "linked" : "not linked",
+				       k + 1, text,
+				       x.probability >= threshold ? "linked" : "not linked",
 				       threshold);
 			}
 		}
@@ -936,27 +978,32 @@ int cli_cmd_link(int argc, char **argv)
 		const struct lt_link_pair_eval *pe[2] = {&ev.before, &ev.after};
 		const char *names[2] = {"before", "after"};
 		if (json) {
-			printf("{\"threshold\": %.6g, \"true_pairs\": %llu, \"pairs_scored\": %llu", threshold,
-			       (unsigned long long)ev.true_pairs, (unsigned long long)scored);
+			printf("{\"threshold\": %.6g, \"true_pairs\": %llu, \"pairs_scored\": %llu",
+			       threshold, (unsigned long long)ev.true_pairs,
+			       (unsigned long long)scored);
 			for (int i = 0; i < 2; i++)
-				printf(", \"%s_clustering\": {\"predicted\": %llu, \"tp\": %llu, \"fp\": %llu, "
-				       "\"fn\": %llu, \"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f}",
+				printf(", \"%s_clustering\": {\"predicted\": %llu, \"tp\": %llu, "
+				       "\"fp\": %llu, "
+				       "\"fn\": %llu, \"precision\": %.6f, \"recall\": %.6f, "
+				       "\"f1\": %.6f}",
 				       names[i], (unsigned long long)pe[i]->predicted,
 				       (unsigned long long)pe[i]->tp, (unsigned long long)pe[i]->fp,
-				       (unsigned long long)pe[i]->fn, pe[i]->precision, pe[i]->recall,
-				       pe[i]->f1);
+				       (unsigned long long)pe[i]->fn, pe[i]->precision,
+				       pe[i]->recall, pe[i]->f1);
 			printf("}\n");
 		} else {
 			printf("true pairs: %llu; pairs scored: %llu; threshold %.4g\n",
-			       (unsigned long long)ev.true_pairs, (unsigned long long)scored, threshold);
-			printf("%-18s %10s %10s %10s %10s %9s %9s %9s\n", "", "predicted", "TP", "FP", "FN",
-			       "precision", "recall", "F1");
+			       (unsigned long long)ev.true_pairs, (unsigned long long)scored,
+			       threshold);
+			printf("%-18s %10s %10s %10s %10s %9s %9s %9s\n", "", "predicted", "TP",
+			       "FP", "FN", "precision", "recall", "F1");
 			for (int i = 0; i < 2; i++)
 				printf("%-18s %10llu %10llu %10llu %10llu %9.4f %9.4f %9.4f\n",
 				       i == 0 ? "before clustering" : "after clustering",
-				       (unsigned long long)pe[i]->predicted, (unsigned long long)pe[i]->tp,
-				       (unsigned long long)pe[i]->fp, (unsigned long long)pe[i]->fn,
-				       pe[i]->precision, pe[i]->recall, pe[i]->f1);
+				       (unsigned long long)pe[i]->predicted,
+				       (unsigned long long)pe[i]->tp, (unsigned long long)pe[i]->fp,
+				       (unsigned long long)pe[i]->fn, pe[i]->precision,
+				       pe[i]->recall, pe[i]->f1);
 		}
 		rc = CLI_EXIT_OK;
 		goto out;

@@ -34,9 +34,9 @@
 #include "core/banned.h"
 
 #define KEY_MISSING UINT32_MAX
-#define KEY_MAX 128          /* bytes of one rule's key string */
-#define KEY_SEP '\x1f'       /* between the values of a rule's keys */
-#define NORM_MAX 4096        /* bytes of one normalised cell */
+#define KEY_MAX     128    /* bytes of one rule's key string */
+#define KEY_SEP     '\x1f' /* between the values of a rule's keys */
+#define NORM_MAX    4096   /* bytes of one normalised cell */
 
 struct lt_link_block_rule_state {
 	uint64_t *hash; /* nrec */
@@ -44,7 +44,7 @@ struct lt_link_block_rule_state {
 	char *arena;    /* key strings, each NUL-terminated */
 	size_t arena_len, arena_cap;
 	uint32_t nkeyed;
-	uint32_t *order; /* nkeyed record indices in sorted order */
+	uint32_t *order;   /* nkeyed record indices in sorted order */
 	uint32_t *lo, *hi; /* nkeyed: partner positions of each position */
 	uint64_t blocks, largest;
 };
@@ -103,8 +103,8 @@ static int date_year(const char *s)
 		while (j < len && is_digit(s[j]))
 			j++;
 		if (j - i == 4)
-			year = (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 +
-			       (s[i + 3] - '0');
+			year = (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 +
+			       (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
 		i = j;
 	}
 	return year;
@@ -246,13 +246,14 @@ static lt_status parse_key(const char *s, const char *e, const struct lt_link_ta
 	char name[128];
 	size_t nl = (size_t)(fe - fs);
 	if (nl == 0 || nl >= sizeof(name))
-		return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s': a key has no field name",
-		                    rule);
+		return lt_error_set(err, LT_EINVAL, "blocking",
+		                    "rule '%s': a key has no field name", rule);
 	memcpy(name, fs, nl);
 	name[nl] = '\0';
 	long f = lt_link_table_field(t, name);
 	if (f < 0)
-		return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s': no field '%s'", rule, name);
+		return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s': no field '%s'", rule,
+		                    name);
 	k->field = (uint32_t)f;
 	k->fn = LT_LINK_KEY_EXACT;
 	k->n = 0;
@@ -263,8 +264,8 @@ static lt_status parse_key(const char *s, const char *e, const struct lt_link_ta
 	char fn[32];
 	size_t al = (size_t)(ae - a);
 	if (al == 0 || al >= sizeof(fn))
-		return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s': '%s:' names no function",
-		                    rule, name);
+		return lt_error_set(err, LT_EINVAL, "blocking",
+		                    "rule '%s': '%s:' names no function", rule, name);
 	memcpy(fn, a, al);
 	fn[al] = '\0';
 	for (size_t i = 0; i < sizeof(key_fns) / sizeof(key_fns[0]); i++)
@@ -318,8 +319,9 @@ lt_status lt_link_rule_parse(const char *text, const struct lt_link_table *t,
 		const char *amp = strchr(s, '&');
 		const char *e = amp ? amp : s + strlen(s);
 		if (rule->nkey == LT_LINK_BLOCK_KEYS_MAX)
-			return lt_error_set(err, LT_EINVAL, "blocking", "rule '%s' has more than %d keys",
-			                    shown, LT_LINK_BLOCK_KEYS_MAX);
+			return lt_error_set(err, LT_EINVAL, "blocking",
+			                    "rule '%s' has more than %d keys", shown,
+			                    LT_LINK_BLOCK_KEYS_MAX);
 		lt_status st = parse_key(s, e, t, &rule->keys[rule->nkey], shown, err);
 		if (st != LT_OK)
 			return st;
@@ -450,7 +452,8 @@ static lt_status arena_push(struct lt_link_block_rule_state *rs, const char *s, 
 
 static int same_key(const struct lt_link_block_rule_state *rs, uint32_t a, uint32_t b)
 {
-	return rs->off[a] != KEY_MISSING && rs->off[b] != KEY_MISSING && rs->hash[a] == rs->hash[b] &&
+	return rs->off[a] != KEY_MISSING && rs->off[b] != KEY_MISSING &&
+	       rs->hash[a] == rs->hash[b] &&
 	       strcmp(rs->arena + rs->off[a], rs->arena + rs->off[b]) == 0;
 }
 
@@ -638,21 +641,23 @@ lt_status lt_link_blocker_init(struct lt_link_blocker *b, const struct lt_link_t
 {
 	memset(b, 0, sizeof(*b));
 	if (nrule == 0 || nrule > LT_LINK_BLOCK_RULES_MAX)
-		return lt_error_set(err, LT_EINVAL, "blocking", "give between 1 and %d blocking rules",
+		return lt_error_set(err, LT_EINVAL, "blocking",
+		                    "give between 1 and %d blocking rules",
 		                    LT_LINK_BLOCK_RULES_MAX);
 	for (size_t i = 0; i < nrule; i++) {
 		if (rules[i].nkey > LT_LINK_BLOCK_KEYS_MAX)
 			return lt_error_set(err, LT_EINVAL, "blocking",
-			                    "blocking rule %zu has %zu keys (0 to %d allowed)", i + 1,
-			                    rules[i].nkey, LT_LINK_BLOCK_KEYS_MAX);
+			                    "blocking rule %zu has %zu keys (0 to %d allowed)",
+			                    i + 1, rules[i].nkey, LT_LINK_BLOCK_KEYS_MAX);
 		for (size_t k = 0; k < rules[i].nkey; k++)
 			if (rules[i].keys[k].field >= t->nfield ||
 			    ((rules[i].keys[k].fn == LT_LINK_KEY_PREFIX ||
 			      rules[i].keys[k].fn == LT_LINK_KEY_SUFFIX) &&
 			     (rules[i].keys[k].n < 1 || rules[i].keys[k].n > 64)))
-				return lt_error_set(err, LT_EINVAL, "blocking",
-				                    "blocking rule %zu, key %zu: no such field or length",
-				                    i + 1, k + 1);
+				return lt_error_set(
+				    err, LT_EINVAL, "blocking",
+				    "blocking rule %zu, key %zu: no such field or length", i + 1,
+				    k + 1);
 	}
 	b->nrule = nrule;
 	memcpy(b->rules, rules, nrule * sizeof(*rules));
@@ -829,8 +834,7 @@ void lt_link_block_iter_init(struct lt_link_block_iter *it, const struct lt_link
 	it->next = chunk->begin < chunk->end ? b->state[chunk->rule].lo[chunk->begin] : 0;
 }
 
-size_t lt_link_block_iter_next(struct lt_link_block_iter *it, struct lt_link_pair *out,
-                               size_t cap)
+size_t lt_link_block_iter_next(struct lt_link_block_iter *it, struct lt_link_pair *out, size_t cap)
 {
 	const struct lt_link_blocker *b = it->b;
 	const size_t rule = it->chunk.rule;

@@ -81,8 +81,8 @@
 #include "core/status.h"
 #include "linkage/linkage.h"
 
-#define LT_LINK_BLOCK_KEYS_MAX 4  /* keys in one rule */
-#define LT_LINK_BLOCK_RULES_MAX 16 /* rules in one list */
+#define LT_LINK_BLOCK_KEYS_MAX      4   /* keys in one rule */
+#define LT_LINK_BLOCK_RULES_MAX     16  /* rules in one list */
 #define LT_LINK_BLOCK_RULE_TEXT_MAX 256 /* bytes of a rule's text form */
 
 enum lt_link_key_fn {
@@ -95,9 +95,9 @@ enum lt_link_key_fn {
 };
 
 struct lt_link_key {
-	uint32_t field;         /* field index in the table */
+	uint32_t field; /* field index in the table */
 	enum lt_link_key_fn fn;
-	uint32_t n;             /* characters for PREFIX and SUFFIX (1..64), else 0 */
+	uint32_t n; /* characters for PREFIX and SUFFIX (1..64), else 0 */
 };
 
 struct lt_link_rule {
@@ -125,8 +125,8 @@ lt_status lt_link_rule_parse(const char *text, const struct lt_link_table *t,
                              struct lt_link_rule *rule, struct lt_error *err);
 /* Write the text form of `rule` into out (cap bytes, NUL-terminated, cut if
  * too small). */
-void lt_link_rule_format(const struct lt_link_rule *rule, const struct lt_link_table *t,
-                         char *out, size_t cap);
+void lt_link_rule_format(const struct lt_link_rule *rule, const struct lt_link_table *t, char *out,
+                         size_t cap);
 
 /* Private state of a blocker; see link_block.c. */
 struct lt_link_block_rule_state;
@@ -163,11 +163,11 @@ void lt_link_blocker_keep(struct lt_link_blocker *b, const size_t *keep, size_t 
 
 /* Pre-flight counts of one rule. */
 struct lt_link_rule_count {
-	uint64_t raw;      /* pairs in the rule's blocks (in the mode) */
-	uint64_t added;    /* of them, pairs no earlier rule covers (when exact) */
-	uint64_t blocks;   /* blocks of two records or more */
-	uint64_t largest;  /* records in the largest block */
-	uint64_t keyed;    /* records with every key of the rule present */
+	uint64_t raw;     /* pairs in the rule's blocks (in the mode) */
+	uint64_t added;   /* of them, pairs no earlier rule covers (when exact) */
+	uint64_t blocks;  /* blocks of two records or more */
+	uint64_t largest; /* records in the largest block */
+	uint64_t keyed;   /* records with every key of the rule present */
 };
 
 /*
@@ -209,15 +209,13 @@ void lt_link_block_iter_init(struct lt_link_block_iter *it, const struct lt_link
  * (in the mode, not covered by an earlier rule); returns how many, 0 when
  * the chunk is done. cap >= 1.
  */
-size_t lt_link_block_iter_next(struct lt_link_block_iter *it, struct lt_link_pair *out,
-                               size_t cap);
+size_t lt_link_block_iter_next(struct lt_link_block_iter *it, struct lt_link_pair *out, size_t cap);
 
 /*
  * Whether rule `rule` covers records a and b (every key present and equal).
  * For explanations: which rule first covered a pair.
  */
-int lt_link_blocker_covers(const struct lt_link_blocker *b, size_t rule, uint32_t a,
-                           uint32_t c);
+int lt_link_blocker_covers(const struct lt_link_blocker *b, size_t rule, uint32_t a, uint32_t c);
 
 /*
  * The key value of `key` for cell text `s` into out (cap bytes): the
@@ -225,7 +223,6 @@ int lt_link_blocker_covers(const struct lt_link_blocker *b, size_t rule, uint32_
  * explanation of a pair. LT_EINVAL when s is not UTF-8 (the key is then
  * missing); LT_OK otherwise.
  */
-lt_status lt_link_key_value(const struct lt_link_key *key, const char *s, char *out,
-                            size_t cap);
+lt_status lt_link_key_value(const struct lt_link_key *key, const char *s, char *out, size_t cap);
 
 #endif

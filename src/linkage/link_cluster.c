@@ -106,7 +106,8 @@ static uint8_t check_flags(uint64_t k, uint64_t edges, const struct lt_link_clus
 	uint8_t f = 0;
 	if (o->size_max > 0 && k > o->size_max)
 		f |= LT_LINK_CLUSTER_BIG;
-	if (k >= 3 && o->density_min > 0 && (double)edges < o->density_min * (double)(k * (k - 1) / 2))
+	if (k >= 3 && o->density_min > 0 &&
+	    (double)edges < o->density_min * (double)(k * (k - 1) / 2))
 		f |= LT_LINK_CLUSTER_LOOSE;
 	return f;
 }
@@ -157,9 +158,9 @@ static int cmp_u32(const void *x, const void *y)
  */
 static lt_status split_cluster(struct lt_link_clusters *c, size_t *cap, uint32_t cid,
                                const uint32_t *mem, size_t nm, const struct lt_link_edge *edges,
-                               const size_t *eidx, size_t ne,
-                               const struct lt_link_cluster_opts *o, struct lt_link_uf *uf,
-                               uint32_t *piece_of_root, uint64_t *piece_edges)
+                               const size_t *eidx, size_t ne, const struct lt_link_cluster_opts *o,
+                               struct lt_link_uf *uf, uint32_t *piece_of_root,
+                               uint64_t *piece_edges)
 {
 	double base = odds(o->threshold);
 	double factor = 1.0;
@@ -193,7 +194,8 @@ static lt_status split_cluster(struct lt_link_clusters *c, size_t *cap, uint32_t
 		int flagged = 0;
 		for (size_t i = 0; i < nm && !flagged; i++) {
 			uint32_t r = lt_link_uf_find(uf, mem[i]);
-			if (r == mem[i] && check_flags(uf->size[r], piece_edges[piece_of_root[r]], o))
+			if (r == mem[i] &&
+			    check_flags(uf->size[r], piece_edges[piece_of_root[r]], o))
 				flagged = 1;
 		}
 		if (!flagged || step == LT_LINK_SPLIT_STEPS)
@@ -221,8 +223,7 @@ static lt_status split_cluster(struct lt_link_clusters *c, size_t *cap, uint32_t
 }
 
 lt_status lt_link_cluster(const struct lt_link_edge *edges, size_t nedge, size_t nrec,
-                          const struct lt_link_cluster_opts *opts,
-                          struct lt_link_clusters *out)
+                          const struct lt_link_cluster_opts *opts, struct lt_link_clusters *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < nedge; i++)
@@ -313,9 +314,10 @@ lt_status lt_link_cluster(const struct lt_link_edge *edges, size_t nedge, size_t
 			if (!out->flags[c])
 				continue;
 			qsort(mem + start[c], start[c + 1] - start[c], sizeof(*mem), cmp_u32);
-			st = split_cluster(out, &cap, (uint32_t)c, mem + start[c], start[c + 1] - start[c],
-			                   edges, eidx + estart[c], estart[c + 1] - estart[c], opts, &uf,
-			                   piece_of_root, piece_edges);
+			st = split_cluster(out, &cap, (uint32_t)c, mem + start[c],
+			                   start[c + 1] - start[c], edges, eidx + estart[c],
+			                   estart[c + 1] - estart[c], opts, &uf, piece_of_root,
+			                   piece_edges);
 			if (st != LT_OK)
 				goto out;
 			out->nsplit++;
@@ -385,7 +387,7 @@ static uint64_t group_pairs(const struct triple *t, size_t n, enum lt_link_mode 
 			within += pairs_of(e - s);
 			s = e;
 		}
-		total += mode == LT_LINK_BLOCK_ALL ? all
+		total += mode == LT_LINK_BLOCK_ALL      ? all
 		         : mode == LT_LINK_BLOCK_WITHIN ? within
 		                                        : all - within;
 		i = j;
@@ -399,9 +401,8 @@ static int in_mode(enum lt_link_mode mode, uint32_t sa, uint32_t sb)
 }
 
 lt_status lt_link_evaluate(const uint32_t *truth, const uint32_t *source, size_t nrec,
-                           enum lt_link_mode mode, const struct lt_link_edge *edges,
-                           size_t nedge, double threshold, const uint32_t *cluster,
-                           struct lt_link_eval *out)
+                           enum lt_link_mode mode, const struct lt_link_edge *edges, size_t nedge,
+                           double threshold, const uint32_t *cluster, struct lt_link_eval *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct triple *t = malloc((nrec ? nrec : 1) * sizeof(*t));

@@ -91,15 +91,15 @@ void lt_link_cluster_opts_default(struct lt_link_cluster_opts *o);
 
 struct lt_link_clusters {
 	size_t nrec;
-	uint32_t *cluster;  /* nrec cluster ids */
+	uint32_t *cluster; /* nrec cluster ids */
 	size_t ncluster;
-	uint32_t *size;     /* ncluster: records in each cluster */
-	uint64_t *edges;    /* ncluster: edges >= threshold inside each (after splitting:
-	                       at the threshold the piece was formed with) */
-	uint8_t *flags;     /* ncluster: LT_LINK_CLUSTER_* bits */
-	size_t nflagged;    /* clusters with BIG or LOOSE set */
-	size_t nsplit;      /* flagged clusters that were split */
-	size_t largest;     /* records in the largest cluster */
+	uint32_t *size;  /* ncluster: records in each cluster */
+	uint64_t *edges; /* ncluster: edges >= threshold inside each (after splitting:
+	                    at the threshold the piece was formed with) */
+	uint8_t *flags;  /* ncluster: LT_LINK_CLUSTER_* bits */
+	size_t nflagged; /* clusters with BIG or LOOSE set */
+	size_t nsplit;   /* flagged clusters that were split */
+	size_t largest;  /* records in the largest cluster */
 };
 
 /*
@@ -108,8 +108,7 @@ struct lt_link_clusters {
  * Fills *out (release it with lt_link_clusters_release). LT_ENOMEM.
  */
 lt_status lt_link_cluster(const struct lt_link_edge *edges, size_t nedge, size_t nrec,
-                          const struct lt_link_cluster_opts *opts,
-                          struct lt_link_clusters *out);
+                          const struct lt_link_cluster_opts *opts, struct lt_link_clusters *out);
 void lt_link_clusters_release(struct lt_link_clusters *c);
 
 /* Pair counts and their ratios. */
@@ -133,9 +132,8 @@ struct lt_link_eval {
  * cluster ids of lt_link_cluster. LT_ENOMEM.
  */
 lt_status lt_link_evaluate(const uint32_t *truth, const uint32_t *source, size_t nrec,
-                           enum lt_link_mode mode, const struct lt_link_edge *edges,
-                           size_t nedge, double threshold, const uint32_t *cluster,
-                           struct lt_link_eval *out);
+                           enum lt_link_mode mode, const struct lt_link_edge *edges, size_t nedge,
+                           double threshold, const uint32_t *cluster, struct lt_link_eval *out);
 
 /* Fill precision, recall and F1 of e from its tp, fp, fn. */
 void lt_link_pair_eval_ratios(struct lt_link_pair_eval *e);

@@ -22,32 +22,58 @@
 
 /* The single source of the column table in docs/linkage.md. */
 const struct lt_link_field_alias lt_link_field_aliases[] = {
-    {"first_name", "first_name"},   {"given_name", "first_name"},
-    {"forename", "first_name"},     {"firstname", "first_name"},
-    {"fname", "first_name"},        {"given_names", "first_name"},
-    {"forenames", "first_name"},    {"surname", "surname"},
-    {"last_name", "surname"},       {"family_name", "surname"},
-    {"lastname", "surname"},        {"lname", "surname"},
-    {"full_name", "full_name"},     {"name", "full_name"},
-    {"fullname", "full_name"},      {"dob", "dob"},
-    {"date_of_birth", "dob"},       {"birth_date", "dob"},
-    {"birthdate", "dob"},           {"city", "city"},
-    {"town", "city"},               {"suburb", "city"},
-    {"locality", "city"},           {"postcode", "postcode"},
-    {"post_code", "postcode"},      {"postcode_fake", "postcode"},
-    {"zip", "postcode"},            {"zipcode", "postcode"},
-    {"zip_code", "postcode"},       {"postal_code", "postcode"},
-    {"email", "email"},             {"email_address", "email"},
-    {"e_mail", "email"},            {"address", "address"},
-    {"address_1", "address"},       {"address1", "address"},
-    {"street_address", "address"},  {"street", "address"},
-    {"address_2", "address_2"},     {"address2", "address_2"},
-    {"street_number", "street_number"}, {"house_number", "street_number"},
-    {"state", "state"},             {"county", "state"},
-    {"sex", "sex"},                 {"gender", "sex"},
-    {"birth_place", "birth_place"}, {"place_of_birth", "birth_place"},
-    {"occupation", "occupation"},   {"phone", "phone"},
-    {"phone_number", "phone"},      {"telephone", "phone"},
+    {"first_name", "first_name"},
+    {"given_name", "first_name"},
+    {"forename", "first_name"},
+    {"firstname", "first_name"},
+    {"fname", "first_name"},
+    {"given_names", "first_name"},
+    {"forenames", "first_name"},
+    {"surname", "surname"},
+    {"last_name", "surname"},
+    {"family_name", "surname"},
+    {"lastname", "surname"},
+    {"lname", "surname"},
+    {"full_name", "full_name"},
+    {"name", "full_name"},
+    {"fullname", "full_name"},
+    {"dob", "dob"},
+    {"date_of_birth", "dob"},
+    {"birth_date", "dob"},
+    {"birthdate", "dob"},
+    {"city", "city"},
+    {"town", "city"},
+    {"suburb", "city"},
+    {"locality", "city"},
+    {"postcode", "postcode"},
+    {"post_code", "postcode"},
+    {"postcode_fake", "postcode"},
+    {"zip", "postcode"},
+    {"zipcode", "postcode"},
+    {"zip_code", "postcode"},
+    {"postal_code", "postcode"},
+    {"email", "email"},
+    {"email_address", "email"},
+    {"e_mail", "email"},
+    {"address", "address"},
+    {"address_1", "address"},
+    {"address1", "address"},
+    {"street_address", "address"},
+    {"street", "address"},
+    {"address_2", "address_2"},
+    {"address2", "address_2"},
+    {"street_number", "street_number"},
+    {"house_number", "street_number"},
+    {"state", "state"},
+    {"county", "state"},
+    {"sex", "sex"},
+    {"gender", "sex"},
+    {"birth_place", "birth_place"},
+    {"place_of_birth", "birth_place"},
+    {"occupation", "occupation"},
+    {"phone", "phone"},
+    {"phone_number", "phone"},
+    {"telephone", "phone"},
 };
 const size_t lt_link_field_alias_count =
     sizeof(lt_link_field_aliases) / sizeof(lt_link_field_aliases[0]);
@@ -161,7 +187,7 @@ static const struct {
 };
 
 lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_model *m,
-                                 struct lt_error *err)
+                                struct lt_error *err)
 {
 	lt_link_model_init(m);
 	int split_names =
@@ -173,7 +199,8 @@ lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_mo
 		/* a full name beside its parts would count the same evidence twice */
 		if (strcmp(f, "full_name") == 0 && split_names)
 			continue;
-		lt_status st = lt_link_model_add_preset(m, default_comparisons[i].preset, f, f, err);
+		lt_status st =
+		    lt_link_model_add_preset(m, default_comparisons[i].preset, f, f, err);
 		if (st != LT_OK) {
 			lt_link_model_release(m);
 			return st;
@@ -204,7 +231,9 @@ static uint64_t pairs_in_mode(const struct lt_link_table *t, enum lt_link_mode m
 	for (size_t s = 0; s < t->nsource; s++)
 		within += per[s] * (per[s] - (per[s] > 0)) / 2;
 	free(per);
-	return mode == LT_LINK_BLOCK_ALL ? all : mode == LT_LINK_BLOCK_WITHIN ? within : all - within;
+	return mode == LT_LINK_BLOCK_ALL      ? all
+	       : mode == LT_LINK_BLOCK_WITHIN ? within
+	                                      : all - within;
 }
 
 /* Bit k set when comparison k reads a field some key of `rule` reads. */
@@ -271,8 +300,7 @@ static const char *const lambda_rules[] = {
 static const char *const train_rules_a[] = {"dob", "postcode", "email"};
 static const char *const train_rules_b[] = {"first_name & surname", "full_name", "surname"};
 
-static const char *first_present(const struct lt_link_table *t, const char *const *rules,
-                                 size_t n)
+static const char *first_present(const struct lt_link_table *t, const char *const *rules, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (has_fields(t, rules[i]))
@@ -317,7 +345,8 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
 		goto out;
 
 	/* λ */
-	const char *lr = first_present(t, lambda_rules, sizeof(lambda_rules) / sizeof(lambda_rules[0]));
+	const char *lr =
+	    first_present(t, lambda_rules, sizeof(lambda_rules) / sizeof(lambda_rules[0]));
 	if (lr) {
 		struct lt_link_rule rule;
 		struct lt_link_rule_count cnt;
@@ -331,7 +360,8 @@ lt_status lt_link_train(struct lt_link_model *m, const struct lt_link_table *t,
 		snprintf(rep->lambda_rule, sizeof(rep->lambda_rule), "%s", lr);
 		rep->lambda_matched = cnt.raw;
 		rep->lambda_total = total;
-		if (lt_link_lambda_from_rules(cnt.raw, total, o->lambda_recall, &lambda, NULL) == LT_OK) {
+		if (lt_link_lambda_from_rules(cnt.raw, total, o->lambda_recall, &lambda, NULL) ==
+		    LT_OK) {
 			m->lambda = lambda;
 			st = lt_link_model_finish(m, err);
 			if (st != LT_OK)
@@ -433,8 +463,8 @@ out:
 /* Histogram of the Bayes factors (weight minus the prior) of the scored
  * pairs: HIST_BINS bins of 1/HIST_SCALE bit from -HIST_SPAN. */
 #define HIST_SCALE 32
-#define HIST_SPAN 128
-#define HIST_BINS (2 * HIST_SPAN * HIST_SCALE)
+#define HIST_SPAN  128
+#define HIST_BINS  (2 * HIST_SPAN * HIST_SCALE)
 
 /* Score every pair of b; keep pairs of weight >= keep_weight as edges whose
  * p holds the WEIGHT (callers convert), sorted by (a, b); add each pair's
@@ -514,8 +544,8 @@ lt_status lt_link_score_fit(struct lt_link_model *m, const struct lt_link_prep *
 	}
 	ses->pairs = *scored;
 	if (fit_lambda && *scored >= LAMBDA_FIT_PAIRS_MIN && total > 0) {
-		double lambda = fit_lambda_hist(hist, total, lambda0, cap, lambda0 / LAMBDA_RAISE_MAX,
-		                                ses);
+		double lambda =
+		    fit_lambda_hist(hist, total, lambda0, cap, lambda0 / LAMBDA_RAISE_MAX, ses);
 		if (lambda > 0 && lambda < 1) {
 			m->lambda = lambda;
 			st = lt_link_model_finish(m, err);
@@ -587,7 +617,9 @@ static void *score_main(void *arg)
 				double prior = sh->p->model->prior_weight;
 				for (size_t i = 0; i < n; i++) {
 					double x = (w[i] - prior + HIST_SPAN) * HIST_SCALE;
-					size_t bin = x <= 0 ? 0 : x >= HIST_BINS - 1 ? HIST_BINS - 1 : (size_t)x;
+					size_t bin = x <= 0               ? 0
+					             : x >= HIST_BINS - 1 ? HIST_BINS - 1
+					                                  : (size_t)x;
 					th->hist[bin]++;
 				}
 			}
@@ -596,7 +628,8 @@ static void *score_main(void *arg)
 					continue;
 				if (th->nedge == th->cap) {
 					size_t cap = th->cap ? th->cap * 2 : 4096;
-					struct lt_link_edge *e = realloc(th->edges, cap * sizeof(*e));
+					struct lt_link_edge *e =
+					    realloc(th->edges, cap * sizeof(*e));
 					if (!e) {
 						th->st = LT_ENOMEM;
 						goto out;
@@ -606,7 +639,8 @@ static void *score_main(void *arg)
 				}
 				/* the weight for now: score_run's callers turn it into a
 				 * probability */
-				th->edges[th->nedge++] = (struct lt_link_edge){buf[i].a, buf[i].b, w[i]};
+				th->edges[th->nedge++] =
+				    (struct lt_link_edge){buf[i].a, buf[i].b, w[i]};
 			}
 		}
 	}

@@ -118,18 +118,18 @@ void lt_link_rules_budget(const struct lt_link_blocker *b, uint64_t budget, size
  * t has no field a comparison applies to.
  */
 lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_model *m,
-                                 struct lt_error *err);
+                                struct lt_error *err);
 
 /* What training did. */
 struct lt_link_train_session {
 	char rule[LT_LINK_BLOCK_RULE_TEXT_MAX];
-	uint64_t pairs;     /* pairs EM was run on (0: skipped; a sample when the rule
-	                       yields more than train_pairs_max) */
-	size_t patterns;    /* distinct patterns */
+	uint64_t pairs;  /* pairs EM was run on (0: skipped; a sample when the rule
+	                    yields more than train_pairs_max) */
+	size_t patterns; /* distinct patterns */
 	unsigned iterations;
 	int converged;
-	uint32_t rejected;  /* bit k: comparison k's fitted m was implausible, not used */
-	int capped;         /* λ hit its ceiling (lt_link_score_fit) */
+	uint32_t rejected; /* bit k: comparison k's fitted m was implausible, not used */
+	int capped;        /* λ hit its ceiling (lt_link_score_fit) */
 };
 struct lt_link_train_report {
 	char lambda_rule[LT_LINK_BLOCK_RULE_TEXT_MAX]; /* "" when none applied */

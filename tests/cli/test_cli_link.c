@@ -11,17 +11,16 @@
 #include "linkage/link_run.h"
 
 /* A small file: three people written twice or three times, and two alone. */
-static const char *small_csv =
-    "id,given_name,surname,date_of_birth,city,person\n"
-    "a1,Anna,Smith,1990-01-02,London,p1\n"
-    "a2,Ana,Smith,1990-01-02,London,p1\n"
-    "a3,Anna,Smyth,1990-02-01,London,p1\n"
-    "b1,Robert,Jones,1985-05-06,Leeds,p2\n"
-    "b2,Robert,Jones,1985-05-06,,p2\n"
-    "c1,Maria,Garcia,1970-11-30,York,p3\n"
-    "c2,María,García,1970-11-30,York,p3\n"
-    "d1,Tom,Brown,2001-07-07,Bath,p4\n"
-    "e1,Lucy,Green,1999-03-03,Hull,p5\n";
+static const char *small_csv = "id,given_name,surname,date_of_birth,city,person\n"
+                               "a1,Anna,Smith,1990-01-02,London,p1\n"
+                               "a2,Ana,Smith,1990-01-02,London,p1\n"
+                               "a3,Anna,Smyth,1990-02-01,London,p1\n"
+                               "b1,Robert,Jones,1985-05-06,Leeds,p2\n"
+                               "b2,Robert,Jones,1985-05-06,,p2\n"
+                               "c1,Maria,Garcia,1970-11-30,York,p3\n"
+                               "c2,María,García,1970-11-30,York,p3\n"
+                               "d1,Tom,Brown,2001-07-07,Bath,p4\n"
+                               "e1,Lucy,Green,1999-03-03,Hull,p5\n";
 
 static const char *write_small(void)
 {
@@ -211,7 +210,8 @@ static void test_link_documented(void **state)
 	for (const char *p = r.out; (p = strstr(p, "\n  --")) != NULL; p++) {
 		char opt[64] = "`";
 		size_t n = 1;
-		for (const char *q = p + 3; *q && *q != ' ' && *q != '\n' && n < sizeof(opt) - 1; q++)
+		for (const char *q = p + 3; *q && *q != ' ' && *q != '\n' && n < sizeof(opt) - 1;
+		     q++)
 			opt[n++] = *q;
 		opt[n] = '\0';
 		if (strcmp(opt, "`--help") == 0)
@@ -327,14 +327,10 @@ static void test_accuracy_fake_1000(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_link_csv_output),
-	    cmocka_unit_test(test_link_json_and_explain),
-	    cmocka_unit_test(test_link_evaluate),
-	    cmocka_unit_test(test_link_settings),
-	    cmocka_unit_test(test_link_errors),
-	    cmocka_unit_test(test_link_documented),
-	    cmocka_unit_test(test_accuracy_febrl3),
-	    cmocka_unit_test(test_accuracy_febrl4),
+	    cmocka_unit_test(test_link_csv_output),    cmocka_unit_test(test_link_json_and_explain),
+	    cmocka_unit_test(test_link_evaluate),      cmocka_unit_test(test_link_settings),
+	    cmocka_unit_test(test_link_errors),        cmocka_unit_test(test_link_documented),
+	    cmocka_unit_test(test_accuracy_febrl3),    cmocka_unit_test(test_accuracy_febrl4),
 	    cmocka_unit_test(test_accuracy_fake_1000),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,8 @@ static void test_rule_text(void **state)
 	struct lt_link_rule r;
 	struct lt_error err;
 	lt_error_clear(&err);
-	assert_int_equal(lt_link_rule_parse(" surname:phonetic & dob:year &first_name:3", &t, &r, &err),
-	                 LT_OK);
+	assert_int_equal(
+	    lt_link_rule_parse(" surname:phonetic & dob:year &first_name:3", &t, &r, &err), LT_OK);
 	assert_int_equal(r.nkey, 3);
 	assert_int_equal(r.keys[0].field, 1);
 	assert_int_equal(r.keys[0].fn, LT_LINK_KEY_PHONETIC);
@@ -160,7 +160,7 @@ static void check_random_table(uint64_t seed, size_t nrec, enum lt_link_mode mod
 	uint64_t raw[NR] = {0}, added[NR] = {0};
 	size_t nwant = 0;
 	struct lt_link_pair *want = malloc(nrec * nrec * sizeof(*want));
-	char (*keys)[NR][256] = malloc(nrec * sizeof(*keys));
+	char(*keys)[NR][256] = malloc(nrec * sizeof(*keys));
 	for (size_t i = 0; i < nrec; i++)
 		for (size_t k = 0; k < NR; k++)
 			rule_key(&t, &rules[k], i, keys[i][k], sizeof(keys[i][k]));
@@ -191,8 +191,9 @@ static void check_random_table(uint64_t seed, size_t nrec, enum lt_link_mode mod
 		if (counts[k].raw != raw[k] || counts[k].added != added[k])
 			fail_msg("seed %llu mode %d rule %zu: raw %llu added %llu, want %llu %llu",
 			         (unsigned long long)seed, (int)mode, k,
-			         (unsigned long long)counts[k].raw, (unsigned long long)counts[k].added,
-			         (unsigned long long)raw[k], (unsigned long long)added[k]);
+			         (unsigned long long)counts[k].raw,
+			         (unsigned long long)counts[k].added, (unsigned long long)raw[k],
+			         (unsigned long long)added[k]);
 	}
 	struct lt_link_rule_count quick[NR];
 	lt_link_blocker_count(&b, 0, quick);
@@ -231,12 +232,14 @@ static void check_random_table(uint64_t seed, size_t nrec, enum lt_link_mode mod
 	for (size_t i = 0; i < ngot; i++)
 		if (got[i].a != want[i].a || got[i].b != want[i].b)
 			fail_msg("seed %llu: pair %zu is (%u,%u), want (%u,%u)",
-			         (unsigned long long)seed, i, got[i].a, got[i].b, want[i].a, want[i].b);
+			         (unsigned long long)seed, i, got[i].a, got[i].b, want[i].a,
+			         want[i].b);
 	/* covers agrees with the keys */
 	for (size_t i = 0; i < 20 && i + 1 < nrec; i++)
 		for (size_t k = 0; k < NR; k++)
-			assert_int_equal(lt_link_blocker_covers(&b, k, (uint32_t)i, (uint32_t)i + 1),
-			                 keys[i][k][0] && strcmp(keys[i][k], keys[i + 1][k]) == 0);
+			assert_int_equal(
+			    lt_link_blocker_covers(&b, k, (uint32_t)i, (uint32_t)i + 1),
+			    keys[i][k][0] && strcmp(keys[i][k], keys[i + 1][k]) == 0);
 	free(got);
 	free(chunks);
 	/* keeping rules 1 and 3 gives the blocker built from them alone */

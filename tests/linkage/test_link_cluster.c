@@ -32,7 +32,10 @@ static void test_components(void **state)
 	(void)state;
 	/* 0-1 strong, 1-2 strong, 3-4 below threshold, 5-6 strong */
 	const struct lt_link_edge e[] = {
-	    {0, 1, 0.99}, {1, 2, 0.95}, {3, 4, 0.5}, {6, 5, 0.91},
+	    {0, 1, 0.99},
+	    {1, 2, 0.95},
+	    {3, 4, 0.5},
+	    {6, 5, 0.91},
 	};
 	struct lt_link_cluster_opts o;
 	lt_link_cluster_opts_default(&o);
@@ -104,7 +107,10 @@ static void test_evaluation_by_hand(void **state)
 	const uint32_t truth[] = {0, 0, 0, 1, 1, 2};
 	const uint32_t source[] = {0, 0, 1, 0, 1, 0};
 	const struct lt_link_edge e[] = {
-	    {0, 1, 0.95}, {1, 2, 0.95}, {3, 4, 0.5}, {4, 5, 0.95},
+	    {0, 1, 0.95},
+	    {1, 2, 0.95},
+	    {3, 4, 0.5},
+	    {4, 5, 0.95},
 	};
 	struct lt_link_cluster_opts o;
 	lt_link_cluster_opts_default(&o);
@@ -113,7 +119,8 @@ static void test_evaluation_by_hand(void **state)
 	/* clusters {0,1,2} {3} {4,5} */
 	struct lt_link_eval ev;
 	assert_int_equal(
-	    lt_link_evaluate(truth, source, 6, LT_LINK_BLOCK_ALL, e, 4, 0.9, c.cluster, &ev), LT_OK);
+	    lt_link_evaluate(truth, source, 6, LT_LINK_BLOCK_ALL, e, 4, 0.9, c.cluster, &ev),
+	    LT_OK);
 	assert_int_equal(ev.true_pairs, 4);
 	assert_int_equal(ev.before.tp, 2);
 	assert_int_equal(ev.before.fp, 1);

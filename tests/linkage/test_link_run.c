@@ -15,14 +15,22 @@ static void test_column_names(void **state)
 	static const struct {
 		const char *column, *field;
 	} cases[] = {
-	    {"given_name", "first_name"}, {" Given Name ", "first_name"}, {"SURNAME", "surname"},
-	    {"date-of-birth", "dob"},     {"suburb", "city"},             {"zip", "postcode"},
-	    {"postcode_fake", "postcode"}, {"gender", "sex"},             {"colour", NULL},
-	    {"", NULL},                   {"soc_sec_id", NULL},
+	    {"given_name", "first_name"},
+	    {" Given Name ", "first_name"},
+	    {"SURNAME", "surname"},
+	    {"date-of-birth", "dob"},
+	    {"suburb", "city"},
+	    {"zip", "postcode"},
+	    {"postcode_fake", "postcode"},
+	    {"gender", "sex"},
+	    {"colour", NULL},
+	    {"", NULL},
+	    {"soc_sec_id", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *got = lt_link_field_for_column(cases[i].column);
-		if (cases[i].field == NULL ? got != NULL : (got == NULL || strcmp(got, cases[i].field)))
+		if (cases[i].field == NULL ? got != NULL
+		                           : (got == NULL || strcmp(got, cases[i].field)))
 			fail_msg("column '%s' -> %s, want %s", cases[i].column, got ? got : "NULL",
 			         cases[i].field ? cases[i].field : "NULL");
 	}
@@ -38,10 +46,10 @@ static uint32_t rnd(uint32_t n)
 /* n people, each written 1 to 3 times with an occasional typo. */
 static void make_table(struct lt_link_table *t, size_t people, uint32_t *truth, size_t *nrec)
 {
-	static const char *firsts[] = {"anna", "maria", "john", "peter", "olga", "ivan", "lucy",
-	                               "sam", "amir", "chen", "ruth", "omar"};
-	static const char *surs[] = {"smith", "jones", "novak", "popescu", "khan", "li", "garcia",
-	                             "brown", "okafor", "nguyen", "haddad", "kowalski"};
+	static const char *firsts[] = {"anna", "maria", "john", "peter", "olga", "ivan",
+	                               "lucy", "sam",   "amir", "chen",  "ruth", "omar"};
+	static const char *surs[] = {"smith",  "jones", "novak",  "popescu", "khan",   "li",
+	                             "garcia", "brown", "okafor", "nguyen",  "haddad", "kowalski"};
 	static const char *cities[] = {"leeds", "york", "hull", "bath", "derby"};
 	const char *names[] = {"first_name", "surname", "dob", "city"};
 	assert_int_equal(lt_link_table_init(t, names, 4), LT_OK);
@@ -88,9 +96,10 @@ static void test_defaults(void **state)
 	assert_int_equal(rules[0].nkey, 0);
 	o.all_pairs_max = 0;
 	lt_link_default_rules(&t, &o, rules, &nrule);
-	const char *want[] = {"first_name & surname", "surname & dob", "first_name & dob",
-	                      "surname:phonetic & first_name:phonetic", "dob & city",
-	                      "surname & city", "first_name & city"};
+	const char *want[] = {"first_name & surname", "surname & dob",
+	                      "first_name & dob",     "surname:phonetic & first_name:phonetic",
+	                      "dob & city",           "surname & city",
+	                      "first_name & city"};
 	assert_int_equal(nrule, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < nrule; i++) {
 		char text[LT_LINK_BLOCK_RULE_TEXT_MAX];
@@ -145,7 +154,8 @@ static void test_train_and_score(void **state)
 	o.all_pairs_max = 0;
 	lt_link_default_rules(&t, &o, rules, &nrule);
 	struct lt_link_blocker b;
-	assert_int_equal(lt_link_blocker_init(&b, &t, rules, nrule, LT_LINK_BLOCK_ALL, &err), LT_OK);
+	assert_int_equal(lt_link_blocker_init(&b, &t, rules, nrule, LT_LINK_BLOCK_ALL, &err),
+	                 LT_OK);
 	struct lt_link_prep p;
 	assert_int_equal(lt_link_prep_init(&p, &m, &t, &err), LT_OK);
 
@@ -198,7 +208,8 @@ static void test_train_and_score(void **state)
 		size_t k;
 		while ((k = lt_link_block_iter_next(&it, buf, 64)) > 0)
 			for (size_t i = 0; i < k; i++)
-				if (lt_link_weight_to_prob(lt_link_score(&p, buf[i].a, buf[i].b)) >= 0.3)
+				if (lt_link_weight_to_prob(lt_link_score(&p, buf[i].a, buf[i].b)) >=
+				    0.3)
 					above++;
 	}
 	free(chunks);
@@ -210,8 +221,8 @@ static void test_train_and_score(void **state)
 	struct lt_link_edge *e3;
 	size_t n3;
 	uint64_t s3;
-	assert_int_equal(
-	    lt_link_score_fit(&m, &p, &b, 2, 0.3, false, &ses, &e3, &n3, &s3, &err), LT_OK);
+	assert_int_equal(lt_link_score_fit(&m, &p, &b, 2, 0.3, false, &ses, &e3, &n3, &s3, &err),
+	                 LT_OK);
 	assert_int_equal(n3, n1);
 	for (size_t i = 0; i < n1; i++)
 		assert_false(edge_cmp(&e3[i], &e1[i]));
