@@ -19,8 +19,10 @@
  * or JSON); with --explain ID1 ID2 the waterfall of that pair instead; with
  * --evaluate COLUMN precision, recall and F1 of the pairs before and after
  * clustering against the truth in COLUMN instead (FEBRL's rec-N-org and
- * rec-N-dup-K are read as the entity rec-N). Notes on what was done
- * (rules, pair counts, training, clusters flagged) go to stderr.
+ * rec-N-dup-K are read as the entity rec-N). With --histories FILE the
+ * persons' capture histories, each file a list, are also written in the
+ * CSV that `lantern estimate` reads (src/linkest/linkest.h). Notes on what
+ * was done (rules, pair counts, training, clusters flagged) go to stderr.
  *
  * Errors name the place: FILE:LINE:COLUMN: what is wrong (COLUMN is the
  * 1-based column number, with the column's name when it has one).
@@ -40,6 +42,7 @@
 #include "linkage/link_model.h"
 #include "linkage/link_run.h"
 #include "linkage/linkage.h"
+#include "linkest/linkest.h"
 #include "core/banned.h"
 
 #define LINK_PAIR_BUDGET_MIN        5000000ULL  /* a rule may always make this many pairs */
@@ -483,6 +486,49 @@ static void print_explanation(const struct lt_link_explanation *x, const struct 
 	printf("match weight %.3f, probability %.6f\n", x->weight, x->probability);
 }
 
+/* --histories: the persons' capture histories, each file a list, as
+ * `lantern estimate` reads them (linkest.h). Prints its own errors. */
+static int write_histories(const struct link_state *s, const struct lt_link_clusters *c,
+                           const char *path)
+{
+	struct lt_error err;
+	lt_error_clear(&err);
+	struct lt_linkest_lists lists;
+	struct mse_table *t = NULL;
+	struct lt_buf b;
+	lt_buf_init(&b, (size_t)1 << 24);
+	int rc = -1;
+	const char **labels = malloc(s->t.nrec * sizeof(*labels));
+	uint32_t *list = malloc(s->t.nrec * sizeof(*list));
+	lt_status st = labels && list ? LT_OK : LT_ENOMEM;
+	for (size_t r = 0; st == LT_OK && r < s->t.nrec; r++)
+		labels[r] = s->t.source_names[s->t.source[r]];
+	if (st == LT_OK)
+		st = lt_linkest_lists_from_labels(labels, s->t.nrec, list, &lists, &err);
+	if (st == LT_OK)
+		st = lt_linkest_histories(c->cluster, c->ncluster, list, s->t.nrec, &lists, &t,
+		                          &err);
+	if (st == LT_OK)
+		st = lt_linkest_histories_csv(t, &b);
+	if (st != LT_OK) {
+		fprintf(stderr, "lantern link: --histories: %s\n",
+		        err.message[0] ? err.message : lt_status_message(st));
+		goto out;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(lt_buf_str(&b), f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "lantern link: cannot write %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	lt_buf_release(&b);
+	mse_table_free(t);
+	free(list);
+	free(labels);
+	return rc;
+}
+
 int cli_cmd_link(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -497,13 +543,14 @@ int cli_cmd_link(int argc, char **argv)
 	    {"save-model", required_argument, NULL, 'S'},
 	    {"threads", required_argument, NULL, 'T'},
 	    {"no-split", no_argument, NULL, 'P'},
+	    {"histories", required_argument, NULL, 'H'},
 	    {"max-cluster", required_argument, NULL, 'C'},
 	    {"min-density", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *id_col = NULL, *settings = NULL, *explain1 = NULL, *explain2 = NULL;
-	const char *truth_col = NULL, *save_model = NULL;
+	const char *truth_col = NULL, *save_model = NULL, *histories = NULL;
 	const char *rule_text[LT_LINK_BLOCK_RULES_MAX];
 	size_t nrule_text = 0;
 	int json = 0, split = 1;
@@ -577,6 +624,9 @@ int cli_cmd_link(int argc, char **argv)
 			break;
 		case 'P':
 			split = 0;
+			break;
+		case 'H':
+			histories = optarg;
 			break;
 		case 'C':
 			if (!parse_num(optarg, 2, 1e9, &d) || d != floor(d))
@@ -941,6 +991,9 @@ int cli_cmd_link(int argc, char **argv)
 	        "lantern link: %zu clusters, the largest of %zu records; %zu flagged%s (%.2f s)\n",
 	        clusters.ncluster, clusters.largest, clusters.nflagged,
 	        clusters.nsplit ? " and split" : "", lap(&mark));
+
+	if (histories && write_histories(&s, &clusters, histories) != 0)
+		goto out;
 
 	if (truth_col) {
 		/* entity labels: equal truth strings, a missing one its own entity */

@@ -260,6 +260,8 @@ const struct cli_command cli_commands[] = {
 	 "  --settings FILE a model saved as JSON (--save-model), used as it is instead\n"
 	 "                  of training the default model on the data\n"
 	 "  --save-model FILE  write the trained model as JSON\n"
+	 "  --histories FILE  also write the persons' capture histories, each file a\n"
+	 "                  list, in the CSV lantern estimate reads\n"
 	 "  --threshold P   match probability at which two records are linked (default 0.5)\n"
 	 "  --format FMT    csv (default) or json\n"
 	 "  --explain ID1 ID2  print the waterfall of one pair (ID or FILE:ID) instead\n"

@@ -337,6 +337,18 @@ static void test_estimate_from_links(void **state)
 	char *h = slurp(hist);
 	assert_true(strncmp(h, "a,b,c,count\n", 12) == 0);
 	free(h);
+	/* lantern link --histories writes the same table from its own clusters */
+	char hist2[1200];
+	snprintf(hist2, sizeof(hist2), "%s-hist2.csv", dir);
+	struct run r2 = RUN_EXPECT(0, "link", a, b, c, "--histories", hist2);
+	run_free(&r2);
+	char *h1 = slurp(hist), *h2 = slurp(hist2);
+	assert_string_equal(h1, h2);
+	free(h1);
+	free(h2);
+	r2 = RUN_EXPECT(1, "link", a, "--histories", hist2);
+	assert_contains(r2.err, "--histories: an estimate needs 2 to 16 lists; the records are on 1");
+	run_free(&r2);
 	/* the histories file gives the same estimate through lantern estimate */
 	const char *line = strstr(r.out, "Estimated population");
 	assert_non_null(line);
