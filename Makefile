@@ -4,7 +4,9 @@
 #   make run      install what is missing, build, create var/lantern.db with
 #                 the demo data if it does not exist, serve on 127.0.0.1:8080
 #   make test     install what is missing, build with ASan + UBSan and
-#                 warnings as errors, run every test
+#                 warnings as errors, run every test; then compile the
+#                 release build with warnings as errors too (-O3 finds
+#                 warnings -O0 does not)
 #   make bench    install wrk if missing, the benchmarks (release build)
 #   make clean    remove the build directories
 #
@@ -13,6 +15,7 @@
 BUILD      ?= build
 TESTBUILD  ?= build-test
 BENCHBUILD ?= build-bench
+RELCHECK   ?= build-release-check
 DB         ?= var/lantern.db
 LISTEN     ?= 127.0.0.1:8080
 
@@ -47,6 +50,9 @@ test: test-deps $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    meson test -C $(TESTBUILD) --print-errorlogs --num-processes 2
+	@test -f $(RELCHECK)/build.ninja || meson setup $(RELCHECK) -Dtests=false \
+	    -Dwerror=true --buildtype=release >/dev/null
+	ninja -C $(RELCHECK)
 
 $(BENCHBUILD)/build.ninja:
 	meson setup $(BENCHBUILD) -Dtests=false --buildtype=release >/dev/null
@@ -130,7 +136,7 @@ fuzz-link-block: fuzz-clang
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-link_block fuzz/corpus/link_block
 
 clean:
-	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) build-fuzz
+	rm -rf $(BUILD) $(TESTBUILD) $(BENCHBUILD) $(RELCHECK) build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -264,6 +264,7 @@ static int only(const char *cmd, const char *verb, const struct args *a, bool ag
 static int parse_role(const char *cmd, const char *text, enum lt_role *out)
 {
 	char expected[256];
+	*out = (enum lt_role)0; /* defined on every path; meaningful only on success */
 	if (!text)
 		return cli_usage(cmd, "--role is required");
 	int i = lt_vocab_find(&lt_vocab_role, text, strlen(text));

@@ -73,7 +73,7 @@ bool lt_password_is_common(const char *word, size_t len)
 {
 	char buf[LT_PASSWORD_MAX];
 	bool r;
-	if (len > sizeof(buf))
+	if (len == 0 || len > sizeof(buf))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		buf[i] = fold(word[i]);

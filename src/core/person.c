@@ -122,6 +122,7 @@ static lt_status id_parse(const char *field, const char *v, size_t len, int64_t 
                           struct lt_error *err)
 {
 	int64_t x = 0;
+	*out = 0; /* defined on every path; meaningful only on LT_OK */
 	if (len == 0 || len > 18)
 		goto bad;
 	for (size_t i = 0; i < len; i++) {

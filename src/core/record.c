@@ -79,6 +79,7 @@ static lt_status vocab_value(const struct lt_vocab *v, const char *field, const 
 			     size_t len, int *out, struct lt_error *err)
 {
 	int i = lt_vocab_find(v, s, len);
+	*out = 0; /* defined on every path; meaningful only on LT_OK */
 	if (i < 0) {
 		char exp[2048];
 		char list[2000];
