@@ -25,28 +25,27 @@
 #include "core/banned.h"
 
 static const char *const firsts[] = {
-    "Anna",   "Maria",  "Olena",  "Ion",     "John",    "Mohammed", "Fatima", "Li",
-    "Wei",    "Ahmed",  "Elena",  "Ivan",    "Sofia",   "Daniel",   "Grace",  "Peter",
-    "Paul",   "Mary",   "Joseph", "Amina",   "Hassan",  "Nadia",    "Omar",   "Yusuf",
-    "Irina",  "Olga",   "Natalia", "Andrei", "Mihai",   "Vasile",   "Ana",    "Luca",
-    "Marco",  "Giulia", "Chen",   "Ling",    "Thi",     "Van",      "Minh",   "Hoa",
-    "Kwame",  "Ama",    "Kofi",   "Abena",   "Tunde",   "Bola",     "Chinedu", "Ngozi",
-    "Adam",   "Eva",    "Tomas",  "Petra",   "Jan",     "Marta",    "Piotr",  "Agnieszka",
-    "Krzysztof", "Ewa", "Lukas",  "Ruta",
+    "Anna",   "Maria",     "Olena",     "Ion",   "John",   "Mohammed", "Fatima", "Li",    "Wei",
+    "Ahmed",  "Elena",     "Ivan",      "Sofia", "Daniel", "Grace",    "Peter",  "Paul",  "Mary",
+    "Joseph", "Amina",     "Hassan",    "Nadia", "Omar",   "Yusuf",    "Irina",  "Olga",  "Natalia",
+    "Andrei", "Mihai",     "Vasile",    "Ana",   "Luca",   "Marco",    "Giulia", "Chen",  "Ling",
+    "Thi",    "Van",       "Minh",      "Hoa",   "Kwame",  "Ama",      "Kofi",   "Abena", "Tunde",
+    "Bola",   "Chinedu",   "Ngozi",     "Adam",  "Eva",    "Tomas",    "Petra",  "Jan",   "Marta",
+    "Piotr",  "Agnieszka", "Krzysztof", "Ewa",   "Lukas",  "Ruta",
 };
 static const char *const surnames[] = {
-    "Smith",    "Popescu",  "Kovalenko", "Ionescu",  "Jones",     "Khan",     "Ali",
-    "Wang",     "Li",       "Nguyen",    "Tran",     "Mensah",    "Okafor",   "Adeyemi",
-    "Kowalski", "Nowak",    "Wisniewski", "Petrov",  "Ivanov",    "Shevchenko", "Bondarenko",
-    "Rossi",    "Russo",    "Ferrari",   "Garcia",   "Martinez",  "Lopez",    "Hussain",
-    "Begum",    "Rahman",   "Ahmed",     "Hassan",   "Mohamed",   "Ibrahim",  "Yilmaz",
-    "Kaya",     "Demir",    "Sahin",     "Brown",    "Taylor",    "Wilson",   "Evans",
-    "Thomas",   "Roberts",  "Walker",    "Wright",   "Green",     "Hall",     "Wood",
-    "Clarke",   "Jackson",  "White",     "Harris",   "Martin",    "Cooper",   "King",
-    "Lee",      "Baker",    "Hill",      "Moore",    "Ward",      "Turner",   "Morris",
-    "Dumitru",  "Stan",     "Munteanu",  "Moldovan", "Balan",     "Rusu",     "Lungu",
-    "Tkachenko", "Kravchenko", "Oliinyk", "Lysenko", "Melnyk",    "Boyko",    "Marchenko",
-    "Horvat",   "Kovacs",   "Szabo",
+    "Smith",     "Popescu",    "Kovalenko",  "Ionescu",  "Jones",    "Khan",       "Ali",
+    "Wang",      "Li",         "Nguyen",     "Tran",     "Mensah",   "Okafor",     "Adeyemi",
+    "Kowalski",  "Nowak",      "Wisniewski", "Petrov",   "Ivanov",   "Shevchenko", "Bondarenko",
+    "Rossi",     "Russo",      "Ferrari",    "Garcia",   "Martinez", "Lopez",      "Hussain",
+    "Begum",     "Rahman",     "Ahmed",      "Hassan",   "Mohamed",  "Ibrahim",    "Yilmaz",
+    "Kaya",      "Demir",      "Sahin",      "Brown",    "Taylor",   "Wilson",     "Evans",
+    "Thomas",    "Roberts",    "Walker",     "Wright",   "Green",    "Hall",       "Wood",
+    "Clarke",    "Jackson",    "White",      "Harris",   "Martin",   "Cooper",     "King",
+    "Lee",       "Baker",      "Hill",       "Moore",    "Ward",     "Turner",     "Morris",
+    "Dumitru",   "Stan",       "Munteanu",   "Moldovan", "Balan",    "Rusu",       "Lungu",
+    "Tkachenko", "Kravchenko", "Oliinyk",    "Lysenko",  "Melnyk",   "Boyko",      "Marchenko",
+    "Horvat",    "Kovacs",     "Szabo",
 };
 #define NF (sizeof(firsts) / sizeof(firsts[0]))
 #define NS (sizeof(surnames) / sizeof(surnames[0]))
@@ -150,8 +149,8 @@ int main(int argc, char **argv)
 	double per = (now_s() - t0) / searches;
 	printf("likely matches of a new person: %.1f ms each (mean of %d), %.0f candidates opened "
 	       "of %ld visible (%.1f%%), %.1f likely matches\n",
-	       per * 1e3, searches, opened / searches, (n + 2) / 3, 100.0 * opened / searches /
-	       ((double)(n + 2) / 3), found / searches);
+	       per * 1e3, searches, opened / searches, (n + 2) / 3,
+	       100.0 * opened / searches / ((double)(n + 2) / 3), found / searches);
 
 	/* 2. every live person opened for lantern link --db */
 	struct lt_link_table all;

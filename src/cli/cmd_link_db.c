@@ -41,12 +41,19 @@
 #include "linkage/link_run.h"
 #include "core/banned.h"
 
-#define DB_PAIR_BUDGET_MIN 5000000ULL     /* a rule may always make this many pairs */
-#define DB_PAIR_BUDGET_PER_RECORD 20ULL   /* and this many per record */
-#define DB_PURPOSE "record linkage across agencies (lantern link --db)"
+#define DB_PAIR_BUDGET_MIN        5000000ULL /* a rule may always make this many pairs */
+#define DB_PAIR_BUDGET_PER_RECORD 20ULL      /* and this many per record */
+#define DB_PURPOSE                "record linkage across agencies (lantern link --db)"
 
-enum { OPT_DATA_KEY = CLI_OPT_DATA_KEY, OPT_THRESHOLD = 2000, OPT_FORMAT, OPT_PURPOSE,
-       OPT_SAVE, OPT_SETTINGS, OPT_THREADS };
+enum {
+	OPT_DATA_KEY = CLI_OPT_DATA_KEY,
+	OPT_THRESHOLD = 2000,
+	OPT_FORMAT,
+	OPT_PURPOSE,
+	OPT_SAVE,
+	OPT_SETTINGS,
+	OPT_THREADS
+};
 
 static int is_db_option(const char *a)
 {
@@ -111,9 +118,10 @@ static int cli_cmd_link_db(int argc, char **argv)
 			errno = 0;
 			threshold = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(threshold > 0 && threshold < 1))
-				return cli_usage("link",
-				                 "--threshold: '%s' is not a probability between 0 and 1",
-				                 optarg);
+				return cli_usage(
+				    "link",
+				    "--threshold: '%s' is not a probability between 0 and 1",
+				    optarg);
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") == 0)
@@ -121,7 +129,8 @@ static int cli_cmd_link_db(int argc, char **argv)
 			else if (strcmp(optarg, "csv") == 0)
 				json = 0;
 			else
-				return cli_usage("link", "--format: '%s' is not csv or json", optarg);
+				return cli_usage("link", "--format: '%s' is not csv or json",
+				                 optarg);
 			break;
 		case OPT_PURPOSE:
 			purpose = optarg;
@@ -136,8 +145,8 @@ static int cli_cmd_link_db(int argc, char **argv)
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > 16)
-				return cli_usage("link", "--threads: '%s' is not a number from 1 to 16",
-				                 optarg);
+				return cli_usage(
+				    "link", "--threads: '%s' is not a number from 1 to 16", optarg);
 			ro.threads = (unsigned)v;
 			break;
 		}
@@ -145,15 +154,17 @@ static int cli_cmd_link_db(int argc, char **argv)
 			cli_help("link", stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage("link", "with --db: unknown option (--db takes --data-key, "
-			                         "--purpose, --threshold, --format, --settings, "
-			                         "--save-model, --threads)");
+			return cli_usage("link",
+			                 "with --db: unknown option (--db takes --data-key, "
+			                 "--purpose, --threshold, --format, --settings, "
+			                 "--save-model, --threads)");
 		}
 	}
 	if (optind < argc)
 		return cli_usage("link", "with --db, name no files ('%s')", argv[optind]);
 	if (save && settings)
-		return cli_usage("link", "--save-model stores a trained model; --settings trains none");
+		return cli_usage("link",
+		                 "--save-model stores a trained model; --settings trains none");
 	cli_common_finish(&c);
 
 	struct store *s = NULL;
@@ -194,8 +205,9 @@ static int cli_cmd_link_db(int argc, char **argv)
 		goto out;
 	}
 	if (ndec >= LT_LINK_DECISIONS_MAX)
-		fprintf(stderr, "lantern link --db: more than %d match decisions: only the first %d "
-		                "(by person id) are respected\n",
+		fprintf(stderr,
+		        "lantern link --db: more than %d match decisions: only the first %d "
+		        "(by person id) are respected\n",
 		        LT_LINK_DECISIONS_MAX, LT_LINK_DECISIONS_MAX);
 	if (ndec && !(ld = calloc(ndec, sizeof(*ld))))
 		goto oom;
@@ -237,7 +249,8 @@ static int cli_cmd_link_db(int argc, char **argv)
 		struct lt_link_rule_count counts[LT_LINK_BLOCK_RULES_MAX];
 		size_t nrule = 0, keep[LT_LINK_BLOCK_RULES_MAX], nkeep = 0;
 		lt_link_default_rules(&t, &ro, rules, &nrule);
-		if ((st = lt_link_blocker_init(&blocker, &t, rules, nrule, ro.mode, &err)) != LT_OK) {
+		if ((st = lt_link_blocker_init(&blocker, &t, rules, nrule, ro.mode, &err)) !=
+		    LT_OK) {
 			rc = cli_fail("lantern link --db", st, &err);
 			goto out;
 		}
@@ -251,8 +264,9 @@ static int cli_cmd_link_db(int argc, char **argv)
 				kept[k] = rules[keep[k]];
 			lt_link_blocker_release(&blocker);
 			have_blocker = false;
-			fprintf(stderr, "lantern link --db: %zu blocking rule%s over the pair budget "
-			                "dropped\n",
+			fprintf(stderr,
+			        "lantern link --db: %zu blocking rule%s over the pair budget "
+			        "dropped\n",
 			        nrule - nkeep, nrule - nkeep == 1 ? "" : "s");
 			if ((st = lt_link_blocker_init(&blocker, &t, kept, nkeep, ro.mode, &err)) !=
 			    LT_OK) {
@@ -263,13 +277,15 @@ static int cli_cmd_link_db(int argc, char **argv)
 		}
 		struct lt_link_train_session ses;
 		uint64_t scored = 0;
-		if ((st = lt_link_score_fit(&model, &prep, &blocker, ro.threads, threshold, !settings,
-		                            &ses, &edges, &nedge, &scored, &err)) != LT_OK) {
+		if ((st = lt_link_score_fit(&model, &prep, &blocker, ro.threads, threshold,
+		                            !settings, &ses, &edges, &nedge, &scored, &err)) !=
+		    LT_OK) {
 			rc = cli_fail("lantern link --db", st, &err);
 			goto out;
 		}
-		fprintf(stderr, "lantern link --db: %zu names of persons; %llu pairs scored, %zu at "
-		                "or above %.4g\n",
+		fprintf(stderr,
+		        "lantern link --db: %zu names of persons; %llu pairs scored, %zu at "
+		        "or above %.4g\n",
 		        t.nrec, (unsigned long long)scored, nedge, threshold);
 		if (save) {
 			char *text = NULL;
@@ -282,8 +298,9 @@ static int cli_cmd_link_db(int argc, char **argv)
 				rc = cli_fail("lantern link --db: --save-model", st, &err);
 				goto out;
 			}
-			fprintf(stderr, "lantern link --db: model stored in the database as "
-			                "linkmodel:%lld (without term frequencies)\n",
+			fprintf(stderr,
+			        "lantern link --db: model stored in the database as "
+			        "linkmodel:%lld (without term frequencies)\n",
 			        (long long)id);
 		}
 	} else if (save) {
@@ -311,11 +328,12 @@ static int cli_cmd_link_db(int argc, char **argv)
 	} else {
 		printf("agency,person_id,cluster\n");
 		for (size_t i = 0; i < pc.n; i++)
-			printf("%s,%lld,%u\n", t.source_names[pc.source[i]], (long long)pc.person[i],
-			       pc.cluster[i]);
+			printf("%s,%lld,%u\n", t.source_names[pc.source[i]],
+			       (long long)pc.person[i], pc.cluster[i]);
 	}
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "lantern link --db: cannot write the output: %s\n", strerror(errno));
+		fprintf(stderr, "lantern link --db: cannot write the output: %s\n",
+		        strerror(errno));
 		goto out;
 	}
 	rc = CLI_EXIT_OK;

@@ -74,7 +74,7 @@ lt_status lt_link_person_add(struct lt_link_table *t, uint32_t source, const str
 		cells[2] = name;
 		cells[3] = dob[0] ? dob : NULL;
 		cells[4] = p->sex >= 0 && p->sex != LT_SEX_UNKNOWN ? lt_vocab_sex.terms[p->sex].code
-		                                                     : NULL;
+		                                                   : NULL;
 		cells[5] = p->nationality >= 0 ? lt_vocab_country.terms[p->nationality].code : NULL;
 		st = lt_link_table_add(t, source, id, cells);
 	}
@@ -206,7 +206,8 @@ lt_status lt_link_person_cluster(const struct lt_link_table *t, const struct lt_
 		goto oom;
 	for (size_t r = 0; r < t->nrec; r++) {
 		if ((out->person[r] = lt_link_person_id(t, r)) <= 0) {
-			st = lt_error_set(err, LT_EINVAL, NULL, "row %zu's id is not a person id", r);
+			st = lt_error_set(err, LT_EINVAL, NULL, "row %zu's id is not a person id",
+			                  r);
 			goto fail;
 		}
 	}
@@ -233,7 +234,8 @@ lt_status lt_link_person_cluster(const struct lt_link_table *t, const struct lt_
 	if (!ns)
 		goto oom;
 	for (size_t i = 0; i < nd; i++) {
-		long a = person_index(out->person, n, d[i].a), b = person_index(out->person, n, d[i].b);
+		long a = person_index(out->person, n, d[i].a),
+		     b = person_index(out->person, n, d[i].b);
 		if (a < 0 || b < 0 || a == b)
 			continue;
 		if (d[i].same) {
@@ -255,7 +257,8 @@ lt_status lt_link_person_cluster(const struct lt_link_table *t, const struct lt_
 		goto oom;
 	for (size_t i = 0; i < nedge; i++) {
 		if (edges[i].a >= t->nrec || edges[i].b >= t->nrec) {
-			st = lt_error_set(err, LT_EINVAL, NULL, "an edge names a row not in the table");
+			st = lt_error_set(err, LT_EINVAL, NULL,
+			                  "an edge names a row not in the table");
 			goto fail;
 		}
 		if (!(edges[i].p >= threshold))
@@ -275,7 +278,8 @@ lt_status lt_link_person_cluster(const struct lt_link_table *t, const struct lt_
 	npair = m;
 	qsort(pairs, npair, sizeof(*pairs), cmp_ppair_strength);
 	for (size_t i = 0; i < npair; i++) {
-		uint32_t ra = lt_link_uf_find(&uf, pairs[i].a), rb = lt_link_uf_find(&uf, pairs[i].b);
+		uint32_t ra = lt_link_uf_find(&uf, pairs[i].a),
+		         rb = lt_link_uf_find(&uf, pairs[i].b);
 		if (ra == rb)
 			continue;
 		if (nns && (is_not_same(ns, nns, pairs[i].a, pairs[i].b) ||

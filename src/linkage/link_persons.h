@@ -84,14 +84,14 @@ struct lt_link_decision {
 
 /* Persons and their clusters. */
 struct lt_link_person_clusters {
-	size_t n;            /* persons */
-	int64_t *person;     /* n person ids, ascending */
-	uint32_t *source;    /* n: the source of each person's first row */
-	uint32_t *cluster;   /* n cluster ids, dense, numbered by first person */
+	size_t n;          /* persons */
+	int64_t *person;   /* n person ids, ascending */
+	uint32_t *source;  /* n: the source of each person's first row */
+	uint32_t *cluster; /* n cluster ids, dense, numbered by first person */
 	size_t ncluster;
-	size_t joined_same;  /* 'same' decisions that joined two clusters */
-	size_t cut;          /* scored pairs at or above the threshold cut by 'not_same' */
-	size_t conflicts;    /* 'not_same' pairs the 'same' decisions put together anyway */
+	size_t joined_same; /* 'same' decisions that joined two clusters */
+	size_t cut;         /* scored pairs at or above the threshold cut by 'not_same' */
+	size_t conflicts;   /* 'not_same' pairs the 'same' decisions put together anyway */
 };
 
 /*
@@ -110,10 +110,10 @@ void lt_link_person_clusters_release(struct lt_link_person_clusters *c);
 
 /* One likely match of a person. */
 struct lt_link_match {
-	int64_t person;   /* the other person */
-	uint32_t row_a;   /* the row of the person searched for ... */
-	uint32_t row_b;   /* ... and the other's row that scored highest together */
-	double p;         /* their match probability */
+	int64_t person; /* the other person */
+	uint32_t row_a; /* the row of the person searched for ... */
+	uint32_t row_b; /* ... and the other's row that scored highest together */
+	double p;       /* their match probability */
 };
 
 /*

@@ -43,8 +43,8 @@
 #include "linkage/link_persons.h"
 #include "core/banned.h"
 
-#define INDEX_BYTES 16
-#define LINK_ACTION "person.link"
+#define INDEX_BYTES    16
+#define LINK_ACTION    "person.link"
 #define MODEL_JSON_MAX (4L * 1024 * 1024)
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -139,7 +139,8 @@ static lt_status blob_dup(sqlite3_stmt *st, int col, unsigned char **out, size_t
 	"s.kind = 'refer' AND s.revoked_at IS NULL), "                                             \
 	"EXISTS (SELECT 1 FROM shares s WHERE s.person_id = p.id AND s.to_agency_id = ?9 AND "     \
 	"s.kind = 'refer' AND s.revoked_at IS NULL AND (s.classes & " IDENTITY_BIT ") != 0), "     \
-	"p.master_key_id, p.key_gen, p.key_wrapped, p.sealed, m.key_check, p.erased_at IS NOT NULL"
+	"p.master_key_id, p.key_gen, p.key_wrapped, p.sealed, m.key_check, p.erased_at IS NOT "    \
+	"NULL"
 #define PERSON_FROM                                                                                \
 	" FROM persons p JOIN agencies a ON a.id = p.agency_id LEFT JOIN master_keys m ON m.id = " \
 	"p.master_key_id "
@@ -193,15 +194,15 @@ struct link_read {
 	const struct lt_principal *p; /* NULL: the operator */
 	const char *actor;            /* the operator's actor */
 	const char *purpose;
-	int64_t only;                 /* read this one person (errors if not visible) */
-	int64_t exclude;              /* else candidates or all, leaving this one out */
+	int64_t only;    /* read this one person (errors if not visible) */
+	int64_t exclude; /* else candidates or all, leaving this one out */
 	const unsigned char (*hashes)[INDEX_BYTES]; /* candidates: hashes[0..nh-1]; NULL: all */
 	size_t nh;
-	size_t limit;              /* persons at most (0: none) */
-	struct sealed_row *rows;   /* heap, grown */
-	size_t n, cap;             /* out */
-	bool truncated;            /* out */
-	bool hidden;               /* out: `only` may be read, not its identity */
+	size_t limit;            /* persons at most (0: none) */
+	struct sealed_row *rows; /* heap, grown */
+	size_t n, cap;           /* out */
+	bool truncated;          /* out */
+	bool hidden;             /* out: `only` may be read, not its identity */
 };
 
 static void read_reset(struct link_read *w)
@@ -243,12 +244,13 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if (w->only) {
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?1");
 	} else if (w->hashes) {
-		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM
-		                  "WHERE p.erased_at IS NULL AND p.id != ?1 AND (p.id IN (SELECT "
-		                  "person_b FROM match_decisions WHERE person_a = ?1 AND decision = "
-		                  "'same' UNION SELECT person_a FROM match_decisions WHERE person_b = "
-		                  "?1 AND decision = 'same') OR p.id IN (SELECT person_id FROM "
-		                  "person_index WHERE hash IN (");
+		lt_buf_puts(&sql,
+		            "SELECT " PERSON_COLS PERSON_FROM
+		            "WHERE p.erased_at IS NULL AND p.id != ?1 AND (p.id IN (SELECT "
+		            "person_b FROM match_decisions WHERE person_a = ?1 AND decision = "
+		            "'same' UNION SELECT person_a FROM match_decisions WHERE person_b = "
+		            "?1 AND decision = 'same') OR p.id IN (SELECT person_id FROM "
+		            "person_index WHERE hash IN (");
 		for (size_t i = 0; i < w->nh; i++)
 			lt_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 10);
 		lt_buf_puts(&sql, "))) ORDER BY p.id DESC");
@@ -333,9 +335,9 @@ static lt_status link_read_do(struct store *s, const struct lt_crypto_keyring *k
 		struct sealed_row *x = &w->rows[i];
 		struct lt_person p;
 		uint32_t src = 0;
-		r = store_sqlite_person_open(keys, x->id, x->master, x->gen,
-		                             x->check_len ? x->check : NULL, x->check_len, x->wrapped,
-		                             x->wrapped_len, x->sealed, x->sealed_len, &p, err);
+		r = store_sqlite_person_open(
+		    keys, x->id, x->master, x->gen, x->check_len ? x->check : NULL, x->check_len,
+		    x->wrapped, x->wrapped_len, x->sealed, x->sealed_len, &p, err);
 		if (r != LT_OK)
 			break;
 		p.id = x->id;
@@ -387,8 +389,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 
 	const struct lt_person *like = q->like;
 	if (q->of) {
-		struct link_read w1 = {s,    p, actor, q->purpose, q->of, 0,     NULL,
-		                       0,    1, NULL,  0,          0,     false, false};
+		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0,     NULL,
+		                       0, 1, NULL,  0,          0,     false, false};
 		if ((r = link_read_do(s, keys, &w1, out, &of, err)) != LT_OK || w1.hidden)
 			goto out; /* hidden: an empty table, nothing to link it by */
 		like = &of;
@@ -417,8 +419,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 				const char *term = lt_index_term(&terms, i);
 				if (term[0] != 'n' && term[0] != 't' && term[0] != 'd')
 					continue; /* a year or a month: too many persons share it */
-				lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term, strlen(term),
-				                     NULL, 0);
+				lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term,
+				                     strlen(term), NULL, 0);
 			}
 			lt_crypto_wipe(ik, sizeof(ik));
 		}
@@ -491,7 +493,8 @@ static lt_status decide_access(sqlite3 *db, const struct lt_principal *p, int64_
 		        : lt_error_set(err, LT_ENOTFOUND, NULL, "no person %lld", (long long)id);
 	} else if (sqlite3_column_int(st, 12)) {
 		r = lt_error_set(err, LT_EINVAL, "other",
-		                 "person %lld was erased: there is nothing to decide", (long long)id);
+		                 "person %lld was erased: there is nothing to decide",
+		                 (long long)id);
 	}
 	sqlite3_finalize(st);
 	return r;
@@ -564,11 +567,12 @@ lt_status store_sqlite_match_decisions(struct store *s, int64_t person,
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prep(db,
-	              "SELECT person_a, person_b, decision = 'same', actor, decided_at, reason FROM "
-	              "match_decisions WHERE ?1 = 0 OR person_a = ?1 OR person_b = ?1 ORDER BY "
-	              "person_a, person_b LIMIT ?2",
-	              &st, err)) != LT_OK)
+	if ((r = prep(
+	         db,
+	         "SELECT person_a, person_b, decision = 'same', actor, decided_at, reason FROM "
+	         "match_decisions WHERE ?1 = 0 OR person_a = ?1 OR person_b = ?1 ORDER BY "
+	         "person_a, person_b LIMIT ?2",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, person);
 	sqlite3_bind_int64(st, 2, LT_LINK_DECISIONS_MAX);

@@ -243,11 +243,10 @@ json_t *web_likely_matches(struct web_call *c, const struct lt_crypto_keyring *k
 	struct store_link_query q = {purpose, 0, rec};
 	if (items && search_run(c, keys, &q, rec->id, &s, &err) == LT_OK) {
 		for (size_t i = 0; i < s.n; i++)
-			json_array_append_new(items, json_pack("{s:I,s:s,s:f}", "id",
-			                                       (json_int_t)s.matches[i].person,
-			                                       "agency",
-			                                       agency_of(&s.t, s.matches[i].row_b),
-			                                       "probability", s.matches[i].p));
+			json_array_append_new(
+			    items, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)s.matches[i].person,
+			                     "agency", agency_of(&s.t, s.matches[i].row_b),
+			                     "probability", s.matches[i].p));
 	}
 	search_release(&s);
 	return items;
@@ -300,12 +299,12 @@ void web_api_person_matches(struct web_call *c)
 			lt_crypto_wipe(text, strlen(text));
 			free(text);
 		}
-		json_array_append_new(
-		    items, json_pack("{s:I,s:s,s:f,s:o,s:o}", "id", (json_int_t)s.matches[i].person,
-		                     "agency", agency_of(&s.t, s.matches[i].row_b), "probability",
-		                     s.matches[i].p, "decision",
-		                     d > 0 ? json_string("same") : json_null(), "explanation",
-		                     ex ? ex : json_null()));
+		json_array_append_new(items, json_pack("{s:I,s:s,s:f,s:o,s:o}", "id",
+		                                       (json_int_t)s.matches[i].person, "agency",
+		                                       agency_of(&s.t, s.matches[i].row_b),
+		                                       "probability", s.matches[i].p, "decision",
+		                                       d > 0 ? json_string("same") : json_null(),
+		                                       "explanation", ex ? ex : json_null()));
 	}
 	size_t people = 0;
 	for (size_t r = 0; r < s.t.nrec; r++)
@@ -315,9 +314,8 @@ void web_api_person_matches(struct web_call *c)
 	answer(c, 200,
 	       json_pack("{s:I,s:s,s:I,s:b,s:f,s:o}", "person", (json_int_t)id, "model",
 	                 s.trained ? "trained" : "preset", "candidates", (json_int_t)people,
-	                 "candidates_truncated",
-	                 s.truncated, "min_probability", WEB_MATCH_MIN, "matches",
-	                 items ? items : json_array()));
+	                 "candidates_truncated", s.truncated, "min_probability", WEB_MATCH_MIN,
+	                 "matches", items ? items : json_array()));
 out:
 	search_release(&s);
 	web_form_release(&q);
@@ -347,10 +345,11 @@ void web_api_person_match_decide(struct web_call *c)
 	}
 	doc = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, NULL);
 	if (!doc || !json_is_object(doc)) {
-		web_error(c, WEB_KIND_API, doc ? LT_EINVAL : LT_EPARSE,
-		          "The body must be a JSON object: {\"other\": ID, \"decision\": \"same\" or "
-		          "\"not_same\", \"reason\": \"...\"}.",
-		          NULL);
+		web_error(
+		    c, WEB_KIND_API, doc ? LT_EINVAL : LT_EPARSE,
+		    "The body must be a JSON object: {\"other\": ID, \"decision\": \"same\" or "
+		    "\"not_same\", \"reason\": \"...\"}.",
+		    NULL);
 		goto out;
 	}
 	const char *key;
@@ -363,7 +362,8 @@ void web_api_person_match_decide(struct web_call *c)
 			if (json_is_integer(v) && json_integer_value(v) > 0)
 				other = (int64_t)json_integer_value(v);
 			else
-				lt_error_set(&e, LT_EINVAL, "other", "must be a person's id (an integer)");
+				lt_error_set(&e, LT_EINVAL, "other",
+				             "must be a person's id (an integer)");
 		} else if (strcmp(key, "decision") == 0) {
 			const char *t = json_is_string(v) ? json_string_value(v) : "";
 			if (strcmp(t, "same") == 0)
@@ -371,7 +371,8 @@ void web_api_person_match_decide(struct web_call *c)
 			else if (strcmp(t, "not_same") == 0)
 				same = 0;
 			else
-				lt_error_set(&e, LT_EINVAL, "decision", "must be \"same\" or \"not_same\"");
+				lt_error_set(&e, LT_EINVAL, "decision",
+				             "must be \"same\" or \"not_same\"");
 		} else if (strcmp(key, "reason") == 0) {
 			if (json_is_string(v))
 				reason = json_string_value(v);
@@ -384,13 +385,16 @@ void web_api_person_match_decide(struct web_call *c)
 			lt_diags_add(&d, &e);
 	}
 	if (!json_object_get(doc, "other"))
-		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL, .field = "other",
+		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL,
+		                                    .field = "other",
 		                                    .message = "is required"});
 	if (!json_object_get(doc, "decision"))
-		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL, .field = "decision",
+		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL,
+		                                    .field = "decision",
 		                                    .message = "is required"});
 	if (!json_object_get(doc, "reason"))
-		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL, .field = "reason",
+		lt_diags_add(&d, &(struct lt_error){.status = LT_EINVAL,
+		                                    .field = "reason",
 		                                    .message = "is required"});
 	if (lt_diags_total(&d)) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The match decision is not valid.", &d);
@@ -472,20 +476,20 @@ const struct web_api_doc web_doc_person_matches = {
     .summary = "The likely matches of a person",
     .tag = "persons",
     .params = p_matches,
-    .responses = (const struct web_api_response[]){{.status = 200,
-                                                    .description =
-                                                        "The likely matches, each explained.",
-                                                    .media_type = "application/json",
-                                                    .schema = &s_matches},
-                                                   {0}},
+    .responses =
+        (const struct web_api_response[]){{.status = 200,
+                                           .description = "The likely matches, each explained.",
+                                           .media_type = "application/json",
+                                           .schema = &s_matches},
+                                          {0}},
     .errors = e_matches};
 const struct web_api_doc web_doc_person_match_decide = {
     .summary = "Record a match decision",
     .tag = "persons",
     .params = p_person,
-    .bodies = (const struct web_api_body[]){{.media_type = "application/json",
-                                             .schema = &s_decision_in},
-                                            {0}},
+    .bodies =
+        (const struct web_api_body[]){{.media_type = "application/json", .schema = &s_decision_in},
+                                      {0}},
     .responses = (const struct web_api_response[]){{.status = 200,
                                                     .description = "Recorded and audited.",
                                                     .media_type = "application/json",

@@ -75,13 +75,16 @@ static int group_setup(void **state)
 		return -1;
 	const char *codes[3] = {"police_a", "charity_b", "council_c"};
 	for (int i = 0; i < 3; i++) {
-		struct lt_agency a = {0, "", "Agency", i ? LT_AGENCY_KIND_CHARITY : LT_AGENCY_KIND_POLICE};
+		struct lt_agency a = {0, "", "Agency",
+		                      i ? LT_AGENCY_KIND_CHARITY : LT_AGENCY_KIND_POLICE};
 		snprintf(a.code, sizeof(a.code), "%s", codes[i]);
 		if (store_agency_add(s, &a, "test", &e) != LT_OK)
 			return -1;
-		g_cw[i] = (struct lt_principal){LT_PRINCIPAL_USER, 10 + i, a.id, LT_ROLE_CASEWORKER};
+		g_cw[i] =
+		    (struct lt_principal){LT_PRINCIPAL_USER, 10 + i, a.id, LT_ROLE_CASEWORKER};
 		if (i == 0)
-			g_admin = (struct lt_principal){LT_PRINCIPAL_USER, 20, a.id, LT_ROLE_AGENCY_ADMIN};
+			g_admin = (struct lt_principal){LT_PRINCIPAL_USER, 20, a.id,
+			                                LT_ROLE_AGENCY_ADMIN};
 	}
 	g_ids[ANNA_P] = add(s, &kr, &g_cw[0], "Anna Smith", "1990-01-02");
 	g_ids[ANNA_C] = add(s, &kr, &g_cw[1], "Anna Smith", "1990-01-02");
@@ -140,7 +143,8 @@ static void test_link_db(void **state)
 	struct run r = RUN_EXPECT(0, "link", "--db", g_db, "--purpose", "annual linkage");
 	assert_true(strncmp(r.out, "agency,person_id,cluster\n", 25) == 0);
 	long a = cluster_of(r.out, ANNA_P, "police_a"), c = cluster_of(r.out, ANNA_C, "charity_b"),
-	     k = cluster_of(r.out, ANNA_K, "council_c"), r1 = cluster_of(r.out, ROBERT1, "police_a"),
+	     k = cluster_of(r.out, ANNA_K, "council_c"),
+	     r1 = cluster_of(r.out, ROBERT1, "police_a"),
 	     r2 = cluster_of(r.out, ROBERT2, "police_a"), l = cluster_of(r.out, LUCY, "charity_b");
 	assert_true(a >= 0 && c >= 0 && k >= 0 && r1 >= 0 && r2 >= 0 && l >= 0);
 	assert_int_equal(cluster_of(r.out, ERASED, "police_a"), -1);
@@ -172,9 +176,9 @@ static void test_decisions(void **state)
 	struct lt_error e = {0};
 	assert_int_equal(store_open_sqlite(g_db, &s, &e), LT_OK);
 	/* the police cannot decide about the charity's Anna before it is referred */
-	assert_int_equal(store_match_decide(s, &g_cw[0], g_ids[ANNA_P], g_ids[ANNA_C], false, "x",
-	                                    &e),
-	                 LT_ENOTFOUND);
+	assert_int_equal(
+	    store_match_decide(s, &g_cw[0], g_ids[ANNA_P], g_ids[ANNA_C], false, "x", &e),
+	    LT_ENOTFOUND);
 	struct lt_share sh;
 	lt_share_init(&sh);
 	sh.person_id = g_ids[ANNA_C];
@@ -193,8 +197,8 @@ static void test_decisions(void **state)
 	decide(ZED, ROBERT2, true);
 	struct run r = RUN_EXPECT(0, "link", "--db", g_db, "--save-model");
 	long a = cluster_of(r.out, ANNA_P, "police_a"), c = cluster_of(r.out, ANNA_C, "charity_b"),
-	     k = cluster_of(r.out, ANNA_K, "council_c"), r1 = cluster_of(r.out, ROBERT1, "police_a"),
-	     z = cluster_of(r.out, ZED, "police_a");
+	     k = cluster_of(r.out, ANNA_K, "council_c"),
+	     r1 = cluster_of(r.out, ROBERT1, "police_a"), z = cluster_of(r.out, ZED, "police_a");
 	assert_int_not_equal(a, c);
 	assert_true((k == a) != (k == c));
 	assert_int_equal(z, r1);

@@ -169,8 +169,7 @@ static uint64_t rng_next(uint64_t *s)
 
 /* Would joining clusters x and y (ids) put some not-same pair together? */
 static bool join_would_violate(const struct lt_link_person_clusters *c,
-                               const struct lt_link_decision *d, size_t nd, uint32_t x,
-                               uint32_t y)
+                               const struct lt_link_decision *d, size_t nd, uint32_t x, uint32_t y)
 {
 	for (size_t i = 0; i < nd; i++) {
 		if (d[i].same)
@@ -196,16 +195,20 @@ static void test_decisions_invariants(void **state)
 		struct lt_error err = {0};
 		table_of(&t, n);
 		for (size_t i = 0; i < ne; i++) {
-			uint32_t a = (uint32_t)(rng_next(&seed) % n), b = (uint32_t)(rng_next(&seed) % n);
+			uint32_t a = (uint32_t)(rng_next(&seed) % n),
+			         b = (uint32_t)(rng_next(&seed) % n);
 			if (a == b)
 				b = (a + 1) % (uint32_t)n;
-			e[i] = (struct lt_link_edge){a, b, (double)(rng_next(&seed) % 1000) / 1000.0};
+			e[i] =
+			    (struct lt_link_edge){a, b, (double)(rng_next(&seed) % 1000) / 1000.0};
 		}
 		for (size_t i = 0; i < nd; i++) {
-			int64_t a = (int64_t)(rng_next(&seed) % n), b = (int64_t)(rng_next(&seed) % n);
+			int64_t a = (int64_t)(rng_next(&seed) % n),
+			        b = (int64_t)(rng_next(&seed) % n);
 			if (a == b)
 				b = (a + 1) % (int64_t)n;
-			d[i] = (struct lt_link_decision){(a < b ? a : b) * 10 + 10, (a < b ? b : a) * 10 + 10,
+			d[i] = (struct lt_link_decision){(a < b ? a : b) * 10 + 10,
+			                                 (a < b ? b : a) * 10 + 10,
 			                                 rng_next(&seed) % 3 == 0};
 		}
 		assert_int_equal(lt_link_person_cluster(&t, e, ne, 0.5, d, nd, &c, &err), LT_OK);

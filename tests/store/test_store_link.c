@@ -181,15 +181,17 @@ static void test_operator_reads_every_live_person(void **state)
 	assert_int_equal(t.nsource, 3);
 	/* each person audited once, by cli, with the purpose */
 	for (int i = 0; i < NPERSON; i++)
-		assert_int_equal(count(f->s,
-		                       "SELECT count(*) FROM audit WHERE action = 'person.link' AND "
-		                       "actor = 'cli' AND person = %lld AND purpose = 'nightly linkage' "
-		                       "AND object = 'person:' || %lld",
-		                       (long long)f->ids[i], (long long)f->ids[i]),
-		                 i != ERASED_A);
+		assert_int_equal(
+		    count(f->s,
+		          "SELECT count(*) FROM audit WHERE action = 'person.link' AND "
+		          "actor = 'cli' AND person = %lld AND purpose = 'nightly linkage' "
+		          "AND object = 'person:' || %lld",
+		          (long long)f->ids[i], (long long)f->ids[i]),
+		    i != ERASED_A);
 	assert_int_equal(count(f->s, "SELECT count(*) FROM audit WHERE action = 'person.link'"),
 	                 before + 4);
-	long f_first = lt_link_table_field(&t, "first_name"), f_sur = lt_link_table_field(&t, "surname");
+	long f_first = lt_link_table_field(&t, "first_name"),
+	     f_sur = lt_link_table_field(&t, "surname");
 	for (size_t r = 0; r < t.nrec; r++)
 		if (lt_link_person_id(&t, r) == f->ids[JOHN_A]) {
 			assert_string_equal(lt_link_cell(&t, r, (size_t)f_first), "John");
@@ -260,8 +262,7 @@ static void test_only_visible_persons(void **state)
 	/* C's caseworker cannot ask about A's Maria; an analyst may not read persons */
 	struct lt_error e = {0};
 	struct store_link_query q = {"x", f->ids[MARIA_A], NULL};
-	assert_st(store_link_persons(f->s, &f->kr, &f->cw_c, NULL, &q, &t, NULL, &e),
-	          LT_ENOTFOUND);
+	assert_st(store_link_persons(f->s, &f->kr, &f->cw_c, NULL, &q, &t, NULL, &e), LT_ENOTFOUND);
 	lt_link_person_table_wipe(&t);
 	assert_st(store_link_persons(f->s, &f->kr, &f->analyst, NULL, &q, &t, NULL, &e),
 	          LT_EFORBIDDEN);
@@ -326,16 +327,18 @@ static void test_decisions(void **state)
 	assert_int_equal(n, 1);
 	assert_false(d[0].same);
 	free(d);
-	assert_int_equal(count(f->s,
-	                       "SELECT count(*) FROM audit WHERE action = 'person.match_decide' AND "
-	                       "person IN (%lld, %lld)",
-	                       (long long)ma, (long long)mb),
-	                 4);
-	assert_int_equal(count(f->s,
-	                       "SELECT count(*) FROM audit WHERE action = 'person.match_decide' AND "
-	                       "purpose = 'sisters, not one woman' AND person IN (%lld, %lld)",
-	                       (long long)ma, (long long)mb),
-	                 2);
+	assert_int_equal(
+	    count(f->s,
+	          "SELECT count(*) FROM audit WHERE action = 'person.match_decide' AND "
+	          "person IN (%lld, %lld)",
+	          (long long)ma, (long long)mb),
+	    4);
+	assert_int_equal(
+	    count(f->s,
+	          "SELECT count(*) FROM audit WHERE action = 'person.match_decide' AND "
+	          "purpose = 'sisters, not one woman' AND person IN (%lld, %lld)",
+	          (long long)ma, (long long)mb),
+	    2);
 
 	/* respected: the operator's persons clustered with every Maria linked
 	 * to every other: B's Maria apart from A's, C's with whichever it may */
@@ -380,11 +383,12 @@ static void test_models(void **state)
 	char *json = NULL;
 	int64_t id = 0, id2 = 0;
 	assert_st(store_link_model_get(f->s, &json, &e), LT_ENOTFOUND);
-	assert_st(store_link_model_save(f->s, "cli",
-	                                "{\"comparisons\":[{\"name\":\"surname\",\"term_frequencies\":"
-	                                "{\"total\":2,\"values\":{\"popescu\":2}}}]}",
-	                                &id, &e),
-	          LT_EINVAL);
+	assert_st(
+	    store_link_model_save(f->s, "cli",
+	                          "{\"comparisons\":[{\"name\":\"surname\",\"term_frequencies\":"
+	                          "{\"total\":2,\"values\":{\"popescu\":2}}}]}",
+	                          &id, &e),
+	    LT_EINVAL);
 	assert_string_equal(e.field, "model");
 	assert_st(store_link_model_save(f->s, "cli", "not json", &id, &e), LT_EINVAL);
 	assert_st(store_link_model_save(f->s, "cli", "{\"lambda\":0.001}", &id, &e), LT_OK);

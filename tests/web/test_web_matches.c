@@ -47,8 +47,8 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW  1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON "application/json"
+#define NOW   1717243200 /* 2024-06-01T12:00:00Z */
+#define JSON  "application/json"
 #define OLENA "{\"name\":\"Olena Kovalenko\",\"dob\":\"1990-05-17\",\"sex\":\"female\"}"
 
 static struct store *g_store;
@@ -314,9 +314,8 @@ static void test_decisions(void **state)
 	json_t *m = json_object_get(doc, "matches");
 	long k = find_id(m, g_charity1);
 	assert_true(k >= 0);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(m, (size_t)k),
-	                                                      "decision")),
-	                    "same");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(m, (size_t)k), "decision")), "same");
 	json_decref(doc);
 
 	/* the same as a person whose names share nothing with hers: listed all the same */
@@ -332,9 +331,8 @@ static void test_decisions(void **state)
 	m = json_object_get(doc, "matches");
 	k = find_id(m, zed);
 	assert_true(k >= 0);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(m, (size_t)k),
-	                                                      "decision")),
-	                    "same");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(m, (size_t)k), "decision")), "same");
 	json_decref(doc);
 
 	/* bad members named; the council's person not found; an analyst forbidden */
@@ -384,9 +382,9 @@ static void test_stored_model(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "model")), "trained");
 	json_t *m0 = json_array_get(json_object_get(doc, "matches"), 0);
 	assert_non_null(m0);
-	assert_close(json_number_value(
-	                 json_object_get(json_object_get(m0, "explanation"), "prior")),
-	             0.01, 1e-12);
+	assert_close(
+	    json_number_value(json_object_get(json_object_get(m0, "explanation"), "prior")), 0.01,
+	    1e-12);
 	json_decref(doc);
 }
 
