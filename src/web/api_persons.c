@@ -496,10 +496,12 @@ void web_api_persons_create(struct web_call *c)
 		store_failed(c, st, &err, NULL, "person");
 		goto out;
 	}
-	/* the likely matches the caller may see, so it is warned at once (api_matches.c) */
+	/* the likely matches the caller may see, so it is warned at once (api_matches.c);
+	 * null, not an empty list, when the search failed: the person is recorded,
+	 * and "no likely match" would be a false reassurance */
 	json_t *made = person_json(&rec), *likely = web_likely_matches(c, keys, &rec);
 	if (made)
-		json_object_set_new(made, "likely_matches", likely ? likely : json_array());
+		json_object_set_new(made, "likely_matches", likely ? likely : json_null());
 	else
 		json_decref(likely);
 	created(c, "persons", rec.id, made);
@@ -1261,12 +1263,14 @@ static const struct web_api_schema s_person_created = {
     .description = "A person as stored, with the likely matches the caller may read "
                    "(api_matches.c): persons found by the blind index and scored by the "
                    "linkage model at probability 0.5 or above, best first; every person "
-                   "compared is audited (person.link).",
+                   "compared is audited (person.link). likely_matches is null when the "
+                   "search could not be made (the person is recorded all the same; "
+                   "GET /api/v1/persons/{id}/matches searches again).",
     .pfields = lt_person_fields,
     .npfields = &lt_person_field_count,
     .types = person_out_types,
     .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"},\"likely_matches\":{"
-             "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\","
+             "\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"object\",\"required\":[\"id\","
              "\"agency\",\"probability\"],\"properties\":{\"id\":" S_ID ",\"agency\":{"
              "\"type\":\"string\"},\"probability\":{\"type\":\"number\"}}}}}",
     .nullable = true,
