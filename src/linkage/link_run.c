@@ -199,8 +199,16 @@ lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_mo
 		/* a full name beside its parts would count the same evidence twice */
 		if (strcmp(f, "full_name") == 0 && split_names)
 			continue;
-		lt_status st =
-		    lt_link_model_add_preset(m, default_comparisons[i].preset, f, f, err);
+		/* first name and surname given the other way round: each name's
+		 * comparison has a swapped level naming the other (fake_1000 has
+		 * 180 such records; FEBRL swaps names too) */
+		const char *other = strcmp(f, "first_name") == 0 ? "surname"
+		                    : strcmp(f, "surname") == 0  ? "first_name"
+		                                                 : NULL;
+		if (other && lt_link_table_field(t, other) < 0)
+			other = NULL;
+		lt_status st = lt_link_model_add_preset2(m, default_comparisons[i].preset, f, f,
+		                                         other, err);
 		if (st != LT_OK) {
 			lt_link_model_release(m);
 			return st;

@@ -114,8 +114,10 @@ void lt_link_rules_budget(const struct lt_link_blocker *b, uint64_t budget, size
 
 /*
  * The default model for the fields of t into m (which must not hold a
- * model; release it with lt_link_model_release), finished. LT_EINVAL when
- * t has no field a comparison applies to.
+ * model; release it with lt_link_model_release), finished: one preset
+ * comparison per known field; when t has both first_name and surname,
+ * each of the two has a `swapped` level naming the other (names given the
+ * other way round). LT_EINVAL when t has no field a comparison applies to.
  */
 lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_model *m,
                                 struct lt_error *err);
