@@ -230,23 +230,41 @@ static const char *agency_of(const struct lt_link_table *t, uint32_t row)
 	return t->source_names[t->source[row]];
 }
 
+/* Match i of `s`, for person `id`, as the API shows it: who, how likely,
+ * any decision, and the waterfall. NULL when out of memory. */
+static json_t *match_json(struct search *s, size_t i, int64_t id)
+{
+	struct lt_link_explanation x;
+	char *text = NULL;
+	json_t *ex = NULL;
+	int d = decision_of(s, id, s->matches[i].person);
+	lt_link_explain(&s->prep, s->matches[i].row_a, s->matches[i].row_b, &x);
+	if (lt_link_explain_json(&s->prep, &x, &text) == LT_OK) {
+		ex = json_loads(text, 0, NULL);
+		lt_crypto_wipe(text, strlen(text));
+		free(text);
+	}
+	return json_pack("{s:I,s:s,s:f,s:o,s:o}", "id", (json_int_t)s->matches[i].person, "agency",
+	                 agency_of(&s->t, s->matches[i].row_b), "probability", s->matches[i].p,
+	                 "decision", d > 0 ? json_string("same") : json_null(), "explanation",
+	                 ex ? ex : json_null());
+}
+
 json_t *web_likely_matches(struct web_call *c, const struct lt_crypto_keyring *keys,
                            const struct lt_person *rec)
 {
 	char purpose[64];
 	struct search s;
 	struct lt_error err;
-	json_t *items = json_array();
+	json_t *items = NULL;
 	memset(&s, 0, sizeof(s));
 	lt_error_clear(&err);
 	snprintf(purpose, sizeof(purpose), "likely matches of person:%lld", (long long)rec->id);
 	struct store_link_query q = {purpose, 0, rec};
-	if (items && search_run(c, keys, &q, rec->id, &s, &err) == LT_OK) {
+	if (search_run(c, keys, &q, rec->id, &s, &err) == LT_OK &&
+	    (items = json_array()) != NULL) {
 		for (size_t i = 0; i < s.n; i++)
-			json_array_append_new(
-			    items, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)s.matches[i].person,
-			                     "agency", agency_of(&s.t, s.matches[i].row_b),
-			                     "probability", s.matches[i].p));
+			json_array_append_new(items, match_json(&s, i, rec->id));
 	}
 	search_release(&s);
 	return items;
@@ -288,24 +306,8 @@ void web_api_person_matches(struct web_call *c)
 		goto out;
 	}
 	json_t *items = json_array();
-	for (size_t i = 0; items && i < s.n; i++) {
-		struct lt_link_explanation x;
-		char *text = NULL;
-		json_t *ex = NULL;
-		int d = decision_of(&s, id, s.matches[i].person);
-		lt_link_explain(&s.prep, s.matches[i].row_a, s.matches[i].row_b, &x);
-		if (lt_link_explain_json(&s.prep, &x, &text) == LT_OK) {
-			ex = json_loads(text, 0, NULL);
-			lt_crypto_wipe(text, strlen(text));
-			free(text);
-		}
-		json_array_append_new(items, json_pack("{s:I,s:s,s:f,s:o,s:o}", "id",
-		                                       (json_int_t)s.matches[i].person, "agency",
-		                                       agency_of(&s.t, s.matches[i].row_b),
-		                                       "probability", s.matches[i].p, "decision",
-		                                       d > 0 ? json_string("same") : json_null(),
-		                                       "explanation", ex ? ex : json_null()));
-	}
+	for (size_t i = 0; items && i < s.n; i++)
+		json_array_append_new(items, match_json(&s, i, id));
 	size_t people = 0;
 	for (size_t r = 0; r < s.t.nrec; r++)
 		if (lt_link_person_id(&s.t, r) != id &&

@@ -1262,8 +1262,9 @@ static const struct web_api_schema s_person_created = {
     .name = "PersonCreated",
     .description = "A person as stored, with the likely matches the caller may read "
                    "(api_matches.c): persons found by the blind index and scored by the "
-                   "linkage model at probability 0.5 or above, best first; every person "
-                   "compared is audited (person.link). likely_matches is null when the "
+                   "linkage model at probability 0.5 or above, best first, each with its "
+                   "waterfall explanation; every person compared is audited (person.link). "
+                   "likely_matches is null when the "
                    "search could not be made (the person is recorded all the same; "
                    "GET /api/v1/persons/{id}/matches searches again).",
     .pfields = lt_person_fields,
@@ -1271,8 +1272,12 @@ static const struct web_api_schema s_person_created = {
     .types = person_out_types,
     .extra = "{" STAMP_EXTRA ",\"erased\":{\"type\":\"boolean\"},\"likely_matches\":{"
              "\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"object\",\"required\":[\"id\","
-             "\"agency\",\"probability\"],\"properties\":{\"id\":" S_ID ",\"agency\":{"
-             "\"type\":\"string\"},\"probability\":{\"type\":\"number\"}}}}}",
+             "\"agency\",\"probability\",\"decision\",\"explanation\"],\"properties\":{"
+             "\"id\":" S_ID ",\"agency\":{\"type\":\"string\"},\"probability\":{"
+             "\"type\":\"number\",\"minimum\":0,\"maximum\":1},\"decision\":{\"enum\":"
+             "[\"same\",null]},\"explanation\":{\"type\":[\"object\",\"null\"],"
+             "\"description\":\"The waterfall of the pair of names that scored highest "
+             "(docs/linkage.md, Reading the waterfall).\"}}}}}",
     .nullable = true,
     .all_required = true,    .closed = true,
 };

@@ -218,6 +218,11 @@ static void test_likely_matches_on_create(void **state)
 	                    "herts_police");
 	double p = json_real_value(json_object_get(json_array_get(lm, 0), "probability"));
 	assert_true(p >= 0.5 && p <= 1.0);
+	/* with the waterfall that explains it, ending in the same probability */
+	json_t *ex = json_object_get(json_array_get(lm, 0), "explanation");
+	assert_true(json_is_object(ex));
+	assert_true(json_array_size(json_object_get(ex, "steps")) > 0);
+	assert_close(json_real_value(json_object_get(ex, "match_probability")), p, 1e-9);
 	json_decref(lm);
 	snprintf(purpose, sizeof(purpose), "likely matches of person:%lld", (long long)second);
 	assert_int_equal(audit_count("person.link", g_police1, purpose), 1);
