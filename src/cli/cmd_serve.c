@@ -149,6 +149,18 @@ int cli_cmd_serve(int argc, char **argv)
 		return rc;
 	}
 	wo.data_keys = have_keys ? &keys : NULL;
+	if (have_keys) {
+		/* The blind index of persons recorded by an older lantern lacks
+		 * the newer terms (docs/operations.md, "Upgrades"): rewrite it now,
+		 * with the key, in batches that a restart resumes. A failure does
+		 * not stop the server: those persons are found as before. */
+		size_t done = 0, left = 0;
+		lt_status rs = store_data_keys_reindex(s, &keys, "cli", 0, &done, &left, &err);
+		if (done || rs != LT_OK)
+			fprintf(stderr, "lantern serve: re-indexed %zu persons for the blind index%s%s\n",
+				done, rs != LT_OK ? "; stopped: " : "", rs != LT_OK ? err.message : "");
+		lt_error_clear(&err);
+	}
 
 	sigset_t set;
 	sigemptyset(&set);

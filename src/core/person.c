@@ -1381,6 +1381,12 @@ static lt_status term_add(struct lt_index_terms *t, const char *kind, const char
 	return LT_OK;
 }
 
+lt_status lt_index_terms_add(struct lt_index_terms *t, const char *kind, const char *text, size_t n)
+{
+	bool added;
+	return term_add(t, kind, text, n, &added);
+}
+
 /* Add the whole-name term of `norm` (when `whole`) and its words, at most
  * *words_left more words. */
 static lt_status name_terms(struct lt_index_terms *t, const char *norm, size_t n, bool whole,

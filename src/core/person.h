@@ -281,6 +281,14 @@ void lt_index_terms_init(struct lt_index_terms *t);
 void lt_index_terms_release(struct lt_index_terms *t);
 /* Term `i` (< t->n). */
 const char *lt_index_term(const struct lt_index_terms *t, size_t i);
+/*
+ * Add the term "<kind><text>" (`text` is `n` bytes) unless `t` holds it
+ * already. For terms computed outside core: the phonetic terms "p:" of
+ * linkage/link_persons.h (lt_link_person_index_terms), which core cannot
+ * compute because linkage depends on core and not the other way round.
+ * LT_ETOOBIG when `t` holds LT_INDEX_TERMS_MAX terms.
+ */
+lt_status lt_index_terms_add(struct lt_index_terms *t, const char *kind, const char *text, size_t n);
 
 /*
  * The terms `p` is found by: "n:<name>" for its name and each alias,

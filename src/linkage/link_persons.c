@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "linkage/link_compare.h"
 #include "core/banned.h"
 
 const char *const lt_link_person_fields[LT_LINK_PERSON_NFIELD] = {
@@ -104,6 +105,33 @@ void lt_link_person_table_wipe(struct lt_link_table *t)
 		if (t->cells[i])
 			lt_crypto_wipe(t->cells[i], strlen(t->cells[i]));
 	lt_link_table_release(t);
+}
+
+/* ---- the blind index's phonetic terms --------------------------------- */
+
+lt_status lt_link_person_index_terms(const struct lt_person *p, struct lt_index_terms *t)
+{
+	char word[LT_PERSON_NAME_MAX * 3 + 1];
+	char code[2][LT_LINK_DMETA_SIZE];
+	lt_status st = lt_person_index_terms(p, t);
+	size_t n = t->n; /* the words are among these; the codes come after */
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		const char *term = lt_index_term(t, i);
+		if (term[0] != 't' || term[1] != ':')
+			continue;
+		/* a copy: adding a term may move t's text */
+		size_t len = strlen(term + 2);
+		if (len >= sizeof(word))
+			len = sizeof(word) - 1;
+		memcpy(word, term + 2, len);
+		word[len] = '\0';
+		lt_link_double_metaphone(word, code[0], code[1]);
+		for (int k = 0; k < 2 && st == LT_OK; k++)
+			if (code[k][0] && (k == 0 || strcmp(code[0], code[1]) != 0))
+				st = lt_index_terms_add(t, "p:", code[k], strlen(code[k]));
+	}
+	lt_crypto_wipe(word, sizeof(word));
+	return st;
 }
 
 /* ---- clustering under decisions --------------------------------------- */

@@ -76,6 +76,20 @@ int64_t lt_link_person_id(const struct lt_link_table *t, size_t r);
 /* Wipe every cell and id of t (personal data), then release it. */
 void lt_link_person_table_wipe(struct lt_link_table *t);
 
+/*
+ * The blind-index terms of person `p` (docs/security.md, "Searching without
+ * decrypting"): lt_person_index_terms ("n:", "t:", "y:", "m:", "d:"), then
+ * "p:<code>" for the Double Metaphone codes (lt_link_double_metaphone,
+ * primary and, when it differs, alternate) of each distinct word of its
+ * names, so that "Muhamad" and "Mohammed" (both MHMT) share a term. A word
+ * of no Latin letter has no code and adds none. Computed here, not in core,
+ * because the phonetic coder is linkage's and core depends on nothing
+ * above it; the store calls this for every index it writes and every
+ * candidate search, so both always agree. `t` is emptied first;
+ * LT_ETOOBIG, LT_EINVAL as lt_person_index_terms.
+ */
+lt_status lt_link_person_index_terms(const struct lt_person *p, struct lt_index_terms *t);
+
 /* A decision about persons a and b (a < b). */
 struct lt_link_decision {
 	int64_t a, b;

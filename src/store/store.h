@@ -507,6 +507,17 @@ struct store_ops {
 	lt_status (*data_keys_rotate)(struct store *s, const struct lt_crypto_keyring *keys,
 				      const char *actor, size_t max_persons, size_t *done,
 				      size_t *remaining, struct lt_error *err);
+	/* Rewrite the blind index of every live person whose index was written
+	 * by an older lantern (persons.index_version below the store's: before
+	 * the phonetic terms "p:"), opening it with `keys`, under the key it is
+	 * sealed under. A migration cannot do it: the terms are keyed hashes.
+	 * LT_KEY_ROTATE_BATCH persons per transaction (audit "datakey.reindex"
+	 * on "persons:<n>"), so it resumes where it stopped; stops after
+	 * `max_persons` (0: no limit). *done gets the persons re-indexed by this
+	 * call, *remaining those still to do. `lantern serve` runs it at start. */
+	lt_status (*data_keys_reindex)(struct store *s, const struct lt_crypto_keyring *keys,
+				       const char *actor, size_t max_persons, size_t *done,
+				       size_t *remaining, struct lt_error *err);
 	/* Record a person for p's agency (person.create): fills rec->id,
 	 * agency, created_at and updated_at. */
 	lt_status (*person_add)(struct store *s, const struct lt_crypto_keyring *keys,
@@ -951,6 +962,13 @@ static inline lt_status store_data_keys_rotate(struct store *s,
 					       size_t *remaining, struct lt_error *err)
 {
 	return s->ops->data_keys_rotate(s, keys, actor, max_persons, done, remaining, err);
+}
+static inline lt_status store_data_keys_reindex(struct store *s,
+						const struct lt_crypto_keyring *keys,
+						const char *actor, size_t max_persons, size_t *done,
+						size_t *remaining, struct lt_error *err)
+{
+	return s->ops->data_keys_reindex(s, keys, actor, max_persons, done, remaining, err);
 }
 static inline lt_status store_person_add(struct store *s, const struct lt_crypto_keyring *keys,
 					 const struct lt_principal *p, struct lt_person *rec,

@@ -2986,6 +2986,7 @@ static const struct store_ops sqlite_ops = {
 	.data_keys_register = store_sqlite_data_keys_register,
 	.data_keys_status = store_sqlite_data_keys_status,
 	.data_keys_rotate = store_sqlite_data_keys_rotate,
+	.data_keys_reindex = store_sqlite_data_keys_reindex,
 	.person_add = store_sqlite_person_add,
 	.person_get = store_sqlite_person_get,
 	.person_update = store_sqlite_person_update,

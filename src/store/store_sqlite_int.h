@@ -221,6 +221,9 @@ lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_
 lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_keyring *keys,
 					const char *actor, size_t max_persons, size_t *done,
 					size_t *remaining, struct lt_error *err);
+lt_status store_sqlite_data_keys_reindex(struct store *s, const struct lt_crypto_keyring *keys,
+					 const char *actor, size_t max_persons, size_t *done,
+					 size_t *remaining, struct lt_error *err);
 lt_status store_sqlite_person_add(struct store *s, const struct lt_crypto_keyring *keys,
 				  const struct lt_principal *p, struct lt_person *rec,
 				  struct lt_error *err);

@@ -14,13 +14,15 @@
  * rows (lt_link_person_add) and wiped. The closure may run again from the
  * start when its batch restarts, so it resets what it gathered.
  *
- * Candidates. The terms of the person searched for (lt_person_index_terms:
- * whole names "n:", words "t:", the full date of birth "d:"; not the year
- * or month, which a great many persons share) are hashed under the INDEX
- * key of every master key of the key file, exactly as the blind index
- * stores them, and the persons holding any of those hashes are the
- * candidates, and so are the persons decided the same as it (whatever
- * their names). So the search reads only the index, the decisions and the
+ * Candidates. The terms of the person searched for
+ * (lt_link_person_index_terms) are hashed under the INDEX key of every
+ * master key of the key file, exactly as the blind index stores them. The
+ * persons holding any hash of its whole names "n:", words "t:" or full
+ * date of birth "d:" are candidates; so are those holding a hash of one
+ * of its phonetic codes "p:" AND of its year of birth "y:" (a sound-alike
+ * word alone, or a year or month alone, is shared by a great many
+ * persons); and so are the persons decided the same as it (whatever their
+ * names). So the search reads only the index, the decisions and the
  * candidates' rows, and the database learns nothing it did not hold.
  *
  * Decisions and models hold no personal data: ids, who, when, why, and a
@@ -196,8 +198,12 @@ struct link_read {
 	const char *purpose;
 	int64_t only;    /* read this one person (errors if not visible) */
 	int64_t exclude; /* else candidates or all, leaving this one out */
-	const unsigned char (*hashes)[INDEX_BYTES]; /* candidates: hashes[0..nh-1]; NULL: all */
-	size_t nh;
+	/* candidates: hashes[0..nh-1], of which the first n_any are terms any
+	 * one of which makes a candidate, the next n_sound phonetic terms and
+	 * the rest years of birth (a phonetic term makes a candidate with a
+	 * year); NULL: all */
+	const unsigned char (*hashes)[INDEX_BYTES];
+	size_t nh, n_any, n_sound;
 	size_t limit;            /* persons at most (0: none) */
 	struct sealed_row *rows; /* heap, grown */
 	size_t n, cap;           /* out */
@@ -251,9 +257,23 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		            "'same' UNION SELECT person_a FROM match_decisions WHERE person_b = "
 		            "?1 AND decision = 'same') OR p.id IN (SELECT person_id FROM "
 		            "person_index WHERE hash IN (");
-		for (size_t i = 0; i < w->nh; i++)
+		for (size_t i = 0; i < w->n_any; i++)
 			lt_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 10);
-		lt_buf_puts(&sql, "))) ORDER BY p.id DESC");
+		lt_buf_puts(&sql, ")");
+		if (w->n_sound && w->nh > w->n_any + w->n_sound) {
+			/* a sound-alike name word and the same year of birth */
+			lt_buf_puts(&sql, " UNION SELECT person_id FROM (SELECT person_id FROM "
+			                  "person_index WHERE hash IN (");
+			for (size_t i = w->n_any; i < w->n_any + w->n_sound; i++)
+				lt_buf_printf(&sql, "%s?%zu", i > w->n_any ? ", " : "", i + 10);
+			lt_buf_puts(&sql, ") INTERSECT SELECT person_id FROM person_index WHERE "
+			                  "hash IN (");
+			for (size_t i = w->n_any + w->n_sound; i < w->nh; i++)
+				lt_buf_printf(&sql, "%s?%zu", i > w->n_any + w->n_sound ? ", " : "",
+				              i + 10);
+			lt_buf_puts(&sql, "))");
+		}
+		lt_buf_puts(&sql, ")) ORDER BY p.id DESC");
 	} else {
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM
 		                  "WHERE p.erased_at IS NULL AND p.id != ?1 ORDER BY p.id");
@@ -368,7 +388,7 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 	struct lt_index_terms terms;
 	struct lt_person of;
 	unsigned char(*hashes)[INDEX_BYTES] = NULL;
-	size_t nh = 0;
+	size_t nh = 0, n_any = 0, n_sound = 0;
 	lt_status r;
 
 	lt_index_terms_init(&terms);
@@ -389,8 +409,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 
 	const struct lt_person *like = q->like;
 	if (q->of) {
-		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0,     NULL,
-		                       0, 1, NULL,  0,          0,     false, false};
+		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0,     NULL, 0,
+		                       0, 0, 1,     NULL,       0,     0,     false, false};
 		if ((r = link_read_do(s, keys, &w1, out, &of, err)) != LT_OK || w1.hidden)
 			goto out; /* hidden: an empty table, nothing to link it by */
 		like = &of;
@@ -403,7 +423,7 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 		}
 	}
 	if (like) {
-		if ((r = lt_person_index_terms(like, &terms)) != LT_OK) {
+		if ((r = lt_link_person_index_terms(like, &terms)) != LT_OK) {
 			r = lt_error_set(err, r, NULL, "indexing the person failed");
 			goto out;
 		}
@@ -412,19 +432,29 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 			r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
 			goto out;
 		}
-		for (size_t k = 0; k < keys->n; k++) {
-			unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES];
-			lt_crypto_subkey(&keys->keys[k], LT_CRYPTO_SUBKEY_INDEX, ik);
-			for (size_t i = 0; i < terms.n; i++) {
-				const char *term = lt_index_term(&terms, i);
-				if (term[0] != 'n' && term[0] != 't' && term[0] != 'd')
-					continue; /* a year or a month: too many persons share it */
-				lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term,
-				                     strlen(term), NULL, 0);
+		/* three passes: the terms any of which makes a candidate (a name,
+		 * a word, the full date of birth), the phonetic codes, the year;
+		 * a month alone is no term: too many persons share it */
+		static const char *const pass[3] = {"ntd", "p", "y"};
+		size_t upto[3] = {0, 0, 0};
+		for (int ps = 0; ps < 3; ps++) {
+			for (size_t k = 0; k < keys->n; k++) {
+				unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES];
+				lt_crypto_subkey(&keys->keys[k], LT_CRYPTO_SUBKEY_INDEX, ik);
+				for (size_t i = 0; i < terms.n; i++) {
+					const char *term = lt_index_term(&terms, i);
+					if (!strchr(pass[ps], term[0]))
+						continue;
+					lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term,
+					                     strlen(term), NULL, 0);
+				}
+				lt_crypto_wipe(ik, sizeof(ik));
 			}
-			lt_crypto_wipe(ik, sizeof(ik));
+			upto[ps] = nh;
 		}
-		if (nh == 0)
+		n_any = upto[0];
+		n_sound = upto[1] - upto[0];
+		if (nh == 0 || (n_any == 0 && (n_sound == 0 || nh == upto[1])))
 			goto out; /* nothing to find candidates by */
 	}
 	struct link_read w = {s,
@@ -435,6 +465,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 	                      like ? like->id : 0,
 	                      (const unsigned char(*)[INDEX_BYTES])hashes,
 	                      nh,
+	                      n_any,
+	                      n_sound,
 	                      like ? LT_LINK_CANDIDATES_MAX : 0,
 	                      NULL,
 	                      0,

@@ -31,14 +31,17 @@
  * not open: LT_ECRYPTO.
  *
  * The blind index. person_index holds BLAKE2b-128 of each index term
- * (lt_person_index_terms: "n:<folded name>", "t:<word>", "y:"/"m:"/"d:"
- * dates), keyed with the INDEX key of the master key that wraps the
- * person's data key, with that key's id. A search hashes its terms under
- * every key of the key file (two during a rotation) and matches a person
- * when one of its names matches whole or all the words of the name searched
- * for are among its words, and its date of birth matches at the precision
- * searched for. Nothing else is searchable, and nothing is searched in
- * plain text.
+ * (lt_link_person_index_terms: "n:<folded name>", "t:<word>", "y:"/"m:"/
+ * "d:" dates, "p:<phonetic code>" of each word; persons.index_version
+ * says which terms a person's index holds, and store_data_keys_reindex
+ * rewrites an older one with the key), keyed with the INDEX key of the
+ * master key that wraps the person's data key, with that key's id. A
+ * search hashes its terms under every key of the key file (two during a
+ * rotation) and matches a person when one of its names matches whole or
+ * all the words of the name searched for are among its words, and its
+ * date of birth matches at the precision searched for. Nothing else is
+ * searchable (the phonetic terms serve the likely-matches search of
+ * store_sqlite_link.c only), and nothing is searched in plain text.
  *
  * Transactions. Every call that touches personal data is a write closure run
  * by the writer thread (store_sqlite_writer.c), so that the access decision,
@@ -71,10 +74,16 @@
 #include <sqlite3.h>
 
 #include "core/bug.h"
+#include "linkage/link_persons.h"
 #include "core/banned.h"
 
 #define WRAPPED_BYTES (LT_CRYPTO_DATA_KEY_BYTES + LT_CRYPTO_AEAD_OVERHEAD)
 #define INDEX_BYTES   16
+/* persons.index_version of an index written by this code: 1, the terms of
+ * lt_person_index_terms; 2, with the phonetic terms of
+ * lt_link_person_index_terms. An older index is rewritten with the key by
+ * store_sqlite_data_keys_reindex (docs/operations.md, "Upgrades"). */
+#define INDEX_VERSION "2"
 #define ENCODING_MAX  (64 * 1024) /* bytes of a record's encoded personal fields */
 #define NOW_SQL       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -748,10 +757,13 @@ static lt_status index_write(sqlite3 *db, int64_t id, const struct mkey *m,
 	if ((s = exec_id(db, "DELETE FROM person_index WHERE person_id = ?1", id,
 	                 "replacing the blind index", err)) != LT_OK)
 		goto out;
-	if ((s = lt_person_index_terms(p, &t)) != LT_OK) {
+	if ((s = lt_link_person_index_terms(p, &t)) != LT_OK) {
 		s = lt_error_set(err, s, NULL, "indexing a person failed");
 		goto out;
 	}
+	if ((s = exec_id(db, "UPDATE persons SET index_version = " INDEX_VERSION " WHERE id = ?1",
+	                 id, "replacing the blind index", err)) != LT_OK)
+		goto out;
 	if ((s = prep(db,
 	              "INSERT OR IGNORE INTO person_index(hash, person_id, master_key_id) "
 	              "VALUES (?1, ?2, ?3)",
@@ -1230,6 +1242,124 @@ lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_
 			break;
 		}
 		if (w.done == 0)
+			break;
+	}
+	keyset_wipe(&ks);
+	return r;
+}
+
+/* ---- re-indexing after the terms changed --------------------------------------- */
+
+/* One batch of a re-index. */
+struct reindex_write {
+	struct store *s;
+	const struct keyset *ks;
+	const char *actor;
+	size_t limit; /* persons at most */
+	size_t done;  /* out: persons re-indexed */
+	long left;    /* out: persons whose index is older, after this batch */
+};
+
+/* Open person `id` and write its index afresh, under the key it is sealed
+ * under (the index key goes with the wrapping key, as index_write says). */
+static lt_status reindex_person(const struct keyset *ks, sqlite3 *db, int64_t id,
+                                struct lt_error *err)
+{
+	struct person_key k = {0};
+	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[16];
+	const struct mkey *m = NULL;
+	struct blob b = {0};
+	struct lt_person p;
+	sqlite3_stmt *st = NULL;
+	lt_status s;
+	int rc;
+
+	lt_person_init(&p);
+	memset(dk, 0, sizeof(dk));
+	if ((s = person_key_read(db, id, &k, err)) != LT_OK ||
+	    (s = person_key_open(ks, id, &k, dk, &m, err)) != LT_OK ||
+	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		s = store_sqlite_fail(db, rc, "reading a person", err);
+		goto out;
+	}
+	if ((s = column_blob(st, 0, &b, err)) != LT_OK ||
+	    (s = open_fields(lt_person_fields, lt_person_field_count, &p, dk, ad,
+	                     ad_person(ad, id, k.gen), &b, "person", id, err)) != LT_OK)
+		goto out;
+	s = index_write(db, id, m, &p, err);
+out:
+	sqlite3_finalize(st);
+	lt_person_release(&p);
+	blob_free(&b);
+	person_key_free(&k);
+	lt_crypto_wipe(dk, sizeof(dk));
+	return s;
+}
+
+#define REINDEX_PENDING                                                                            \
+	"FROM persons WHERE erased_at IS NULL AND index_version < " INDEX_VERSION
+
+static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
+{
+	struct reindex_write *w = arg;
+	sqlite3_stmt *st = NULL;
+	int64_t ids[LT_KEY_ROTATE_BATCH];
+	size_t n = 0;
+	lt_status s = LT_OK;
+	int rc;
+
+	w->done = 0;
+	w->left = 0;
+	if ((s = prep(db, "SELECT id " REINDEX_PENDING " ORDER BY id LIMIT ?1", &st, err)) !=
+	    LT_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, (int64_t)w->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = store_sqlite_fail(db, rc, "listing the persons to re-index", err);
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && s == LT_OK; i++)
+		s = reindex_person(w->ks, db, ids[i], err);
+	if (s != LT_OK)
+		return s;
+	if (n > 0) {
+		char object[64];
+		snprintf(object, sizeof(object), "persons:%zu", n);
+		struct store_audit_new e = {w->actor, "datakey.reindex", object, 0, NULL};
+		if ((s = store_sqlite_audit(w->s, db, &e, err)) != LT_OK)
+			return s;
+	}
+	w->done = n;
+	return query_long(db, "SELECT count(*) " REINDEX_PENDING, false, 0, &w->left, err);
+}
+
+lt_status store_sqlite_data_keys_reindex(struct store *s, const struct lt_crypto_keyring *keys,
+                                         const char *actor, size_t max_persons, size_t *done,
+                                         size_t *remaining, struct lt_error *err)
+{
+	struct keyset ks;
+	lt_status r;
+	*done = 0;
+	*remaining = 0;
+	LT_ASSERT(actor && actor[0]);
+	if ((r = keyset_derive(keys, &ks, err)) != LT_OK)
+		return r;
+	for (;;) {
+		size_t limit = LT_KEY_ROTATE_BATCH;
+		if (max_persons && max_persons - *done < limit)
+			limit = max_persons - *done;
+		if (limit == 0)
+			break; /* stopped where asked: the next call resumes */
+		struct reindex_write w = {s, &ks, actor, limit, 0, 0};
+		if ((r = store_sqlite_write(s, reindex_run, &w, err)) != LT_OK)
+			break;
+		*done += w.done;
+		*remaining = (size_t)w.left;
+		if (w.left == 0 || w.done == 0)
 			break;
 	}
 	keyset_wipe(&ks);

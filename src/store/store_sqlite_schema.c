@@ -477,6 +477,19 @@ static const char schema_v10[] =
 	"ALTER TABLE users ADD COLUMN unlock_requested INTEGER NOT NULL DEFAULT 0\n"
 	"  CHECK (unlock_requested IN (0, 1));\n";
 
+/*
+ * Version 11: persons.index_version — which terms a person's blind index
+ * holds: 1, those written before it (names, words, dates); 2, with the
+ * phonetic terms "p:" (linkage/link_persons.h, lt_link_person_index_terms).
+ * The index is keyed hashes, so the migration cannot compute the new terms:
+ * it marks every existing person 1, and the store's re-index
+ * (store_data_keys_reindex, run by `lantern serve` at start with the data
+ * key) rewrites them and sets 2.
+ */
+static const char schema_v11[] =
+	"ALTER TABLE persons ADD COLUMN index_version INTEGER NOT NULL DEFAULT 1\n"
+	"  CHECK (index_version >= 1);\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{1, "vocabularies, agencies, cases, reports, arrests, append-only audit", schema_v1},
 	{2, "the audit hash chain (prev_hash, hash), person and purpose, signed checkpoints",
@@ -495,6 +508,9 @@ const struct store_migration store_sqlite_migrations[] = {
 	    "models without term frequencies)", schema_v9},
 	{10, "users.unlock_requested: lantern user unlock asks the server to lift an account's "
 	     "sign-in lock", schema_v10},
+	{11, "persons.index_version: the blind index's terms version (2: with phonetic terms), "
+	     "rewritten with the data key by the re-index at lantern serve start",
+	 schema_v11},
 };
 const size_t store_sqlite_migration_count =
 	sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);

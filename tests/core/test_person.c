@@ -494,6 +494,22 @@ static void test_index_terms(void **state)
 	for (size_t i = 0; i < N(want); i++)
 		assert_string_equal(lt_index_term(&t, i), want[i]);
 
+	/* terms added from outside core (linkage's phonetic codes "p:"): once
+	 * each, after the others, and refused past LT_INDEX_TERMS_MAX */
+	assert_int_equal(lt_index_terms_add(&t, "p:", "HS", 2), LT_OK);
+	assert_int_equal(lt_index_terms_add(&t, "p:", "HS", 2), LT_OK);
+	assert_int_equal(lt_index_terms_add(&t, "t:", "jose", 4), LT_OK);
+	assert_int_equal(t.n, N(want) + 1);
+	assert_string_equal(lt_index_term(&t, N(want)), "p:HS");
+	for (size_t i = t.n; i < LT_INDEX_TERMS_MAX; i++) {
+		char code[16];
+		int n = snprintf(code, sizeof(code), "%zu", i);
+		assert_int_equal(lt_index_terms_add(&t, "p:", code, (size_t)n), LT_OK);
+	}
+	assert_int_equal(t.n, LT_INDEX_TERMS_MAX);
+	assert_int_equal(lt_index_terms_add(&t, "p:", "XX", 2), LT_ETOOBIG);
+	assert_int_equal(t.n, LT_INDEX_TERMS_MAX);
+
 	/* a query: the whole name first, then its distinct words, then the date */
 	struct lt_date dob = {1987, 3, 0};
 	assert_int_equal(lt_person_query_terms("JOSÉ garcía josé", strlen("JOSÉ garcía josé"), &dob,

@@ -105,6 +105,83 @@ static void table_of(struct lt_link_table *t, size_t n)
 	}
 }
 
+/* Does `t` hold the term `want`? */
+static bool has_term(const struct lt_index_terms *t, const char *want)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(lt_index_term(t, i), want) == 0)
+			return true;
+	return false;
+}
+
+/* The blind index's terms: core's, then the Double Metaphone codes of each
+ * distinct word (primary, and the alternate when it differs), so that
+ * spellings that sound alike share a term. */
+static void test_index_terms(void **state)
+{
+	(void)state;
+	struct lt_person p;
+	struct lt_index_terms t, core;
+	lt_index_terms_init(&t);
+	lt_index_terms_init(&core);
+
+	person_make(&p, 1, "Mohammed Ali", "Catherine Smith", "1985-03-04", LT_SEX_MALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_int_equal(lt_person_index_terms(&p, &core), LT_OK);
+	/* core's terms first, in core's order */
+	assert_true(t.n > core.n);
+	for (size_t i = 0; i < core.n; i++)
+		assert_string_equal(lt_index_term(&t, i), lt_index_term(&core, i));
+	static const char *const want[] = {"p:MHMT", "p:AL", "p:K0RN", "p:KTRN", "p:SM0",
+	                                   "p:XMT"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!has_term(&t, want[i]))
+			fail_msg("no term %s among the %zu terms", want[i], t.n);
+	/* 4 words: Mohammed MHMT, Ali AL, Catherine K0RN/KTRN, Smith SM0/XMT */
+	assert_int_equal(t.n, core.n + 6);
+	lt_person_release(&p);
+
+	/* the misspellings get the same codes */
+	person_make(&p, 2, "Muhamad Aly", "Kathryn", NULL, LT_SEX_MALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_true(has_term(&t, "p:MHMT") && has_term(&t, "p:AL") && has_term(&t, "p:K0RN") &&
+	            has_term(&t, "p:KTRN"));
+	assert_false(has_term(&t, "t:mohammed"));
+	lt_person_release(&p);
+	/* the examples of docs/linkage.md */
+	person_make(&p, 2, "Maria Popesku", "Mohamed Lee", NULL, LT_SEX_FEMALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_true(has_term(&t, "p:PPSK") && has_term(&t, "p:MHMT") && has_term(&t, "p:L"));
+	lt_person_release(&p);
+	person_make(&p, 2, "Ion Popescu Li", NULL, NULL, LT_SEX_MALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_true(has_term(&t, "p:PPSK") && has_term(&t, "p:L"));
+	lt_person_release(&p);
+
+	/* a repeated word, or one of the same sound, adds its code once; a word
+	 * of no Latin letter (digits, Cyrillic) adds none */
+	person_make(&p, 3, "Ali Aly Ali 1234 Иван", NULL, NULL, LT_SEX_MALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_int_equal(lt_person_index_terms(&p, &core), LT_OK);
+	assert_int_equal(t.n, core.n + 1);
+	assert_true(has_term(&t, "p:AL"));
+	lt_person_release(&p);
+
+	/* as many words as the index takes, each with two codes, still fit */
+	char many[LT_PERSON_NAME_MAX + 1];
+	size_t at = 0;
+	for (int i = 0; at + 8 < LT_PERSON_NAME_MAX; i++)
+		at += (size_t)snprintf(many + at, sizeof(many) - at, "%sx%c%cth", i ? " " : "",
+		                       'a' + i % 26, 'a' + i / 26);
+	person_make(&p, 4, many, NULL, "1990-05-17", LT_SEX_MALE, -1);
+	assert_int_equal(lt_link_person_index_terms(&p, &t), LT_OK);
+	assert_true(t.n <= LT_INDEX_TERMS_MAX);
+	lt_person_release(&p);
+
+	lt_index_terms_release(&t);
+	lt_index_terms_release(&core);
+}
+
 static void test_decisions_by_hand(void **state)
 {
 	(void)state;
@@ -326,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_index_terms),
 	    cmocka_unit_test(test_decisions_by_hand),
 	    cmocka_unit_test(test_decisions_invariants),
 	    cmocka_unit_test(test_matches),

@@ -288,6 +288,156 @@ static void test_only_visible_persons(void **state)
 	lt_person_release(&p);
 }
 
+/* The candidates of a person in hand (id 999999) named `name`, born `dob`,
+ * recorded by `by` (of agency `agency`). */
+static void like_candidates(struct fixture *f, const struct lt_principal *by, const char *agency,
+                            const char *name, const char *dob, struct lt_link_table *t)
+{
+	struct lt_person p;
+	struct lt_error e = {0};
+	lt_person_init(&p);
+	p.id = 999999;
+	p.name = strdup(name);
+	if (dob)
+		assert_int_equal(lt_date_parse(dob, strlen(dob), &p.dob, "dob", &e), LT_OK);
+	snprintf(p.agency, sizeof(p.agency), "%s", agency);
+	struct store_link_query lq = {"likely matches", 0, &p};
+	assert_st(store_link_persons(f->s, &f->kr, by, NULL, &lq, t, NULL, &e), LT_OK);
+	assert_true(holds(t, 999999));
+	lt_person_release(&p);
+}
+
+/* Phonetic terms: a misspelt name that shares no word and no full date of
+ * birth with its match is a candidate when a word of it sounds alike (the
+ * same Double Metaphone code) and the year of birth is the same; a sound
+ * alike in another year is not, nor is anyone of an agency that shared
+ * nothing. */
+static void test_phonetic_candidates(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_link_table t;
+	int64_t mo_a = person(f, &f->cw_a, "Mohammed Ali", "1985-03-04");
+	int64_t mo_c = person(f, &f->cw_c, "Mohammed Ali", "1985-03-04");
+	int64_t mo_1990 = person(f, &f->cw_a, "Mohammed Ali", "1990-03-04");
+	int64_t ca_a = person(f, &f->cw_a, "Catherine Dumitrescu", "1979-11-02");
+	int64_t ca_c = person(f, &f->cw_c, "Catherine Dumitrescu", "1979-11-02");
+
+	/* day and month swapped: no whole word, no full date in common */
+	like_candidates(f, &f->cw_a, "agency_a", "Muhamad Aly", "1985-04-03", &t);
+	assert_true(holds(&t, mo_a));
+	assert_false(holds(&t, mo_c));    /* C shared nothing */
+	assert_false(holds(&t, mo_1990)); /* another year */
+	assert_false(holds(&t, ca_a));
+	assert_false(holds(&t, f->ids[JOHN_A]));
+	lt_link_person_table_wipe(&t);
+
+	/* a year of birth only */
+	like_candidates(f, &f->cw_a, "agency_a", "Kathryn Dumitrescou", "1979", &t);
+	assert_true(holds(&t, ca_a));
+	assert_false(holds(&t, ca_c));
+	assert_false(holds(&t, mo_a));
+	lt_link_person_table_wipe(&t);
+
+	/* no date of birth: a sound alike alone is too common to be a candidate */
+	like_candidates(f, &f->cw_a, "agency_a", "Kathryn Dumitrescou", NULL, &t);
+	assert_false(holds(&t, ca_a));
+	assert_int_equal(t.nrec, 1);
+	lt_link_person_table_wipe(&t);
+
+	/* C's caseworker finds C's, never A's */
+	like_candidates(f, &f->cw_c, "agency_c", "Muhamad Aly", "1985", &t);
+	assert_true(holds(&t, mo_c));
+	assert_false(holds(&t, mo_a));
+	lt_link_person_table_wipe(&t);
+}
+
+/* A database from before the phonetic terms: the column dropped and the
+ * phonetic hashes removed, as an older lantern left it, then reopened
+ * (migration 11 marks every person's index as older) and re-indexed with
+ * the key, in batches that resume. */
+static void test_reindex(void **state)
+{
+	struct fixture *f = *state;
+	struct lt_link_table t;
+	struct lt_error e = {0};
+	struct lt_index_terms terms;
+	char sql[4096];
+	size_t done = 0, left = 0;
+	int64_t mo_a = person(f, &f->cw_a, "Mohammed Ali", "1985-03-04");
+	long live = count(f->s, "SELECT count(*) FROM persons WHERE erased_at IS NULL");
+	assert_int_equal(count(f->s, "SELECT count(*) FROM persons WHERE index_version != 2"), 0);
+
+	/* the older database: no p: terms (their hashes removed), no column */
+	struct lt_person p;
+	lt_person_init(&p);
+	p.name = strdup("Mohammed Ali");
+	lt_index_terms_init(&terms);
+	assert_int_equal(lt_link_person_index_terms(&p, &terms), LT_OK);
+	unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES], h[16];
+	lt_crypto_subkey(&f->kr.keys[0], LT_CRYPTO_SUBKEY_INDEX, ik);
+	size_t removed = 0;
+	for (size_t i = 0; i < terms.n; i++) {
+		const char *term = lt_index_term(&terms, i);
+		if (term[0] != 'p')
+			continue;
+		lt_crypto_keyed_hash(h, sizeof(h), ik, term, strlen(term), NULL, 0);
+		size_t at = (size_t)snprintf(sql, sizeof(sql), "DELETE FROM person_index WHERE hash = x'");
+		for (size_t k = 0; k < sizeof(h); k++)
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%02x", h[k]);
+		snprintf(sql + at, sizeof(sql) - at, "' RETURNING 1");
+		debug_query(f->s, sql);
+		removed++;
+	}
+	assert_int_equal(removed, 2); /* MHMT, AL */
+	lt_crypto_wipe(ik, sizeof(ik));
+	lt_index_terms_release(&terms);
+	lt_person_release(&p);
+	debug_query(f->s, "ALTER TABLE persons DROP COLUMN index_version");
+	debug_query(f->s, "PRAGMA user_version = 10");
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open_sqlite(f->path, &f->s, &e), LT_OK);
+	assert_int_equal(count(f->s, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(count(f->s, "SELECT count(*) FROM persons WHERE index_version = 1"),
+	                 count(f->s, "SELECT count(*) FROM persons"));
+
+	/* not found by its sound before the re-index */
+	like_candidates(f, &f->cw_a, "agency_a", "Muhamad Aly", "1985-04-03", &t);
+	assert_false(holds(&t, mo_a));
+	lt_link_person_table_wipe(&t);
+
+	/* stopped after one person, then resumed to the end; the erased one is left */
+	assert_st(store_data_keys_reindex(f->s, &f->kr, "test", 1, &done, &left, &e), LT_OK);
+	assert_int_equal(done, 1);
+	assert_int_equal(left, (size_t)live - 1);
+	assert_st(store_data_keys_reindex(f->s, &f->kr, "test", 0, &done, &left, &e), LT_OK);
+	assert_int_equal(done, (size_t)live - 1);
+	assert_int_equal(left, 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM persons WHERE index_version = 1 AND "
+	                             "erased_at IS NULL"),
+	                 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit WHERE action = 'datakey.reindex' "
+	                             "AND actor = 'test'"),
+	                 2);
+	/* nothing left: a no-op, no audit entry */
+	assert_st(store_data_keys_reindex(f->s, &f->kr, "test", 0, &done, &left, &e), LT_OK);
+	assert_int_equal(done, 0);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM audit WHERE action = 'datakey.reindex'"),
+	                 2);
+
+	like_candidates(f, &f->cw_a, "agency_a", "Muhamad Aly", "1985-04-03", &t);
+	assert_true(holds(&t, mo_a));
+	lt_link_person_table_wipe(&t);
+	/* the older terms are still there: found by name as before */
+	like_candidates(f, &f->cw_a, "agency_a", "Maria Popescu", NULL, &t);
+	assert_true(holds(&t, f->ids[MARIA_A]));
+	lt_link_person_table_wipe(&t);
+
+	/* without the key: a clear error, nothing changed */
+	struct lt_crypto_keyring none = {0};
+	assert_st(store_data_keys_reindex(f->s, &none, "test", 0, &done, &left, &e), LT_ECRYPTO);
+}
+
 static void test_decisions(void **state)
 {
 	struct fixture *f = *state;
@@ -409,6 +559,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_operator_reads_every_live_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_visible_persons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_phonetic_candidates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reindex, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_models, setup, teardown),
 	};
