@@ -171,8 +171,8 @@ int main(int argc, char **argv)
 	/* 3. the re-index an upgrade runs at lantern serve's start, every person */
 	char out[64];
 	size_t done = 0, left = 0;
-	if (store_sqlite_debug_query(s, -1, "UPDATE persons SET index_version = 1 RETURNING 1",
-	                             out, sizeof(out), &e) != LT_OK) {
+	if (store_sqlite_debug_query(s, -1, "UPDATE persons SET index_version = 1 RETURNING 1", out,
+	                             sizeof(out), &e) != LT_OK) {
 		fprintf(stderr, "reindex: %s\n", e.message);
 		return 1;
 	}

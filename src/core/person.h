@@ -288,7 +288,8 @@ const char *lt_index_term(const struct lt_index_terms *t, size_t i);
  * compute because linkage depends on core and not the other way round.
  * LT_ETOOBIG when `t` holds LT_INDEX_TERMS_MAX terms.
  */
-lt_status lt_index_terms_add(struct lt_index_terms *t, const char *kind, const char *text, size_t n);
+lt_status lt_index_terms_add(struct lt_index_terms *t, const char *kind, const char *text,
+                             size_t n);
 
 /*
  * The terms `p` is found by: "n:<name>" for its name and each alias,

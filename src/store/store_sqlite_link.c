@@ -409,8 +409,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 
 	const struct lt_person *like = q->like;
 	if (q->of) {
-		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0,     NULL, 0,
-		                       0, 0, 1,     NULL,       0,     0,     false, false};
+		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0, NULL,  0,
+		                       0, 0, 1,     NULL,       0,     0, false, false};
 		if ((r = link_read_do(s, keys, &w1, out, &of, err)) != LT_OK || w1.hidden)
 			goto out; /* hidden: an empty table, nothing to link it by */
 		like = &of;

@@ -1299,8 +1299,7 @@ out:
 	return s;
 }
 
-#define REINDEX_PENDING                                                                            \
-	"FROM persons WHERE erased_at IS NULL AND index_version < " INDEX_VERSION
+#define REINDEX_PENDING "FROM persons WHERE erased_at IS NULL AND index_version < " INDEX_VERSION
 
 static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
 {
@@ -1313,8 +1312,7 @@ static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->done = 0;
 	w->left = 0;
-	if ((s = prep(db, "SELECT id " REINDEX_PENDING " ORDER BY id LIMIT ?1", &st, err)) !=
-	    LT_OK)
+	if ((s = prep(db, "SELECT id " REINDEX_PENDING " ORDER BY id LIMIT ?1", &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, (int64_t)w->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)

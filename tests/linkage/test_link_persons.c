@@ -132,8 +132,7 @@ static void test_index_terms(void **state)
 	assert_true(t.n > core.n);
 	for (size_t i = 0; i < core.n; i++)
 		assert_string_equal(lt_index_term(&t, i), lt_index_term(&core, i));
-	static const char *const want[] = {"p:MHMT", "p:AL", "p:K0RN", "p:KTRN", "p:SM0",
-	                                   "p:XMT"};
+	static const char *const want[] = {"p:MHMT", "p:AL", "p:K0RN", "p:KTRN", "p:SM0", "p:XMT"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!has_term(&t, want[i]))
 			fail_msg("no term %s among the %zu terms", want[i], t.n);

@@ -381,7 +381,8 @@ static void test_reindex(void **state)
 		if (term[0] != 'p')
 			continue;
 		lt_crypto_keyed_hash(h, sizeof(h), ik, term, strlen(term), NULL, 0);
-		size_t at = (size_t)snprintf(sql, sizeof(sql), "DELETE FROM person_index WHERE hash = x'");
+		size_t at =
+		    (size_t)snprintf(sql, sizeof(sql), "DELETE FROM person_index WHERE hash = x'");
 		for (size_t k = 0; k < sizeof(h); k++)
 			at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%02x", h[k]);
 		snprintf(sql + at, sizeof(sql) - at, "' RETURNING 1");
