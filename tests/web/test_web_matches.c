@@ -21,7 +21,9 @@
  *     each is audited on both persons with the reason; bad members are
  *     named; the council's person is "not found";
  *   - a model stored by `lantern link --db --save-model` is the one used
- *     (its prior shows in the waterfall), the preset before.
+ *     (its prior shows in the waterfall), the preset before;
+ *   - "Muhamad Aly" finds "Mohammed Ali" of the same year through the
+ *     phonetic terms of the blind index, never the council's.
  * Every answer is checked against the OpenAPI document (web_check.c).
  */
 #include <stdbool.h>
@@ -393,6 +395,35 @@ static void test_stored_model(void **state)
 	json_decref(doc);
 }
 
+/* A misspelt name that shares no word and no full date of birth with its
+ * match (day and month swapped) reaches it through the blind index's
+ * phonetic terms and the year; the council's person of the same name never
+ * does. */
+static void test_phonetic_candidates(void **state)
+{
+	(void)state;
+	char purpose[64];
+	json_t *doc = CALL(201, "POST", "/api/v1/persons", g_council,
+	                   "{\"name\":\"Mohammed Ali\",\"dob\":\"1985-03-04\",\"sex\":\"male\"}");
+	int64_t council = num(doc, "id");
+	json_decref(doc);
+	doc = CALL(201, "POST", "/api/v1/persons", g_cw,
+	           "{\"name\":\"Mohammed Ali\",\"dob\":\"1985-03-04\",\"sex\":\"male\"}");
+	int64_t police = num(doc, "id");
+	json_decref(doc);
+	doc = CALL(201, "POST", "/api/v1/persons", g_cw,
+	           "{\"name\":\"Muhamad Aly\",\"dob\":\"1985-04-03\",\"sex\":\"male\"}");
+	int64_t misspelt = num(doc, "id");
+	json_t *lm = json_object_get(doc, "likely_matches");
+	assert_true(json_is_array(lm));
+	assert_true(find_id(lm, police) >= 0);
+	assert_int_equal(find_id(lm, council), -1);
+	json_decref(doc);
+	snprintf(purpose, sizeof(purpose), "likely matches of person:%lld", (long long)misspelt);
+	assert_int_equal(audit_count("person.link", police, purpose), 1);
+	assert_int_equal(audit_count("person.link", council, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_matches_route),
 	    cmocka_unit_test(test_decisions),
 	    cmocka_unit_test(test_stored_model),
+	    cmocka_unit_test(test_phonetic_candidates),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
