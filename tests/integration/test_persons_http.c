@@ -36,6 +36,9 @@
  *      --person ID` lists who did what to the person and why, every step
  *      above (the charity's reads under its token); `lantern audit verify`
  *      exits 0.
+ *   8. The persons' indexes marked older (as after migration 11): the next
+ *      start re-indexes them with the data key, audited, and says so; the
+ *      start after has nothing to do.
  *
  * Environment: LANTERN_BIN, the lantern binary (meson sets it).
  */
@@ -60,6 +63,8 @@
 #include "../cli/cli_run.h"
 #include "http_client.h"
 #include "crypto/crypto.h"
+#include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -647,6 +652,62 @@ static void test_audit(void **state)
 	run_free(&r);
 }
 
+/* The server's standard error so far (the log file), into out. */
+static void log_read(char *out, size_t cap)
+{
+	FILE *f = fopen(g.log, "r");
+	size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* The number the query answers, on the database with no server running. */
+static long db_count(const char *sql)
+{
+	struct store *s = NULL;
+	struct lt_error e = {0};
+	char out[64];
+	if (store_open_sqlite(g.db, &s, &e) != LT_OK ||
+	    store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e) != LT_OK)
+		fail_msg("%s: %s", sql, e.message);
+	store_close(s);
+	return strtol(out, NULL, 10);
+}
+
+/* 8. An upgrade that changed the blind index's terms (docs/operations.md,
+ * "Upgrades"): persons whose index an older lantern wrote (marked as
+ * migration 11 marks them) are re-indexed when the server starts with the
+ * data key, audited, and only once. */
+static void test_reindex_at_start(void **state)
+{
+	(void)state;
+	char log[8192], want[96];
+	db_count("UPDATE persons SET index_version = 1 RETURNING 1");
+	long live = db_count("SELECT count(*) FROM persons WHERE erased_at IS NULL");
+	assert_true(live > 0);
+	assert_int_equal(start_server(), 0);
+	assert_int_equal(kill(g.server, SIGTERM), 0);
+	assert_int_equal(wait_server(60), 0);
+	log_read(log, sizeof(log));
+	snprintf(want, sizeof(want), "re-indexed %ld persons for the blind index\n", live);
+	assert_contains(log, want);
+	assert_int_equal(db_count("SELECT count(*) FROM persons WHERE erased_at IS NULL AND "
+	                          "index_version = 1"),
+	                 0);
+	assert_int_equal(db_count("SELECT count(*) FROM audit WHERE action = 'datakey.reindex' AND "
+	                          "actor = 'cli'"),
+	                 1);
+	/* the next start has nothing to do */
+	assert_int_equal(start_server(), 0);
+	assert_int_equal(kill(g.server, SIGTERM), 0);
+	assert_int_equal(wait_server(60), 0);
+	log_read(log, sizeof(log));
+	assert_not_contains(log, "re-indexed");
+	assert_int_equal(db_count("SELECT count(*) FROM audit WHERE action = 'datakey.reindex'"),
+	                 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +719,7 @@ int main(void)
 	    cmocka_unit_test(test_transfer),
 	    cmocka_unit_test(test_erase),
 	    cmocka_unit_test(test_audit),
+	    cmocka_unit_test(test_reindex_at_start),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
