@@ -35,6 +35,11 @@
  * 1..LT_SYNTH_DELAY_MAX rows ahead; pending duplicates are at most
  * LT_SYNTH_DELAY_MAX * (LT_SYNTH_COPIES_MAX - 1), so the heap is fixed.
  *
+ * Names. A person's given name and surname are a table name (its row kept
+ * for variants, nicknames and the e-mail form) or, for the origin's tail
+ * share, one composed from its parts (synth_morphs.inc), held in the
+ * person's values; composed names have no variants or nicknames.
+ *
  * Corruption (per record, from its own stream): first the swap of first
  * name and surname (errors / 10), then per field: missing; else corrupted
  * with the field's rate, the kind drawn from the field's weights below,
@@ -108,6 +113,34 @@ static const struct name_row names[] = {
 #undef SYNTH_NAME
 };
 #define NAME_COUNT (sizeof(names) / sizeof(names[0]))
+#define NAME_NONE  UINT32_MAX /* a composed name: no table row */
+
+/* The long tail (synth_morphs.inc): per origin the share of composed given
+ * names and surnames (per mille) and the offset of the table surnames'
+ * Zipf weights (tenths); the parts names are composed from. */
+enum { MORPH_PARTS = 3 };
+struct tail_row {
+	uint16_t given, surname, offset;
+};
+static const struct tail_row tails[ORIGIN_COUNT] = {
+#define SYNTH_TAIL(sym, given, surname, offset) [ORIGIN_##sym] = {given, surname, offset},
+#define SYNTH_MORPHS(sym, kind, part, parts)
+#include "synth/synth_morphs.inc"
+#undef SYNTH_TAIL
+#undef SYNTH_MORPHS
+};
+struct morph_row {
+	const char *parts; /* "a|b|..." */
+	uint8_t origin, kind, part;
+};
+static const struct morph_row morph_rows[] = {
+#define SYNTH_TAIL(sym, given, surname, offset)
+#define SYNTH_MORPHS(sym, kind, part, parts) {parts, ORIGIN_##sym, KIND_##kind, part},
+#include "synth/synth_morphs.inc"
+#undef SYNTH_TAIL
+#undef SYNTH_MORPHS
+};
+#define MORPH_ROW_COUNT (sizeof(morph_rows) / sizeof(morph_rows[0]))
 
 static const char *const variant_groups[] = {
 #define SYNTH_VARIANTS(s) s,
@@ -157,6 +190,14 @@ static const struct age_band age_bands[] = {
 static const char *const email_domains[] = {"gmail.com",   "hotmail.co.uk", "yahoo.com",
                                             "outlook.com", "icloud.com",    "hotmail.com"};
 #define EMAIL_DOMAIN_COUNT (sizeof(email_domains) / sizeof(email_domains[0]))
+/* Words of e-mail addresses unrelated to the name (a third of them): two
+ * words and a number, 32 x 32 x 1000 possible. */
+static const char *const email_words[] = {
+    "sunny", "blue", "star",   "tiger", "angel", "rose",  "king",   "lion",
+    "sky",   "moon", "happy",  "cool",  "dark",  "gold",  "silver", "wolf",
+    "queen", "boss", "baby",   "smart", "red",   "green", "little", "big",
+    "fire",  "ice",  "shadow", "sweet", "lucky", "storm", "magic",  "free"};
+#define EMAIL_WORD_COUNT (sizeof(email_words) / sizeof(email_words[0]))
 
 /* The share of men among referred victims, per 2^32 (about 75%). */
 #define MALE_T 3221225472u
@@ -280,7 +321,9 @@ struct pending {
 
 struct person {
 	uint64_t number; /* 0..people-1 */
-	unsigned origin, sex, name_first, name_last;
+	unsigned origin, sex;
+	uint32_t name_first, name_last; /* table rows, or NAME_NONE when composed */
+	char first[64], last[64];       /* the true names */
 	const char *nationality;
 	unsigned city;
 	unsigned year, month, day;
@@ -311,6 +354,12 @@ struct lt_synth {
 	int name_group[NAME_COUNT];      /* variant group, -1 none */
 	int name_nick[NAME_COUNT];       /* nickname row, -1 none */
 	char name_ascii[NAME_COUNT][40]; /* lower-case ASCII form, for e-mail */
+	/* Composed names: parts of (origin, kind, part), weighted by rank. */
+	struct pick pick_morph[ORIGIN_COUNT][KIND_COUNT][MORPH_PARTS];
+	const char **morphs;
+	unsigned *morph_at; /* [MORPH_ROW_COUNT + 1] */
+	char *morph_text;
+	uint32_t tail_t[ORIGIN_COUNT][KIND_COUNT]; /* composed when a draw below 1000 is under */
 	/* Split variant groups: members of group g are group_str[group_at[g] ..]. */
 	const char **members;
 	unsigned *group_at; /* [VARIANT_GROUP_COUNT + 1] */
@@ -739,12 +788,41 @@ static lt_status build_tables(struct lt_synth *g)
 		for (unsigned k = 0; k < KIND_COUNT; k++) {
 			if ((st = pick_init(&g->pick_name[o][k], NAME_COUNT)) != LT_OK)
 				return st;
-			uint32_t rank = 0;
+			uint32_t rank = 0, off = k == KIND_S ? tails[o].offset : 20;
+			LT_ASSERT(off > 0);
 			for (uint32_t i = 0; i < NAME_COUNT; i++)
 				if (names[i].origin == o && names[i].kind == k)
-					pick_add(&g->pick_name[o][k], i, 1000000u / (rank++ + 2));
+					pick_add(&g->pick_name[o][k], i,
+					         10000000u / (10 * rank++ + off));
 			LT_ASSERT(g->pick_name[o][k].n > 0);
 			LT_ASSERT(g->pick_name[o][k].cum[g->pick_name[o][k].n - 1] < (1ull << 32));
+		}
+	st = split_groups(&morph_rows[0].parts, MORPH_ROW_COUNT, sizeof(morph_rows[0]), &g->morphs,
+	                  &g->morph_at, &g->morph_text);
+	if (st != LT_OK)
+		return st;
+	for (unsigned o = 0; o < ORIGIN_COUNT; o++)
+		for (unsigned k = 0; k < KIND_COUNT; k++) {
+			bool any = false;
+			for (unsigned q = 0; q < MORPH_PARTS; q++) {
+				struct pick *pk = &g->pick_morph[o][k][q];
+				if ((st = pick_init(pk, 128)) != LT_OK)
+					return st;
+				for (size_t row = 0; row < MORPH_ROW_COUNT; row++) {
+					if (morph_rows[row].origin != o ||
+					    morph_rows[row].kind != k || morph_rows[row].part != q)
+						continue;
+					for (unsigned m = g->morph_at[row];
+					     m < g->morph_at[row + 1]; m++) {
+						LT_ASSERT(pk->n < 128);
+						pick_add(pk, m, 1000000u / (pk->n + 5));
+					}
+					any = true;
+				}
+			}
+			g->tail_t[o][k] = !any          ? 0
+			                  : k == KIND_S ? tails[o].surname
+			                                : tails[o].given;
 		}
 	st = split_groups(variant_groups, VARIANT_GROUP_COUNT, sizeof(variant_groups[0]),
 	                  &g->members, &g->group_at, &g->member_text);
@@ -933,8 +1011,14 @@ void lt_synth_free(struct lt_synth *g)
 	pick_release(&g->pick_city);
 	pick_release(&g->pick_age);
 	for (unsigned o = 0; o < ORIGIN_COUNT; o++)
-		for (unsigned k = 0; k < KIND_COUNT; k++)
+		for (unsigned k = 0; k < KIND_COUNT; k++) {
 			pick_release(&g->pick_name[o][k]);
+			for (unsigned q = 0; q < MORPH_PARTS; q++)
+				pick_release(&g->pick_morph[o][k][q]);
+		}
+	free(g->morphs);
+	free(g->morph_at);
+	free(g->morph_text);
 	for (unsigned j = 0; j < LT_SYNTH_LISTS_MAX; j++)
 		free(g->thr[j]);
 	free(g->members);
@@ -1108,6 +1192,48 @@ static void postcode_draw(struct rng *r, const char *area, char *out, size_t cap
 	put_end(p);
 }
 
+/*
+ * A name of origin o and kind k into out (cap bytes): for the origin's
+ * tail share (tail_t, per mille) one composed from its parts — each part
+ * drawn by rank weight and joined, a word's first ASCII letter upper case
+ * and the others as written, runs of spaces one space, none at the end —
+ * returning NAME_NONE; else a table name, returning its row.
+ */
+static uint32_t name_draw(const struct lt_synth *g, struct rng *r, unsigned o, unsigned k,
+                          char *out, size_t cap)
+{
+	uint32_t u = rng_below(r, 1000);
+	if (u >= g->tail_t[o][k]) {
+		uint32_t i = pick_draw(&g->pick_name[o][k], r);
+		size_t n = strlen(names[i].name);
+		LT_ASSERT(n < cap);
+		memcpy(out, names[i].name, n + 1);
+		return i;
+	}
+	size_t len = 0;
+	for (unsigned q = 0; q < MORPH_PARTS; q++) {
+		const struct pick *pk = &g->pick_morph[o][k][q];
+		if (pk->n == 0)
+			continue;
+		const char *part = g->morphs[pick_draw(pk, r)];
+		for (const char *c = part; *c && len + 1 < cap; c++) {
+			char ch = *c;
+			bool start = len == 0 || out[len - 1] == ' ' || out[len - 1] == '-';
+			if (ch == ' ' && (len == 0 || out[len - 1] == ' '))
+				continue;
+			if (start && ch >= 'a' && ch <= 'z')
+				ch = (char)(ch - 'a' + 'A');
+			else if (!start && c == part && ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			out[len++] = ch;
+		}
+	}
+	while (len && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+	return NAME_NONE;
+}
+
 /* The true values of person `n`. */
 static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 {
@@ -1116,8 +1242,8 @@ static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 	x->number = n;
 	x->origin = pick_draw(&g->pick_origin, &r);
 	x->sex = rng_bern(&r, MALE_T) ? KIND_M : KIND_F;
-	x->name_first = pick_draw(&g->pick_name[x->origin][x->sex], &r);
-	x->name_last = pick_draw(&g->pick_name[x->origin][KIND_S], &r);
+	x->name_first = name_draw(g, &r, x->origin, x->sex, x->first, sizeof(x->first));
+	x->name_last = name_draw(g, &r, x->origin, KIND_S, x->last, sizeof(x->last));
 	x->nationality = origins[x->origin].iso;
 	if (x->origin != ORIGIN_GB && rng_bern(&r, BRITISH_T))
 		x->nationality = "GB";
@@ -1131,9 +1257,18 @@ static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 	postcode_draw(&r, cities[x->city].area, x->postcode, sizeof(x->postcode));
 	x->has_email = rng_bern(&r, EMAIL_T);
 	if (x->has_email) {
-		const char *f = g->name_ascii[x->name_first], *l = g->name_ascii[x->name_last];
+		char fc[40], lc[40]; /* as name_ascii */
+		const char *f = fc, *l = lc;
+		if (x->name_first != NAME_NONE)
+			f = g->name_ascii[x->name_first];
+		else
+			ascii_lower(x->first, fc, sizeof(fc));
+		if (x->name_last != NAME_NONE)
+			l = g->name_ascii[x->name_last];
+		else
+			ascii_lower(x->last, lc, sizeof(lc));
 		const char *dom = email_domains[rng_below(&r, EMAIL_DOMAIN_COUNT)];
-		switch (rng_below(&r, 4)) {
+		switch (rng_below(&r, 6)) {
 		case 0:
 			snprintf(x->email, sizeof(x->email), "%s.%s@%s", f, l, dom);
 			break;
@@ -1144,9 +1279,17 @@ static void person_make(struct lt_synth *g, uint64_t n, struct person *x)
 		case 2:
 			snprintf(x->email, sizeof(x->email), "%c.%s@%s", f[0] ? f[0] : 'x', l, dom);
 			break;
-		default:
+		case 3:
 			snprintf(x->email, sizeof(x->email), "%s%u@%s", f, x->year, dom);
 			break;
+		default: {
+			/* an address unrelated to the name: two words and a number */
+			const char *w1 = email_words[rng_below(&r, EMAIL_WORD_COUNT)];
+			const char *w2 = email_words[rng_below(&r, EMAIL_WORD_COUNT)];
+			unsigned num = rng_below(&r, 1000);
+			snprintf(x->email, sizeof(x->email), "%s%s%u@%s", w1, w2, num, dom);
+			break;
+		}
 		}
 	} else {
 		x->email[0] = '\0';
@@ -1267,12 +1410,12 @@ static const enum lt_synth_kind typo_kinds[4] = {LT_SYNTH_KIND_KEYBOARD, LT_SYNT
 /* Corrupt a name (index `name` in the table; buf holds it). Kinds by
  * weight: variant 4, nickname 3 (given names), keyboard 3, delete 2,
  * insert 2, transpose 2. */
-static enum lt_synth_kind corrupt_name(struct lt_synth *g, struct rng *r, unsigned name, char *buf,
+static enum lt_synth_kind corrupt_name(struct lt_synth *g, struct rng *r, uint32_t name, char *buf,
                                        size_t cap)
 {
 	uint32_t u = rng_below(r, 16);
 	if (u < 4) {
-		int v = g->name_group[name];
+		int v = name == NAME_NONE ? -1 : g->name_group[name];
 		if (v >= 0) {
 			unsigned from = g->group_at[v], n = g->group_at[v + 1] - from;
 			/* Another member than the name itself. */
@@ -1288,7 +1431,7 @@ static enum lt_synth_kind corrupt_name(struct lt_synth *g, struct rng *r, unsign
 		}
 		u = 9; /* fall back to a keyboard error */
 	} else if (u < 7) {
-		int k = g->name_nick[name];
+		int k = name == NAME_NONE ? -1 : g->name_nick[name];
 		if (k >= 0) {
 			unsigned from = g->nick_at[k], n = g->nick_at[k + 1] - from;
 			copy_str(buf, cap, g->nick_members[from + rng_below(r, n)]);
@@ -1361,8 +1504,8 @@ static void record_make(struct lt_synth *g, const struct person *x, unsigned j, 
 	rng_key(&r, g->p.seed, STREAM_RECORD, x->number, (uint64_t)j * LT_SYNTH_COPIES_MAX + c);
 	static const char *const sex_code[2] = {"M", "F"};
 	const char *truth[LT_SYNTH_FIELD_COUNT] = {
-	    [LT_SYNTH_FIRST_NAME] = names[x->name_first].name,
-	    [LT_SYNTH_SURNAME] = names[x->name_last].name,
+	    [LT_SYNTH_FIRST_NAME] = x->first,
+	    [LT_SYNTH_SURNAME] = x->last,
 	    [LT_SYNTH_SEX] = sex_code[x->sex],
 	    [LT_SYNTH_DOB] = x->dob,
 	    [LT_SYNTH_NATIONALITY] = x->nationality,

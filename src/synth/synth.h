@@ -11,7 +11,9 @@
  * person id is number + 1). Each has a name origin (British, Albanian,
  * Eritrean, Vietnamese, Sudanese, Indian, Romanian, Afghan, Chinese,
  * Nigerian, Polish, Ukrainian, Iraqi), a sex, a first name and a surname
- * drawn from that origin's compiled-in tables (synth_names.inc), a date of
+ * drawn from that origin's compiled-in tables (synth_names.inc) or, for a
+ * share of each origin, composed from its parts (synth_morphs.inc: the long
+ * tail of rare names), a date of
  * birth from an age distribution of referred victims (adults and
  * children), a nationality (ISO 3166-1 alpha-2, codes of lt_vocab_country),
  * a city with a postcode-like code, and sometimes an e-mail address.

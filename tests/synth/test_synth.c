@@ -272,7 +272,9 @@ static void test_same_seed_same_records(void **state)
 }
 
 /* The first record of the defaults with seed 1, as generated on x86-64
- * when the tables were written: every machine must produce exactly this
+ * when the tables were written (regenerated when the long tail of composed
+ * names, synth_morphs.inc, and e-mail addresses unrelated to the name
+ * changed the draws): every machine must produce exactly this
  * (no libm, no libc rand, no floating point in the draws). A change to the
  * tables or the draws changes it: update it deliberately, saying so. */
 static void test_golden_record(void **state)
@@ -284,8 +286,7 @@ static void test_golden_record(void **state)
 	struct tally t;
 	lt_synth_free(run(&p, &t));
 	assert_string_equal(t.first_record,
-	                    "police-1,Arben,Dervishi,M,2020-10-25,AL,Stevenage,SG6 4LX,"
-	                    "a.dervishi@yahoo.com");
+	                    "police-1,Klemir,Gjerollari,M,2004-08-18,AL,Cheshunt,EN9 6ZG,");
 	assert_int_equal(t.records, 21);
 	tally_release(&t);
 }
