@@ -207,8 +207,8 @@ lt_status lt_link_default_model(const struct lt_link_table *t, struct lt_link_mo
 		                                                 : NULL;
 		if (other && lt_link_table_field(t, other) < 0)
 			other = NULL;
-		lt_status st = lt_link_model_add_preset2(m, default_comparisons[i].preset, f, f,
-		                                         other, err);
+		lt_status st =
+		    lt_link_model_add_preset2(m, default_comparisons[i].preset, f, f, other, err);
 		if (st != LT_OK) {
 			lt_link_model_release(m);
 			return st;
