@@ -112,9 +112,9 @@
 #define LT_PERSON_LANGUAGES_MAX 8       /* languages of one person */
 #define LT_CASE_PERSONS_MAX 64          /* persons one case is about */
 #define LT_INDEX_WORDS_MAX 32           /* distinct words of a person's names that are indexed */
-#define LT_INDEX_TERMS_MAX (1 + LT_PERSON_ALIASES_MAX + 3 * LT_INDEX_WORDS_MAX + 3) /* blind
+#define LT_INDEX_TERMS_MAX (1 + LT_PERSON_ALIASES_MAX + 5 * LT_INDEX_WORDS_MAX + 3) /* blind
                                            index terms of one person: names, words, two phonetic
-                                           codes per word, date of birth */
+                                           codes per word alone and with the year, date of birth */
 #define LT_PERSON_FIND_MAX 100          /* persons one search returns */
 #define LT_KEY_ROTATE_BATCH 64          /* persons re-encrypted in one transaction by
                                            `lantern key rotate` */

@@ -126,9 +126,16 @@ lt_status lt_link_person_index_terms(const struct lt_person *p, struct lt_index_
 		memcpy(word, term + 2, len);
 		word[len] = '\0';
 		lt_link_double_metaphone(word, code[0], code[1]);
-		for (int k = 0; k < 2 && st == LT_OK; k++)
-			if (code[k][0] && (k == 0 || strcmp(code[0], code[1]) != 0))
-				st = lt_index_terms_add(t, "p:", code[k], strlen(code[k]));
+		for (int k = 0; k < 2 && st == LT_OK; k++) {
+			if (!code[k][0] || (k == 1 && strcmp(code[0], code[1]) == 0))
+				continue;
+			st = lt_index_terms_add(t, "p:", code[k], strlen(code[k]));
+			if (st == LT_OK && p->dob.year > 0 && p->dob.year <= 9999) {
+				char q[8 + LT_LINK_DMETA_SIZE];
+				int qn = snprintf(q, sizeof(q), "%04d:%s", p->dob.year, code[k]);
+				st = lt_index_terms_add(t, "q:", q, (size_t)qn);
+			}
+		}
 	}
 	lt_crypto_wipe(word, sizeof(word));
 	return st;

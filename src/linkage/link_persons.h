@@ -81,8 +81,11 @@ void lt_link_person_table_wipe(struct lt_link_table *t);
  * decrypting"): lt_person_index_terms ("n:", "t:", "y:", "m:", "d:"), then
  * "p:<code>" for the Double Metaphone codes (lt_link_double_metaphone,
  * primary and, when it differs, alternate) of each distinct word of its
- * names, so that "Muhamad" and "Mohammed" (both MHMT) share a term. A word
- * of no Latin letter has no code and adds none. Computed here, not in core,
+ * names, so that "Muhamad" and "Mohammed" (both MHMT) share a term, and,
+ * when the year of birth is known, "q:<year>:<code>" for each code (a
+ * sound-alike word and the same year in one term: what the likely-matches
+ * search looks up, one indexed lookup where an intersection of two large
+ * sets would be). A word of no Latin letter has no code and adds none. Computed here, not in core,
  * because the phonetic coder is linkage's and core depends on nothing
  * above it; the store calls this for every index it writes and every
  * candidate search, so both always agree. `t` is emptied first;

@@ -18,12 +18,16 @@
  * (lt_link_person_index_terms) are hashed under the INDEX key of every
  * master key of the key file, exactly as the blind index stores them. The
  * persons holding any hash of its whole names "n:", words "t:" or full
- * date of birth "d:" are candidates; so are those holding a hash of one
- * of its phonetic codes "p:" AND of its year of birth "y:" (a sound-alike
- * word alone, or a year or month alone, is shared by a great many
- * persons); and so are the persons decided the same as it (whatever their
- * names). So the search reads only the index, the decisions and the
- * candidates' rows, and the database learns nothing it did not hold.
+ * date of birth "d:" are candidates; so are those holding the hash of one
+ * of its phonetic codes with its year of birth "q:" (one indexed lookup;
+ * intersecting the persons of a code "p:" with those of a year "y:" gave
+ * the same candidates but read every person born that year); without a
+ * year of birth, those holding the codes "p:" of two different words of
+ * its name (one sound-alike word alone, or a year or month alone, is
+ * shared by a great many persons); and so are the persons decided the same
+ * as it (whatever their names). So the search reads only the index, the
+ * decisions and the candidates' rows, and the database learns nothing it
+ * did not hold.
  *
  * Decisions and models hold no personal data: ids, who, when, why, and a
  * model's m/u (the writer refuses a model with term-frequency tables, which
@@ -42,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "core/bug.h"
+#include "linkage/link_compare.h"
 #include "linkage/link_persons.h"
 #include "core/banned.h"
 
@@ -199,11 +204,12 @@ struct link_read {
 	int64_t only;    /* read this one person (errors if not visible) */
 	int64_t exclude; /* else candidates or all, leaving this one out */
 	/* candidates: hashes[0..nh-1], of which the first n_any are terms any
-	 * one of which makes a candidate, the next n_sound phonetic terms and
-	 * the rest years of birth (a phonetic term makes a candidate with a
-	 * year); NULL: all */
+	 * one of which makes a candidate, the rest phonetic codes "p:", hashes[i]
+	 * of word[i] of the name (a person holding the codes of two different
+	 * words is a candidate); NULL: all */
 	const unsigned char (*hashes)[INDEX_BYTES];
-	size_t nh, n_any, n_sound;
+	size_t nh, n_any;
+	const int *word;
 	size_t limit;            /* persons at most (0: none) */
 	struct sealed_row *rows; /* heap, grown */
 	size_t n, cap;           /* out */
@@ -260,18 +266,15 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		for (size_t i = 0; i < w->n_any; i++)
 			lt_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 10);
 		lt_buf_puts(&sql, ")");
-		if (w->n_sound && w->nh > w->n_any + w->n_sound) {
-			/* a sound-alike name word and the same year of birth */
-			lt_buf_puts(&sql, " UNION SELECT person_id FROM (SELECT person_id FROM "
-			                  "person_index WHERE hash IN (");
-			for (size_t i = w->n_any; i < w->n_any + w->n_sound; i++)
-				lt_buf_printf(&sql, "%s?%zu", i > w->n_any ? ", " : "", i + 10);
-			lt_buf_puts(&sql, ") INTERSECT SELECT person_id FROM person_index WHERE "
-			                  "hash IN (");
-			for (size_t i = w->n_any + w->n_sound; i < w->nh; i++)
-				lt_buf_printf(&sql, "%s?%zu", i > w->n_any + w->n_sound ? ", " : "",
-				              i + 10);
-			lt_buf_puts(&sql, "))");
+		if (w->nh > w->n_any) {
+			/* two words of the name, each sounding like one of the person's */
+			lt_buf_puts(&sql,
+			            " UNION SELECT i.person_id FROM person_index i JOIN (VALUES ");
+			for (size_t i = w->n_any; i < w->nh; i++)
+				lt_buf_printf(&sql, "%s(?%zu, %d)", i > w->n_any ? ", " : "",
+				              i + 10, w->word[i]);
+			lt_buf_puts(&sql, ") s ON i.hash = s.column1 GROUP BY i.person_id HAVING "
+			                  "count(DISTINCT s.column2) >= 2");
 		}
 		lt_buf_puts(&sql, ")) ORDER BY p.id DESC");
 	} else {
@@ -380,6 +383,60 @@ static lt_status link_read_do(struct store *s, const struct lt_crypto_keyring *k
 	return r;
 }
 
+/*
+ * Append to hashes[*nh..] the hashes of "p:<code>" for the Double Metaphone
+ * codes of each word ("t:" term) of `terms`, under every key of `keys`,
+ * with words[i] the index of the word the code came from (a code already
+ * given by an earlier word is left out, so one word never counts twice).
+ * None when fewer than two words have a code of their own: a single
+ * sound-alike word is shared by too many persons. The arrays have room for
+ * every term of `terms` under every key (each code is a "p:" term there).
+ */
+static void sound_hashes(const struct lt_index_terms *terms, const struct lt_crypto_keyring *keys,
+                         unsigned char (*hashes)[INDEX_BYTES], int *words, size_t *nh)
+{
+	char seen[2 * LT_INDEX_WORDS_MAX][LT_LINK_DMETA_SIZE];
+	int seen_word[2 * LT_INDEX_WORDS_MAX];
+	char text[LT_PERSON_NAME_MAX * 3 + 1], term[2 + LT_LINK_DMETA_SIZE];
+	char code[2][LT_LINK_DMETA_SIZE];
+	size_t nseen = 0;
+	int word = 0, coded = 0;
+	for (size_t i = 0; i < terms->n && nseen < 2 * LT_INDEX_WORDS_MAX; i++) {
+		const char *t = lt_index_term(terms, i);
+		if (t[0] != 't')
+			continue;
+		snprintf(text, sizeof(text), "%s", t + 2);
+		lt_link_double_metaphone(text, code[0], code[1]);
+		bool any = false;
+		for (int k = 0; k < 2 && nseen < 2 * LT_INDEX_WORDS_MAX; k++) {
+			bool dup = !code[k][0];
+			for (size_t j = 0; j < nseen && !dup; j++)
+				dup = strcmp(seen[j], code[k]) == 0;
+			if (dup)
+				continue;
+			memcpy(seen[nseen], code[k], LT_LINK_DMETA_SIZE);
+			seen_word[nseen++] = word;
+			any = true;
+		}
+		coded += any;
+		word++;
+	}
+	if (coded >= 2)
+		for (size_t k = 0; k < keys->n; k++) {
+			unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES];
+			lt_crypto_subkey(&keys->keys[k], LT_CRYPTO_SUBKEY_INDEX, ik);
+			for (size_t j = 0; j < nseen; j++) {
+				int n = snprintf(term, sizeof(term), "p:%s", seen[j]);
+				lt_crypto_keyed_hash(hashes[*nh], INDEX_BYTES, ik, term, (size_t)n,
+				                     NULL, 0);
+				words[(*nh)++] = seen_word[j];
+			}
+			lt_crypto_wipe(ik, sizeof(ik));
+		}
+	lt_crypto_wipe(text, sizeof(text));
+	lt_crypto_wipe(seen, sizeof(seen));
+}
+
 lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyring *keys,
                                     const struct lt_principal *p, const char *actor,
                                     const struct store_link_query *q, struct lt_link_table *out,
@@ -388,7 +445,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 	struct lt_index_terms terms;
 	struct lt_person of;
 	unsigned char(*hashes)[INDEX_BYTES] = NULL;
-	size_t nh = 0, n_any = 0, n_sound = 0;
+	int *words = NULL;
+	size_t nh = 0, n_any = 0;
 	lt_status r;
 
 	lt_index_terms_init(&terms);
@@ -409,8 +467,8 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 
 	const struct lt_person *like = q->like;
 	if (q->of) {
-		struct link_read w1 = {s, p, actor, q->purpose, q->of, 0, NULL,  0,
-		                       0, 0, 1,     NULL,       0,     0, false, false};
+		struct link_read w1 = {s, p,    actor, q->purpose, q->of, 0, NULL,  0,
+		                       0, NULL, 1,     NULL,       0,     0, false, false};
 		if ((r = link_read_do(s, keys, &w1, out, &of, err)) != LT_OK || w1.hidden)
 			goto out; /* hidden: an empty table, nothing to link it by */
 		like = &of;
@@ -428,33 +486,32 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 			goto out;
 		}
 		hashes = calloc((terms.n ? terms.n : 1) * keys->n, sizeof(*hashes));
-		if (!hashes) {
+		words = calloc((terms.n ? terms.n : 1) * keys->n, sizeof(*words));
+		if (!hashes || !words) {
 			r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
 			goto out;
 		}
-		/* three passes: the terms any of which makes a candidate (a name,
-		 * a word, the full date of birth), the phonetic codes, the year;
-		 * a month alone is no term: too many persons share it */
-		static const char *const pass[3] = {"ntd", "p", "y"};
-		size_t upto[3] = {0, 0, 0};
-		for (int ps = 0; ps < 3; ps++) {
-			for (size_t k = 0; k < keys->n; k++) {
-				unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES];
-				lt_crypto_subkey(&keys->keys[k], LT_CRYPTO_SUBKEY_INDEX, ik);
-				for (size_t i = 0; i < terms.n; i++) {
-					const char *term = lt_index_term(&terms, i);
-					if (!strchr(pass[ps], term[0]))
-						continue;
-					lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term,
-					                     strlen(term), NULL, 0);
-				}
-				lt_crypto_wipe(ik, sizeof(ik));
+		/* The terms any of which makes a candidate: a whole name, a word,
+		 * the full date of birth, a phonetic code with the year (a year or
+		 * a month alone, or a code alone, is shared by too many persons). */
+		for (size_t k = 0; k < keys->n; k++) {
+			unsigned char ik[LT_CRYPTO_DATA_KEY_BYTES];
+			lt_crypto_subkey(&keys->keys[k], LT_CRYPTO_SUBKEY_INDEX, ik);
+			for (size_t i = 0; i < terms.n; i++) {
+				const char *term = lt_index_term(&terms, i);
+				if (!strchr("ntdq", term[0]))
+					continue;
+				lt_crypto_keyed_hash(hashes[nh++], INDEX_BYTES, ik, term,
+				                     strlen(term), NULL, 0);
 			}
-			upto[ps] = nh;
+			lt_crypto_wipe(ik, sizeof(ik));
 		}
-		n_any = upto[0];
-		n_sound = upto[1] - upto[0];
-		if (nh == 0 || (n_any == 0 && (n_sound == 0 || nh == upto[1])))
+		n_any = nh;
+		/* Without a year of birth: the phonetic codes of each word, which
+		 * count when two different words sound alike. */
+		if (like->dob.year == 0)
+			sound_hashes(&terms, keys, hashes, words, &nh);
+		if (nh == 0)
 			goto out; /* nothing to find candidates by */
 	}
 	struct link_read w = {s,
@@ -466,7 +523,7 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 	                      (const unsigned char(*)[INDEX_BYTES])hashes,
 	                      nh,
 	                      n_any,
-	                      n_sound,
+	                      words,
 	                      like ? LT_LINK_CANDIDATES_MAX : 0,
 	                      NULL,
 	                      0,
@@ -481,6 +538,7 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 out:
 	if (hashes)
 		lt_crypto_free_secret(hashes, (terms.n ? terms.n : 1) * keys->n * sizeof(*hashes));
+	free(words);
 	lt_index_terms_release(&terms);
 	lt_person_release(&of);
 	if (r != LT_OK) {

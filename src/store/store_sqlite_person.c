@@ -32,9 +32,9 @@
  *
  * The blind index. person_index holds BLAKE2b-128 of each index term
  * (lt_link_person_index_terms: "n:<folded name>", "t:<word>", "y:"/"m:"/
- * "d:" dates, "p:<phonetic code>" of each word; persons.index_version
- * says which terms a person's index holds, and store_data_keys_reindex
- * rewrites an older one with the key), keyed with the INDEX key of the
+ * "d:" dates, "p:<phonetic code>" of each word and "q:<year>:<code>";
+ * persons.index_version says which terms a person's index holds, and
+ * store_data_keys_reindex rewrites an older one with the key), keyed with the INDEX key of the
  * master key that wraps the person's data key, with that key's id. A
  * search hashes its terms under every key of the key file (two during a
  * rotation) and matches a person when one of its names matches whole or
@@ -80,10 +80,11 @@
 #define WRAPPED_BYTES (LT_CRYPTO_DATA_KEY_BYTES + LT_CRYPTO_AEAD_OVERHEAD)
 #define INDEX_BYTES   16
 /* persons.index_version of an index written by this code: 1, the terms of
- * lt_person_index_terms; 2, with the phonetic terms of
+ * lt_person_index_terms; 2, with the phonetic terms "p:" (written only by
+ * the commits of a quarter of an hour); 3, with "p:" and "q:" of
  * lt_link_person_index_terms. An older index is rewritten with the key by
  * store_sqlite_data_keys_reindex (docs/operations.md, "Upgrades"). */
-#define INDEX_VERSION "2"
+#define INDEX_VERSION "3"
 #define ENCODING_MAX  (64 * 1024) /* bytes of a record's encoded personal fields */
 #define NOW_SQL       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 

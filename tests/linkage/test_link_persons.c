@@ -136,8 +136,11 @@ static void test_index_terms(void **state)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!has_term(&t, want[i]))
 			fail_msg("no term %s among the %zu terms", want[i], t.n);
-	/* 4 words: Mohammed MHMT, Ali AL, Catherine K0RN/KTRN, Smith SM0/XMT */
-	assert_int_equal(t.n, core.n + 6);
+	/* 4 words: Mohammed MHMT, Ali AL, Catherine K0RN/KTRN, Smith SM0/XMT;
+	 * each code alone and with the year of birth */
+	assert_int_equal(t.n, core.n + 12);
+	assert_true(has_term(&t, "q:1985:MHMT") && has_term(&t, "q:1985:KTRN") &&
+	            has_term(&t, "q:1985:XMT"));
 	lt_person_release(&p);
 
 	/* the misspellings get the same codes */
@@ -146,6 +149,8 @@ static void test_index_terms(void **state)
 	assert_true(has_term(&t, "p:MHMT") && has_term(&t, "p:AL") && has_term(&t, "p:K0RN") &&
 	            has_term(&t, "p:KTRN"));
 	assert_false(has_term(&t, "t:mohammed"));
+	for (size_t i = 0; i < t.n; i++) /* no year: no "q:" */
+		assert_false(lt_index_term(&t, i)[0] == 'q');
 	lt_person_release(&p);
 	/* the examples of docs/linkage.md */
 	person_make(&p, 2, "Maria Popesku", "Mohamed Lee", NULL, LT_SEX_FEMALE, -1);
