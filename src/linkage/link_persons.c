@@ -134,10 +134,12 @@ lt_status lt_link_person_index_terms(const struct lt_person *p, struct lt_index_
 				char q[8 + LT_LINK_DMETA_SIZE];
 				int qn = snprintf(q, sizeof(q), "%04d:%s", p->dob.year, code[k]);
 				st = lt_index_terms_add(t, "q:", q, (size_t)qn);
+				lt_crypto_wipe(q, sizeof(q));
 			}
 		}
 	}
 	lt_crypto_wipe(word, sizeof(word));
+	lt_crypto_wipe(code, sizeof(code));
 	return st;
 }
 

@@ -435,6 +435,8 @@ static void sound_hashes(const struct lt_index_terms *terms, const struct lt_cry
 		}
 	lt_crypto_wipe(text, sizeof(text));
 	lt_crypto_wipe(seen, sizeof(seen));
+	lt_crypto_wipe(code, sizeof(code));
+	lt_crypto_wipe(term, sizeof(term));
 }
 
 lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyring *keys,
