@@ -100,32 +100,13 @@ static int group_setup(void **state)
 	}
 	web_check_open(&g_app);
 	/* API tokens of three roles. */
-	static const struct {
-		const char *agency;
-		enum lt_role role;
-		char *auth;
-		int64_t *id;
-	} tokens[] = {
+	static const struct web_fixture_token tokens[] = {
 	    {"herts_police", LT_ROLE_POLICE, g_police_auth, &g_police_token},
 	    {"herts_cc", LT_ROLE_CASEWORKER, g_caseworker_auth, NULL},
 	    {"herts_pcc", LT_ROLE_ANALYST, g_analyst_auth, NULL},
 	};
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		char tok[LT_CRYPTO_TOKEN_SIZE];
-		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
-		struct store_token t = {0};
-		lt_crypto_token_new(tok);
-		lt_crypto_token_hash(tok, strlen(tok), h);
-		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
-		t.role = tokens[i].role;
-		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK) {
-			fprintf(stderr, "token: %s\n", err.message);
-			return -1;
-		}
-		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
-		if (tokens[i].id)
-			*tokens[i].id = t.id;
-	}
+	if (web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
+		return -1;
 	/* Accounts, all with PASSWORD. */
 	char hash[LT_PASSWORD_HASH_MAX];
 	if (lt_crypto_password_hash(PASSWORD, strlen(PASSWORD), hash) != LT_OK)

@@ -34,8 +34,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW            1717243200 /* 2024-06-01T12:00:00Z */
-#define SESSION_COOKIE "__Host-lantern_session"
+#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
 
 static struct store *g_store;
 static struct web_app g_app;
@@ -46,75 +45,29 @@ static char g_other[80];        /* caseworker token, unseen (a charity) */
 static char g_admin[128];       /* session cookie of herts_police's agency administrator */
 static char g_other_admin[128]; /* session cookie of unseen's agency administrator */
 
-static void session_of(const char *email, const char *agency, char *cookie, size_t cap)
-{
-	struct lt_error err = {0};
-	struct store_user u = {0};
-	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
-	char text[LT_CRYPTO_SECRET_SIZE];
-	int64_t sid;
-	snprintf(u.email, sizeof(u.email), "%s", email);
-	snprintf(u.agency, sizeof(u.agency), "%s", agency);
-	u.role = LT_ROLE_AGENCY_ADMIN;
-	/* the store never checks the hash against a password */
-	assert_int_equal(store_user_add(g_store, &u,
-	                                "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-	                                "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-	                                "test", &err),
-	                 LT_OK);
-	lt_crypto_secret_new(raw, text);
-	lt_crypto_session_hash(raw, hash);
-	assert_int_equal(
-	    store_session_create(g_store, hash, u.id, NOW, NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
-	    LT_OK);
-	snprintf(cookie, cap, SESSION_COOKIE "=%s", text);
-}
-
 static int group_setup(void **state)
 {
-	struct lt_error err = {0};
 	(void)state;
-	if (lt_crypto_init() != LT_OK)
-		return -1;
-	if (store_open_sqlite(test_tmp_path("web-export.db"), &g_store, &err) != LT_OK)
-		return -1;
-	struct lt_agency ag[] = {
+	static const struct lt_agency ag[] = {
 	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
 	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
 	};
-	for (size_t i = 0; i < 2; i++)
-		if (store_agency_add(g_store, &ag[i], "test", &err) != LT_OK)
-			return -1;
-	if (web_app_init(&g_app, g_store, NULL, &err) != LT_OK)
-		return -1;
-	g_keys.n = 1;
-	g_keys.keys[0].id = 1;
-	lt_crypto_random(g_keys.keys[0].key, sizeof(g_keys.keys[0].key));
-	if (web_app_data_keys(&g_app, &g_keys, &err) != LT_OK)
-		return -1;
-	struct {
-		const char *agency;
-		enum lt_role role;
-		char *auth;
-	} tokens[] = {
-	    {"herts_police", LT_ROLE_POLICE, g_police},
-	    {"herts_police", LT_ROLE_CASEWORKER, g_cw},
-	    {"unseen", LT_ROLE_CASEWORKER, g_other},
+	const struct web_fixture_token tokens[] = {
+	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
+	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
+	    {"unseen", LT_ROLE_CASEWORKER, g_other, NULL},
 	};
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		char tok[LT_CRYPTO_TOKEN_SIZE];
-		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
-		struct store_token t = {0};
-		lt_crypto_token_new(tok);
-		lt_crypto_token_hash(tok, strlen(tok), h);
-		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
-		t.role = tokens[i].role;
-		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK)
-			return -1;
-		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
-	}
-	session_of("boss@police.example", "herts_police", g_admin, sizeof(g_admin));
-	session_of("boss@unseen.example", "unseen", g_other_admin, sizeof(g_other_admin));
+	if (web_fixture_open("web-export.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
+		return -1;
+	web_fixture_session(
+	    g_store,
+	    web_fixture_user(g_store, "boss@police.example", "herts_police", LT_ROLE_AGENCY_ADMIN),
+	    NOW, g_admin, NULL);
+	web_fixture_session(
+	    g_store,
+	    web_fixture_user(g_store, "boss@unseen.example", "unseen", LT_ROLE_AGENCY_ADMIN), NOW,
+	    g_other_admin, NULL);
 	web_check_open(&g_app);
 	return 0;
 }
@@ -122,10 +75,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	web_check_close();
-	web_app_release(&g_app);
-	store_close(g_store);
-	lt_crypto_keyring_wipe(&g_keys);
+	web_fixture_close(g_store, &g_app, &g_keys);
 	return 0;
 }
 
@@ -216,10 +166,11 @@ static void test_export(void **state)
 	         (long long)p);
 	int64_t r = create("/api/v1/referrals", g_cw, body);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/shares", (long long)p);
-	create(target, g_cw,
-	       "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"identity\",\"support\"],"
-	       "\"basis\":\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\",\"purpose\":"
-	       "\"support\"}");
+	create(
+	    target, g_cw,
+	    "{\"to_agency\":\"unseen\",\"kind\":\"refer\",\"classes\":[\"identity\",\"support\"],"
+	    "\"basis\":\"lawful_reason\",\"lawful_reason\":\"safeguarding_adult\",\"purpose\":"
+	    "\"support\"}");
 	snprintf(body, sizeof(body),
 	         "{\"person\":%lld,\"date\":\"2024-05-02\",\"forms\":[\"labour_exploitation\"],"
 	         "\"notes\":\"the charity's own notes\"}",
@@ -246,9 +197,9 @@ static void test_export(void **state)
 	assert_string_equal(str(doc, "detail"), unseen_detail); /* the same answer */
 	free(unseen_detail);
 	json_decref(doc);
-	json_decref(call(&(struct req){"GET", "/api/v1/persons/abc/export?purpose=x", NULL, NULL,
-	                               g_admin},
-	                 404, NULL));
+	json_decref(
+	    call(&(struct req){"GET", "/api/v1/persons/abc/export?purpose=x", NULL, NULL, g_admin},
+	         404, NULL));
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/export", (long long)p);
 	doc = call(&(struct req){"GET", target, NULL, NULL, g_admin}, 400, NULL);
 	assert_string_equal(str(json_array_get(json_object_get(doc, "errors"), 0), "field"),

@@ -63,49 +63,21 @@ static char g_analyst[80]; /* analyst, herts_police */
 
 static int group_setup(void **state)
 {
-	struct lt_error err = {0};
 	(void)state;
-	if (lt_crypto_init() != LT_OK)
-		return -1;
-	if (store_open_sqlite(test_tmp_path("web-matches.db"), &g_store, &err) != LT_OK)
-		return -1;
-	struct lt_agency ag[] = {
+	static const struct lt_agency ag[] = {
 	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
 	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
 	    {0, "council", "A Council", LT_AGENCY_KIND_CHARITY},
 	};
-	for (size_t i = 0; i < 3; i++)
-		if (store_agency_add(g_store, &ag[i], "test", &err) != LT_OK)
-			return -1;
-	if (web_app_init(&g_app, g_store, NULL, &err) != LT_OK)
-		return -1;
-	g_keys.n = 1;
-	g_keys.keys[0].id = 1;
-	lt_crypto_random(g_keys.keys[0].key, sizeof(g_keys.keys[0].key));
-	if (web_app_data_keys(&g_app, &g_keys, &err) != LT_OK)
-		return -1;
-	struct {
-		const char *agency;
-		enum lt_role role;
-		char *auth;
-	} tokens[] = {
-	    {"herts_police", LT_ROLE_CASEWORKER, g_cw},
-	    {"unseen", LT_ROLE_CASEWORKER, g_charity},
-	    {"council", LT_ROLE_CASEWORKER, g_council},
-	    {"herts_police", LT_ROLE_ANALYST, g_analyst},
+	const struct web_fixture_token tokens[] = {
+	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
+	    {"unseen", LT_ROLE_CASEWORKER, g_charity, NULL},
+	    {"council", LT_ROLE_CASEWORKER, g_council, NULL},
+	    {"herts_police", LT_ROLE_ANALYST, g_analyst, NULL},
 	};
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		char tok[LT_CRYPTO_TOKEN_SIZE];
-		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
-		struct store_token t = {0};
-		lt_crypto_token_new(tok);
-		lt_crypto_token_hash(tok, strlen(tok), h);
-		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
-		t.role = tokens[i].role;
-		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK)
-			return -1;
-		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
-	}
+	if (web_fixture_open("web-matches.db", ag, 3, &g_store, &g_app, &g_keys) != 0 ||
+	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
+		return -1;
 	web_check_open(&g_app);
 	return 0;
 }
@@ -113,10 +85,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	web_check_close();
-	web_app_release(&g_app);
-	store_close(g_store);
-	lt_crypto_keyring_wipe(&g_keys);
+	web_fixture_close(g_store, &g_app, &g_keys);
 	return 0;
 }
 

@@ -33,9 +33,8 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW            1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON           "application/json"
-#define SESSION_COOKIE "__Host-lantern_session"
+#define NOW  1717243200 /* 2024-06-01T12:00:00Z */
+#define JSON "application/json"
 
 static struct store *g_store;
 static struct web_app g_app;
@@ -48,59 +47,22 @@ static int64_t g_admin;    /* agency_admin account of herts_police */
 
 static int group_setup(void **state)
 {
-	struct lt_error err = {0};
 	(void)state;
-	if (lt_crypto_init() != LT_OK)
-		return -1;
-	if (store_open_sqlite(test_tmp_path("web-persons.db"), &g_store, &err) != LT_OK)
-		return -1;
-	struct lt_agency ag[] = {
+	static const struct lt_agency ag[] = {
 	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
 	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
 	};
-	for (size_t i = 0; i < 2; i++)
-		if (store_agency_add(g_store, &ag[i], "test", &err) != LT_OK)
-			return -1;
-	if (web_app_init(&g_app, g_store, NULL, &err) != LT_OK)
-		return -1;
-	g_keys.n = 1;
-	g_keys.keys[0].id = 1;
-	lt_crypto_random(g_keys.keys[0].key, sizeof(g_keys.keys[0].key));
-	if (web_app_data_keys(&g_app, &g_keys, &err) != LT_OK)
-		return -1;
-	struct {
-		const char *agency;
-		enum lt_role role;
-		char *auth;
-	} tokens[] = {
-	    {"herts_police", LT_ROLE_POLICE, g_police},
-	    {"herts_police", LT_ROLE_CASEWORKER, g_cw},
-	    {"unseen", LT_ROLE_CASEWORKER, g_other},
-	    {"herts_police", LT_ROLE_ANALYST, g_analyst},
+	const struct web_fixture_token tokens[] = {
+	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
+	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
+	    {"unseen", LT_ROLE_CASEWORKER, g_other, NULL},
+	    {"herts_police", LT_ROLE_ANALYST, g_analyst, NULL},
 	};
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		char tok[LT_CRYPTO_TOKEN_SIZE];
-		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
-		struct store_token t = {0};
-		lt_crypto_token_new(tok);
-		lt_crypto_token_hash(tok, strlen(tok), h);
-		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
-		t.role = tokens[i].role;
-		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK)
-			return -1;
-		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
-	}
-	struct store_user u = {0};
-	snprintf(u.email, sizeof(u.email), "boss@police.example");
-	snprintf(u.agency, sizeof(u.agency), "herts_police");
-	u.role = LT_ROLE_AGENCY_ADMIN;
-	/* the store never checks the hash against a password */
-	if (store_user_add(g_store, &u,
-	                   "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-	                   "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-	                   "test", &err) != LT_OK)
+	if (web_fixture_open("web-persons.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
 		return -1;
-	g_admin = u.id;
+	g_admin =
+	    web_fixture_user(g_store, "boss@police.example", "herts_police", LT_ROLE_AGENCY_ADMIN);
 	web_check_open(&g_app);
 	return 0;
 }
@@ -108,10 +70,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	web_check_close();
-	web_app_release(&g_app);
-	store_close(g_store);
-	lt_crypto_keyring_wipe(&g_keys);
+	web_fixture_close(g_store, &g_app, &g_keys);
 	return 0;
 }
 
@@ -486,20 +445,10 @@ static void test_referrals_cases_arrests(void **state)
 static void test_erase_api(void **state)
 {
 	(void)state;
-	char target[160], cookie[128], csrf[LT_CRYPTO_SECRET_SIZE];
-	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
-	char text[LT_CRYPTO_SECRET_SIZE];
-	struct lt_error err;
-	int64_t sid;
+	char target[160], cookie[WEB_FIXTURE_COOKIE_SIZE], csrf[LT_CRYPTO_SECRET_SIZE];
 	int64_t p = add_person(g_cw, "{\"name\":\"Fatima Farouk\",\"dob\":\"1994\"}");
 
-	lt_crypto_secret_new(raw, text);
-	lt_crypto_session_hash(raw, hash);
-	assert_int_equal(store_session_create(g_store, hash, g_admin, NOW,
-	                                      NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
-	                 LT_OK);
-	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s", text);
-	lt_crypto_csrf_token(raw, csrf);
+	web_fixture_session(g_store, g_admin, NOW, cookie, csrf);
 
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld?reason=erasure%%20request",
 	         (long long)p);

@@ -34,10 +34,9 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW            1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON           "application/json"
-#define SESSION_COOKIE "__Host-lantern_session"
-#define LIST           "/api/v1/pseudonymised/persons"
+#define NOW  1717243200 /* 2024-06-01T12:00:00Z */
+#define JSON "application/json"
+#define LIST "/api/v1/pseudonymised/persons"
 
 static struct store *g_store;
 static struct web_app g_app;
@@ -151,72 +150,26 @@ static int64_t post(const char *auth, const char *target, const char *body)
 static void session_for(enum lt_role role, const char *email, char cookie[128],
                         char csrf[LT_CRYPTO_SECRET_SIZE])
 {
-	struct store_user u = {0};
-	struct lt_error err = {0};
-	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
-	char text[LT_CRYPTO_SECRET_SIZE];
-	int64_t sid;
-	snprintf(u.email, sizeof(u.email), "%s", email);
-	snprintf(u.agency, sizeof(u.agency), "herts_police");
-	u.role = role;
-	assert_int_equal(store_user_add(g_store, &u,
-	                                "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-	                                "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-	                                "test", &err),
-	                 LT_OK);
-	lt_crypto_secret_new(raw, text);
-	lt_crypto_session_hash(raw, hash);
-	assert_int_equal(
-	    store_session_create(g_store, hash, u.id, NOW, NOW + LT_SESSION_ABSOLUTE_S, &sid, &err),
-	    LT_OK);
-	snprintf(cookie, 128, SESSION_COOKIE "=%s", text);
-	lt_crypto_csrf_token(raw, csrf);
+	web_fixture_session(g_store, web_fixture_user(g_store, email, "herts_police", role), NOW,
+	                    cookie, csrf);
 }
 
 static int group_setup(void **state)
 {
-	struct lt_error err = {0};
 	(void)state;
-	if (lt_crypto_init() != LT_OK)
-		return -1;
-	if (store_open_sqlite(test_tmp_path("web-pseudo.db"), &g_store, &err) != LT_OK)
-		return -1;
-	struct lt_agency ag[] = {
+	static const struct lt_agency ag[] = {
 	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
 	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
 	};
-	for (size_t i = 0; i < 2; i++)
-		if (store_agency_add(g_store, &ag[i], "test", &err) != LT_OK)
-			return -1;
-	if (web_app_init(&g_app, g_store, NULL, &err) != LT_OK)
-		return -1;
-	g_keys.n = 1;
-	g_keys.keys[0].id = 1;
-	lt_crypto_random(g_keys.keys[0].key, sizeof(g_keys.keys[0].key));
-	if (web_app_data_keys(&g_app, &g_keys, &err) != LT_OK)
-		return -1;
-	struct {
-		const char *agency;
-		enum lt_role role;
-		char *auth;
-	} tokens[] = {
-	    {"herts_police", LT_ROLE_POLICE, g_police},
-	    {"herts_police", LT_ROLE_CASEWORKER, g_cw},
-	    {"unseen", LT_ROLE_CASEWORKER, g_charity},
-	    {"unseen", LT_ROLE_ANALYST, g_analyst},
+	const struct web_fixture_token tokens[] = {
+	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
+	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
+	    {"unseen", LT_ROLE_CASEWORKER, g_charity, NULL},
+	    {"unseen", LT_ROLE_ANALYST, g_analyst, NULL},
 	};
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		char tok[LT_CRYPTO_TOKEN_SIZE];
-		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
-		struct store_token t = {0};
-		lt_crypto_token_new(tok);
-		lt_crypto_token_hash(tok, strlen(tok), h);
-		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
-		t.role = tokens[i].role;
-		if (store_token_add(g_store, &t, h, "test", &err) != LT_OK)
-			return -1;
-		snprintf(tokens[i].auth, 80, "Bearer %s", tok);
-	}
+	if (web_fixture_open("web-pseudo.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
+		return -1;
 	session_for(LT_ROLE_AGENCY_ADMIN, "admin@police.example", g_admin_cookie, g_admin_csrf);
 	session_for(LT_ROLE_PARTNERSHIP_ADMIN, "boss@partnership.example", g_boss_cookie,
 	            g_boss_csrf);
@@ -258,10 +211,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	web_check_close();
-	web_app_release(&g_app);
-	store_close(g_store);
-	lt_crypto_keyring_wipe(&g_keys);
+	web_fixture_close(g_store, &g_app, &g_keys);
 	return 0;
 }
 

@@ -15,6 +15,10 @@
  * $ref, type, enum, const, pattern (POSIX extended expressions), minimum,
  * maximum, minItems, minLength, properties, required,
  * additionalProperties false and items.
+ *
+ * The API tests also share their world's making here (web_fixture_*):
+ * the store, its agencies, the app and its data key, the principals'
+ * tokens, accounts and sessions, the same in every test binary.
  */
 #include "web_check.h"
 
@@ -176,7 +180,8 @@ static void check_problem_shape(const struct web_response *rs, const char *reque
 	const char *key;
 	json_t *v;
 	if (!json_is_object(doc))
-		fail_msg("%s: the problem document is not a JSON object: %s", where, (rs->body ? rs->body : ""));
+		fail_msg("%s: the problem document is not a JSON object: %s", where,
+		         (rs->body ? rs->body : ""));
 	assert_int_not_equal(rs->outcome, LT_OK);
 	snprintf(type, sizeof(type), "urn:lantern:problem:%s", lt_status_name(rs->outcome));
 	if (!json_is_string(json_object_get(doc, "type")) ||
@@ -200,7 +205,8 @@ static void check_problem_shape(const struct web_response *rs, const char *reque
 		size_t i;
 		json_t *e;
 		if (!json_is_array(errs) || json_array_size(errs) == 0)
-			fail_msg("%s: errors is not a non-empty array: %s", where, (rs->body ? rs->body : ""));
+			fail_msg("%s: errors is not a non-empty array: %s", where,
+			         (rs->body ? rs->body : ""));
 		json_array_foreach(errs, i, e)
 		{
 			const char *field = json_string_value(json_object_get(e, "field"));
@@ -209,8 +215,8 @@ static void check_problem_shape(const struct web_response *rs, const char *reque
 				fail_msg("%s: errors[%zu] is not {field, detail}: %s", where, i,
 				         (rs->body ? rs->body : ""));
 			for (size_t j = 0; j < i; j++)
-				if (strcmp(json_string_value(json_object_get(json_array_get(errs, j),
-				                                             "field")),
+				if (strcmp(json_string_value(
+				               json_object_get(json_array_get(errs, j), "field")),
 				           field) == 0)
 					fail_msg("%s: the field %s is named twice", where, field);
 		}
@@ -239,8 +245,7 @@ void web_check_answer(const char *method_sent, const char *target, const char *r
 
 	snprintf(where, sizeof(where), "%s %s: %d", method_sent, target, rs->status);
 	where[sizeof(where) - 1] = '\0';
-	if (rs->status >= 400 && api &&
-	    (!ctype || strcmp(ctype, "application/problem+json") != 0))
+	if (rs->status >= 400 && api && (!ctype || strcmp(ctype, "application/problem+json") != 0))
 		fail_msg("%s: an error of the API that is not a problem document (%s)", where,
 		         ctype ? ctype : "no Content-Type");
 	if (ctype && strcmp(ctype, "application/problem+json") == 0)
@@ -256,8 +261,8 @@ void web_check_answer(const char *method_sent, const char *target, const char *r
 	method[k] = '\0';
 	if (strcmp(method, "head") == 0)
 		snprintf(method, sizeof(method), "get");
-	json_t *op = json_object_get(json_object_get(json_object_get(g_openapi, "paths"), rs->route),
-	                             method);
+	json_t *op = json_object_get(
+	    json_object_get(json_object_get(g_openapi, "paths"), rs->route), method);
 	if (!op)
 		fail_msg("%s: %s %s is not in the OpenAPI document", where, method, rs->route);
 	snprintf(code, sizeof(code), "%d", rs->status);
@@ -309,4 +314,105 @@ size_t web_check_problems_seen(void)
 size_t web_check_answers_seen(void)
 {
 	return g_answers_seen;
+}
+
+/* ---- the world of the API tests ----------------------------------------- */
+
+#define SESSION_COOKIE "__Host-lantern_session"
+
+int web_fixture_open(const char *db, const struct lt_agency *agencies, size_t n_agencies,
+                     struct store **store, struct web_app *app, struct lt_crypto_keyring *keys)
+{
+	struct lt_error err = {0};
+	if (lt_crypto_init() != LT_OK)
+		return -1;
+	if (store_open_sqlite(test_tmp_path(db), store, &err) != LT_OK) {
+		fprintf(stderr, "store_open_sqlite: %s\n", err.message);
+		return -1;
+	}
+	for (size_t i = 0; i < n_agencies; i++) {
+		struct lt_agency ag = agencies[i];
+		if (store_agency_add(*store, &ag, "test", &err) != LT_OK) {
+			fprintf(stderr, "agency %s: %s\n", ag.code, err.message);
+			return -1;
+		}
+	}
+	if (web_app_init(app, *store, NULL, &err) != LT_OK) {
+		fprintf(stderr, "web_app_init: %s\n", err.message);
+		return -1;
+	}
+	keys->n = 1;
+	keys->keys[0].id = 1;
+	lt_crypto_random(keys->keys[0].key, sizeof(keys->keys[0].key));
+	if (web_app_data_keys(app, keys, &err) != LT_OK) {
+		fprintf(stderr, "web_app_data_keys: %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+void web_fixture_close(struct store *store, struct web_app *app, struct lt_crypto_keyring *keys)
+{
+	web_check_close();
+	web_app_release(app);
+	store_close(store);
+	lt_crypto_keyring_wipe(keys);
+}
+
+int web_fixture_tokens(struct store *store, const struct web_fixture_token *tokens, size_t n)
+{
+	struct lt_error err = {0};
+	for (size_t i = 0; i < n; i++) {
+		char tok[LT_CRYPTO_TOKEN_SIZE];
+		unsigned char h[LT_CRYPTO_TOKEN_HASH_BYTES];
+		struct store_token t = {0};
+		lt_crypto_token_new(tok);
+		lt_crypto_token_hash(tok, strlen(tok), h);
+		snprintf(t.agency, sizeof(t.agency), "%s", tokens[i].agency);
+		t.role = tokens[i].role;
+		if (store_token_add(store, &t, h, "test", &err) != LT_OK) {
+			fprintf(stderr, "token: %s\n", err.message);
+			return -1;
+		}
+		snprintf(tokens[i].auth, WEB_FIXTURE_AUTH_SIZE, "Bearer %s", tok);
+		if (tokens[i].id)
+			*tokens[i].id = t.id;
+	}
+	return 0;
+}
+
+int64_t web_fixture_user(struct store *store, const char *email, const char *agency,
+                         enum lt_role role)
+{
+	struct lt_error err = {0};
+	struct store_user u = {0};
+	snprintf(u.email, sizeof(u.email), "%s", email);
+	snprintf(u.agency, sizeof(u.agency), "%s", agency);
+	u.role = role;
+	/* the store never checks the hash against a password */
+	assert_int_equal(store_user_add(store, &u,
+	                                "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	                                "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+	                                "test", &err),
+	                 LT_OK);
+	return u.id;
+}
+
+void web_fixture_session(struct store *store, int64_t user, int64_t now, char *cookie,
+                         char csrf[LT_CRYPTO_SECRET_SIZE])
+{
+	struct lt_error err = {0};
+	unsigned char raw[LT_CRYPTO_SECRET_BYTES], hash[LT_CRYPTO_HASH_BYTES];
+	char text[LT_CRYPTO_SECRET_SIZE];
+	int64_t sid;
+	lt_crypto_secret_new(raw, text);
+	lt_crypto_session_hash(raw, hash);
+	assert_int_equal(
+	    store_session_create(store, hash, user, now, now + LT_SESSION_ABSOLUTE_S, &sid, &err),
+	    LT_OK);
+	snprintf(cookie, WEB_FIXTURE_COOKIE_SIZE, SESSION_COOKIE "=%s", text);
+	if (csrf)
+		lt_crypto_csrf_token(raw, csrf);
+	lt_crypto_wipe(raw, sizeof(raw));
+	lt_crypto_wipe(text, sizeof(text));
 }
