@@ -55,6 +55,33 @@ void cli_common_finish(struct cli_common *c);
 /* Handle a common option; returns 1 if `opt` was one. */
 int cli_common_option(struct cli_common *c, int opt, const char *arg);
 
+/*
+ * The option loop of subcommand `name` (cli_util.c): returns its next own
+ * option (optarg set as by getopt_long, short options "h" only), having
+ * handled the common ones into *c (none when c is NULL); CLI_OPTIONS_END after the last
+ * (optind at the first operand); CLI_OPTIONS_EXIT when the subcommand must
+ * return *rc at once: --help printed (CLI_EXIT_OK), an unknown option or a
+ * missing value reported (CLI_EXIT_USAGE). Set optind = 1 first.
+ */
+#define CLI_OPTIONS_END (-1)
+#define CLI_OPTIONS_EXIT (-2)
+int cli_next_option(struct cli_common *c, const char *name, int argc, char **argv,
+		    const struct option *opts, int *rc);
+
+/* A number from `lo` to `hi` in the whole of `s` into *out: 1, else 0
+ * (*out untouched). */
+int cli_parse_double(const char *s, double lo, double hi, double *out);
+
+struct lt_csv_field;
+/* Trim spaces and tabs at both ends of a CSV field, in place (the parser's
+ * fields are writable); returns the trimmed, NUL-terminated text. */
+char *cli_csv_trim(struct lt_csv_field *f);
+/* Write `v` as a CSV field, quoted when it needs to be (RFC 4180); nothing
+ * for NULL. */
+void cli_csv_write(FILE *out, const char *v);
+/* Write `v` as a JSON string, quotes included. */
+void cli_json_write(FILE *out, const char *v);
+
 /* Print `lantern NAME --help`. */
 void cli_help(const char *name, FILE *out);
 /* Print "lantern NAME: message" and a pointer to --help; returns CLI_EXIT_USAGE. */

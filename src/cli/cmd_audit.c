@@ -301,9 +301,7 @@ int cli_cmd_audit(int argc, char **argv)
 
 	cli_common_init(&c);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "audit", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case OPT_CHECKPOINT:
 			if (n_files == HELD_FILES_MAX)
@@ -328,13 +326,10 @@ int cli_cmd_audit(int argc, char **argv)
 						 optarg, LT_AUDIT_SHOW_MAX);
 			show_opts = true;
 			break;
-		case 'h':
-			cli_help("audit", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("audit", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (argc - optind != 1)
 		return cli_usage("audit", "expected 'verify', 'checkpoint' or 'show'");
 	const char *sub = argv[optind];

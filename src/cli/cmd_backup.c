@@ -77,20 +77,15 @@ int cli_cmd_backup(int argc, char **argv)
 	cli_common_init(&c);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "backup", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case CLI_OPT_AUDIT_KEY:
 			audit_key = optarg;
 			break;
-		case 'h':
-			cli_help("backup", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("backup", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage("backup",
 		                 optind == argc ? "the path of the backup is missing"
@@ -139,20 +134,15 @@ int cli_cmd_restore(int argc, char **argv)
 	cli_common_init(&c);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "restore", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case CLI_OPT_AUDIT_KEY:
 			audit_key = optarg;
 			break;
-		case 'h':
-			cli_help("restore", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("restore", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage("restore",
 		                 optind == argc ? "the backup to restore is missing"

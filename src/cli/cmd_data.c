@@ -94,21 +94,16 @@ int cli_cmd_init(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "init", argc, argv, opts, &rc)) >= 0) {
 		if (opt == 'd')
 			demo = 1;
 		else if (opt == CLI_OPT_AUDIT_KEY)
 			audit_key = optarg;
 		else if (opt == CLI_OPT_DATA_KEY)
 			data_key = optarg;
-		else if (opt == 'h') {
-			cli_help("init", stdout);
-			return CLI_EXIT_OK;
-		} else
-			return cli_usage("init", "unknown option");
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind != argc)
 		return cli_usage("init", "unexpected argument '%s'", argv[optind]);
 	cli_common_finish(&c);
@@ -232,15 +227,10 @@ int cli_cmd_import(int argc, char **argv)
 	lt_diags_init(&d);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			cli_help("import", stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_usage("import", "unknown option");
-	}
+	while ((opt = cli_next_option(&c, "import", argc, argv, opts, &rc)) >= 0)
+		; /* import has only the common options */
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (argc - optind != 2)
 		return cli_usage("import", "expected 'arrests' or 'reports' and a FILE.csv");
 	const char *what = argv[optind], *file = argv[optind + 1];

@@ -42,17 +42,6 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 1;
 }
 
-static int parse_prob(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0 && v <= 1))
-		return 0;
-	*out = v;
-	return 1;
-}
-
 /* The progress bar: redrawn in place on stderr, at most once per percent. */
 struct progress {
 	int last;
@@ -110,20 +99,6 @@ struct links_state {
 	size_t cap;
 };
 
-static char *trim_cell(struct lt_csv_field *f)
-{
-	char *s = (char *)f->p;
-	size_t n = f->len;
-	while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	s[n] = '\0';
-	return s;
-}
-
 static int links_field(struct links_state *s, const char *name)
 {
 	for (size_t i = 0; i < s->nfield; i++)
@@ -157,7 +132,7 @@ static int links_header(struct links_state *s, struct links_input *in, const cha
 	in->list_col = -1;
 	size_t known = 0;
 	for (size_t c = 0; ok && c < nf; c++) {
-		const char *name = trim_cell(&csv.fields[c]);
+		const char *name = cli_csv_trim(&csv.fields[c]);
 		in->col_field[c] = -1;
 		if (list_col && strcmp(name, list_col) == 0) {
 			in->list_col = (int)c;
@@ -215,7 +190,7 @@ static size_t links_rows(struct links_state *s, struct links_input *in, uint32_t
 			cells[f] = NULL;
 		const char *label = in->path;
 		for (size_t c = 0; c < nf; c++) {
-			char *v = trim_cell(&csv.fields[c]);
+			char *v = cli_csv_trim(&csv.fields[c]);
 			if ((int)c == in->list_col)
 				label = v;
 			else if (in->col_field[c] >= 0)
@@ -823,9 +798,7 @@ int cli_cmd_estimate(int argc, char **argv)
 	lt_error_clear(&err);
 	p.select.nthreads = 2;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "estimate", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case 'm':
 			if (mse_select_method_parse(optarg, &p.method, &err) != LT_OK)
@@ -839,7 +812,7 @@ int cli_cmd_estimate(int argc, char **argv)
 				return cli_usage("estimate", "--ci: %s", err.message);
 			break;
 		case 'l':
-			if (!parse_prob(optarg, &d) || d <= 0 || d >= 1)
+			if (!cli_parse_double(optarg, 0, 1, &d) || d <= 0 || d >= 1)
 				return cli_usage("estimate", "--level: '%s' is not a number between 0 and 1", optarg);
 			p.level = d;
 			break;
@@ -861,7 +834,7 @@ int cli_cmd_estimate(int argc, char **argv)
 			p.select.nthreads = (unsigned)v;
 			break;
 		case 'p':
-			if (!parse_prob(optarg, &d))
+			if (!cli_parse_double(optarg, 0, 1, &d))
 				return cli_usage("estimate", "--threshold: '%s' is not a number from 0 to 1", optarg);
 			p.select.stepwise_p = d;
 			p.select.aic_p = d;
@@ -928,20 +901,17 @@ int cli_cmd_estimate(int argc, char **argv)
 				return cli_usage("estimate", "--linkage-mode: unknown value '%s' (expected one of: pairs, threshold)", optarg);
 			break;
 		case 'K':
-			if (!parse_prob(optarg, &d) || d <= 0 || d >= 1)
+			if (!cli_parse_double(optarg, 0, 1, &d) || d <= 0 || d >= 1)
 				return cli_usage("estimate", "--link-threshold: '%s' is not a probability between 0 and 1", optarg);
 			fl.threshold = d;
 			break;
 		case 'H':
 			fl.histories = optarg;
 			break;
-		case 'h':
-			cli_help("estimate", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("estimate", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (!from_links && !from_db && (fl.draws || fl.histories || fl.lists ||
 			    fl.mode != LT_LINKEST_DRAW_PAIRS || fl.threshold != 0.5))
 		return cli_usage("estimate", "--lists, --histories, --link-threshold and --linkage-* go with --from-links");

@@ -252,9 +252,7 @@ int cli_cmd_key(int argc, char **argv)
 
 	cli_common_init(&c);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "key", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case CLI_OPT_DATA_KEY:
 			data_key = optarg;
@@ -270,13 +268,10 @@ int cli_cmd_key(int argc, char **argv)
 			limit = (size_t)v;
 			break;
 		}
-		case 'h':
-			cli_help("key", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("key", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (argc - optind != 1)
 		return cli_usage("key", "expected 'init', 'rotate' or 'status'");
 	const char *sub = argv[optind];

@@ -84,32 +84,6 @@ static double lap(struct timespec *mark)
 	return d;
 }
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return 0;
-	*out = v;
-	return 1;
-}
-
-/* Trim spaces and tabs at both ends, in place (fields are writable). */
-static char *trim_field(struct lt_csv_field *f)
-{
-	char *s = (char *)f->p;
-	size_t n = f->len;
-	while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	s[n] = '\0';
-	return s;
-}
-
 static int utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -201,7 +175,7 @@ static int read_header(struct link_state *s, struct input *in, const char *id_co
 	in->truth_col = -1;
 	int ok = 1;
 	for (size_t c = 0; c < nf; c++) {
-		const char *name = trim_field(&csv.fields[c]);
+		const char *name = cli_csv_trim(&csv.fields[c]);
 		snprintf(in->col_name[c], sizeof(in->col_name[c]), "%s", name);
 		in->col_field[c] = -1;
 		if (id_col && strcmp(name, id_col) == 0) {
@@ -301,7 +275,7 @@ static size_t read_rows(struct link_state *s, struct input *in, size_t *cap)
 			cells[f] = NULL;
 		int bad = 0;
 		for (size_t c = 0; c < nf; c++) {
-			char *v = trim_field(&csv.fields[c]);
+			char *v = cli_csv_trim(&csv.fields[c]);
 			vals[c] = v;
 			if (!utf8_valid(v)) {
 				fprintf(stderr,
@@ -434,35 +408,6 @@ static long find_record(const struct link_state *s, const char *ref)
 	return found;
 }
 
-static void csv_cell(FILE *out, const char *v)
-{
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		fputs(v, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *v; v++) {
-		if (*v == '"')
-			fputc('"', out);
-		fputc(*v, out);
-	}
-	fputc('"', out);
-}
-
-static void json_str(FILE *out, const char *v)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static void print_explanation(const struct lt_link_explanation *x, const struct link_state *s)
 {
 	printf("pair: %s:%s and %s:%s\n", s->t.source_names[s->t.source[x->a]], s->t.ids[x->a],
@@ -559,9 +504,9 @@ int cli_cmd_link(int argc, char **argv)
 	double min_density = 0.4;
 	struct lt_link_run_opts ro;
 	lt_link_run_opts_default(&ro);
-	int opt;
+	int opt, rc;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_next_option(NULL, "link", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case 'i':
 			id_col = optarg;
@@ -570,7 +515,7 @@ int cli_cmd_link(int argc, char **argv)
 			settings = optarg;
 			break;
 		case 't':
-			if (!parse_num(optarg, 0, 1, &d) || d <= 0 || d >= 1)
+			if (!cli_parse_double(optarg, 0, 1, &d) || d <= 0 || d >= 1)
 				return cli_usage(
 				    "link",
 				    "--threshold: '%s' is not a probability between 0 and 1",
@@ -617,7 +562,7 @@ int cli_cmd_link(int argc, char **argv)
 			save_model = optarg;
 			break;
 		case 'T':
-			if (!parse_num(optarg, 1, 16, &d) || d != floor(d))
+			if (!cli_parse_double(optarg, 1, 16, &d) || d != floor(d))
 				return cli_usage(
 				    "link", "--threads: '%s' is not a number from 1 to 16", optarg);
 			ro.threads = (unsigned)d;
@@ -629,7 +574,7 @@ int cli_cmd_link(int argc, char **argv)
 			histories = optarg;
 			break;
 		case 'C':
-			if (!parse_num(optarg, 2, 1e9, &d) || d != floor(d))
+			if (!cli_parse_double(optarg, 2, 1e9, &d) || d != floor(d))
 				return cli_usage(
 				    "link",
 				    "--max-cluster: '%s' is not a number of records (2 or "
@@ -638,19 +583,16 @@ int cli_cmd_link(int argc, char **argv)
 			max_cluster = (size_t)d;
 			break;
 		case 'D':
-			if (!parse_num(optarg, 0, 1, &d))
+			if (!cli_parse_double(optarg, 0, 1, &d))
 				return cli_usage("link",
 				                 "--min-density: '%s' is not a number from 0 to 1",
 				                 optarg);
 			min_density = d;
 			break;
-		case 'h':
-			cli_help("link", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("link", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind >= argc)
 		return cli_usage("link", "name one or more CSV files");
 	if (explain1 && truth_col)
@@ -671,7 +613,7 @@ int cli_cmd_link(int argc, char **argv)
 	uint32_t *labels = NULL;
 	struct lt_error err;
 	lt_error_clear(&err);
-	int rc = CLI_EXIT_FAIL;
+	rc = CLI_EXIT_FAIL;
 	lt_status st;
 
 	struct timespec mark;
@@ -1067,18 +1009,18 @@ int cli_cmd_link(int argc, char **argv)
 		       clusters.nflagged);
 		for (size_t r = 0; r < s.t.nrec; r++) {
 			printf(r ? ",\n  {\"file\": " : "\n  {\"file\": ");
-			json_str(stdout, s.t.source_names[s.t.source[r]]);
+			cli_json_write(stdout, s.t.source_names[s.t.source[r]]);
 			printf(", \"id\": ");
-			json_str(stdout, s.t.ids[r]);
+			cli_json_write(stdout, s.t.ids[r]);
 			printf(", \"cluster\": %u}", clusters.cluster[r]);
 		}
 		printf("\n]}\n");
 	} else {
 		printf("file,id,cluster\n");
 		for (size_t r = 0; r < s.t.nrec; r++) {
-			csv_cell(stdout, s.t.source_names[s.t.source[r]]);
+			cli_csv_write(stdout, s.t.source_names[s.t.source[r]]);
 			putchar(',');
-			csv_cell(stdout, s.t.ids[r]);
+			cli_csv_write(stdout, s.t.ids[r]);
 			printf(",%u\n", clusters.cluster[r]);
 		}
 	}

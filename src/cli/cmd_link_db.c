@@ -60,20 +60,6 @@ static int is_db_option(const char *a)
 	return strcmp(a, "--db") == 0 || strncmp(a, "--db=", 5) == 0;
 }
 
-static void json_str(const char *v)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 static int cli_cmd_link_db(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -320,7 +306,7 @@ static int cli_cmd_link_db(int argc, char **argv)
 		printf("{\"persons\": %zu, \"clusters\": %zu, \"records\": [", pc.n, pc.ncluster);
 		for (size_t i = 0; i < pc.n; i++) {
 			printf(i ? ",\n  {\"agency\": " : "\n  {\"agency\": ");
-			json_str(t.source_names[pc.source[i]]);
+			cli_json_write(stdout, t.source_names[pc.source[i]]);
 			printf(", \"person_id\": %lld, \"cluster\": %u}", (long long)pc.person[i],
 			       pc.cluster[i]);
 		}

@@ -139,9 +139,7 @@ int cli_cmd_person(int argc, char **argv)
 
 	cli_common_init(&c);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "person", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case OPT_PURPOSE:
 			purpose = optarg;
@@ -152,13 +150,10 @@ int cli_cmd_person(int argc, char **argv)
 		case CLI_OPT_DATA_KEY:
 			data_key = optarg;
 			break;
-		case 'h':
-			cli_help("person", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("person", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (argc - optind != 2 || strcmp(argv[optind], "export") != 0)
 		return cli_usage("person", "expected 'export ID'");
 	long long id = parse_id(argv[optind + 1]);
@@ -304,9 +299,7 @@ int cli_cmd_retention(int argc, char **argv)
 
 	cli_common_init(&c);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "retention", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case OPT_AS_OF: {
 			struct lt_error err;
@@ -321,13 +314,10 @@ int cli_cmd_retention(int argc, char **argv)
 		case OPT_DRY_RUN:
 			dry = true;
 			break;
-		case 'h':
-			cli_help("retention", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("retention", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	int n = argc - optind;
 	const char *sub = n > 0 ? argv[optind] : "";
 	bool show = strcmp(sub, "show") == 0 && n == 1, run = strcmp(sub, "run") == 0 && n == 1,

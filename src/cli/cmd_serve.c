@@ -101,9 +101,7 @@ int cli_cmd_serve(int argc, char **argv)
 	cli_common_init(&c);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "serve", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case 'l':
 			wo.listen = optarg;
@@ -127,13 +125,10 @@ int cli_cmd_serve(int argc, char **argv)
 			wo.threads = (unsigned)v;
 			break;
 		}
-		case 'h':
-			cli_help("serve", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("serve", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind != argc)
 		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
 	cli_common_finish(&c);

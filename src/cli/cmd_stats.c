@@ -47,9 +47,7 @@ int cli_cmd_stats(int argc, char **argv)
 	cli_common_init(&c);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_common_option(&c, opt, optarg))
-			continue;
+	while ((opt = cli_next_option(&c, "stats", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case 'b':
 			if (stats_by_parse(optarg, &by, &err) != LT_OK)
@@ -69,13 +67,10 @@ int cli_cmd_stats(int argc, char **argv)
 			if (stats_format_parse(optarg, &fmt, &err) != LT_OK)
 				return cli_usage("stats", "--format: %s", err.message);
 			break;
-		case 'h':
-			cli_help("stats", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("stats", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (argc - optind != 1 || strcmp(argv[optind], "arrests") != 0)
 		return cli_usage("stats", "expected 'arrests'");
 	if (from && to && from > to)

@@ -93,24 +93,6 @@ static int out_close(struct out_file *o, bool commit)
 	return rc;
 }
 
-/* A CSV field, quoted when it needs to be (RFC 4180). */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void header(FILE *f, bool with_list, const char *truth_column)
 {
 	if (with_list)
@@ -122,7 +104,7 @@ static void header(FILE *f, bool with_list, const char *truth_column)
 	}
 	if (truth_column) {
 		fputc(',', f);
-		csv_field(f, truth_column);
+		cli_csv_write(f, truth_column);
 	}
 	fputc('\n', f);
 }
@@ -236,17 +218,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 1;
 }
 
-static int parse_rate(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return 0;
-	*out = v;
-	return 1;
-}
-
 int cli_cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -277,12 +248,12 @@ int cli_cmd_synth(int argc, char **argv)
 	uint64_t v, records = 0;
 	bool people_given = false;
 	double d;
-	int opt;
+	int opt, rc;
 
 	lt_synth_params_default(&p);
 	lt_error_clear(&err);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_next_option(NULL, "synth", argc, argv, opts, &rc)) >= 0) {
 		switch (opt) {
 		case 'n':
 			if (!parse_u64(optarg, LT_SYNTH_PEOPLE_MAX, &v) || v < 1)
@@ -313,7 +284,7 @@ int cli_cmd_synth(int argc, char **argv)
 			p.seed = v;
 			break;
 		case 'H':
-			if (!parse_rate(optarg, 0, 5, &d))
+			if (!cli_parse_double(optarg, 0, 5, &d))
 				return cli_usage(
 				    "synth",
 				    "--heterogeneity: '%s' is not a number from 0 to 5 (the "
@@ -328,20 +299,20 @@ int cli_cmd_synth(int argc, char **argv)
 			deps[ndeps++] = optarg;
 			break;
 		case 'D':
-			if (!parse_rate(optarg, 0, 0.5, &d))
+			if (!cli_parse_double(optarg, 0, 0.5, &d))
 				return cli_usage("synth",
 				                 "--duplicates: '%s' is not a number from 0 to 0.5",
 				                 optarg);
 			p.duplicates = d;
 			break;
 		case 'e':
-			if (!parse_rate(optarg, 0, 1, &d))
+			if (!cli_parse_double(optarg, 0, 1, &d))
 				return cli_usage(
 				    "synth", "--errors: '%s' is not a number from 0 to 1", optarg);
 			p.errors = d;
 			break;
 		case 'm':
-			if (!parse_rate(optarg, 0, 1, &d))
+			if (!cli_parse_double(optarg, 0, 1, &d))
 				return cli_usage(
 				    "synth", "--missing: '%s' is not a number from 0 to 1", optarg);
 			p.missing = d;
@@ -371,13 +342,10 @@ int cli_cmd_synth(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			cli_help("synth", stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage("synth", "unknown option");
 		}
 	}
+	if (opt == CLI_OPTIONS_EXIT)
+		return rc;
 	if (optind != argc)
 		return cli_usage("synth", "unexpected argument '%s'", argv[optind]);
 	for (unsigned i = 0; i < ndeps; i++)
@@ -411,7 +379,7 @@ int cli_cmd_synth(int argc, char **argv)
 	}
 
 	struct synth_out *o = calloc(1, sizeof(*o));
-	int rc = CLI_EXIT_FAIL;
+	rc = CLI_EXIT_FAIL;
 	if (!o) {
 		fprintf(stderr, "lantern synth: out of memory\n");
 		goto done;
