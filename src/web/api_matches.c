@@ -48,78 +48,15 @@
 
 /* ---- answers ------------------------------------------------------------------ */
 
-static void answer(struct web_call *c, int status, json_t *doc)
-{
-	struct lt_buf b;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
-	json_decref(doc);
-	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
-	} else {
-		web_response_body(c->rs, status, "application/json", &b);
-		c->rs->outcome = LT_OK;
-	}
-	if (text) {
-		lt_crypto_wipe(text, strlen(text));
-		free(text);
-	}
-	lt_buf_release(&b);
-}
-
-static void failed(struct web_call *c, lt_status st, const struct lt_error *err)
-{
-	char detail[LT_MESSAGE_MAX + 96];
-	struct lt_diags d;
-	lt_diags_init(&d);
-	switch (st) {
-	case LT_ENOTFOUND:
-		web_error(c, WEB_KIND_API, st, "There is no such person that you can see.", NULL);
-		break;
-	case LT_EFORBIDDEN:
-		web_error(c, WEB_KIND_API, st, "Your role may not do that to this person.", NULL);
-		break;
-	case LT_EINVAL:
-		if (err->field[0])
-			lt_diags_add(&d, err);
-		snprintf(detail, sizeof(detail), "The request is not valid: %s.", err->message);
-		web_error(c, WEB_KIND_API, st, detail, lt_diags_total(&d) ? &d : NULL);
-		break;
-	default:
-		web_error(c, WEB_KIND_API, st, "The persons could not be read or linked.", NULL);
-		break;
-	}
-	lt_diags_release(&d);
-}
-
-static const struct lt_crypto_keyring *keys_of(struct web_call *c)
-{
-	if (c->app->data_keys && c->app->data_keys->n)
-		return c->app->data_keys;
-	web_error(c, WEB_KIND_API, LT_ECRYPTO,
-	          "The server has no data key, so it cannot open personal data (lantern serve "
-	          "--data-key PATH; see lantern key).",
-	          NULL);
-	return NULL;
-}
-
-static bool param_id(struct web_call *c, int64_t *id)
-{
-	const char *p = c->param;
-	int64_t v = 0;
-	size_t n = strlen(p);
-	bool ok = n > 0 && n <= 18;
-	for (size_t i = 0; ok && i < n; i++) {
-		ok = p[i] >= '0' && p[i] <= '9';
-		v = v * 10 + (p[i] - '0');
-	}
-	if (ok && v > 0) {
-		*id = v;
-		return true;
-	}
-	web_error(c, WEB_KIND_API, LT_ENOTFOUND, "There is no such person that you can see.", NULL);
-	return false;
-}
+/* What a failure says here (web_answer_failure): a bad request with its
+ * message, anything else but 404 and 403 that the persons could not be
+ * read or linked. */
+static const struct web_failure_words failure_words = {
+    .what = "person",
+    .invalid = "request",
+    .other = "The persons could not be read or linked.",
+    .flags = WEB_FAILURE_EINVAL_ONLY | WEB_FAILURE_NO_CRYPTO | WEB_FAILURE_MESSAGE,
+};
 
 /* ---- the search ---------------------------------------------------------------- */
 
@@ -282,14 +219,14 @@ void web_api_person_matches(struct web_call *c)
 
 	memset(&s, 0, sizeof(s));
 	lt_error_clear(&err);
-	if (!param_id(c, &id))
+	if (!web_param_id(c, "person", &id))
 		return;
 	memset(&q, 0, sizeof(q));
 	if (web_form_parse(c->query, strlen(c->query), &q, &err) != LT_OK) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query could not be read.", NULL);
 		return;
 	}
-	if (!(keys = keys_of(c)))
+	if (!(keys = web_data_keys(c, "open")))
 		goto out;
 	size_t np = web_form_get(&q, "purpose", &pp);
 	if (np != 1 || pp->value_len == 0) {
@@ -297,12 +234,12 @@ void web_api_person_matches(struct web_call *c)
 		             np > 1 ? "is given more than once"
 		                    : "is required: say why you need these persons' data (it is "
 		                      "written to the audit log)");
-		failed(c, LT_EINVAL, &err);
+		web_answer_failure(c, LT_EINVAL, &err, NULL, &failure_words);
 		goto out;
 	}
 	struct store_link_query sq = {pp->value, id, NULL};
 	if ((st = search_run(c, keys, &sq, id, &s, &err)) != LT_OK) {
-		failed(c, st, &err);
+		web_answer_failure(c, st, &err, NULL, &failure_words);
 		goto out;
 	}
 	json_t *items = json_array();
@@ -313,11 +250,12 @@ void web_api_person_matches(struct web_call *c)
 		if (lt_link_person_id(&s.t, r) != id &&
 		    (r == 0 || lt_link_person_id(&s.t, r) != lt_link_person_id(&s.t, r - 1)))
 			people++;
-	answer(c, 200,
-	       json_pack("{s:I,s:s,s:I,s:b,s:f,s:o}", "person", (json_int_t)id, "model",
-	                 s.trained ? "trained" : "preset", "candidates", (json_int_t)people,
-	                 "candidates_truncated", s.truncated, "min_probability", WEB_MATCH_MIN,
-	                 "matches", items ? items : json_array()));
+	web_answer_json(c, 200,
+	                json_pack("{s:I,s:s,s:I,s:b,s:f,s:o}", "person", (json_int_t)id, "model",
+	                          s.trained ? "trained" : "preset", "candidates",
+	                          (json_int_t)people, "candidates_truncated", s.truncated,
+	                          "min_probability", WEB_MATCH_MIN, "matches",
+	                          items ? items : json_array()));
 out:
 	search_release(&s);
 	web_form_release(&q);
@@ -336,7 +274,7 @@ void web_api_person_match_decide(struct web_call *c)
 
 	lt_error_clear(&err);
 	lt_diags_init(&d);
-	if (!param_id(c, &id))
+	if (!web_param_id(c, "person", &id))
 		goto out;
 	if (!web_content_type_is(rq->content_type, "application/json")) {
 		web_error(c, WEB_KIND_API, LT_EMEDIATYPE,
@@ -404,12 +342,13 @@ void web_api_person_match_decide(struct web_call *c)
 	}
 	if ((st = store_match_decide(c->app->st, &c->who->p, id, other, same == 1, reason, &err)) !=
 	    LT_OK) {
-		failed(c, st, &err);
+		web_answer_failure(c, st, &err, NULL, &failure_words);
 		goto out;
 	}
-	answer(c, 200,
-	       json_pack("{s:I,s:I,s:s,s:s}", "person", (json_int_t)id, "other", (json_int_t)other,
-	                 "decision", same == 1 ? "same" : "not_same", "reason", reason));
+	web_answer_json(c, 200,
+	                json_pack("{s:I,s:I,s:s,s:s}", "person", (json_int_t)id, "other",
+	                          (json_int_t)other, "decision", same == 1 ? "same" : "not_same",
+	                          "reason", reason));
 out:
 	json_decref(doc);
 	lt_diags_release(&d);

@@ -43,98 +43,11 @@
 
 /* ---- answers ------------------------------------------------------------------- */
 
-static void answer(struct web_call *c, int status, json_t *doc)
-{
-	struct lt_buf b;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
-	json_decref(doc);
-	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
-	} else {
-		web_response_body(c->rs, status, "application/json", &b);
-		c->rs->outcome = LT_OK;
-	}
-	if (text) {
-		lt_crypto_wipe(text, strlen(text));
-		free(text);
-	}
-	lt_buf_release(&b);
-}
-
-/* Answer a store failure: 404 and 403 as they are, 400 naming the fields
- * (from `d` when it holds any, else err's field), 409, 500. */
+/* Answer a store failure about a `what` (web_answer_failure's default words). */
 static void store_failed(struct web_call *c, lt_status st, const struct lt_error *err,
                          const struct lt_diags *d, const char *what)
 {
-	char detail[LT_MESSAGE_MAX + 128];
-	struct lt_diags one;
-	lt_diags_init(&one);
-	switch (st) {
-	case LT_ENOTFOUND:
-		snprintf(detail, sizeof(detail), "There is no such %s that you can see.", what);
-		web_error(c, WEB_KIND_API, st, detail, NULL);
-		break;
-	case LT_EFORBIDDEN:
-		snprintf(detail, sizeof(detail), "Your role may not do that to this %s.", what);
-		web_error(c, WEB_KIND_API, st, detail, NULL);
-		break;
-	case LT_EINVAL:
-	case LT_EEXIST:
-	case LT_ETOOBIG:
-		if (!(d && d->count) && err->field[0]) {
-			lt_diags_add(&one, err);
-			d = &one;
-		}
-		snprintf(detail, sizeof(detail), "The %s is not valid%s%s.", what,
-		         d && d->count ? "" : ": ", d && d->count ? "" : err->message);
-		web_error(c, WEB_KIND_API, st, detail, d && d->count ? d : NULL);
-		break;
-	case LT_ECRYPTO:
-		snprintf(detail, sizeof(detail),
-		         "The %s's personal data could not be sealed or opened: %s", what,
-		         err->message);
-		web_error(c, WEB_KIND_API, st, detail, NULL);
-		break;
-	default:
-		snprintf(detail, sizeof(detail), "The %s could not be stored or read.", what);
-		web_error(c, WEB_KIND_API, st, detail, NULL);
-		break;
-	}
-	lt_diags_release(&one);
-}
-
-/* The app's data keys, or a 500 answer saying there are none. */
-static const struct lt_crypto_keyring *keys_of(struct web_call *c)
-{
-	if (c->app->data_keys && c->app->data_keys->n)
-		return c->app->data_keys;
-	web_error(c, WEB_KIND_API, LT_ECRYPTO,
-	          "The server has no data key, so it cannot seal or open personal data (lantern "
-	          "serve --data-key PATH; see lantern key).",
-	          NULL);
-	return NULL;
-}
-
-/* The {id} of the route: a positive decimal; otherwise a 404. */
-static bool param_id(struct web_call *c, const char *what, int64_t *id)
-{
-	const char *p = c->param;
-	int64_t v = 0;
-	size_t n = strlen(p);
-	bool ok = n > 0 && n <= 18;
-	for (size_t i = 0; ok && i < n; i++) {
-		ok = p[i] >= '0' && p[i] <= '9';
-		v = v * 10 + (p[i] - '0');
-	}
-	if (ok && v > 0) {
-		*id = v;
-		return true;
-	}
-	char detail[96];
-	snprintf(detail, sizeof(detail), "There is no such %s that you can see.", what);
-	web_error(c, WEB_KIND_API, LT_ENOTFOUND, detail, NULL);
-	return false;
+	web_answer_failure(c, st, err, d, &(const struct web_failure_words){.what = what});
 }
 
 /*
@@ -144,38 +57,14 @@ static bool param_id(struct web_call *c, const char *what, int64_t *id)
 static bool query_get(struct web_call *c, struct web_form *q, const char *name, size_t max,
                       const char **out)
 {
-	const struct web_pair *p = NULL;
 	struct lt_diags d;
-	size_t n = web_form_get(q, name, &p);
-	*out = NULL;
-	if (n == 0)
-		return true;
-	if (n == 1 && p->value_len <= max) {
-		*out = p->value;
-		return true;
-	}
 	lt_diags_init(&d);
-	struct lt_error e;
-	lt_error_clear(&e);
-	lt_error_set(&e, LT_EINVAL, name, n > 1 ? "is given more than once" : "is too long");
-	lt_diags_add(&d, &e);
-	web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
+	*out = web_query_param(q, name, max, &d);
+	bool ok = lt_diags_total(&d) == 0;
+	if (!ok)
+		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
 	lt_diags_release(&d);
-	return false;
-}
-
-static bool query_parse(struct web_call *c, struct web_form *q)
-{
-	struct lt_error err;
-	lt_error_clear(&err);
-	memset(q, 0, sizeof(*q));
-	lt_status st = web_form_parse(c->query, strlen(c->query), q, &err);
-	if (st == LT_OK)
-		return true;
-	char detail[LT_MESSAGE_MAX + 64];
-	snprintf(detail, sizeof(detail), "The query could not be read: %s.", err.message);
-	web_error(c, WEB_KIND_API, st, detail, NULL);
-	return false;
+	return ok;
 }
 
 /* The required purpose of a read: from the query, or a 400 naming it. */
@@ -186,13 +75,11 @@ static bool purpose_of(struct web_call *c, struct web_form *q, const char **purp
 	if (*purpose && (*purpose)[0])
 		return true;
 	struct lt_diags d;
-	struct lt_error e;
 	lt_diags_init(&d);
-	lt_error_clear(&e);
-	lt_error_set(&e, LT_EINVAL, "purpose",
-	             "is required: say why you need this person's data (it is written to the audit "
-	             "log)");
-	lt_diags_add(&d, &e);
+	web_query_bad(
+	    &d, "purpose",
+	    "is required: say why you need this person's data (it is written to the audit "
+	    "log)");
 	web_error(c, WEB_KIND_API, LT_EINVAL, "A read of personal data needs a purpose.", &d);
 	lt_diags_release(&d);
 	return false;
@@ -459,7 +346,7 @@ static void created(struct web_call *c, const char *kind, int64_t id, json_t *do
 {
 	char location[80];
 	snprintf(location, sizeof(location), "/api/v1/%s/%lld", kind, (long long)id);
-	answer(c, 201, doc);
+	web_answer_json(c, 201, doc);
 	if (c->rs->status == 201)
 		web_response_header(c->rs, "Location", location);
 }
@@ -483,7 +370,7 @@ void web_api_persons_create(struct web_call *c)
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
 		goto out;
 	}
-	if (!(keys = keys_of(c)) || !(doc = body_object(c, false)))
+	if (!(keys = web_data_keys(c, "seal or open")) || !(doc = body_object(c, false)))
 		goto out;
 	patch_build(doc, lt_person_fields, lt_person_field_count, jp, &d);
 	lt_patch_apply(lt_person_fields, lt_person_field_count, &rec, &jp->p, &d);
@@ -530,13 +417,13 @@ void web_api_persons_search(struct web_call *c)
 	memset(&sq, 0, sizeof(sq));
 	lt_error_clear(&err);
 	lt_diags_init(&d);
-	if (!query_parse(c, &q))
+	if (!web_query_parse(c, &q))
 		return;
 	if (web_paging_parse(&q, "persons", also, &pg, &d) != LT_OK) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
 		goto out;
 	}
-	if (!(keys = keys_of(c)) || !purpose_of(c, &q, &sq.purpose) ||
+	if (!(keys = web_data_keys(c, "seal or open")) || !purpose_of(c, &q, &sq.purpose) ||
 	    !query_get(c, &q, "name", LT_PERSON_NAME_MAX, &name) ||
 	    !query_get(c, &q, "dob", 10, &dob))
 		goto out;
@@ -579,15 +466,15 @@ void web_api_person_get(struct web_call *c)
 
 	lt_person_init(&p);
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id) || !query_parse(c, &q))
+	if (!web_param_id(c, "person", &id) || !web_query_parse(c, &q))
 		return;
-	if (!(keys = keys_of(c)) || !purpose_of(c, &q, &purpose))
+	if (!(keys = web_data_keys(c, "seal or open")) || !purpose_of(c, &q, &purpose))
 		goto out;
 	if ((st = store_person_get(c->app->st, keys, &c->who->p, id, purpose, &p, &err)) != LT_OK) {
 		store_failed(c, st, &err, NULL, "person");
 		goto out;
 	}
-	answer(c, 200, person_json(&p));
+	web_answer_json(c, 200, person_json(&p));
 out:
 	lt_person_release(&p);
 	web_form_release(&q);
@@ -605,7 +492,8 @@ void web_api_person_update(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id) || !(keys = keys_of(c)) || !(doc = body_object(c, true)))
+	if (!web_param_id(c, "person", &id) || !(keys = web_data_keys(c, "seal or open")) ||
+	    !(doc = body_object(c, true)))
 		goto out;
 	if (!(jp = calloc(1, sizeof(*jp)))) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
@@ -621,7 +509,7 @@ void web_api_person_update(struct web_call *c)
 		store_failed(c, st, &err, &d, "person");
 		goto out;
 	}
-	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
+	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
 out:
 	json_decref(doc);
 	free(jp);
@@ -637,7 +525,7 @@ void web_api_person_erase(struct web_call *c)
 	lt_status st;
 
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id) || !query_parse(c, &q))
+	if (!web_param_id(c, "person", &id) || !web_query_parse(c, &q))
 		return;
 	if (!query_get(c, &q, "reason", LT_AUDIT_PURPOSE_MAX, &reason))
 		goto out;
@@ -645,7 +533,7 @@ void web_api_person_erase(struct web_call *c)
 		store_failed(c, st, &err, NULL, "person");
 		goto out;
 	}
-	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "erased", 1));
+	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "erased", 1));
 out:
 	web_form_release(&q);
 }
@@ -669,7 +557,7 @@ void web_api_referrals_create(struct web_call *c)
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
 		goto out;
 	}
-	if (!(keys = keys_of(c)) || !(doc = body_object(c, false)))
+	if (!(keys = web_data_keys(c, "seal or open")) || !(doc = body_object(c, false)))
 		goto out;
 	patch_build(doc, lt_referral_fields, lt_referral_field_count, jp, &d);
 	lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, &jp->p, &d);
@@ -702,16 +590,16 @@ void web_api_referral_get(struct web_call *c)
 
 	lt_referral_init(&r);
 	lt_error_clear(&err);
-	if (!param_id(c, "referral", &id) || !query_parse(c, &q))
+	if (!web_param_id(c, "referral", &id) || !web_query_parse(c, &q))
 		return;
-	if (!(keys = keys_of(c)) || !purpose_of(c, &q, &purpose))
+	if (!(keys = web_data_keys(c, "seal or open")) || !purpose_of(c, &q, &purpose))
 		goto out;
 	st = store_referral_get(c->app->st, keys, &c->who->p, id, purpose, &r, &err);
 	if (st != LT_OK) {
 		store_failed(c, st, &err, NULL, "referral");
 		goto out;
 	}
-	answer(c, 200, referral_json(&r));
+	web_answer_json(c, 200, referral_json(&r));
 out:
 	lt_referral_release(&r);
 	web_form_release(&q);
@@ -729,7 +617,8 @@ void web_api_referral_update(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!param_id(c, "referral", &id) || !(keys = keys_of(c)) || !(doc = body_object(c, true)))
+	if (!web_param_id(c, "referral", &id) || !(keys = web_data_keys(c, "seal or open")) ||
+	    !(doc = body_object(c, true)))
 		goto out;
 	if (!(jp = calloc(1, sizeof(*jp)))) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
@@ -746,7 +635,7 @@ void web_api_referral_update(struct web_call *c)
 		store_failed(c, st, &err, &d, "referral");
 		goto out;
 	}
-	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
+	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
 out:
 	json_decref(doc);
 	free(jp);
@@ -801,7 +690,7 @@ void web_api_case_get(struct web_call *c)
 	lt_status st;
 
 	lt_error_clear(&err);
-	if (!param_id(c, "case", &id) || !query_parse(c, &q))
+	if (!web_param_id(c, "case", &id) || !web_query_parse(c, &q))
 		return;
 	if (!purpose_of(c, &q, &purpose))
 		goto out;
@@ -809,7 +698,7 @@ void web_api_case_get(struct web_call *c)
 		store_failed(c, st, &err, NULL, "case");
 		goto out;
 	}
-	answer(c, 200, case_json(&k));
+	web_answer_json(c, 200, case_json(&k));
 out:
 	web_form_release(&q);
 }
@@ -825,7 +714,7 @@ void web_api_case_update(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!param_id(c, "case", &id) || !(doc = body_object(c, true)))
+	if (!web_param_id(c, "case", &id) || !(doc = body_object(c, true)))
 		goto out;
 	if (!(jp = calloc(1, sizeof(*jp)))) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
@@ -841,7 +730,7 @@ void web_api_case_update(struct web_call *c)
 		store_failed(c, st, &err, &d, "case");
 		goto out;
 	}
-	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
+	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
 out:
 	json_decref(doc);
 	free(jp);
@@ -926,13 +815,13 @@ void web_api_arrest_get(struct web_call *c)
 	lt_status st;
 
 	lt_error_clear(&err);
-	if (!param_id(c, "arrest", &id))
+	if (!web_param_id(c, "arrest", &id))
 		return;
 	if ((st = store_arrest_get(c->app->st, &c->who->p, id, &a, &err)) != LT_OK) {
 		store_failed(c, st, &err, NULL, "arrest");
 		return;
 	}
-	answer(c, 200, arrest_json(&a));
+	web_answer_json(c, 200, arrest_json(&a));
 }
 
 /* ---- shares ------------------------------------------------------------------------- */
@@ -963,7 +852,7 @@ void web_api_shares_create(struct web_call *c)
 	lt_share_init(&sh);
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id) || !(doc = body_object(c, false)))
+	if (!web_param_id(c, "person", &id) || !(doc = body_object(c, false)))
 		goto out;
 	if (!(jp = calloc(1, sizeof(*jp)))) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
@@ -988,7 +877,7 @@ void web_api_shares_create(struct web_call *c)
 	char location[96];
 	snprintf(location, sizeof(location), "/api/v1/persons/%lld/shares/%lld", (long long)id,
 	         (long long)sh.id);
-	answer(c, 201, share_json(&sh));
+	web_answer_json(c, 201, share_json(&sh));
 	if (c->rs->status == 201)
 		web_response_header(c->rs, "Location", location);
 out:
@@ -1016,7 +905,7 @@ void web_api_shares_list(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id) || !query_parse(c, &q))
+	if (!web_param_id(c, "person", &id) || !web_query_parse(c, &q))
 		return;
 	if (web_paging_parse(&q, "shares", NULL, &pg, &d) != LT_OK) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
@@ -1062,13 +951,13 @@ void web_api_share_revoke(struct web_call *c)
 	bool mine = false;
 
 	lt_error_clear(&err);
-	if (!param_id(c, "person", &id))
+	if (!web_param_id(c, "person", &id))
 		return;
 	{
 		/* the share's own id is the second segment */
 		struct web_call c2 = *c;
 		c2.param = c->param2;
-		if (!param_id(&c2, "share", &sid))
+		if (!web_param_id(&c2, "share", &sid))
 			return;
 	}
 	/* The share must be one of this person's that the caller sees: one who
@@ -1090,7 +979,7 @@ void web_api_share_revoke(struct web_call *c)
 		store_failed(c, st, &err, NULL, "share");
 		goto out;
 	}
-	answer(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)sid, "revoked", 1));
+	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)sid, "revoked", 1));
 out:
 	free(v);
 }

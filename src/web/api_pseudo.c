@@ -76,95 +76,30 @@ static json_t *members_json(const struct lt_pfield *fields, size_t nf, const voi
 	return o;
 }
 
+/* What a failure says here (web_answer_failure): 404, 403 and 400 (naming
+ * the field), a missing or wrong key 500 with its sentence, anything else
+ * 500. */
+static const struct web_failure_words failure_words = {
+    .what = "person",
+    .forbidden = "Your role may not read persons pseudonymised.",
+    .invalid = "query",
+    .crypto = "The persons' data could not be opened",
+    .other = "The persons could not be read.",
+    .flags = WEB_FAILURE_EINVAL_ONLY,
+};
+
 static json_t *person_json(const struct lt_pseudo_person *pp)
 {
 	return members_json(lt_pseudo_person_fields, lt_pseudo_person_field_count, pp);
 }
 
-static void answer(struct web_call *c, json_t *doc)
-{
-	struct lt_buf b;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
-	json_decref(doc);
-	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
-	} else {
-		web_response_body(c->rs, 200, "application/json", &b);
-		c->rs->outcome = LT_OK;
-	}
-	free(text);
-	lt_buf_release(&b);
-}
-
-/* Answer a store failure: 404, 403 and 400 (naming the field) as they are,
- * a missing or wrong key 500 with its sentence, anything else 500. */
-static void store_failed(struct web_call *c, lt_status st, const struct lt_error *err)
-{
-	char detail[LT_MESSAGE_MAX + 96];
-	struct lt_diags d;
-	lt_diags_init(&d);
-	switch (st) {
-	case LT_ENOTFOUND:
-		web_error(c, WEB_KIND_API, st, "There is no such person that you can see.", NULL);
-		break;
-	case LT_EFORBIDDEN:
-		web_error(c, WEB_KIND_API, st, "Your role may not read persons pseudonymised.",
-		          NULL);
-		break;
-	case LT_EINVAL:
-		if (err->field[0])
-			lt_diags_add(&d, err);
-		snprintf(detail, sizeof(detail), "The query is not valid%s%s.", d.count ? "" : ": ",
-		         d.count ? "" : err->message);
-		web_error(c, WEB_KIND_API, st, detail, d.count ? &d : NULL);
-		break;
-	case LT_ECRYPTO:
-		snprintf(detail, sizeof(detail), "The persons' data could not be opened: %s",
-		         err->message);
-		web_error(c, WEB_KIND_API, st, detail, NULL);
-		break;
-	default:
-		web_error(c, WEB_KIND_API, st, "The persons could not be read.", NULL);
-		break;
-	}
-	lt_diags_release(&d);
-}
-
 /* ---- the query -------------------------------------------------------------------- */
-
-static void param_bad(struct lt_diags *d, const char *name, const char *message)
-{
-	struct lt_error e;
-	lt_error_clear(&e);
-	lt_error_set(&e, LT_EINVAL, name, "%s", message);
-	lt_diags_add(d, &e);
-}
-
-/* Parameter `name` given at most once and at most `max` bytes: its value
- * or NULL; a problem into `d`. */
-static const char *param(const struct web_form *q, const char *name, size_t max, struct lt_diags *d)
-{
-	const struct web_pair *p = NULL;
-	size_t n = web_form_get(q, name, &p);
-	if (n == 0)
-		return NULL;
-	if (n > 1) {
-		param_bad(d, name, "is given more than once");
-		return NULL;
-	}
-	if (p->value_len > max) {
-		param_bad(d, name, "is too long");
-		return NULL;
-	}
-	return p->value;
-}
 
 /* A referral date bound: a year or a month, never a day. */
 static void month_param(const struct web_form *q, const char *name, struct lt_date *out,
                         struct lt_diags *d)
 {
-	const char *v = param(q, name, LT_DATE_TEXT, d);
+	const char *v = web_query_param(q, name, LT_DATE_TEXT, d);
 	struct lt_error e;
 	memset(out, 0, sizeof(*out));
 	if (!v || !v[0])
@@ -174,9 +109,10 @@ static void month_param(const struct web_form *q, const char *name, struct lt_da
 		lt_diags_add(d, &e);
 		memset(out, 0, sizeof(*out));
 	} else if (out->day != 0) {
-		param_bad(d, name,
-		          "is a year or a month (YYYY or YYYY-MM): analysts never see a referral's "
-		          "day, and do not ask by it");
+		web_query_bad(
+		    d, name,
+		    "is a year or a month (YYYY or YYYY-MM): analysts never see a referral's "
+		    "day, and do not ask by it");
 		memset(out, 0, sizeof(*out));
 	}
 }
@@ -185,38 +121,13 @@ static void month_param(const struct web_form *q, const char *name, struct lt_da
 static const char *purpose_param(const struct web_form *q, struct lt_diags *d)
 {
 	size_t before = lt_diags_total(d);
-	const char *v = param(q, "purpose", LT_AUDIT_PURPOSE_MAX, d);
+	const char *v = web_query_param(q, "purpose", LT_AUDIT_PURPOSE_MAX, d);
 	if ((!v || !v[0]) && lt_diags_total(d) == before)
-		param_bad(d, "purpose",
-		          "is required: say why you need these persons' data (it is written to the "
-		          "audit log)");
+		web_query_bad(
+		    d, "purpose",
+		    "is required: say why you need these persons' data (it is written to the "
+		    "audit log)");
 	return v;
-}
-
-static bool query_parse(struct web_call *c, struct web_form *q)
-{
-	struct lt_error err;
-	char detail[LT_MESSAGE_MAX + 64];
-	lt_error_clear(&err);
-	memset(q, 0, sizeof(*q));
-	lt_status st = web_form_parse(c->query, strlen(c->query), q, &err);
-	if (st == LT_OK)
-		return true;
-	snprintf(detail, sizeof(detail), "The query could not be read: %s.", err.message);
-	web_error(c, WEB_KIND_API, st, detail, NULL);
-	return false;
-}
-
-/* The app's data keys, or a 500 answer saying there are none. */
-static const struct lt_crypto_keyring *keys_of(struct web_call *c)
-{
-	if (c->app->data_keys && c->app->data_keys->n)
-		return c->app->data_keys;
-	web_error(c, WEB_KIND_API, LT_ECRYPTO,
-	          "The server has no data key, so it cannot open personal data (lantern serve "
-	          "--data-key PATH; see lantern key).",
-	          NULL);
-	return NULL;
 }
 
 /* ---- the routes ----------------------------------------------------------------- */
@@ -239,22 +150,22 @@ void web_api_pseudo_list(struct web_call *c)
 	memset(&sq, 0, sizeof(sq));
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!query_parse(c, &q))
+	if (!web_query_parse(c, &q))
 		return;
 	web_paging_parse(&q, LIST, also, &pg, &d);
 	sq.purpose = purpose_param(&q, &d);
-	sq.agency = param(&q, "agency", LT_CODE_MAX - 1, &d);
+	sq.agency = web_query_param(&q, "agency", LT_CODE_MAX - 1, &d);
 	month_param(&q, "referred_from", &sq.from, &d);
 	month_param(&q, "referred_to", &sq.to, &d);
 	if (sq.from.year && sq.to.year && lt_date_cmp(&sq.from, &sq.to) > 0)
-		param_bad(&d, "referred_to", "is before referred_from");
+		web_query_bad(&d, "referred_to", "is before referred_from");
 	if (lt_diags_total(&d)) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
 		goto out;
 	}
 	if (sq.agency && !sq.agency[0])
 		sq.agency = NULL;
-	if (!(keys = keys_of(c)))
+	if (!(keys = web_data_keys(c, "open")))
 		goto out;
 	sq.below = pg.after;
 	sq.limit = pg.limit;
@@ -264,7 +175,7 @@ void web_api_pseudo_list(struct web_call *c)
 	}
 	st = store_pseudo_list(c->app->st, keys, &c->who->p, &sq, out, &n, &more, &err);
 	if (st != LT_OK) {
-		store_failed(c, st, &err);
+		web_answer_failure(c, st, &err, NULL, &failure_words);
 		goto out;
 	}
 	json_t *items = json_array();
@@ -292,17 +203,18 @@ void web_api_pseudo_get(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!query_parse(c, &q))
+	if (!web_query_parse(c, &q))
 		return;
 	for (size_t i = 0; i < q.count; i++)
 		if (strcmp(q.pairs[i].name, "purpose") != 0)
-			param_bad(&d, q.pairs[i].name, "is not a parameter of this read (purpose)");
+			web_query_bad(&d, q.pairs[i].name,
+			              "is not a parameter of this read (purpose)");
 	purpose = purpose_param(&q, &d);
 	if (lt_diags_total(&d)) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The query is not valid.", &d);
 		goto out;
 	}
-	if (!(keys = keys_of(c)))
+	if (!(keys = web_data_keys(c, "open")))
 		goto out;
 	if (!lt_crypto_pseudonym_well_formed(c->param, strlen(c->param))) {
 		web_error(c, WEB_KIND_API, LT_ENOTFOUND,
@@ -315,10 +227,10 @@ void web_api_pseudo_get(struct web_call *c)
 	}
 	st = store_pseudo_get(c->app->st, keys, &c->who->p, c->param, purpose, pp, &err);
 	if (st != LT_OK) {
-		store_failed(c, st, &err);
+		web_answer_failure(c, st, &err, NULL, &failure_words);
 		goto out;
 	}
-	answer(c, person_json(pp));
+	web_answer_json(c, 200, person_json(pp));
 out:
 	if (pp) {
 		lt_pseudo_person_release(pp);

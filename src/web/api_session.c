@@ -33,27 +33,6 @@
 
 #include "core/banned.h"
 
-/* Answer `status` with `doc`; consumes the reference. */
-static void answer(struct web_call *c, int status, json_t *doc)
-{
-	struct lt_buf b;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
-	json_decref(doc);
-	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
-		goto out;
-	}
-	web_response_body(c->rs, status, "application/json", &b);
-	c->rs->outcome = LT_OK;
-out:
-	if (text) {
-		lt_crypto_wipe(text, strlen(text)); /* it holds the CSRF token */
-		free(text);
-	}
-	lt_buf_release(&b);
-}
-
 /* Seconds since 1970 as "YYYY-MM-DDTHH:MM:SSZ". */
 static void utc_text(int64_t t, char out[32])
 {
@@ -163,7 +142,7 @@ void web_api_session_create(struct web_call *c)
 		web_error(c, WEB_KIND_API, st, "Signing in failed.", NULL);
 		goto out;
 	}
-	answer(c, 201, session_doc(&l.who));
+	web_answer_json(c, 201, session_doc(&l.who));
 	if (c->rs->status == 201) {
 		web_cookie_set(c->app, c->rs, web_session_cookie_name(c->app), l.cookie, 0);
 		web_response_header(c->rs, "Location", "/api/v1/session");
@@ -179,7 +158,7 @@ out:
 
 void web_api_session_get(struct web_call *c)
 {
-	answer(c, 200, session_doc(c->who));
+	web_answer_json(c, 200, session_doc(c->who));
 }
 
 void web_api_session_delete(struct web_call *c)
@@ -191,6 +170,6 @@ void web_api_session_delete(struct web_call *c)
 		web_error(c, WEB_KIND_API, st, "The session could not be ended.", NULL);
 		return;
 	}
-	answer(c, 200, json_pack("{s:s}", "status", "signed_out"));
+	web_answer_json(c, 200, json_pack("{s:s}", "status", "signed_out"));
 	web_cookie_set(c->app, c->rs, web_session_cookie_name(c->app), NULL, 0);
 }

@@ -723,6 +723,58 @@ void web_paging_cursor(const char *list, int64_t key, char out[WEB_CURSOR_SIZE])
 void web_paging_answer(struct web_call *c, const char *list, const struct web_form *q,
                        const struct web_paging *pg, json_t *items, bool more, int64_t last);
 
+/* ---- the JSON API's shared helpers (api_common.c) ------------------------- */
+
+/* Answer `status` with `doc` as JSON (consumes the reference; NULL answers
+ * 500); the text is wiped once copied into the response. */
+void web_answer_json(struct web_call *c, int status, json_t *doc);
+
+/* What web_answer_failure says for one API file; NULL takes the default. */
+struct web_failure_words {
+	const char *what;      /* the record: "There is no such <what> that you can see." */
+	const char *forbidden; /* 403; NULL: "Your role may not do that to this <what>." */
+	const char *invalid;   /* 400's subject, "The <invalid> is not valid"; NULL: <what> */
+	const char *crypto;    /* LT_ECRYPTO, before ": <message>"; NULL: "The <what>'s
+	                          personal data could not be sealed or opened" */
+	const char *other;     /* anything else; NULL: "The <what> could not be stored or read." */
+	unsigned flags;        /* WEB_FAILURE_* */
+};
+#define WEB_FAILURE_EINVAL_ONLY 1u /* LT_EEXIST and LT_ETOOBIG take `other`, not 400 */
+#define WEB_FAILURE_NO_CRYPTO 2u   /* LT_ECRYPTO takes `other` */
+#define WEB_FAILURE_MESSAGE 4u     /* a 400 always ends ": <message>." */
+
+/*
+ * Answer a failure `st` of the store (or of the request) as a problem
+ * document in words `w`: 404 and 403 as they are; 400 (LT_EINVAL, and
+ * LT_EEXIST and LT_ETOOBIG unless WEB_FAILURE_EINVAL_ONLY) naming the fields
+ * from `d` when it holds any (may be NULL), else err's field, with err's
+ * message when no field is named; 500 with err's message for LT_ECRYPTO;
+ * anything else with `other`.
+ */
+void web_answer_failure(struct web_call *c, lt_status st, const struct lt_error *err,
+                        const struct lt_diags *d, const struct web_failure_words *w);
+
+/* The app's data keys, or NULL after a 500 answer saying there are none
+ * and so the server cannot `can` ("open", "seal or open") personal data. */
+const struct lt_crypto_keyring *web_data_keys(struct web_call *c, const char *can);
+
+/* The {id} of the route, a positive decimal, into *id; otherwise false
+ * after a 404 "There is no such <what> that you can see." */
+bool web_param_id(struct web_call *c, const char *what, int64_t *id);
+
+/* Decode the call's query into *q (zeroed first; the caller releases it
+ * with web_form_release); false after a 400 saying why it could not. */
+bool web_query_parse(struct web_call *c, struct web_form *q);
+
+/* Add to `d` a problem of query parameter `name`: `message`. */
+void web_query_bad(struct lt_diags *d, const char *name, const char *message);
+
+/* Parameter `name` of `q` when given once and at most `max` bytes: its
+ * value; NULL when absent, or after adding to `d` that it is given more
+ * than once or is too long. */
+const char *web_query_param(const struct web_form *q, const char *name, size_t max,
+                            struct lt_diags *d);
+
 /* ---- the server's log (server.c) ------------------------------------------ */
 
 /*
