@@ -1,7 +1,10 @@
 /*
- * cli_run.c — the spawn-and-capture helpers of cli_run.h.
+ * cli_run.c — the spawn-and-capture helpers of cli_run.h, and the fresh
+ * database (made by `lantern init`), persons and audit counts that several
+ * tests of the command share.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +13,10 @@
 
 #include "cli_run.h"
 #include "core/buf.h"
+#include "core/person.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 #include "core/banned.h"
 
@@ -104,4 +111,52 @@ void run_free(struct run *r)
 {
 	free(r->out);
 	free(r->err);
+}
+
+int run_db_init(const char *tag, char db[RUN_PATH_MAX], char key[RUN_PATH_MAX],
+                struct store **s, struct lt_crypto_keyring *kr)
+{
+	char dir[RUN_PATH_MAX - 16];
+	struct lt_error e = {0};
+	snprintf(dir, sizeof(dir), "%s", test_tmp_path(tag));
+	if (mkdir(dir, 0700) != 0)
+		return -1;
+	snprintf(db, RUN_PATH_MAX, "%s/lantern.db", dir);
+	snprintf(key, RUN_PATH_MAX, "%s/data.key", dir);
+	struct run r = RUN_EXPECT(0, "init", "--db", db);
+	run_free(&r);
+	if (lt_crypto_keyring_read(key, kr, &e) != LT_OK)
+		return -1;
+	if (store_open_sqlite(db, s, &e) != LT_OK) {
+		lt_crypto_keyring_wipe(kr);
+		return -1;
+	}
+	return 0;
+}
+
+int64_t run_person_add(struct store *s, const struct lt_crypto_keyring *kr,
+                       const struct lt_principal *p, const char *name, const char *dob)
+{
+	struct lt_person rec;
+	struct lt_error e = {0};
+	lt_person_init(&rec);
+	rec.name = strdup(name);
+	assert_int_equal(lt_date_parse(dob, strlen(dob), &rec.dob, "dob", &e), LT_OK);
+	if (store_person_add(s, kr, p, &rec, &e) != LT_OK)
+		fail_msg("store_person_add: %s", e.message);
+	int64_t id = rec.id;
+	lt_person_release(&rec);
+	return id;
+}
+
+long run_audit_count(const char *db, const char *where)
+{
+	struct store *s = NULL;
+	struct lt_error e = {0};
+	char sql[512], out[32];
+	assert_int_equal(store_open_sqlite(db, &s, &e), LT_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE %s", where);
+	assert_int_equal(store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e), LT_OK);
+	store_close(s);
+	return strtol(out, NULL, 10);
 }

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli_run.h"
 #include "core/person.h"
@@ -39,7 +38,7 @@
 
 #define NPEOPLE 120
 
-static char g_dir[1100], g_db[1200], g_key[1200];
+static char g_db[RUN_PATH_MAX], g_key[RUN_PATH_MAX];
 
 static const char *const first[] = {"Anna", "Robert", "Lucy", "Mohammed", "Olena", "Tran",
                                     "Grace", "Daniel", "Aisha", "Piotr", "Mei", "Samuel"};
@@ -49,17 +48,10 @@ static const char *const last[] = {"Smith", "Jones", "Green", "Hussain", "Kovale
 static void add(struct store *s, const struct lt_crypto_keyring *kr,
                 const struct lt_principal *p, int k)
 {
-	struct lt_person rec;
-	struct lt_error e = {0};
 	char name[64], dob[16];
-	lt_person_init(&rec);
 	snprintf(name, sizeof(name), "%s %s", first[k % 12], last[(k / 12) % 10]);
 	snprintf(dob, sizeof(dob), "%04d-%02d-%02d", 1960 + k % 40, 1 + k % 12, 1 + k % 28);
-	rec.name = strdup(name);
-	assert_int_equal(lt_date_parse(dob, strlen(dob), &rec.dob, "dob", &e), LT_OK);
-	if (store_person_add(s, kr, p, &rec, &e) != LT_OK)
-		fail_msg("store_person_add: %s", e.message);
-	lt_person_release(&rec);
+	run_person_add(s, kr, p, name, dob);
 }
 
 static int group_setup(void **state)
@@ -68,15 +60,7 @@ static int group_setup(void **state)
 	struct store *s = NULL;
 	struct lt_crypto_keyring kr;
 	struct lt_error e = {0};
-	snprintf(g_dir, sizeof(g_dir), "%s", test_tmp_path("estdb"));
-	if (mkdir(g_dir, 0700) != 0)
-		return -1;
-	snprintf(g_db, sizeof(g_db), "%s/lantern.db", g_dir);
-	snprintf(g_key, sizeof(g_key), "%s/data.key", g_dir);
-	struct run r = RUN_EXPECT(0, "init", "--db", g_db);
-	run_free(&r);
-	if (lt_crypto_keyring_read(g_key, &kr, &e) != LT_OK ||
-	    store_open_sqlite(g_db, &s, &e) != LT_OK)
+	if (run_db_init("estdb", g_db, g_key, &s, &kr) != 0)
 		return -1;
 	const char *codes[4] = {"police_a", "police_b", "charity_c", "council_d"};
 	const enum lt_agency_kind kinds[4] = {LT_AGENCY_KIND_POLICE, LT_AGENCY_KIND_POLICE,
@@ -115,14 +99,7 @@ static int group_setup(void **state)
 
 static long audit_count(const char *where)
 {
-	struct store *s = NULL;
-	struct lt_error e = {0};
-	char sql[512], out[32];
-	assert_int_equal(store_open_sqlite(g_db, &s, &e), LT_OK);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE %s", where);
-	assert_int_equal(store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e), LT_OK);
-	store_close(s);
-	return strtol(out, NULL, 10);
+	return run_audit_count(g_db, where);
 }
 
 static void test_by_agency(void **state)

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli_run.h"
 #include "core/person.h"
@@ -38,24 +37,9 @@
 
 enum { ANNA_P, ANNA_C, ANNA_K, ROBERT1, ROBERT2, LUCY, ZED, ERASED, NP };
 
-static char g_dir[1100], g_db[1200], g_key[1200];
+static char g_db[RUN_PATH_MAX], g_key[RUN_PATH_MAX];
 static int64_t g_ids[NP];
 static struct lt_principal g_cw[3], g_admin;
-
-static int64_t add(struct store *s, const struct lt_crypto_keyring *kr,
-                   const struct lt_principal *p, const char *name, const char *dob)
-{
-	struct lt_person rec;
-	struct lt_error e = {0};
-	lt_person_init(&rec);
-	rec.name = strdup(name);
-	assert_int_equal(lt_date_parse(dob, strlen(dob), &rec.dob, "dob", &e), LT_OK);
-	if (store_person_add(s, kr, p, &rec, &e) != LT_OK)
-		fail_msg("store_person_add: %s", e.message);
-	int64_t id = rec.id;
-	lt_person_release(&rec);
-	return id;
-}
 
 static int group_setup(void **state)
 {
@@ -63,15 +47,7 @@ static int group_setup(void **state)
 	struct store *s = NULL;
 	struct lt_crypto_keyring kr;
 	struct lt_error e = {0};
-	snprintf(g_dir, sizeof(g_dir), "%s", test_tmp_path("linkdb"));
-	if (mkdir(g_dir, 0700) != 0)
-		return -1;
-	snprintf(g_db, sizeof(g_db), "%s/lantern.db", g_dir);
-	snprintf(g_key, sizeof(g_key), "%s/data.key", g_dir);
-	struct run r = RUN_EXPECT(0, "init", "--db", g_db);
-	run_free(&r);
-	if (lt_crypto_keyring_read(g_key, &kr, &e) != LT_OK ||
-	    store_open_sqlite(g_db, &s, &e) != LT_OK)
+	if (run_db_init("linkdb", g_db, g_key, &s, &kr) != 0)
 		return -1;
 	const char *codes[3] = {"police_a", "charity_b", "council_c"};
 	for (int i = 0; i < 3; i++) {
@@ -86,14 +62,14 @@ static int group_setup(void **state)
 			g_admin = (struct lt_principal){LT_PRINCIPAL_USER, 20, a.id,
 			                                LT_ROLE_AGENCY_ADMIN};
 	}
-	g_ids[ANNA_P] = add(s, &kr, &g_cw[0], "Anna Smith", "1990-01-02");
-	g_ids[ANNA_C] = add(s, &kr, &g_cw[1], "Anna Smith", "1990-01-02");
-	g_ids[ANNA_K] = add(s, &kr, &g_cw[2], "Ana Smith", "1990-01-02");
-	g_ids[ROBERT1] = add(s, &kr, &g_cw[0], "Robert Jones", "1985-05-06");
-	g_ids[ROBERT2] = add(s, &kr, &g_cw[0], "Robert Jones", "1985-05-06");
-	g_ids[LUCY] = add(s, &kr, &g_cw[1], "Lucy Green", "1999-03-03");
-	g_ids[ZED] = add(s, &kr, &g_cw[0], "Zed Quinn", "1950-11-11");
-	g_ids[ERASED] = add(s, &kr, &g_cw[0], "Tom Brown", "2001-07-07");
+	g_ids[ANNA_P] = run_person_add(s, &kr, &g_cw[0], "Anna Smith", "1990-01-02");
+	g_ids[ANNA_C] = run_person_add(s, &kr, &g_cw[1], "Anna Smith", "1990-01-02");
+	g_ids[ANNA_K] = run_person_add(s, &kr, &g_cw[2], "Ana Smith", "1990-01-02");
+	g_ids[ROBERT1] = run_person_add(s, &kr, &g_cw[0], "Robert Jones", "1985-05-06");
+	g_ids[ROBERT2] = run_person_add(s, &kr, &g_cw[0], "Robert Jones", "1985-05-06");
+	g_ids[LUCY] = run_person_add(s, &kr, &g_cw[1], "Lucy Green", "1999-03-03");
+	g_ids[ZED] = run_person_add(s, &kr, &g_cw[0], "Zed Quinn", "1950-11-11");
+	g_ids[ERASED] = run_person_add(s, &kr, &g_cw[0], "Tom Brown", "2001-07-07");
 	if (store_person_erase(s, &g_admin, g_ids[ERASED], "request", &e) != LT_OK)
 		return -1;
 	store_close(s);
@@ -115,14 +91,7 @@ static long cluster_of(const char *out, int k, const char *agency)
 
 static long audit_count(const char *where)
 {
-	struct store *s = NULL;
-	struct lt_error e = {0};
-	char sql[512], out[32];
-	assert_int_equal(store_open_sqlite(g_db, &s, &e), LT_OK);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE %s", where);
-	assert_int_equal(store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e), LT_OK);
-	store_close(s);
-	return strtol(out, NULL, 10);
+	return run_audit_count(g_db, where);
 }
 
 /* The police's caseworker decides about persons a and b, which it may see. */
