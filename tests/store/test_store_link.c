@@ -39,6 +39,7 @@
 #include "linkage/link_persons.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "store_fixture.h"
 
 #include "core/banned.h"
 
@@ -55,21 +56,12 @@ enum { MARIA_A, JOHN_A, MARIA_B, MARIA_C, ERASED_A, NPERSON };
 
 struct fixture {
 	struct store *s;
-	char path[1024];
+	char path[STORE_FIXTURE_PATH_SIZE];
 	struct lt_crypto_keyring kr;
 	struct lt_principal cw_a, cw_b, cw_c, admin_a, analyst;
 	char code_b[LT_CODE_MAX];
 	int64_t ids[NPERSON];
 };
-
-static const char *debug_query(struct store *s, const char *sql)
-{
-	static char out[4096];
-	struct lt_error e = {0};
-	if (store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e) != LT_OK)
-		fail_msg("%s: %s", sql, e.message);
-	return out;
-}
 
 /* The number the query `fmt` (formatted) answers. */
 __attribute__((format(printf, 2, 3))) static long count(struct store *s, const char *fmt, ...)
@@ -79,7 +71,7 @@ __attribute__((format(printf, 2, 3))) static long count(struct store *s, const c
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
-	return strtol(debug_query(s, sql), NULL, 10);
+	return strtol(store_fixture_query(s, sql), NULL, 10);
 }
 
 static int64_t person(struct fixture *f, const struct lt_principal *by, const char *name,
@@ -100,29 +92,20 @@ static int64_t person(struct fixture *f, const struct lt_principal *by, const ch
 
 static int setup(void **state)
 {
-	static int counter;
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct lt_error e = {0};
-	char name[64];
-	assert_int_equal(lt_crypto_init(), LT_OK);
-	snprintf(name, sizeof(name), "link-%d.db", ++counter);
-	snprintf(f->path, sizeof(f->path), "%s", test_tmp_path(name));
-	assert_int_equal(store_open_sqlite(f->path, &f->s, &e), LT_OK);
-	struct lt_agency a = {0, "agency_a", "Agency A", LT_AGENCY_KIND_POLICE};
-	struct lt_agency b = {0, "agency_b", "Agency B", LT_AGENCY_KIND_CHARITY};
-	struct lt_agency c = {0, "agency_c", "Agency C", LT_AGENCY_KIND_CHARITY};
-	assert_int_equal(store_agency_add(f->s, &a, "test", &e), LT_OK);
-	assert_int_equal(store_agency_add(f->s, &b, "test", &e), LT_OK);
-	assert_int_equal(store_agency_add(f->s, &c, "test", &e), LT_OK);
-	snprintf(f->code_b, sizeof(f->code_b), "%s", b.code);
-	f->cw_a = (struct lt_principal){LT_PRINCIPAL_USER, 1, a.id, LT_ROLE_CASEWORKER};
-	f->cw_b = (struct lt_principal){LT_PRINCIPAL_USER, 2, b.id, LT_ROLE_CASEWORKER};
-	f->cw_c = (struct lt_principal){LT_PRINCIPAL_USER, 3, c.id, LT_ROLE_CASEWORKER};
-	f->admin_a = (struct lt_principal){LT_PRINCIPAL_USER, 4, a.id, LT_ROLE_AGENCY_ADMIN};
-	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, a.id, LT_ROLE_ANALYST};
-	f->kr.n = 1;
-	f->kr.keys[0].id = 1;
-	lt_crypto_random(f->kr.keys[0].key, sizeof(f->kr.keys[0].key));
+	struct lt_agency ag[] = {
+	    {0, "agency_a", "Agency A", LT_AGENCY_KIND_POLICE},
+	    {0, "agency_b", "Agency B", LT_AGENCY_KIND_CHARITY},
+	    {0, "agency_c", "Agency C", LT_AGENCY_KIND_CHARITY},
+	};
+	store_fixture_open("link", f->path, &f->s, &f->kr, ag, 3);
+	snprintf(f->code_b, sizeof(f->code_b), "%s", ag[1].code);
+	f->cw_a = (struct lt_principal){LT_PRINCIPAL_USER, 1, ag[0].id, LT_ROLE_CASEWORKER};
+	f->cw_b = (struct lt_principal){LT_PRINCIPAL_USER, 2, ag[1].id, LT_ROLE_CASEWORKER};
+	f->cw_c = (struct lt_principal){LT_PRINCIPAL_USER, 3, ag[2].id, LT_ROLE_CASEWORKER};
+	f->admin_a = (struct lt_principal){LT_PRINCIPAL_USER, 4, ag[0].id, LT_ROLE_AGENCY_ADMIN};
+	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, ag[0].id, LT_ROLE_ANALYST};
 	f->ids[MARIA_A] = person(f, &f->cw_a, "Maria Popescu", "1990-05-17");
 	f->ids[JOHN_A] = person(f, &f->cw_a, "John Smith", "1961-01-02");
 	f->ids[MARIA_B] = person(f, &f->cw_b, "Maria Popesku", "1990-05-17");
@@ -136,8 +119,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(f->s);
-	lt_crypto_keyring_wipe(&f->kr);
+	store_fixture_close(f->s, &f->kr);
 	free(f);
 	return 0;
 }
@@ -397,15 +379,15 @@ static void test_reindex(void **state)
 		for (size_t k = 0; k < sizeof(h); k++)
 			at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%02x", h[k]);
 		snprintf(sql + at, sizeof(sql) - at, "' RETURNING 1");
-		debug_query(f->s, sql);
+		store_fixture_query(f->s, sql);
 		removed++;
 	}
 	assert_int_equal(removed, 4); /* MHMT, AL, each alone and with 1985 */
 	lt_crypto_wipe(ik, sizeof(ik));
 	lt_index_terms_release(&terms);
 	lt_person_release(&p);
-	debug_query(f->s, "ALTER TABLE persons DROP COLUMN index_version");
-	debug_query(f->s, "PRAGMA user_version = 10");
+	store_fixture_query(f->s, "ALTER TABLE persons DROP COLUMN index_version");
+	store_fixture_query(f->s, "PRAGMA user_version = 10");
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(store_open_sqlite(f->path, &f->s, &e), LT_OK);

@@ -31,6 +31,7 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "store_fixture.h"
 
 #include "core/banned.h"
 
@@ -47,7 +48,7 @@
 
 struct fixture {
 	struct store *s;
-	char path[1024];
+	char path[STORE_FIXTURE_PATH_SIZE];
 	struct lt_crypto_keyring kr;
 	int64_t police_id, charity_id;
 	struct lt_principal cw;      /* caseworker of herts_police, user 1 */
@@ -60,39 +61,22 @@ struct fixture {
 
 static const struct lt_date today = {2024, 5, 1};
 
-static void open_store(struct fixture *f)
-{
-	struct lt_error e = {0};
-	if (store_open_sqlite(f->path, &f->s, &e) != LT_OK)
-		fail_msg("store_open_sqlite: %s", e.message);
-}
-
 static int setup(void **state)
 {
-	static int counter;
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct lt_error e = {0};
-	char name[64];
-	assert_int_equal(lt_crypto_init(), LT_OK);
-	snprintf(name, sizeof(name), "persons-%d.db", ++counter);
-	snprintf(f->path, sizeof(f->path), "%s", test_tmp_path(name));
-	open_store(f);
-	struct lt_agency a1 = {0, "herts_police", "Hertfordshire Constabulary",
-	                       LT_AGENCY_KIND_POLICE};
-	struct lt_agency a2 = {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY};
-	assert_int_equal(store_agency_add(f->s, &a1, "test", &e), LT_OK);
-	assert_int_equal(store_agency_add(f->s, &a2, "test", &e), LT_OK);
-	f->police_id = a1.id;
-	f->charity_id = a2.id;
-	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, a1.id, LT_ROLE_CASEWORKER};
-	f->cw2 = (struct lt_principal){LT_PRINCIPAL_USER, 2, a1.id, LT_ROLE_CASEWORKER};
-	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, a2.id, LT_ROLE_CASEWORKER};
-	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, a1.id, LT_ROLE_AGENCY_ADMIN};
-	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, a1.id, LT_ROLE_ANALYST};
-	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, a1.id, LT_ROLE_POLICE};
-	f->kr.n = 1;
-	f->kr.keys[0].id = 1;
-	lt_crypto_random(f->kr.keys[0].key, sizeof(f->kr.keys[0].key));
+	struct lt_agency ag[] = {
+	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+	};
+	store_fixture_open("persons", f->path, &f->s, &f->kr, ag, 2);
+	f->police_id = ag[0].id;
+	f->charity_id = ag[1].id;
+	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, ag[0].id, LT_ROLE_CASEWORKER};
+	f->cw2 = (struct lt_principal){LT_PRINCIPAL_USER, 2, ag[0].id, LT_ROLE_CASEWORKER};
+	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, ag[1].id, LT_ROLE_CASEWORKER};
+	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, ag[0].id, LT_ROLE_AGENCY_ADMIN};
+	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, ag[0].id, LT_ROLE_ANALYST};
+	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, ag[0].id, LT_ROLE_POLICE};
 	*state = f;
 	return 0;
 }
@@ -100,24 +84,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(f->s);
-	lt_crypto_keyring_wipe(&f->kr);
+	store_fixture_close(f->s, &f->kr);
 	free(f);
 	return 0;
-}
-
-static const char *debug_query(struct store *s, const char *sql)
-{
-	static char out[4096];
-	struct lt_error e = {0};
-	if (store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e) != LT_OK)
-		fail_msg("%s: %s", sql, e.message);
-	return out;
-}
-
-static long count_of(struct store *s, const char *sql)
-{
-	return strtol(debug_query(s, sql), NULL, 10);
 }
 
 /* Make a person from "field=value" pairs (lists as "a|b"). */
@@ -233,16 +202,17 @@ static void test_person_round_trip(void **state)
 	         (long long)rec.id);
 	assert_string_equal(last_audit(f->s), want);
 	/* the first person recorded the key */
-	assert_string_equal(debug_query(f->s, "SELECT group_concat(id) FROM master_keys"), "1");
+	assert_string_equal(store_fixture_query(f->s, "SELECT group_concat(id) FROM master_keys"),
+	                    "1");
 
 	/* a purpose is required, and a refused read writes nothing */
-	long before = count_of(f->s, "SELECT count(*) FROM audit");
+	long before = store_fixture_count(f->s, "SELECT count(*) FROM audit");
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, NULL, &got, &e), LT_EINVAL);
 	assert_string_equal(e.field, "purpose");
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "", &got, &e), LT_EINVAL);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, rec.id, "line\nbreak", &got, &e),
 	          LT_EINVAL);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM audit"), before);
 
 	assert_st(
 	    store_person_get(f->s, &f->kr, &f->cw2, rec.id, "safeguarding referral", &got, &e),
@@ -282,7 +252,7 @@ static void test_person_round_trip(void **state)
 	lt_person_release(&got);
 
 	/* a change that breaks a rule names it and writes nothing */
-	before = count_of(f->s, "SELECT count(*) FROM audit");
+	before = store_fixture_count(f->s, "SELECT count(*) FROM audit");
 	assert_st(
 	    store_person_update(f->s, &f->kr, &f->cw, rec.id,
 	                        patch1(&op, lt_person_fields, lt_person_field_count, "name", NULL),
@@ -291,7 +261,7 @@ static void test_person_round_trip(void **state)
 	assert_string_equal(e.field, "name");
 	assert_int_equal(d.count, 1);
 	assert_string_equal(d.items[0].field, "name");
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM audit"), before);
 	lt_diags_release(&d);
 	lt_diags_init(&d);
 	assert_st(store_person_update(
@@ -374,7 +344,7 @@ static void test_tamper(void **state)
 	         "UPDATE persons SET sealed = (SELECT sealed FROM persons WHERE id = %lld) "
 	         "WHERE id = %lld",
 	         (long long)b, (long long)a);
-	debug_query(f->s, sql);
+	store_fixture_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, a, "check", &got, &e), LT_ECRYPTO);
 	assert_contains(e.message, "does not open");
 	assert_null(got.name);
@@ -383,7 +353,7 @@ static void test_tamper(void **state)
 	         "UPDATE persons SET key_wrapped = (SELECT key_wrapped FROM persons WHERE id = "
 	         "%lld) WHERE id = %lld",
 	         (long long)b, (long long)a);
-	debug_query(f->s, sql);
+	store_fixture_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, a, "check", &got, &e), LT_ECRYPTO);
 	assert_contains(e.message, "data key of person");
 	/* b is untouched */
@@ -396,13 +366,13 @@ static void test_tamper(void **state)
 	         "UPDATE persons SET sealed = substr(sealed, 1, length(sealed) - 1) || "
 	         "CASE WHEN substr(sealed, -1) = x'00' THEN x'01' ELSE x'00' END WHERE id = %lld",
 	         (long long)b);
-	debug_query(f->s, sql);
+	store_fixture_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, b, "check", &got, &e), LT_ECRYPTO);
 
 	/* key generation changed under the blob */
 	int64_t c = add_person(f, &f->cw, "Carol Clark", NULL);
 	snprintf(sql, sizeof(sql), "UPDATE persons SET key_gen = 2 WHERE id = %lld", (long long)c);
-	debug_query(f->s, sql);
+	store_fixture_query(f->s, sql);
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, c, "check", &got, &e), LT_ECRYPTO);
 	chain_intact(f->s);
 }
@@ -433,7 +403,7 @@ static void test_referral_swap(void **state)
 	         "UPDATE referrals SET sealed = (SELECT sealed FROM referrals WHERE id = %lld) "
 	         "WHERE id = %lld",
 	         (long long)r1.id, (long long)r2.id);
-	debug_query(f->s, sql);
+	store_fixture_query(f->s, sql);
 	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r2.id, "check", &got, &e), LT_ECRYPTO);
 	assert_null(got.notes);
 	assert_st(store_referral_get(f->s, &f->kr, &f->cw, r1.id, "check", &got, &e), LT_OK);
@@ -545,7 +515,8 @@ static void test_blind_index(void **state)
 	struct store_person_query q = {"garcia", 6, {0, 0, 0}, "paging", 0, 1};
 	size_t n;
 	bool more;
-	long before = count_of(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'");
+	long before =
+	    store_fixture_count(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'");
 	assert_st(store_person_find(f->s, &f->kr, &f->cw, &q, ids, &n, &more, &e), LT_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], maria);
@@ -556,7 +527,7 @@ static void test_blind_index(void **state)
 	assert_int_equal(ids[0], jose);
 	assert_false(more);
 	assert_int_equal(
-	    count_of(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'"),
+	    store_fixture_count(f->s, "SELECT count(*) FROM audit WHERE action = 'person.search'"),
 	    before + 2);
 
 	/* roles that may not read persons may not search them */
@@ -582,8 +553,8 @@ static void test_blind_index(void **state)
 	assert_int_equal(find(f, &f->cw, "jose garcia", NULL, ids), 0);
 	assert_int_equal(find(f, &f->cw, "josep puig", NULL, ids), 1);
 	/* the index holds hashes only: 16 bytes each, under key 1 */
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM person_index WHERE "
-	                                      "length(hash) != 16 OR master_key_id != 1"),
+	assert_string_equal(store_fixture_query(f->s, "SELECT count(*) FROM person_index WHERE "
+	                                              "length(hash) != 16 OR master_key_id != 1"),
 	                    "0");
 	chain_intact(f->s);
 }
@@ -675,7 +646,7 @@ static void test_no_plaintext(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	files_must_not_contain(f, needles, N(needles));
-	open_store(f);
+	store_fixture_reopen(f->path, &f->s);
 	lt_person_release(&rec);
 	lt_referral_release(&r);
 }
@@ -732,9 +703,10 @@ static void test_rotation(void **state)
 	assert_int_equal(done, 70);
 	assert_int_equal(left, ROTATE_PERSONS - 70);
 	assert_string_equal(
-	    debug_query(f->s, "SELECT count(*) FROM persons WHERE master_key_id = 2"), "70");
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM audit WHERE action = "
-	                                      "'datakey.rotate'"),
+	    store_fixture_query(f->s, "SELECT count(*) FROM persons WHERE master_key_id = 2"),
+	    "70");
+	assert_string_equal(store_fixture_query(f->s, "SELECT count(*) FROM audit WHERE action = "
+	                                              "'datakey.rotate'"),
 	                    "2"); /* a batch of 64 and one of 6 */
 	/* the old key file is refused now: a newer key exists */
 	struct lt_person p;
@@ -745,7 +717,7 @@ static void test_rotation(void **state)
 
 	/* interrupted: the store is closed and opened again */
 	store_close(f->s);
-	open_store(f);
+	store_fixture_reopen(f->path, &f->s);
 	struct store_key_status ks;
 	assert_st(store_data_keys_status(f->s, &kr2, &ks, &e), LT_OK);
 	assert_int_equal(ks.n, 2);
@@ -787,8 +759,8 @@ static void test_rotation(void **state)
 	lt_referral_release(&got);
 	f->kr = kr3;
 	assert_int_equal(find(f, &f->cw, "Person Number3", NULL, found), 1);
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM person_index WHERE "
-	                                      "master_key_id != 2"),
+	assert_string_equal(store_fixture_query(f->s, "SELECT count(*) FROM person_index WHERE "
+	                                              "master_key_id != 2"),
 	                    "0");
 	/* a process with key 1 only is refused, by name */
 	struct lt_crypto_keyring kr1 = kr2;
@@ -840,7 +812,7 @@ static void test_erase(void **state)
 	size_t wlen;
 	snprintf(sql, sizeof(sql), "SELECT hex(key_wrapped) FROM persons WHERE id = %lld",
 	         (long long)id);
-	hex_to_bytes(debug_query(f->s, sql), wrapped, &wlen);
+	hex_to_bytes(store_fixture_query(f->s, sql), wrapped, &wlen);
 	assert_int_equal(wlen, 72);
 
 	assert_st(store_person_erase(f->s, &f->admin, id, NULL, &e), LT_EINVAL);
@@ -850,9 +822,9 @@ static void test_erase(void **state)
 	snprintf(want, sizeof(want), "user:4 person.erase person:%lld %lld erasure request 2024/7",
 	         (long long)id, (long long)id);
 	assert_string_equal(last_audit(f->s), want);
-	long before = count_of(f->s, "SELECT count(*) FROM audit");
+	long before = store_fixture_count(f->s, "SELECT count(*) FROM audit");
 	assert_st(store_person_erase(f->s, &f->admin, id, "again", &e), LT_OK);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM audit"), before);
 
 	/* nothing of it opens; it is found no more; the row and links stay */
 	assert_st(store_person_get(f->s, &f->kr, &f->cw, id, "after erasure", &got, &e), LT_OK);
@@ -872,7 +844,7 @@ static void test_erase(void **state)
 	assert_int_equal(find(f, &f->cw, NULL, "1994-12-01", found), 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM person_index WHERE person_id = %lld",
 	         (long long)id);
-	assert_string_equal(debug_query(f->s, sql), "0");
+	assert_string_equal(store_fixture_query(f->s, sql), "0");
 	/* it cannot be changed, nor referred again */
 	struct one_patch op;
 	assert_st(store_person_update(
@@ -902,7 +874,7 @@ static void test_erase(void **state)
 			fail_msg("%s still holds the erased person's wrapped key", path);
 		free(b);
 	}
-	open_store(f);
+	store_fixture_reopen(f->path, &f->s);
 	chain_intact(f->s);
 	lt_referral_release(&r);
 }
@@ -1279,9 +1251,9 @@ static void test_sharing(void **state)
 	snprintf(want, sizeof(want), "user:1 share.revoke share:%lld %lld ", (long long)share_id,
 	         (long long)id);
 	assert_string_equal(last_audit(f->s), want);
-	long before = count_of(f->s, "SELECT count(*) FROM audit");
+	long before = store_fixture_count(f->s, "SELECT count(*) FROM audit");
 	assert_st(store_share_revoke(f->s, &f->admin, share_id, &e), LT_OK); /* already: no-op */
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit"), before);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM audit"), before);
 	assert_st(store_person_get(f->s, &f->kr, &f->other, id, "support", &got, &e), LT_ENOTFOUND);
 	assert_st(store_referral_get(f->s, &f->kr, &f->other, r.id, "support", &rgot, &e),
 	          LT_ENOTFOUND);

@@ -30,6 +30,7 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "store_fixture.h"
 
 #include "core/banned.h"
 
@@ -46,7 +47,7 @@
 
 struct fixture {
 	struct store *s;
-	char path[1024];
+	char path[STORE_FIXTURE_PATH_SIZE];
 	struct lt_crypto_keyring kr;
 	struct lt_principal cw;      /* caseworker of herts_police */
 	struct lt_principal other;   /* caseworker of a charity */
@@ -56,74 +57,42 @@ struct fixture {
 	int64_t ids[PERSONS];
 };
 
-static void open_store(struct fixture *f)
-{
-	struct lt_error e = {0};
-	if (store_open_sqlite(f->path, &f->s, &e) != LT_OK)
-		fail_msg("store_open_sqlite: %s", e.message);
-}
-
-static const char *debug_query(struct store *s, const char *sql)
-{
-	static char out[4096];
-	struct lt_error e = {0};
-	if (store_sqlite_debug_query(s, -1, sql, out, sizeof(out), &e) != LT_OK)
-		fail_msg("%s: %s", sql, e.message);
-	return out;
-}
-
-static void field_set(void *rec, const struct lt_pfield *fields, size_t nf, const char *name,
-                      const char *v)
-{
-	struct lt_error e = {0};
-	const struct lt_pfield *fl = lt_pfield_find(fields, nf, name, strlen(name));
-	assert_non_null(fl);
-	if (fl->parse(rec, v, strlen(v), &e) != LT_OK)
-		fail_msg("%s=%s: %s", name, v, e.message);
-}
-
 /* Person i: "Name i", born 1980+i on the 14th of March, female for even i,
  * Romanian, speaking Romanian; owned by the charity when i is 6. A
  * referral in May 2024 (person 0 also in January 2023), and for person 0 a
  * closed case with an arrest. */
 static int setup(void **state)
 {
-	static int counter;
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct lt_error e = {0};
-	char name[64];
-	assert_int_equal(lt_crypto_init(), LT_OK);
-	snprintf(name, sizeof(name), "pseudo-%d.db", ++counter);
-	snprintf(f->path, sizeof(f->path), "%s", test_tmp_path(name));
-	open_store(f);
-	struct lt_agency a1 = {0, "herts_police", "Hertfordshire Constabulary",
-	                       LT_AGENCY_KIND_POLICE};
-	struct lt_agency a2 = {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY};
-	assert_int_equal(store_agency_add(f->s, &a1, "test", &e), LT_OK);
-	assert_int_equal(store_agency_add(f->s, &a2, "test", &e), LT_OK);
-	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, a1.id, LT_ROLE_CASEWORKER};
-	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, a2.id, LT_ROLE_CASEWORKER};
-	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, a1.id, LT_ROLE_AGENCY_ADMIN};
-	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, a2.id, LT_ROLE_ANALYST};
-	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, a1.id, LT_ROLE_POLICE};
-	f->kr.n = 1;
-	f->kr.keys[0].id = 1;
-	lt_crypto_random(f->kr.keys[0].key, sizeof(f->kr.keys[0].key));
+	struct lt_agency ag[] = {
+	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+	};
+	store_fixture_open("pseudo", f->path, &f->s, &f->kr, ag, 2);
+	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, ag[0].id, LT_ROLE_CASEWORKER};
+	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, ag[1].id, LT_ROLE_CASEWORKER};
+	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, ag[0].id, LT_ROLE_AGENCY_ADMIN};
+	f->analyst = (struct lt_principal){LT_PRINCIPAL_USER, 5, ag[1].id, LT_ROLE_ANALYST};
+	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, ag[0].id, LT_ROLE_POLICE};
 
 	for (int i = 0; i < PERSONS; i++) {
 		struct lt_person p;
 		char v[64];
 		lt_person_init(&p);
 		snprintf(v, sizeof(v), "Name%c Secret", 'A' + i);
-		field_set(&p, lt_person_fields, lt_person_field_count, "name", v);
-		field_set(&p, lt_person_fields, lt_person_field_count, "aliases", "Alias Hidden");
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "name", v);
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "aliases",
+		                    "Alias Hidden");
 		snprintf(v, sizeof(v), "%d-03-14", 1980 + i);
-		field_set(&p, lt_person_fields, lt_person_field_count, "dob", v);
-		field_set(&p, lt_person_fields, lt_person_field_count, "sex",
-		          i % 2 ? "male" : "female");
-		field_set(&p, lt_person_fields, lt_person_field_count, "nationality", "RO");
-		field_set(&p, lt_person_fields, lt_person_field_count, "languages", "ro");
-		field_set(&p, lt_person_fields, lt_person_field_count, "contact", "07700 900123");
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "dob", v);
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "sex",
+		                    i % 2 ? "male" : "female");
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "nationality",
+		                    "RO");
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "languages", "ro");
+		store_fixture_field(&p, lt_person_fields, lt_person_field_count, "contact",
+		                    "07700 900123");
 		assert_st(store_person_add(f->s, &f->kr, i == 6 ? &f->other : &f->cw, &p, &e),
 		          LT_OK);
 		f->ids[i] = p.id;
@@ -132,13 +101,16 @@ static int setup(void **state)
 		struct lt_referral r;
 		lt_referral_init(&r);
 		r.person_id = f->ids[i];
-		field_set(&r, lt_referral_fields, lt_referral_field_count, "date", "2024-05-17");
-		field_set(&r, lt_referral_fields, lt_referral_field_count, "forms",
-		          "labour_exploitation");
-		field_set(&r, lt_referral_fields, lt_referral_field_count, "place", "local");
-		field_set(&r, lt_referral_fields, lt_referral_field_count, "district", "watford");
-		field_set(&r, lt_referral_fields, lt_referral_field_count, "notes",
-		          "Notes Confidential");
+		store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "date",
+		                    "2024-05-17");
+		store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "forms",
+		                    "labour_exploitation");
+		store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "place",
+		                    "local");
+		store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "district",
+		                    "watford");
+		store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "notes",
+		                    "Notes Confidential");
 		assert_st(store_referral_add(f->s, &f->kr, i == 6 ? &f->other : &f->cw, &r, &e),
 		          LT_OK);
 		lt_referral_release(&r);
@@ -146,20 +118,22 @@ static int setup(void **state)
 	struct lt_referral r;
 	lt_referral_init(&r);
 	r.person_id = f->ids[0];
-	field_set(&r, lt_referral_fields, lt_referral_field_count, "date", "2023-01-09");
-	field_set(&r, lt_referral_fields, lt_referral_field_count, "forms", "sexual_exploitation");
-	field_set(&r, lt_referral_fields, lt_referral_field_count, "place", "abroad");
-	field_set(&r, lt_referral_fields, lt_referral_field_count, "country", "RO");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "date", "2023-01-09");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "forms",
+	                    "sexual_exploitation");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "place", "abroad");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "country", "RO");
 	assert_st(store_referral_add(f->s, &f->kr, &f->police, &r, &e), LT_OK);
 	lt_referral_release(&r);
 
 	struct lt_case c;
 	lt_case_init(&c);
-	field_set(&c, lt_case_fields, lt_case_field_count, "ref", "HP/2024/CaseRef77");
-	field_set(&c, lt_case_fields, lt_case_field_count, "opened", "2024-05-20");
-	field_set(&c, lt_case_fields, lt_case_field_count, "status", "closed");
-	field_set(&c, lt_case_fields, lt_case_field_count, "closed", "2024-09-02");
-	field_set(&c, lt_case_fields, lt_case_field_count, "forms", "labour_exploitation");
+	store_fixture_field(&c, lt_case_fields, lt_case_field_count, "ref", "HP/2024/CaseRef77");
+	store_fixture_field(&c, lt_case_fields, lt_case_field_count, "opened", "2024-05-20");
+	store_fixture_field(&c, lt_case_fields, lt_case_field_count, "status", "closed");
+	store_fixture_field(&c, lt_case_fields, lt_case_field_count, "closed", "2024-09-02");
+	store_fixture_field(&c, lt_case_fields, lt_case_field_count, "forms",
+	                    "labour_exploitation");
 	c.persons[c.n_persons++] = f->ids[0];
 	assert_st(store_case_open(f->s, &f->police, &c, &e), LT_OK);
 	struct lt_arrest a;
@@ -176,8 +150,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(f->s);
-	lt_crypto_keyring_wipe(&f->kr);
+	store_fixture_close(f->s, &f->kr);
 	free(f);
 	return 0;
 }
@@ -287,7 +260,7 @@ static void test_pseudonyms_stable_and_distinct(void **state)
 	}
 	/* closed and opened again: the same pseudonym for the same person */
 	store_close(f->s);
-	open_store(f);
+	store_fixture_reopen(f->path, &f->s);
 	size_t nb = list_all(f, &f->kr, 3, b, PERSONS + 1);
 	assert_int_equal(nb, na);
 	for (int y = 1980; y < 1980 + PERSONS; y++)
@@ -300,8 +273,8 @@ static void test_pseudonyms_stable_and_distinct(void **state)
 	assert_st(store_data_keys_rotate(f->s, &kr2, "test", 0, &done, &left, &e), LT_OK);
 	assert_int_equal(left, 0);
 	lt_crypto_keyring_keep_current(&kr2);
-	assert_string_equal(debug_query(f->s, "SELECT group_concat(master_key_id) FROM "
-	                                      "pseudonym_keys"),
+	assert_string_equal(store_fixture_query(f->s, "SELECT group_concat(master_key_id) FROM "
+	                                              "pseudonym_keys"),
 	                    "2");
 	size_t nc = list_all(f, &kr2, 8, c, PERSONS + 1);
 	assert_int_equal(nc, na);
@@ -335,17 +308,18 @@ static void test_who_may_and_audit(void **state)
 	q.purpose = "two\nlines";
 	assert_st(store_pseudo_list(f->s, &f->kr, &f->analyst, &q, page, &n, &more, &e), LT_EINVAL);
 	/* nothing was written by the refusals */
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM audit WHERE action = "
-	                                      "'person.read_pseudonymised'"),
+	assert_string_equal(store_fixture_query(f->s, "SELECT count(*) FROM audit WHERE action = "
+	                                              "'person.read_pseudonymised'"),
 	                    "0");
 	q.purpose = "research";
 	assert_st(store_pseudo_list(f->s, &f->kr, &f->analyst, &q, page, &n, &more, &e), LT_OK);
 	assert_int_equal(n, PERSONS);
 	assert_false(more);
 	/* one entry per person handed out, with the reader and the purpose */
-	assert_string_equal(debug_query(f->s, "SELECT count(DISTINCT person) FROM audit WHERE "
-	                                      "action = 'person.read_pseudonymised' AND actor = "
-	                                      "'user:5' AND purpose = 'research'"),
+	assert_string_equal(store_fixture_query(f->s,
+	                                        "SELECT count(DISTINCT person) FROM audit WHERE "
+	                                        "action = 'person.read_pseudonymised' AND actor = "
+	                                        "'user:5' AND purpose = 'research'"),
 	                    "7");
 	assert_st(store_pseudo_get(f->s, &f->kr, &f->cw, page[0].pseudonym, "x", &one, &e),
 	          LT_EFORBIDDEN);
@@ -355,8 +329,8 @@ static void test_who_may_and_audit(void **state)
 	    store_pseudo_get(f->s, &f->kr, &f->analyst, page[0].pseudonym, "one more", &one, &e),
 	    LT_OK);
 	lt_pseudo_person_release(&one);
-	assert_string_equal(debug_query(f->s, "SELECT count(*) FROM audit WHERE action = "
-	                                      "'person.read_pseudonymised'"),
+	assert_string_equal(store_fixture_query(f->s, "SELECT count(*) FROM audit WHERE action = "
+	                                              "'person.read_pseudonymised'"),
 	                    "8");
 	for (size_t i = 0; i < n; i++)
 		lt_pseudo_person_release(&page[i]);
@@ -434,7 +408,7 @@ static void test_erased_and_unknown(void **state)
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT pseudo_lookup IS NULL FROM persons WHERE id = %lld",
 	         (long long)f->ids[1]);
-	assert_string_equal(debug_query(f->s, sql), "1");
+	assert_string_equal(store_fixture_query(f->s, sql), "1");
 	/* nobody's, and not a pseudonym at all */
 	assert_st(store_pseudo_get(f->s, &f->kr, &f->analyst, "P-AAAAAAAAAAAAAAAA", "x", &one, &e),
 	          LT_ENOTFOUND);

@@ -32,6 +32,7 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "store_fixture.h"
 
 #include "core/banned.h"
 
@@ -46,7 +47,7 @@
 
 struct fixture {
 	struct store *s;
-	char path[1024];
+	char path[STORE_FIXTURE_PATH_SIZE];
 	struct lt_crypto_keyring kr;
 	int64_t police_id, charity_id;
 	struct lt_principal cw;     /* caseworker of herts_police, user 1 */
@@ -58,30 +59,19 @@ struct fixture {
 
 static int setup(void **state)
 {
-	static int counter;
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct lt_error e = {0};
-	char name[64];
-	assert_int_equal(lt_crypto_init(), LT_OK);
-	snprintf(name, sizeof(name), "retention-%d.db", ++counter);
-	snprintf(f->path, sizeof(f->path), "%s", test_tmp_path(name));
-	if (store_open_sqlite(f->path, &f->s, &e) != LT_OK)
-		fail_msg("store_open_sqlite: %s", e.message);
-	struct lt_agency a1 = {0, "herts_police", "Hertfordshire Constabulary",
-	                       LT_AGENCY_KIND_POLICE};
-	struct lt_agency a2 = {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY};
-	assert_int_equal(store_agency_add(f->s, &a1, "test", &e), LT_OK);
-	assert_int_equal(store_agency_add(f->s, &a2, "test", &e), LT_OK);
-	f->police_id = a1.id;
-	f->charity_id = a2.id;
-	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, a1.id, LT_ROLE_CASEWORKER};
-	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, a2.id, LT_ROLE_CASEWORKER};
-	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, a1.id, LT_ROLE_AGENCY_ADMIN};
-	f->oadmin = (struct lt_principal){LT_PRINCIPAL_USER, 6, a2.id, LT_ROLE_AGENCY_ADMIN};
-	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, a1.id, LT_ROLE_POLICE};
-	f->kr.n = 1;
-	f->kr.keys[0].id = 1;
-	lt_crypto_random(f->kr.keys[0].key, sizeof(f->kr.keys[0].key));
+	struct lt_agency ag[] = {
+	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+	};
+	store_fixture_open("retention", f->path, &f->s, &f->kr, ag, 2);
+	f->police_id = ag[0].id;
+	f->charity_id = ag[1].id;
+	f->cw = (struct lt_principal){LT_PRINCIPAL_USER, 1, ag[0].id, LT_ROLE_CASEWORKER};
+	f->other = (struct lt_principal){LT_PRINCIPAL_USER, 3, ag[1].id, LT_ROLE_CASEWORKER};
+	f->admin = (struct lt_principal){LT_PRINCIPAL_USER, 4, ag[0].id, LT_ROLE_AGENCY_ADMIN};
+	f->oadmin = (struct lt_principal){LT_PRINCIPAL_USER, 6, ag[1].id, LT_ROLE_AGENCY_ADMIN};
+	f->police = (struct lt_principal){LT_PRINCIPAL_TOKEN, 1, ag[0].id, LT_ROLE_POLICE};
 	*state = f;
 	return 0;
 }
@@ -89,24 +79,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(f->s);
-	lt_crypto_keyring_wipe(&f->kr);
+	store_fixture_close(f->s, &f->kr);
 	free(f);
 	return 0;
-}
-
-static const char *sql(struct store *s, const char *q)
-{
-	static char out[4096];
-	struct lt_error e = {0};
-	if (store_sqlite_debug_query(s, -1, q, out, sizeof(out), &e) != LT_OK)
-		fail_msg("%s: %s", q, e.message);
-	return out;
-}
-
-static long count_of(struct store *s, const char *q)
-{
-	return strtol(sql(s, q), NULL, 10);
 }
 
 /* Set the creation time and `col` of row `id` of `table` to `at`. */
@@ -116,7 +91,7 @@ static void backdate(struct store *s, const char *table, const char *col, int64_
 	char q[512];
 	snprintf(q, sizeof(q), "UPDATE %s SET created_at = '%s', %s = '%s' WHERE id = %lld", table,
 	         at, col, at, (long long)id);
-	sql(s, q);
+	store_fixture_query(s, q);
 }
 
 static struct lt_date day(const char *text)
@@ -127,24 +102,15 @@ static struct lt_date day(const char *text)
 	return d;
 }
 
-static void pset(void *rec, const struct lt_pfield *fields, size_t nf, const char *name,
-                 const char *v)
-{
-	struct lt_error e = {0};
-	const struct lt_pfield *fl = lt_pfield_find(fields, nf, name, strlen(name));
-	assert_non_null(fl);
-	if (fl->parse(rec, v, strlen(v), &e) != LT_OK)
-		fail_msg("%s: %s", name, e.message);
-}
-
 static int64_t add_person(struct fixture *f, const struct lt_principal *p, const char *name)
 {
 	struct lt_person rec;
 	struct lt_error e = {0};
 	lt_person_init(&rec);
-	pset(&rec, lt_person_fields, lt_person_field_count, "name", name);
-	pset(&rec, lt_person_fields, lt_person_field_count, "dob", "1990-02-11");
-	pset(&rec, lt_person_fields, lt_person_field_count, "contact", "+44 7700 900123");
+	store_fixture_field(&rec, lt_person_fields, lt_person_field_count, "name", name);
+	store_fixture_field(&rec, lt_person_fields, lt_person_field_count, "dob", "1990-02-11");
+	store_fixture_field(&rec, lt_person_fields, lt_person_field_count, "contact",
+	                    "+44 7700 900123");
 	assert_st(store_person_add(f->s, &f->kr, p, &rec, &e), LT_OK);
 	int64_t id = rec.id;
 	lt_person_release(&rec);
@@ -159,10 +125,11 @@ static int64_t add_referral(struct fixture *f, const struct lt_principal *p, int
 	char pid[32];
 	lt_referral_init(&r);
 	snprintf(pid, sizeof(pid), "%lld", (long long)person);
-	pset(&r, lt_referral_fields, lt_referral_field_count, "person", pid);
-	pset(&r, lt_referral_fields, lt_referral_field_count, "date", "2024-04-01");
-	pset(&r, lt_referral_fields, lt_referral_field_count, "forms", "labour_exploitation");
-	pset(&r, lt_referral_fields, lt_referral_field_count, "notes", notes);
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "person", pid);
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "date", "2024-04-01");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "forms",
+	                    "labour_exploitation");
+	store_fixture_field(&r, lt_referral_fields, lt_referral_field_count, "notes", notes);
 	assert_st(store_referral_add(f->s, &f->kr, p, &r, &e), LT_OK);
 	int64_t id = r.id;
 	lt_referral_release(&r);
@@ -194,7 +161,7 @@ static void chain_intact(struct store *s)
 
 static long audit_count(struct store *s)
 {
-	return count_of(s, "SELECT count(*) FROM audit");
+	return store_fixture_count(s, "SELECT count(*) FROM audit");
 }
 
 /* ---- subject access export ----------------------------------------------------- */
@@ -206,7 +173,7 @@ static void test_export(void **state)
 	struct store_person_export x;
 
 	int64_t p1 = add_person(f, &f->cw, "Maria Popescu");
-	int64_t p2 = add_person(f, &f->cw, "Ion Ionescu");     /* a co-victim */
+	int64_t p2 = add_person(f, &f->cw, "Ion Ionescu");       /* a co-victim */
 	int64_t p3 = add_person(f, &f->other, "Charity Person"); /* another agency's */
 	int64_t r1 = add_referral(f, &f->cw, p1, "police note about Maria");
 	/* refer p1 to the charity, which records a referral of its own */
@@ -283,8 +250,7 @@ static void test_export(void **state)
 	assert_int_equal(audit_count(f->s), before + 1);
 
 	/* the operator, as the owner */
-	assert_st(store_person_export(f->s, &f->kr, NULL, "cli", p3, "SAR by post", &x, &e),
-	          LT_OK);
+	assert_st(store_person_export(f->s, &f->kr, NULL, "cli", p3, "SAR by post", &x, &e), LT_OK);
 	assert_string_equal(x.agency, "unseen");
 	assert_string_equal(x.person.name, "Charity Person");
 	assert_int_equal(x.n_referrals, 0);
@@ -307,10 +273,10 @@ static void test_export(void **state)
 
 /* ---- retention ---------------------------------------------------------------------- */
 
-#define SET_PERSON "persons", "updated_at"
+#define SET_PERSON   "persons", "updated_at"
 #define SET_REFERRAL "referrals", "updated_at"
-#define SET_CASE "cases", "updated_at"
-#define SET_SHARE "shares", "revoked_at"
+#define SET_CASE     "cases", "updated_at"
+#define SET_SHARE    "shares", "revoked_at"
 
 static void run(struct fixture *f, const char *as_of, bool dry, struct store_retention_result *r)
 {
@@ -324,7 +290,7 @@ static bool erased(struct fixture *f, int64_t id)
 	char q[128];
 	snprintf(q, sizeof(q), "SELECT erased_at IS NOT NULL FROM persons WHERE id = %lld",
 	         (long long)id);
-	return count_of(f->s, q) == 1;
+	return store_fixture_count(f->s, q) == 1;
 }
 
 static void test_retention_persons(void **state)
@@ -401,9 +367,11 @@ static void test_retention_persons(void **state)
 	         "cli|person.erase|person:%lld|%lld|retention period: no activity for 72 months "
 	         "(lantern retention run)",
 	         (long long)quiet, (long long)quiet);
-	assert_string_equal(sql(f->s, "SELECT actor || '|' || action || '|' || object || '|' || "
-	                              "person || '|' || purpose FROM audit ORDER BY id DESC LIMIT 1"),
-	                    want);
+	assert_string_equal(
+	    store_fixture_query(f->s,
+	                        "SELECT actor || '|' || action || '|' || object || '|' || "
+	                        "person || '|' || purpose FROM audit ORDER BY id DESC LIMIT 1"),
+	    want);
 
 	/* erased: nothing opens, nothing is found; the counts are as before */
 	struct lt_person p;
@@ -419,9 +387,9 @@ static void test_retention_persons(void **state)
 	char q[128];
 	snprintf(q, sizeof(q), "SELECT count(*) FROM person_index WHERE person_id = %lld",
 	         (long long)quiet);
-	assert_int_equal(count_of(f->s, q), 0);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM persons"), 4);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM referrals"), 2);
+	assert_int_equal(store_fixture_count(f->s, q), 0);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM persons"), 4);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM referrals"), 2);
 	assert_st(store_arrest_counts(f->s, &counts1, &nc1, &e), LT_OK);
 	assert_int_equal(nc0, nc1);
 	assert_memory_equal(counts0, counts1, nc0 * sizeof(*counts0));
@@ -442,12 +410,14 @@ static void test_retention_persons(void **state)
 	assert_true(erased(f, shared));
 
 	/* closing the case is activity: the person is kept six years more */
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM cases WHERE status = 'open'"), 1);
+	assert_int_equal(
+	    store_fixture_count(f->s, "SELECT count(*) FROM cases WHERE status = 'open'"), 1);
 	char upd[160];
-	snprintf(upd, sizeof(upd), "UPDATE cases SET status = 'closed', closed = '2021-02-01', "
-	                           "updated_at = '2021-02-01T09:00:00.000Z' WHERE id = %lld",
+	snprintf(upd, sizeof(upd),
+	         "UPDATE cases SET status = 'closed', closed = '2021-02-01', "
+	         "updated_at = '2021-02-01T09:00:00.000Z' WHERE id = %lld",
 	         (long long)c);
-	sql(f->s, upd);
+	store_fixture_query(f->s, upd);
 	run(f, "2027-01-31", false, &r);
 	assert_false(erased(f, incase));
 	assert_true(erased(f, busy)); /* 2021-01-10 + 6 years */
@@ -482,7 +452,7 @@ static void test_retention_reports_sessions(void **state)
 	rep[2].source = LT_SOURCE_PARTNER;
 	snprintf(rep[2].agency, sizeof(rep[2].agency), "herts_police");
 	assert_st(store_reports_insert(f->s, rep, 3, "test", &e), LT_OK);
-	sql(f->s, "UPDATE reports SET created_at = '2025-01-10T10:00:00.000Z'");
+	store_fixture_query(f->s, "UPDATE reports SET created_at = '2025-01-10T10:00:00.000Z'");
 	long reports0 = 0;
 	assert_st(store_report_count(f->s, &reports0, &e), LT_OK);
 
@@ -499,8 +469,9 @@ static void test_retention_reports_sessions(void **state)
 	unsigned char h[LT_CRYPTO_HASH_BYTES];
 	int64_t sid;
 	memset(h, 1, sizeof(h));
-	assert_st(store_session_create(f->s, h, u.id, 1767225600 - 3600, 1767225600 + 100, &sid, &e),
-	          LT_OK);
+	assert_st(
+	    store_session_create(f->s, h, u.id, 1767225600 - 3600, 1767225600 + 100, &sid, &e),
+	    LT_OK);
 
 	/* the session ended on 2026-01-01: due seven days later, 2026-01-08; the
 	 * public reports were stored 2025-01-10: due twelve months later */
@@ -509,23 +480,26 @@ static void test_retention_reports_sessions(void **state)
 	assert_int_equal(r.count[LT_RETENTION_REPORT_TEXT], 0);
 	run(f, "2026-01-08", true, &r);
 	assert_int_equal(r.count[LT_RETENTION_SESSIONS], 1);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM sessions"), 1);
 	run(f, "2026-01-09", false, &r);
 	assert_int_equal(r.count[LT_RETENTION_SESSIONS], 1);
 	assert_int_equal(r.count[LT_RETENTION_REPORT_TEXT], 0);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(store_fixture_count(f->s, "SELECT count(*) FROM sessions"), 0);
 	assert_int_equal(
-	    count_of(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"), 3);
+	    store_fixture_count(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"),
+	    3);
 	run(f, "2026-01-10", true, &r);
 	assert_int_equal(r.count[LT_RETENTION_REPORT_TEXT], 2);
 	assert_int_equal(r.count[LT_RETENTION_SESSIONS], 0);
 	assert_int_equal(
-	    count_of(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"), 3);
+	    store_fixture_count(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"),
+	    3);
 
 	run(f, "2026-01-10", false, &r);
 	assert_int_equal(r.count[LT_RETENTION_REPORT_TEXT], 2);
 	assert_int_equal(
-	    count_of(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"), 1);
+	    store_fixture_count(f->s, "SELECT count(*) FROM reports WHERE description IS NOT NULL"),
+	    1);
 	struct lt_report got;
 	assert_st(store_report_get(f->s, rep[0].ref, &got, &e), LT_OK);
 	assert_null(got.description);
@@ -541,13 +515,16 @@ static void test_retention_reports_sessions(void **state)
 	assert_int_equal(reports0, reports1);
 	char want[160];
 	snprintf(want, sizeof(want), "report.wipe report:%s", rep[0].ref);
-	assert_string_equal(sql(f->s, "SELECT action || ' ' || object FROM audit WHERE action = "
+	assert_string_equal(
+	    store_fixture_query(f->s, "SELECT action || ' ' || object FROM audit WHERE action = "
 	                              "'report.wipe' ORDER BY id LIMIT 1"),
-	                    want);
-	assert_int_equal(count_of(f->s, "SELECT count(*) FROM audit WHERE action = 'report.wipe'"),
-	                 2);
-	assert_string_equal(sql(f->s, "SELECT object FROM audit WHERE action = 'retention.delete'"),
-	                    "sessions:1");
+	    want);
+	assert_int_equal(
+	    store_fixture_count(f->s, "SELECT count(*) FROM audit WHERE action = 'report.wipe'"),
+	    2);
+	assert_string_equal(
+	    store_fixture_query(f->s, "SELECT object FROM audit WHERE action = 'retention.delete'"),
+	    "sessions:1");
 	/* again: nothing */
 	run(f, "2026-02-10", false, &r);
 	assert_int_equal(r.count[LT_RETENTION_REPORT_TEXT], 0);
@@ -573,9 +550,10 @@ static void test_retention_settings(void **state)
 	assert_st(store_retention_set(f->s, LT_RETENTION_AUDIT, 12, "cli", &e), LT_EINVAL);
 	assert_st(store_retention_get(f->s, &per, &e), LT_OK);
 	assert_int_equal(per.period[LT_RETENTION_PERSONS], 84);
-	assert_string_equal(sql(f->s, "SELECT actor || ' ' || action || ' ' || object || ' ' || "
+	assert_string_equal(
+	    store_fixture_query(f->s, "SELECT actor || ' ' || action || ' ' || object || ' ' || "
 	                              "purpose FROM audit ORDER BY id DESC LIMIT 1"),
-	                    "cli retention.set retention:persons period set to 84 months");
+	    "cli retention.set retention:persons period set to 84 months");
 
 	int64_t id = add_person(f, &f->cw, "Seven Years");
 	backdate(f->s, SET_PERSON, id, "2019-07-01T00:00:00.000Z");
@@ -586,7 +564,8 @@ static void test_retention_settings(void **state)
 	assert_true(erased(f, id));
 
 	/* a row this lantern would refuse is ignored: the default holds */
-	sql(f->s, "UPDATE retention_settings SET period = 5 WHERE kind = 'persons'");
+	store_fixture_query(f->s,
+	                    "UPDATE retention_settings SET period = 5 WHERE kind = 'persons'");
 	assert_st(store_retention_get(f->s, &per, &e), LT_OK);
 	assert_int_equal(per.period[LT_RETENTION_PERSONS], 72);
 	/* a day that is not whole changes nothing */
