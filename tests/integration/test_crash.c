@@ -42,6 +42,7 @@
 #include "testutil.h"
 
 #include "http_client.h"
+#include "server_run.h"
 #include "core/record.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
@@ -127,49 +128,6 @@ static int run_lantern(const char *const *args, const char *out)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Start `lantern serve`; read the URL from the first line of its stdout. */
-static int start_server(void)
-{
-	int p[2];
-	char line[256];
-	size_t n = 0;
-	posix_spawn_file_actions_t fa;
-	const char *argv[] = {g.bin, "serve", "--db", g.db, "--listen", "127.0.0.1:0", NULL};
-
-	if (pipe(p) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	posix_spawn_file_actions_addopen(&fa, 2, g.log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	int rc = posix_spawn(&g.server, g.bin, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc != 0) {
-		close(p[0]);
-		g.server = -1;
-		return -1;
-	}
-	while (n < sizeof(line) - 1) {
-		struct pollfd pfd = {p[0], POLLIN, 0};
-		if (poll(&pfd, 1, 30000) <= 0)
-			break;
-		ssize_t r = read(p[0], line + n, 1);
-		if (r <= 0 || line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(p[0]);
-	if (sscanf(line, "http://127.0.0.1:%u/", &g.port) != 1 || g.port == 0) {
-		fprintf(stderr, "first line of lantern serve is not its URL: '%s' (log: %s)\n",
-		        line, g.log);
-		return -1;
-	}
-	return 0;
 }
 
 static void kill_server(void)
@@ -305,7 +263,7 @@ static void test_kill_under_load(void **state)
 		struct client c[CLIENTS];
 		long target = ACKS_MIN + (long)(rng_next() % (ACKS_MAX - ACKS_MIN + 1));
 
-		if (start_server() != 0)
+		if (server_start(g.bin, g.db, g.log, true, &g.server, &g.port) != 0)
 			fail_msg("round %d: lantern serve did not start (log: %s)", round, g.log);
 		atomic_store(&round_acks, 0);
 		atomic_store(&clients_live, CLIENTS);

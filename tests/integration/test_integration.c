@@ -55,6 +55,7 @@
 #include "testutil.h"
 
 #include "http_client.h"
+#include "server_run.h"
 #include "core/limits.h"
 #include "core/record.h"
 #include "crypto/crypto.h"
@@ -147,67 +148,6 @@ static void last_output(char *out, size_t cap)
 	out[strcspn(out, "\r\n")] = '\0';
 }
 
-/* Start `lantern serve`; read the URL from the first line of its stdout. */
-static int start_server(void)
-{
-	int p[2];
-	char line[256];
-	size_t n = 0;
-	posix_spawn_file_actions_t fa;
-	const char *argv[] = {g.bin, "serve", "--db", g.db, "--listen", "127.0.0.1:0", NULL};
-
-	if (pipe(p) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	posix_spawn_file_actions_addopen(&fa, 2, g.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	int rc = posix_spawn(&g.server, g.bin, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc != 0) {
-		close(p[0]);
-		g.server = -1;
-		return -1;
-	}
-	/* The first line, within 30 s. */
-	while (n < sizeof(line) - 1) {
-		struct pollfd pfd = {p[0], POLLIN, 0};
-		if (poll(&pfd, 1, 30000) <= 0)
-			break;
-		ssize_t r = read(p[0], line + n, 1);
-		if (r <= 0)
-			break;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(p[0]); /* the server writes nothing more to stdout */
-	if (sscanf(line, "http://127.0.0.1:%u/", &g.port) != 1 || g.port == 0) {
-		fprintf(stderr, "first line of lantern serve is not its URL: '%s'\n", line);
-		return -1;
-	}
-	return 0;
-}
-
-/* Wait up to `seconds` for the server to exit; its exit status, or -1. */
-static int wait_server(int seconds)
-{
-	int status;
-	for (int i = 0; i < seconds * 20; i++) {
-		pid_t r = waitpid(g.server, &status, WNOHANG);
-		if (r == g.server) {
-			g.server = -1;
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 static int group_setup(void **state)
 {
 	struct lt_error err;
@@ -248,7 +188,7 @@ static int group_setup(void **state)
 		return -1;
 	}
 	snprintf(g.auth, sizeof(g.auth), "Authorization: Bearer %s\r\n" JSON_CT, g.token);
-	if (start_server() != 0)
+	if (server_start(g.bin, g.db, g.log, false, &g.server, &g.port) != 0)
 		return -1;
 	lt_error_clear(&err);
 	if (store_open_sqlite(g.db, &g.st, &err) != LT_OK) {
@@ -262,7 +202,7 @@ static int group_teardown(void **state)
 {
 	if (g.server > 0) {
 		kill(g.server, SIGKILL);
-		wait_server(10);
+		server_wait(&g.server, 10);
 	}
 	store_close(g.st);
 	char cmd[700];
@@ -1201,7 +1141,7 @@ static void test_sigterm_exits_0_and_logs(void **state)
 {
 	assert_true(g.server > 0);
 	assert_int_equal(kill(g.server, SIGTERM), 0);
-	int rc = wait_server(60);
+	int rc = server_wait(&g.server, 60);
 	if (rc != 0) {
 		char cmd[700];
 		snprintf(cmd, sizeof(cmd), "tail -n 60 '%s' >&2", g.log);

@@ -62,6 +62,7 @@
 
 #include "../cli/cli_run.h"
 #include "http_client.h"
+#include "server_run.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
@@ -92,60 +93,7 @@ static struct {
 
 static int start_server(void)
 {
-	int p[2];
-	char line[256];
-	size_t n = 0;
-	posix_spawn_file_actions_t fa;
-	const char *bin = getenv("LANTERN_BIN");
-	const char *argv[] = {bin, "serve", "--db", g.db, "--listen", "127.0.0.1:0", NULL};
-
-	if (pipe(p) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	posix_spawn_file_actions_addclose(&fa, p[1]);
-	posix_spawn_file_actions_addopen(&fa, 2, g.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	int rc = posix_spawn(&g.server, bin, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc != 0) {
-		close(p[0]);
-		g.server = -1;
-		return -1;
-	}
-	while (n < sizeof(line) - 1) {
-		struct pollfd pfd = {p[0], POLLIN, 0};
-		if (poll(&pfd, 1, 30000) <= 0)
-			break;
-		ssize_t r = read(p[0], line + n, 1);
-		if (r <= 0 || line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(p[0]);
-	if (sscanf(line, "http://127.0.0.1:%u/", &g.port) != 1 || g.port == 0) {
-		fprintf(stderr, "first line of lantern serve is not its URL: '%s'\n", line);
-		return -1;
-	}
-	return 0;
-}
-
-/* Wait up to `seconds` for the server to exit: its exit status, or -1. */
-static int wait_server(int seconds)
-{
-	int status;
-	for (int i = 0; i < seconds * 20; i++) {
-		pid_t r = waitpid(g.server, &status, WNOHANG);
-		if (r == g.server) {
-			g.server = -1;
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	return -1;
+	return server_start(getenv("LANTERN_BIN"), g.db, g.log, false, &g.server, &g.port);
 }
 
 /* `lantern ARGS --db DB`, which must exit 0; its first line of output into
@@ -202,7 +150,7 @@ static int group_teardown(void **state)
 	(void)state;
 	if (g.server > 0) {
 		kill(g.server, SIGKILL);
-		wait_server(10);
+		server_wait(&g.server, 10);
 	}
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g.dir);
@@ -609,7 +557,7 @@ static void test_audit(void **state)
 	(void)state;
 	char id[32];
 	assert_int_equal(kill(g.server, SIGTERM), 0);
-	assert_int_equal(wait_server(60), 0);
+	assert_int_equal(server_wait(&g.server, 60), 0);
 	snprintf(id, sizeof(id), "%lld", g.person);
 	struct run r = RUN("audit", "show", "--person", id, "--db", g.db);
 	if (r.status != 0)
@@ -688,7 +636,7 @@ static void test_reindex_at_start(void **state)
 	assert_true(live > 0);
 	assert_int_equal(start_server(), 0);
 	assert_int_equal(kill(g.server, SIGTERM), 0);
-	assert_int_equal(wait_server(60), 0);
+	assert_int_equal(server_wait(&g.server, 60), 0);
 	log_read(log, sizeof(log));
 	snprintf(want, sizeof(want), "re-indexed %ld persons for the blind index\n", live);
 	assert_contains(log, want);
@@ -701,7 +649,7 @@ static void test_reindex_at_start(void **state)
 	/* the next start has nothing to do */
 	assert_int_equal(start_server(), 0);
 	assert_int_equal(kill(g.server, SIGTERM), 0);
-	assert_int_equal(wait_server(60), 0);
+	assert_int_equal(server_wait(&g.server, 60), 0);
 	log_read(log, sizeof(log));
 	assert_not_contains(log, "re-indexed");
 	assert_int_equal(db_count("SELECT count(*) FROM audit WHERE action = 'datakey.reindex'"),
