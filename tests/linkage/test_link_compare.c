@@ -427,8 +427,10 @@ static void test_edit_distances_published(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* A plain full-matrix Levenshtein on bytes (the strings below are ASCII). */
-static unsigned ref_levenshtein(const char *a, const char *b)
+/* A plain full-matrix edit distance on bytes (the strings below are ASCII):
+ * Levenshtein, or with `swaps` optimal string alignment (restricted
+ * Damerau-Levenshtein), for contrast. */
+static unsigned ref_edit(const char *a, const char *b, bool swaps)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	static unsigned m[64][64];
@@ -443,33 +445,20 @@ static unsigned ref_levenshtein(const char *a, const char *b)
 				v = m[i - 1][j] + 1;
 			if (m[i][j - 1] + 1 < v)
 				v = m[i][j - 1] + 1;
-			m[i][j] = v;
-		}
-	return m[la][lb];
-}
-
-/* Optimal string alignment (restricted Damerau-Levenshtein), for contrast. */
-static unsigned ref_osa(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	static unsigned m[64][64];
-	for (size_t i = 0; i <= la; i++)
-		m[i][0] = (unsigned)i;
-	for (size_t j = 0; j <= lb; j++)
-		m[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned v = m[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (m[i - 1][j] + 1 < v)
-				v = m[i - 1][j] + 1;
-			if (m[i][j - 1] + 1 < v)
-				v = m[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			if (swaps && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
 			    m[i - 2][j - 2] + 1 < v)
 				v = m[i - 2][j - 2] + 1;
 			m[i][j] = v;
 		}
 	return m[la][lb];
+}
+static unsigned ref_levenshtein(const char *a, const char *b)
+{
+	return ref_edit(a, b, false);
+}
+static unsigned ref_osa(const char *a, const char *b)
+{
+	return ref_edit(a, b, true);
 }
 
 /*
