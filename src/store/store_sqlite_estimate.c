@@ -43,16 +43,8 @@ lt_status store_sqlite_estimate_persons(struct store *s, struct store_estimate_p
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t nc = cap ? 2 * cap : 256;
-			struct store_estimate_person *nv = realloc(v, nc * sizeof(*nv));
-			if (!nv) {
-				r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-				goto out;
-			}
-			v = nv;
-			cap = nc;
-		}
+		if ((r = store_sqlite_grow(&v, len, &cap, sizeof(*v), 256, err)) != LT_OK)
+			goto out;
 		struct store_estimate_person *e = &v[len];
 		memset(e, 0, sizeof(*e));
 		e->id = sqlite3_column_int64(st, 0);

@@ -16,8 +16,10 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/retention.h"
 #include "core/taxonomy.h"
+#include "crypto/crypto.h"
 
 struct store;
 struct sqlite3; /* SQLite's connection; only store_sqlite*.c see its insides */
@@ -201,6 +203,53 @@ lt_status store_sqlite_fail(struct sqlite3 *db, int rc, const char *what, struct
  * store_sqlite_read_unlock(*conn). */
 struct sqlite3 *store_sqlite_read_lock(struct store *s, void **conn);
 void store_sqlite_read_unlock(void *conn);
+
+/*
+ * Shared helpers (store_sqlite_util.c) of the backend's files, each once.
+ */
+struct sqlite3_stmt; /* SQLite's statement */
+struct lt_principal;
+/* Prepare `sql` on `db` into *st; the status of store_sqlite_fail when it
+ * cannot ("preparing a statement"). */
+lt_status store_sqlite_prep(struct sqlite3 *db, const char *sql, struct sqlite3_stmt **st,
+			    struct lt_error *err);
+/* Copy text column `col` into `out` (capacity `cap` > 0), cut to fit; ""
+ * when NULL. */
+void store_sqlite_column_copy(struct sqlite3_stmt *st, int col, char *out, size_t cap);
+/* The actor of principal `p` as the audit log names it: "user:<id>" or
+ * "token:<id>". */
+void store_sqlite_actor_of(const struct lt_principal *p, char out[64]);
+/* `text`, the member `field` of a request, as one line of UTF-8 text of at
+ * most LT_AUDIT_PURPOSE_MAX bytes: LT_OK, or LT_EINVAL naming `field`
+ * ("is required: <required>" when empty or NULL). */
+lt_status store_sqlite_line_check(const char *text, const char *field, const char *required,
+				  struct lt_error *err);
+/* Room for item `n` of the array *items (a pointer to the array's pointer;
+ * `size` bytes an item, *cap of them allocated): the capacity doubles from
+ * `first`. LT_ENOMEM leaves the array as it was. */
+lt_status store_sqlite_grow(void *items, size_t n, size_t *cap, size_t size, size_t first,
+			    struct lt_error *err);
+/* LT_OK when `keys` holds a data key, else LT_ECRYPTO naming "data-key". */
+struct lt_crypto_keyring;
+lt_status store_sqlite_keys_check(const struct lt_crypto_keyring *keys, struct lt_error *err);
+/* The sealed columns of one person read inside a transaction, to open
+ * after its commit (store_sqlite_person_open). */
+struct store_sealed_row {
+	int64_t id;
+	char agency[LT_CODE_MAX];
+	uint32_t master, gen;
+	unsigned char check[LT_CRYPTO_KEY_CHECK_BYTES];
+	size_t check_len;
+	unsigned char *wrapped, *sealed; /* heap, secret */
+	size_t wrapped_len, sealed_len;
+};
+/* Free the heap of `x` (as secrets) and zero it. */
+void store_sqlite_sealed_free(struct store_sealed_row *x);
+/* Into x (freed before, or zeroed): master_key_id, key_gen, key_wrapped,
+ * sealed and the master key's key_check, the columns col to col + 4 of the
+ * row `st` stands on. LT_ENOMEM. */
+lt_status store_sqlite_sealed_take(struct sqlite3_stmt *st, int col, struct store_sealed_row *x,
+				   struct lt_error *err);
 
 /* The store ops of store_sqlite_person.c (see store.h). */
 struct lt_crypto_keyring;

@@ -56,86 +56,7 @@
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static lt_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct lt_error *err)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? LT_OK : store_sqlite_fail(db, rc, "preparing a statement", err);
-}
-
-static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (len >= cap)
-		len = cap - 1;
-	if (len)
-		memcpy(out, t, len);
-	out[len] = '\0';
-}
-
-static void actor_of(const struct lt_principal *p, char out[64])
-{
-	snprintf(out, 64, "%s:%lld", p->kind == LT_PRINCIPAL_USER ? "user" : "token",
-	         (long long)p->id);
-}
-
-static lt_status line_check(const char *text, const char *field, const char *what,
-                            struct lt_error *err)
-{
-	size_t n = text ? strlen(text) : 0;
-	if (n == 0)
-		return lt_error_set(err, LT_EINVAL, field, "is required: %s", what);
-	if (n > LT_AUDIT_PURPOSE_MAX)
-		return lt_error_set(err, LT_EINVAL, field, "is at most %d bytes",
-		                    LT_AUDIT_PURPOSE_MAX);
-	if (!lt_text_valid(text, n) || strchr(text, '\n') || strchr(text, '\r'))
-		return lt_error_set(err, LT_EINVAL, field, "must be one line of UTF-8 text");
-	return LT_OK;
-}
-
-static lt_status keys_check(const struct lt_crypto_keyring *keys, struct lt_error *err)
-{
-	if (!keys || keys->n == 0)
-		return lt_error_set(err, LT_ECRYPTO, "data-key",
-		                    "no data key was given: personal data cannot be opened without "
-		                    "the data key file (lantern key init)");
-	return LT_OK;
-}
-
 /* ---- reading persons for linkage ----------------------------------------------- */
-
-/* The sealed columns of one person read, to open after the commit. */
-struct sealed_row {
-	int64_t id;
-	char agency[LT_CODE_MAX];
-	uint32_t master, gen;
-	unsigned char check[LT_CRYPTO_KEY_CHECK_BYTES];
-	size_t check_len;
-	unsigned char *wrapped, *sealed; /* heap */
-	size_t wrapped_len, sealed_len;
-};
-
-static void sealed_free(struct sealed_row *x)
-{
-	if (x->wrapped)
-		lt_crypto_free_secret(x->wrapped, x->wrapped_len);
-	if (x->sealed)
-		lt_crypto_free_secret(x->sealed, x->sealed_len);
-	memset(x, 0, sizeof(*x));
-}
-
-static lt_status blob_dup(sqlite3_stmt *st, int col, unsigned char **out, size_t *n,
-                          struct lt_error *err)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	*n = (size_t)sqlite3_column_bytes(st, col);
-	*out = malloc(*n ? *n : 1);
-	if (!*out)
-		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-	if (*n)
-		memcpy(*out, p, *n);
-	return LT_OK;
-}
 
 /* The columns every query selects, from persons p, agencies a, master_keys m;
  * ?9 is the principal's agency (0 for the operator). Column 5: a referral
@@ -179,21 +100,12 @@ static lt_status row_access(sqlite3_stmt *st, const struct lt_principal *p, enum
 	return lt_access_check(p, a, &f);
 }
 
-static lt_status row_take(sqlite3_stmt *st, struct sealed_row *x, struct lt_error *err)
+static lt_status row_take(sqlite3_stmt *st, struct store_sealed_row *x, struct lt_error *err)
 {
-	lt_status r;
-	sealed_free(x);
+	store_sqlite_sealed_free(x);
 	x->id = sqlite3_column_int64(st, 0);
-	column_copy(st, 1, x->agency, sizeof(x->agency));
-	x->master = (uint32_t)sqlite3_column_int64(st, 7);
-	x->gen = (uint32_t)sqlite3_column_int64(st, 8);
-	if (sqlite3_column_bytes(st, 11) == (int)sizeof(x->check)) {
-		memcpy(x->check, sqlite3_column_blob(st, 11), sizeof(x->check));
-		x->check_len = sizeof(x->check);
-	}
-	if ((r = blob_dup(st, 9, &x->wrapped, &x->wrapped_len, err)) != LT_OK)
-		return r;
-	return blob_dup(st, 10, &x->sealed, &x->sealed_len, err);
+	store_sqlite_column_copy(st, 1, x->agency, sizeof(x->agency));
+	return store_sqlite_sealed_take(st, 7, x, err);
 }
 
 struct link_read {
@@ -210,17 +122,17 @@ struct link_read {
 	const unsigned char (*hashes)[INDEX_BYTES];
 	size_t nh, n_any;
 	const int *word;
-	size_t limit;            /* persons at most (0: none) */
-	struct sealed_row *rows; /* heap, grown */
-	size_t n, cap;           /* out */
-	bool truncated;          /* out */
-	bool hidden;             /* out: `only` may be read, not its identity */
+	size_t limit;                  /* persons at most (0: none) */
+	struct store_sealed_row *rows; /* heap, grown */
+	size_t n, cap;                 /* out */
+	bool truncated;                /* out */
+	bool hidden;                   /* out: `only` may be read, not its identity */
 };
 
 static void read_reset(struct link_read *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		sealed_free(&w->rows[i]);
+		store_sqlite_sealed_free(&w->rows[i]);
 	w->n = 0;
 	w->truncated = false;
 	w->hidden = false;
@@ -228,16 +140,11 @@ static void read_reset(struct link_read *w)
 
 static lt_status rows_grow(struct link_read *w, struct lt_error *err)
 {
-	if (w->n < w->cap)
-		return LT_OK;
-	size_t cap = w->cap ? w->cap * 2 : 64;
-	struct sealed_row *v = realloc(w->rows, cap * sizeof(*v));
-	if (!v)
-		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-	memset(v + w->cap, 0, (cap - w->cap) * sizeof(*v));
-	w->rows = v;
-	w->cap = cap;
-	return LT_OK;
+	size_t was = w->cap;
+	lt_status r = store_sqlite_grow(&w->rows, w->n, &w->cap, sizeof(*w->rows), 64, err);
+	if (r == LT_OK)
+		memset(w->rows + was, 0, (w->cap - was) * sizeof(*w->rows));
+	return r;
 }
 
 static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
@@ -252,7 +159,7 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 	read_reset(w);
 	lt_buf_init(&sql, 64 * 1024);
 	if (w->p)
-		actor_of(w->p, who);
+		store_sqlite_actor_of(w->p, who);
 	if (w->only) {
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?1");
 	} else if (w->hashes) {
@@ -281,7 +188,7 @@ static lt_status link_read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		lt_buf_puts(&sql, "SELECT " PERSON_COLS PERSON_FROM
 		                  "WHERE p.erased_at IS NULL AND p.id != ?1 ORDER BY p.id");
 	}
-	if (sql.len == 0 || (r = prep(db, sql.data, &st, err)) != LT_OK) {
+	if (sql.len == 0 || (r = store_sqlite_prep(db, sql.data, &st, err)) != LT_OK) {
 		if (r == LT_OK)
 			r = lt_error_set(err, LT_ENOMEM, NULL, "the search is too large");
 		goto out;
@@ -355,7 +262,7 @@ static lt_status link_read_do(struct store *s, const struct lt_crypto_keyring *k
 {
 	lt_status r = store_sqlite_write(s, link_read_run, w, err);
 	for (size_t i = 0; r == LT_OK && i < w->n; i++) {
-		struct sealed_row *x = &w->rows[i];
+		struct store_sealed_row *x = &w->rows[i];
 		struct lt_person p;
 		uint32_t src = 0;
 		r = store_sqlite_person_open(
@@ -376,7 +283,7 @@ static lt_status link_read_do(struct store *s, const struct lt_crypto_keyring *k
 		lt_person_release(&p);
 	}
 	for (size_t i = 0; i < w->cap; i++)
-		sealed_free(&w->rows[i]);
+		store_sqlite_sealed_free(&w->rows[i]);
 	free(w->rows);
 	w->rows = NULL;
 	w->cap = w->n = 0;
@@ -462,9 +369,9 @@ lt_status store_sqlite_link_persons(struct store *s, const struct lt_crypto_keyr
 		r = lt_error_set(err, r, NULL, "your role may not read persons");
 		goto out;
 	}
-	if ((r = line_check(q->purpose, "purpose", "say why these persons' data is read", err)) !=
-	        LT_OK ||
-	    (r = keys_check(keys, err)) != LT_OK)
+	if ((r = store_sqlite_line_check(q->purpose, "purpose",
+	                                 "say why these persons' data is read", err)) != LT_OK ||
+	    (r = store_sqlite_keys_check(keys, err)) != LT_OK)
 		goto out;
 
 	const struct lt_person *like = q->like;
@@ -570,7 +477,8 @@ static lt_status decide_access(sqlite3 *db, const struct lt_principal *p, int64_
 	sqlite3_stmt *st = NULL;
 	lt_status r;
 	int rc;
-	if ((r = prep(db, "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?1", &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(db, "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?1", &st,
+	                           err)) != LT_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 9, p->agency_id);
@@ -603,11 +511,12 @@ static lt_status decide_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((r = decide_access(db, w->p, w->a, err)) != LT_OK ||
 	    (r = decide_access(db, w->p, w->b, err)) != LT_OK)
 		return r;
-	actor_of(w->p, who);
-	if ((r = prep(db,
-	              "INSERT OR REPLACE INTO match_decisions(person_a, person_b, decision, actor, "
-	              "reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-	              &st, err)) != LT_OK)
+	store_sqlite_actor_of(w->p, who);
+	if ((r = store_sqlite_prep(
+	         db,
+	         "INSERT OR REPLACE INTO match_decisions(person_a, person_b, decision, actor, "
+	         "reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+	         &st, err)) != LT_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, w->a < w->b ? w->a : w->b);
 	sqlite3_bind_int64(st, 2, w->a < w->b ? w->b : w->a);
@@ -634,8 +543,8 @@ lt_status store_sqlite_match_decide(struct store *s, const struct lt_principal *
 	LT_ASSERT(p);
 	if ((r = lt_access_check(p, LT_ACTION_PERSON_MATCH_DECIDE, NULL)) != LT_OK)
 		return lt_error_set(err, r, NULL, "your role may not record match decisions");
-	if ((r = line_check(reason, "reason", "say why the two are or are not the same person",
-	                    err)) != LT_OK)
+	if ((r = store_sqlite_line_check(
+	         reason, "reason", "say why the two are or are not the same person", err)) != LT_OK)
 		return r;
 	if (a <= 0 || b <= 0)
 		return lt_error_set(err, LT_ENOTFOUND, NULL, "no such person");
@@ -659,7 +568,7 @@ lt_status store_sqlite_match_decisions(struct store *s, int64_t person,
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prep(
+	if ((r = store_sqlite_prep(
 	         db,
 	         "SELECT person_a, person_b, decision = 'same', actor, decided_at, reason FROM "
 	         "match_decisions WHERE ?1 = 0 OR person_a = ?1 OR person_b = ?1 ORDER BY "
@@ -669,24 +578,16 @@ lt_status store_sqlite_match_decisions(struct store *s, int64_t person,
 	sqlite3_bind_int64(st, 1, person);
 	sqlite3_bind_int64(st, 2, LT_LINK_DECISIONS_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (k == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct store_match_decision *nv = realloc(v, nc * sizeof(*nv));
-			if (!nv) {
-				r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-				goto out;
-			}
-			v = nv;
-			cap = nc;
-		}
+		if ((r = store_sqlite_grow(&v, k, &cap, sizeof(*v), 16, err)) != LT_OK)
+			goto out;
 		struct store_match_decision *d = &v[k++];
 		memset(d, 0, sizeof(*d));
 		d->a = sqlite3_column_int64(st, 0);
 		d->b = sqlite3_column_int64(st, 1);
 		d->same = sqlite3_column_int(st, 2) != 0;
-		column_copy(st, 3, d->actor, sizeof(d->actor));
-		column_copy(st, 4, d->at, sizeof(d->at));
-		column_copy(st, 5, d->reason, sizeof(d->reason));
+		store_sqlite_column_copy(st, 3, d->actor, sizeof(d->actor));
+		store_sqlite_column_copy(st, 4, d->at, sizeof(d->at));
+		store_sqlite_column_copy(st, 5, d->reason, sizeof(d->reason));
 	}
 	if (rc != SQLITE_DONE)
 		r = store_sqlite_fail(db, rc, "reading match decisions", err);
@@ -718,8 +619,8 @@ static lt_status model_run(sqlite3 *db, void *arg, struct lt_error *err)
 	char object[64];
 	lt_status r;
 	int rc;
-	if ((r = prep(db, "INSERT INTO link_models(model, actor) VALUES (?1, ?2)", &st, err)) !=
-	    LT_OK)
+	if ((r = store_sqlite_prep(db, "INSERT INTO link_models(model, actor) VALUES (?1, ?2)", &st,
+	                           err)) != LT_OK)
 		return r;
 	sqlite3_bind_text(st, 1, w->json, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, w->actor, -1, SQLITE_TRANSIENT);
@@ -790,8 +691,8 @@ lt_status store_sqlite_link_model_get(struct store *s, char **json, struct lt_er
 	lt_status r;
 	int rc;
 	*json = NULL;
-	if ((r = prep(db, "SELECT model FROM link_models ORDER BY id DESC LIMIT 1", &st, err)) !=
-	    LT_OK)
+	if ((r = store_sqlite_prep(db, "SELECT model FROM link_models ORDER BY id DESC LIMIT 1",
+	                           &st, err)) != LT_OK)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {

@@ -90,12 +90,6 @@
 
 /* ---- small SQLite helpers ------------------------------------------------ */
 
-static lt_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct lt_error *err)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? LT_OK : store_sqlite_fail(db, rc, "preparing a statement", err);
-}
-
 static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t len)
 {
 	if (!s || len == 0)
@@ -141,7 +135,7 @@ static lt_status exec_id(sqlite3 *db, const char *sql, int64_t id, const char *w
                          struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	lt_status s = prep(db, sql, &st, err);
+	lt_status s = store_sqlite_prep(db, sql, &st, err);
 	if (s == LT_OK) {
 		int rc = sqlite3_bind_int64(st, 1, id);
 		s = rc == SQLITE_OK ? step_done(db, st, what, err)
@@ -157,7 +151,7 @@ static lt_status query_long(sqlite3 *db, const char *sql, bool has_arg, int64_t 
                             struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	lt_status s = prep(db, sql, &st, err);
+	lt_status s = store_sqlite_prep(db, sql, &st, err);
 	int rc;
 	*out = 0;
 	if (s != LT_OK)
@@ -174,17 +168,6 @@ static lt_status query_long(sqlite3 *db, const char *sql, bool has_arg, int64_t 
 out:
 	sqlite3_finalize(st);
 	return s;
-}
-
-static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (len >= cap)
-		len = cap - 1;
-	if (len)
-		memcpy(out, t, len);
-	out[len] = '\0';
 }
 
 static lt_status column_date(sqlite3_stmt *st, int col, const char *what, struct lt_date *out,
@@ -253,7 +236,7 @@ static lt_status forms_read(sqlite3 *db, const char *sql, int64_t owner, uint32_
                             struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	lt_status s = prep(db, sql, &st, err);
+	lt_status s = store_sqlite_prep(db, sql, &st, err);
 	int rc;
 	*forms = 0;
 	if (s != LT_OK)
@@ -280,7 +263,7 @@ static lt_status forms_write(sqlite3 *db, const char *del, const char *ins, int6
 {
 	sqlite3_stmt *st = NULL;
 	lt_status s = exec_id(db, del, owner, "replacing the forms of exploitation", err);
-	if (s != LT_OK || (s = prep(db, ins, &st, err)) != LT_OK)
+	if (s != LT_OK || (s = store_sqlite_prep(db, ins, &st, err)) != LT_OK)
 		goto out;
 	for (int f = 0; f < LT_FORM_COUNT; f++) {
 		if (!(forms & (1u << f)))
@@ -312,23 +295,9 @@ static const char *creator_kind(const struct lt_principal *p)
 	return p->kind == LT_PRINCIPAL_USER ? "user" : "token";
 }
 
-static void actor_of(const struct lt_principal *p, char out[64])
-{
-	snprintf(out, 64, "%s:%lld", creator_kind(p), (long long)p->id);
-}
-
 static lt_status purpose_check(const char *purpose, const char *field, struct lt_error *err)
 {
-	size_t n = purpose ? strlen(purpose) : 0;
-	if (n == 0)
-		return lt_error_set(err, LT_EINVAL, field,
-		                    "is required: say why you need this person's data");
-	if (n > LT_AUDIT_PURPOSE_MAX)
-		return lt_error_set(err, LT_EINVAL, field, "is at most %d bytes",
-		                    LT_AUDIT_PURPOSE_MAX);
-	if (!lt_text_valid(purpose, n) || strchr(purpose, '\n') || strchr(purpose, '\r'))
-		return lt_error_set(err, LT_EINVAL, field, "must be one line of UTF-8 text");
-	return LT_OK;
+	return store_sqlite_line_check(purpose, field, "say why you need this person's data", err);
 }
 
 /* Append the audit entry "<action> <kind>:<id>" by p about `person`. */
@@ -338,7 +307,7 @@ static lt_status audit(struct store *s, sqlite3 *db, const struct lt_principal *
 {
 	char who[64], object[64];
 	if (p) {
-		actor_of(p, who);
+		store_sqlite_actor_of(p, who);
 		actor = who;
 	}
 	snprintf(object, sizeof(object), "%s:%lld", kind, (long long)id);
@@ -374,7 +343,7 @@ static lt_status facts_of(sqlite3 *db, const char *table, int64_t id, int64_t ag
 		         "shares s WHERE s.person_id = t.%s AND s.to_agency_id = ?2 AND s.kind = "
 		         "'refer' AND s.revoked_at IS NULL) FROM %s t WHERE t.id = ?1",
 		         strcmp(table, "persons") == 0 ? "id" : "person_id", table);
-	if ((s = prep(db, sql, &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, sql, &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, agency);
@@ -410,11 +379,12 @@ static lt_status visible_classes(sqlite3 *db, int64_t person, int64_t agency, un
 	lt_status s;
 	int rc;
 	*out = 0;
-	if ((s = prep(db,
-	              "SELECT p.agency_id = ?2, s.classes FROM persons p LEFT JOIN shares s ON "
-	              "s.person_id = p.id AND s.to_agency_id = ?2 AND s.kind = 'refer' AND "
-	              "s.revoked_at IS NULL WHERE p.id = ?1",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "SELECT p.agency_id = ?2, s.classes FROM persons p LEFT JOIN shares s ON "
+	         "s.person_id = p.id AND s.to_agency_id = ?2 AND s.kind = 'refer' AND "
+	         "s.revoked_at IS NULL WHERE p.id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, person);
 	sqlite3_bind_int64(st, 2, agency);
@@ -577,8 +547,9 @@ static lt_status key_current_ready(struct store *s, sqlite3 *db, const struct ke
 	                    err)) != LT_OK)
 		return r;
 	if (count == 0 && first) {
-		if ((r = prep(db, "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)", &st,
-		              err)) != LT_OK)
+		if ((r = store_sqlite_prep(db,
+		                           "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)",
+		                           &st, err)) != LT_OK)
 			return r;
 		sqlite3_bind_int64(st, 1, cur->id);
 		bind_blob(st, 2, cur->check, sizeof(cur->check));
@@ -593,8 +564,9 @@ static lt_status key_current_ready(struct store *s, sqlite3 *db, const struct ke
 		                    "the database has a newer data key (%ld) than the key file's "
 		                    "current key (%lu): a rotation has begun; use the new key file",
 		                    max, (unsigned long)cur->id);
-	if ((r = prep(db, "SELECT key_check, retired_at FROM master_keys WHERE id = ?1", &st,
-	              err)) != LT_OK)
+	if ((r = store_sqlite_prep(db,
+	                           "SELECT key_check, retired_at FROM master_keys WHERE id = ?1",
+	                           &st, err)) != LT_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, cur->id);
 	rc = sqlite3_step(st);
@@ -765,10 +737,11 @@ static lt_status index_write(sqlite3 *db, int64_t id, const struct mkey *m,
 	if ((s = exec_id(db, "UPDATE persons SET index_version = " INDEX_VERSION " WHERE id = ?1",
 	                 id, "replacing the blind index", err)) != LT_OK)
 		goto out;
-	if ((s = prep(db,
-	              "INSERT OR IGNORE INTO person_index(hash, person_id, master_key_id) "
-	              "VALUES (?1, ?2, ?3)",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "INSERT OR IGNORE INTO person_index(hash, person_id, master_key_id) "
+	         "VALUES (?1, ?2, ?3)",
+	         &st, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < t.n; i++) {
 		const char *term = lt_index_term(&t, i);
@@ -810,7 +783,7 @@ static lt_status person_key_read(sqlite3 *db, int64_t id, struct person_key *k,
 	lt_status s;
 	int rc;
 	person_key_free(k);
-	if ((s = prep(
+	if ((s = store_sqlite_prep(
 	         db,
 	         "SELECT p.erased_at IS NOT NULL, p.master_key_id, p.key_gen, p.key_wrapped, "
 	         "m.key_check FROM persons p LEFT JOIN master_keys m ON m.id = p.master_key_id "
@@ -894,9 +867,10 @@ static lt_status register_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	if ((s = query_long(db, "SELECT coalesce(max(id), 0) FROM master_keys", false, 0, &max,
 	                    err)) != LT_OK ||
-	    (s = prep(db, "SELECT key_check FROM master_keys WHERE id = ?1", &get, err)) != LT_OK ||
-	    (s = prep(db, "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)", &ins, err)) !=
-	        LT_OK)
+	    (s = store_sqlite_prep(db, "SELECT key_check FROM master_keys WHERE id = ?1", &get,
+	                           err)) != LT_OK ||
+	    (s = store_sqlite_prep(db, "INSERT INTO master_keys(id, key_check) VALUES (?1, ?2)",
+	                           &ins, err)) != LT_OK)
 		goto out;
 	for (size_t i = 0; i < w->ks->n; i++) {
 		const struct mkey *m = &w->ks->k[i];
@@ -993,17 +967,18 @@ lt_status store_sqlite_data_keys_status(struct store *s, const struct lt_crypto_
 	                    "master_key_id IS NOT ?1",
 	                    true, cur, &out->not_current, err)) != LT_OK)
 		goto out;
-	if ((r = prep(db,
-	              "SELECT * FROM (SELECT k.id, k.added_at, k.retired_at, k.key_check, "
-	              "(SELECT count(*) FROM persons p WHERE p.master_key_id = k.id) "
-	              "FROM master_keys k ORDER BY k.id DESC LIMIT 16) ORDER BY 1",
-	              &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(
+	         db,
+	         "SELECT * FROM (SELECT k.id, k.added_at, k.retired_at, k.key_check, "
+	         "(SELECT count(*) FROM persons p WHERE p.master_key_id = k.id) "
+	         "FROM master_keys k ORDER BY k.id DESC LIMIT 16) ORDER BY 1",
+	         &st, err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_key_info *k = &out->keys[out->n++];
 		k->id = (uint32_t)sqlite3_column_int64(st, 0);
-		column_copy(st, 1, k->added_at, sizeof(k->added_at));
-		column_copy(st, 2, k->retired_at, sizeof(k->retired_at));
+		store_sqlite_column_copy(st, 1, k->added_at, sizeof(k->added_at));
+		store_sqlite_column_copy(st, 2, k->retired_at, sizeof(k->retired_at));
 		k->persons = (long)sqlite3_column_int64(st, 4);
 		const struct mkey *m = keyset_find(&ks, k->id);
 		k->in_keyring = m != NULL;
@@ -1051,7 +1026,8 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 	if ((s = person_key_open(w->ks, id, k, old, NULL, err)) != LT_OK)
 		goto out;
 	/* the person's fields */
-	if ((s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) !=
+	    LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -1070,10 +1046,11 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 	                     ad_person(ad, id, gen), &sealed, err)) != LT_OK ||
 	    (s = key_wrap(cur, id, gen, dk, &wrapped, err)) != LT_OK)
 		goto out;
-	if ((s = prep(db,
-	              "UPDATE persons SET master_key_id = ?1, key_gen = ?2, key_wrapped = ?3, "
-	              "sealed = ?4 WHERE id = ?5",
-	              &upd, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "UPDATE persons SET master_key_id = ?1, key_gen = ?2, key_wrapped = ?3, "
+	         "sealed = ?4 WHERE id = ?5",
+	         &upd, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(upd, 1, cur->id);
 	sqlite3_bind_int64(upd, 2, gen);
@@ -1088,13 +1065,14 @@ static lt_status rotate_person(struct rotate_write *w, sqlite3 *db, int64_t id,
 		goto out;
 
 	/* its referrals */
-	if ((s = prep(
+	if ((s = store_sqlite_prep(
 	         db,
 	         "SELECT id, key_gen, sealed FROM referrals WHERE person_id = ?1 AND sealed IS "
 	         "NOT NULL ORDER BY id",
 	         &st, err)) != LT_OK ||
-	    (s = prep(db, "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3", &upd,
-	              err)) != LT_OK)
+	    (s = store_sqlite_prep(db,
+	                           "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3",
+	                           &upd, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1155,10 +1133,11 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 		w->left = left;
 		if (left > 0)
 			return LT_OK;
-		if ((s = prep(db,
-		              "SELECT id FROM master_keys WHERE id != ?1 AND retired_at IS NULL "
-		              "ORDER BY id",
-		              &st, err)) != LT_OK)
+		if ((s = store_sqlite_prep(
+		         db,
+		         "SELECT id FROM master_keys WHERE id != ?1 AND retired_at IS NULL "
+		         "ORDER BY id",
+		         &st, err)) != LT_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, cur->id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
@@ -1177,7 +1156,7 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 	}
 	/* PRAGMA secure_delete: the pages the old blobs leave are zeroed. */
 	sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
-	if ((s = prep(
+	if ((s = store_sqlite_prep(
 	         db,
 	         "SELECT id FROM persons WHERE master_key_id IS NOT NULL AND master_key_id != ?1 "
 	         "ORDER BY id LIMIT ?2",
@@ -1279,7 +1258,8 @@ static lt_status reindex_person(const struct keyset *ks, sqlite3 *db, int64_t id
 	memset(dk, 0, sizeof(dk));
 	if ((s = person_key_read(db, id, &k, err)) != LT_OK ||
 	    (s = person_key_open(ks, id, &k, dk, &m, err)) != LT_OK ||
-	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) !=
+	        LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -1313,7 +1293,8 @@ static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->done = 0;
 	w->left = 0;
-	if ((s = prep(db, "SELECT id " REINDEX_PENDING " ORDER BY id LIMIT ?1", &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, "SELECT id " REINDEX_PENDING " ORDER BY id LIMIT ?1", &st,
+	                           err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, (int64_t)w->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
@@ -1379,14 +1360,14 @@ static lt_status stamp_read(sqlite3 *db, const char *table, int64_t id, char age
 	         "SELECT a.code, t.created_at, t.updated_at FROM %s t JOIN agencies a ON a.id = "
 	         "t.agency_id WHERE t.id = ?1",
 	         table);
-	if ((s = prep(db, sql, &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, sql, &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		column_copy(st, 0, agency, LT_CODE_MAX);
-		column_copy(st, 1, created, 32);
-		column_copy(st, 2, updated, 32);
+		store_sqlite_column_copy(st, 0, agency, LT_CODE_MAX);
+		store_sqlite_column_copy(st, 1, created, 32);
+		store_sqlite_column_copy(st, 2, updated, 32);
 	} else {
 		s = rc == SQLITE_DONE ? lt_error_set(err, LT_ESTORE, NULL, "a record vanished")
 		                      : store_sqlite_fail(db, rc, "reading a record back", err);
@@ -1415,13 +1396,14 @@ static lt_status person_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status s;
 
 	w->id = 0;
-	actor_of(w->p, actor);
+	store_sqlite_actor_of(w->p, actor);
 	if ((s = key_current_ready(w->s, db, w->ks, true, actor, err)) != LT_OK)
 		return s;
-	if ((s = prep(db,
-	              "INSERT INTO persons(agency_id, creator_kind, creator_id, master_key_id, "
-	              "key_gen, key_wrapped, sealed) VALUES (?1, ?2, ?3, ?4, 1, x'', x'')",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "INSERT INTO persons(agency_id, creator_kind, creator_id, master_key_id, "
+	         "key_gen, key_wrapped, sealed) VALUES (?1, ?2, ?3, ?4, 1, x'', x'')",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->p->agency_id);
 	bind_str(st, 2, creator_kind(w->p));
@@ -1438,8 +1420,9 @@ static lt_status person_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 	    (s = seal_fields(lt_person_fields, lt_person_field_count, w->rec, dk, ad,
 	                     ad_person(ad, w->id, 1), &sealed, err)) != LT_OK)
 		goto out;
-	if ((s = prep(db, "UPDATE persons SET key_wrapped = ?1, sealed = ?2 WHERE id = ?3", &st,
-	              err)) != LT_OK)
+	if ((s = store_sqlite_prep(db,
+	                           "UPDATE persons SET key_wrapped = ?1, sealed = ?2 WHERE id = ?3",
+	                           &st, err)) != LT_OK)
 		goto out;
 	bind_blob(st, 1, wrapped.p, wrapped.n);
 	bind_blob(st, 2, sealed.p, sealed.n);
@@ -1509,7 +1492,8 @@ static lt_status person_get_run(sqlite3 *db, void *arg, struct lt_error *err)
 	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) !=
 	        LT_OK ||
 	    (s = visible_classes(db, w->id, w->p->agency_id, &w->classes, err)) != LT_OK ||
-	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) !=
+	        LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
@@ -1598,7 +1582,8 @@ static lt_status person_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 		                 (long long)w->id);
 		goto out;
 	}
-	if ((s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) !=
+	    LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -1622,8 +1607,9 @@ static lt_status person_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 	}
 	if ((s = seal_fields(lt_person_fields, lt_person_field_count, &rec, dk, ad,
 	                     ad_person(ad, w->id, k.gen), &sealed, err)) != LT_OK ||
-	    (s = prep(db, "UPDATE persons SET sealed = ?1, updated_at = " NOW_SQL " WHERE id = ?2",
-	              &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(
+	         db, "UPDATE persons SET sealed = ?1, updated_at = " NOW_SQL " WHERE id = ?2", &st,
+	         err)) != LT_OK)
 		goto out;
 	bind_blob(st, 1, sealed.p, sealed.n);
 	sqlite3_bind_int64(st, 2, w->id);
@@ -1692,7 +1678,7 @@ static lt_status person_find_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->n = 0;
 	w->more = false;
-	if ((s = prep(db, w->sql, &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, w->sql, &st, err)) != LT_OK)
 		return s;
 	for (size_t i = 0; i < w->n_hashes; i++)
 		bind_blob(st, (int)i + 1, w->hashes[i], INDEX_BYTES);
@@ -1885,16 +1871,18 @@ static lt_status referral_row_write(sqlite3 *db, const struct lt_principal *p,
 	lt_status s;
 	int i = 1;
 	if (*id == 0)
-		s = prep(db,
-		         "INSERT INTO referrals(case_id, date, place, district, country, key_gen, "
-		         "sealed, person_id, agency_id, creator_kind, creator_id) "
-		         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7, ?8, ?9, ?10)",
-		         &st, err);
+		s = store_sqlite_prep(
+		    db,
+		    "INSERT INTO referrals(case_id, date, place, district, country, key_gen, "
+		    "sealed, person_id, agency_id, creator_kind, creator_id) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7, ?8, ?9, ?10)",
+		    &st, err);
 	else
-		s = prep(db,
-		         "UPDATE referrals SET case_id = ?1, date = ?2, place = ?3, district = ?4, "
-		         "country = ?5, key_gen = ?6, updated_at = " NOW_SQL " WHERE id = ?7",
-		         &st, err);
+		s = store_sqlite_prep(
+		    db,
+		    "UPDATE referrals SET case_id = ?1, date = ?2, place = ?3, district = ?4, "
+		    "country = ?5, key_gen = ?6, updated_at = " NOW_SQL " WHERE id = ?7",
+		    &st, err);
 	if (s != LT_OK)
 		return s;
 	if (r->case_id)
@@ -1942,8 +1930,9 @@ static lt_status referral_seal_write(sqlite3 *db, const struct keyset *ks, int64
 	if ((s = person_key_open(ks, person, &k, dk, NULL, err)) != LT_OK ||
 	    (s = seal_fields(lt_referral_fields, lt_referral_field_count, r, dk, ad,
 	                     ad_referral(ad, id, person, k.gen), &sealed, err)) != LT_OK ||
-	    (s = prep(db, "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3", &st,
-	              err)) != LT_OK)
+	    (s = store_sqlite_prep(db,
+	                           "UPDATE referrals SET key_gen = ?1, sealed = ?2 WHERE id = ?3",
+	                           &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, k.gen);
 	bind_blob(st, 2, sealed.p, sealed.n);
@@ -2047,10 +2036,11 @@ static lt_status referral_row_read(sqlite3 *db, int64_t id, struct referral_row 
 	int rc, k;
 
 	referral_row_free(x);
-	if ((s = prep(db,
-	              "SELECT person_id, coalesce(case_id, 0), date, place, district, country, "
-	              "key_gen, sealed FROM referrals WHERE id = ?1",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "SELECT person_id, coalesce(case_id, 0), date, place, district, country, "
+	         "key_gen, sealed FROM referrals WHERE id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -2273,15 +2263,17 @@ static lt_status case_row_write(sqlite3 *db, const struct lt_principal *p, const
 	lt_status s;
 	int rc, i = 1;
 	if (*id == 0)
-		s = prep(db,
-		         "INSERT INTO cases(ref, opened, status, closed, agency_id, creator_kind, "
-		         "creator_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " NOW_SQL ")",
-		         &st, err);
+		s = store_sqlite_prep(
+		    db,
+		    "INSERT INTO cases(ref, opened, status, closed, agency_id, creator_kind, "
+		    "creator_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " NOW_SQL ")",
+		    &st, err);
 	else
-		s = prep(db,
-		         "UPDATE cases SET ref = ?1, opened = ?2, status = ?3, closed = ?4, "
-		         "updated_at = " NOW_SQL " WHERE id = ?5",
-		         &st, err);
+		s = store_sqlite_prep(
+		    db,
+		    "UPDATE cases SET ref = ?1, opened = ?2, status = ?3, closed = ?4, "
+		    "updated_at = " NOW_SQL " WHERE id = ?5",
+		    &st, err);
 	if (s != LT_OK)
 		return s;
 	bind_str(st, i++, c->ref);
@@ -2312,8 +2304,9 @@ static lt_status case_row_write(sqlite3 *db, const struct lt_principal *p, const
 	                     err)) != LT_OK ||
 	    (s = exec_id(db, "DELETE FROM case_persons WHERE case_id = ?1", *id,
 	                 "replacing a case's persons", err)) != LT_OK ||
-	    (s = prep(db, "INSERT INTO case_persons(case_id, person_id) VALUES (?1, ?2)", &st,
-	              err)) != LT_OK)
+	    (s = store_sqlite_prep(db,
+	                           "INSERT INTO case_persons(case_id, person_id) VALUES (?1, ?2)",
+	                           &st, err)) != LT_OK)
 		return s;
 	for (size_t k = 0; k < c->n_persons && s == LT_OK; k++) {
 		sqlite3_bind_int64(st, 1, *id);
@@ -2331,11 +2324,12 @@ static lt_status case_row_read(sqlite3 *db, int64_t id, struct lt_case *c, struc
 	int rc, k;
 
 	lt_case_init(c);
-	if ((s = prep(db,
-	              "SELECT c.ref, c.opened, c.status, c.closed, a.code, c.created_at, "
-	              "coalesce(c.updated_at, c.created_at) FROM cases c JOIN agencies a ON a.id = "
-	              "c.agency_id WHERE c.id = ?1",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "SELECT c.ref, c.opened, c.status, c.closed, a.code, c.created_at, "
+	         "coalesce(c.updated_at, c.created_at) FROM cases c JOIN agencies a ON a.id = "
+	         "c.agency_id WHERE c.id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -2345,22 +2339,22 @@ static lt_status case_row_read(sqlite3 *db, int64_t id, struct lt_case *c, struc
 		goto out;
 	}
 	c->id = id;
-	column_copy(st, 0, c->ref, sizeof(c->ref));
+	store_sqlite_column_copy(st, 0, c->ref, sizeof(c->ref));
 	if ((s = column_date(st, 1, "cases.opened", &c->opened, err)) != LT_OK ||
 	    (s = column_code(st, 2, &lt_vocab_case_status, "cases.status", &k, err)) != LT_OK ||
 	    (s = column_date(st, 3, "cases.closed", &c->closed, err)) != LT_OK)
 		goto out;
 	c->status = k < 0 ? LT_CASE_STATUS_OPEN : k;
-	column_copy(st, 4, c->agency, sizeof(c->agency));
-	column_copy(st, 5, c->created_at, sizeof(c->created_at));
-	column_copy(st, 6, c->updated_at, sizeof(c->updated_at));
+	store_sqlite_column_copy(st, 4, c->agency, sizeof(c->agency));
+	store_sqlite_column_copy(st, 5, c->created_at, sizeof(c->created_at));
+	store_sqlite_column_copy(st, 6, c->updated_at, sizeof(c->updated_at));
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((s = forms_read(db, "SELECT form FROM case_forms WHERE case_id = ?1", id, &c->forms,
 	                    err)) != LT_OK ||
-	    (s = prep(db,
-	              "SELECT person_id FROM case_persons WHERE case_id = ?1 ORDER BY person_id",
-	              &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(
+	         db, "SELECT person_id FROM case_persons WHERE case_id = ?1 ORDER BY person_id",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->n_persons < LT_CASE_PERSONS_MAX)
@@ -2527,7 +2521,8 @@ static lt_status arrest_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 
 	w->a.id = 0;
 	if (w->a.case_ref[0]) {
-		if ((s = prep(db, "SELECT id FROM cases WHERE ref = ?1", &st, err)) != LT_OK)
+		if ((s = store_sqlite_prep(db, "SELECT id FROM cases WHERE ref = ?1", &st, err)) !=
+		    LT_OK)
 			return s;
 		bind_str(st, 1, w->a.case_ref);
 		rc = sqlite3_step(st);
@@ -2549,19 +2544,20 @@ static lt_status arrest_add_run(sqlite3 *db, void *arg, struct lt_error *err)
 			    err, LT_EINVAL, "case",
 			    "there is no case with that reference that you can see");
 	}
-	if ((s = prep(db, "SELECT code FROM agencies WHERE id = ?1", &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, "SELECT code FROM agencies WHERE id = ?1", &st, err)) !=
+	    LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, w->p->agency_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		column_copy(st, 0, w->a.agency, sizeof(w->a.agency));
+		store_sqlite_column_copy(st, 0, w->a.agency, sizeof(w->a.agency));
 	else
 		s = rc == SQLITE_DONE ? lt_error_set(err, LT_EINVAL, "agency", "no such agency")
 		                      : store_sqlite_fail(db, rc, "looking up an agency", err);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (s != LT_OK ||
-	    (s = prep(
+	    (s = store_sqlite_prep(
 	         db,
 	         "INSERT INTO arrests(date, offence, agency_id, case_id) VALUES (?1, ?2, ?3, ?4)",
 	         &st, err)) != LT_OK)
@@ -2610,11 +2606,12 @@ lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p,
 	lt_arrest_init(out);
 	db = store_sqlite_read_lock(s, &conn);
 	if ((r = access(db, p, LT_ACTION_ARREST_READ, "arrests", "arrest", id, err)) != LT_OK ||
-	    (r = prep(db,
-	              "SELECT a.date, a.offence, g.code, coalesce(c.ref, '') FROM arrests a "
-	              "JOIN agencies g ON g.id = a.agency_id LEFT JOIN cases c ON c.id = a.case_id "
-	              "WHERE a.id = ?1",
-	              &st, err)) != LT_OK)
+	    (r = store_sqlite_prep(
+	         db,
+	         "SELECT a.date, a.offence, g.code, coalesce(c.ref, '') FROM arrests a "
+	         "JOIN agencies g ON g.id = a.agency_id LEFT JOIN cases c ON c.id = a.case_id "
+	         "WHERE a.id = ?1",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -2628,8 +2625,8 @@ lt_status store_sqlite_arrest_get(struct store *s, const struct lt_principal *p,
 	    (r = column_code(st, 1, &lt_vocab_offence, "arrests.offence", &k, err)) != LT_OK)
 		goto out;
 	out->offence = k < 0 ? LT_OFFENCE_NOT_RECORDED : (enum lt_offence)k;
-	column_copy(st, 2, out->agency, sizeof(out->agency));
-	column_copy(st, 3, out->case_ref, sizeof(out->case_ref));
+	store_sqlite_column_copy(st, 2, out->agency, sizeof(out->agency));
+	store_sqlite_column_copy(st, 3, out->case_ref, sizeof(out->case_ref));
 out:
 	sqlite3_finalize(st);
 	store_sqlite_read_unlock(conn);
@@ -2676,13 +2673,14 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 	                    &owner, err)) != LT_OK)
 		return s;
 	from_id = owner;
-	if ((s = prep(db, "SELECT id, kind FROM agencies WHERE code = ?1", &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, "SELECT id, kind FROM agencies WHERE code = ?1", &st,
+	                           err)) != LT_OK)
 		return s;
 	bind_str(st, 1, sh->to_agency);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		to_id = sqlite3_column_int64(st, 0);
-		column_copy(st, 1, to_kind, sizeof(to_kind));
+		store_sqlite_column_copy(st, 1, to_kind, sizeof(to_kind));
 	} else if (rc != SQLITE_DONE) {
 		s = store_sqlite_fail(db, rc, "looking up an agency", err);
 	}
@@ -2706,11 +2704,12 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 		                    "police intelligence goes only to police forces and national "
 		                    "agencies, not to '%s' (a %s)",
 		                    sh->to_agency, to_kind);
-	if ((s = prep(db,
-	              "INSERT INTO shares(person_id, from_agency_id, to_agency_id, kind, classes, "
-	              "basis, consent_by, consent_at, lawful_reason, purpose, creator_kind, "
-	              "creator_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "INSERT INTO shares(person_id, from_agency_id, to_agency_id, kind, classes, "
+	         "basis, consent_by, consent_at, lawful_reason, purpose, creator_kind, "
+	         "creator_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, sh->person_id);
 	sqlite3_bind_int64(st, 2, from_id);
@@ -2730,10 +2729,11 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 		return s;
 	sh->id = sqlite3_last_insert_rowid(db);
 	if (sh->kind == LT_SHARE_TRANSFER) {
-		if ((s = prep(db,
-		              "UPDATE persons SET agency_id = ?1, updated_at = " NOW_SQL
-		              " WHERE id = ?2",
-		              &st, err)) != LT_OK)
+		if ((s = store_sqlite_prep(
+		         db,
+		         "UPDATE persons SET agency_id = ?1, updated_at = " NOW_SQL
+		         " WHERE id = ?2",
+		         &st, err)) != LT_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, to_id);
 		sqlite3_bind_int64(st, 2, sh->person_id);
@@ -2744,15 +2744,16 @@ static lt_status share_create_run(sqlite3 *db, void *arg, struct lt_error *err)
 	}
 	if ((s = audit(w->s, db, w->p, NULL, "share.create", "share", sh->id, sh->person_id,
 	               sh->purpose, err)) != LT_OK ||
-	    (s = prep(db,
-	              "SELECT a.code, s.created_at FROM shares s JOIN agencies a ON a.id = "
-	              "s.from_agency_id WHERE s.id = ?1",
-	              &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(
+	         db,
+	         "SELECT a.code, s.created_at FROM shares s JOIN agencies a ON a.id = "
+	         "s.from_agency_id WHERE s.id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, sh->id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		column_copy(st, 0, sh->from_agency, sizeof(sh->from_agency));
-		column_copy(st, 1, sh->created_at, sizeof(sh->created_at));
+		store_sqlite_column_copy(st, 0, sh->from_agency, sizeof(sh->from_agency));
+		store_sqlite_column_copy(st, 1, sh->created_at, sizeof(sh->created_at));
 	} else {
 		s = store_sqlite_fail(db, rc, "reading a share back", err);
 	}
@@ -2792,10 +2793,11 @@ static lt_status share_revoke_run(sqlite3 *db, void *arg, struct lt_error *err)
 	int rc;
 
 	w->wrote = false;
-	if ((s = prep(db,
-	              "SELECT person_id, from_agency_id, creator_kind, creator_id, kind = "
-	              "'transfer', revoked_at IS NOT NULL FROM shares WHERE id = ?1",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "SELECT person_id, from_agency_id, creator_kind, creator_id, kind = "
+	         "'transfer', revoked_at IS NOT NULL FROM shares WHERE id = ?1",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, w->id);
 	rc = sqlite3_step(st);
@@ -2856,7 +2858,7 @@ static lt_status shares_read(sqlite3 *db, int64_t person_id, bool all, int64_t a
 
 	*out = NULL;
 	*n = 0;
-	if ((r = prep(
+	if ((r = store_sqlite_prep(
 	         db,
 	         "SELECT s.id, fa.code, ta.code, s.kind, s.classes, s.basis, s.consent_by, "
 	         "s.consent_at, s.lawful_reason, s.purpose, s.created_at, coalesce(s.revoked_at, "
@@ -2869,26 +2871,18 @@ static lt_status shares_read(sqlite3 *db, int64_t person_id, bool all, int64_t a
 	sqlite3_bind_int(st, 2, all);
 	sqlite3_bind_int64(st, 3, agency);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			struct lt_share *nv = realloc(v, nc * sizeof(*v));
-			if (!nv) {
-				r = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-				goto out;
-			}
-			v = nv;
-			cap = nc;
-		}
+		if ((r = store_sqlite_grow(&v, count, &cap, sizeof(*v), 8, err)) != LT_OK)
+			goto out;
 		struct lt_share *x = &v[count];
 		lt_share_init(x);
 		x->id = sqlite3_column_int64(st, 0);
 		x->person_id = person_id;
-		column_copy(st, 1, x->from_agency, sizeof(x->from_agency));
-		column_copy(st, 2, x->to_agency, sizeof(x->to_agency));
+		store_sqlite_column_copy(st, 1, x->from_agency, sizeof(x->from_agency));
+		store_sqlite_column_copy(st, 2, x->to_agency, sizeof(x->to_agency));
 		x->classes = (unsigned)sqlite3_column_int64(st, 4) & LT_DATA_ALL;
-		column_copy(st, 9, x->purpose, sizeof(x->purpose));
-		column_copy(st, 10, x->created_at, sizeof(x->created_at));
-		column_copy(st, 11, x->revoked_at, sizeof(x->revoked_at));
+		store_sqlite_column_copy(st, 9, x->purpose, sizeof(x->purpose));
+		store_sqlite_column_copy(st, 10, x->created_at, sizeof(x->created_at));
+		store_sqlite_column_copy(st, 11, x->revoked_at, sizeof(x->revoked_at));
 		if ((r = column_code(st, 3, &lt_vocab_share_kind, "shares.kind", &x->kind, err)) ||
 		    (r = column_code(st, 5, &lt_vocab_share_basis, "shares.basis", &x->basis,
 		                     err)) ||
@@ -3043,21 +3037,13 @@ static lt_status ids_read(sqlite3 *db, const char *sql, int64_t person, int64_t 
 
 	*out = NULL;
 	*n = 0;
-	if ((s = prep(db, sql, &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(db, sql, &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, person);
 	sqlite3_bind_int64(st, 2, agency);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			int64_t *nv = realloc(v, nc * sizeof(*v));
-			if (!nv) {
-				s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-				goto out;
-			}
-			v = nv;
-			cap = nc;
-		}
+		if ((s = store_sqlite_grow(&v, count, &cap, sizeof(*v), 16, err)) != LT_OK)
+			goto out;
 		v[count++] = sqlite3_column_int64(st, 0);
 	}
 	if (rc != SQLITE_DONE) {
@@ -3081,26 +3067,20 @@ static lt_status export_arrests(sqlite3 *db, struct export_write *w, int64_t age
 	lt_status s;
 	int rc, k;
 
-	if ((s = prep(db,
-	              "SELECT DISTINCT a.id, a.date, a.offence, g.code, c.ref FROM arrests a JOIN "
-	              "agencies g ON g.id = a.agency_id JOIN cases c ON c.id = a.case_id JOIN "
-	              "case_persons cp ON cp.case_id = c.id WHERE cp.person_id = ?1 AND "
-	              "c.agency_id = ?2 ORDER BY a.id",
-	              &st, err)) != LT_OK)
+	if ((s = store_sqlite_prep(
+	         db,
+	         "SELECT DISTINCT a.id, a.date, a.offence, g.code, c.ref FROM arrests a JOIN "
+	         "agencies g ON g.id = a.agency_id JOIN cases c ON c.id = a.case_id JOIN "
+	         "case_persons cp ON cp.case_id = c.id WHERE cp.person_id = ?1 AND "
+	         "c.agency_id = ?2 ORDER BY a.id",
+	         &st, err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, w->id);
 	sqlite3_bind_int64(st, 2, agency);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (w->n_arrests == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			struct lt_arrest *nv = realloc(w->arrests, nc * sizeof(*nv));
-			if (!nv) {
-				s = lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-				goto out;
-			}
-			w->arrests = nv;
-			cap = nc;
-		}
+		if ((s = store_sqlite_grow(&w->arrests, w->n_arrests, &cap, sizeof(*w->arrests), 8,
+		                           err)) != LT_OK)
+			goto out;
 		struct lt_arrest *a = &w->arrests[w->n_arrests];
 		lt_arrest_init(a);
 		a->id = sqlite3_column_int64(st, 0);
@@ -3108,8 +3088,8 @@ static lt_status export_arrests(sqlite3 *db, struct export_write *w, int64_t age
 		    (s = column_code(st, 2, &lt_vocab_offence, "arrests.offence", &k, err)) != LT_OK)
 			goto out;
 		a->offence = k < 0 ? LT_OFFENCE_NOT_RECORDED : (enum lt_offence)k;
-		column_copy(st, 3, a->agency, sizeof(a->agency));
-		column_copy(st, 4, a->case_ref, sizeof(a->case_ref));
+		store_sqlite_column_copy(st, 3, a->agency, sizeof(a->agency));
+		store_sqlite_column_copy(st, 4, a->case_ref, sizeof(a->case_ref));
 		w->n_arrests++;
 	}
 	if (rc != SQLITE_DONE)
@@ -3143,7 +3123,8 @@ static lt_status export_run(sqlite3 *db, void *arg, struct lt_error *err)
 	    (s = person_key_read(db, w->id, &w->k, err)) != LT_OK ||
 	    (s = stamp_read(db, "persons", w->id, w->agency, w->created, w->updated, err)) !=
 	        LT_OK ||
-	    (s = prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) != LT_OK)
+	    (s = store_sqlite_prep(db, "SELECT sealed FROM persons WHERE id = ?1", &st, err)) !=
+	        LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {

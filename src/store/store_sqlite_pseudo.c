@@ -57,23 +57,6 @@
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static lt_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct lt_error *err)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? LT_OK : store_sqlite_fail(db, rc, "preparing a statement", err);
-}
-
-static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (len >= cap)
-		len = cap - 1;
-	if (len)
-		memcpy(out, t, len);
-	out[len] = '\0';
-}
-
 /* A date column cut to the month (year 0 when NULL). */
 static lt_status column_month(sqlite3_stmt *st, int col, struct lt_date *out, struct lt_error *err)
 {
@@ -142,24 +125,10 @@ static size_t ad_pkey(unsigned char ad[8], uint32_t master)
 	return 8;
 }
 
-static void actor_of(const struct lt_principal *p, char out[64])
-{
-	snprintf(out, 64, "%s:%lld", p->kind == LT_PRINCIPAL_USER ? "user" : "token",
-	         (long long)p->id);
-}
-
 static lt_status purpose_check(const char *purpose, struct lt_error *err)
 {
-	size_t n = purpose ? strlen(purpose) : 0;
-	if (n == 0)
-		return lt_error_set(err, LT_EINVAL, "purpose",
-		                    "is required: say why you need these persons' data");
-	if (n > LT_AUDIT_PURPOSE_MAX)
-		return lt_error_set(err, LT_EINVAL, "purpose", "is at most %d bytes",
-		                    LT_AUDIT_PURPOSE_MAX);
-	if (!lt_text_valid(purpose, n) || strchr(purpose, '\n') || strchr(purpose, '\r'))
-		return lt_error_set(err, LT_EINVAL, "purpose", "must be one line of UTF-8 text");
-	return LT_OK;
+	return store_sqlite_line_check(purpose, "purpose", "say why you need these persons' data",
+	                               err);
 }
 
 /* ---- the pseudonymisation key ------------------------------------------------------ */
@@ -228,8 +197,9 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 	*have = false;
 	LT_ASSERT(cur);
 	lt_crypto_key_check(cur, check);
-	if ((r = prep(db, "SELECT key_check, retired_at FROM master_keys WHERE id = ?1", &st,
-	              err)) != LT_OK)
+	if ((r = store_sqlite_prep(db,
+	                           "SELECT key_check, retired_at FROM master_keys WHERE id = ?1",
+	                           &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, cur->id);
 	rc = sqlite3_step(st);
@@ -257,10 +227,11 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 	sqlite3_finalize(st);
 	st = NULL;
 
-	if ((r = prep(db,
-	              "SELECT master_key_id, wrapped FROM pseudonym_keys ORDER BY master_key_id "
-	              "DESC",
-	              &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(
+	         db,
+	         "SELECT master_key_id, wrapped FROM pseudonym_keys ORDER BY master_key_id "
+	         "DESC",
+	         &st, err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint32_t id = (uint32_t)sqlite3_column_int64(st, 0);
@@ -295,7 +266,7 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 	}
 	if (from != cur->id) {
 		if ((r = pkey_wrap(cur, key, &wrapped, &wlen, err)) != LT_OK ||
-		    (r = prep(
+		    (r = store_sqlite_prep(
 		         db,
 		         "INSERT OR REPLACE INTO pseudonym_keys(master_key_id, wrapped) VALUES "
 		         "(?1, ?2)",
@@ -310,10 +281,11 @@ static lt_status pkey_load(struct store *s, sqlite3 *db, const struct lt_crypto_
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if ((r = prep(db,
-	              "DELETE FROM pseudonym_keys WHERE master_key_id != ?1 AND master_key_id IN "
-	              "(SELECT id FROM master_keys WHERE retired_at IS NOT NULL)",
-	              &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(
+	         db,
+	         "DELETE FROM pseudonym_keys WHERE master_key_id != ?1 AND master_key_id IN "
+	         "(SELECT id FROM master_keys WHERE retired_at IS NOT NULL)",
+	         &st, err)) != LT_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, cur->id);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
@@ -348,12 +320,13 @@ static lt_status lookups_fill(sqlite3 *db, const unsigned char key[LT_CRYPTO_DAT
 	lt_status r;
 	int rc;
 
-	if ((r = prep(db,
-	              "SELECT id, erased_at IS NOT NULL FROM persons WHERE (pseudo_lookup IS NULL) "
-	              "= (erased_at IS NULL)",
-	              &sel, err)) != LT_OK ||
-	    (r = prep(db, "UPDATE persons SET pseudo_lookup = ?1 WHERE id = ?2", &upd, err)) !=
-	        LT_OK)
+	if ((r = store_sqlite_prep(
+	         db,
+	         "SELECT id, erased_at IS NOT NULL FROM persons WHERE (pseudo_lookup IS NULL) "
+	         "= (erased_at IS NULL)",
+	         &sel, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db, "UPDATE persons SET pseudo_lookup = ?1 WHERE id = ?2", &upd,
+	                           err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(sel, 0);
@@ -416,38 +389,6 @@ lt_status store_sqlite_pseudonym_key_ensure(struct store *s, const struct lt_cry
 
 /* ---- reading ------------------------------------------------------------------ */
 
-/* The sealed columns of one person read, to open after the commit. */
-struct sealed_row {
-	int64_t id;
-	uint32_t master, gen;
-	unsigned char check[LT_CRYPTO_KEY_CHECK_BYTES];
-	size_t check_len;
-	unsigned char *wrapped, *sealed; /* heap */
-	size_t wrapped_len, sealed_len;
-};
-
-static void sealed_free(struct sealed_row *x)
-{
-	if (x->wrapped)
-		lt_crypto_free_secret(x->wrapped, x->wrapped_len);
-	if (x->sealed)
-		lt_crypto_free_secret(x->sealed, x->sealed_len);
-	memset(x, 0, sizeof(*x));
-}
-
-static lt_status blob_dup(sqlite3_stmt *st, int col, unsigned char **out, size_t *n,
-                          struct lt_error *err)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	*n = (size_t)sqlite3_column_bytes(st, col);
-	*out = malloc(*n ? *n : 1);
-	if (!*out)
-		return lt_error_set(err, LT_ENOMEM, NULL, "out of memory");
-	if (*n)
-		memcpy(*out, p, *n);
-	return LT_OK;
-}
-
 /* The columns every query of persons selects, from `persons p` joined with
  * its agency `a` and master key `m`. */
 #define PERSON_COLS                                                                                \
@@ -478,28 +419,21 @@ static lt_status row_access(sqlite3_stmt *st, const struct lt_principal *p)
 /* The person of this row, less what is sealed and what comes from other
  * tables, into pp; its sealed columns into x. */
 static lt_status row_take(sqlite3_stmt *st, const unsigned char key[LT_CRYPTO_DATA_KEY_BYTES],
-                          struct lt_pseudo_person *pp, struct sealed_row *x, struct lt_error *err)
+                          struct lt_pseudo_person *pp, struct store_sealed_row *x,
+                          struct lt_error *err)
 {
 	lt_status r;
 	int kind;
 	lt_pseudo_person_init(pp);
-	sealed_free(x);
+	store_sqlite_sealed_free(x);
 	x->id = sqlite3_column_int64(st, 0);
 	lt_crypto_pseudonym(key, x->id, pp->pseudonym);
 	pp->page_key = sqlite3_column_int64(st, 1);
-	column_copy(st, 2, pp->agency, sizeof(pp->agency));
+	store_sqlite_column_copy(st, 2, pp->agency, sizeof(pp->agency));
 	if ((r = column_code(st, 3, &lt_vocab_agency_kind, &kind, err)) != LT_OK)
 		return r;
 	pp->agency_kind = kind;
-	x->master = (uint32_t)sqlite3_column_int64(st, 8);
-	x->gen = (uint32_t)sqlite3_column_int64(st, 9);
-	if (sqlite3_column_bytes(st, 12) == (int)sizeof(x->check)) {
-		memcpy(x->check, sqlite3_column_blob(st, 12), sizeof(x->check));
-		x->check_len = sizeof(x->check);
-	}
-	if ((r = blob_dup(st, 10, &x->wrapped, &x->wrapped_len, err)) != LT_OK)
-		return r;
-	return blob_dup(st, 11, &x->sealed, &x->sealed_len, err);
+	return store_sqlite_sealed_take(st, 8, x, err);
 }
 
 /* The statements that read a person's referrals, cases and arrests,
@@ -520,13 +454,14 @@ static lt_status details_open(sqlite3 *db, struct details *d, struct lt_error *e
 {
 	lt_status r;
 	memset(d, 0, sizeof(*d));
-	if ((r = prep(db,
-	              "SELECT r.date, a.code, a.kind, r.place, r.district, r.country, (SELECT "
-	              "group_concat(form) FROM referral_forms f WHERE f.referral_id = r.id) FROM "
-	              "referrals r JOIN agencies a ON a.id = r.agency_id WHERE r.person_id = ?1 "
-	              "ORDER BY r.date, r.id LIMIT ?2",
-	              &d->referrals, err)) != LT_OK ||
-	    (r = prep(
+	if ((r = store_sqlite_prep(
+	         db,
+	         "SELECT r.date, a.code, a.kind, r.place, r.district, r.country, (SELECT "
+	         "group_concat(form) FROM referral_forms f WHERE f.referral_id = r.id) FROM "
+	         "referrals r JOIN agencies a ON a.id = r.agency_id WHERE r.person_id = ?1 "
+	         "ORDER BY r.date, r.id LIMIT ?2",
+	         &d->referrals, err)) != LT_OK ||
+	    (r = store_sqlite_prep(
 	         db,
 	         "SELECT c.id, a.code, a.kind, coalesce(c.status, 'open'), c.opened, c.closed, "
 	         "(SELECT group_concat(form) FROM case_forms f WHERE f.case_id = c.id) FROM "
@@ -535,7 +470,7 @@ static lt_status details_open(sqlite3 *db, struct details *d, struct lt_error *e
 	         "WHERE person_id = ?1 AND case_id IS NOT NULL) ORDER BY c.opened, c.id LIMIT "
 	         "?2",
 	         &d->cases, err)) != LT_OK ||
-	    (r = prep(
+	    (r = store_sqlite_prep(
 	         db,
 	         "SELECT ar.date, ar.offence, a.code FROM arrests ar JOIN agencies a ON a.id = "
 	         "ar.agency_id WHERE ar.case_id = ?1 ORDER BY ar.date, ar.id LIMIT ?2",
@@ -562,7 +497,7 @@ static lt_status arrests_read(sqlite3 *db, struct details *d, int64_t case_id,
 		if ((r = column_month(st, 0, &a->date, err)) != LT_OK ||
 		    (r = column_code(st, 1, &lt_vocab_offence, &a->offence, err)) != LT_OK)
 			goto out;
-		column_copy(st, 2, a->agency, sizeof(a->agency));
+		store_sqlite_column_copy(st, 2, a->agency, sizeof(a->agency));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = store_sqlite_fail(db, rc, "reading the arrests of a case", err);
@@ -589,7 +524,7 @@ static lt_status details_read(sqlite3 *db, struct details *d, int64_t id,
 		struct lt_pseudo_referral *x = &pp->referrals[pp->n_referrals++];
 		if ((r = column_month(st, 0, &x->date, err)) != LT_OK)
 			goto out;
-		column_copy(st, 1, x->agency, sizeof(x->agency));
+		store_sqlite_column_copy(st, 1, x->agency, sizeof(x->agency));
 		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &x->agency_kind, err)) !=
 		        LT_OK ||
 		    (r = column_code(st, 3, &lt_vocab_place, &k, err)) != LT_OK)
@@ -615,7 +550,7 @@ static lt_status details_read(sqlite3 *db, struct details *d, int64_t id,
 			break;
 		}
 		struct lt_pseudo_case *c = &pp->cases[pp->n_cases++];
-		column_copy(st, 1, c->agency, sizeof(c->agency));
+		store_sqlite_column_copy(st, 1, c->agency, sizeof(c->agency));
 		if ((r = column_code(st, 2, &lt_vocab_agency_kind, &c->agency_kind, err)) !=
 		        LT_OK ||
 		    (r = column_code(st, 3, &lt_vocab_case_status, &c->status, err)) != LT_OK ||
@@ -638,7 +573,7 @@ static lt_status audit_read(struct store *s, sqlite3 *db, const struct lt_princi
                             const char *purpose, struct lt_error *err)
 {
 	char actor[64], object[64];
-	actor_of(p, actor);
+	store_sqlite_actor_of(p, actor);
 	snprintf(object, sizeof(object), "person:%lld", (long long)id);
 	struct store_audit_new e = {actor, AUDIT_ACTION, object, id, purpose};
 	return store_sqlite_audit(s, db, &e, err);
@@ -652,8 +587,8 @@ struct read_write {
 	const struct store_pseudo_query *q; /* a list */
 	const char *pseudonym;              /* or one person */
 	const char *purpose;
-	struct lt_pseudo_person *out; /* caller's: limit (1 for one person) */
-	struct sealed_row *rows;      /* heap: limit */
+	struct lt_pseudo_person *out;  /* caller's: limit (1 for one person) */
+	struct store_sealed_row *rows; /* heap: limit */
 	size_t limit;
 	size_t n;  /* out */
 	bool more; /* out */
@@ -663,7 +598,7 @@ static void read_reset(struct read_write *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		lt_pseudo_person_release(&w->out[i]);
-		sealed_free(&w->rows[i]);
+		store_sqlite_sealed_free(&w->rows[i]);
 	}
 	w->n = 0;
 	w->more = false;
@@ -682,7 +617,7 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 	int rc;
 
 	read_reset(w);
-	actor_of(w->p, actor);
+	store_sqlite_actor_of(w->p, actor);
 	memset(key, 0, sizeof(key));
 	if ((r = pkey_load(w->s, db, w->kr, true, actor, key, &have, err)) != LT_OK)
 		goto out;
@@ -695,7 +630,8 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((r = lookups_fill(db, key, err)) != LT_OK)
 		goto out;
 	if (w->q && w->q->agency) {
-		if ((r = prep(db, "SELECT id FROM agencies WHERE code = ?1", &st, err)) != LT_OK)
+		if ((r = store_sqlite_prep(db, "SELECT id FROM agencies WHERE code = ?1", &st,
+		                           err)) != LT_OK)
 			goto out;
 		sqlite3_bind_text(st, 1, w->q->agency, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st);
@@ -711,10 +647,10 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 		st = NULL;
 	}
 	if (w->pseudonym) {
-		r = prep(db,
-		         "SELECT " PERSON_COLS PERSON_FROM
-		         "WHERE p.pseudo_lookup = ?1 AND p.erased_at IS NULL",
-		         &st, err);
+		r = store_sqlite_prep(db,
+		                      "SELECT " PERSON_COLS PERSON_FROM
+		                      "WHERE p.pseudo_lookup = ?1 AND p.erased_at IS NULL",
+		                      &st, err);
 		if (r == LT_OK)
 			sqlite3_bind_int64(
 			    st, 1,
@@ -725,7 +661,7 @@ static lt_status read_run(sqlite3 *db, void *arg, struct lt_error *err)
 			lt_date_format(&w->q->from, from);
 		if (w->q->to.year)
 			lt_date_format(&w->q->to, to);
-		r = prep(
+		r = store_sqlite_prep(
 		    db,
 		    "SELECT " PERSON_COLS PERSON_FROM
 		    "WHERE p.pseudo_lookup <= ?1 AND p.erased_at IS NULL AND (?2 = 0 OR "
@@ -802,7 +738,7 @@ static lt_status read_do(struct store *s, struct read_write *w, struct lt_error 
 	r = store_sqlite_write(s, read_run, w, err);
 	/* The reads are recorded; now open them. */
 	for (size_t i = 0; r == LT_OK && i < w->n; i++) {
-		struct sealed_row *x = &w->rows[i];
+		struct store_sealed_row *x = &w->rows[i];
 		struct lt_person p;
 		r = store_sqlite_person_open(
 		    w->kr, x->id, x->master, x->gen, x->check_len ? x->check : NULL, x->check_len,
@@ -812,7 +748,7 @@ static lt_status read_do(struct store *s, struct read_write *w, struct lt_error 
 		lt_person_release(&p);
 	}
 	for (size_t i = 0; i < w->limit; i++)
-		sealed_free(&w->rows[i]);
+		store_sqlite_sealed_free(&w->rows[i]);
 	free(w->rows);
 	w->rows = NULL;
 	if (r != LT_OK) {
@@ -822,15 +758,6 @@ static lt_status read_do(struct store *s, struct read_write *w, struct lt_error 
 		w->more = false;
 	}
 	return r;
-}
-
-static lt_status keys_check(const struct lt_crypto_keyring *keys, struct lt_error *err)
-{
-	if (!keys || keys->n == 0)
-		return lt_error_set(err, LT_ECRYPTO, "data-key",
-		                    "no data key was given: personal data cannot be opened without "
-		                    "the data key file (lantern key init)");
-	return LT_OK;
 }
 
 lt_status store_sqlite_pseudo_list(struct store *s, const struct lt_crypto_keyring *keys,
@@ -845,7 +772,8 @@ lt_status store_sqlite_pseudo_list(struct store *s, const struct lt_crypto_keyri
 	LT_ASSERT(p && q && q->limit >= 1 && q->limit <= LT_API_PAGE_MAX);
 	if ((r = lt_access_check(p, LT_ACTION_PERSON_READ_PSEUDONYMISED, NULL)) != LT_OK)
 		return lt_error_set(err, r, NULL, "your role may not read persons pseudonymised");
-	if ((r = purpose_check(q->purpose, err)) != LT_OK || (r = keys_check(keys, err)) != LT_OK)
+	if ((r = purpose_check(q->purpose, err)) != LT_OK ||
+	    (r = store_sqlite_keys_check(keys, err)) != LT_OK)
 		return r;
 	struct read_write w = {s, keys, p, q, NULL, q->purpose, out, NULL, q->limit, 0, false};
 	if ((r = read_do(s, &w, err)) == LT_OK) {
@@ -866,7 +794,8 @@ lt_status store_sqlite_pseudo_get(struct store *s, const struct lt_crypto_keyrin
 	lt_pseudo_person_init(out);
 	if ((r = lt_access_check(p, LT_ACTION_PERSON_READ_PSEUDONYMISED, NULL)) != LT_OK)
 		return lt_error_set(err, r, NULL, "your role may not read persons pseudonymised");
-	if ((r = purpose_check(purpose, err)) != LT_OK || (r = keys_check(keys, err)) != LT_OK)
+	if ((r = purpose_check(purpose, err)) != LT_OK ||
+	    (r = store_sqlite_keys_check(keys, err)) != LT_OK)
 		return r;
 	if (!lt_crypto_pseudonym_well_formed(pseudonym, strlen(pseudonym)))
 		return lt_error_set(err, LT_ENOTFOUND, NULL, "no such person");
@@ -900,7 +829,7 @@ static lt_status debug_run(sqlite3 *db, void *arg, struct lt_error *err)
 lt_status store_sqlite_debug_pseudonym(struct store *s, const struct lt_crypto_keyring *keys,
                                        int64_t id, char *out, struct lt_error *err)
 {
-	lt_status r = keys_check(keys, err);
+	lt_status r = store_sqlite_keys_check(keys, err);
 	struct debug_write w = {s, keys, id, out};
 	out[0] = '\0';
 	return r == LT_OK ? store_sqlite_write(s, debug_run, &w, err) : r;
