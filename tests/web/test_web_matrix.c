@@ -1320,11 +1320,17 @@ static void check_pseudo_person(const struct cell *c, json_t *doc)
 		        (long long)c->rec->id, want);
 }
 
-static void check_id(const struct cell *c, json_t *doc)
+/* The answer is the record `want`. */
+static void check_id_is(const struct cell *c, json_t *doc, int64_t want)
 {
 	int64_t id = (int64_t)json_integer_value(json_object_get(doc, "id"));
-	if (id != c->rec->id)
-		failure(c, "answered record %lld, not %lld", (long long)id, (long long)c->rec->id);
+	if (id != want)
+		failure(c, "answered record %lld, not %lld", (long long)id, (long long)want);
+}
+
+static void check_id(const struct cell *c, json_t *doc)
+{
+	check_id_is(c, doc, c->rec->id);
 }
 
 /* Does the caller see the person's identity (its own agency's, or referred
@@ -1336,10 +1342,7 @@ static bool identity_visible(const struct actor *a, const struct rec *p)
 
 static void check_on_id(const struct cell *c, json_t *doc)
 {
-	int64_t id = (int64_t)json_integer_value(json_object_get(doc, "id"));
-	if (id != colleague_rec(c->fx->on)->id)
-		failure(c, "answered record %lld, not %lld", (long long)id,
-		        (long long)colleague_rec(c->fx->on)->id);
+	check_id_is(c, doc, colleague_rec(c->fx->on)->id);
 }
 
 static void check_person(const struct cell *c, json_t *doc)
@@ -1392,10 +1395,18 @@ static bool person_readable(const struct actor *a, const struct rec *p)
 	return lt_access_check(&a->p, LT_ACTION_PERSON_READ, &f) == LT_OK;
 }
 
-/* A search finds exactly the persons of the world the caller may read. */
-static void check_search(const struct cell *c, json_t *doc)
+/* Does the caller read the person by name: may read it, and see its identity? */
+static bool readable_by_name(const struct actor *a, const struct rec *p)
 {
-	json_t *items = json_object_get(doc, "items"), *it;
+	return person_readable(a, p) && identity_visible(a, p);
+}
+
+/* Every person of the world listed in `items` (objects with an "id") is
+ * one the caller reads by name; with `world_only`, every person listed is
+ * of the world. */
+static void check_listed_readable(const struct cell *c, json_t *items, bool world_only)
+{
+	json_t *it;
 	size_t i;
 	json_array_foreach(items, i, it)
 	{
@@ -1404,23 +1415,39 @@ static void check_search(const struct cell *c, json_t *doc)
 		for (size_t k = 0; k < N_PERSONS; k++)
 			if (g_persons[k].id == id)
 				p = &g_persons[k];
-		if (!p)
-			failure(c, "found person %lld, not of the world", (long long)id);
-		else if (!person_readable(c->caller, p) || !identity_visible(c->caller, p))
-			failure(c, "found person %lld, which it may not read by name",
+		if (!p && world_only)
+			failure(c, "lists person %lld, not of the world", (long long)id);
+		else if (p && !readable_by_name(c->caller, p))
+			failure(c, "lists person %lld, which it may not read by name",
 			        (long long)id);
 	}
+}
+
+/* Every person of the world the caller reads by name but `skip` (0: none)
+ * is listed in `items`. */
+static void check_lists_readable(const struct cell *c, json_t *items, int64_t skip)
+{
+	json_t *it;
+	size_t i;
 	for (size_t k = 0; k < N_PERSONS; k++) {
-		if (!person_readable(c->caller, &g_persons[k]) ||
-		    !identity_visible(c->caller, &g_persons[k]))
+		if (g_persons[k].id == skip || !readable_by_name(c->caller, &g_persons[k]))
 			continue;
 		bool found = false;
 		json_array_foreach(items, i, it) found =
 		    found || json_integer_value(json_object_get(it, "id")) == g_persons[k].id;
 		if (!found)
-			failure(c, "did not find person %lld, which it may read",
+			failure(c, "does not list person %lld, which it may read by name",
 			        (long long)g_persons[k].id);
 	}
+}
+
+/* A search finds exactly the persons of the world the caller may read by
+ * name. */
+static void check_search(const struct cell *c, json_t *doc)
+{
+	json_t *items = json_object_get(doc, "items");
+	check_listed_readable(c, items, true);
+	check_lists_readable(c, items, 0);
 }
 
 /* The likely matches of a person: every person of the world listed is one the
@@ -1441,27 +1468,12 @@ static void check_matches(const struct cell *c, json_t *doc)
 		int64_t id = (int64_t)json_integer_value(json_object_get(it, "id"));
 		if (id == c->rec->id)
 			failure(c, "the person is listed as its own match");
-		for (size_t k = 0; k < N_PERSONS; k++)
-			if (g_persons[k].id == id && (!person_readable(c->caller, &g_persons[k]) ||
-			                              !identity_visible(c->caller, &g_persons[k])))
-				failure(c, "lists person %lld, which it may not read by name",
-				        (long long)id);
 		if (!json_is_object(json_object_get(it, "explanation")))
 			failure(c, "match %lld has no explanation", (long long)id);
 	}
-	if (!identity_visible(c->caller, c->rec))
-		return;
-	for (size_t k = 0; k < N_PERSONS; k++) {
-		if (g_persons[k].id == c->rec->id || !person_readable(c->caller, &g_persons[k]) ||
-		    !identity_visible(c->caller, &g_persons[k]))
-			continue;
-		bool found = false;
-		json_array_foreach(items, i, it) found =
-		    found || json_integer_value(json_object_get(it, "id")) == g_persons[k].id;
-		if (!found)
-			failure(c, "does not list person %lld, of the same name, which it may read",
-			        (long long)g_persons[k].id);
-	}
+	check_listed_readable(c, items, false);
+	if (identity_visible(c->caller, c->rec))
+		check_lists_readable(c, items, c->rec->id);
 }
 
 static int64_t agency_id_of(const char *code)
