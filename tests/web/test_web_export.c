@@ -34,7 +34,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW 1717243200 /* 2024-06-01T12:00:00Z */
+#define NOW WEB_FIXTURE_NOW /* 2024-06-01T12:00:00Z */
 
 static struct store *g_store;
 static struct web_app g_app;
@@ -48,16 +48,13 @@ static char g_other_admin[128]; /* session cookie of unseen's agency administrat
 static int group_setup(void **state)
 {
 	(void)state;
-	static const struct lt_agency ag[] = {
-	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
-	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
-	};
 	const struct web_fixture_token tokens[] = {
 	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
 	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
 	    {"unseen", LT_ROLE_CASEWORKER, g_other, NULL},
 	};
-	if (web_fixture_open("web-export.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	if (web_fixture_open("web-export.db", web_fixture_agencies, WEB_FIXTURE_AGENCIES, &g_store,
+	                     &g_app, &g_keys) != 0 ||
 	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
 		return -1;
 	web_fixture_session(
@@ -91,30 +88,11 @@ struct req {
  * it) and, in *text (may be NULL; the caller frees it), its body. */
 static json_t *call(const struct req *r, int status, char **text)
 {
-	struct web_request rq;
+	const struct web_fixture_req fr = {r->method, r->target, r->auth, r->body, NULL, r->cookie};
 	struct web_response rs;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = r->method;
-	rq.target = r->target;
-	rq.content_type = r->body ? "application/json" : NULL;
-	rq.body = r->body;
-	rq.body_len = r->body ? strlen(r->body) : 0;
-	rq.now = NOW;
-	rq.peer_loopback = true;
-	rq.peer = "127.0.0.1";
-	rq.today = (struct lt_date){2024, 6, 1};
-	rq.id = "rtest";
-	rq.authorization = r->auth;
-	rq.cookie = r->cookie;
-	web_response_init(&rs);
-	web_handle(&g_app, &rq, &rs);
-	web_check_answer(r->method, r->target, "rtest", &rs);
+	web_fixture_serve(&g_app, &fr, "rtest", &rs);
+	json_t *doc = web_fixture_json(&fr, &rs, status);
 	const char *body = rs.body ? rs.body : "";
-	if (rs.status != status)
-		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs.status, status, body);
-	json_t *doc = json_loads(body, 0, NULL);
-	if (!doc)
-		fail_msg("%s %s: not JSON: %s", r->method, r->target, body);
 	if (status == 200 && strstr(r->target, "/export")) {
 		assert_string_equal(web_response_header_get(&rs, "Cache-Control"), "no-store");
 		assert_non_null(web_response_header_get(&rs, "Content-Disposition"));

@@ -49,8 +49,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW   1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON  "application/json"
+#define NOW   WEB_FIXTURE_NOW /* 2024-06-01T12:00:00Z */
 #define OLENA "{\"name\":\"Olena Kovalenko\",\"dob\":\"1990-05-17\",\"sex\":\"female\"}"
 
 static struct store *g_store;
@@ -98,29 +97,10 @@ struct req {
 
 static json_t *call(const struct req *r, int status)
 {
-	struct web_request rq;
+	const struct web_fixture_req fr = {r->method, r->target, r->auth, r->body};
 	struct web_response rs;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = r->method;
-	rq.target = r->target;
-	rq.content_type = r->body ? JSON : NULL;
-	rq.body = r->body;
-	rq.body_len = r->body ? strlen(r->body) : 0;
-	rq.now = NOW;
-	rq.peer_loopback = true;
-	rq.peer = "127.0.0.1";
-	rq.today = (struct lt_date){2024, 6, 1};
-	rq.id = "rtest";
-	rq.authorization = r->auth;
-	web_response_init(&rs);
-	web_handle(&g_app, &rq, &rs);
-	web_check_answer(r->method, r->target, "rtest", &rs);
-	const char *body = rs.body ? rs.body : "";
-	if (rs.status != status)
-		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs.status, status, body);
-	json_t *doc = json_loads(body, 0, NULL);
-	if (!doc)
-		fail_msg("%s %s: not JSON: %s", r->method, r->target, body);
+	web_fixture_serve(&g_app, &fr, "rtest", &rs);
+	json_t *doc = web_fixture_json(&fr, &rs, status);
 	web_response_release(&rs);
 	return doc;
 }

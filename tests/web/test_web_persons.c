@@ -33,7 +33,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW  1717243200 /* 2024-06-01T12:00:00Z */
+#define NOW  WEB_FIXTURE_NOW /* 2024-06-01T12:00:00Z */
 #define JSON "application/json"
 
 static struct store *g_store;
@@ -48,17 +48,14 @@ static int64_t g_admin;    /* agency_admin account of herts_police */
 static int group_setup(void **state)
 {
 	(void)state;
-	static const struct lt_agency ag[] = {
-	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
-	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
-	};
 	const struct web_fixture_token tokens[] = {
 	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
 	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
 	    {"unseen", LT_ROLE_CASEWORKER, g_other, NULL},
 	    {"herts_police", LT_ROLE_ANALYST, g_analyst, NULL},
 	};
-	if (web_fixture_open("web-persons.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	if (web_fixture_open("web-persons.db", web_fixture_agencies, WEB_FIXTURE_AGENCIES, &g_store,
+	                     &g_app, &g_keys) != 0 ||
 	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
 		return -1;
 	g_admin =
@@ -86,31 +83,12 @@ struct req {
 
 static void serve(const struct req *r, struct web_response *rs)
 {
-	struct web_request rq;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = r->method;
-	rq.target = r->target;
-	rq.content_type = r->ctype ? r->ctype : r->body ? JSON : NULL;
-	rq.body = r->body;
-	rq.body_len = r->body ? strlen(r->body) : 0;
-	rq.now = NOW;
-	rq.peer_loopback = true;
-	rq.peer = "127.0.0.1";
-	rq.today = (struct lt_date){2024, 6, 1};
-	rq.id = "rtest";
-	rq.authorization = r->auth;
-	rq.cookie = r->cookie;
-	rq.csrf_header = r->csrf;
-	web_response_init(rs);
-	web_handle(&g_app, &rq, rs);
-	assert_non_null(web_response_header_get(rs, "Content-Security-Policy"));
 	/* documented in the OpenAPI document, as its schema says */
-	web_check_answer(r->method, r->target, "rtest", rs);
-}
-
-static const char *body_of(const struct web_response *rs)
-{
-	return rs->body ? rs->body : "";
+	web_fixture_serve(&g_app,
+	                  &(struct web_fixture_req){r->method, r->target, r->auth, r->body,
+	                                            r->ctype, r->cookie, r->csrf},
+	                  "rtest", rs);
+	assert_non_null(web_response_header_get(rs, "Content-Security-Policy"));
 }
 
 /* Serve and parse the JSON answer, which must have `status`. */
@@ -118,12 +96,8 @@ static json_t *call(const struct req *r, int status)
 {
 	struct web_response rs;
 	serve(r, &rs);
-	if (rs.status != status)
-		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs.status, status,
-		         body_of(&rs));
-	json_t *doc = json_loads(body_of(&rs), 0, NULL);
-	if (!doc)
-		fail_msg("%s %s: not JSON: %s", r->method, r->target, body_of(&rs));
+	json_t *doc =
+	    web_fixture_json(&(struct web_fixture_req){r->method, r->target}, &rs, status);
 	if (status >= 400) {
 		assert_string_equal(web_response_header_get(&rs, "Content-Type"),
 		                    "application/problem+json");

@@ -34,8 +34,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define NOW  1717243200 /* 2024-06-01T12:00:00Z */
-#define JSON "application/json"
+#define NOW  WEB_FIXTURE_NOW /* 2024-06-01T12:00:00Z */
 #define LIST "/api/v1/pseudonymised/persons"
 
 static struct store *g_store;
@@ -65,24 +64,10 @@ struct req {
 
 static void serve(const struct req *r, struct web_response *rs)
 {
-	struct web_request rq;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = r->method;
-	rq.target = r->target;
-	rq.content_type = r->body ? JSON : NULL;
-	rq.body = r->body;
-	rq.body_len = r->body ? strlen(r->body) : 0;
-	rq.now = NOW;
-	rq.peer_loopback = true;
-	rq.peer = "127.0.0.1";
-	rq.today = (struct lt_date){2024, 6, 1};
-	rq.id = "rpseudo";
-	rq.authorization = r->auth;
-	rq.cookie = r->cookie;
-	rq.csrf_header = r->csrf;
-	web_response_init(rs);
-	web_handle(&g_app, &rq, rs);
-	web_check_answer(r->method, r->target, "rpseudo", rs);
+	web_fixture_serve(&g_app,
+	                  &(struct web_fixture_req){r->method, r->target, r->auth, r->body, NULL,
+	                                            r->cookie, r->csrf},
+	                  "rpseudo", rs);
 }
 
 /* Serve; the answer must have `status`; its body (heap, caller frees). */
@@ -157,17 +142,14 @@ static void session_for(enum lt_role role, const char *email, char cookie[128],
 static int group_setup(void **state)
 {
 	(void)state;
-	static const struct lt_agency ag[] = {
-	    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
-	    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
-	};
 	const struct web_fixture_token tokens[] = {
 	    {"herts_police", LT_ROLE_POLICE, g_police, NULL},
 	    {"herts_police", LT_ROLE_CASEWORKER, g_cw, NULL},
 	    {"unseen", LT_ROLE_CASEWORKER, g_charity, NULL},
 	    {"unseen", LT_ROLE_ANALYST, g_analyst, NULL},
 	};
-	if (web_fixture_open("web-pseudo.db", ag, 2, &g_store, &g_app, &g_keys) != 0 ||
+	if (web_fixture_open("web-pseudo.db", web_fixture_agencies, WEB_FIXTURE_AGENCIES, &g_store,
+	                     &g_app, &g_keys) != 0 ||
 	    web_fixture_tokens(g_store, tokens, sizeof(tokens) / sizeof(tokens[0])) != 0)
 		return -1;
 	session_for(LT_ROLE_AGENCY_ADMIN, "admin@police.example", g_admin_cookie, g_admin_csrf);

@@ -320,6 +320,11 @@ size_t web_check_answers_seen(void)
 
 #define SESSION_COOKIE "__Host-lantern_session"
 
+const struct lt_agency web_fixture_agencies[WEB_FIXTURE_AGENCIES] = {
+    {0, "herts_police", "Hertfordshire Constabulary", LT_AGENCY_KIND_POLICE},
+    {0, "unseen", "Unseen", LT_AGENCY_KIND_CHARITY},
+};
+
 int web_fixture_open(const char *db, const struct lt_agency *agencies, size_t n_agencies,
                      struct store **store, struct web_app *app, struct lt_crypto_keyring *keys)
 {
@@ -415,4 +420,38 @@ void web_fixture_session(struct store *store, int64_t user, int64_t now, char *c
 		lt_crypto_csrf_token(raw, csrf);
 	lt_crypto_wipe(raw, sizeof(raw));
 	lt_crypto_wipe(text, sizeof(text));
+}
+
+void web_fixture_serve(struct web_app *app, const struct web_fixture_req *r, const char *id,
+                       struct web_response *rs)
+{
+	struct web_request rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = r->method;
+	rq.target = r->target;
+	rq.content_type = r->ctype ? r->ctype : r->body ? "application/json" : NULL;
+	rq.body = r->body;
+	rq.body_len = r->body ? strlen(r->body) : 0;
+	rq.now = WEB_FIXTURE_NOW;
+	rq.peer_loopback = true;
+	rq.peer = "127.0.0.1";
+	rq.today = (struct lt_date){2024, 6, 1};
+	rq.id = id;
+	rq.authorization = r->auth;
+	rq.cookie = r->cookie;
+	rq.csrf_header = r->csrf;
+	web_response_init(rs);
+	web_handle(app, &rq, rs);
+	web_check_answer(r->method, r->target, id, rs);
+}
+
+json_t *web_fixture_json(const struct web_fixture_req *r, const struct web_response *rs, int status)
+{
+	const char *body = rs->body ? rs->body : "";
+	if (rs->status != status)
+		fail_msg("%s %s: %d, want %d: %s", r->method, r->target, rs->status, status, body);
+	json_t *doc = json_loads(body, 0, NULL);
+	if (!doc)
+		fail_msg("%s %s: not JSON: %s", r->method, r->target, body);
+	return doc;
 }

@@ -45,6 +45,22 @@ size_t web_check_answers_seen(void);
 
 /* ---- the world of the API tests ----------------------------------------- */
 
+/* The time every request of web_fixture_serve is sent at:
+ * 2024-06-01T12:00:00Z, the day 2024-06-01. */
+#define WEB_FIXTURE_NOW 1717243200
+
+/* A request of the API tests; a NULL member is not sent. `ctype` NULL:
+ * application/json when there is a body. */
+struct web_fixture_req {
+	const char *method;
+	const char *target;
+	const char *auth; /* Authorization */
+	const char *body;
+	const char *ctype;  /* Content-Type */
+	const char *cookie; /* Cookie */
+	const char *csrf;   /* X-CSRF-Token */
+};
+
 /* Size of a web_fixture_token's `auth` buffer: "Bearer " and the token. */
 #define WEB_FIXTURE_AUTH_SIZE 80
 /* Size of a session cookie web_fixture_session writes. */
@@ -59,6 +75,11 @@ struct web_fixture_token {
 	char *auth;
 	int64_t *id;
 };
+
+/* The agencies most API tests work with: herts_police (Hertfordshire
+ * Constabulary, police) and unseen (Unseen, a charity). */
+#define WEB_FIXTURE_AGENCIES 2
+extern const struct lt_agency web_fixture_agencies[WEB_FIXTURE_AGENCIES];
 
 /*
  * Initialise the crypto library, open a new store at test_tmp_path(`db`),
@@ -85,5 +106,16 @@ int64_t web_fixture_user(struct store *store, const char *email, const char *age
  * Fails the test when it cannot. */
 void web_fixture_session(struct store *store, int64_t user, int64_t now, char *cookie,
                          char csrf[LT_CRYPTO_SECRET_SIZE]);
+
+/* Hand `r` to web_handle of `app`, sent at WEB_FIXTURE_NOW from the
+ * loopback (127.0.0.1) with request id `id`, and check the answer with
+ * web_check_answer. The answer to `rs`, which the caller releases. */
+void web_fixture_serve(struct web_app *app, const struct web_fixture_req *r, const char *id,
+                       struct web_response *rs);
+/* The JSON body of `rs`, the answer to `r` (the caller releases it).
+ * Fails the test, naming the request and showing the body, unless the
+ * status is `status` and the body JSON. */
+json_t *web_fixture_json(const struct web_fixture_req *r, const struct web_response *rs,
+                         int status);
 
 #endif
