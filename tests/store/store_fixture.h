@@ -1,8 +1,8 @@
 /*
  * store_fixture.h — the set-up the store's tests of records about people
  * share (store_fixture.c): a new SQLite store with its agencies and a
- * keyring of one data key, a look at its tables, and a record's field
- * set from text.
+ * keyring of one data key, a check of a call's status, a look at its
+ * tables, and a record's field set from text.
  */
 #ifndef LT_TEST_STORE_FIXTURE_H
 #define LT_TEST_STORE_FIXTURE_H
@@ -13,6 +13,18 @@
 #include "core/record.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
+
+/* Fail the test unless `call` answers `want`, showing the status it
+ * answered and the details it left in the lt_error `e` of the caller's
+ * scope (cleared first), which `call` is to fill. */
+#define assert_st(call, want)                                                                      \
+	do {                                                                                       \
+		lt_error_clear(&e);                                                                \
+		lt_status got_ = (call);                                                           \
+		if (got_ != (want))                                                                \
+			fail_msg("%s = %s (%s: %s), want %s", #call, lt_status_name(got_),         \
+			         e.field, e.message, lt_status_name(want));                        \
+	} while (0)
 
 /* Size of the path buffer store_fixture_open writes. */
 #define STORE_FIXTURE_PATH_SIZE 1024

@@ -43,15 +43,6 @@
 
 #include "core/banned.h"
 
-#define assert_st(call, want)                                                                      \
-	do {                                                                                       \
-		lt_error_clear(&e);                                                                \
-		lt_status got_ = (call);                                                           \
-		if (got_ != (want))                                                                \
-			fail_msg("%s = %s (%s: %s), want %s", #call, lt_status_name(got_),         \
-			         e.field, e.message, lt_status_name(want));                        \
-	} while (0)
-
 enum { MARIA_A, JOHN_A, MARIA_B, MARIA_C, ERASED_A, NPERSON };
 
 struct fixture {

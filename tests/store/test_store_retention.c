@@ -36,15 +36,6 @@
 
 #include "core/banned.h"
 
-#define assert_st(call, want)                                                                      \
-	do {                                                                                       \
-		lt_error_clear(&e);                                                                \
-		lt_status got_ = (call);                                                           \
-		if (got_ != (want))                                                                \
-			fail_msg("%s = %s (%s: %s), want %s", #call, lt_status_name(got_),         \
-			         e.field, e.message, lt_status_name(want));                        \
-	} while (0)
-
 struct fixture {
 	struct store *s;
 	char path[STORE_FIXTURE_PATH_SIZE];
