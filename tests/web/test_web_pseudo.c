@@ -155,7 +155,6 @@ static int group_setup(void **state)
 	session_for(LT_ROLE_AGENCY_ADMIN, "admin@police.example", g_admin_cookie, g_admin_csrf);
 	session_for(LT_ROLE_PARTNERSHIP_ADMIN, "boss@partnership.example", g_boss_cookie,
 	            g_boss_csrf);
-	web_check_open(&g_app);
 
 	/* Zuzanna, of the police, referred, in a closed case with an arrest;
 	 * Tomasz, of the charity */

@@ -353,6 +353,7 @@ int web_fixture_open(const char *db, const struct lt_agency *agencies, size_t n_
 		fprintf(stderr, "web_app_data_keys: %s\n", err.message);
 		return -1;
 	}
+	web_check_open(app);
 	return 0;
 }
 

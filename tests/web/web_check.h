@@ -84,9 +84,10 @@ extern const struct lt_agency web_fixture_agencies[WEB_FIXTURE_AGENCIES];
 /*
  * Initialise the crypto library, open a new store at test_tmp_path(`db`),
  * add the `n_agencies` agencies, initialise `app` on it without a key file
- * and give it `keys`, filled with one random data key of id 1. 0, or -1
- * (after printing why) for a group setup to return. The caller releases
- * all three with web_fixture_close.
+ * and give it `keys`, filled with one random data key of id 1; then
+ * web_check_open the app, so every answer is checked against its OpenAPI
+ * document. 0, or -1 (after printing why) for a group setup to return.
+ * The caller releases all three with web_fixture_close.
  */
 int web_fixture_open(const char *db, const struct lt_agency *agencies, size_t n_agencies,
                      struct store **store, struct web_app *app, struct lt_crypto_keyring *keys);
