@@ -72,7 +72,23 @@ int cli_next_option(struct cli_common *c, const char *name, int argc, char **arg
  * (*out untouched). */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* The value `arg` of option `opt` ("--threshold") of subcommand `name`: a
+ * probability strictly between 0 and 1 into *out and CLI_EXIT_OK; else the
+ * usage error reported and CLI_EXIT_USAGE (*out untouched). */
+int cli_opt_probability(const char *name, const char *opt, const char *arg, double *out);
+/* --format `arg`: "csv" (*json = 0) or "json" (*json = 1) and CLI_EXIT_OK;
+ * else the usage error reported and CLI_EXIT_USAGE. */
+int cli_opt_format(const char *name, const char *arg, int *json);
+
+struct lt_csv;
 struct lt_csv_field;
+/* Start reading the CSV file `path` of subcommand `name`, `len` bytes at
+ * `data`, into *csv (lt_csv_release it, whatever the answer) and read its
+ * header row: its number of fields into *nf and its line into *line, and
+ * 1; else 0, having printed "lantern NAME: PATH: ..." (the file is empty, or
+ * what the parser found wrong, and where). */
+int cli_csv_header(const char *name, const char *path, const char *data, size_t len,
+		   struct lt_csv *csv, size_t *nf, long *line);
 /* Trim spaces and tabs at both ends of a CSV field, in place (the parser's
  * fields are writable); returns the trimmed, NUL-terminated text. */
 char *cli_csv_trim(struct lt_csv_field *f);

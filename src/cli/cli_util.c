@@ -50,6 +50,45 @@ int cli_parse_double(const char *s, double lo, double hi, double *out)
 	return 1;
 }
 
+int cli_opt_probability(const char *name, const char *opt, const char *arg, double *out)
+{
+	double v;
+	if (!cli_parse_double(arg, 0, 1, &v) || v <= 0 || v >= 1)
+		return cli_usage(name, "%s: '%s' is not a probability between 0 and 1", opt, arg);
+	*out = v;
+	return CLI_EXIT_OK;
+}
+
+int cli_opt_format(const char *name, const char *arg, int *json)
+{
+	if (strcmp(arg, "json") == 0)
+		*json = 1;
+	else if (strcmp(arg, "csv") == 0)
+		*json = 0;
+	else
+		return cli_usage(name, "--format: '%s' is not csv or json", arg);
+	return CLI_EXIT_OK;
+}
+
+int cli_csv_header(const char *name, const char *path, const char *data, size_t len,
+                   struct lt_csv *csv, size_t *nf, long *line)
+{
+	struct lt_error err;
+	lt_error_clear(&err);
+	lt_csv_init(csv, data, len);
+	lt_status st = lt_csv_next(csv, nf, line, &err);
+	if (st == LT_ENOTFOUND) {
+		fprintf(stderr, "lantern %s: %s: the file is empty (a header row is needed)\n",
+		        name, path);
+		return 0;
+	}
+	if (st != LT_OK) {
+		fprintf(stderr, "lantern %s: %s:%ld: %s\n", name, path, err.line, err.message);
+		return 0;
+	}
+	return 1;
+}
+
 char *cli_csv_trim(struct lt_csv_field *f)
 {
 	char *s = (char *)f->p;

@@ -114,21 +114,9 @@ static int links_field(struct links_state *s, const char *name)
 static int links_header(struct links_state *s, struct links_input *in, const char *list_col)
 {
 	struct lt_csv csv;
-	struct lt_error err;
-	lt_error_clear(&err);
-	lt_csv_init(&csv, in->data, in->len);
-	size_t nf;
+	size_t nf = 0;
 	long line;
-	lt_status st = lt_csv_next(&csv, &nf, &line, &err);
-	int ok = 1;
-	if (st == LT_ENOTFOUND) {
-		fprintf(stderr, "lantern estimate: %s: the file is empty (a header row is needed)\n",
-		        in->path);
-		ok = 0;
-	} else if (st != LT_OK) {
-		fprintf(stderr, "lantern estimate: %s:%ld: %s\n", in->path, err.line, err.message);
-		ok = 0;
-	}
+	int ok = cli_csv_header("estimate", in->path, in->data, in->len, &csv, &nf, &line);
 	in->list_col = -1;
 	size_t known = 0;
 	for (size_t c = 0; ok && c < nf; c++) {
@@ -901,9 +889,9 @@ int cli_cmd_estimate(int argc, char **argv)
 				return cli_usage("estimate", "--linkage-mode: unknown value '%s' (expected one of: pairs, threshold)", optarg);
 			break;
 		case 'K':
-			if (!cli_parse_double(optarg, 0, 1, &d) || d <= 0 || d >= 1)
-				return cli_usage("estimate", "--link-threshold: '%s' is not a probability between 0 and 1", optarg);
-			fl.threshold = d;
+			if (cli_opt_probability("estimate", "--link-threshold", optarg,
+						&fl.threshold) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'H':
 			fl.histories = optarg;

@@ -153,20 +153,9 @@ static int read_header(struct link_state *s, struct input *in, const char *id_co
                        const char *truth_col)
 {
 	struct lt_csv csv;
-	struct lt_error err;
-	lt_error_clear(&err);
-	lt_csv_init(&csv, in->data, in->len);
 	size_t nf;
 	long line;
-	lt_status st = lt_csv_next(&csv, &nf, &line, &err);
-	if (st == LT_ENOTFOUND) {
-		fprintf(stderr, "lantern link: %s: the file is empty (a header row is needed)\n",
-		        in->path);
-		lt_csv_release(&csv);
-		return 0;
-	}
-	if (st != LT_OK) {
-		fprintf(stderr, "lantern link: %s:%ld: %s\n", in->path, err.line, err.message);
+	if (!cli_csv_header("link", in->path, in->data, in->len, &csv, &nf, &line)) {
 		lt_csv_release(&csv);
 		return 0;
 	}
@@ -515,21 +504,13 @@ int cli_cmd_link(int argc, char **argv)
 			settings = optarg;
 			break;
 		case 't':
-			if (!cli_parse_double(optarg, 0, 1, &d) || d <= 0 || d >= 1)
-				return cli_usage(
-				    "link",
-				    "--threshold: '%s' is not a probability between 0 and 1",
-				    optarg);
-			threshold = d;
+			if (cli_opt_probability("link", "--threshold", optarg, &threshold) !=
+			    CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'F':
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "csv") == 0)
-				json = 0;
-			else
-				return cli_usage("link", "--format: '%s' is not csv or json",
-				                 optarg);
+			if (cli_opt_format("link", optarg, &json) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'x':
 			explain1 = optarg;

@@ -101,22 +101,13 @@ static int cli_cmd_link_db(int argc, char **argv)
 			data_key = optarg;
 			break;
 		case OPT_THRESHOLD:
-			errno = 0;
-			threshold = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(threshold > 0 && threshold < 1))
-				return cli_usage(
-				    "link",
-				    "--threshold: '%s' is not a probability between 0 and 1",
-				    optarg);
+			if (cli_opt_probability("link", "--threshold", optarg, &threshold) !=
+			    CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "csv") == 0)
-				json = 0;
-			else
-				return cli_usage("link", "--format: '%s' is not csv or json",
-				                 optarg);
+			if (cli_opt_format("link", optarg, &json) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_PURPOSE:
 			purpose = optarg;
