@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "core/person.h"
 #include "core/banned.h"
 
 void web_answer_json(struct web_call *c, int status, json_t *doc)
@@ -152,4 +153,25 @@ const char *web_query_param(const struct web_form *q, const char *name, size_t m
 		return NULL;
 	}
 	return p->value;
+}
+
+json_t *web_field_json(const struct lt_pfield *f, const void *rec, struct lt_buf *b)
+{
+	json_t *v = (f->flags & LT_PF_LIST) ? json_array() : NULL;
+	for (size_t k = 0;; k++) {
+		lt_buf_reset(b);
+		if (f->emit(rec, k, b) != LT_OK)
+			break;
+		const char *t = b->data ? b->data : "";
+		json_t *x = (f->flags & LT_PF_ID)     ? json_integer(strtoll(t, NULL, 10))
+		            : (f->flags & LT_PF_BOOL) ? json_boolean(strcmp(t, "true") == 0)
+		                                      : json_stringn(t, b->len);
+		if (f->flags & LT_PF_LIST) {
+			json_array_append_new(v, x);
+		} else {
+			v = x;
+			break;
+		}
+	}
+	return v ? v : json_null();
 }

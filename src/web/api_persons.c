@@ -279,26 +279,8 @@ static json_t *fields_json(const struct lt_pfield *fields, size_t nf, const void
 	json_t *o = json_object();
 	struct lt_buf b;
 	lt_buf_init(&b, LT_TEXT_MAX + 64);
-	for (size_t i = 0; o && i < nf; i++) {
-		const struct lt_pfield *f = &fields[i];
-		json_t *v = (f->flags & LT_PF_LIST) ? json_array() : NULL;
-		for (size_t k = 0;; k++) {
-			lt_buf_reset(&b);
-			if (f->emit(rec, k, &b) != LT_OK)
-				break;
-			const char *t = b.data ? b.data : "";
-			json_t *x = (f->flags & LT_PF_ID)     ? json_integer(strtoll(t, NULL, 10))
-			            : (f->flags & LT_PF_BOOL) ? json_boolean(strcmp(t, "true") == 0)
-			                                      : json_stringn(t, b.len);
-			if (f->flags & LT_PF_LIST) {
-				json_array_append_new(v, x);
-			} else {
-				v = x;
-				break;
-			}
-		}
-		json_object_set_new(o, f->name, v ? v : json_null());
-	}
+	for (size_t i = 0; o && i < nf; i++)
+		json_object_set_new(o, fields[i].name, web_field_json(&fields[i], rec, &b));
 	if (b.data)
 		lt_crypto_wipe(b.data, b.cap);
 	lt_buf_release(&b);

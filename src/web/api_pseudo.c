@@ -47,29 +47,14 @@ static json_t *members_json(const struct lt_pfield *fields, size_t nf, const voi
 	for (size_t i = 0; o && i < nf; i++) {
 		const struct lt_pfield *f = &fields[i];
 		const struct lt_pseudo_nest *nest = lt_pseudo_nest_find(fields, f->name);
-		json_t *v = (f->flags & LT_PF_LIST) ? json_array() : NULL;
-		if (nest) {
-			for (size_t k = 0; v && k < nest->count(rec); k++)
-				json_array_append_new(v, members_json(nest->fields, *nest->nfields,
-				                                      nest->item(rec, k)));
-			json_object_set_new(o, f->name, v ? v : json_null());
+		if (!nest) {
+			json_object_set_new(o, f->name, web_field_json(f, rec, &b));
 			continue;
 		}
-		for (size_t k = 0;; k++) {
-			lt_buf_reset(&b);
-			if (f->emit(rec, k, &b) != LT_OK)
-				break;
-			const char *t = b.data ? b.data : "";
-			json_t *x = (f->flags & LT_PF_ID)     ? json_integer(strtoll(t, NULL, 10))
-			            : (f->flags & LT_PF_BOOL) ? json_boolean(strcmp(t, "true") == 0)
-			                                      : json_stringn(t, b.len);
-			if (f->flags & LT_PF_LIST) {
-				json_array_append_new(v, x);
-			} else {
-				v = x;
-				break;
-			}
-		}
+		json_t *v = (f->flags & LT_PF_LIST) ? json_array() : NULL;
+		for (size_t k = 0; v && k < nest->count(rec); k++)
+			json_array_append_new(
+			    v, members_json(nest->fields, *nest->nfields, nest->item(rec, k)));
 		json_object_set_new(o, f->name, v ? v : json_null());
 	}
 	lt_buf_release(&b);

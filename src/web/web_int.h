@@ -775,6 +775,13 @@ void web_query_bad(struct lt_diags *d, const char *name, const char *message);
 const char *web_query_param(const struct web_form *q, const char *name, size_t max,
                             struct lt_diags *d);
 
+/* The JSON value of field `f` of record `rec`, by its flags: a list a JSON
+ * array (empty when it holds nothing), an id a JSON integer, a boolean a
+ * JSON boolean, anything else a string; null when absent. `b` is scratch
+ * space (the caller's, to wipe); NULL when out of memory. */
+struct lt_pfield;
+json_t *web_field_json(const struct lt_pfield *f, const void *rec, struct lt_buf *b);
+
 /* ---- the server's log (server.c) ------------------------------------------ */
 
 /*
