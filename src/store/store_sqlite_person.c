@@ -995,6 +995,48 @@ out:
 	return r;
 }
 
+/*
+ * The batches of data_keys_rotate and data_keys_reindex: at most `limit`
+ * (and LT_KEY_ROTATE_BATCH) person ids that statement `st` selects, into
+ * ids[0..*n-1]; `st` finalised. A step's failure says it was `what`.
+ */
+static lt_status batch_ids(sqlite3 *db, sqlite3_stmt *st, int64_t ids[LT_KEY_ROTATE_BATCH],
+                           size_t *n, const char *what, struct lt_error *err)
+{
+	lt_status s = LT_OK;
+	int rc;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < LT_KEY_ROTATE_BATCH)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = store_sqlite_fail(db, rc, what, err);
+	sqlite3_finalize(st);
+	return s;
+}
+
+/* Audit a batch of `n` persons done by `actor` as one entry `action`
+ * "persons:<n>" (none when n is 0). */
+static lt_status batch_audit(struct store *s, sqlite3 *db, const char *actor, const char *action,
+                             size_t n, struct lt_error *err)
+{
+	if (n == 0)
+		return LT_OK;
+	char object[64];
+	snprintf(object, sizeof(object), "persons:%zu", n);
+	struct store_audit_new e = {actor, action, object, 0, NULL};
+	return store_sqlite_audit(s, db, &e, err);
+}
+
+/* The persons the next batch may take when `done` of at most `max` (0: no
+ * limit) are done: LT_KEY_ROTATE_BATCH or fewer, 0 when stopped where asked. */
+static size_t batch_limit(size_t max, size_t done)
+{
+	size_t limit = LT_KEY_ROTATE_BATCH;
+	if (max && max - done < limit)
+		limit = max - done;
+	return limit;
+}
+
 /* One batch of a rotation. */
 struct rotate_write {
 	struct store *s;
@@ -1164,24 +1206,13 @@ static lt_status rotate_run(sqlite3 *db, void *arg, struct lt_error *err)
 		return s;
 	sqlite3_bind_int64(st, 1, cur->id);
 	sqlite3_bind_int64(st, 2, (int64_t)w->limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = store_sqlite_fail(db, rc, "listing the persons to re-encrypt", err);
-	sqlite3_finalize(st);
+	s = batch_ids(db, st, ids, &n, "listing the persons to re-encrypt", err);
 	for (size_t i = 0; i < n && s == LT_OK; i++)
 		if ((s = person_key_read(db, ids[i], &k, err)) == LT_OK)
 			s = rotate_person(w, db, ids[i], &k, err);
 	person_key_free(&k);
-	if (s != LT_OK)
+	if (s != LT_OK || (s = batch_audit(w->s, db, w->actor, "datakey.rotate", n, err)) != LT_OK)
 		return s;
-	if (n > 0) {
-		char object[64];
-		snprintf(object, sizeof(object), "persons:%zu", n);
-		struct store_audit_new e = {w->actor, "datakey.rotate", object, 0, NULL};
-		if ((s = store_sqlite_audit(w->s, db, &e, err)) != LT_OK)
-			return s;
-	}
 	w->done = n;
 	return query_long(db,
 	                  "SELECT count(*) FROM persons WHERE master_key_id IS NOT NULL AND "
@@ -1202,9 +1233,7 @@ lt_status store_sqlite_data_keys_rotate(struct store *s, const struct lt_crypto_
 	    (r = keyset_derive(keys, &ks, err)) != LT_OK)
 		return r;
 	for (;;) {
-		size_t limit = LT_KEY_ROTATE_BATCH;
-		if (max_persons && max_persons - *done < limit)
-			limit = max_persons - *done;
+		size_t limit = batch_limit(max_persons, *done);
 		if (limit == 0)
 			break; /* stopped where asked: the next call resumes */
 		struct rotate_write w = {s, &ks, actor, limit, 0, 0, false};
@@ -1289,7 +1318,6 @@ static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
 	int64_t ids[LT_KEY_ROTATE_BATCH];
 	size_t n = 0;
 	lt_status s = LT_OK;
-	int rc;
 
 	w->done = 0;
 	w->left = 0;
@@ -1297,22 +1325,11 @@ static lt_status reindex_run(sqlite3 *db, void *arg, struct lt_error *err)
 	                           err)) != LT_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, (int64_t)w->limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < LT_KEY_ROTATE_BATCH)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = store_sqlite_fail(db, rc, "listing the persons to re-index", err);
-	sqlite3_finalize(st);
+	s = batch_ids(db, st, ids, &n, "listing the persons to re-index", err);
 	for (size_t i = 0; i < n && s == LT_OK; i++)
 		s = reindex_person(w->ks, db, ids[i], err);
-	if (s != LT_OK)
+	if (s != LT_OK || (s = batch_audit(w->s, db, w->actor, "datakey.reindex", n, err)) != LT_OK)
 		return s;
-	if (n > 0) {
-		char object[64];
-		snprintf(object, sizeof(object), "persons:%zu", n);
-		struct store_audit_new e = {w->actor, "datakey.reindex", object, 0, NULL};
-		if ((s = store_sqlite_audit(w->s, db, &e, err)) != LT_OK)
-			return s;
-	}
 	w->done = n;
 	return query_long(db, "SELECT count(*) " REINDEX_PENDING, false, 0, &w->left, err);
 }
@@ -1329,9 +1346,7 @@ lt_status store_sqlite_data_keys_reindex(struct store *s, const struct lt_crypto
 	if ((r = keyset_derive(keys, &ks, err)) != LT_OK)
 		return r;
 	for (;;) {
-		size_t limit = LT_KEY_ROTATE_BATCH;
-		if (max_persons && max_persons - *done < limit)
-			limit = max_persons - *done;
+		size_t limit = batch_limit(max_persons, *done);
 		if (limit == 0)
 			break; /* stopped where asked: the next call resumes */
 		struct reindex_write w = {s, &ks, actor, limit, 0, 0};
