@@ -45,6 +45,15 @@ char *slurp_n(const char *path, size_t *len)
 	return s;
 }
 
+char *slurp_source(const char *rel)
+{
+	const char *src = getenv("LANTERN_SOURCE");
+	char path[1100];
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/%s", src, rel);
+	return slurp(path);
+}
+
 char *slurp(const char *path)
 {
 	return slurp_n(path, NULL);

@@ -33,6 +33,9 @@ void run_free(struct run *r);
  * *len gets its length when len is not NULL. The caller frees it. */
 char *slurp_n(const char *path, size_t *len);
 char *slurp(const char *path);
+/* The whole file `rel` of the source tree ($LANTERN_SOURCE/rel, failing
+ * the test when LANTERN_SOURCE is not set), as slurp. */
+char *slurp_source(const char *rel);
 /* Write `text` to `path`, replacing it. */
 void write_file(const char *path, const char *text);
 

@@ -406,11 +406,7 @@ static void test_estimate_from_links(void **state)
 static void test_readme_documents_everything(void **state)
 {
 	(void)state;
-	char path[1100];
-	const char *src = getenv("LANTERN_SOURCE");
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	assert_true(strlen(readme) > 0);
 	const char *cmds[] = {"lantern init", "lantern import", "lantern stats arrests",
 			      "lantern serve", "lantern agency list", "lantern estimate"};

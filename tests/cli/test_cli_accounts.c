@@ -477,11 +477,7 @@ static void test_audit_entries(void **state)
 static void test_readme(void **state)
 {
 	(void)state;
-	char path[1100];
-	const char *src = getenv("LANTERN_SOURCE");
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	const char *cmds[] = {
 	    "lantern agency list",  "lantern agency add",  "lantern user add",
 	    "lantern user disable", "lantern user enable", "lantern user password",

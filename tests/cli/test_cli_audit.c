@@ -456,19 +456,14 @@ static void test_show_person_case(void **state)
 static void test_docs(void **state)
 {
 	(void)state;
-	const char *src = getenv("LANTERN_SOURCE");
-	char path[1100];
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	static const char *const cmds[] = {"lantern audit verify", "lantern audit checkpoint",
 	                                   "lantern audit show",   "--checkpoint FILE",
 	                                   "--person ID",          "audit.key"};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_contains(readme, cmds[i]);
 	free(readme);
-	snprintf(path, sizeof(path), "%s/docs/security.md", src);
-	char *sec = slurp(path);
+	char *sec = slurp_source("docs/security.md");
 	assert_contains(sec, "## Audit");
 	assert_contains(sec, "lantern audit verify");
 	free(sec);

@@ -148,17 +148,12 @@ static void test_restore_broken_chain(void **state)
 /* The README and docs/operations.md document both commands. */
 static void test_documented(void **state)
 {
-	char path[1100];
-	const char *src = getenv("LANTERN_SOURCE");
 	(void)state;
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	assert_contains(readme, "### lantern backup");
 	assert_contains(readme, "lantern restore");
 	free(readme);
-	snprintf(path, sizeof(path), "%s/docs/operations.md", src);
-	char *ops = slurp(path);
+	char *ops = slurp_source("docs/operations.md");
 	assert_contains(ops, "## Backup and restore");
 	assert_contains(ops, "lantern backup");
 	assert_contains(ops, "lantern restore");

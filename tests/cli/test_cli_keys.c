@@ -288,25 +288,19 @@ static void test_rotate_interrupted(void **state)
 static void test_docs(void **state)
 {
 	(void)state;
-	const char *src = getenv("LANTERN_SOURCE");
-	char path[1100];
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	static const char *const want[] = {"lantern key init",   "lantern key rotate",
 	                                   "lantern key status", "data.key",
 	                                   "LANTERN_DATA_KEY",   "--data-key PATH"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_contains(readme, want[i]);
 	free(readme);
-	snprintf(path, sizeof(path), "%s/docs/security.md", src);
-	char *sec = slurp(path);
+	char *sec = slurp_source("docs/security.md");
 	assert_contains(sec, "## Personal data and keys");
 	assert_contains(sec, "XChaCha20-Poly1305");
 	assert_contains(sec, "blind index");
 	free(sec);
-	snprintf(path, sizeof(path), "%s/docs/operations.md", src);
-	char *ops = slurp(path);
+	char *ops = slurp_source("docs/operations.md");
 	assert_contains(ops, "## Keys");
 	assert_contains(ops, "lantern key rotate");
 	free(ops);

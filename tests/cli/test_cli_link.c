@@ -197,13 +197,8 @@ static void test_link_errors(void **state)
 static void test_link_documented(void **state)
 {
 	(void)state;
-	const char *src = getenv("LANTERN_SOURCE");
-	assert_non_null(src);
-	char path[1100];
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
-	snprintf(path, sizeof(path), "%s/docs/linkage.md", src);
-	char *doc = slurp(path);
+	char *readme = slurp_source("README.md");
+	char *doc = slurp_source("docs/linkage.md");
 	assert_contains(readme, "### lantern link");
 	struct run r = RUN_EXPECT(0, "link", "--help");
 	size_t nopt = 0;

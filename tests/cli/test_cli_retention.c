@@ -247,18 +247,13 @@ static void test_person_export(void **state)
 static void test_readme(void **state)
 {
 	(void)state;
-	char path[1100];
-	const char *src = getenv("LANTERN_SOURCE");
-	assert_non_null(src);
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	assert_contains(readme, "lantern person export");
 	assert_contains(readme, "lantern retention show");
 	assert_contains(readme, "lantern retention run");
 	assert_contains(readme, "lantern retention set");
 	free(readme);
-	snprintf(path, sizeof(path), "%s/docs/security.md", src);
-	char *doc = slurp(path);
+	char *doc = slurp_source("docs/security.md");
 	assert_contains(doc, "## Data protection: retention, subject access, erasure");
 	free(doc);
 }

@@ -153,11 +153,7 @@ static void test_usage_errors(void **state)
 static void test_documented(void **state)
 {
 	(void)state;
-	const char *src = getenv("LANTERN_SOURCE");
-	assert_non_null(src);
-	char path[1100];
-	snprintf(path, sizeof(path), "%s/README.md", src);
-	char *readme = slurp(path);
+	char *readme = slurp_source("README.md");
 	assert_contains(readme, "### lantern synth");
 	const char *opts[] = {"--people",     "--lists",      "--seed",         "--heterogeneity",
 	                      "--dependence", "--duplicates", "--errors",       "--missing",
@@ -165,8 +161,7 @@ static void test_documented(void **state)
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		assert_contains(readme, opts[i]);
 	free(readme);
-	snprintf(path, sizeof(path), "%s/docs/linkage.md", src);
-	char *doc = slurp(path);
+	char *doc = slurp_source("docs/linkage.md");
 	assert_contains(doc, "## Synthetic data (lantern synth)");
 	free(doc);
 	struct run r = RUN_EXPECT(0, "synth", "--help");
