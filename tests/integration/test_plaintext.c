@@ -442,6 +442,27 @@ static void cookie_value(const struct http_response *r, const char *name, char *
 	}
 }
 
+/* Sign in as `email` with `password` (201): the session cookie's value
+ * into session and the session's CSRF token into csrf. */
+static void sign_in(const char *email, const char *password, char *session, size_t scap,
+                    char *csrf, size_t ccap)
+{
+	struct http_response r;
+	char body[512];
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email,
+	         password);
+	request("POST", "/api/v1/session", JSON_CT, body, 201, &r);
+	cookie_value(&r, "__Host-lantern_session", session, scap);
+	assert_true(session[0]);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	assert_non_null(doc);
+	const char *token = json_string_value(json_object_get(doc, "csrf_token"));
+	assert_non_null(token);
+	snprintf(csrf, ccap, "%s", token);
+	json_decref(doc);
+	http_response_free(&r);
+}
+
 /* ---- setup ------------------------------------------------------------------ */
 
 static int group_setup(void **state)
@@ -598,18 +619,7 @@ static void test_records_about_people(void **state)
 	         WRONG_PASSWORD);
 	request("POST", "/api/v1/session", JSON_CT, body, 401, &r);
 	http_response_free(&r);
-	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", STAFF_EMAIL,
-	         STAFF_PASSWORD);
-	request("POST", "/api/v1/session", JSON_CT, body, 201, &r);
-	cookie_value(&r, "__Host-lantern_session", g.session, sizeof(g.session));
-	assert_true(g.session[0]);
-	json_t *doc = json_loads(r.body, 0, NULL);
-	assert_non_null(doc);
-	const char *csrf = json_string_value(json_object_get(doc, "csrf_token"));
-	assert_non_null(csrf);
-	snprintf(g.csrf, sizeof(g.csrf), "%s", csrf);
-	json_decref(doc);
-	http_response_free(&r);
+	sign_in(STAFF_EMAIL, STAFF_PASSWORD, g.session, sizeof(g.session), g.csrf, sizeof(g.csrf));
 	snprintf(g.cookie, sizeof(g.cookie), "Cookie: __Host-lantern_session=%s\r\n", g.session);
 	snprintf(headers, sizeof(headers), "%sX-CSRF-Token: %s\r\n" JSON_CT, g.cookie, g.csrf);
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld", g.person);
@@ -630,7 +640,7 @@ static void test_analyst_and_export(void **state)
 {
 	(void)state;
 	struct http_response r;
-	char headers[512], body[512], target[512], enc[256];
+	char headers[512], target[512], enc[256];
 
 	snprintf(headers, sizeof(headers), "Authorization: Bearer %s\r\n", g.analyst);
 	pct(PURPOSE_PSEUDO, enc, sizeof(enc));
@@ -641,18 +651,8 @@ static void test_analyst_and_export(void **state)
 	assert_not_contains(r.body, "Quaxworth");
 	http_response_free(&r);
 
-	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", ADMIN_EMAIL,
-	         ADMIN_PASSWORD);
-	request("POST", "/api/v1/session", JSON_CT, body, 201, &r);
-	cookie_value(&r, "__Host-lantern_session", g.admin_session, sizeof(g.admin_session));
-	assert_true(g.admin_session[0]);
-	json_t *doc = json_loads(r.body, 0, NULL);
-	assert_non_null(doc);
-	const char *csrf = json_string_value(json_object_get(doc, "csrf_token"));
-	assert_non_null(csrf);
-	snprintf(g.admin_csrf, sizeof(g.admin_csrf), "%s", csrf);
-	json_decref(doc);
-	http_response_free(&r);
+	sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, g.admin_session, sizeof(g.admin_session), g.admin_csrf,
+	        sizeof(g.admin_csrf));
 	pct(PURPOSE_EXPORT, enc, sizeof(enc));
 	snprintf(target, sizeof(target), "/api/v1/persons/%lld/export?purpose=%s", g.person, enc);
 	snprintf(headers, sizeof(headers), "Cookie: __Host-lantern_session=%s\r\n",
