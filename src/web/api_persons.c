@@ -436,68 +436,6 @@ out:
 	web_form_release(&q);
 }
 
-void web_api_person_get(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct web_form q;
-	struct lt_person p;
-	struct lt_error err;
-	const char *purpose = NULL;
-	int64_t id;
-	lt_status st;
-
-	lt_person_init(&p);
-	lt_error_clear(&err);
-	if (!web_param_id(c, "person", &id) || !web_query_parse(c, &q))
-		return;
-	if (!(keys = web_data_keys(c, "seal or open")) || !purpose_of(c, &q, &purpose))
-		goto out;
-	if ((st = store_person_get(c->app->st, keys, &c->who->p, id, purpose, &p, &err)) != LT_OK) {
-		store_failed(c, st, &err, NULL, "person");
-		goto out;
-	}
-	web_answer_json(c, 200, person_json(&p));
-out:
-	lt_person_release(&p);
-	web_form_release(&q);
-}
-
-void web_api_person_update(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct lt_diags d;
-	struct lt_error err;
-	struct jpatch *jp = NULL;
-	json_t *doc = NULL;
-	int64_t id;
-	lt_status st;
-
-	lt_diags_init(&d);
-	lt_error_clear(&err);
-	if (!web_param_id(c, "person", &id) || !(keys = web_data_keys(c, "seal or open")) ||
-	    !(doc = body_object(c, true)))
-		goto out;
-	if (!(jp = calloc(1, sizeof(*jp)))) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
-		goto out;
-	}
-	patch_build(doc, lt_person_fields, lt_person_field_count, jp, &d);
-	if (lt_diags_total(&d)) {
-		web_error(c, WEB_KIND_API, LT_EINVAL, "The changes are not valid.", &d);
-		goto out;
-	}
-	st = store_person_update(c->app->st, keys, &c->who->p, id, &jp->p, &c->rq->today, &d, &err);
-	if (st != LT_OK) {
-		store_failed(c, st, &err, &d, "person");
-		goto out;
-	}
-	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
-out:
-	json_decref(doc);
-	free(jp);
-	lt_diags_release(&d);
-}
-
 void web_api_person_erase(struct web_call *c)
 {
 	struct web_form q;
@@ -560,70 +498,6 @@ out:
 	lt_diags_release(&d);
 }
 
-void web_api_referral_get(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct web_form q;
-	struct lt_referral r;
-	struct lt_error err;
-	const char *purpose = NULL;
-	int64_t id;
-	lt_status st;
-
-	lt_referral_init(&r);
-	lt_error_clear(&err);
-	if (!web_param_id(c, "referral", &id) || !web_query_parse(c, &q))
-		return;
-	if (!(keys = web_data_keys(c, "seal or open")) || !purpose_of(c, &q, &purpose))
-		goto out;
-	st = store_referral_get(c->app->st, keys, &c->who->p, id, purpose, &r, &err);
-	if (st != LT_OK) {
-		store_failed(c, st, &err, NULL, "referral");
-		goto out;
-	}
-	web_answer_json(c, 200, referral_json(&r));
-out:
-	lt_referral_release(&r);
-	web_form_release(&q);
-}
-
-void web_api_referral_update(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct lt_diags d;
-	struct lt_error err;
-	struct jpatch *jp = NULL;
-	json_t *doc = NULL;
-	int64_t id;
-	lt_status st;
-
-	lt_diags_init(&d);
-	lt_error_clear(&err);
-	if (!web_param_id(c, "referral", &id) || !(keys = web_data_keys(c, "seal or open")) ||
-	    !(doc = body_object(c, true)))
-		goto out;
-	if (!(jp = calloc(1, sizeof(*jp)))) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
-		goto out;
-	}
-	patch_build(doc, lt_referral_fields, lt_referral_field_count, jp, &d);
-	if (lt_diags_total(&d)) {
-		web_error(c, WEB_KIND_API, LT_EINVAL, "The changes are not valid.", &d);
-		goto out;
-	}
-	st = store_referral_update(c->app->st, keys, &c->who->p, id, &jp->p, &c->rq->today, &d,
-	                           &err);
-	if (st != LT_OK) {
-		store_failed(c, st, &err, &d, "referral");
-		goto out;
-	}
-	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
-out:
-	json_decref(doc);
-	free(jp);
-	lt_diags_release(&d);
-}
-
 /* ---- cases ------------------------------------------------------------------------- */
 
 void web_api_cases_create(struct web_call *c)
@@ -662,31 +536,133 @@ out:
 	lt_diags_release(&d);
 }
 
-void web_api_case_get(struct web_call *c)
+/* ---- reading and changing a record, by its kind ----------------------------------- */
+
+/*
+ * What GET and PATCH of /api/v1/{persons,referrals,cases}/{id} do
+ * differently: the record's word, its field table, whether its personal
+ * data needs the data keys, and the store's calls. `read` reads record
+ * `id` for `purpose` into its JSON (*doc, NULL when out of memory);
+ * `change` applies patch `patch`, the request's field problems into `d`.
+ */
+struct record_kind {
+	const char *what;
+	const struct lt_pfield *fields;
+	const size_t *nf;
+	bool keys;
+	lt_status (*read)(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+	                  const char *purpose, json_t **doc, struct lt_error *err);
+	lt_status (*change)(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+	                    const struct lt_patch *patch, struct lt_diags *d, struct lt_error *err);
+};
+
+static lt_status person_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+                             const char *purpose, json_t **doc, struct lt_error *err)
 {
-	struct web_form q;
+	struct lt_person p;
+	lt_person_init(&p);
+	lt_status st = store_person_get(c->app->st, keys, &c->who->p, id, purpose, &p, err);
+	*doc = st == LT_OK ? person_json(&p) : NULL;
+	lt_person_release(&p);
+	return st;
+}
+
+static lt_status person_change(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+                               const struct lt_patch *patch, struct lt_diags *d,
+                               struct lt_error *err)
+{
+	return store_person_update(c->app->st, keys, &c->who->p, id, patch, &c->rq->today, d, err);
+}
+
+static lt_status referral_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+                               const char *purpose, json_t **doc, struct lt_error *err)
+{
+	struct lt_referral r;
+	lt_referral_init(&r);
+	lt_status st = store_referral_get(c->app->st, keys, &c->who->p, id, purpose, &r, err);
+	*doc = st == LT_OK ? referral_json(&r) : NULL;
+	lt_referral_release(&r);
+	return st;
+}
+
+static lt_status referral_change(struct web_call *c, const struct lt_crypto_keyring *keys,
+                                 int64_t id, const struct lt_patch *patch, struct lt_diags *d,
+                                 struct lt_error *err)
+{
+	return store_referral_update(c->app->st, keys, &c->who->p, id, patch, &c->rq->today, d,
+	                             err);
+}
+
+static lt_status case_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+                           const char *purpose, json_t **doc, struct lt_error *err)
+{
 	struct lt_case k;
+	lt_status st = store_case_get(c->app->st, &c->who->p, id, purpose, &k, err);
+	*doc = st == LT_OK ? case_json(&k) : NULL;
+	return st;
+}
+
+static lt_status case_change(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
+                             const struct lt_patch *patch, struct lt_diags *d, struct lt_error *err)
+{
+	return store_case_update(c->app->st, &c->who->p, id, patch, &c->rq->today, d, err);
+}
+
+static const struct record_kind person_kind = {
+    .what = "person",
+    .fields = lt_person_fields,
+    .nf = &lt_person_field_count,
+    .keys = true,
+    .read = person_read,
+    .change = person_change,
+};
+static const struct record_kind referral_kind = {
+    .what = "referral",
+    .fields = lt_referral_fields,
+    .nf = &lt_referral_field_count,
+    .keys = true,
+    .read = referral_read,
+    .change = referral_change,
+};
+static const struct record_kind case_kind = {
+    .what = "case",
+    .fields = lt_case_fields,
+    .nf = &lt_case_field_count,
+    .keys = false,
+    .read = case_read,
+    .change = case_change,
+};
+
+/* GET .../{id}?purpose=: the record, audited by the store with the purpose. */
+static void record_get(struct web_call *c, const struct record_kind *kind)
+{
+	const struct lt_crypto_keyring *keys = NULL;
+	struct web_form q;
 	struct lt_error err;
 	const char *purpose = NULL;
+	json_t *doc = NULL;
 	int64_t id;
 	lt_status st;
 
 	lt_error_clear(&err);
-	if (!web_param_id(c, "case", &id) || !web_query_parse(c, &q))
+	if (!web_param_id(c, kind->what, &id) || !web_query_parse(c, &q))
 		return;
-	if (!purpose_of(c, &q, &purpose))
+	if ((kind->keys && !(keys = web_data_keys(c, "seal or open"))) ||
+	    !purpose_of(c, &q, &purpose))
 		goto out;
-	if ((st = store_case_get(c->app->st, &c->who->p, id, purpose, &k, &err)) != LT_OK) {
-		store_failed(c, st, &err, NULL, "case");
+	if ((st = kind->read(c, keys, id, purpose, &doc, &err)) != LT_OK) {
+		store_failed(c, st, &err, NULL, kind->what);
 		goto out;
 	}
-	web_answer_json(c, 200, case_json(&k));
+	web_answer_json(c, 200, doc);
 out:
 	web_form_release(&q);
 }
 
-void web_api_case_update(struct web_call *c)
+/* PATCH .../{id}: the body's members changed, the others as they were. */
+static void record_update(struct web_call *c, const struct record_kind *kind)
 {
+	const struct lt_crypto_keyring *keys = NULL;
 	struct lt_diags d;
 	struct lt_error err;
 	struct jpatch *jp = NULL;
@@ -696,20 +672,21 @@ void web_api_case_update(struct web_call *c)
 
 	lt_diags_init(&d);
 	lt_error_clear(&err);
-	if (!web_param_id(c, "case", &id) || !(doc = body_object(c, true)))
+	if (!web_param_id(c, kind->what, &id) ||
+	    (kind->keys && !(keys = web_data_keys(c, "seal or open"))) ||
+	    !(doc = body_object(c, true)))
 		goto out;
 	if (!(jp = calloc(1, sizeof(*jp)))) {
 		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
 		goto out;
 	}
-	patch_build(doc, lt_case_fields, lt_case_field_count, jp, &d);
+	patch_build(doc, kind->fields, *kind->nf, jp, &d);
 	if (lt_diags_total(&d)) {
 		web_error(c, WEB_KIND_API, LT_EINVAL, "The changes are not valid.", &d);
 		goto out;
 	}
-	st = store_case_update(c->app->st, &c->who->p, id, &jp->p, &c->rq->today, &d, &err);
-	if (st != LT_OK) {
-		store_failed(c, st, &err, &d, "case");
+	if ((st = kind->change(c, keys, id, &jp->p, &d, &err)) != LT_OK) {
+		store_failed(c, st, &err, &d, kind->what);
 		goto out;
 	}
 	web_answer_json(c, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "updated", 1));
@@ -717,6 +694,36 @@ out:
 	json_decref(doc);
 	free(jp);
 	lt_diags_release(&d);
+}
+
+void web_api_person_get(struct web_call *c)
+{
+	record_get(c, &person_kind);
+}
+
+void web_api_person_update(struct web_call *c)
+{
+	record_update(c, &person_kind);
+}
+
+void web_api_referral_get(struct web_call *c)
+{
+	record_get(c, &referral_kind);
+}
+
+void web_api_referral_update(struct web_call *c)
+{
+	record_update(c, &referral_kind);
+}
+
+void web_api_case_get(struct web_call *c)
+{
+	record_get(c, &case_kind);
+}
+
+void web_api_case_update(struct web_call *c)
+{
+	record_update(c, &case_kind);
 }
 
 /* ---- arrests ----------------------------------------------------------------------- */
