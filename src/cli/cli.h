@@ -80,6 +80,12 @@ int cli_opt_probability(const char *name, const char *opt, const char *arg, doub
  * else the usage error reported and CLI_EXIT_USAGE. */
 int cli_opt_format(const char *name, const char *arg, int *json);
 
+struct lt_link_model;
+/* Read the linkage model (lantern link --settings, JSON) in the file `path`
+ * into *m (lt_link_model_release it when LT_OK); else *err says what is
+ * wrong and where (its line, or its field). */
+lt_status cli_link_model_read(const char *path, struct lt_link_model *m, struct lt_error *err);
+
 struct lt_csv;
 struct lt_csv_field;
 /* Start reading the CSV file `path` of subcommand `name`, `len` bytes at

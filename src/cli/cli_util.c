@@ -1,8 +1,9 @@
 /*
  * cli_util.c — small pieces several subcommands share: the option loop
  * every subcommand runs (its common options, --help, an unknown option),
- * numbers read from option values, and the cells of the CSV files and JSON
- * strings they read and write.
+ * numbers, probabilities and formats read from option values, the header
+ * and cells of the CSV files and the JSON strings they read and write, and
+ * the linkage model file of --settings.
  *
  * Like the rest of the command, these print to the streams they are given
  * (or, for an option, to stdout/stderr as cli_help and cli_usage do) and
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "core/csv.h"
+#include "linkage/link_model.h"
 #include "core/banned.h"
 
 int cli_next_option(struct cli_common *c, const char *name, int argc, char **argv,
@@ -87,6 +89,17 @@ int cli_csv_header(const char *name, const char *path, const char *data, size_t 
 		return 0;
 	}
 	return 1;
+}
+
+lt_status cli_link_model_read(const char *path, struct lt_link_model *m, struct lt_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	lt_status st = cli_read_file(path, LT_LINK_MODEL_JSON_MAX, &text, &len, err);
+	if (st == LT_OK)
+		st = lt_link_model_from_json(text, len, m, err);
+	free(text);
+	return st;
 }
 
 char *cli_csv_trim(struct lt_csv_field *f)

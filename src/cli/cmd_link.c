@@ -657,12 +657,7 @@ int cli_cmd_link(int argc, char **argv)
 
 	/* the model */
 	if (settings) {
-		char *text = NULL;
-		size_t len = 0;
-		st = cli_read_file(settings, LT_LINK_MODEL_JSON_MAX, &text, &len, &err);
-		if (st == LT_OK)
-			st = lt_link_model_from_json(text, len, &model, &err);
-		free(text);
+		st = cli_link_model_read(settings, &model, &err);
 		if (st != LT_OK) {
 			if (err.line > 0)
 				fprintf(stderr, "lantern link: %s:%ld: %s\n", settings, err.line,

@@ -194,12 +194,7 @@ static int cli_cmd_link_db(int argc, char **argv)
 	/* the model, the blocks and the scores: only with two rows or more */
 	if (t.nrec >= 2) {
 		if (settings) {
-			char *text = NULL;
-			size_t len = 0;
-			st = cli_read_file(settings, LT_LINK_MODEL_JSON_MAX, &text, &len, &err);
-			if (st == LT_OK)
-				st = lt_link_model_from_json(text, len, &model, &err);
-			free(text);
+			st = cli_link_model_read(settings, &model, &err);
 			if (st != LT_OK) {
 				rc = cli_fail(settings, st, &err);
 				goto out;
