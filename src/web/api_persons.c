@@ -335,52 +335,6 @@ static void created(struct web_call *c, const char *kind, int64_t id, json_t *do
 
 /* ---- persons ----------------------------------------------------------------------- */
 
-void web_api_persons_create(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct lt_person rec;
-	struct lt_diags d;
-	struct lt_error err;
-	struct jpatch *jp = calloc(1, sizeof(*jp));
-	json_t *doc = NULL;
-	lt_status st;
-
-	lt_person_init(&rec);
-	lt_diags_init(&d);
-	lt_error_clear(&err);
-	if (!jp) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
-		goto out;
-	}
-	if (!(keys = web_data_keys(c, "seal or open")) || !(doc = body_object(c, false)))
-		goto out;
-	patch_build(doc, lt_person_fields, lt_person_field_count, jp, &d);
-	lt_patch_apply(lt_person_fields, lt_person_field_count, &rec, &jp->p, &d);
-	lt_person_check(&rec, &c->rq->today, &d);
-	if (lt_diags_total(&d)) {
-		web_error(c, WEB_KIND_API, LT_EINVAL, "The person is not valid.", &d);
-		goto out;
-	}
-	if ((st = store_person_add(c->app->st, keys, &c->who->p, &rec, &err)) != LT_OK) {
-		store_failed(c, st, &err, NULL, "person");
-		goto out;
-	}
-	/* the likely matches the caller may see, so it is warned at once (api_matches.c);
-	 * null, not an empty list, when the search failed: the person is recorded,
-	 * and "no likely match" would be a false reassurance */
-	json_t *made = person_json(&rec), *likely = web_likely_matches(c, keys, &rec);
-	if (made)
-		json_object_set_new(made, "likely_matches", likely ? likely : json_null());
-	else
-		json_decref(likely);
-	created(c, "persons", rec.id, made);
-out:
-	json_decref(doc);
-	free(jp);
-	lt_person_release(&rec);
-	lt_diags_release(&d);
-}
-
 void web_api_persons_search(struct web_call *c)
 {
 	static const char *const also[] = {"name", "dob", "purpose", NULL};
@@ -458,103 +412,58 @@ out:
 	web_form_release(&q);
 }
 
-/* ---- referrals --------------------------------------------------------------------- */
-
-void web_api_referrals_create(struct web_call *c)
-{
-	const struct lt_crypto_keyring *keys;
-	struct lt_referral r;
-	struct lt_diags d;
-	struct lt_error err;
-	struct jpatch *jp = calloc(1, sizeof(*jp));
-	json_t *doc = NULL;
-	lt_status st;
-
-	lt_referral_init(&r);
-	lt_diags_init(&d);
-	lt_error_clear(&err);
-	if (!jp) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
-		goto out;
-	}
-	if (!(keys = web_data_keys(c, "seal or open")) || !(doc = body_object(c, false)))
-		goto out;
-	patch_build(doc, lt_referral_fields, lt_referral_field_count, jp, &d);
-	lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, &jp->p, &d);
-	lt_referral_check(&r, &c->rq->today, &d);
-	if (lt_diags_total(&d)) {
-		web_error(c, WEB_KIND_API, LT_EINVAL, "The referral is not valid.", &d);
-		goto out;
-	}
-	if ((st = store_referral_add(c->app->st, keys, &c->who->p, &r, &err)) != LT_OK) {
-		store_failed(c, st, &err, NULL, "referral");
-		goto out;
-	}
-	created(c, "referrals", r.id, referral_json(&r));
-out:
-	json_decref(doc);
-	free(jp);
-	lt_referral_release(&r);
-	lt_diags_release(&d);
-}
-
-/* ---- cases ------------------------------------------------------------------------- */
-
-void web_api_cases_create(struct web_call *c)
-{
-	struct lt_case k;
-	struct lt_diags d;
-	struct lt_error err;
-	struct jpatch *jp = calloc(1, sizeof(*jp));
-	json_t *doc = NULL;
-	lt_status st;
-
-	lt_case_init(&k);
-	lt_diags_init(&d);
-	lt_error_clear(&err);
-	if (!jp) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
-		goto out;
-	}
-	if (!(doc = body_object(c, false)))
-		goto out;
-	patch_build(doc, lt_case_fields, lt_case_field_count, jp, &d);
-	lt_patch_apply(lt_case_fields, lt_case_field_count, &k, &jp->p, &d);
-	lt_case_check(&k, &c->rq->today, &d);
-	if (lt_diags_total(&d)) {
-		web_error(c, WEB_KIND_API, LT_EINVAL, "The case is not valid.", &d);
-		goto out;
-	}
-	if ((st = store_case_open(c->app->st, &c->who->p, &k, &err)) != LT_OK) {
-		store_failed(c, st, &err, NULL, "case");
-		goto out;
-	}
-	created(c, "cases", k.id, case_json(&k));
-out:
-	json_decref(doc);
-	free(jp);
-	lt_diags_release(&d);
-}
-
-/* ---- reading and changing a record, by its kind ----------------------------------- */
+/* ---- creating, reading and changing a record, by its kind ------------------------ */
 
 /*
- * What GET and PATCH of /api/v1/{persons,referrals,cases}/{id} do
- * differently: the record's word, its field table, whether its personal
- * data needs the data keys, and the store's calls. `read` reads record
- * `id` for `purpose` into its JSON (*doc, NULL when out of memory);
+ * What POST /api/v1/{persons,referrals,cases}, and GET and PATCH of
+ * .../{id}, do differently: the record's word and its collection's, its
+ * field table, whether its personal data needs the data keys, and the
+ * store's calls. `add` makes a record from patch `patch` (every member of
+ * the body), checks it — its problems into `d`, and then nothing is
+ * stored — and stores it, answering its id and JSON (*doc, NULL when out
+ * of memory); `read` reads record `id` for `purpose` into its JSON;
  * `change` applies patch `patch`, the request's field problems into `d`.
  */
 struct record_kind {
 	const char *what;
+	const char *plural;
 	const struct lt_pfield *fields;
 	const size_t *nf;
 	bool keys;
+	lt_status (*add)(struct web_call *c, const struct lt_crypto_keyring *keys,
+	                 const struct lt_patch *patch, struct lt_diags *d, int64_t *id,
+	                 json_t **doc, struct lt_error *err);
 	lt_status (*read)(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
 	                  const char *purpose, json_t **doc, struct lt_error *err);
 	lt_status (*change)(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
 	                    const struct lt_patch *patch, struct lt_diags *d, struct lt_error *err);
 };
+
+static lt_status person_add(struct web_call *c, const struct lt_crypto_keyring *keys,
+                            const struct lt_patch *patch, struct lt_diags *d, int64_t *id,
+                            json_t **doc, struct lt_error *err)
+{
+	struct lt_person p;
+	lt_status st = LT_EINVAL;
+	lt_person_init(&p);
+	lt_patch_apply(lt_person_fields, lt_person_field_count, &p, patch, d);
+	lt_person_check(&p, &c->rq->today, d);
+	if (lt_diags_total(d) == 0 &&
+	    (st = store_person_add(c->app->st, keys, &c->who->p, &p, err)) == LT_OK) {
+		/* the likely matches the caller may see, so it is warned at once
+		 * (api_matches.c); null, not an empty list, when the search failed:
+		 * the person is recorded, and "no likely match" would be a false
+		 * reassurance */
+		json_t *likely = web_likely_matches(c, keys, &p);
+		*id = p.id;
+		if ((*doc = person_json(&p)) != NULL)
+			json_object_set_new(*doc, "likely_matches", likely ? likely : json_null());
+		else
+			json_decref(likely);
+	}
+	lt_person_release(&p);
+	return st;
+}
 
 static lt_status person_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
                              const char *purpose, json_t **doc, struct lt_error *err)
@@ -572,6 +481,24 @@ static lt_status person_change(struct web_call *c, const struct lt_crypto_keyrin
                                struct lt_error *err)
 {
 	return store_person_update(c->app->st, keys, &c->who->p, id, patch, &c->rq->today, d, err);
+}
+
+static lt_status referral_add(struct web_call *c, const struct lt_crypto_keyring *keys,
+                              const struct lt_patch *patch, struct lt_diags *d, int64_t *id,
+                              json_t **doc, struct lt_error *err)
+{
+	struct lt_referral r;
+	lt_status st = LT_EINVAL;
+	lt_referral_init(&r);
+	lt_patch_apply(lt_referral_fields, lt_referral_field_count, &r, patch, d);
+	lt_referral_check(&r, &c->rq->today, d);
+	if (lt_diags_total(d) == 0 &&
+	    (st = store_referral_add(c->app->st, keys, &c->who->p, &r, err)) == LT_OK) {
+		*id = r.id;
+		*doc = referral_json(&r);
+	}
+	lt_referral_release(&r);
+	return st;
 }
 
 static lt_status referral_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
@@ -593,6 +520,23 @@ static lt_status referral_change(struct web_call *c, const struct lt_crypto_keyr
 	                             err);
 }
 
+static lt_status case_add(struct web_call *c, const struct lt_crypto_keyring *keys,
+                          const struct lt_patch *patch, struct lt_diags *d, int64_t *id,
+                          json_t **doc, struct lt_error *err)
+{
+	struct lt_case k;
+	lt_status st = LT_EINVAL;
+	lt_case_init(&k);
+	lt_patch_apply(lt_case_fields, lt_case_field_count, &k, patch, d);
+	lt_case_check(&k, &c->rq->today, d);
+	if (lt_diags_total(d) == 0 &&
+	    (st = store_case_open(c->app->st, &c->who->p, &k, err)) == LT_OK) {
+		*id = k.id;
+		*doc = case_json(&k);
+	}
+	return st;
+}
+
 static lt_status case_read(struct web_call *c, const struct lt_crypto_keyring *keys, int64_t id,
                            const char *purpose, json_t **doc, struct lt_error *err)
 {
@@ -610,28 +554,74 @@ static lt_status case_change(struct web_call *c, const struct lt_crypto_keyring 
 
 static const struct record_kind person_kind = {
     .what = "person",
+    .plural = "persons",
     .fields = lt_person_fields,
     .nf = &lt_person_field_count,
     .keys = true,
+    .add = person_add,
     .read = person_read,
     .change = person_change,
 };
 static const struct record_kind referral_kind = {
     .what = "referral",
+    .plural = "referrals",
     .fields = lt_referral_fields,
     .nf = &lt_referral_field_count,
     .keys = true,
+    .add = referral_add,
     .read = referral_read,
     .change = referral_change,
 };
 static const struct record_kind case_kind = {
     .what = "case",
+    .plural = "cases",
     .fields = lt_case_fields,
     .nf = &lt_case_field_count,
     .keys = false,
+    .add = case_add,
     .read = case_read,
     .change = case_change,
 };
+
+/* POST /api/v1/{kind}: a new record of the caller's agency; 201 with its
+ * Location, or every problem of the body at once. */
+static void record_create(struct web_call *c, const struct record_kind *kind)
+{
+	const struct lt_crypto_keyring *keys = NULL;
+	struct lt_diags d;
+	struct lt_error err;
+	struct jpatch *jp = NULL;
+	json_t *doc = NULL, *made = NULL;
+	int64_t id = 0;
+	lt_status st;
+
+	lt_diags_init(&d);
+	lt_error_clear(&err);
+	if ((kind->keys && !(keys = web_data_keys(c, "seal or open"))) ||
+	    !(doc = body_object(c, false)))
+		goto out;
+	if (!(jp = calloc(1, sizeof(*jp)))) {
+		web_error(c, WEB_KIND_API, LT_ENOMEM, "Out of memory.", NULL);
+		goto out;
+	}
+	patch_build(doc, kind->fields, *kind->nf, jp, &d);
+	st = kind->add(c, keys, &jp->p, &d, &id, &made, &err);
+	if (lt_diags_total(&d)) {
+		char title[64];
+		snprintf(title, sizeof(title), "The %s is not valid.", kind->what);
+		web_error(c, WEB_KIND_API, LT_EINVAL, title, &d);
+		goto out;
+	}
+	if (st != LT_OK) {
+		store_failed(c, st, &err, NULL, kind->what);
+		goto out;
+	}
+	created(c, kind->plural, id, made);
+out:
+	json_decref(doc);
+	free(jp);
+	lt_diags_release(&d);
+}
 
 /* GET .../{id}?purpose=: the record, audited by the store with the purpose. */
 static void record_get(struct web_call *c, const struct record_kind *kind)
@@ -694,6 +684,21 @@ out:
 	json_decref(doc);
 	free(jp);
 	lt_diags_release(&d);
+}
+
+void web_api_persons_create(struct web_call *c)
+{
+	record_create(c, &person_kind);
+}
+
+void web_api_referrals_create(struct web_call *c)
+{
+	record_create(c, &referral_kind);
+}
+
+void web_api_cases_create(struct web_call *c)
+{
+	record_create(c, &case_kind);
 }
 
 void web_api_person_get(struct web_call *c)
