@@ -1563,7 +1563,9 @@ out:
 	return r;
 }
 
-struct person_update_write {
+/* A patch of a record with personal data (a person or a referral), run
+ * on the writer by keyed_update. */
+struct keyed_update_write {
 	struct store *s;
 	const struct keyset *ks;
 	const struct lt_principal *p;
@@ -1575,7 +1577,7 @@ struct person_update_write {
 
 static lt_status person_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct person_update_write *w = arg;
+	struct keyed_update_write *w = arg;
 	struct person_key k = {0};
 	struct blob b = {0}, sealed = {0};
 	unsigned char dk[LT_CRYPTO_DATA_KEY_BYTES], ad[16];
@@ -1651,22 +1653,33 @@ static void diags_hand(struct lt_diags *from, struct lt_diags *to)
 	lt_diags_release(from);
 }
 
-lt_status store_sqlite_person_update(struct store *s, const struct lt_crypto_keyring *keys,
-                                     const struct lt_principal *p, int64_t id,
-                                     const struct lt_patch *patch, const struct lt_date *today,
-                                     struct lt_diags *d, struct lt_error *err)
+/* Run `run` (a person's or a referral's update) on the writer with the
+ * keys derived from `keys`, the patch's problems handed to `d`. */
+static lt_status keyed_update(struct store *s, const struct lt_crypto_keyring *keys,
+                              const struct lt_principal *p, int64_t id,
+                              const struct lt_patch *patch, const struct lt_date *today,
+                              struct lt_diags *d, struct lt_error *err,
+                              lt_status (*run)(sqlite3 *, void *, struct lt_error *))
 {
 	struct keyset ks;
 	lt_status r;
 	principal_check(p);
 	if ((r = keyset_derive(keys, &ks, err)) != LT_OK)
 		return r;
-	struct person_update_write w = {s, &ks, p, id, patch, today, {0}};
+	struct keyed_update_write w = {s, &ks, p, id, patch, today, {0}};
 	lt_diags_init(&w.d);
-	r = store_sqlite_write(s, person_update_run, &w, err);
+	r = store_sqlite_write(s, run, &w, err);
 	diags_hand(&w.d, d);
 	keyset_wipe(&ks);
 	return r;
+}
+
+lt_status store_sqlite_person_update(struct store *s, const struct lt_crypto_keyring *keys,
+                                     const struct lt_principal *p, int64_t id,
+                                     const struct lt_patch *patch, const struct lt_date *today,
+                                     struct lt_diags *d, struct lt_error *err)
+{
+	return keyed_update(s, keys, p, id, patch, today, d, err, person_update_run);
 }
 
 struct person_find_write {
@@ -2175,19 +2188,9 @@ lt_status store_sqlite_referral_get(struct store *s, const struct lt_crypto_keyr
 	return r;
 }
 
-struct referral_update_write {
-	struct store *s;
-	const struct keyset *ks;
-	const struct lt_principal *p;
-	int64_t id;
-	const struct lt_patch *patch;
-	const struct lt_date *today;
-	struct lt_diags d; /* out */
-};
-
 static lt_status referral_update_run(sqlite3 *db, void *arg, struct lt_error *err)
 {
-	struct referral_update_write *w = arg;
+	struct keyed_update_write *w = arg;
 	struct referral_row x = {{0}, 0, {0}, {0}};
 	lt_status s;
 	int64_t person, old_case;
@@ -2241,17 +2244,7 @@ lt_status store_sqlite_referral_update(struct store *s, const struct lt_crypto_k
                                        const struct lt_patch *patch, const struct lt_date *today,
                                        struct lt_diags *d, struct lt_error *err)
 {
-	struct keyset ks;
-	lt_status r;
-	principal_check(p);
-	if ((r = keyset_derive(keys, &ks, err)) != LT_OK)
-		return r;
-	struct referral_update_write w = {s, &ks, p, id, patch, today, {0}};
-	lt_diags_init(&w.d);
-	r = store_sqlite_write(s, referral_update_run, &w, err);
-	diags_hand(&w.d, d);
-	keyset_wipe(&ks);
-	return r;
+	return keyed_update(s, keys, p, id, patch, today, d, err, referral_update_run);
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
