@@ -410,8 +410,13 @@ static lt_status read_model(json_t *root, struct lt_link_model *m, struct lt_err
 	return lt_link_model_finish(m, err);
 }
 
-lt_status lt_link_model_from_json(const char *text, size_t len, struct lt_link_model *m,
-                                  struct lt_error *err)
+/* Parse `text` (`len` bytes) as JSON and fill `m` from it with `reader`
+ * (our format or splink's); `m` is initialised first and released again
+ * on failure. */
+static lt_status model_parse(const char *text, size_t len, struct lt_link_model *m,
+                             struct lt_error *err,
+                             lt_status (*reader)(json_t *, struct lt_link_model *,
+                                                 struct lt_error *))
 {
 	lt_link_model_init(m);
 	if (len > LT_LINK_MODEL_JSON_MAX)
@@ -425,11 +430,17 @@ lt_status lt_link_model_from_json(const char *text, size_t len, struct lt_link_m
 			err->line = je.line;
 		return st;
 	}
-	lt_status st = read_model(root, m, err);
+	lt_status st = reader(root, m, err);
 	json_decref(root);
 	if (st != LT_OK)
 		lt_link_model_release(m);
 	return st;
+}
+
+lt_status lt_link_model_from_json(const char *text, size_t len, struct lt_link_model *m,
+                                  struct lt_error *err)
+{
+	return model_parse(text, len, m, err, read_model);
 }
 
 /* ---- The waterfall as JSON ------------------------------------------- */
@@ -737,21 +748,5 @@ static lt_status read_splink(json_t *root, struct lt_link_model *m, struct lt_er
 lt_status lt_link_model_from_splink_json(const char *text, size_t len, struct lt_link_model *m,
                                          struct lt_error *err)
 {
-	lt_link_model_init(m);
-	if (len > LT_LINK_MODEL_JSON_MAX)
-		return lt_error_set(err, LT_ETOOBIG, NULL, "a model is at most %ld bytes",
-		                    (long)LT_LINK_MODEL_JSON_MAX);
-	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		lt_status st = lt_error_set(err, LT_EPARSE, NULL, "not valid JSON: %s", je.text);
-		if (err)
-			err->line = je.line;
-		return st;
-	}
-	lt_status st = read_splink(root, m, err);
-	json_decref(root);
-	if (st != LT_OK)
-		lt_link_model_release(m);
-	return st;
+	return model_parse(text, len, m, err, read_splink);
 }
