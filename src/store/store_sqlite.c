@@ -213,13 +213,6 @@ static lt_status db_exec(sqlite3 *db, const char *sql, const char *what, struct 
 	return rc == SQLITE_OK ? LT_OK : db_fail(db, rc, what, err);
 }
 
-static lt_status db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-			    struct lt_error *err)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? LT_OK : db_fail(db, rc, "preparing a statement", err);
-}
-
 /*
  * The statement cache of a connection. Compiling SQL costs more than
  * running a short query, so the statements of the hot paths — the lookups
@@ -307,18 +300,6 @@ static int bind_date(sqlite3_stmt *st, int i, const struct lt_date *d)
 	char text[LT_DATE_TEXT];
 	lt_date_format(d, text);
 	return bind_str(st, i, text);
-}
-
-/* Copy a text column into a fixed array, cutting it to fit. */
-static void column_copy(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (len >= cap)
-		len = cap - 1;
-	if (len)
-		memcpy(out, t, len);
-	out[len] = '\0';
 }
 
 /*
@@ -411,7 +392,7 @@ static lt_status query_text(sqlite3 *db, const char *sql, char *out, size_t cap,
 			    struct lt_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	lt_status s = db_prepare(db, sql, &st, err);
+	lt_status s = store_sqlite_prep(db, sql, &st, err);
 	int rc;
 	bool first = true;
 	if (cap)
@@ -420,7 +401,7 @@ static lt_status query_text(sqlite3 *db, const char *sql, char *out, size_t cap,
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (first && cap)
-			column_copy(st, 0, out, cap);
+			store_sqlite_column_copy(st, 0, out, cap);
 		first = false;
 	}
 	if (rc != SQLITE_DONE)
@@ -556,7 +537,7 @@ static lt_status checkpoint_write(sqlite3 *db, const struct lt_crypto_sign_key *
 	lt_crypto_sign(key, b.data, b.len, c.signature);
 	lt_buf_release(&b);
 
-	if ((s = db_prepare(db,
+	if ((s = store_sqlite_prep(db,
 			    "INSERT INTO audit_checkpoints(entry_id, entry_hash, signed_at, "
 			    "public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
 			    &st, err)) != LT_OK)
@@ -644,7 +625,7 @@ static lt_status audit_add_entry(struct sqlite_store *ss, sqlite3 *db,
 		s = db_fail(db, rc, "reading the end of the audit chain", err);
 		goto out;
 	}
-	column_copy(head, 0, at, sizeof(at));
+	store_sqlite_column_copy(head, 0, at, sizeof(at));
 	if (sqlite3_column_type(head, 1) == SQLITE_NULL) {
 		id = 1;
 		memcpy(prev, lt_audit_genesis, sizeof(prev));
@@ -907,7 +888,7 @@ static lt_status vocab_sync(sqlite3 *db, struct lt_error *err)
 			 "INSERT INTO %s(code, label) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE "
 			 "SET label = excluded.label WHERE label IS NOT excluded.label",
 			 vt->table);
-		if ((s = db_prepare(db, sql, &st, err)) != LT_OK)
+		if ((s = store_sqlite_prep(db, sql, &st, err)) != LT_OK)
 			goto out;
 		for (size_t i = 0; i < vt->vocab->count; i++) {
 			const struct lt_term *term = lt_vocab_term(vt->vocab, i);
@@ -1087,7 +1068,7 @@ static lt_status agency_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "INSERT INTO agencies(code, name, kind) VALUES (?1, ?2, ?3)", &st,
+	if ((r = store_sqlite_prep(db, "INSERT INTO agencies(code, name, kind) VALUES (?1, ?2, ?3)", &st,
 			    err)) != LT_OK)
 		goto out;
 	if ((rc = bind_text(st, 1, a->code, w->code_len)) != SQLITE_OK ||
@@ -1199,11 +1180,11 @@ static lt_status case_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
-	    (r = db_prepare(db,
+	if ((r = store_sqlite_prep(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db,
 			    "INSERT INTO cases(ref, agency_id, opened) VALUES (?1, ?2, ?3)", &ins,
 			    err)) != LT_OK ||
-	    (r = db_prepare(db, "INSERT INTO case_forms(case_id, form) VALUES (?1, ?2)", &forms,
+	    (r = store_sqlite_prep(db, "INSERT INTO case_forms(case_id, form) VALUES (?1, ?2)", &forms,
 			    err)) != LT_OK)
 		goto out;
 	if ((r = lookup_id(db, agency, c->agency, sizeof(c->agency), "agency", "agency", 0, 1,
@@ -1574,7 +1555,7 @@ static lt_status sqlite_reports_list(struct store *s, int64_t before, int64_t ag
 	/* Two statements rather than "(?2 = 0 OR ...)", which no index serves:
 	 * every report walks the primary key down from `before`, one agency's
 	 * walks reports_agency (agency_id, then the rowid). */
-	if ((r = db_prepare(c->db,
+	if ((r = store_sqlite_prep(c->db,
 			    agency_id ? "SELECT r.id, r.ref, r.source, a.code, r.place, r.district, "
 					"r.country, r.occurred, r.received, r.anonymous, NULL, "
 					"r.contact_sealed "
@@ -1588,7 +1569,7 @@ static lt_status sqlite_reports_list(struct store *s, int64_t before, int64_t ag
 					"WHERE r.id < ?1 AND ?2 = 0 "
 					"ORDER BY r.id DESC LIMIT ?3",
 			    &st, err)) != LT_OK ||
-	    (r = db_prepare(c->db, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
+	    (r = store_sqlite_prep(c->db, "SELECT form FROM report_forms WHERE report_id = ?1", &forms,
 			    err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, before ? before : INT64_MAX)) != SQLITE_OK ||
@@ -1652,9 +1633,9 @@ static lt_status arrests_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status st = LT_OK;
 	int rc;
 
-	if ((st = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
-	    (st = db_prepare(db, "SELECT id FROM cases WHERE ref = ?1", &kase, err)) != LT_OK ||
-	    (st = db_prepare(db,
+	if ((st = store_sqlite_prep(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (st = store_sqlite_prep(db, "SELECT id FROM cases WHERE ref = ?1", &kase, err)) != LT_OK ||
+	    (st = store_sqlite_prep(db,
 			     "INSERT INTO arrests(date, offence, agency_id, case_id) "
 			     "VALUES (?1, ?2, ?3, ?4)",
 			     &ins, err)) != LT_OK)
@@ -1732,7 +1713,7 @@ static lt_status sqlite_arrest_counts(struct store *s, struct store_arrest_count
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db,
+	if ((r = store_sqlite_prep(c->db,
 			    "SELECT year, offence, count(*) FROM arrests WHERE year IS NOT NULL "
 			    "GROUP BY year, offence",
 			    &st, err)) != LT_OK)
@@ -1877,7 +1858,7 @@ static lt_status sqlite_audit_list(struct store *s, const struct store_audit_que
 	if (q->limit == 0)
 		return LT_OK;
 	c = reader_lock(ss);
-	if ((r = db_prepare(c->db, sql[q->person != 0][q->newest_first], &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(c->db, sql[q->person != 0][q->newest_first], &st, err)) != LT_OK)
 		goto out;
 	/* The array grows with the rows found, not with `limit`. */
 	if ((rc = sqlite3_bind_int64(st, 1, q->after)) != SQLITE_OK ||
@@ -1986,7 +1967,7 @@ static lt_status sqlite_audit_checkpoints(struct store *s, struct lt_audit_check
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db,
+	if ((r = store_sqlite_prep(c->db,
 			    "SELECT id, entry_id, entry_hash, signed_at, public_key, signature "
 			    "FROM audit_checkpoints ORDER BY id",
 			    &st, err)) != LT_OK)
@@ -2000,7 +1981,7 @@ static lt_status sqlite_audit_checkpoints(struct store *s, struct lt_audit_check
 		cp->entry_id = sqlite3_column_int64(st, 1);
 		blob_exact(st, 2, cp->entry_hash, sizeof(cp->entry_hash));
 		/* A time cut to fit changes the statement, so the signature fails. */
-		column_copy(st, 3, cp->signed_at, sizeof(cp->signed_at));
+		store_sqlite_column_copy(st, 3, cp->signed_at, sizeof(cp->signed_at));
 		blob_exact(st, 4, cp->public_key, sizeof(cp->public_key));
 		blob_exact(st, 5, cp->signature, sizeof(cp->signature));
 	}
@@ -2073,7 +2054,7 @@ static lt_status user_read(sqlite3 *db, const char *sql, const char *email, int6
 	sqlite3_stmt *st = NULL;
 	lt_status r;
 	int rc;
-	if ((r = db_prepare(db, sql, &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(db, sql, &st, err)) != LT_OK)
 		goto out;
 	rc = email ? bind_str(st, 1, email) : sqlite3_bind_int64(st, 1, id);
 	if (rc != SQLITE_OK) {
@@ -2116,8 +2097,8 @@ static lt_status user_add_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
-	    (r = db_prepare(db,
+	if ((r = store_sqlite_prep(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db,
 			    "INSERT INTO users(email, agency_id, role, password_hash) "
 			    "VALUES (?1, ?2, ?3, ?4)",
 			    &ins, err)) != LT_OK)
@@ -2205,7 +2186,7 @@ static lt_status sqlite_user_list(struct store *s, struct store_user **out, size
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db, "SELECT " USER_COLUMNS "ORDER BY a.code, u.email", &st, err)) !=
+	if ((r = store_sqlite_prep(c->db, "SELECT " USER_COLUMNS "ORDER BY a.code, u.email", &st, err)) !=
 	    LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2252,7 +2233,7 @@ static lt_status user_disable_write(sqlite3 *db, void *arg, struct lt_error *err
 			   err)) != LT_OK)
 		goto out;
 	if (u->disabled != w->disabled) {
-		if ((r = db_prepare(db, "UPDATE users SET disabled = ?1 WHERE id = ?2", &up, err)) !=
+		if ((r = store_sqlite_prep(db, "UPDATE users SET disabled = ?1 WHERE id = ?2", &up, err)) !=
 		    LT_OK)
 			goto out;
 		if ((rc = sqlite3_bind_int(up, 1, w->disabled ? 1 : 0)) != SQLITE_OK ||
@@ -2299,7 +2280,7 @@ static lt_status user_password_write(sqlite3 *db, void *arg, struct lt_error *er
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "UPDATE users SET password_hash = ?1 WHERE id = ?2", &up, err)) !=
+	if ((r = store_sqlite_prep(db, "UPDATE users SET password_hash = ?1 WHERE id = ?2", &up, err)) !=
 	    LT_OK)
 		goto out;
 	if ((rc = bind_str(up, 1, w->password_hash)) != SQLITE_OK ||
@@ -2343,7 +2324,7 @@ static lt_status user_unlock_write(sqlite3 *db, void *arg, struct lt_error *err)
 	if ((r = user_read(db, "SELECT " USER_COLUMNS "WHERE u.email = ?1", w->email, 0, false, u,
 			   err)) != LT_OK)
 		goto out;
-	if ((r = db_prepare(db, "UPDATE users SET unlock_requested = 1 WHERE id = ?1", &up, err)) !=
+	if ((r = store_sqlite_prep(db, "UPDATE users SET unlock_requested = 1 WHERE id = ?1", &up, err)) !=
 	    LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_int64(up, 1, u->id)) != SQLITE_OK ||
@@ -2391,7 +2372,7 @@ static lt_status user_unlock_take_write(sqlite3 *db, void *arg, struct lt_error 
 	int rc;
 
 	w->taken = false;
-	if ((r = db_prepare(db,
+	if ((r = store_sqlite_prep(db,
 			    "UPDATE users SET unlock_requested = 0 WHERE id = ?1 AND "
 			    "unlock_requested = 1",
 			    &up, err)) != LT_OK)
@@ -2461,12 +2442,12 @@ static lt_status token_add_write(sqlite3 *db, void *arg, struct lt_error *err)
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
-	    (r = db_prepare(db,
+	if ((r = store_sqlite_prep(db, "SELECT id FROM agencies WHERE code = ?1", &agency, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db,
 			    "INSERT INTO api_tokens(hash, agency_id, role, label) "
 			    "VALUES (?1, ?2, ?3, ?4)",
 			    &ins, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT " TOKEN_COLUMNS "WHERE t.id = ?1", &back, err)) != LT_OK)
+	    (r = store_sqlite_prep(db, "SELECT " TOKEN_COLUMNS "WHERE t.id = ?1", &back, err)) != LT_OK)
 		goto out;
 	if ((r = lookup_id(db, agency, t->agency, sizeof(t->agency), "agency", "agency", 0, 1,
 			   &agency_id, err)) != LT_OK)
@@ -2565,9 +2546,9 @@ static lt_status token_revoke_write(sqlite3 *db, void *arg, struct lt_error *err
 	int rc;
 
 	w->working = false;
-	if ((r = db_prepare(db, "SELECT revoked_at IS NULL FROM api_tokens WHERE id = ?1", &q, err)) !=
+	if ((r = store_sqlite_prep(db, "SELECT revoked_at IS NULL FROM api_tokens WHERE id = ?1", &q, err)) !=
 		    LT_OK ||
-	    (r = db_prepare(db,
+	    (r = store_sqlite_prep(db,
 			    "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
 			    "WHERE id = ?1 AND revoked_at IS NULL",
 			    &up, err)) != LT_OK)
@@ -2626,7 +2607,7 @@ static lt_status sqlite_token_list(struct store *s, struct store_token **out, si
 
 	*out = NULL;
 	*n = 0;
-	if ((r = db_prepare(c->db, "SELECT " TOKEN_COLUMNS "ORDER BY t.id", &st, err)) != LT_OK)
+	if ((r = store_sqlite_prep(c->db, "SELECT " TOKEN_COLUMNS "ORDER BY t.id", &st, err)) != LT_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = grow((void **)&v, &cap, count + 1, sizeof(*v), err)) != LT_OK ||
@@ -2670,9 +2651,9 @@ static lt_status session_create_write(sqlite3 *db, void *arg, struct lt_error *e
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "DELETE FROM sessions WHERE expires < ?1", &purge, err)) != LT_OK ||
-	    (r = db_prepare(db, "SELECT 1 FROM users WHERE id = ?1", &user, err)) != LT_OK ||
-	    (r = db_prepare(db,
+	if ((r = store_sqlite_prep(db, "DELETE FROM sessions WHERE expires < ?1", &purge, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db, "SELECT 1 FROM users WHERE id = ?1", &user, err)) != LT_OK ||
+	    (r = store_sqlite_prep(db,
 			    "INSERT INTO sessions(hash, user_id, created, last_seen, expires) "
 			    "VALUES (?1, ?2, ?3, ?3, ?4)",
 			    &ins, err)) != LT_OK)
@@ -2783,7 +2764,7 @@ static lt_status session_touch_write(sqlite3 *db, void *arg, struct lt_error *er
 	sqlite3_stmt *up = NULL;
 	lt_status r;
 	int rc;
-	if ((r = db_prepare(db, "UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1",
+	if ((r = store_sqlite_prep(db, "UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1",
 			    &up, err)) != LT_OK)
 		return r;
 	if ((rc = sqlite3_bind_int64(up, 1, w->now)) != SQLITE_OK ||
@@ -2810,9 +2791,9 @@ static lt_status session_revoke_write(sqlite3 *db, void *arg, struct lt_error *e
 	lt_status r;
 	int rc;
 
-	if ((r = db_prepare(db, "SELECT revoked IS NULL FROM sessions WHERE id = ?1", &q, err)) !=
+	if ((r = store_sqlite_prep(db, "SELECT revoked IS NULL FROM sessions WHERE id = ?1", &q, err)) !=
 		    LT_OK ||
-	    (r = db_prepare(db, "UPDATE sessions SET revoked = ?1 WHERE id = ?2 AND revoked IS NULL",
+	    (r = store_sqlite_prep(db, "UPDATE sessions SET revoked = ?1 WHERE id = ?2 AND revoked IS NULL",
 			    &up, err)) != LT_OK)
 		goto out;
 	if ((rc = sqlite3_bind_int64(q, 1, w->id)) != SQLITE_OK)

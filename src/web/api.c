@@ -60,25 +60,6 @@
 #include "stats/stats.h"
 #include "core/banned.h"
 
-/* Answer `status` with `doc` as the body. Consumes the reference to doc. */
-static void api_json(struct web_call *c, int status, json_t *doc)
-{
-	struct lt_buf b;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-
-	lt_buf_init(&b, LT_HTTP_PAGE_MAX);
-	json_decref(doc);
-	if (!text || lt_buf_puts(&b, text) != LT_OK || lt_buf_puts(&b, "\n") != LT_OK) {
-		web_error(c, WEB_KIND_API, LT_ENOMEM, "The answer could not be built.", NULL);
-		goto out;
-	}
-	web_response_body(c->rs, status, "application/json", &b);
-	c->rs->outcome = LT_OK;
-out:
-	free(text);
-	lt_buf_release(&b);
-}
-
 /* Add an error for `field` to `d`. */
 static void diag(struct lt_diags *d, lt_status st, const char *field, const char *message)
 {
@@ -110,7 +91,7 @@ void web_api_healthz(struct web_call *c)
 		web_error(c, WEB_KIND_API, st, "The store did not answer.", NULL);
 		return;
 	}
-	api_json(c, 200, json_pack("{s:s}", "status", "ok"));
+	web_answer_json(c, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 /* ---- GET /api/v1/stats/arrests ------------------------------------------- */
@@ -397,7 +378,7 @@ void web_api_reports_create(struct web_call *c)
 		goto out;
 	}
 	snprintf(location, sizeof(location), "/api/v1/reports/%s", in.rep.ref);
-	api_json(c, 201, json_pack("{s:I, s:s}", "id", (json_int_t)in.rep.id, "ref", in.rep.ref));
+	web_answer_json(c, 201, json_pack("{s:I, s:s}", "id", (json_int_t)in.rep.id, "ref", in.rep.ref));
 	if (c->rs->status == 201)
 		web_response_header(c->rs, "Location", location);
 out:
